@@ -1,0 +1,207 @@
+"""The engagement folder and its store: creation, settings, schema, transactions, journal."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+import tomllib
+
+import pandas as pd
+import pytest
+
+from toolkit import store as store_module
+from toolkit.errors import DataValidationError, StoreError
+from toolkit.schema import TABLES
+from toolkit.settings import DEFAULTS
+from toolkit.store import SCHEMA_VERSION, Engagement
+
+
+def test_init_creates_the_folder_with_every_default_setting(engagement):
+    folder = engagement.path
+    assert {p.name for p in folder.iterdir()} >= {
+        "engagement.toml",
+        "data.sqlite",
+        "maps",
+        "reports",
+    }
+    written = tomllib.loads((folder / "engagement.toml").read_text())
+    assert written["name"] == "Riverside"
+    for key, value in DEFAULTS["settings"].items():
+        assert key in written["settings"], key
+        if not isinstance(value, dict):
+            assert written["settings"][key] == value
+    assert set(written["settings"]["weights"]) == {
+        "mission_alignment", "clout", "resource_control", "history", "alternatives", "mandate",
+    }  # fmt: skip
+    assert len(engagement.codebook) >= 20, "a new engagement starts from the starter codebook"
+
+
+def test_init_refuses_a_folder_that_is_not_empty(tmp_path):
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "notes.txt").write_text("keep me")
+    with pytest.raises(StoreError, match="not empty"):
+        Engagement.init(tmp_path / "busy")
+    assert (tmp_path / "busy" / "notes.txt").read_text() == "keep me"
+
+
+def test_init_that_fails_half_way_leaves_nothing_behind(tmp_path, monkeypatch):
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Engagement, "import_frame", explode)
+    with pytest.raises(RuntimeError):
+        Engagement.init(tmp_path / "new")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_open_explains_what_is_missing(tmp_path):
+    with pytest.raises(StoreError, match="service-toolkit init"):
+        Engagement.open(tmp_path / "nowhere")
+    (tmp_path / "plain").mkdir()
+    with pytest.raises(StoreError, match="no engagement.toml"):
+        Engagement.open(tmp_path / "plain")
+
+
+def test_bad_settings_name_the_key_and_the_fix(engagement):
+    toml = engagement.path / "engagement.toml"
+    toml.write_text(toml.read_text().replace("confidence = 0.95", "confidence = 95"))
+    with pytest.raises(StoreError, match=r"settings.confidence = 95 .* between 0 and 1"):
+        Engagement.open(engagement.path)
+    toml.write_text("name = [unclosed")
+    with pytest.raises(StoreError, match="not valid TOML"):
+        Engagement.open(engagement.path)
+
+
+def test_store_has_wal_foreign_keys_and_schema_version(engagement):
+    con = sqlite3.connect(engagement.store_path)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert set(TABLES) | {"imports", "attributes", "segments"} <= tables
+    con.close()
+
+
+def test_a_newer_store_is_refused_with_a_clear_message(engagement):
+    con = sqlite3.connect(engagement.store_path)
+    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    con.close()
+    with pytest.raises(StoreError, match="newer version of the toolkit"):
+        Engagement.open(engagement.path)
+
+
+def test_a_migration_backs_the_store_up_first(engagement, monkeypatch):
+    migrations = [*store_module.MIGRATIONS, ["ALTER TABLE events ADD COLUMN colour TEXT"]]
+    monkeypatch.setattr(store_module, "MIGRATIONS", migrations)
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", len(migrations))
+    Engagement.open(engagement.path)
+    backups = list(engagement.path.glob("data.sqlite.v1-*.bak"))
+    assert len(backups) == 1
+    old = sqlite3.connect(backups[0])
+    assert old.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert old.execute("SELECT count(*) FROM codebook").fetchone()[0] == len(engagement.codebook)
+    new = sqlite3.connect(engagement.store_path)
+    assert new.execute("PRAGMA user_version").fetchone()[0] == len(migrations)
+    assert "colour" in {r[1] for r in new.execute("PRAGMA table_info(events)")}
+
+
+def test_journal_falls_back_to_rollback_on_a_synced_folder(tmp_path):
+    with pytest.warns(UserWarning, match="rollback journal"):
+        eng = Engagement.init(tmp_path / "Dropbox" / "riverside")
+    assert eng.status()["journal_mode"] == "delete"
+    con = sqlite3.connect(eng.store_path)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+
+
+def test_journal_can_be_chosen_by_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv(store_module.JOURNAL_ENV, "delete")
+    eng = Engagement.init(tmp_path / "eng")
+    assert eng.status()["journal_mode"] == "delete"
+
+
+def test_network_file_system_is_detected(tmp_path, monkeypatch):
+    mounts = f"server:/export {tmp_path} nfs4 rw 0 0\n"
+    real_read = store_module.Path.read_text
+
+    def fake_read(self, *args, **kwargs):
+        if str(self) == "/proc/mounts":
+            return mounts
+        return real_read(self, *args, **kwargs)
+
+    monkeypatch.setattr(store_module.Path, "read_text", fake_read)
+    assert "nfs4" in store_module._looks_networked(tmp_path / "eng")
+
+
+def test_a_write_that_fails_half_way_lands_nothing(engagement, write_csv, monkeypatch):
+    path = write_csv(
+        "events.csv",
+        [["starts_on", "label"]] + [[f"2024-01-{d:02d}", f"event {d}"] for d in range(1, 21)],
+    )
+    calls = {"n": 0}
+    real = store_module._records
+
+    def failing(frame, columns, import_id):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise sqlite3.OperationalError("disk I/O error")
+        return real(frame, columns, import_id)
+
+    monkeypatch.setattr(store_module, "_INSERT_CHUNK", 5)
+    monkeypatch.setattr(store_module, "_records", failing)
+    before = engagement.status()
+    with pytest.raises(sqlite3.OperationalError):
+        engagement.import_file(path, table="events")
+    assert engagement.status() == before
+    assert len(engagement.events) == 0
+
+
+def _import_in_process(args):
+    folder, path = args
+    return Engagement.open(folder).import_file(path, table="events").rows_added
+
+
+def test_writers_in_several_processes_wait_for_each_other(engagement, write_csv):
+    paths = [
+        write_csv(f"events-{i}.csv", [["starts_on", "label"]] + [[f"2024-02-{d:02d}", f"p{i} e{d}"] for d in range(1, 29)])
+        for i in range(4)
+    ]  # fmt: skip
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        added = pool.map(_import_in_process, [(engagement.path, p) for p in paths])
+    assert added == [28] * 4
+    assert len(engagement.events) == 4 * 28
+    assert len(engagement.imports()) == 1 + 4  # the starter codebook and four files
+
+
+def test_read_tables_reads_every_table_in_one_snapshot(engagement, customers_csv):
+    engagement.import_file(customers_csv, table="customers")
+    tables = engagement.read_tables()
+    assert set(tables) == set(TABLES)
+    assert len(tables["customers"]) == 3
+    assert tables["customers"]["mission_alignment"].dtype == "Int64"
+
+
+def test_fingerprint_changes_when_data_changes(engagement, customers_csv):
+    before = engagement.fingerprint()
+    engagement.import_file(customers_csv, table="customers")
+    assert engagement.fingerprint() != before
+    assert engagement.fingerprint(["codebook"]) == engagement.fingerprint(["codebook"])
+
+
+def test_dates_come_back_as_datetimes(engagement, write_csv):
+    path = write_csv(
+        "responses.csv",
+        [
+            ["submitted_on", "metric", "score"],
+            ["2024-03-07", "csat", "4"],
+            ["2024-03-08 14:30", "nps", "9"],
+        ],
+    )
+    engagement.import_file(path, table="responses")
+    responses = engagement.responses
+    assert pd.api.types.is_datetime64_any_dtype(responses["submitted_on"])
+    assert responses["submitted_on"].iloc[1] == pd.Timestamp("2024-03-08 14:30")
+    assert list(responses["scale_max"]) == [5, 10], "blank scales take the metric's default"
+
+
+def test_unknown_table_is_named(engagement):
+    with pytest.raises(DataValidationError, match="There is no table"):
+        engagement.table("nonsense")

@@ -1,0 +1,321 @@
+"""The ``service-toolkit`` command: each command parses, calls the library once, and reports.
+
+Exit codes (every command): 0 success (a re-import that adds nothing included), 1 a
+user or data error with a clear message and nothing changed, 2 wrong command-line
+usage, 3 a report's notebook failed while running.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from pathlib import Path
+
+import click
+
+from toolkit.errors import ToolkitError
+
+TABLE_CHOICES = (
+    "customers",
+    "service-links",
+    "assumed-needs",
+    "stated-needs",
+    "codebook",
+    "responses",
+    "events",
+)
+
+
+class TableName(click.ParamType):
+    """A stored table, spelled with hyphens or underscores, any case."""
+
+    name = "TABLE"
+
+    def convert(self, value, param, ctx):
+        key = str(value).strip().lower().replace("_", "-")
+        if key not in TABLE_CHOICES:
+            self.fail(
+                f'"{value}" is not a table. Choose from: {", ".join(TABLE_CHOICES)}.', param, ctx
+            )
+        return key
+
+
+def _echo_err(text: str) -> None:
+    click.echo(text, err=True)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    _echo_err(f"Warning: {message}")
+
+
+def _json(data) -> None:
+    click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+
+
+class ToolkitGroup(click.Group):
+    """Turns a ToolkitError into its message and exit code 1, never a traceback."""
+
+    def invoke(self, ctx):
+        warnings.showwarning = _show_warning
+        try:
+            return super().invoke(ctx)
+        except ToolkitError as err:
+            _echo_err(f"Error: {err}")
+            ctx.exit(1)
+
+
+@click.group(cls=ToolkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="service-strategy-toolkit", prog_name="service-toolkit")
+def main():
+    """Service Strategy Toolkit: measure what customers need instead of assuming it.
+
+    An engagement is a folder holding engagement.toml and the store (data.sqlite).
+    Start with `service-toolkit demo` for a sample, or `service-toolkit init PATH`.
+    """
+
+
+def _open(path):
+    from toolkit.store import Engagement
+
+    return Engagement.open(path)
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--name", help="The engagement's name (default: the folder's name).")
+@click.option("--organisation", help="The organisation served.")
+@click.option(
+    "--demo",
+    type=click.Choice(["neighbourhood", "university"]),
+    help="Fill it with a deterministic sample engagement.",
+)
+@click.option(
+    "--size",
+    type=click.Choice(["small", "large"]),
+    default="small",
+    show_default=True,
+    help="The university demo's size (large: 1,000,000 responses).",
+)
+def init(path, name, organisation, demo, size):
+    """Create an engagement folder at PATH."""
+    from toolkit.store import Engagement
+
+    if size == "large" and demo != "university":
+        raise click.UsageError("--size large goes with --demo university.")
+    engagement = Engagement.init(path, name=name, organisation=organisation, demo=demo, size=size)
+    _print_status(engagement.status(), title=f"Created engagement {engagement.name} in {path}")
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path), default="riverside-demo", required=False)
+def demo(path):
+    """Build the neighbourhood demo engagement at PATH (default ./riverside-demo).
+
+    Running it again rebuilds the demo in the same folder; a folder that is not a
+    demo engagement is never touched.
+    """
+    from toolkit.demo import rebuild_demo
+
+    engagement = rebuild_demo(path, "neighbourhood")
+    _print_status(engagement.status(), title=f"Built the neighbourhood demo in {path}")
+    click.echo(f"\nTry: service-toolkit status {path}")
+
+
+@main.command("import")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--table", "table", type=TableName(), required=True, help="The table the rows go into."
+)
+@click.option("--replace", is_flag=True, help="Replace the rows of earlier imports of this file.")
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows; list each invalid one.")
+@click.option(
+    "--dry-run", is_flag=True, help="Check the file and show what would land; change nothing."
+)
+@click.option("--sheet", help="The XLSX sheet to read (default: the one named after the table).")
+@click.option("--encoding", help="The CSV's encoding (default: detected).")
+@click.option("--delimiter", help="The CSV's separator (default: detected).")
+@click.option(
+    "--date-order",
+    type=click.Choice(["dmy", "mdy"]),
+    help="How to read dates like 03/07/2024 (default: detected; ambiguous columns are refused).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+def import_(
+    path,
+    file,
+    table,
+    replace,
+    skip_invalid,
+    dry_run,
+    sheet,
+    encoding,
+    delimiter,
+    date_order,
+    as_json,
+):
+    """Import FILE (a filled template, CSV or XLSX) into the engagement at PATH."""
+    engagement = _open(path)
+    result = engagement.import_file(
+        file,
+        table=table,
+        replace=replace,
+        skip_invalid=skip_invalid,
+        dry_run=dry_run,
+        sheet=sheet,
+        encoding=encoding,
+        delimiter="\t" if delimiter in ("tab", "\\t") else delimiter,
+        date_order=date_order,
+    )
+    if as_json:
+        data = result.to_dict()
+        if result.preview is not None:
+            data["preview"] = json.loads(
+                result.preview.to_json(orient="records", date_format="iso")
+            )
+        _json(data)
+        return
+    _print_import(result)
+
+
+def _print_import(result) -> None:
+    if result.already_imported is not None:
+        _echo_err(
+            f"{result.file} was already imported into {result.table} (import #{result.already_imported}); "
+            "nothing was added. Use --replace to replace its rows."
+        )
+        return
+    if result.dry_run:
+        how = ", ".join(f"{k} {v!r}" for k, v in result.details.items())
+        click.echo(
+            f"Dry run: {result.rows_added:,} of {result.rows_in:,} rows of {result.file} would be "
+            f"imported into {result.table} ({result.source_format}{'; ' + how if how else ''}). "
+            "Nothing was changed."
+        )
+        if result.preview is not None and len(result.preview):
+            import pandas as pd
+
+            with pd.option_context("display.width", 200, "display.max_columns", 30):
+                click.echo(result.preview.to_string(index=False))
+    else:
+        verb = (
+            "Replaced earlier imports " + ", ".join(f"#{i}" for i in result.replaced) + "; i"
+            if result.replaced
+            else "I"
+        )
+        click.echo(
+            f"{verb}mported {result.rows_added:,} of {result.rows_in:,} rows from {result.file} into "
+            f"{result.table} (import #{result.import_id})."
+        )
+    for reason, count in result.excluded.items():
+        click.echo(f"  Excluded {count:,} rows: {reason}.")
+    if result.new_segments:
+        click.echo("  New segments: " + ", ".join(result.new_segments) + ".")
+    if result.attributes:
+        click.echo("  Extra columns kept as attributes: " + ", ".join(result.attributes) + ".")
+    if result.personal:
+        click.echo(
+            "  Personal columns (kept out of reports, tables and exports unless --include-personal): "
+            + ", ".join(result.personal)
+            + "."
+        )
+    if result.skipped:
+        _echo_err(f"Skipped {len(result.skipped):,} invalid rows (--skip-invalid):")
+        for line in result.skipped:
+            _echo_err(f"  {line}")
+    for warning in result.warnings:
+        _echo_err(f"Warning: {warning}")
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+def status(path, as_json):
+    """Show each table's row count and the import history."""
+    data = _open(path).status()
+    if as_json:
+        _json(data)
+    else:
+        _print_status(data)
+
+
+def _print_status(data: dict, title: str | None = None) -> None:
+    click.echo(title or f"{data['engagement']}  ({data['path']})")
+    if data.get("organisation"):
+        click.echo(f"Organisation: {data['organisation']}")
+    click.echo(f"Store: schema {data['schema_version']}, {data['journal_mode']} journal")
+    click.echo("")
+    width = max(len(t) for t in data["tables"])
+    click.echo(f"{'table'.ljust(width)}  {'rows':>9}")
+    for table, count in data["tables"].items():
+        click.echo(f"{table.ljust(width)}  {count:>9,}")
+    if data["segments"]:
+        click.echo("\nSegments: " + ", ".join(data["segments"]))
+    if data["imports"]:
+        click.echo("\nImports:")
+        for imp in data["imports"]:
+            flag = "" if imp["status"] == "active" else f"  ({imp['status']})"
+            click.echo(
+                f"  #{imp['import_id']:<4} {imp['imported_at'][:16]}  {imp['table']:<14} "
+                f"{imp['rows_added']:>9,} rows  {imp['file']}{flag}"
+            )
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--remove", "remove", type=int, metavar="IMPORT_ID", help="Take this import's rows out."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable list.")
+def imports(path, remove, as_json):
+    """List the imports, or remove one (its rows go, in one transaction)."""
+    engagement = _open(path)
+    if remove is not None:
+        done = engagement.remove_import(remove)
+        if as_json:
+            _json(done)
+        else:
+            click.echo(
+                f"Removed import #{done['import_id']} ({done['file']}): "
+                f"{done['rows_removed']:,} rows taken out of {done['table']}."
+            )
+        return
+    frame = engagement.imports()
+    if as_json:
+        _json(json.loads(frame.to_json(orient="records")))
+        return
+    if frame.empty:
+        click.echo("No imports yet.")
+        return
+    for row in frame.itertuples():
+        excluded = json.loads(row.excluded)
+        extra = "; ".join(f"{v:,} excluded: {k}" for k, v in excluded.items())
+        skipped = len(json.loads(row.skipped))
+        if skipped:
+            extra = (extra + "; " if extra else "") + f"{skipped:,} skipped as invalid"
+        state = "" if row.status == "active" else f"  [{row.status} {str(row.ended_at)[:16]}]"
+        click.echo(
+            f"#{row.import_id:<4} {row.imported_at[:16]}  {row.table_name:<14} {row.source_format:<6} "
+            f"{row.rows_added:>9,} of {row.rows_in:,} rows  {row.file_name}"
+            f"{'  (' + extra + ')' if extra else ''}{state}"
+        )
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--table", "table", type=TableName(), required=True, help="The stored table to write."
+)
+@click.option(
+    "--to", "to", type=click.Path(path_type=Path), required=True, help="FILE.csv or FILE.xlsx"
+)
+@click.option("--include-personal", is_flag=True, help="Include columns that identify people.")
+def export(path, table, to, include_personal):
+    """Write a stored table to a CSV or XLSX file (it imports back unchanged)."""
+    count = _open(path).export(table, to, include_personal=include_personal)
+    click.echo(f"Wrote {count:,} rows of {table} to {to}.")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

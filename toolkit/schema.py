@@ -1,0 +1,479 @@
+"""The seven canonical tables: their fields, types, vocabularies and checks.
+
+Everything that reads, writes or describes a table (the store's SQL, the importers'
+validation, the templates and their data dictionary, the README) is built from the
+definitions here, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+__all__ = [
+    "Field",
+    "Table",
+    "TABLES",
+    "TABLE_NAMES",
+    "METRICS",
+    "DEFAULT_SCALES",
+    "table_named",
+    "normalise_header",
+    "looks_personal",
+]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One canonical column.
+
+    ``kind`` is one of ``text``, ``integer``, ``number``, ``date``, ``datetime``,
+    ``choice``. ``low``/``high`` bound numbers; ``choices`` lists a vocabulary.
+    """
+
+    name: str
+    kind: str
+    description: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    example: str = ""
+    references: str | None = None  # "table.field" this field must exist in
+
+    @property
+    def sql_type(self) -> str:
+        return {"integer": "INTEGER", "number": "REAL"}.get(self.kind, "TEXT")
+
+    def expected(self) -> str:
+        """Say in words what a valid value looks like."""
+        if self.kind == "choice":
+            return "one of " + ", ".join(f'"{c}"' for c in self.choices)
+        if self.kind == "integer" and self.low is not None and self.high is not None:
+            return f"a whole number from {self.low:g} to {self.high:g}"
+        if self.kind == "integer":
+            return "a whole number"
+        if self.kind == "number" and self.low is not None and self.high is not None:
+            return f"a number from {self.low:g} to {self.high:g}"
+        if self.kind == "number" and self.low is not None:
+            return f"a number, {self.low:g} or more"
+        if self.kind == "number":
+            return "a number"
+        if self.kind == "date":
+            return "a date such as 2024-03-07 (year-month-day)"
+        if self.kind == "datetime":
+            return "a date, or a date and time, such as 2024-03-07 or 2024-03-07 14:30"
+        return "text"
+
+
+@dataclass(frozen=True)
+class Table:
+    """One canonical table: its SQL name, its key and its fields."""
+
+    name: str
+    description: str
+    fields: tuple[Field, ...]
+    key: str | None = None  # a field unique across the table
+    source_key: str | None = None  # the survey tool's id, deduplicated across imports
+    one_row_is: str = ""
+    extra_checks: tuple[str, ...] = field(default=())
+
+    @property
+    def cli_name(self) -> str:
+        return self.name.replace("_", "-")
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.required)
+
+
+def _rating(name: str, description: str, **kw) -> Field:
+    return Field(name, "integer", description, low=1, high=5, example="4", **kw)
+
+
+CODED_BY = ("person", "exact", "keyword", "fuzzy")
+METHODS = (
+    "survey",
+    "interview",
+    "focus group",
+    "listening session",
+    "workshop",
+    "observation",
+    "complaint",
+    "other",
+)
+METRICS = ("csat", "nps", "ces")
+#: The scale each metric is on when a row does not say (engagement.toml may override).
+DEFAULT_SCALES = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
+
+_CODE = Field(
+    "code",
+    "text",
+    "The codebook code this need is filed under. Leave blank to let the toolkit code it; "
+    "a code you fill in is kept as set by a person.",
+    example="perishable_food",
+    references="codebook.code",
+)
+_CODED_BY = Field(
+    "coded_by",
+    "choice",
+    "Who or what set the code: person, exact, keyword or fuzzy. Blank with a code means a person.",
+    choices=CODED_BY,
+    example="person",
+)
+_MATCH = Field(
+    "match_score",
+    "number",
+    "How closely the text matched the code when the toolkit coded it (0 to 1); leave blank.",
+    low=0,
+    high=1,
+    example="0.92",
+)
+_SEGMENT = Field(
+    "segment",
+    "text",
+    "The customer group, as in the engagement's segment list (new ones are added).",
+    example="Residents",
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "customers",
+            "The customer register: every customer or customer group, internal or external, "
+            "with the ratings used to set priorities among them.",
+            (
+                Field(
+                    "customer_id",
+                    "text",
+                    "A short unique id you choose.",
+                    required=True,
+                    example="residents",
+                ),
+                Field(
+                    "name",
+                    "text",
+                    "The customer or group's name.",
+                    required=True,
+                    example="Residents",
+                ),
+                Field(
+                    "kind",
+                    "choice",
+                    "internal (coworkers, other units, bosses) or external (the public, partners).",
+                    required=True,
+                    choices=("internal", "external"),
+                    example="external",
+                ),
+                _SEGMENT,
+                _rating(
+                    "mission_alignment",
+                    "How closely serving them fits our mission (1 low – 5 high).",
+                ),
+                _rating("clout", "Their influence over us and others (1 low – 5 high)."),
+                _rating(
+                    "resource_control", "How much they control resources we need (1 low – 5 high)."
+                ),
+                _rating(
+                    "history",
+                    "The strength of our history with them (1 little – 5 long and close).",
+                ),
+                _rating(
+                    "alternatives",
+                    "Whether others could serve them: 1 no one else can – 5 many others can.",
+                ),
+                Field(
+                    "mandate",
+                    "choice",
+                    "Whether we must serve them: none, informal or formal.",
+                    choices=("none", "informal", "formal"),
+                    example="formal",
+                ),
+                _rating("power", "Their power to affect our work (1 low – 5 high)."),
+                _rating("interest", "Their interest in our work (1 low – 5 high)."),
+                _rating("legitimacy", "How legitimate their claim on us is (1 low – 5 high)."),
+                _rating("urgency", "How urgent their claim on us is (1 low – 5 high)."),
+            ),
+            key="customer_id",
+            one_row_is="a customer or customer group",
+        ),
+        Table(
+            "service_links",
+            "Who serves whom: one row says that the provider serves the customer.",
+            (
+                Field(
+                    "provider_id",
+                    "text",
+                    "The customer_id of the unit that provides the service.",
+                    required=True,
+                    example="intake_team",
+                    references="customers.customer_id",
+                ),
+                Field(
+                    "customer_id",
+                    "text",
+                    "The customer_id of the customer it serves.",
+                    required=True,
+                    example="residents",
+                    references="customers.customer_id",
+                ),
+                Field(
+                    "service",
+                    "text",
+                    "What the provider does for them.",
+                    example="Food distribution",
+                ),
+            ),
+            one_row_is='"A serves B"',
+        ),
+        Table(
+            "assumed_needs",
+            "What staff believe customers need: one need one staff member believes a segment has.",
+            (
+                Field(
+                    "staff",
+                    "text",
+                    "Who said it (a name or a role).",
+                    required=True,
+                    example="Program lead",
+                ),
+                _SEGMENT,
+                Field(
+                    "need",
+                    "text",
+                    "The need in the staff member's own words.",
+                    required=True,
+                    example="Another food pantry",
+                ),
+                _CODE,
+                _CODED_BY,
+                _MATCH,
+                _rating("importance", "How important staff believe it is (1 low – 5 high)."),
+                Field("collected_on", "date", "When it was written down.", example="2024-03-07"),
+            ),
+            one_row_is="one need one staff member believes a segment has",
+        ),
+        Table(
+            "stated_needs",
+            "What customers told us they need: one need one respondent stated.",
+            (
+                Field(
+                    "source_id",
+                    "text",
+                    "The survey tool's response id, so cumulative exports import once.",
+                    example="R_3kXy9",
+                ),
+                Field(
+                    "respondent_id",
+                    "text",
+                    "Who said it (any id; rows with one id are one respondent). Blank counts as "
+                    "one respondent per row.",
+                    example="resp-017",
+                ),
+                _SEGMENT,
+                Field(
+                    "method",
+                    "choice",
+                    "How it was collected.",
+                    choices=METHODS,
+                    example="interview",
+                ),
+                Field(
+                    "need",
+                    "text",
+                    "The need in the customer's own words.",
+                    required=True,
+                    example="Milk for the kids that doesn't run out",
+                ),
+                _CODE,
+                _CODED_BY,
+                _MATCH,
+                _rating("importance", "How important it is to them (1 low – 5 high)."),
+                _rating("performance", "How well it is met now (1 poorly – 5 very well)."),
+                Field("notes", "text", "Anything else worth keeping.", example="Said twice"),
+                Field(
+                    "weight",
+                    "number",
+                    "Survey weight for this respondent (blank means 1).",
+                    low=0,
+                    example="1.2",
+                ),
+                Field("collected_on", "date", "When they said it.", example="2024-03-07"),
+            ),
+            source_key="source_id",
+            one_row_is="one need one respondent stated",
+        ),
+        Table(
+            "codebook",
+            "The need categories statements are coded into.",
+            (
+                Field(
+                    "code",
+                    "text",
+                    "A short unique code (letters, digits, underscores).",
+                    required=True,
+                    example="perishable_food",
+                ),
+                Field(
+                    "label",
+                    "text",
+                    "The need in plain words.",
+                    required=True,
+                    example="Milk and perishable food",
+                ),
+                Field("theme", "text", "A broader group of needs.", example="Food"),
+                Field(
+                    "keywords",
+                    "text",
+                    "Words and phrases that mean this need, separated by semicolons.",
+                    example="milk; fresh food; perishables",
+                ),
+            ),
+            key="code",
+            one_row_is="a need category",
+        ),
+        Table(
+            "responses",
+            "Satisfaction scores: one score for one metric from one response.",
+            (
+                Field(
+                    "response_id",
+                    "text",
+                    "A unique id for this row (blank: the toolkit makes one).",
+                    example="wave3-0001-csat",
+                ),
+                Field(
+                    "source_id",
+                    "text",
+                    "The survey tool's response id; rows sharing it came from one survey response.",
+                    example="R_3kXy9",
+                ),
+                Field("respondent_id", "text", "Who answered (any id).", example="resp-017"),
+                Field(
+                    "submitted_on",
+                    "datetime",
+                    "When the response was submitted.",
+                    required=True,
+                    example="2024-03-07",
+                ),
+                _SEGMENT,
+                Field(
+                    "touchpoint",
+                    "text",
+                    "Which service or contact the score is about.",
+                    example="Food bank",
+                ),
+                Field(
+                    "metric",
+                    "choice",
+                    "csat (satisfaction), nps (likelihood to recommend, 0–10) or ces (effort).",
+                    required=True,
+                    choices=METRICS,
+                    example="csat",
+                ),
+                Field("score", "number", "The score given.", required=True, example="4"),
+                Field(
+                    "scale_min",
+                    "number",
+                    "Lowest possible score (blank: csat 1, nps 0, ces 1).",
+                    example="1",
+                ),
+                Field(
+                    "scale_max",
+                    "number",
+                    "Highest possible score (blank: csat 5, nps 10, ces 7).",
+                    example="5",
+                ),
+                Field("comment", "text", "What they wrote, if anything.", example="Friendly staff"),
+                Field("wave", "text", "The survey wave's label.", example="2024 Q1"),
+                Field("weight", "number", "Survey weight (blank means 1).", low=0, example="1"),
+            ),
+            key="response_id",
+            source_key="source_id",
+            one_row_is="one satisfaction score",
+        ),
+        Table(
+            "events",
+            "Changes customers might react to, drawn on the satisfaction charts.",
+            (
+                Field("starts_on", "date", "When it started.", required=True, example="2024-07-01"),
+                Field(
+                    "ends_on", "date", "When it ended (blank: a one-off or ongoing).", example=""
+                ),
+                Field(
+                    "label",
+                    "text",
+                    "What happened.",
+                    required=True,
+                    example="Launched the milk program",
+                ),
+                Field(
+                    "segment",
+                    "text",
+                    "The customer group it affected (blank: everyone).",
+                    example="",
+                ),
+            ),
+            one_row_is="a change customers might react to",
+        ),
+    )
+}
+
+TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
+
+
+def table_named(name: str) -> Table:
+    """Return the table called ``name``, spelled with hyphens or underscores."""
+    key = str(name).strip().lower().replace("-", "_").replace(" ", "_")
+    if key not in TABLES:
+        from toolkit.errors import DataValidationError
+
+        listed = ", ".join(t.cli_name for t in TABLES.values())
+        raise DataValidationError(f'There is no table "{name}". The tables are: {listed}.')
+    return TABLES[key]
+
+
+def normalise_header(header: object) -> str:
+    """Spell a column header the way canonical fields are spelled.
+
+    ``" Customer ID"`` → ``"customer_id"``; ``"Scale-Max"`` → ``"scale_max"``.
+    """
+    text = str(header).replace("\ufeff", "").strip().lower()
+    return re.sub(r"[\s\-./]+", "_", text).strip("_")
+
+
+_PERSONAL = re.compile(
+    r"(^|[_\s])("
+    r"(first|last|full|given|family|sur|respondent|recipient|contact|customer)?_?name"
+    r"|e_?mail(_address)?|email|phone|mobile|telephone|ip(_?address)?|ipaddress"
+    r"|latitude|longitude|lat|lon|lng|location(_?latitude|_?longitude)?|gps|geolocation"
+    r"|street|address|postcode|zip(_?code)?|date_?of_?birth|dob|recipient\w*"
+    r")($|[_\s])"
+)
+
+
+def looks_personal(header: object) -> bool:
+    """Say whether a column's header names data that identifies a person.
+
+    Names, e-mails, phone numbers, IP addresses, locations and recipient fields are
+    personal: kept in the store but never shown in a report, table or export unless
+    asked for with ``--include-personal``.
+
+    >>> looks_personal("Recipient Email"), looks_personal("IPAddress"), looks_personal("campus")
+    (True, True, False)
+    """
+    norm = normalise_header(header)
+    if norm.startswith("recipient"):
+        return True
+    return bool(_PERSONAL.search(norm))

@@ -1,0 +1,183 @@
+"""engagement.toml: an engagement's name, organisation and settings.
+
+A command-line or notebook parameter overrides the file for one run; the file
+overrides the built-in defaults below.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from pathlib import Path
+
+from toolkit.errors import StoreError
+
+__all__ = ["DEFAULTS", "load_settings", "render_toml", "PRIORITY_CRITERIA"]
+
+PRIORITY_CRITERIA = (
+    "mission_alignment",
+    "clout",
+    "resource_control",
+    "history",
+    "alternatives",
+    "mandate",
+)
+
+#: Every setting with its default, in the order engagement.toml lists them.
+DEFAULTS: dict = {
+    "name": "",
+    "organisation": "",
+    "settings": {
+        "confidence": 0.95,
+        "min_n": 5,
+        "top_box": 2,
+        "fiscal_year_start": 1,
+        "week": "iso",
+        "timezone": "UTC",
+        "scales": {"csat": [1, 5], "nps": [0, 10], "ces": [1, 7]},
+        "ces": {"scale_min": 1, "scale_max": 7, "direction": "higher is easier", "method": "mean"},
+        "weights": {name: 1.0 for name in PRIORITY_CRITERIA},
+        "segments": {"order": [], "colours": {}},
+    },
+}
+
+_COMMENTS = {
+    "confidence": "confidence level of every interval",
+    "min_n": "groups smaller than this are suppressed in reports",
+    "top_box": "top-box share counts the top this-many answers",
+    "fiscal_year_start": "month the fiscal year starts (1 = January)",
+    "week": "week numbering: iso",
+    "timezone": "time zone dates are reported in",
+    "scales": "default scale of each metric: [lowest, highest]",
+    "ces": "customer effort score convention",
+    "weights": "weights of the six priority criteria",
+    "segments": "segment order and colours on charts",
+}
+
+
+def _merge(base: dict, override: dict) -> dict:
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_settings(path: Path) -> dict:
+    """Read an engagement.toml, filled in with defaults and checked.
+
+    Raises
+    ------
+    StoreError
+        The file is missing, is not valid TOML, or holds a value of the wrong kind;
+        the message names the file, the key, the value and what is expected.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as err:
+        raise StoreError(
+            f"{path.parent}: is not an engagement (no engagement.toml). "
+            f"Create one with: service-toolkit init {path.parent}"
+        ) from err
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise StoreError(f"{path}: is not valid TOML ({err}). Fix the file and try again.") from err
+    merged = _merge(DEFAULTS, data)
+    _check(path, merged)
+    return merged
+
+
+def _check(path: Path, data: dict) -> None:
+    s = data["settings"]
+
+    def bad(key: str, expected: str):
+        value = key.split(".")
+        node = s
+        for part in value:
+            node = node.get(part) if isinstance(node, dict) else None
+        return StoreError(
+            f"{path}: settings.{key} = {node!r} is not valid: expected {expected}. "
+            "Fix the value or delete the line to use the default."
+        )
+
+    if not isinstance(s["confidence"], float | int) or not 0 < s["confidence"] < 1:
+        raise bad("confidence", "a number between 0 and 1, such as 0.95")
+    if not isinstance(s["min_n"], int) or s["min_n"] < 1:
+        raise bad("min_n", "a whole number of at least 1")
+    if not isinstance(s["top_box"], int) or s["top_box"] < 1:
+        raise bad("top_box", "a whole number of at least 1")
+    if not isinstance(s["fiscal_year_start"], int) or not 1 <= s["fiscal_year_start"] <= 12:
+        raise bad("fiscal_year_start", "a month number from 1 to 12")
+    for metric, scale in s["scales"].items():
+        ok = (
+            isinstance(scale, list)
+            and len(scale) == 2
+            and all(isinstance(v, int | float) for v in scale)
+        )
+        if not ok or scale[0] >= scale[1]:
+            raise bad(f"scales.{metric}", "[lowest, highest], such as [1, 5]")
+    for name, weight in s["weights"].items():
+        if name not in PRIORITY_CRITERIA:
+            raise bad(f"weights.{name}", "one of the criteria " + ", ".join(PRIORITY_CRITERIA))
+        if not isinstance(weight, int | float) or weight < 0:
+            raise bad(f"weights.{name}", "a number of 0 or more")
+    order = s["segments"].get("order", [])
+    if not isinstance(order, list) or not all(isinstance(v, str) for v in order):
+        raise bad("segments.order", 'a list of segment names, such as ["Residents", "Businesses"]')
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        return f'"{escaped}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return (
+            "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+        )
+    raise TypeError(f"cannot write {value!r} to TOML")
+
+
+def _toml_key(key: str) -> str:
+    return (
+        key
+        if key.replace("_", "").replace("-", "").isalnum() and key.isascii()
+        else _toml_value(key)
+    )
+
+
+def render_toml(data: dict) -> str:
+    """Write engagement settings as a commented engagement.toml.
+
+    >>> import tomllib
+    >>> tomllib.loads(render_toml(DEFAULTS)) == DEFAULTS
+    True
+    """
+    data = _merge(DEFAULTS, data)
+    lines = [
+        "# Service Strategy Toolkit engagement. Edit the settings below; delete a line to",
+        "# go back to its default. A command-line or notebook parameter overrides them for one run.",
+    ]
+    for key, value in data.items():
+        if key != "settings":
+            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+    lines += ["", "[settings]"]
+    settings = data["settings"]
+    tables = {k: v for k, v in settings.items() if isinstance(v, dict)}
+    for key, value in settings.items():
+        if key not in tables:
+            comment = f"  # {_COMMENTS[key]}" if key in _COMMENTS else ""
+            lines.append(f"{key} = {_toml_value(value)}{comment}")
+    for key, table in tables.items():
+        lines += ["", f"[settings.{key}]" + (f"  # {_COMMENTS[key]}" if key in _COMMENTS else "")]
+        for sub, value in table.items():
+            lines.append(f"{_toml_key(sub)} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"

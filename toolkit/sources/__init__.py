@@ -1,0 +1,1 @@
+"""Getting data in: reading files as people and survey tools wrote them."""

@@ -1,0 +1,362 @@
+"""Read a CSV or XLSX file as a person sees it in their spreadsheet program.
+
+Every cell comes back as text (blank cells as ""), together with the spreadsheet row
+number of every data row, so that any later message can point at the row the person
+sees. This module knows about encodings, delimiters, title rows above the header and
+trailing empty rows and columns; it knows nothing about what the columns mean.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from toolkit.errors import DataValidationError
+
+__all__ = ["RawTable", "read_spreadsheet", "SPREADSHEET_SUFFIXES"]
+
+SPREADSHEET_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
+_SNIFF_BYTES = 64 * 1024
+_HEADER_SEARCH_ROWS = 30
+#: An XLSX whose parts unpack to more than this is refused (a "zip bomb").
+_MAX_XLSX_UNPACKED = 2 * 1024**3
+
+
+@dataclass
+class RawTable:
+    """A file's cells as text, with where each row sits in the spreadsheet.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        One column per header cell (headers as written, trimmed), every cell a str.
+    rows : ndarray
+        The spreadsheet row number (1-based, header and title rows counted) of each
+        row of ``frame``.
+    header_row : int
+        The spreadsheet row number of the header.
+    file : str
+        The file's name, for messages.
+    format : str
+        ``csv`` or ``xlsx``.
+    details : dict
+        How it was read (encoding, delimiter, sheet), for dry runs and the import record.
+    """
+
+    frame: pd.DataFrame
+    rows: np.ndarray
+    header_row: int
+    file: str
+    format: str
+    details: dict = field(default_factory=dict)
+
+    def where(self, position: int) -> str:
+        """Word the place of data row ``position`` (0-based) for a message."""
+        row = int(self.rows[position])
+        return f"row {row - self.header_row} (spreadsheet row {row})"
+
+
+def read_spreadsheet(
+    path: str | Path,
+    *,
+    header_hint: Callable[[list[str]], int] | None = None,
+    sheet: str | None = None,
+    sheet_hint: tuple[str, ...] = (),
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> RawTable:
+    """Read a CSV or XLSX file into text cells, finding its header row.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    header_hint : callable, optional
+        Scores a candidate header row (its cells); the first row with the highest
+        positive score among the first 30 rows is the header. Without a hint, or when
+        no row scores, the first non-empty row is the header.
+    sheet : str, optional
+        The XLSX sheet to read. Without it, the first sheet named in ``sheet_hint``,
+        else the first sheet with any data.
+    sheet_hint : tuple of str
+        Sheet names to prefer, compared case-insensitively.
+    encoding, delimiter : str, optional
+        Override the detected CSV encoding and delimiter.
+
+    Returns
+    -------
+    RawTable
+
+    Raises
+    ------
+    DataValidationError
+        The file is missing, empty, not a spreadsheet, or cannot be parsed; the
+        message says which and what to do.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataValidationError(f"{path}: no such file. Check the path and try again.")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        grid, details = _read_xlsx(path, sheet, sheet_hint)
+        fmt = "xlsx"
+    elif suffix == ".xls":
+        raise DataValidationError(
+            f"{path.name}: this is an old Excel .xls file, which the toolkit cannot read. "
+            "Open it in Excel or LibreOffice and save it as .xlsx or .csv, then import that."
+        )
+    else:
+        grid, details = _read_csv(path, encoding, delimiter)
+        fmt = "csv"
+    return _to_raw(grid, path.name, fmt, details, header_hint)
+
+
+# ----------------------------------------------------------------------------- CSV
+
+
+def _detect_encoding(path: Path, head: bytes) -> str:
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    # A chunk may end inside a multi-byte character: decode incrementally.
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(16 * 1024 * 1024):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1252"
+
+
+def _sniff_delimiter(sample: str) -> str:
+    lines = [line for line in sample.splitlines()[:50] if line.strip()]
+    if not lines:
+        return ","
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|").delimiter
+    except csv.Error:
+        counts = {d: sum(line.count(d) for line in lines) for d in ",;\t|"}
+        best = max(counts, key=counts.get)
+        return best if counts[best] else ","
+
+
+def _read_csv(path: Path, encoding: str | None, delimiter: str | None):
+    with path.open("rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    if not head.strip():
+        raise DataValidationError(
+            f"{path.name}: the file is empty. Export the data again, or check you chose the right file."
+        )
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataValidationError(
+            f"{path.name}: this is not a text (CSV) file; it looks like binary data. "
+            "Save the data as CSV (comma-separated) or XLSX and import that."
+        )
+    encoding = encoding or _detect_encoding(path, head)
+    sample = head.decode(encoding, errors="replace")
+    delimiter = delimiter or _sniff_delimiter(sample)
+    header_at, width = _header_guess(sample, delimiter)
+    try:
+        frame = pd.read_csv(
+            path,
+            sep=delimiter,
+            encoding=encoding,
+            dtype=str,
+            keep_default_na=False,
+            header=None,
+            skiprows=header_at,
+            skip_blank_lines=False,
+            names=range(width) if width else None,
+            engine="c",
+            quotechar='"',
+        )
+    except pd.errors.ParserError as err:
+        raise DataValidationError(
+            f"{path.name}: could not be read as CSV with {_delimiter_name(delimiter)} between "
+            f"columns ({err}). A row may have more cells than the header row: check that "
+            "cells containing the separator are in double quotes, or pass --delimiter."
+        ) from err
+    except UnicodeDecodeError as err:
+        raise DataValidationError(
+            f"{path.name}: is not valid {encoding} text ({err.reason} at byte {err.start}). "
+            "Save it as UTF-8 CSV, or pass --encoding."
+        ) from err
+    grid = frame.fillna("")
+    return (grid, header_at), {"encoding": encoding, "delimiter": delimiter}
+
+
+def _header_guess(sample: str, delimiter: str) -> tuple[int, int | None]:
+    """Rows to skip before the widest of the first rows, and the widest row's width.
+
+    Title rows above the header usually have one cell; the header is the first row as
+    wide as the widest row near the top.
+    """
+    lines = sample.splitlines()[:_HEADER_SEARCH_ROWS]
+    if len(lines) == _HEADER_SEARCH_ROWS or len(sample) >= _SNIFF_BYTES:
+        lines = lines[:-1]  # the last line of a sample may be cut short
+    rows = list(csv.reader(lines, delimiter=delimiter))
+    widths = [len(r) for r in rows]
+    if not widths:
+        return 0, None
+    widest = max(widths)
+    filled = [sum(1 for c in r if c.strip()) for r in rows]
+    best_filled = max(filled)
+    for i, count in enumerate(filled):
+        if count >= max(2, best_filled // 2) or (best_filled <= 1 and count):
+            return i, widest
+    return 0, widest
+
+
+def _delimiter_name(delimiter: str) -> str:
+    return {",": "commas", ";": "semicolons", "\t": "tabs", "|": "bars"}.get(
+        delimiter, repr(delimiter)
+    )
+
+
+# ----------------------------------------------------------------------------- XLSX
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    return str(value)
+
+
+def _read_xlsx(path: Path, sheet: str | None, sheet_hint: tuple[str, ...]):
+    import openpyxl
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            unpacked = sum(info.file_size for info in zf.infolist())
+    except zipfile.BadZipFile as err:
+        raise DataValidationError(
+            f"{path.name}: is not a valid .xlsx file (it is not a zip archive; it may be "
+            "truncated, or a CSV renamed to .xlsx). Open it in Excel and save it as .xlsx again."
+        ) from err
+    if unpacked > _MAX_XLSX_UNPACKED:
+        raise DataValidationError(
+            f"{path.name}: unpacks to {unpacked / 1024**3:.1f} GB, more than the 2 GB the "
+            "toolkit reads from one workbook. Save the sheet you need as CSV and import that."
+        )
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:  # openpyxl raises many kinds for damaged workbooks
+        raise DataValidationError(
+            f"{path.name}: could not be opened as an Excel workbook ({type(err).__name__}: {err}). "
+            "Open it in Excel and save it as .xlsx again, or save the sheet as CSV."
+        ) from err
+    try:
+        names = book.sheetnames
+        if sheet is not None:
+            match = [n for n in names if n.strip().lower() == sheet.strip().lower()]
+            if not match:
+                raise DataValidationError(
+                    f'{path.name}: has no sheet "{sheet}". Its sheets are: '
+                    + ", ".join(f'"{n}"' for n in names)
+                    + "."
+                )
+            chosen = match[0]
+        else:
+            hints = [h.lower() for h in sheet_hint]
+            by_hint = [n for h in hints for n in names if n.strip().lower() == h]
+            chosen = by_hint[0] if by_hint else None
+        candidates = [chosen] if chosen else names
+        for name in candidates:
+            rows = [[_cell_text(v) for v in row] for row in book[name].iter_rows(values_only=True)]
+            if any(any(c.strip() for c in row) for row in rows):
+                chosen = name
+                break
+        else:
+            where = f'sheet "{chosen}"' if chosen else "any sheet"
+            raise DataValidationError(
+                f"{path.name}: {where} has no data. Fill it in and try again."
+            )
+    finally:
+        book.close()
+    width = max((len(r) for r in rows), default=0)
+    grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+    return (grid, 0), {"sheet": chosen}
+
+
+# ----------------------------------------------------------------------------- both
+
+
+def _to_raw(grid_at, name, fmt, details, header_hint) -> RawTable:
+    grid, skipped = grid_at
+    grid = grid.astype(object)
+    if grid.empty:
+        raise DataValidationError(f"{name}: the file is empty. Export the data again.")
+    # Trailing empty columns (no header, no values) go; so do empty rows anywhere.
+    filled = pd.DataFrame(
+        {c: grid[c].astype(str).str.strip().ne("").to_numpy() for c in grid.columns},
+        index=grid.index,
+    )
+    keep_cols = filled.any(axis=0).to_numpy()
+    grid = grid.loc[:, keep_cols]
+    filled = filled.loc[:, keep_cols]
+    nonempty_rows = np.flatnonzero(filled.any(axis=1).to_numpy())
+    if nonempty_rows.size == 0:
+        raise DataValidationError(f"{name}: the file has no data. Fill it in and try again.")
+    top = grid.iloc[:_HEADER_SEARCH_ROWS].astype(str).to_numpy().tolist()
+    header_pos = int(nonempty_rows[0])
+    if header_hint is not None:
+        scores = [header_hint([c.strip() for c in row]) for row in top]
+        if max(scores, default=0) > 0:
+            header_pos = int(np.argmax(scores))
+    header = [str(c).replace("\ufeff", "").strip() for c in grid.iloc[header_pos]]
+    body = grid.iloc[header_pos + 1 :]
+    body_rows = np.arange(header_pos + 1, len(grid)) + skipped + 1  # 1-based spreadsheet rows
+    body_filled = filled.iloc[header_pos + 1 :].any(axis=1).to_numpy()
+    body = body.loc[body_filled]
+    rows = body_rows[body_filled]
+    if body.empty:
+        raise DataValidationError(
+            f"{name}: has a header row (spreadsheet row {header_pos + skipped + 1}) but no data rows "
+            "below it. Fill in at least one row, or check you chose the right file or sheet."
+        )
+    columns = []
+    for i, h in enumerate(header):
+        columns.append(h if h else f"(column {_column_letter(i)})")
+    body = body.copy()
+    body.columns = columns
+    body = body.reset_index(drop=True)
+    for col in body.columns:
+        body[col] = body[col].astype(str)
+    return RawTable(
+        frame=body,
+        rows=rows,
+        header_row=header_pos + skipped + 1,
+        file=name,
+        format=fmt,
+        details=details,
+    )
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters

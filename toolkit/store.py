@@ -1,0 +1,1059 @@
+"""The engagement folder and its SQLite store, the single source of truth.
+
+::
+
+    riverside/
+      engagement.toml   name, organisation, settings
+      data.sqlite       the store
+      maps/             import maps saved for reuse
+      reports/          report runs
+
+Every write is one transaction (``BEGIN IMMEDIATE``): an import lands whole or not at
+all. Writers wait for each other (busy timeout) instead of failing. A file is read and
+checked before the write lock is taken. Readers get one consistent snapshot with
+:meth:`Engagement.read_tables`. The schema version lives in ``PRAGMA user_version``;
+a migration backs the store up first, and an older toolkit refuses a newer store.
+On a network or synced folder, where SQLite's WAL is unsafe, the store uses a
+rollback journal and says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+import warnings
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from toolkit.errors import DataValidationError, StoreError
+from toolkit.schema import TABLES, Table, normalise_header, table_named
+from toolkit.settings import load_settings, render_toml
+from toolkit.sources.canonical import FORMULA_START
+
+__all__ = ["Engagement", "ImportResult", "SCHEMA_VERSION", "JOURNAL_ENV", "load_starter_codebook"]
+
+STORE_FILE = "data.sqlite"
+SETTINGS_FILE = "engagement.toml"
+#: Set to ``wal`` or ``delete`` to choose the journal mode instead of detecting it.
+JOURNAL_ENV = "SERVICE_TOOLKIT_JOURNAL"
+BUSY_TIMEOUT_MS = 120_000
+_NETWORK_FS = {
+    "nfs", "nfs4", "cifs", "smbfs", "smb3", "9p", "afs", "ncpfs", "davfs", "fuse.sshfs",
+    "fuse.rclone", "fuse.gcsfuse", "fuse.s3fs", "fuse.davfs2", "fuse.dropbox", "glusterfs",
+    "ceph", "lustre", "gpfs", "virtiofs", "vboxsf", "prl_fs", "fuse.onedriver",
+}  # fmt: skip
+_SYNCED = ("dropbox", "onedrive", "google drive", "googledrive", "icloud", "mobile documents", "box sync", "pcloud")  # fmt: skip
+_INSERT_CHUNK = 50_000
+
+
+# ----------------------------------------------------------------------------- schema
+
+
+def _column_sql(table: Table) -> list[str]:
+    parts = []
+    for f in table.fields:
+        sql = f'"{f.name}" {f.sql_type}'
+        if f.required:
+            sql += " NOT NULL"
+        if f.name == table.key:
+            sql += " UNIQUE"
+        checks = []
+        if f.choices:
+            checks.append(f'"{f.name}" IN (' + ", ".join(f"'{c}'" for c in f.choices) + ")")
+        if f.low is not None:
+            checks.append(f'"{f.name}" >= {f.low:g}')
+        if f.high is not None:
+            checks.append(f'"{f.name}" <= {f.high:g}')
+        if f.kind == "integer":
+            checks.append(f"typeof(\"{f.name}\") = 'integer'")
+        if checks:
+            sql += f' CHECK ("{f.name}" IS NULL OR (' + " AND ".join(checks) + "))"
+        if f.references:
+            ref_table, ref_field = f.references.split(".")
+            sql += f' REFERENCES {ref_table}("{ref_field}")'
+        parts.append(sql)
+    return parts
+
+
+def _create_sql() -> list[str]:
+    statements = [
+        """CREATE TABLE imports (
+            import_id INTEGER PRIMARY KEY,
+            table_name TEXT NOT NULL,
+            file_name TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            source_format TEXT NOT NULL,
+            map TEXT,
+            rows_in INTEGER NOT NULL,
+            rows_added INTEGER NOT NULL,
+            rows_excluded INTEGER NOT NULL,
+            excluded TEXT NOT NULL DEFAULT '{}',
+            skipped TEXT NOT NULL DEFAULT '[]',
+            imported_at TEXT NOT NULL,
+            toolkit_version TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'removed', 'replaced')),
+            ended_at TEXT
+        )""",
+        "CREATE INDEX imports_by_file ON imports(table_name, sha256)",
+        """CREATE TABLE attributes (
+            table_name TEXT NOT NULL,
+            column_name TEXT NOT NULL,
+            personal INTEGER NOT NULL DEFAULT 0,
+            import_id INTEGER REFERENCES imports(import_id),
+            PRIMARY KEY (table_name, column_name)
+        )""",
+        """CREATE TABLE segments (
+            name TEXT PRIMARY KEY COLLATE NOCASE,
+            position INTEGER NOT NULL
+        )""",
+    ]
+    order = [
+        "codebook",
+        "customers",
+        "service_links",
+        "assumed_needs",
+        "stated_needs",
+        "responses",
+        "events",
+    ]
+    for name in order:
+        table = TABLES[name]
+        columns = [
+            "_tk_row INTEGER PRIMARY KEY",
+            "_tk_import INTEGER REFERENCES imports(import_id)",
+            *_column_sql(table),
+        ]
+        if name == "responses":
+            columns.append(
+                "CHECK (scale_min < scale_max AND score >= scale_min AND score <= scale_max)"
+            )
+        if name == "events":
+            columns.append("CHECK (ends_on IS NULL OR ends_on >= starts_on)")
+        statements.append(f"CREATE TABLE {name} (\n  " + ",\n  ".join(columns) + "\n)")
+        statements.append(f"CREATE INDEX {name}_by_import ON {name}(_tk_import)")
+        if table.source_key:
+            statements.append(f"CREATE INDEX {name}_by_source ON {name}({table.source_key})")
+    return statements
+
+
+#: Forward migrations: MIGRATIONS[i] takes a store from version i to i + 1.
+MIGRATIONS: list[list[str]] = [_create_sql()]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+# ----------------------------------------------------------------------------- results
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, for a dry run, would do).
+
+    ``rows_excluded`` counts rows left out on purpose (``excluded`` gives the reasons);
+    ``skipped`` lists rows left out for invalid values under ``--skip-invalid``.
+    """
+
+    table: str
+    file: str
+    sha256: str
+    source_format: str
+    rows_in: int
+    rows_added: int = 0
+    rows_excluded: int = 0
+    excluded: dict[str, int] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    new_segments: list[str] = field(default_factory=list)
+    attributes: list[str] = field(default_factory=list)
+    personal: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    import_id: int | None = None
+    already_imported: int | None = None
+    replaced: list[int] = field(default_factory=list)
+    dry_run: bool = False
+    details: dict = field(default_factory=dict)
+    preview: pd.DataFrame | None = None
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data.pop("preview")
+        return data
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_starter_codebook() -> pd.DataFrame:
+    """The codebook of common needs a new engagement starts from (templates/starter-codebook.csv)."""
+    from toolkit._resources import resource_dir
+
+    path = resource_dir("templates") / "starter-codebook.csv"
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _toolkit_version() -> str:
+    from toolkit import __version__
+
+    return __version__
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _looks_networked(folder: Path) -> str | None:
+    """Say why ``folder`` is on a network or synced drive, or None if it is local."""
+    resolved = folder.resolve()
+    lowered = str(resolved).lower()
+    for name in _SYNCED:
+        if f"/{name}" in lowered or f"\\{name}" in lowered:
+            return f"it is inside a synced folder ({name})"
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return None
+    best, fstype = "", ""
+    for line in mounts:
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        point = parts[1].replace("\\040", " ")
+        if (str(resolved) == point or str(resolved).startswith(point.rstrip("/") + "/")) and len(
+            point
+        ) > len(best):
+            best, fstype = point, parts[2]
+    if fstype in _NETWORK_FS:
+        return f"it is on a network file system ({fstype} at {best})"
+    return None
+
+
+# ----------------------------------------------------------------------------- engagement
+
+
+class Engagement:
+    """One organisation's engagement folder and its store.
+
+    Create one with :meth:`init`, open one with :meth:`open`. Each table is a
+    DataFrame property (``customers``, ``service_links``, ``assumed_needs``,
+    ``stated_needs``, ``codebook``, ``responses``, ``events``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> eng = Engagement.init(tempfile.mkdtemp() + "/riverside", name="Riverside")
+    >>> eng.name, len(eng.codebook) > 0, len(eng.responses)
+    ('Riverside', True, 0)
+    """
+
+    def __init__(self, path: Path, settings: dict):
+        self.path = Path(path)
+        self.settings_data = settings
+        self.journal_note: str | None = None
+        self._journal = "wal"
+
+    # -- opening -------------------------------------------------------------
+
+    @classmethod
+    def init(
+        cls,
+        path: str | Path,
+        *,
+        name: str | None = None,
+        organisation: str | None = None,
+        demo: str | None = None,
+        size: str = "small",
+        starter_codebook: bool = True,
+    ) -> Engagement:
+        """Create a new engagement folder.
+
+        Parameters
+        ----------
+        path : str or Path
+            The folder; it must not exist yet, or be empty.
+        name, organisation : str, optional
+            Written to engagement.toml (name defaults to the folder's name).
+        demo : {"neighbourhood", "university"}, optional
+            Fill it with a deterministic sample engagement.
+        size : {"small", "large"}
+            The university demo's size (large: 1,000,000 responses).
+        starter_codebook : bool
+            Start the codebook from the toolkit's starter codebook of common needs.
+
+        Raises
+        ------
+        StoreError
+            The folder exists and is not empty.
+        """
+        path = Path(path)
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            raise StoreError(
+                f"{path}: already exists and is not empty. Choose a new folder, "
+                f"or open the engagement that is there."
+            )
+        frames = None
+        settings: dict = {}
+        if demo is not None:
+            from toolkit import demo as demos
+
+            if demo not in demos.DEMOS:
+                raise DataValidationError(
+                    f'There is no demo "{demo}". The demos are: {", ".join(demos.DEMOS)}.'
+                )
+            frames = demos.build_demo(demo, size=size)
+            settings = demos.demo_settings(demo)
+            settings["demo"] = demo
+        settings = {
+            **settings,
+            "name": name or settings.get("name") or path.name,
+            "organisation": organisation or settings.get("organisation", ""),
+        }
+        if "segments" in settings:
+            settings["settings"] = {"segments": settings.pop("segments")}
+        # Build the folder beside its final place and move it there at the end, so a
+        # failure half-way never leaves a half-made engagement behind.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(
+            tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+        )
+        try:
+            for sub in ("maps", "reports"):
+                (staging / sub).mkdir()
+            (staging / SETTINGS_FILE).write_text(render_toml(settings), encoding="utf-8")
+            engagement = cls.open(staging)
+            if frames is not None:
+                for table in ("codebook", "customers", "service_links", "assumed_needs",
+                              "stated_needs", "responses", "events"):  # fmt: skip
+                    if table in frames and len(frames[table]):
+                        engagement.import_frame(frames[table], table=table, source=f"demo:{demo}")
+            elif starter_codebook:
+                engagement.import_frame(
+                    load_starter_codebook(), table="codebook", source="starter codebook"
+                )
+            if path.exists():
+                path.rmdir()
+            staging.rename(path)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return cls.open(path)
+
+    @classmethod
+    def open(cls, path: str | Path) -> Engagement:
+        """Open an engagement folder, creating or migrating its store as needed.
+
+        Raises
+        ------
+        StoreError
+            Not an engagement folder, a damaged settings file, a store made by a newer
+            toolkit, or a store that is not an SQLite database.
+        """
+        path = Path(path)
+        if not path.is_dir():
+            raise StoreError(
+                f"{path}: no such engagement folder. Create one with: service-toolkit init {path}"
+            )
+        engagement = cls(path, load_settings(path / SETTINGS_FILE))
+        engagement._prepare_store()
+        return engagement
+
+    @property
+    def store_path(self) -> Path:
+        return self.path / STORE_FILE
+
+    @property
+    def name(self) -> str:
+        return self.settings_data.get("name") or self.path.name
+
+    @property
+    def settings(self) -> dict:
+        """The ``[settings]`` of engagement.toml, filled in with defaults."""
+        return self.settings_data["settings"]
+
+    def _choose_journal(self) -> None:
+        forced = os.environ.get(JOURNAL_ENV, "").strip().lower()
+        if forced in ("wal", "delete"):
+            self._journal = forced
+            return
+        reason = _looks_networked(self.path)
+        if reason:
+            self._journal = "delete"
+            self.journal_note = (
+                f"{self.path}: {reason}, where SQLite's write-ahead log is unsafe; "
+                "the store uses a rollback journal instead (slower with several users)."
+            )
+            warnings.warn(self.journal_note, stacklevel=3)
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            con = sqlite3.connect(
+                self.store_path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+            )
+            con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            con.execute("PRAGMA foreign_keys = ON")
+            con.execute(
+                "PRAGMA synchronous = NORMAL"
+                if self._journal == "wal"
+                else "PRAGMA synchronous = FULL"
+            )
+        except sqlite3.DatabaseError as err:
+            raise StoreError(
+                f"{self.store_path}: cannot be opened as the engagement's store ({err}). "
+                "If it was damaged, restore it from a backup."
+            ) from err
+        return con
+
+    def _prepare_store(self) -> None:
+        self._choose_journal()
+        con = self._connect()
+        try:
+            try:
+                mode = con.execute(f"PRAGMA journal_mode = {self._journal}").fetchone()[0]
+                version = con.execute("PRAGMA user_version").fetchone()[0]
+            except sqlite3.DatabaseError as err:
+                raise StoreError(
+                    f"{self.store_path}: is not an SQLite database the toolkit can read ({err}). "
+                    "Restore it from a backup, or move it away and start again."
+                ) from err
+            if mode.lower() != self._journal:
+                self._journal = mode.lower()
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.store_path}: was written by a newer version of the toolkit "
+                    f"(store schema {version}; this toolkit {_toolkit_version()} knows up to "
+                    f"{SCHEMA_VERSION}). Upgrade: pip install -U service-strategy-toolkit"
+                )
+            if version < SCHEMA_VERSION:
+                self._migrate(con, version)
+        finally:
+            con.close()
+
+    def _migrate(self, con: sqlite3.Connection, version: int) -> None:
+        if version > 0:
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            backup = self.path / f"{STORE_FILE}.v{version}-{stamp}.bak"
+            target = sqlite3.connect(backup)
+            with target:
+                con.backup(target)
+            target.close()
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated while we waited for the lock.
+            current = con.execute("PRAGMA user_version").fetchone()[0]
+            for step in MIGRATIONS[current:]:
+                for statement in step:
+                    con.execute(statement)
+            con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    # -- transactions -----------------------------------------------------------
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: everything inside lands together or not at all.
+
+        Waits (up to two minutes) for another writer instead of failing.
+        """
+        con = self._connect()
+        try:
+            try:
+                con.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as err:
+                raise StoreError(
+                    f"{self.store_path}: another program kept the store locked for over "
+                    f"{BUSY_TIMEOUT_MS // 1000} seconds ({err}). Try again when it has finished."
+                ) from err
+            try:
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        finally:
+            con.close()
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every query inside sees one snapshot of the store."""
+        con = self._connect()
+        try:
+            con.execute("BEGIN")
+            try:
+                yield con
+            finally:
+                con.execute("COMMIT")
+        finally:
+            con.close()
+
+    # -- reading ---------------------------------------------------------------
+
+    def attribute_columns(self, table: str, con: sqlite3.Connection | None = None) -> pd.DataFrame:
+        """The attribute columns a table has gained from imports, with their personal flag."""
+        query = "SELECT column_name, personal FROM attributes WHERE table_name = ? ORDER BY rowid"
+        with contextlib.nullcontext(con) if con else self.reading() as c:
+            rows = c.execute(query, (table_named(table).name,)).fetchall()
+        return pd.DataFrame(rows, columns=["column", "personal"]).astype({"personal": bool})
+
+    def table(self, name: str, *, include_personal: bool = False, con=None) -> pd.DataFrame:
+        """Read one canonical table: its fields, then its attribute columns.
+
+        Dates come back as datetimes, ratings as nullable integers. Attribute columns
+        that identify people are left out unless ``include_personal`` is true.
+        """
+        table = table_named(name)
+        with contextlib.nullcontext(con) if con else self.reading() as c:
+            attrs = self.attribute_columns(table.name, c)
+            if not include_personal:
+                attrs = attrs[~attrs["personal"]]
+            columns = list(table.field_names) + list(attrs["column"])
+            select = ", ".join(_quote(col) for col in columns)
+            cursor = c.execute(f"SELECT {select} FROM {table.name} ORDER BY _tk_row")
+            rows = cursor.fetchall()
+        frame = pd.DataFrame.from_records(rows, columns=columns, coerce_float=True)
+        for f in table.fields:
+            column = frame[f.name]
+            if f.kind == "integer":
+                frame[f.name] = column.astype("Int64")
+            elif f.kind == "number":
+                frame[f.name] = pd.to_numeric(column).astype(float)
+            elif f.kind in ("date", "datetime"):
+                frame[f.name] = pd.to_datetime(column, format="ISO8601")
+            else:
+                frame[f.name] = column.astype(object)
+        return frame
+
+    def read_tables(self, names=None, *, include_personal: bool = False) -> dict[str, pd.DataFrame]:
+        """Read several tables in one read transaction, so they agree with each other."""
+        names = [table_named(n).name for n in (names or TABLES)]
+        with self.reading() as con:
+            return {n: self.table(n, include_personal=include_personal, con=con) for n in names}
+
+    customers = property(lambda self: self.table("customers"), doc="The customer register.")
+    service_links = property(lambda self: self.table("service_links"), doc="Who serves whom.")
+    assumed_needs = property(lambda self: self.table("assumed_needs"), doc="Needs staff assume.")
+    stated_needs = property(lambda self: self.table("stated_needs"), doc="Needs customers stated.")
+    codebook = property(lambda self: self.table("codebook"), doc="The need categories.")
+    responses = property(lambda self: self.table("responses"), doc="Satisfaction scores.")
+    events = property(lambda self: self.table("events"), doc="Changes customers might react to.")
+
+    def segments(self, con: sqlite3.Connection | None = None) -> list[str]:
+        """The engagement's segments: engagement.toml's order first, then as they arrived."""
+        with contextlib.nullcontext(con) if con else self.reading() as c:
+            stored = [r[0] for r in c.execute("SELECT name FROM segments ORDER BY position")]
+        order = self.settings["segments"].get("order", [])
+        lowered = {s.lower() for s in order}
+        return list(order) + [s for s in stored if s.lower() not in lowered]
+
+    def imports(self) -> pd.DataFrame:
+        """Every import, newest last, with its counts and status."""
+        with self.reading() as con:
+            frame = pd.read_sql_query("SELECT * FROM imports ORDER BY import_id", con)
+        frame["table_name"] = frame["table_name"].str.replace("_", "-")
+        return frame
+
+    def status(self) -> dict:
+        """Row counts per table, the import history and how the store is set up."""
+        with self.reading() as con:
+            counts = {
+                t.cli_name: con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0]
+                for t in TABLES.values()
+            }
+            imports = con.execute(
+                "SELECT import_id, table_name, file_name, rows_added, rows_excluded, imported_at, status "
+                "FROM imports ORDER BY import_id"
+            ).fetchall()
+        return {
+            "engagement": self.name,
+            "organisation": self.settings_data.get("organisation", ""),
+            "path": str(self.path),
+            "schema_version": SCHEMA_VERSION,
+            "journal_mode": self._journal,
+            "tables": counts,
+            "segments": self.segments(),
+            "imports": [
+                dict(zip(["import_id", "table", "file", "rows_added", "rows_excluded", "imported_at", "status"],
+                         (i, t.replace("_", "-"), f, a, e, at, s), strict=True))
+                for i, t, f, a, e, at, s in imports
+            ],
+        }  # fmt: skip
+
+    def fingerprint(self, names=None) -> str:
+        """A short hash of the tables' contents, to show which data a report used."""
+        digest = hashlib.sha256()
+        with self.reading() as con:
+            for name in [table_named(n).name for n in (names or TABLES)]:
+                count, last = con.execute(f"SELECT count(*), max(_tk_row) FROM {name}").fetchone()
+                imports = con.execute(
+                    "SELECT group_concat(sha256) FROM imports WHERE table_name = ? AND status = 'active'",
+                    (name,),
+                ).fetchone()[0]
+                digest.update(f"{name}:{count}:{last}:{imports}".encode())
+        return digest.hexdigest()[:12]
+
+    # -- writing ---------------------------------------------------------------
+
+    def _known(self, con: sqlite3.Connection):
+        from toolkit.sources.canonical import Known
+
+        scales = {m: tuple(v) for m, v in self.settings["scales"].items()}
+        return Known(
+            customer_ids={r[0] for r in con.execute("SELECT customer_id FROM customers")},
+            codes={r[0] for r in con.execute("SELECT code FROM codebook")},
+            segments=self.segments(con),
+            scales=scales,
+        )
+
+    def import_file(
+        self,
+        file: str | Path,
+        *,
+        table: str,
+        replace: bool = False,
+        skip_invalid: bool = False,
+        dry_run: bool = False,
+        sheet: str | None = None,
+        encoding: str | None = None,
+        delimiter: str | None = None,
+        date_order: str | None = None,
+    ) -> ImportResult:
+        """Import a filled template (CSV or XLSX whose headers are the canonical fields).
+
+        Parameters
+        ----------
+        file : str or Path
+            The file to import.
+        table : str
+            The canonical table, spelled with hyphens or underscores.
+        replace : bool
+            Replace the rows of earlier imports of this file (same content, or same
+            file name into the same table) instead of adding nothing.
+        skip_invalid : bool
+            Land the valid rows and list each invalid one, instead of rejecting the file.
+        dry_run : bool
+            Check everything and say what would land, changing nothing.
+        sheet, encoding, delimiter, date_order : str, optional
+            Override what is detected from the file.
+
+        Returns
+        -------
+        ImportResult
+
+        Raises
+        ------
+        DataValidationError
+            The file has invalid values (every problem is listed, up to 20, with the
+            spreadsheet row, column, value, what was expected and the fix). Nothing
+            was imported.
+        """
+        from toolkit.sources.canonical import to_canonical
+        from toolkit.sources.spreadsheet import read_spreadsheet
+
+        spec = table_named(table)
+        path = Path(file)
+        if not path.is_file():
+            raise DataValidationError(f"{path}: no such file. Check the path and try again.")
+        sha = _sha256_file(path)
+        earlier = self._earlier_imports(spec, sha, path.name)
+        same_content = [i for i, s, _ in earlier if s == sha]
+        if same_content and not replace:
+            return ImportResult(
+                table=spec.cli_name, file=path.name, sha256=sha, source_format="",
+                rows_in=0, already_imported=same_content[0], dry_run=dry_run,
+            )  # fmt: skip
+        fields = set(spec.field_names)
+
+        def header_score(cells: list[str]) -> int:
+            return sum(normalise_header(c) in fields for c in cells if c)
+
+        raw = read_spreadsheet(
+            path,
+            header_hint=header_score,
+            sheet=sheet,
+            sheet_hint=(spec.cli_name, spec.name),
+            encoding=encoding,
+            delimiter=delimiter,
+        )
+        replacing = [i for i, _, _ in earlier] if replace else []
+        with self.reading() as con:
+            canon = to_canonical(
+                raw,
+                spec,
+                known=self._known(con),
+                date_order=date_order,
+                min_n=self.settings["min_n"],
+            )
+        return self._land(canon, spec, raw.file, sha, raw.format, raw.details,
+                          replacing=replacing, skip_invalid=skip_invalid, dry_run=dry_run)  # fmt: skip
+
+    def import_frame(
+        self, frame: pd.DataFrame, *, table: str, source: str = "data frame", **options
+    ) -> ImportResult:
+        """Import a DataFrame whose columns are canonical fields (and attributes).
+
+        Goes through exactly the checks of :meth:`import_file`; ``source`` names it in
+        messages and the import history. Importing the same data twice adds nothing.
+        """
+        from toolkit.sources.canonical import to_canonical
+        from toolkit.sources.spreadsheet import RawTable
+
+        spec = table_named(table)
+        text = frame.copy()
+        for col in text.columns:
+            column = text[col]
+            if pd.api.types.is_datetime64_any_dtype(column):
+                has_time = (column.dropna() != column.dropna().dt.normalize()).any()
+                text[col] = column.dt.strftime("%Y-%m-%d %H:%M:%S" if has_time else "%Y-%m-%d")
+            elif pd.api.types.is_float_dtype(column):
+                values = column.to_numpy()
+                whole = np.isfinite(values) & (np.mod(values, 1) == 0)
+                out = column.map(repr).astype(object)
+                out[whole] = column[whole].astype("int64").astype(str)
+                text[col] = out
+            text[col] = text[col].astype(object).where(text[col].notna(), "").astype(str)
+        text.columns = [str(c) for c in text.columns]
+        text = text.reset_index(drop=True)
+        sha = hashlib.sha256(
+            spec.name.encode()
+            + pd.util.hash_pandas_object(text, index=False).to_numpy().tobytes()
+            + "\x1f".join(text.columns).encode()
+        ).hexdigest()
+        earlier = self._earlier_imports(spec, sha, source)
+        same = [i for i, s, _ in earlier if s == sha]
+        if same and not options.get("replace"):
+            return ImportResult(spec.cli_name, source, sha, "frame", 0, already_imported=same[0])
+        raw = RawTable(
+            frame=text, rows=np.arange(len(text)) + 2, header_row=1, file=source, format="frame"
+        )
+        with self.reading() as con:
+            canon = to_canonical(raw, spec, known=self._known(con), min_n=self.settings["min_n"])
+        replacing = [i for i, s, _ in earlier if s == sha] if options.get("replace") else []
+        return self._land(canon, spec, source, sha, "frame", {}, replacing=replacing,
+                          skip_invalid=options.get("skip_invalid", False),
+                          dry_run=options.get("dry_run", False))  # fmt: skip
+
+    def _earlier_imports(self, spec: Table, sha: str, file_name: str) -> list[tuple[int, str, str]]:
+        with self.reading() as con:
+            return con.execute(
+                "SELECT import_id, sha256, file_name FROM imports WHERE table_name = ? AND status = 'active' "
+                "AND (sha256 = ? OR file_name = ?) ORDER BY import_id",
+                (spec.name, sha, file_name),
+            ).fetchall()
+
+    def _store_conflicts(self, con, spec: Table, frame: pd.DataFrame, where, replacing: list[int]):
+        """Find rows whose key is already in the store, and rows whose source id is.
+
+        Returns a Collector holding a problem for each taken key, and a mask of rows
+        whose source id an earlier import already brought in (those are excluded).
+        """
+        from toolkit.sources.canonical import Collector
+
+        taken = Collector(where, len(frame), spec.name)
+        source_seen = np.zeros(len(frame), dtype=bool)
+        checks = [(spec.key, "key")] if spec.key else []
+        if spec.source_key:
+            checks.append((spec.source_key, "source"))
+        exclude = ""
+        if replacing:
+            exclude = f" AND (t._tk_import IS NULL OR t._tk_import NOT IN ({','.join(map(str, replacing))}))"
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS _incoming (value TEXT PRIMARY KEY)")
+        for column, kind in checks:
+            values = frame[column]
+            filled = values.notna().to_numpy()
+            if not filled.any():
+                continue
+            con.execute("DELETE FROM _incoming")
+            con.executemany(
+                "INSERT INTO _incoming VALUES (?)", ((v,) for v in pd.unique(values[filled]))
+            )
+            present = {
+                r[0]
+                for r in con.execute(
+                    f"SELECT DISTINCT t.{column} FROM {spec.name} t "
+                    f"JOIN _incoming i ON t.{column} = i.value" + exclude
+                )
+            }
+            con.execute("DELETE FROM _incoming")
+            if not present:
+                continue
+            hit = (values.isin(present) & values.notna()).to_numpy()
+            if kind == "source":
+                source_seen |= hit
+                continue
+            taken.rows(
+                hit, spec.key, values.to_numpy(),
+                "is already in the store",
+                f"Each {spec.key} must be new: fix it, or use --replace to replace the rows of "
+                "an earlier import of this file, or remove that import (service-toolkit imports --remove)",
+            )  # fmt: skip
+        return taken, source_seen & ~taken.bad
+
+    def _land(self, canon, spec: Table, file: str, sha: str, fmt: str, details: dict, *,
+              replacing: list[int], skip_invalid: bool, dry_run: bool) -> ImportResult:  # fmt: skip
+        from toolkit.sources.canonical import MAX_LISTED
+
+        result = ImportResult(
+            table=spec.cli_name, file=file, sha256=sha, source_format=fmt, rows_in=len(canon.frame),
+            new_segments=canon.new_segments, attributes=canon.attributes, personal=canon.personal,
+            warnings=list(canon.warnings), dry_run=dry_run, details=details, replaced=replacing,
+        )  # fmt: skip
+        with self.reading() as con:
+            taken, source_seen = self._store_conflicts(
+                con, spec, canon.frame, canon.where, replacing
+            )
+        problems = canon.problems + taken.problems
+        count = canon.problem_count + taken.count
+        bad = canon.bad | taken.bad
+        file_level = [p for p in problems if p.position is None]
+        if file_level or (count and not skip_invalid):
+            rows = sorted({p.position for p in problems if p.position is not None})
+            listed = file_level + sorted(
+                (p for p in problems if p.position is not None), key=lambda p: p.position
+            )
+            lines = [f"  {p}" for p in listed[:MAX_LISTED]]
+            if count > MAX_LISTED:
+                lines.append(f"  … and {count - MAX_LISTED} more.")
+            valid = len(canon.frame) - int(bad.sum())
+            hint = "Fix these and import again."
+            if not file_level and valid:
+                hint += (
+                    f" Or use --skip-invalid to import the {valid} valid rows and list the others."
+                )
+            noun = "problem" if count == 1 else "problems"
+            verb = "would be rejected" if dry_run else "was rejected"
+            raise DataValidationError(
+                f"Import of {file} into {spec.cli_name} {verb}: {count} {noun}"
+                f"{f' on {len(rows)} row' + ('s' if len(rows) > 1 else '') if rows else ''}. Nothing was imported.\n"
+                + "\n".join(lines)
+                + "\n"
+                + hint,
+                problems=listed,
+            )
+        keep = ~bad & ~source_seen
+        if bad.any():
+            result.skipped = [str(p) for p in sorted(problems, key=lambda p: p.position or 0)]
+        if source_seen.any():
+            result.excluded["already in the store (same source id)"] = int(source_seen.sum())
+        result.rows_excluded = int(source_seen.sum())
+        landing = canon.frame.loc[keep].reset_index(drop=True)
+        rows = canon.rows[keep]
+        if spec.name == "responses":
+            missing = landing["response_id"].isna()
+            if missing.any():
+                landing.loc[missing, "response_id"] = [
+                    f"{sha[:12]}-{r}" for r in rows[missing.to_numpy()]
+                ]
+        result.rows_added = len(landing)
+        if dry_run:
+            result.preview = landing.head(10)
+            return result
+        self._write(spec, landing, canon, result, replacing)
+        return result
+
+    def _write(
+        self, spec: Table, landing: pd.DataFrame, canon, result: ImportResult, replacing: list[int]
+    ) -> None:
+        with self.writing() as con:
+            for import_id in replacing:
+                con.execute(f"DELETE FROM {spec.name} WHERE _tk_import = ?", (import_id,))
+                con.execute(
+                    "UPDATE imports SET status = 'replaced', ended_at = ? WHERE import_id = ?",
+                    (_now(), import_id),
+                )
+            # Re-check against what landed while this file was being read.
+            taken, source_seen = self._store_conflicts(con, spec, landing, str, [])
+            if taken.count:
+                raise DataValidationError(
+                    f"Import of {result.file} into {spec.cli_name} was rejected: another import "
+                    f"added rows with the same {spec.key} while this one was being checked. "
+                    "Nothing was imported; run the import again."
+                )
+            if source_seen.any():
+                landing = landing.loc[~source_seen].reset_index(drop=True)
+                result.rows_excluded += int(source_seen.sum())
+                key = "already in the store (same source id)"
+                result.excluded[key] = result.excluded.get(key, 0) + int(source_seen.sum())
+                result.rows_added = len(landing)
+            cursor = con.execute(
+                "INSERT INTO imports (table_name, file_name, sha256, source_format, map, rows_in, "
+                "rows_added, rows_excluded, excluded, skipped, imported_at, toolkit_version) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    spec.name, result.file, result.sha256, result.source_format,
+                    result.details.get("map"), result.rows_in, result.rows_added,
+                    result.rows_excluded + len(result.skipped), json.dumps(result.excluded),
+                    json.dumps(result.skipped[:10_000]), _now(), _toolkit_version(),
+                ),
+            )  # fmt: skip
+            import_id = cursor.lastrowid
+            # SQLite column names ignore case: "Campus" lands in an existing "campus".
+            existing = {r[1].lower(): r[1] for r in con.execute(f"PRAGMA table_info({spec.name})")}
+            renames = {}
+            for column in canon.attributes:
+                if column.lower() in existing:
+                    renames[column] = existing[column.lower()]
+                else:
+                    con.execute(f"ALTER TABLE {spec.name} ADD COLUMN {_quote(column)}")
+                    existing[column.lower()] = column
+            landing = landing.rename(columns=renames)
+            attributes = [renames.get(c, c) for c in canon.attributes]
+            personal = {renames.get(c, c) for c in canon.personal}
+            for column in attributes:
+                con.execute(
+                    "INSERT INTO attributes (table_name, column_name, personal, import_id) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (table_name, column_name) DO UPDATE SET personal = max(personal, excluded.personal)",
+                    (
+                        spec.name,
+                        column,
+                        int(column in personal),
+                        import_id,
+                    ),
+                )
+            if canon.new_segments:
+                start = con.execute("SELECT coalesce(max(position), 0) FROM segments").fetchone()[0]
+                con.executemany(
+                    "INSERT OR IGNORE INTO segments (name, position) VALUES (?, ?)",
+                    [(s, start + i + 1) for i, s in enumerate(canon.new_segments)],
+                )
+            columns = ["_tk_import", *spec.field_names, *attributes]
+            sql = (
+                f"INSERT INTO {spec.name} ({', '.join(_quote(c) for c in columns)}) "
+                f"VALUES ({', '.join('?' * len(columns))})"
+            )
+            try:
+                for start in range(0, len(landing), _INSERT_CHUNK):
+                    chunk = landing.iloc[start : start + _INSERT_CHUNK]
+                    con.executemany(sql, _records(chunk, columns[1:], import_id))
+            except sqlite3.IntegrityError as err:
+                raise DataValidationError(
+                    f"Import of {result.file} into {spec.cli_name} was rejected by the store: {err}. "
+                    "Nothing was imported."
+                ) from err
+            result.import_id = import_id
+
+    # -- removing and exporting ---------------------------------------------------
+
+    def remove_import(self, import_id: int) -> dict:
+        """Take one import's rows out of the store, in one transaction."""
+        with self.writing() as con:
+            row = con.execute(
+                "SELECT table_name, status, file_name FROM imports WHERE import_id = ?",
+                (import_id,),
+            ).fetchone()
+            if row is None:
+                raise DataValidationError(
+                    f"There is no import #{import_id}. List the imports with: service-toolkit imports {self.path}"
+                )
+            table, status, file_name = row
+            if status != "active":
+                raise DataValidationError(
+                    f"Import #{import_id} ({file_name}) was already {status}; nothing to remove."
+                )
+            try:
+                removed = con.execute(
+                    f"DELETE FROM {table} WHERE _tk_import = ?", (import_id,)
+                ).rowcount
+            except sqlite3.IntegrityError as err:
+                raise DataValidationError(
+                    f"Import #{import_id} ({file_name}) cannot be removed: "
+                    f"other rows refer to its {table.replace('_', '-')} rows. Remove the imports "
+                    "that refer to them first (see service-toolkit imports), then this one. Nothing was removed."
+                ) from err
+            con.execute(
+                "UPDATE imports SET status = 'removed', ended_at = ? WHERE import_id = ?",
+                (_now(), import_id),
+            )
+        return {
+            "import_id": import_id,
+            "table": table.replace("_", "-"),
+            "file": file_name,
+            "rows_removed": removed,
+        }
+
+    def export(self, table: str, to: str | Path, *, include_personal: bool = False) -> int:
+        """Write one stored table to CSV or XLSX; returns the number of rows written.
+
+        Text a spreadsheet would run as a formula (starting with = + - @) gets a leading
+        apostrophe; importing the export takes it off again, so export → import round-trips.
+        """
+        spec = table_named(table)
+        to = Path(to)
+        suffix = to.suffix.lower()
+        if suffix not in (".csv", ".xlsx"):
+            raise DataValidationError(
+                f"{to}: export writes .csv or .xlsx files; give a name ending in one of them."
+            )
+        frame = _export_frame(self.table(spec.name, include_personal=include_personal), spec)
+        to.parent.mkdir(parents=True, exist_ok=True)
+        tmp = to.with_name(f".{to.name}.partial")
+        if suffix == ".csv":
+            frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+        else:
+            with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+                frame.to_excel(writer, sheet_name=spec.cli_name, index=False)
+        shutil.move(tmp, to)
+        return len(frame)
+
+
+def _records(frame: pd.DataFrame, columns: list[str], import_id: int):
+    """Rows as tuples of plain Python values (None for missing), fast."""
+    arrays = []
+    for col in columns:
+        series = frame[col]
+        missing = series.isna().to_numpy()
+        if isinstance(series.dtype, pd.Int64Dtype):
+            values = series.fillna(0).astype("int64").to_numpy().astype(object)
+        else:
+            values = np.array(series.to_numpy(dtype=object), dtype=object, copy=True)
+        values[missing] = None
+        arrays.append(values)
+    return zip([import_id] * len(frame), *arrays, strict=True)
+
+
+def _export_text(series: pd.Series) -> pd.Series:
+    """Neutralise text a spreadsheet would run as a formula (numbers are left alone).
+
+    Text starting with = + - or @ gets a leading apostrophe; so does text that already
+    starts with an apostrophe before one of those, so that importing the export (which
+    takes one apostrophe off) gives back exactly what was stored.
+    """
+    text = series.astype(object)
+    as_text = text.astype(str)
+    is_text = text.map(lambda v: isinstance(v, str)).astype(bool)
+    risky = as_text.str.startswith(FORMULA_START) | (
+        as_text.str.startswith("'") & as_text.str[1:2].isin(FORMULA_START)
+    )
+    return text.where(~(is_text & risky), "'" + as_text)
+
+
+def _export_frame(frame: pd.DataFrame, spec: Table) -> pd.DataFrame:
+    out = frame.copy()
+    for f in spec.fields:
+        if f.kind in ("date", "datetime"):
+            column = out[f.name]
+            has_time = (
+                f.kind == "datetime" and (column.dropna() != column.dropna().dt.normalize()).any()
+            )
+            out[f.name] = column.dt.strftime("%Y-%m-%d %H:%M:%S" if has_time else "%Y-%m-%d")
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = _export_text(out[col])
+    return out
