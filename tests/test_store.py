@@ -137,16 +137,16 @@ def test_a_write_that_fails_half_way_lands_nothing(engagement, write_csv, monkey
         [["starts_on", "label"]] + [[f"2024-01-{d:02d}", f"event {d}"] for d in range(1, 21)],
     )
     calls = {"n": 0}
-    real = store_module._records
+    real = store_module._json_rows
 
-    def failing(frame, columns, import_id):
+    def failing(frame):
         calls["n"] += 1
         if calls["n"] == 2:
             raise sqlite3.OperationalError("disk I/O error")
-        return real(frame, columns, import_id)
+        return real(frame)
 
     monkeypatch.setattr(store_module, "_INSERT_CHUNK", 5)
-    monkeypatch.setattr(store_module, "_records", failing)
+    monkeypatch.setattr(store_module, "_json_rows", failing)
     before = engagement.status()
     with pytest.raises(sqlite3.OperationalError):
         engagement.import_file(path, table="events")

@@ -53,7 +53,7 @@ _NETWORK_FS = {
     "ceph", "lustre", "gpfs", "virtiofs", "vboxsf", "prl_fs", "fuse.onedriver",
 }  # fmt: skip
 _SYNCED = ("dropbox", "onedrive", "google drive", "googledrive", "icloud", "mobile documents", "box sync", "pcloud")  # fmt: skip
-_INSERT_CHUNK = 50_000
+_INSERT_CHUNK = 100_000
 
 
 # ----------------------------------------------------------------------------- schema
@@ -911,7 +911,12 @@ class Engagement:
                 if column.lower() in existing:
                     renames[column] = existing[column.lower()]
                 else:
-                    con.execute(f"ALTER TABLE {spec.name} ADD COLUMN {_quote(column)}")
+                    kind = landing[column].dtype
+                    affinity = (
+                        "INTEGER" if isinstance(kind, pd.Int64Dtype)
+                        else "REAL" if pd.api.types.is_float_dtype(kind) else "TEXT"
+                    )  # fmt: skip
+                    con.execute(f"ALTER TABLE {spec.name} ADD COLUMN {_quote(column)} {affinity}")
                     existing[column.lower()] = column
             landing = landing.rename(columns=renames)
             attributes = [renames.get(c, c) for c in canon.attributes]
@@ -933,15 +938,18 @@ class Engagement:
                     "INSERT OR IGNORE INTO segments (name, position) VALUES (?, ?)",
                     [(s, start + i + 1) for i, s in enumerate(canon.new_segments)],
                 )
-            columns = ["_tk_import", *spec.field_names, *attributes]
+            # Columns with no value at all are left to their default (NULL): binding
+            # them would cost as much as binding data.
+            columns = [c for c in (*spec.field_names, *attributes) if landing[c].notna().any()]
+            picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
             sql = (
-                f"INSERT INTO {spec.name} ({', '.join(_quote(c) for c in columns)}) "
-                f"VALUES ({', '.join('?' * len(columns))})"
+                f"INSERT INTO {spec.name} (_tk_import, {', '.join(_quote(c) for c in columns)}) "
+                f"SELECT {import_id}, {picks} FROM json_each(?)"
             )
             try:
                 for start in range(0, len(landing), _INSERT_CHUNK):
                     chunk = landing.iloc[start : start + _INSERT_CHUNK]
-                    con.executemany(sql, _records(chunk, columns[1:], import_id))
+                    con.execute(sql, (_json_rows(chunk[columns]),))
             except sqlite3.IntegrityError as err:
                 raise DataValidationError(
                     f"Import of {result.file} into {spec.cli_name} was rejected by the store: {err}. "
@@ -1013,19 +1021,28 @@ class Engagement:
         return len(frame)
 
 
-def _records(frame: pd.DataFrame, columns: list[str], import_id: int):
-    """Rows as tuples of plain Python values (None for missing), fast."""
-    arrays = []
-    for col in columns:
+def _json_rows(frame: pd.DataFrame) -> str:
+    """Rows as one JSON array of arrays, to insert with ``json_each`` in one statement.
+
+    SQLite parses JSON in C, several times faster than binding values one by one.
+    Every value stays exact: whole floats travel as integers, other floats as their
+    shortest round-tripping text, which a REAL column turns back into the same number.
+    """
+    encoded = {}
+    for col in frame.columns:
         series = frame[col]
-        missing = series.isna().to_numpy()
-        if isinstance(series.dtype, pd.Int64Dtype):
-            values = series.fillna(0).astype("int64").to_numpy().astype(object)
-        else:
-            values = np.array(series.to_numpy(dtype=object), dtype=object, copy=True)
-        values[missing] = None
-        arrays.append(values)
-    return zip([import_id] * len(frame), *arrays, strict=True)
+        if pd.api.types.is_float_dtype(series):
+            values = series.to_numpy(dtype=float)
+            with np.errstate(invalid="ignore"):
+                whole = np.isnan(values) | ((np.mod(values, 1) == 0) & (np.abs(values) < 2**53))
+            if whole.all():
+                series = series.astype("Int64")
+            else:
+                series = series.map(lambda v: None if v != v else repr(float(v))).astype(object)
+        elif not isinstance(series.dtype, pd.Int64Dtype):
+            series = series.astype(object)
+        encoded[col] = series
+    return pd.DataFrame(encoded).to_json(orient="values", force_ascii=False)
 
 
 def _export_text(series: pd.Series) -> pd.Series:

@@ -306,6 +306,7 @@ def _coerce(f: Field, text: pd.Series, col: str, out: Collector, date_order: str
         if f.kind == "integer":
             bad |= ~empty & ~np.isnan(numbers.to_numpy(dtype=float)) & (numbers.to_numpy() % 1 != 0)
         values = numbers.to_numpy(dtype=float)
+        bad |= ~empty & np.isinf(values)
         with np.errstate(invalid="ignore"):
             if f.low is not None:
                 bad |= values < f.low
