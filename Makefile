@@ -1,0 +1,36 @@
+# The README's commands. Every target installs what it needs first, so each works on
+# a fresh machine with Python 3.11+ (and, for the browser tests, Debian's chromium).
+PYTHON ?= python3
+PIP ?= $(PYTHON) -m pip
+
+.PHONY: setup setup-test demo test test-fast bench lint clean
+
+setup:
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e .
+
+setup-test:
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e ".[test]"
+	bash scripts/install-chromium.sh
+
+demo: setup
+	service-toolkit demo riverside-demo
+
+test: setup-test
+	@set -- notebooks/*.ipynb; if [ -e "$$1" ]; then nbstripout --verify "$$@"; fi
+	ruff check .
+	$(PYTHON) -m pytest
+
+test-fast:
+	$(PYTHON) -m pytest -m "not browser and not slow" -q
+
+bench: setup
+	$(PYTHON) benchmarks/run.py
+
+lint:
+	ruff check .
+	ruff format --check .
+
+clean:
+	rm -rf riverside-demo build dist *.egg-info .pytest_cache .hypothesis benchmarks/results
