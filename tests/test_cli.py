@@ -49,7 +49,11 @@ def test_import_status_imports_export_round(run, folder, write_csv, tmp_path):
     assert "attributes: campus" in result.output
 
     again = run("import", folder, path, "--table", "CUSTOMERS")
-    assert again.exit_code == 0 and "already imported" in again.stderr and "nothing was added" in again.stderr
+    assert (
+        again.exit_code == 0
+        and "already imported" in again.stderr
+        and "nothing was added" in again.stderr
+    )
 
     status = run("status", folder, "--json")
     data = json.loads(status.output)
@@ -87,9 +91,19 @@ def test_bad_data_exits_1_with_the_message_and_changes_nothing(run, folder, writ
 def test_dry_run_and_json(run, folder, write_csv):
     path = write_csv("c.csv", CUSTOMERS)
     result = run("import", folder, path, "--table", "customers", "--dry-run")
-    assert result.exit_code == 0 and "Dry run: 3 of 3 rows" in result.output and "Residents" in result.output
-    data = json.loads(run("import", folder, path, "--table", "customers", "--dry-run", "--json").output)
-    assert data["dry_run"] and data["rows_added"] == 3 and data["preview"][0]["customer_id"] == "residents"
+    assert (
+        result.exit_code == 0
+        and "Dry run: 3 of 3 rows" in result.output
+        and "Residents" in result.output
+    )
+    data = json.loads(
+        run("import", folder, path, "--table", "customers", "--dry-run", "--json").output
+    )
+    assert (
+        data["dry_run"]
+        and data["rows_added"] == 3
+        and data["preview"][0]["customer_id"] == "residents"
+    )
     assert json.loads(run("status", folder, "--json").output)["tables"]["customers"] == 0
     data = json.loads(run("import", folder, path, "--table", "customers", "--json").output)
     assert data["import_id"] == 2 and data["attributes"] == ["campus"]
@@ -132,13 +146,19 @@ def test_large_size_needs_the_university_demo(run, tmp_path):
 
 def test_help_is_quick_and_loads_no_heavy_library():
     code = "import sys; from toolkit.cli import main\ntry:\n main(['--help'])\nexcept SystemExit: pass\nprint(sorted(m for m in ('pandas','numpy','altair','papermill','sqlite3') if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip().splitlines()[-1] == "[]"
     assert "import" in out and "export" in out and "status" in out
 
 
 def test_console_script_exit_codes(tmp_path):
-    missing = subprocess.run(["service-toolkit", "status", str(tmp_path / "nope")], capture_output=True, text=True)
-    assert missing.returncode == 1 and "Error:" in missing.stderr and "Traceback" not in missing.stderr
+    missing = subprocess.run(
+        ["service-toolkit", "status", str(tmp_path / "nope")], capture_output=True, text=True
+    )
+    assert (
+        missing.returncode == 1 and "Error:" in missing.stderr and "Traceback" not in missing.stderr
+    )
     usage = subprocess.run(["service-toolkit", "status"], capture_output=True, text=True)
     assert usage.returncode == 2

@@ -140,7 +140,6 @@ def _create_sql() -> list[str]:
         if name == "events":
             columns.append("CHECK (ends_on IS NULL OR ends_on >= starts_on)")
         statements.append(f"CREATE TABLE {name} (\n  " + ",\n  ".join(columns) + "\n)")
-        statements.append(f"CREATE INDEX {name}_by_import ON {name}(_tk_import)")
         if table.source_key:
             statements.append(f"CREATE INDEX {name}_by_source ON {name}({table.source_key})")
     return statements
@@ -346,6 +345,9 @@ class Engagement:
                 engagement.import_frame(
                     load_starter_codebook(), table="codebook", source="starter codebook"
                 )
+            umask = os.umask(0)
+            os.umask(umask)
+            staging.chmod(0o777 & ~umask)  # mkdtemp made it private to its owner
             if path.exists():
                 path.rmdir()
             staging.rename(path)
@@ -716,19 +718,22 @@ class Engagement:
         from toolkit.sources.spreadsheet import RawTable
 
         spec = table_named(table)
-        text = frame.copy()
-        for col in text.columns:
-            column = text[col]
+        text = pd.DataFrame(index=frame.index)
+        for col in frame.columns:
+            column = frame[col]
+            missing = column.isna().to_numpy()
             if pd.api.types.is_datetime64_any_dtype(column):
                 has_time = (column.dropna() != column.dropna().dt.normalize()).any()
-                text[col] = column.dt.strftime("%Y-%m-%d %H:%M:%S" if has_time else "%Y-%m-%d")
+                cells = column.dt.strftime("%Y-%m-%d %H:%M:%S" if has_time else "%Y-%m-%d")
             elif pd.api.types.is_float_dtype(column):
-                values = column.to_numpy()
-                whole = np.isfinite(values) & (np.mod(values, 1) == 0)
-                out = column.map(repr).astype(object)
-                out[whole] = column[whole].astype("int64").astype(str)
-                text[col] = out
-            text[col] = text[col].astype(object).where(text[col].notna(), "").astype(str)
+                values = column.to_numpy(dtype=float)
+                with np.errstate(invalid="ignore"):
+                    whole = np.isfinite(values) & (np.mod(values, 1) == 0)
+                cells = column.map(repr).astype(object)
+                cells[whole] = column[whole].astype("int64").astype(str)
+            else:
+                cells = column.astype(object).map(str)
+            text[col] = cells.astype(object).where(~missing, "").astype(str)
         text.columns = [str(c) for c in text.columns]
         text = text.reset_index(drop=True)
         sha = hashlib.sha256(
@@ -774,21 +779,25 @@ class Engagement:
         exclude = ""
         if replacing:
             exclude = f" AND (t._tk_import IS NULL OR t._tk_import NOT IN ({','.join(map(str, replacing))}))"
-        con.execute("CREATE TEMP TABLE IF NOT EXISTS _incoming (value TEXT PRIMARY KEY)")
+        if con.execute(f"SELECT 1 FROM {spec.name} LIMIT 1").fetchone() is None:
+            return taken, source_seen  # nothing stored yet, so nothing to collide with
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS _incoming (value TEXT)")
         for column, kind in checks:
             values = frame[column]
             filled = values.notna().to_numpy()
             if not filled.any():
                 continue
             con.execute("DELETE FROM _incoming")
-            con.executemany(
-                "INSERT INTO _incoming VALUES (?)", ((v,) for v in pd.unique(values[filled]))
+            unique = pd.Series(pd.unique(values[filled]), dtype=object)
+            con.execute(
+                "INSERT INTO _incoming SELECT value FROM json_each(?)",
+                (unique.to_json(orient="values", force_ascii=False),),
             )
             present = {
                 r[0]
                 for r in con.execute(
-                    f"SELECT DISTINCT t.{column} FROM {spec.name} t "
-                    f"JOIN _incoming i ON t.{column} = i.value" + exclude
+                    f"SELECT DISTINCT t.{column} FROM _incoming i "
+                    f"JOIN {spec.name} t ON t.{column} = i.value" + exclude
                 )
             }
             con.execute("DELETE FROM _incoming")
@@ -858,9 +867,8 @@ class Engagement:
         if spec.name == "responses":
             missing = landing["response_id"].isna()
             if missing.any():
-                landing.loc[missing, "response_id"] = [
-                    f"{sha[:12]}-{r}" for r in rows[missing.to_numpy()]
-                ]
+                made = np.char.add(f"{sha[:12]}-", rows[missing.to_numpy()].astype(str))
+                landing.loc[missing, "response_id"] = made.astype(object)
         result.rows_added = len(landing)
         if dry_run:
             result.preview = landing.head(10)

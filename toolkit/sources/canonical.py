@@ -219,7 +219,7 @@ def parse_dates(text: pd.Series, *, order: str | None = None, keep_time: bool = 
     fit every value is ambiguous and is reported, never guessed.
 
     >>> values, bad, order = parse_dates(pd.Series(["2024-03-07", "25/12/2023", ""]))
-    >>> list(values), list(bad), order
+    >>> values.tolist(), bad.tolist(), order
     (['2024-03-07', '2023-12-25', None], [False, False, False], 'dmy')
     """
     text = text.astype(str).str.strip()
@@ -262,7 +262,7 @@ def parse_dates(text: pd.Series, *, order: str | None = None, keep_time: bool = 
             else:
                 used = "ambiguous"
     bad = ~empty & out.isna()
-    return out, bad.to_numpy(), used
+    return out.astype(object).where(out.notna(), None), bad.to_numpy(), used
 
 
 def _iso_strings(stamps: pd.Series, keep_time: bool) -> pd.Series:
@@ -294,55 +294,64 @@ def _choice_lookup(f: Field) -> dict[str, str]:
     return lookup
 
 
-def _coerce(f: Field, text: pd.Series, col: str, out: Collector, date_order: str | None):
-    """Return the typed column for field ``f``, recording bad values."""
+def _typed(f: Field, text: pd.Series, date_order: str | None):
+    """Type the values of field ``f``: (typed values, bad mask, date order used)."""
     empty = text.eq("").to_numpy()
-    if f.kind == "text":
-        return text.where(~empty, None).astype(object)
     if f.kind in ("integer", "number"):
-        cleaned = text.str.replace(r"^\+", "", regex=True)
-        numbers = pd.to_numeric(cleaned.where(~empty), errors="coerce")
-        bad = ~empty & numbers.isna().to_numpy()
-        if f.kind == "integer":
-            bad |= ~empty & ~np.isnan(numbers.to_numpy(dtype=float)) & (numbers.to_numpy() % 1 != 0)
+        numbers = pd.to_numeric(
+            text.str.replace(r"^\+", "", regex=True).where(~empty), errors="coerce"
+        )
         values = numbers.to_numpy(dtype=float)
-        bad |= ~empty & np.isinf(values)
         with np.errstate(invalid="ignore"):
+            bad = ~empty & ~np.isfinite(values)
+            if f.kind == "integer":
+                bad |= ~empty & (np.mod(values, 1) != 0)
             if f.low is not None:
                 bad |= values < f.low
             if f.high is not None:
                 bad |= values > f.high
-        out.rows(
-            bad,
-            col,
-            text,
-            f"is not {f.expected()}",
-            "Fix the cell, or leave it blank" + ("" if not f.required else " and fill it later"),
-        )
         numbers = numbers.where(~bad)
-        return numbers.astype("Int64") if f.kind == "integer" else numbers.astype(float)
-    if f.kind == "choice":
-        lookup = _choice_lookup(f)
-        key = text.str.lower().str.replace(r"\s+", " ", regex=True)
-        mapped = key.map(lookup)
-        bad = ~empty & mapped.isna().to_numpy()
-        out.rows(
-            bad, col, text, f"is not {f.expected()}", "Use one of those words, or leave it blank"
+        return (
+            (numbers.astype("Int64") if f.kind == "integer" else numbers.astype(float)),
+            bad,
+            None,
         )
-        return mapped.where(~bad & ~empty, None).astype(object)
+    if f.kind == "choice":
+        mapped = text.str.lower().str.replace(r"\s+", " ", regex=True).map(_choice_lookup(f))
+        bad = ~empty & mapped.isna().to_numpy()
+        return mapped.where(~bad & ~empty, None).astype(object), bad, None
     if f.kind in ("date", "datetime"):
-        values, bad, used = parse_dates(text, order=date_order, keep_time=f.kind == "datetime")
-        if used == "ambiguous":
-            out.file(
-                f'has dates such as "{text[bad].iloc[0]}" that could be day-first or '
-                "month-first, and no value in the column tells which",
-                "Write dates as year-month-day (2024-03-07), or say which with --date-order dmy or mdy",
-                column=col,
-            )
-            return values
-        out.rows(bad, col, text, f"is not {f.expected()}", "Fix the date, or leave it blank")
-        return values
+        return parse_dates(text, order=date_order, keep_time=f.kind == "datetime")
     raise AssertionError(f"unknown field kind {f.kind}")
+
+
+def _coerce(f: Field, text: pd.Series, col: str, out: Collector, date_order: str | None):
+    """Return the typed column for field ``f``, recording bad values.
+
+    Survey columns repeat a few values many times (dates, metrics, scores), so the
+    values are typed once per distinct value and spread back over the rows.
+    """
+    if f.kind == "text":
+        return text.where(text.ne(""), None).astype(object)
+    codes, uniques = pd.factorize(text)
+    typed, bad_unique, used = _typed(f, pd.Series(uniques, dtype=object), date_order)
+    values = pd.Series(typed.array.take(codes), index=text.index)
+    bad = bad_unique[codes]
+    if used == "ambiguous":
+        out.file(
+            f'has dates such as "{text[bad].iloc[0]}" that could be day-first or '
+            "month-first, and no value in the column tells which",
+            "Write dates as year-month-day (2024-03-07), or say which with --date-order dmy or mdy",
+            column=col,
+        )
+        return values
+    fix = {
+        "choice": "Use one of those words, or leave it blank",
+        "date": "Fix the date, or leave it blank",
+        "datetime": "Fix the date, or leave it blank",
+    }.get(f.kind, "Fix the cell" + ("" if f.required else ", or leave it blank"))
+    out.rows(bad, col, text, f"is not {f.expected()}", fix)
+    return values
 
 
 # ---------------------------------------------------------------------------- tables
@@ -470,13 +479,15 @@ def to_canonical(
 
 def _attribute_values(text: pd.Series) -> pd.Series:
     """Keep an attribute as numbers when every filled cell is a number, else as text."""
-    empty = text.eq("")
-    numbers = pd.to_numeric(text.where(~empty), errors="coerce")
+    codes, uniques = pd.factorize(text)
+    distinct = pd.Series(uniques, dtype=object)
+    empty = distinct.eq("")
+    numbers = pd.to_numeric(distinct.where(~empty), errors="coerce")
     if (numbers.notna() | empty).all() and (~empty).any():
-        if (numbers.dropna() % 1 == 0).all() and not text[~empty].str.contains(r"[.eE]").any():
-            return numbers.astype("Int64")
-        return numbers
-    return text.where(~empty, None).astype(object)
+        if (numbers.dropna() % 1 == 0).all() and not distinct[~empty].str.contains(r"[.eE]").any():
+            numbers = numbers.astype("Int64")
+        return pd.Series(numbers.array.take(codes), index=text.index)
+    return text.where(text.ne(""), None).astype(object)
 
 
 def _check_rows(table, frame, texts, columns, out: Collector, known: Known) -> None:
@@ -600,34 +611,32 @@ def _unique_within(keys: pd.Series, col: str, out: Collector) -> None:
 def _match_segments(segment: pd.Series, known: list[str]) -> tuple[pd.Series, list[str]]:
     """Trim segments and match them case-insensitively to the engagement's list."""
     canonical = {s.strip().lower(): s for s in known}
+    codes, uniques = pd.factorize(segment)  # a few distinct values, however many rows
+    spelled: list[str | None] = []
     new: list[str] = []
-    filled = segment.dropna()
-    for value in pd.unique(filled):
-        key = re.sub(r"\s+", " ", str(value)).strip().lower()
+    for value in uniques:
+        tidy = re.sub(r"\s+", " ", str(value)).strip()
+        key = tidy.lower()
         if key and key not in canonical:
-            canonical[key] = re.sub(r"\s+", " ", str(value)).strip()
-            new.append(canonical[key])
-    keys = segment.astype(object).where(
-        segment.isna(),
-        segment.astype(str).str.replace(r"\s+", " ", regex=True).str.strip().str.lower(),
-    )
-    return keys.map(canonical).where(segment.notna(), None).astype(object), new
+            canonical[key] = tidy
+            new.append(tidy)
+        spelled.append(canonical.get(key))
+    lookup = np.array([*spelled, None], dtype=object)  # code -1 (blank) takes the last
+    return pd.Series(lookup[codes], index=segment.index, dtype=object), new
 
 
 def _small_groups(table: Table, frame: pd.DataFrame, min_n: int) -> list[str]:
+    """Warn about segments with fewer than ``min_n`` respondents in this file."""
     if table.name not in ("stated_needs", "responses") or frame.empty:
         return []
-    who = frame["respondent_id"] if "respondent_id" in frame else None
-    warnings = []
-    for segment, rows in frame.groupby("segment", dropna=True):
-        n = (
-            rows[who.name].nunique() + int(rows[who.name].isna().sum())
-            if who is not None
-            else len(rows)
-        )
-        if n < min_n:
-            warnings.append(
-                f'segment "{segment}" has only {n} respondent{"s" if n != 1 else ""} in this file '
-                f"(fewer than {min_n}); its results will be suppressed in reports"
-            )
-    return warnings
+    who = frame["respondent_id"]
+    # Rows without a respondent id count as one respondent each.
+    named = who.notna()
+    counts = frame.loc[named].groupby("segment")["respondent_id"].nunique()
+    counts = counts.add(frame.loc[~named].groupby("segment").size(), fill_value=0)
+    return [
+        f'segment "{segment}" has only {int(n)} respondent{"s" if n != 1 else ""} in this file '
+        f"(fewer than {min_n}); its results will be suppressed in reports"
+        for segment, n in counts.items()
+        if n < min_n
+    ]

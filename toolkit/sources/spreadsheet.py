@@ -295,7 +295,7 @@ def _read_xlsx(path: Path, sheet: str | None, sheet_hint: tuple[str, ...]):
     finally:
         book.close()
     width = max((len(r) for r in rows), default=0)
-    grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+    grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=str)
     return (grid, 0), {"sheet": chosen}
 
 
@@ -304,12 +304,11 @@ def _read_xlsx(path: Path, sheet: str | None, sheet_hint: tuple[str, ...]):
 
 def _to_raw(grid_at, name, fmt, details, header_hint) -> RawTable:
     grid, skipped = grid_at
-    grid = grid.astype(object)
     if grid.empty:
         raise DataValidationError(f"{name}: the file is empty. Export the data again.")
     # Trailing empty columns (no header, no values) go; so do empty rows anywhere.
     filled = pd.DataFrame(
-        {c: grid[c].astype(str).str.strip().ne("").to_numpy() for c in grid.columns},
+        {c: grid[c].str.strip().ne("").to_numpy() for c in grid.columns},
         index=grid.index,
     )
     keep_cols = filled.any(axis=0).to_numpy()
@@ -341,8 +340,6 @@ def _to_raw(grid_at, name, fmt, details, header_hint) -> RawTable:
     body = body.copy()
     body.columns = columns
     body = body.reset_index(drop=True)
-    for col in body.columns:
-        body[col] = body[col].astype(str)
     return RawTable(
         frame=body,
         rows=rows,
