@@ -71,8 +71,12 @@ def _floor(path: Path, folder: Path, *, schema: str) -> float:
         for statement in MIGRATIONS[0]:
             con.execute(statement)
     else:
-        con.execute("CREATE TABLE imports (import_id, table_name, file_name, sha256, source_format, rows_in, rows_added, rows_excluded, imported_at, toolkit_version)")
-        con.execute(f"CREATE TABLE responses (_tk_row INTEGER PRIMARY KEY, _tk_import, {', '.join(TABLES['responses'].field_names)})")
+        con.execute(
+            "CREATE TABLE imports (import_id, table_name, file_name, sha256, source_format, rows_in, rows_added, rows_excluded, imported_at, toolkit_version)"
+        )
+        con.execute(
+            f"CREATE TABLE responses (_tk_row INTEGER PRIMARY KEY, _tk_import, {', '.join(TABLES['responses'].field_names)})"
+        )
     con.execute("ALTER TABLE responses ADD COLUMN campus")
     con.execute(
         "INSERT INTO imports (table_name, file_name, sha256, source_format, rows_in, rows_added, "
@@ -129,7 +133,11 @@ def _best_of(command: list[str], runs: int) -> float:
 
 def startup_time(quick: bool = False) -> list[dict]:
     runs = 5 if quick else 9
-    cli = [sys.executable, "-c", "import sys; from toolkit.cli import main; sys.argv=['service-toolkit','--help']; main()"]
+    cli = [
+        sys.executable,
+        "-c",
+        "import sys; from toolkit.cli import main; sys.argv=['service-toolkit','--help']; main()",
+    ]
     commands = {
         "pandas": [sys.executable, "-c", "import pandas"],
         "toolkit": [sys.executable, "-c", "import toolkit"],

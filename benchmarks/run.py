@@ -30,9 +30,13 @@ SUITES = {
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="smaller data, for a fast look")
-    parser.add_argument("--only", choices=sorted(SUITES), action="append", help="run only these suites")
+    parser.add_argument(
+        "--only", choices=sorted(SUITES), action="append", help="run only these suites"
+    )
     parser.add_argument("--out", type=Path, default=HERE / "results", help="where to write JSON")
     args = parser.parse_args(argv)
     rows = []
@@ -52,7 +56,9 @@ def main(argv=None) -> int:
     for path in (args.out / "latest.json", args.out / f"{stamp}.json"):
         path.write_text(json.dumps(payload, indent=2))
     failed = [r for r in rows if not r["met"]]
-    print(f"\n{len(rows) - len(failed)} of {len(rows)} targets met; JSON in {args.out / 'latest.json'}")
+    print(
+        f"\n{len(rows) - len(failed)} of {len(rows)} targets met; JSON in {args.out / 'latest.json'}"
+    )
     return 0
 
 
