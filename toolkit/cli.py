@@ -317,5 +317,125 @@ def export(path, table, to, include_personal):
     click.echo(f"Wrote {count:,} rows of {table} to {to}.")
 
 
+def _parameters(pairs, params_file, yaml_text) -> dict:
+    """Merge -f FILE.yaml, then -y 'YAML', then each -p NAME VALUE (parsed as a YAML scalar)."""
+    import yaml
+
+    merged: dict = {}
+    for source, text in (
+        (f"-f {params_file}", params_file.read_text(encoding="utf-8") if params_file else None),
+        ("-y", yaml_text),
+    ):
+        if text is None:
+            continue
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as err:
+            raise click.BadParameter(f"is not valid YAML: {err}", param_hint=source) from err
+        if data is None:
+            continue
+        if not isinstance(data, dict):
+            raise click.BadParameter(
+                "must be a YAML mapping such as '{top_k: 3}'", param_hint=source
+            )
+        merged.update(data)
+    for name, value in pairs:
+        try:
+            parsed = yaml.safe_load(value)
+        except yaml.YAMLError:
+            parsed = value
+        if isinstance(parsed, dict | list):
+            raise click.BadParameter(
+                f"{name}: lists and mappings go in -y '{{{name}: {value}}}' or -f params.yaml",
+                param_hint="-p",
+            )
+        merged[name] = parsed
+    return merged
+
+
+def _analysis_help() -> str:
+    from toolkit.analyses import ANALYSES
+
+    return "\n".join(f"  {name:<24} {a.summary}" for name, a in ANALYSES.items())
+
+
+@main.command(
+    epilog="Analyses:\n"
+    + "\n".join(
+        [
+            "  needs-gap, rank-agreement, common-ground, importance-performance, uncoded",
+            "  (service-toolkit table PATH NAME --help-params lists an analysis's parameters)",
+        ]
+    )
+)
+@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("name")
+@click.option("--by", "by", metavar="COLUMN", help="Group within the tables by this column.")
+@click.option(
+    "-p",
+    "--param",
+    "pairs",
+    nargs=2,
+    multiple=True,
+    metavar="NAME VALUE",
+    help="A parameter (a YAML scalar).",
+)
+@click.option(
+    "-f",
+    "--params-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Parameters from a YAML file.",
+)
+@click.option("-y", "--yaml", "yaml_text", metavar="YAML", help="Parameters as a YAML mapping.")
+@click.option(
+    "--to",
+    "to",
+    type=click.Path(path_type=Path),
+    help="Write FILE.csv or FILE.xlsx instead of CSV on stdout.",
+)
+@click.option("--help-params", is_flag=True, help="List the analysis's parameters and stop.")
+def table(path, name, by, pairs, params_file, yaml_text, to, help_params):
+    """Compute the analysis NAME on the engagement at PATH and write its table.
+
+    CSV on stdout (UTF-8, full precision, empty cell for missing), warnings on stderr.
+    Suppressed groups are printed with suppressed true and empty estimates.
+    """
+    from toolkit.analyses import ANALYSES, run_analysis
+
+    if name not in ANALYSES:
+        raise click.BadParameter(
+            f'"{name}" is not an analysis. Choose from: {", ".join(ANALYSES)}.', param_hint="NAME"
+        )
+    if help_params:
+        for param_name, p in ANALYSES[name].parameters().items():
+            default = (
+                "engagement setting" if param_name in ("confidence", "min_n") else repr(p.default)
+            )
+            click.echo(f"{param_name:<14} default {default}")
+        return
+    if to is not None and to.suffix.lower() not in (".csv", ".xlsx"):
+        raise click.BadParameter("give a file name ending in .csv or .xlsx", param_hint="--to")
+    params = _parameters(pairs, params_file, yaml_text)
+    result = run_analysis(_open(path), name, by=by, params=params)
+    _write_table(result, to)
+
+
+def _write_table(frame, to) -> None:
+    """CSV with booleans as true/false and empty cells for missing values."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == bool:
+            out[col] = out[col].map({True: "true", False: "false"})
+    if to is None:
+        click.echo(out.to_csv(index=False, lineterminator="\n"), nl=False)
+        return
+    to.parent.mkdir(parents=True, exist_ok=True)
+    if to.suffix.lower() == ".csv":
+        out.to_csv(to, index=False, encoding="utf-8", lineterminator="\n")
+    else:
+        out.to_excel(to, index=False)
+    _echo_err(f"Wrote {len(out):,} rows to {to}.")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

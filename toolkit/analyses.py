@@ -1,0 +1,216 @@
+"""The named analyses: what the ``table`` command and the notebooks compute from a store.
+
+Each analysis reads the tables it needs (in one read transaction), codes free text where
+needed, and calls the pure functions of the analysis modules with the engagement's
+settings as defaults; parameters given for one run override them. The parameter names
+are the analysis functions' keyword arguments.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from toolkit import needs
+from toolkit.errors import DataValidationError
+
+__all__ = ["ANALYSES", "Analysis", "run_analysis", "apply_subset", "coded_needs"]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One named analysis: the tables it reads and the function(s) it runs."""
+
+    name: str
+    tables: tuple[str, ...]
+    run: Callable[..., pd.DataFrame]
+    functions: tuple[Callable, ...]
+    summary: str
+    by_parameter: str | None = "by"
+
+    def parameters(self) -> dict[str, inspect.Parameter]:
+        """The keyword arguments a run accepts, with their defaults."""
+        taken = {"codebook", "by", "segment"}
+        params = {}
+        for func in self.functions:
+            for name, p in inspect.signature(func).parameters.items():
+                if p.kind is p.KEYWORD_ONLY and name not in taken:
+                    params.setdefault(name, p)
+        return params
+
+
+def coded_needs(
+    tables: Mapping[str, pd.DataFrame], *, warn: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The assumed and stated needs, coded against the codebook (a person's code wins).
+
+    Warns when some statements matched no code: they count towards the totals but
+    not towards any need until a person codes them.
+    """
+    codebook = tables["codebook"]
+    assumed = needs.code_needs(tables["assumed_needs"], codebook)
+    stated = needs.code_needs(tables["stated_needs"], codebook)
+    left = int(assumed["code"].isna().sum() + stated["code"].isna().sum())
+    if left and warn:
+        warnings.warn(
+            f"{left} need statement{'s' if left != 1 else ''} matched no code in the codebook; "
+            "they count in the totals but not under any need. List them with the "
+            "'uncoded' table and code them (import the rows with the code column filled).",
+            stacklevel=3,
+        )
+    return assumed, stated
+
+
+def _split(params: dict, func: Callable) -> dict:
+    accepted = inspect.signature(func).parameters
+    return {k: v for k, v in params.items() if k in accepted}
+
+
+def _needs_gap(tables, by=None, **params):
+    assumed, stated = coded_needs(tables)
+    return needs.needs_gap(assumed, stated, codebook=tables["codebook"], by=by, **params)
+
+
+def _rank_agreement(tables, by=None, **params):
+    gap = _needs_gap(tables, by=by, **_split(params, needs.needs_gap))
+    return needs.rank_agreement(gap, by=by, **_split(params, needs.rank_agreement))
+
+
+def _common_ground(tables, by=None, **params):
+    _, stated = coded_needs(tables)
+    return needs.common_ground(
+        stated, codebook=tables["codebook"], segment=by or "segment", **params
+    )
+
+
+def _importance_performance(tables, by=None, **params):
+    _, stated = coded_needs(tables)
+    return needs.importance_performance(stated, codebook=tables["codebook"], by=by, **params)
+
+
+def _uncoded(tables, by=None, **params):
+    assumed, stated = coded_needs(tables, warn=False)
+    both = pd.concat(
+        [assumed.assign(list="staff"), stated.assign(list="customers")], ignore_index=True
+    )
+    return needs.uncoded_needs(both, by=by or "list", **params)
+
+
+_NEEDS_TABLES = ("codebook", "assumed_needs", "stated_needs")
+ANALYSES: dict[str, Analysis] = {
+    a.name: a
+    for a in (
+        Analysis("needs-gap", _NEEDS_TABLES, _needs_gap, (needs.needs_gap,),
+                 "staff vs customer share of each need, the gap and its class"),
+        Analysis("rank-agreement", _NEEDS_TABLES, _rank_agreement, (needs.needs_gap, needs.rank_agreement),
+                 "how far staff and customer priority orders agree"),
+        Analysis("common-ground", _NEEDS_TABLES, _common_ground, (needs.common_ground,),
+                 "needs segments share, hold alone, or conflict on (--by names the segment column)"),
+        Analysis("importance-performance", _NEEDS_TABLES, _importance_performance,
+                 (needs.importance_performance,), "importance–performance quadrants"),
+        Analysis("uncoded", _NEEDS_TABLES, _uncoded, (needs.uncoded_needs,),
+                 "statements no code matched, for a person to code"),
+    )
+}  # fmt: skip
+
+
+def apply_subset(
+    tables: Mapping[str, pd.DataFrame], subset: Mapping | None
+) -> dict[str, pd.DataFrame]:
+    """Keep the rows matching ``subset`` in every table that has its columns.
+
+    ``subset`` maps a column to a value or a list of values; tables without the column
+    are left whole.
+    """
+    if not subset:
+        return dict(tables)
+    if not isinstance(subset, Mapping):
+        raise DataValidationError(
+            f"subset must be a mapping of column to value, such as {{segment: Residents}} (got {subset!r})."
+        )
+    out = {}
+    for name, frame in tables.items():
+        keep = pd.Series(True, index=frame.index)
+        for column, value in subset.items():
+            if column in frame:
+                values = value if isinstance(value, list | tuple | set) else [value]
+                keep &= frame[column].astype(str).isin([str(v) for v in values])
+        out[name] = frame.loc[keep]
+    return out
+
+
+def run_analysis(
+    engagement,
+    name: str,
+    *,
+    by: str | None = None,
+    params: Mapping | None = None,
+    subset: Mapping | None = None,
+) -> pd.DataFrame:
+    """Run a named analysis on an engagement's store.
+
+    Parameters
+    ----------
+    engagement : Engagement
+        The engagement to read.
+    name : str
+        One of :data:`ANALYSES` (``needs-gap``, ``rank-agreement``, …).
+    by : str, optional
+        A column to group by within the tables.
+    params : mapping, optional
+        The analysis function's keyword arguments for this run; ``confidence`` and
+        ``min_n`` default to the engagement's settings.
+    subset : mapping, optional
+        Rows to keep, as for reports: ``{column: value}``.
+
+    Raises
+    ------
+    DataValidationError
+        An unknown analysis or parameter (the valid ones are listed), or a bad value.
+    """
+    if name not in ANALYSES:
+        raise DataValidationError(
+            f'There is no analysis "{name}". The analyses are: {", ".join(ANALYSES)}.'
+        )
+    analysis = ANALYSES[name]
+    accepted = analysis.parameters()
+    params = dict(params or {})
+    unknown = sorted(set(params) - set(accepted))
+    if unknown:
+        listed = ", ".join(f"{n} (default {_default(p)})" for n, p in accepted.items()) or "none"
+        raise DataValidationError(
+            f"{name} has no parameter {', '.join(repr(u) for u in unknown)}. Its parameters are: {listed}."
+        )
+    settings = engagement.settings
+    for key in ("confidence", "min_n"):
+        if key in accepted and key not in params:
+            params[key] = settings[key]
+    tables = apply_subset(engagement.read_tables(analysis.tables), subset)
+    for table_name, table in tables.items():
+        if by is not None and table_name != "codebook" and by not in table:
+            raise DataValidationError(
+                f'--by {by}: the tables of {name} have no column "{by}". '
+                f"Columns you can use: {', '.join(_common_columns(tables))}."
+            )
+    try:
+        return analysis.run(tables, by=by, **params)
+    except TypeError as err:
+        raise DataValidationError(
+            f"{name}: a parameter has the wrong kind of value ({err})."
+        ) from err
+
+
+def _common_columns(tables: Mapping[str, pd.DataFrame]) -> list[str]:
+    frames = [f for n, f in tables.items() if n != "codebook"]
+    shared = set(frames[0].columns)
+    for f in frames[1:]:
+        shared &= set(f.columns)
+    return sorted(shared)
+
+
+def _default(p: inspect.Parameter) -> str:
+    return "none" if p.default is None else repr(p.default)
