@@ -21,11 +21,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmarks import bench_foundation  # noqa: E402
+from benchmarks import bench_foundation, bench_needs  # noqa: E402
 
 SUITES = {
     "import": bench_foundation.import_speed,
     "startup": bench_foundation.startup_time,
+    "needs": bench_needs.coding_speed,
 }
 
 

@@ -162,3 +162,57 @@ def test_console_script_exit_codes(tmp_path):
     )
     usage = subprocess.run(["service-toolkit", "status"], capture_output=True, text=True)
     assert usage.returncode == 2
+
+
+# ----------------------------------------------------------------------------- table
+
+
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo") / "riverside"
+    Engagement.init(path, demo="neighbourhood")
+    return path
+
+
+def test_table_prints_csv_with_full_precision_and_true_false(run, demo_folder):
+    import io
+
+    import pandas as pd
+
+    result = run("table", demo_folder, "needs-gap")
+    assert result.exit_code == 0
+    frame = pd.read_csv(io.StringIO(result.stdout))
+    assert frame.loc[0, "code"] == "perishable_food" and frame.loc[0, "classification"] == "blind spot"
+    assert frame["suppressed"].dtype == bool and ",false," in result.stdout
+    assert "0.36818181818181817" in result.stdout, "full precision, no rounding"
+    assert "matched no code" in result.stderr
+
+
+def test_table_parameters_from_p_y_and_f(run, demo_folder, tmp_path):
+    import io
+
+    import pandas as pd
+
+    base = pd.read_csv(io.StringIO(run("table", demo_folder, "needs-gap", "--by", "segment").stdout))
+    strict = pd.read_csv(io.StringIO(run("table", demo_folder, "needs-gap", "--by", "segment", "-p", "min_n", "50").stdout))
+    assert strict["suppressed"].sum() > base["suppressed"].sum()
+    via_yaml = run("table", demo_folder, "rank-agreement", "-y", "{top_k: 2, confidence: 0.9}")
+    assert via_yaml.exit_code == 0 and ",2," in via_yaml.stdout.splitlines()[1]
+    params = tmp_path / "p.yaml"
+    params.write_text("crosshair: mean\n")
+    ip = run("table", demo_folder, "importance-performance", "-f", params)
+    assert ip.exit_code == 0 and ",mean," in ip.stdout.splitlines()[1]
+
+
+def test_table_writes_xlsx_and_refuses_bad_parameters(run, demo_folder, tmp_path):
+    out = tmp_path / "gap.xlsx"
+    assert run("table", demo_folder, "common-ground", "--to", out).exit_code == 0
+    assert out.stat().st_size > 0
+    bad = run("table", demo_folder, "needs-gap", "-p", "bogus", "1")
+    assert bad.exit_code == 1 and "Its parameters are: confidence" in bad.stderr
+    assert run("table", demo_folder, "needs-gapp").exit_code == 2
+    assert run("table", demo_folder, "needs-gap", "-p", "weights", "[1, 2]").exit_code == 2
+    wrong_by = run("table", demo_folder, "needs-gap", "--by", "campus")
+    assert wrong_by.exit_code == 1 and 'no column "campus"' in wrong_by.stderr
+    listing = run("table", demo_folder, "uncoded")
+    assert listing.exit_code == 0 and "Leche para los niños" in listing.stdout

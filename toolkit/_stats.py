@@ -71,8 +71,9 @@ def wilson(successes, n, confidence: float = 0.95, *, z: float | None = None):
         denom = 1 + z**2 / n
         centre = (p + z**2 / (2 * n)) / denom
         half = z / denom * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
-        low = np.where(n > 0, np.clip(centre - half, 0, 1), np.nan)
-        high = np.where(n > 0, np.clip(centre + half, 0, 1), np.nan)
+        # At 0 and n the bounds are exactly 0 and 1; rounding would leave 1e-17.
+        low = np.where(n > 0, np.where(x <= 0, 0.0, np.clip(centre - half, 0, 1)), np.nan)
+        high = np.where(n > 0, np.where(x >= n, 1.0, np.clip(centre + half, 0, 1)), np.nan)
     return low, high
 
 

@@ -12,6 +12,7 @@ one respondent. Shares are proportions in [0, 1].
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import re
@@ -22,7 +23,6 @@ from scipy import stats
 
 from toolkit._stats import (
     correlation_interval,
-    effective_n,
     mean_interval,
     newcombe_difference,
     wilson,
@@ -68,82 +68,113 @@ def codebook_version(codebook: pd.DataFrame) -> str:
     return digest.hexdigest()[:12]
 
 
+@functools.lru_cache(maxsize=8)
+def _keyword_pattern(phrases: tuple[tuple[str, bool], ...]) -> re.Pattern:
+    """One regex finding every keyword at every word start, built as a trie.
+
+    A trie-shaped pattern branches on each character, so a scan costs about the same
+    for 10 keywords or 1,000. Keywords end at a word end, optionally followed by "s" or
+    "es"; stems (single words of five letters or more) may run on ("refrigerat" →
+    "refrigerator"). Wrapped in a lookahead so matches starting inside another
+    match are found too. Cached: a codebook compiles once per process.
+    """
+    trie: dict = {}
+    for phrase, stem in phrases:
+        node = trie
+        for ch in phrase:
+            node = node.setdefault(ch, {})
+        node[""] = node.get("", False) or stem
+
+    def build(node: dict) -> str:
+        alternatives = [re.escape(ch) + build(node[ch]) for ch in sorted(k for k in node if k)]
+        if "" in node:  # a keyword ends here; longer ones above are tried first
+            alternatives.append(r"[^ \n]*(?![^ \n])" if node[""] else r"(?:e?s)?(?![^ \n])")
+        return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+
+    return re.compile(r"(?<![^ \n])(?=(" + build(trie) + "))") if trie else re.compile(r"(?!x)x")
+
+
 class _Matcher:
-    """Codes statements: exact phrase, then keywords, then fuzzy matching."""
+    """Codes statements: exact phrase, then keywords, then keywords with a typo."""
 
     def __init__(self, codebook: pd.DataFrame, fuzzy: bool):
         self.fuzzy = fuzzy
-        self.exact: dict[tuple[str, ...], str] = {}
-        self.keywords: dict[str, list[tuple[tuple[str, ...], str, int, int]]] = {}
+        self.exact: dict[str, str] = {}
+        self.phrases: dict[str, list[tuple[str, int]]] = {}  # phrase → [(code, codebook order)]
         self.by_size: dict[int, list[tuple[str, str, int]]] = {}
         for order, row in enumerate(codebook.itertuples(index=False)):
             code = str(row.code)
             label = "" if pd.isna(getattr(row, "label", None)) else str(row.label)
             words = [] if pd.isna(getattr(row, "keywords", None)) else str(row.keywords).split(";")
             for phrase in (code.replace("_", " "), label):
-                if _tokens(phrase):
-                    self.exact.setdefault(_tokens(phrase), code)
+                self.exact.setdefault(" ".join(_tokens(phrase)), code)
             for word in words:
                 tokens = _tokens(word)
                 if not tokens:
                     continue
-                self.exact.setdefault(tokens, code)
-                self.keywords.setdefault(tokens[0], []).append(
-                    (tokens, code, len(" ".join(tokens)), order)
-                )
-                self.by_size.setdefault(len(tokens), []).append((" ".join(tokens), code, order))
-        self.stems = {first for first in self.keywords if len(first) >= _STEM_MIN}
+                phrase = " ".join(tokens)
+                self.exact.setdefault(phrase, code)
+                self.phrases.setdefault(phrase, []).append((code, order))
+                self.by_size.setdefault(len(tokens), []).append((phrase, code, order))
+        self.exact.pop("", None)
+        self.stems = {p for p in self.phrases if " " not in p and len(p) >= _STEM_MIN}
+        self.pattern = _keyword_pattern(tuple(sorted((p, p in self.stems) for p in self.phrases)))
 
-    @staticmethod
-    def _last_matches(word: str, keyword: str) -> bool:
-        if word == keyword or word in (keyword + "s", keyword + "es"):
-            return True
-        return len(keyword) >= _STEM_MIN and word.startswith(keyword)
+    def _resolve(self, matched: str) -> tuple[str, list[tuple[str, int]]] | None:
+        """The keyword a matched string stands for: itself, its singular, or a stem."""
+        for candidate in (matched, matched[:-1], matched[:-2]):
+            if candidate in self.phrases:
+                return candidate, self.phrases[candidate]
+        for end in range(len(matched) - 1, _STEM_MIN - 1, -1):
+            if matched[:end] in self.stems:
+                return matched[:end], self.phrases[matched[:end]]
+        return None
 
-    def _candidates(self, word: str):
-        keys = {word}
-        if word.endswith("es"):
-            keys.add(word[:-2])
-        if word.endswith("s"):
-            keys.add(word[:-1])
-        keys.update(word[:n] for n in range(_STEM_MIN, len(word)) if word[:n] in self.stems)
-        for key in keys:
-            yield from self.keywords.get(key, ())
+    def keywords(self, norms: list[str]) -> list[str | None]:
+        """The best keyword code of each normalised text.
 
-    def keyword(self, tokens: tuple[str, ...]):
-        """The best keyword code: the longest matched keyword, then most hits, then codebook order."""
-        best: dict[str, list] = {}
-        for i, word in enumerate(tokens):
-            for keyword, code, length, order in self._candidates(word):
-                k = len(keyword)
-                if k == 1:
-                    if not self._last_matches(word, keyword[0]):
-                        continue
-                elif tokens[i : i + k - 1] != keyword[:-1] or i + k > len(tokens):
-                    continue
-                elif not self._last_matches(tokens[i + k - 1], keyword[-1]):
-                    continue
-                entry = best.setdefault(code, [0, 0, order])
-                entry[0] = max(entry[0], length)
+        The longest matched keyword wins, then the code with most keyword hits, then
+        codebook order.
+        """
+        joined = "\n".join(norms)
+        starts = np.cumsum([0] + [len(n) + 1 for n in norms[:-1]])
+        best: list[dict[str, list[int]]] = [{} for _ in norms]
+        matches = [(m.start(), m.group(1)) for m in self.pattern.finditer(joined)]
+        owners = np.searchsorted(starts, [pos for pos, _ in matches], side="right") - 1
+        for owner, (_, matched) in zip(owners, matches, strict=True):
+            found = self._resolve(matched)
+            if found is None:
+                continue
+            phrase, entries = found
+            for code, order in entries:
+                entry = best[owner].setdefault(code, [0, 0, order])
+                entry[0] = max(entry[0], len(phrase))
                 entry[1] += 1
-        if not best:
-            return None
-        return min(best, key=lambda c: (-best[c][0], -best[c][1], best[c][2]))
+        return [
+            min(b, key=lambda c, b=b: (-b[c][0], -b[c][1], b[c][2])) if b else None for b in best
+        ]
 
     def code(self, texts: list[str]) -> dict[str, tuple[object, object, float]]:
         """Code distinct texts; returns text → (code, coded_by, match_score)."""
         results: dict[str, tuple[object, object, float]] = {}
-        leftover = []
+        pending = []
         for text in texts:
-            tokens = _tokens(text)
-            if tokens in self.exact:
-                results[text] = (self.exact[tokens], "exact", 1.0)
-            elif tokens and (code := self.keyword(tokens)) is not None:
-                results[text] = (code, "keyword", 1.0)
+            norm = " ".join(_tokens(text))
+            if norm in self.exact:
+                results[text] = (self.exact[norm], "exact", 1.0)
             else:
                 results[text] = (None, None, np.nan)
-                if tokens:
-                    leftover.append((text, tokens))
+                if norm:
+                    pending.append((text, norm))
+        leftover = []
+        if pending:
+            for (text, norm), code in zip(
+                pending, self.keywords([n for _, n in pending]), strict=True
+            ):
+                if code is not None:
+                    results[text] = (code, "keyword", 1.0)
+                else:
+                    leftover.append((text, tuple(norm.split(" "))))
         if self.fuzzy and leftover:
             for text, (code, score) in self._typos(leftover).items():
                 results[text] = (code, "fuzzy", score)
@@ -240,28 +271,29 @@ def code_needs(
     require_columns(statements, [text], name="statements")
     require_columns(codebook, ["code"], name="codebook")
     out = statements.copy()
-    for col, dtype in (("code", object), ("coded_by", object), ("match_score", float)):
-        if col not in out:
-            out[col] = pd.Series(np.nan if dtype is float else None, index=out.index, dtype=dtype)
-    code = out["code"].astype(object)
-    coded_by = out["coded_by"].astype(object)
-    by_person = code.notna() & (coded_by.isna() | coded_by.eq("person"))
-    todo = ~by_person
-    texts = out.loc[todo, text].astype(object).where(out.loc[todo, text].notna(), "").astype(str)
-    distinct = list(pd.unique(texts))
+    positions, distinct = pd.factorize(out[text])  # each distinct text is coded once
+    distinct = [str(t) for t in distinct]
     matched = _Matcher(codebook, fuzzy).code(distinct) if distinct else {}
-    lookup = pd.DataFrame.from_dict(
-        matched, orient="index", columns=["code", "coded_by", "match_score"]
+    found = [matched[t] for t in distinct] + [(None, None, np.nan)]  # position -1: no text
+    auto_code = np.array([f[0] for f in found], dtype=object)[positions]
+    auto_by = np.array([f[1] for f in found], dtype=object)[positions]
+    auto_score = np.array([f[2] for f in found], dtype=float)[positions]
+    code = (
+        out["code"].to_numpy(dtype=object)
+        if "code" in out
+        else np.full(len(out), None, dtype=object)
     )
-    codes = texts.map(lookup["code"]) if len(lookup) else texts.map(lambda _: None)
-    code.loc[todo] = codes.astype(object).where(codes.notna(), None)
-    coded_by.loc[by_person] = "person"
-    if len(lookup):
-        coded_by.loc[todo] = texts.map(lookup["coded_by"]).astype(object)
-        out.loc[todo, "match_score"] = texts.map(lookup["match_score"]).astype(float)
-    out.loc[by_person, "match_score"] = np.nan
-    out["code"] = code.where(code.notna(), None)
-    out["coded_by"] = coded_by.where(coded_by.notna(), None)
+    coded_by = (
+        out["coded_by"].to_numpy(dtype=object)
+        if "coded_by" in out
+        else np.full(len(out), None, dtype=object)
+    )
+    by_person = ~pd.isna(code) & (pd.isna(coded_by) | (coded_by == "person"))
+    out["code"] = pd.Series(np.where(by_person, code, auto_code), index=out.index, dtype=object)
+    out["coded_by"] = pd.Series(
+        np.where(by_person, "person", auto_by), index=out.index, dtype=object
+    )
+    out["match_score"] = np.where(by_person, np.nan, auto_score)
     out["codebook_version"] = codebook_version(codebook)
     return out
 
@@ -286,13 +318,19 @@ def uncoded_needs(
 # ----------------------------------------------------------------------------- shares
 
 
-def _respondents(stated: pd.DataFrame) -> pd.Series:
-    """One key per respondent: the respondent id, else the row (one respondent per row)."""
-    rows = pd.Series("\x00row" + stated.index.astype(str), index=stated.index)
-    if "respondent_id" not in stated:
-        return rows
-    ids = stated["respondent_id"]
-    return ids.astype(object).where(ids.notna(), rows).astype(str)
+def _unit_codes(ids: pd.Series | None, size: int) -> np.ndarray:
+    """Integer codes for people: equal ids share a code; a missing id is its own person."""
+    if ids is None:
+        return np.arange(size)
+    codes, uniques = pd.factorize(ids)
+    missing = codes < 0
+    codes[missing] = len(uniques) + np.arange(int(missing.sum()))
+    return codes
+
+
+def _respondents(stated: pd.DataFrame) -> np.ndarray:
+    """One code per respondent: by respondent id, else one respondent per row."""
+    return _unit_codes(stated["respondent_id"] if "respondent_id" in stated else None, len(stated))
 
 
 def _group_keys(frame: pd.DataFrame, by: str | None) -> pd.Series:
@@ -301,30 +339,72 @@ def _group_keys(frame: pd.DataFrame, by: str | None) -> pd.Series:
     return frame[by].astype(object)
 
 
-def _shares(frame: pd.DataFrame, unit: pd.Series, by: str | None, weights: pd.Series | None):
-    """Per group and code: units naming it (and their weight), and per group the totals."""
-    data = pd.DataFrame(
-        {
-            "group": _group_keys(frame, by).to_numpy(),
-            "unit": unit.to_numpy(),
-            "code": frame["code"].to_numpy(dtype=object),
-            "importance": pd.to_numeric(frame.get("importance"), errors="coerce").to_numpy(
-                dtype=float
-            )
-            if "importance" in frame
-            else np.nan,
-            "weight": 1.0 if weights is None else weights.to_numpy(dtype=float),
-        }
+def _shares(frame: pd.DataFrame, unit: np.ndarray, by: str | None, weights: pd.Series | None):
+    """Per group and code: units naming it (and their weight), and per group the totals.
+
+    A unit (staff member or respondent) counts once per group and once per need, with
+    the weight of its first row. Done on integer codes with NumPy: this runs on every
+    redraw of a notebook's panel and on 100,000-statement surveys.
+    """
+    if by is None:
+        keep = np.ones(len(frame), dtype=bool)
+        g, groups = np.zeros(len(frame), dtype=np.intp), pd.Index([""])
+    else:
+        g, groups = pd.factorize(frame[by])
+        keep = g >= 0
+        g = g[keep]
+    u = unit[keep]
+    c, codes = pd.factorize(frame["code"].to_numpy()[keep])
+    w = np.ones(len(g)) if weights is None else weights.to_numpy(dtype=float)[keep]
+    imp = (
+        pd.to_numeric(frame["importance"], errors="coerce").to_numpy(dtype=float)[keep]
+        if "importance" in frame
+        else np.full(len(g), np.nan)
     )
-    data = data[data["group"].notna()]
-    units = data.drop_duplicates(["group", "unit"])
-    totals = units.groupby("group").agg(total=("unit", "size"), weight=("weight", "sum"))
-    totals["effective_n"] = units.groupby("group")["weight"].agg(effective_n)
-    coded = data[data["code"].notna()]
-    named = coded.drop_duplicates(["group", "code", "unit"])
-    per_code = named.groupby(["group", "code"]).agg(n=("unit", "size"), weight=("weight", "sum"))
-    per_code["importance"] = coded.groupby(["group", "code"])["importance"].mean()
-    return per_code, totals
+    n_groups, n_units, n_codes = len(groups), int(u.max()) + 1 if len(u) else 1, max(len(codes), 1)
+    # Each unit once per group: its first row's weight.
+    _, first = np.unique(g.astype(np.int64) * n_units + u, return_index=True)
+    gw, ww = g[first], w[first]
+    totals = pd.DataFrame(
+        {
+            "total": np.bincount(gw, minlength=n_groups),
+            "weight": np.bincount(gw, weights=ww, minlength=n_groups),
+            "weight_sq": np.bincount(gw, weights=ww**2, minlength=n_groups),
+        },
+        index=pd.Index(groups, name="group"),
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        totals["effective_n"] = np.where(
+            totals["weight_sq"] > 0, totals["weight"] ** 2 / totals["weight_sq"], 0.0
+        )
+    unit_weight = np.zeros(n_groups * n_units)
+    unit_weight[gw.astype(np.int64) * n_units + u[first]] = ww
+    coded = c >= 0
+    gc = g[coded].astype(np.int64) * n_codes + c[coded]
+    # Each unit once per need.
+    _, first_named = np.unique(gc * n_units + u[coded], return_index=True)
+    cells = gc[first_named]
+    named_weight = unit_weight[(g[coded].astype(np.int64) * n_units + u[coded])[first_named]]
+    size = n_groups * n_codes
+    n = np.bincount(cells, minlength=size)
+    weight = np.bincount(cells, weights=named_weight, minlength=size)
+    rated = np.isfinite(imp[coded])
+    imp_sum = np.bincount(gc[rated], weights=imp[coded][rated], minlength=size)
+    imp_count = np.bincount(gc[rated], minlength=size)
+    present = np.flatnonzero(n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        importance = np.where(imp_count[present] > 0, imp_sum[present] / imp_count[present], np.nan)
+    index = pd.MultiIndex.from_arrays(
+        [
+            groups[present // n_codes] if len(groups) else [],
+            codes[present % n_codes] if len(codes) else [],
+        ],
+        names=["group", "code"],
+    )
+    per_code = pd.DataFrame(
+        {"n": n[present], "weight": weight[present], "importance": importance}, index=index
+    )
+    return per_code, totals.drop(columns="weight_sq")
 
 
 def needs_gap(
@@ -410,8 +490,9 @@ def needs_gap(
     weights = None
     if weight is not None and weight in stated:
         weights = pd.to_numeric(stated[weight], errors="coerce").fillna(1.0)
-    staff_units = assumed["staff"].astype(object).where(assumed["staff"].notna(), "\x00unnamed")
-    staff, staff_totals = _shares(assumed, staff_units.astype(str), by, None)
+    staff, staff_totals = _shares(
+        assumed, _unit_codes(assumed["staff"].fillna("\x00unnamed"), len(assumed)), by, None
+    )
     cust, cust_totals = _shares(stated, _respondents(stated), by, weights)
     index = staff.index.union(cust.index)
     out = pd.DataFrame(index=index).reset_index()

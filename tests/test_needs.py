@@ -1,0 +1,337 @@
+"""Needs: coding free text, the gap table, rank agreement, segments, importance–performance."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats as sps
+
+from toolkit._stats import newcombe_difference, wilson
+from toolkit.demo import build_demo
+from toolkit.errors import DataValidationError
+from toolkit.needs import (
+    code_needs,
+    codebook_version,
+    common_ground,
+    importance_performance,
+    needs_gap,
+    rank_agreement,
+    uncoded_needs,
+)
+
+BOOK = pd.DataFrame(
+    {
+        "code": ["perishable_food", "food_pantry", "transport", "shelter"],
+        "label": ["Milk and perishable food", "Food pantry", "Transport", "Emergency shelter"],
+        "theme": ["Food", "Food", "Getting there", "Housing"],
+        "keywords": [
+            "milk; fresh food; refrigerat; only have cans",
+            "pantry; food bank; another food pantry",
+            "bus pass; bus; rides to",
+            "shelter; place to sleep; bed for the night",
+        ],
+    }
+)
+
+
+# ----------------------------------------------------------------------------- coding
+
+
+def test_coding_exact_keyword_stem_plural_and_typo():
+    said = pd.DataFrame(
+        {
+            "need": [
+                "Food pantry",  # the label itself
+                "Milk for the kids",  # keyword
+                "a refrigerator at the shelter",  # stem "refrigerat" (longer than "shelter")
+                "More buses on Sunday",  # plural of "bus"
+                "mlik every week",  # two letters swapped
+                "The mural is lovely",  # nothing
+                "  ",
+            ]
+        }
+    )
+    coded = code_needs(said, BOOK)
+    assert coded["code"].tolist() == [
+        "food_pantry", "perishable_food", "perishable_food", "transport", "perishable_food", None, None,
+    ]  # fmt: skip
+    assert coded["coded_by"].tolist() == ["exact", "keyword", "keyword", "keyword", "fuzzy", None, None]
+    assert coded["match_score"].iloc[4] == pytest.approx(0.75)
+    assert coded["codebook_version"].nunique() == 1
+
+
+def test_the_longest_keyword_wins():
+    said = pd.DataFrame({"need": ["another food pantry with milk"]})
+    # "another food pantry" (19 characters) beats "milk" (4).
+    assert code_needs(said, BOOK)["code"].iloc[0] == "food_pantry"
+
+
+def test_a_code_set_by_a_person_is_never_overwritten():
+    said = pd.DataFrame(
+        {
+            "need": ["milk please", "milk please", "milk please"],
+            "code": ["transport", "transport", None],
+            "coded_by": ["person", None, "keyword"],
+        }
+    )
+    coded = code_needs(said, BOOK)
+    assert coded["code"].tolist() == ["transport", "transport", "perishable_food"]
+    assert coded["coded_by"].tolist() == ["person", "person", "keyword"]
+
+
+def test_short_words_are_not_fuzzy_matched_loosely():
+    said = pd.DataFrame({"need": ["my dog barks", "bud", "shelfs"]})
+    assert code_needs(said, BOOK)["code"].isna().all()
+
+
+def test_empty_codebook_codes_nothing_and_input_is_not_mutated():
+    said = pd.DataFrame({"need": ["milk"]})
+    before = said.copy()
+    coded = code_needs(said, BOOK.iloc[0:0])
+    assert coded["code"].isna().all()
+    pd.testing.assert_frame_equal(said, before)
+
+
+def test_codebook_version_follows_the_codebook():
+    changed = BOOK.assign(keywords=BOOK["keywords"].str.replace("milk", "dairy"))
+    assert codebook_version(BOOK) == codebook_version(BOOK.iloc[::-1])
+    assert codebook_version(BOOK) != codebook_version(changed)
+
+
+def test_uncoded_lists_distinct_texts_most_frequent_first():
+    coded = code_needs(pd.DataFrame({"need": ["pigeons", "mural", "pigeons", "milk"]}), BOOK)
+    listed = uncoded_needs(coded)
+    assert listed.to_dict("records") == [{"need": "pigeons", "statements": 2}, {"need": "mural", "statements": 1}]
+
+
+# ----------------------------------------------------------------------------- gap
+
+
+def _story():
+    """4 staff, 10 respondents: staff assume a pantry; customers need milk."""
+    assumed = pd.DataFrame(
+        {
+            "staff": ["A", "B", "C", "D", "D", "A"],
+            "code": ["food_pantry", "food_pantry", "food_pantry", "transport", "food_pantry", "food_pantry"],
+            "importance": [5, 5, 4, 3, 5, 5],
+        }
+    )
+    stated = pd.DataFrame(
+        {
+            "respondent_id": [f"r{i}" for i in range(10)] + ["r0", "r1"],
+            "code": ["perishable_food"] * 6 + ["transport"] * 3 + [None] + ["perishable_food", "food_pantry"],
+            "importance": [5, 5, 4, 5, 5, 4, 3, 3, 4, np.nan, 5, 2],
+        }
+    )
+    return assumed, stated
+
+
+def test_gap_table_against_an_independent_computation():
+    assumed, stated = _story()
+    gap = needs_gap(assumed, stated, codebook=BOOK).set_index("code")
+    # Staff: 4 staff named any need; pantry by A, B, C, D (D twice, A twice: once each).
+    assert gap.loc["food_pantry", ["staff_n", "staff_total"]].tolist() == [4, 4]
+    # Customers: 10 respondents (r9 named only an uncoded need); milk by r0–r5 (r0 twice).
+    assert gap.loc["perishable_food", ["customer_n", "customer_total"]].tolist() == [6, 10]
+    assert gap.loc["perishable_food", "customer_share"] == pytest.approx(0.6)
+    low, high = wilson(6, 10)
+    assert gap.loc["perishable_food", ["customer_ci_low", "customer_ci_high"]].tolist() == pytest.approx([low, high])
+    d, dl, dh = newcombe_difference(6, 10, 0, 4)
+    assert gap.loc["perishable_food", ["gap", "gap_ci_low", "gap_ci_high"]].tolist() == pytest.approx([d, dl, dh])
+    assert gap.loc["perishable_food", "classification"] == "blind spot"
+    assert gap.loc["food_pantry", "classification"] == "assumed only"
+    assert gap.loc["transport", "classification"] == "shared priority"
+    assert gap.loc["food_pantry", "staff_importance"] == pytest.approx(4.8)
+    assert gap.loc["perishable_food", "customer_importance"] == pytest.approx((5 + 5 + 4 + 5 + 5 + 4 + 5) / 7)
+    assert gap.loc["perishable_food", "label"] == "Milk and perishable food"
+    assert list(gap.index) == ["perishable_food", "transport", "food_pantry"], "sorted by gap, largest first"
+    assert set(gap["priority_threshold"]) == {0.2} and set(gap["confidence"]) == {0.95}
+
+
+def test_rows_without_a_respondent_id_count_as_one_respondent_each():
+    stated = pd.DataFrame({"respondent_id": [None, None, "x", "x"], "code": ["a", "a", "a", "b"]})
+    gap = needs_gap(pd.DataFrame({"staff": ["S"], "code": ["a"]}), stated, min_n=1).set_index("code")
+    assert gap.loc["a", ["customer_n", "customer_total"]].tolist() == [3, 3]
+
+
+def test_weights_use_the_effective_sample_size():
+    stated = pd.DataFrame({"respondent_id": list("abcd"), "code": ["m", "m", "x", "x"], "weight": [3, 1, 1, 1]})
+    gap = needs_gap(pd.DataFrame({"staff": ["S"], "code": ["x"]}), stated, min_n=1).set_index("code")
+    assert gap.loc["m", "customer_share"] == pytest.approx(4 / 6)
+    assert gap.loc["m", "customer_effective_n"] == pytest.approx(36 / 12)
+    low, high = wilson(4 / 6 * 3, 3)
+    assert gap.loc["m", "customer_ci_low"] == pytest.approx(float(low))
+    unweighted = needs_gap(pd.DataFrame({"staff": ["S"], "code": ["x"]}), stated, min_n=1, weight=None)
+    assert unweighted.set_index("code").loc["m", "customer_share"] == pytest.approx(0.5)
+
+
+def test_small_groups_are_suppressed_but_keep_their_counts():
+    assumed, stated = _story()
+    gap = needs_gap(assumed, stated, min_n=11)
+    assert gap["suppressed"].all()
+    assert gap[["customer_share", "gap", "gap_ci_low"]].isna().all().all()
+    assert gap["classification"].isna().all()
+    assert gap["customer_total"].eq(10).all()
+
+
+def test_by_segment_and_a_segment_staff_never_considered():
+    assumed = pd.DataFrame({"staff": ["A", "B"], "segment": ["Residents", "Residents"], "code": ["food_pantry"] * 2})
+    stated = pd.DataFrame(
+        {
+            "respondent_id": [f"r{i}" for i in range(12)],
+            "segment": ["Residents"] * 6 + ["Businesses"] * 6,
+            "code": ["perishable_food"] * 6 + ["transport"] * 6,
+        }
+    )
+    gap = needs_gap(assumed, stated, by="segment")
+    assert list(gap.columns[:2]) == ["segment", "code"]
+    businesses = gap[gap["segment"] == "Businesses"].set_index("code")
+    assert businesses.loc["transport", "staff_total"] == 0
+    assert np.isnan(businesses.loc["transport", "staff_share"])
+    assert businesses.loc["transport", "classification"] == "blind spot"
+
+
+def test_one_staff_member_and_all_statements_uncoded():
+    one = needs_gap(pd.DataFrame({"staff": ["A"], "code": ["food_pantry"]}), _story()[1])
+    assert one.set_index("code").loc["food_pantry", "staff_share"] == 1.0
+    uncoded = pd.DataFrame({"respondent_id": list("abcdef"), "code": [None] * 6})
+    gap = needs_gap(pd.DataFrame({"staff": ["A"], "code": ["food_pantry"]}), uncoded)
+    assert gap["code"].tolist() == ["food_pantry"]
+    assert gap["customer_n"].tolist() == [0] and gap["customer_total"].tolist() == [6]
+
+
+def test_needs_named_by_nobody_are_not_rows():
+    assumed, stated = _story()
+    gap = needs_gap(assumed, stated, codebook=BOOK)
+    assert "shelter" not in set(gap["code"])
+
+
+def test_bad_arguments_are_explained():
+    assumed, stated = _story()
+    with pytest.raises(DataValidationError, match="has no column 'segment'"):
+        needs_gap(assumed, stated, by="segment")
+    with pytest.raises(DataValidationError, match="confidence must be a number between 0 and 1"):
+        needs_gap(assumed, stated, confidence=95)
+    with pytest.raises(DataValidationError, match="min_n must be a whole number"):
+        needs_gap(assumed, stated, min_n=0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    staff_codes=st.lists(st.sampled_from("abcd"), min_size=1, max_size=20),
+    customer_codes=st.lists(st.sampled_from("abcde"), min_size=1, max_size=60),
+    confidence=st.floats(0.6, 0.98),
+)
+def test_gap_properties(staff_codes, customer_codes, confidence):
+    assumed = pd.DataFrame({"staff": [f"s{i % 5}" for i in range(len(staff_codes))], "code": staff_codes})
+    stated = pd.DataFrame({"respondent_id": [f"r{i % 17}" for i in range(len(customer_codes))], "code": customer_codes})
+    gap = needs_gap(assumed, stated, confidence=confidence, min_n=1)
+    wider = needs_gap(assumed, stated, confidence=0.99, min_n=1)
+    for side in ("staff", "customer"):
+        share, low, high = gap[f"{side}_share"], gap[f"{side}_ci_low"], gap[f"{side}_ci_high"]
+        assert share.between(0, 1).all()
+        assert (low <= share + 1e-12).all() and (share <= high + 1e-12).all()
+        assert (wider[f"{side}_ci_low"] <= low + 1e-12).all() and (wider[f"{side}_ci_high"] >= high - 1e-12).all()
+    assert (gap["gap_ci_low"] <= gap["gap"] + 1e-12).all() and (gap["gap"] <= gap["gap_ci_high"] + 1e-12).all()
+    assert gap["classification"].isin(["blind spot", "assumed only", "shared priority", "low priority"]).all()
+
+
+# ----------------------------------------------------------------------------- agreement
+
+
+def test_rank_agreement_matches_scipy_and_lists_customer_only_needs():
+    assumed, stated = _story()
+    gap = needs_gap(assumed, stated, codebook=BOOK)
+    result = rank_agreement(gap, top_k=1).iloc[0]
+    rho = sps.spearmanr(gap["staff_share"], gap["customer_share"]).statistic
+    tau = sps.kendalltau(gap["staff_share"], gap["customer_share"]).statistic
+    assert result["spearman"] == pytest.approx(rho)
+    assert result["kendall"] == pytest.approx(tau)
+    assert result["needs"] == 3
+    assert result["customer_only"] == 1 and result["customer_only_needs"] == "Milk and perishable food"
+    assert result["top_k_overlap"] == 0
+    assert result["spearman_ci_low"] <= result["spearman"] <= result["spearman_ci_high"]
+
+
+def test_rank_agreement_per_group_and_suppressed():
+    assumed, stated = _story()
+    gap = needs_gap(assumed.assign(segment="R"), stated.assign(segment="R"), by="segment", min_n=20)
+    result = rank_agreement(gap, by="segment")
+    assert result["segment"].tolist() == ["R"] and bool(result["suppressed"].iloc[0])
+    assert np.isnan(result["spearman"].iloc[0])
+
+
+# ----------------------------------------------------------------------------- segments
+
+
+def test_common_ground_conflict_and_one_sided_needs():
+    rows = []
+    for i in range(10):
+        rows += [("Residents", f"r{i}", "perishable_food", 5), ("Residents", f"r{i}", "drop_in", 5)]
+        rows += [("Businesses", f"b{i}", "perishable_food", 4), ("Businesses", f"b{i}", "drop_in", 1)]
+        rows += [("Businesses", f"b{i}", "parking", 4)]
+    stated = pd.DataFrame(rows, columns=["segment", "respondent_id", "code", "importance"])
+    cg = common_ground(stated).set_index("code")
+    assert cg.loc["drop_in", "relation"] == "conflict"
+    assert cg.loc["perishable_food", "relation"] == "common ground"
+    assert cg.loc["parking", "relation"] == "only Businesses"
+    assert cg.loc["perishable_food", "in_every_segment"]
+    assert (cg["segment_a"] == "Residents").all() and (cg["segment_b"] == "Businesses").all()
+
+
+def test_common_ground_suppresses_small_segments():
+    stated = pd.DataFrame(
+        {"segment": ["A"] * 6 + ["B"] * 2, "respondent_id": list("abcdefgh"), "code": ["x"] * 8}
+    )
+    cg = common_ground(stated)
+    assert cg["suppressed"].all() and cg["share_a"].isna().all()
+
+
+# ----------------------------------------------------------------------------- IPA
+
+
+def test_importance_performance_quadrants_midpoint_and_mean():
+    ratings = {
+        "concentrate": (5, 1),
+        "keep_up": (5, 5),
+        "low": (1, 1),
+        "overkill": (1, 5),
+        "on_the_line": (3, 3),
+    }
+    rows = [(code, imp, perf) for code, (imp, perf) in ratings.items() for _ in range(5)]
+    stated = pd.DataFrame(rows, columns=["code", "importance", "performance"])
+    ip = importance_performance(stated).set_index("code")
+    assert ip["quadrant"].to_dict() == {
+        "concentrate": "Concentrate here",
+        "keep_up": "Keep up the good work",
+        "low": "Low priority",
+        "overkill": "Possible overkill",
+        "on_the_line": "Keep up the good work",
+    }
+    assert set(ip["crosshair"]) == {"midpoint"} and set(ip["crosshair_importance"]) == {3.0}
+    by_mean = importance_performance(stated, crosshair="mean")
+    assert by_mean["crosshair_importance"].iloc[0] == pytest.approx(stated["importance"].mean())
+    few = importance_performance(stated.iloc[:3])
+    assert few["suppressed"].all() and few["quadrant"].isna().all()
+    with pytest.raises(DataValidationError, match="crosshair must be one of"):
+        importance_performance(stated, crosshair="median")
+
+
+# ----------------------------------------------------------------------------- the demo
+
+
+def test_the_food_pantry_story_comes_out_of_the_demo():
+    demo = build_demo("neighbourhood")
+    book = demo["codebook"]
+    assumed, stated = code_needs(demo["assumed_needs"], book), code_needs(demo["stated_needs"], book)
+    gap = needs_gap(assumed, stated, codebook=book).set_index("code")
+    assert gap["gap"].idxmax() == "perishable_food"
+    assert gap.loc["perishable_food", "classification"] == "blind spot"
+    assert gap.loc["perishable_food", "staff_n"] == 0
+    assert gap.loc["food_pantry", "classification"] == "assumed only"
+    by_segment = needs_gap(assumed, stated, codebook=book, by="segment")
+    residents = by_segment[by_segment["segment"] == "Residents"].set_index("code")
+    assert residents["customer_share"].idxmax() == "perishable_food"
