@@ -34,7 +34,9 @@ def synthetic_codebook(codes: int = 200, seed: int = 11) -> pd.DataFrame:
     return pd.concat([book, pd.DataFrame(extra)], ignore_index=True)
 
 
-def synthetic_statements(book: pd.DataFrame, rows: int, distinct: int, seed: int = 12) -> pd.DataFrame:
+def synthetic_statements(
+    book: pd.DataFrame, rows: int, distinct: int, seed: int = 12
+) -> pd.DataFrame:
     """``rows`` statements repeating ``distinct`` texts: keyword phrases, typos and noise."""
     rng = np.random.default_rng(seed)
     keywords = [k.strip() for ks in book["keywords"] for k in str(ks).split(";") if k.strip()]
@@ -43,10 +45,12 @@ def synthetic_statements(book: pd.DataFrame, rows: int, distinct: int, seed: int
         kind = rng.random()
         kw = keywords[rng.integers(len(keywords))]
         if kind < 0.8:
-            texts.add(f"{rng.choice(['We need', 'More', 'Please help with', 'Better'])} {kw} {rng.integers(1000)}")
+            texts.add(
+                f"{rng.choice(['We need', 'More', 'Please help with', 'Better'])} {kw} {rng.integers(1000)}"
+            )
         elif kind < 0.85 and len(kw) > 6:
             i = rng.integers(1, len(kw) - 2)
-            texts.add(f"{kw[:i]}{kw[i + 1]}{kw[i]}{kw[i + 2:]} please {rng.integers(1000)}")
+            texts.add(f"{kw[:i]}{kw[i + 1]}{kw[i]}{kw[i + 2 :]} please {rng.integers(1000)}")
         else:
             texts.add(" ".join(rng.choice(_WORDS, 4)) + f" nothing {rng.integers(100000)}")
     pool = np.array(sorted(texts), dtype=object)
@@ -54,7 +58,9 @@ def synthetic_statements(book: pd.DataFrame, rows: int, distinct: int, seed: int
     return pd.DataFrame(
         {
             "respondent_id": np.char.add("r", (np.arange(rows) // 3).astype(str)),
-            "segment": rng.choice(np.array(["Residents", "Businesses", "Agencies", "Students"]), rows),
+            "segment": rng.choice(
+                np.array(["Residents", "Businesses", "Agencies", "Students"]), rows
+            ),
             "method": "survey",
             "need": picks,
             "importance": rng.integers(1, 6, rows),
@@ -68,7 +74,9 @@ def coding_speed(quick: bool = False) -> list[dict]:
     rows = 20_000 if quick else 100_000
     book = synthetic_codebook()
     stated = synthetic_statements(book, rows, 5_000 if not quick else 1_000)
-    assumed = synthetic_statements(book, 500, 200, seed=13).rename(columns={"respondent_id": "staff"})
+    assumed = synthetic_statements(book, 500, 200, seed=13).rename(
+        columns={"respondent_id": "staff"}
+    )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "stated.csv"
         stated.to_csv(path, index=False)

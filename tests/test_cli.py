@@ -182,7 +182,9 @@ def test_table_prints_csv_with_full_precision_and_true_false(run, demo_folder):
     result = run("table", demo_folder, "needs-gap")
     assert result.exit_code == 0
     frame = pd.read_csv(io.StringIO(result.stdout))
-    assert frame.loc[0, "code"] == "perishable_food" and frame.loc[0, "classification"] == "blind spot"
+    assert (
+        frame.loc[0, "code"] == "perishable_food" and frame.loc[0, "classification"] == "blind spot"
+    )
     assert frame["suppressed"].dtype == bool and ",false," in result.stdout
     assert "0.36818181818181817" in result.stdout, "full precision, no rounding"
     assert "matched no code" in result.stderr
@@ -193,8 +195,14 @@ def test_table_parameters_from_p_y_and_f(run, demo_folder, tmp_path):
 
     import pandas as pd
 
-    base = pd.read_csv(io.StringIO(run("table", demo_folder, "needs-gap", "--by", "segment").stdout))
-    strict = pd.read_csv(io.StringIO(run("table", demo_folder, "needs-gap", "--by", "segment", "-p", "min_n", "50").stdout))
+    base = pd.read_csv(
+        io.StringIO(run("table", demo_folder, "needs-gap", "--by", "segment").stdout)
+    )
+    strict = pd.read_csv(
+        io.StringIO(
+            run("table", demo_folder, "needs-gap", "--by", "segment", "-p", "min_n", "50").stdout
+        )
+    )
     assert strict["suppressed"].sum() > base["suppressed"].sum()
     via_yaml = run("table", demo_folder, "rank-agreement", "-y", "{top_k: 2, confidence: 0.9}")
     assert via_yaml.exit_code == 0 and ",2," in via_yaml.stdout.splitlines()[1]

@@ -58,7 +58,15 @@ def test_coding_exact_keyword_stem_plural_and_typo():
     assert coded["code"].tolist() == [
         "food_pantry", "perishable_food", "perishable_food", "transport", "perishable_food", None, None,
     ]  # fmt: skip
-    assert coded["coded_by"].tolist() == ["exact", "keyword", "keyword", "keyword", "fuzzy", None, None]
+    assert coded["coded_by"].tolist() == [
+        "exact",
+        "keyword",
+        "keyword",
+        "keyword",
+        "fuzzy",
+        None,
+        None,
+    ]
     assert coded["match_score"].iloc[4] == pytest.approx(0.75)
     assert coded["codebook_version"].nunique() == 1
 
@@ -104,7 +112,10 @@ def test_codebook_version_follows_the_codebook():
 def test_uncoded_lists_distinct_texts_most_frequent_first():
     coded = code_needs(pd.DataFrame({"need": ["pigeons", "mural", "pigeons", "milk"]}), BOOK)
     listed = uncoded_needs(coded)
-    assert listed.to_dict("records") == [{"need": "pigeons", "statements": 2}, {"need": "mural", "statements": 1}]
+    assert listed.to_dict("records") == [
+        {"need": "pigeons", "statements": 2},
+        {"need": "mural", "statements": 1},
+    ]
 
 
 # ----------------------------------------------------------------------------- gap
@@ -115,14 +126,24 @@ def _story():
     assumed = pd.DataFrame(
         {
             "staff": ["A", "B", "C", "D", "D", "A"],
-            "code": ["food_pantry", "food_pantry", "food_pantry", "transport", "food_pantry", "food_pantry"],
+            "code": [
+                "food_pantry",
+                "food_pantry",
+                "food_pantry",
+                "transport",
+                "food_pantry",
+                "food_pantry",
+            ],
             "importance": [5, 5, 4, 3, 5, 5],
         }
     )
     stated = pd.DataFrame(
         {
             "respondent_id": [f"r{i}" for i in range(10)] + ["r0", "r1"],
-            "code": ["perishable_food"] * 6 + ["transport"] * 3 + [None] + ["perishable_food", "food_pantry"],
+            "code": ["perishable_food"] * 6
+            + ["transport"] * 3
+            + [None]
+            + ["perishable_food", "food_pantry"],
             "importance": [5, 5, 4, 5, 5, 4, 3, 3, 4, np.nan, 5, 2],
         }
     )
@@ -138,33 +159,49 @@ def test_gap_table_against_an_independent_computation():
     assert gap.loc["perishable_food", ["customer_n", "customer_total"]].tolist() == [6, 10]
     assert gap.loc["perishable_food", "customer_share"] == pytest.approx(0.6)
     low, high = wilson(6, 10)
-    assert gap.loc["perishable_food", ["customer_ci_low", "customer_ci_high"]].tolist() == pytest.approx([low, high])
+    assert gap.loc[
+        "perishable_food", ["customer_ci_low", "customer_ci_high"]
+    ].tolist() == pytest.approx([low, high])
     d, dl, dh = newcombe_difference(6, 10, 0, 4)
-    assert gap.loc["perishable_food", ["gap", "gap_ci_low", "gap_ci_high"]].tolist() == pytest.approx([d, dl, dh])
+    assert gap.loc[
+        "perishable_food", ["gap", "gap_ci_low", "gap_ci_high"]
+    ].tolist() == pytest.approx([d, dl, dh])
     assert gap.loc["perishable_food", "classification"] == "blind spot"
     assert gap.loc["food_pantry", "classification"] == "assumed only"
     assert gap.loc["transport", "classification"] == "shared priority"
     assert gap.loc["food_pantry", "staff_importance"] == pytest.approx(4.8)
-    assert gap.loc["perishable_food", "customer_importance"] == pytest.approx((5 + 5 + 4 + 5 + 5 + 4 + 5) / 7)
+    assert gap.loc["perishable_food", "customer_importance"] == pytest.approx(
+        (5 + 5 + 4 + 5 + 5 + 4 + 5) / 7
+    )
     assert gap.loc["perishable_food", "label"] == "Milk and perishable food"
-    assert list(gap.index) == ["perishable_food", "transport", "food_pantry"], "sorted by gap, largest first"
+    assert list(gap.index) == ["perishable_food", "transport", "food_pantry"], (
+        "sorted by gap, largest first"
+    )
     assert set(gap["priority_threshold"]) == {0.2} and set(gap["confidence"]) == {0.95}
 
 
 def test_rows_without_a_respondent_id_count_as_one_respondent_each():
     stated = pd.DataFrame({"respondent_id": [None, None, "x", "x"], "code": ["a", "a", "a", "b"]})
-    gap = needs_gap(pd.DataFrame({"staff": ["S"], "code": ["a"]}), stated, min_n=1).set_index("code")
+    gap = needs_gap(pd.DataFrame({"staff": ["S"], "code": ["a"]}), stated, min_n=1).set_index(
+        "code"
+    )
     assert gap.loc["a", ["customer_n", "customer_total"]].tolist() == [3, 3]
 
 
 def test_weights_use_the_effective_sample_size():
-    stated = pd.DataFrame({"respondent_id": list("abcd"), "code": ["m", "m", "x", "x"], "weight": [3, 1, 1, 1]})
-    gap = needs_gap(pd.DataFrame({"staff": ["S"], "code": ["x"]}), stated, min_n=1).set_index("code")
+    stated = pd.DataFrame(
+        {"respondent_id": list("abcd"), "code": ["m", "m", "x", "x"], "weight": [3, 1, 1, 1]}
+    )
+    gap = needs_gap(pd.DataFrame({"staff": ["S"], "code": ["x"]}), stated, min_n=1).set_index(
+        "code"
+    )
     assert gap.loc["m", "customer_share"] == pytest.approx(4 / 6)
     assert gap.loc["m", "customer_effective_n"] == pytest.approx(36 / 12)
     low, high = wilson(4 / 6 * 3, 3)
     assert gap.loc["m", "customer_ci_low"] == pytest.approx(float(low))
-    unweighted = needs_gap(pd.DataFrame({"staff": ["S"], "code": ["x"]}), stated, min_n=1, weight=None)
+    unweighted = needs_gap(
+        pd.DataFrame({"staff": ["S"], "code": ["x"]}), stated, min_n=1, weight=None
+    )
     assert unweighted.set_index("code").loc["m", "customer_share"] == pytest.approx(0.5)
 
 
@@ -178,7 +215,9 @@ def test_small_groups_are_suppressed_but_keep_their_counts():
 
 
 def test_by_segment_and_a_segment_staff_never_considered():
-    assumed = pd.DataFrame({"staff": ["A", "B"], "segment": ["Residents", "Residents"], "code": ["food_pantry"] * 2})
+    assumed = pd.DataFrame(
+        {"staff": ["A", "B"], "segment": ["Residents", "Residents"], "code": ["food_pantry"] * 2}
+    )
     stated = pd.DataFrame(
         {
             "respondent_id": [f"r{i}" for i in range(12)],
@@ -226,17 +265,32 @@ def test_bad_arguments_are_explained():
     confidence=st.floats(0.6, 0.98),
 )
 def test_gap_properties(staff_codes, customer_codes, confidence):
-    assumed = pd.DataFrame({"staff": [f"s{i % 5}" for i in range(len(staff_codes))], "code": staff_codes})
-    stated = pd.DataFrame({"respondent_id": [f"r{i % 17}" for i in range(len(customer_codes))], "code": customer_codes})
+    assumed = pd.DataFrame(
+        {"staff": [f"s{i % 5}" for i in range(len(staff_codes))], "code": staff_codes}
+    )
+    stated = pd.DataFrame(
+        {
+            "respondent_id": [f"r{i % 17}" for i in range(len(customer_codes))],
+            "code": customer_codes,
+        }
+    )
     gap = needs_gap(assumed, stated, confidence=confidence, min_n=1)
     wider = needs_gap(assumed, stated, confidence=0.99, min_n=1)
     for side in ("staff", "customer"):
         share, low, high = gap[f"{side}_share"], gap[f"{side}_ci_low"], gap[f"{side}_ci_high"]
         assert share.between(0, 1).all()
         assert (low <= share + 1e-12).all() and (share <= high + 1e-12).all()
-        assert (wider[f"{side}_ci_low"] <= low + 1e-12).all() and (wider[f"{side}_ci_high"] >= high - 1e-12).all()
-    assert (gap["gap_ci_low"] <= gap["gap"] + 1e-12).all() and (gap["gap"] <= gap["gap_ci_high"] + 1e-12).all()
-    assert gap["classification"].isin(["blind spot", "assumed only", "shared priority", "low priority"]).all()
+        assert (wider[f"{side}_ci_low"] <= low + 1e-12).all() and (
+            wider[f"{side}_ci_high"] >= high - 1e-12
+        ).all()
+    assert (gap["gap_ci_low"] <= gap["gap"] + 1e-12).all() and (
+        gap["gap"] <= gap["gap_ci_high"] + 1e-12
+    ).all()
+    assert (
+        gap["classification"]
+        .isin(["blind spot", "assumed only", "shared priority", "low priority"])
+        .all()
+    )
 
 
 # ----------------------------------------------------------------------------- agreement
@@ -251,7 +305,9 @@ def test_rank_agreement_matches_scipy_and_lists_customer_only_needs():
     assert result["spearman"] == pytest.approx(rho)
     assert result["kendall"] == pytest.approx(tau)
     assert result["needs"] == 3
-    assert result["customer_only"] == 1 and result["customer_only_needs"] == "Milk and perishable food"
+    assert (
+        result["customer_only"] == 1 and result["customer_only_needs"] == "Milk and perishable food"
+    )
     assert result["top_k_overlap"] == 0
     assert result["spearman_ci_low"] <= result["spearman"] <= result["spearman_ci_high"]
 
@@ -271,7 +327,10 @@ def test_common_ground_conflict_and_one_sided_needs():
     rows = []
     for i in range(10):
         rows += [("Residents", f"r{i}", "perishable_food", 5), ("Residents", f"r{i}", "drop_in", 5)]
-        rows += [("Businesses", f"b{i}", "perishable_food", 4), ("Businesses", f"b{i}", "drop_in", 1)]
+        rows += [
+            ("Businesses", f"b{i}", "perishable_food", 4),
+            ("Businesses", f"b{i}", "drop_in", 1),
+        ]
         rows += [("Businesses", f"b{i}", "parking", 4)]
     stated = pd.DataFrame(rows, columns=["segment", "respondent_id", "code", "importance"])
     cg = common_ground(stated).set_index("code")
@@ -326,7 +385,10 @@ def test_importance_performance_quadrants_midpoint_and_mean():
 def test_the_food_pantry_story_comes_out_of_the_demo():
     demo = build_demo("neighbourhood")
     book = demo["codebook"]
-    assumed, stated = code_needs(demo["assumed_needs"], book), code_needs(demo["stated_needs"], book)
+    assumed, stated = (
+        code_needs(demo["assumed_needs"], book),
+        code_needs(demo["stated_needs"], book),
+    )
     gap = needs_gap(assumed, stated, codebook=book).set_index("code")
     assert gap["gap"].idxmax() == "perishable_food"
     assert gap.loc["perishable_food", "classification"] == "blind spot"

@@ -8,7 +8,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats as sps
 
-from toolkit._stats import correlation_interval, effective_n, mean_interval, newcombe_difference, wilson
+from toolkit._stats import (
+    correlation_interval,
+    effective_n,
+    mean_interval,
+    newcombe_difference,
+    wilson,
+)
 from toolkit.errors import DataValidationError
 
 
@@ -109,9 +115,7 @@ def test_wilson_brackets_the_share_and_widens_with_confidence(x, extra, confiden
     assert wider_low <= low + 1e-12 and wider_high >= high - 1e-12
 
 
-@given(
-    x1=st.integers(0, 60), n1=st.integers(1, 60), x2=st.integers(0, 60), n2=st.integers(1, 60)
-)
+@given(x1=st.integers(0, 60), n1=st.integers(1, 60), x2=st.integers(0, 60), n2=st.integers(1, 60))
 def test_newcombe_brackets_the_difference(x1, n1, x2, n2):
     x1, x2 = min(x1, n1), min(x2, n2)
     d, low, high = newcombe_difference(x1, n1, x2, n2)
