@@ -666,7 +666,6 @@ class Engagement:
             spreadsheet row, column, value, what was expected and the fix). Nothing
             was imported.
         """
-        from toolkit.sources.canonical import to_canonical
         from toolkit.sources.spreadsheet import read_spreadsheet
 
         spec = table_named(table)
@@ -674,13 +673,8 @@ class Engagement:
         if not path.is_file():
             raise DataValidationError(f"{path}: no such file. Check the path and try again.")
         sha = _sha256_file(path)
-        earlier = self._earlier_imports(spec, sha, path.name)
-        same_content = [i for i, s, _ in earlier if s == sha]
-        if same_content and not replace:
-            return ImportResult(
-                table=spec.cli_name, file=path.name, sha256=sha, source_format="",
-                rows_in=0, already_imported=same_content[0], dry_run=dry_run,
-            )  # fmt: skip
+        if (done := self._already_imported(spec, sha, path.name, replace, dry_run)) is not None:
+            return done  # before reading a file that may hold a million rows
         fields = set(spec.field_names)
 
         def header_score(cells: list[str]) -> int:
@@ -694,27 +688,25 @@ class Engagement:
             encoding=encoding,
             delimiter=delimiter,
         )
-        replacing = [i for i, _, _ in earlier] if replace else []
-        with self.reading() as con:
-            canon = to_canonical(
-                raw,
-                spec,
-                known=self._known(con),
-                date_order=date_order,
-                min_n=self.settings["min_n"],
-            )
-        return self._land(canon, spec, raw.file, sha, raw.format, raw.details,
-                          replacing=replacing, skip_invalid=skip_invalid, dry_run=dry_run)  # fmt: skip
+        return self._import_raw(raw, spec, sha, replace=replace, skip_invalid=skip_invalid,
+                                dry_run=dry_run, date_order=date_order)  # fmt: skip
 
     def import_frame(
-        self, frame: pd.DataFrame, *, table: str, source: str = "data frame", **options
+        self,
+        frame: pd.DataFrame,
+        *,
+        table: str,
+        source: str = "data frame",
+        replace: bool = False,
+        skip_invalid: bool = False,
+        dry_run: bool = False,
     ) -> ImportResult:
         """Import a DataFrame whose columns are canonical fields (and attributes).
 
-        Goes through exactly the checks of :meth:`import_file`; ``source`` names it in
-        messages and the import history. Importing the same data twice adds nothing.
+        Goes through exactly the checks of :meth:`import_file`, with ``source`` as the
+        file name in messages and the import history. Importing the same data twice adds
+        nothing.
         """
-        from toolkit.sources.canonical import to_canonical
         from toolkit.sources.spreadsheet import RawTable
 
         spec = table_named(table)
@@ -733,27 +725,47 @@ class Engagement:
                 cells[whole] = column[whole].astype("int64").astype(str)
             else:
                 cells = column.astype(object).map(str)
-            text[col] = cells.astype(object).where(~missing, "").astype(str)
-        text.columns = [str(c) for c in text.columns]
+            text[str(col)] = cells.astype(object).where(~missing, "").astype(str)
         text = text.reset_index(drop=True)
         sha = hashlib.sha256(
             spec.name.encode()
             + pd.util.hash_pandas_object(text, index=False).to_numpy().tobytes()
             + "\x1f".join(text.columns).encode()
         ).hexdigest()
-        earlier = self._earlier_imports(spec, sha, source)
-        same = [i for i, s, _ in earlier if s == sha]
-        if same and not options.get("replace"):
-            return ImportResult(spec.cli_name, source, sha, "frame", 0, already_imported=same[0])
+        if (done := self._already_imported(spec, sha, source, replace, dry_run)) is not None:
+            return done
         raw = RawTable(
             frame=text, rows=np.arange(len(text)) + 2, header_row=1, file=source, format="frame"
         )
+        return self._import_raw(
+            raw, spec, sha, replace=replace, skip_invalid=skip_invalid, dry_run=dry_run
+        )
+
+    def _already_imported(self, spec: Table, sha: str, name: str, replace: bool, dry_run: bool):
+        """The result for a file imported before (same content), unless replacing it."""
+        same = [i for i, s, _ in self._earlier_imports(spec, sha, name) if s == sha]
+        if not same or replace:
+            return None
+        return ImportResult(
+            spec.cli_name, name, sha, "", 0, already_imported=same[0], dry_run=dry_run
+        )
+
+    def _import_raw(self, raw, spec: Table, sha: str, *, replace: bool, skip_invalid: bool,
+                    dry_run: bool, date_order: str | None = None) -> ImportResult:  # fmt: skip
+        """Check a file's cells and land them (the shared second half of both imports)."""
+        from toolkit.sources.canonical import to_canonical
+
+        replacing = [i for i, _, _ in self._earlier_imports(spec, sha, raw.file)] if replace else []
         with self.reading() as con:
-            canon = to_canonical(raw, spec, known=self._known(con), min_n=self.settings["min_n"])
-        replacing = [i for i, s, _ in earlier if s == sha] if options.get("replace") else []
-        return self._land(canon, spec, source, sha, "frame", {}, replacing=replacing,
-                          skip_invalid=options.get("skip_invalid", False),
-                          dry_run=options.get("dry_run", False))  # fmt: skip
+            canon = to_canonical(
+                raw,
+                spec,
+                known=self._known(con),
+                date_order=date_order,
+                min_n=self.settings["min_n"],
+            )
+        return self._land(canon, spec, raw.file, sha, raw.format, raw.details,
+                          replacing=replacing, skip_invalid=skip_invalid, dry_run=dry_run)  # fmt: skip
 
     def _earlier_imports(self, spec: Table, sha: str, file_name: str) -> list[tuple[int, str, str]]:
         with self.reading() as con:
