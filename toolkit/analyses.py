@@ -23,19 +23,24 @@ __all__ = ["ANALYSES", "Analysis", "run_analysis", "apply_subset", "coded_needs"
 
 @dataclass(frozen=True)
 class Analysis:
-    """One named analysis: the tables it reads and the function(s) it runs."""
+    """One named analysis: the tables it reads and the function(s) it runs.
+
+    ``run(tables, by=None, settings=None, **params)`` gets the tables read in one
+    transaction, the ``by`` column, the engagement's settings and the run's parameters.
+    ``extra`` names parameters a run accepts beyond the functions' keyword arguments.
+    """
 
     name: str
     tables: tuple[str, ...]
     run: Callable[..., pd.DataFrame]
     functions: tuple[Callable, ...]
     summary: str
-    by_parameter: str | None = "by"
+    extra: tuple[inspect.Parameter, ...] = ()
 
     def parameters(self) -> dict[str, inspect.Parameter]:
         """The keyword arguments a run accepts, with their defaults."""
         taken = {"codebook", "by", "segment"}
-        params = {}
+        params = {p.name: p for p in self.extra}
         for func in self.functions:
             for name, p in inspect.signature(func).parameters.items():
                 if p.kind is p.KEYWORD_ONLY and name not in taken:
@@ -70,29 +75,29 @@ def _split(params: dict, func: Callable) -> dict:
     return {k: v for k, v in params.items() if k in accepted}
 
 
-def _needs_gap(tables, by=None, **params):
+def _needs_gap(tables, by=None, settings=None, **params):
     assumed, stated = coded_needs(tables)
     return needs.needs_gap(assumed, stated, codebook=tables["codebook"], by=by, **params)
 
 
-def _rank_agreement(tables, by=None, **params):
-    gap = _needs_gap(tables, by=by, **_split(params, needs.needs_gap))
+def _rank_agreement(tables, by=None, settings=None, **params):
+    gap = _needs_gap(tables, by=by, settings=settings, **_split(params, needs.needs_gap))
     return needs.rank_agreement(gap, by=by, **_split(params, needs.rank_agreement))
 
 
-def _common_ground(tables, by=None, **params):
+def _common_ground(tables, by=None, settings=None, **params):
     _, stated = coded_needs(tables)
     return needs.common_ground(
         stated, codebook=tables["codebook"], segment=by or "segment", **params
     )
 
 
-def _importance_performance(tables, by=None, **params):
+def _importance_performance(tables, by=None, settings=None, **params):
     _, stated = coded_needs(tables)
     return needs.importance_performance(stated, codebook=tables["codebook"], by=by, **params)
 
 
-def _uncoded(tables, by=None, **params):
+def _uncoded(tables, by=None, settings=None, **params):
     assumed, stated = coded_needs(tables, warn=False)
     both = pd.concat(
         [assumed.assign(list="staff"), stated.assign(list="customers")], ignore_index=True
@@ -197,7 +202,7 @@ def run_analysis(
                 f"Columns you can use: {', '.join(_common_columns(tables))}."
             )
     try:
-        return analysis.run(tables, by=by, **params)
+        return analysis.run(tables, by=by, settings=settings, **params)
     except TypeError as err:
         raise DataValidationError(
             f"{name}: a parameter has the wrong kind of value ({err})."
