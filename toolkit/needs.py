@@ -699,7 +699,7 @@ def common_ground(
     confidence: float = 0.95,
     min_n: int = 5,
     priority: float = 0.2,
-    rare: float | None = None,
+    rare: float = 0.1,
     conflict: float = 2.0,
     weight: str | None = "weight",
 ) -> pd.DataFrame:
@@ -712,7 +712,9 @@ def common_ground(
     segment : str
         The column that names the customer group.
     priority, rare : float
-        Share thresholds as in :func:`needs_gap`.
+        A need is a priority for a segment when at least ``priority`` of it names the
+        need, and rare when fewer than ``rare`` do: *only A* needs a priority in A that
+        is rare in B (needs between the two are left out, not called one-sided).
     conflict : float
         Two segments pull in different directions on a need when both rated its
         importance and their mean ratings differ by at least this much (1–5 scale).
@@ -733,7 +735,8 @@ def common_ground(
     """
     require_columns(stated, ["code", segment], name="stated")
     check_positive_int(min_n, name="min_n")
-    rare = priority if rare is None else check_fraction(rare, name="rare")
+    check_fraction(priority, name="priority")
+    check_fraction(rare, name="rare")
     weights = None
     if weight is not None and weight in stated:
         weights = pd.to_numeric(stated[weight], errors="coerce").fillna(1.0)

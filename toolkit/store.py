@@ -543,11 +543,13 @@ class Engagement:
                 frame[f.name] = column.astype(object)
         return frame
 
-    def read_tables(self, names=None, *, include_personal: bool = False) -> dict[str, pd.DataFrame]:
+    def read_tables(
+        self, names=None, *, include_personal: bool = False, con: sqlite3.Connection | None = None
+    ) -> dict[str, pd.DataFrame]:
         """Read several tables in one read transaction, so they agree with each other."""
         names = [table_named(n).name for n in (names or TABLES)]
-        with self.reading() as con:
-            return {n: self.table(n, include_personal=include_personal, con=con) for n in names}
+        with contextlib.nullcontext(con) if con else self.reading() as c:
+            return {n: self.table(n, include_personal=include_personal, con=c) for n in names}
 
     customers = property(lambda self: self.table("customers"), doc="The customer register.")
     service_links = property(lambda self: self.table("service_links"), doc="Who serves whom.")
@@ -598,18 +600,23 @@ class Engagement:
             ],
         }  # fmt: skip
 
-    def fingerprint(self, names=None) -> str:
+    def fingerprint(self, names=None, *, con: sqlite3.Connection | None = None) -> str:
         """A short hash of the tables' contents, to show which data a report used."""
         digest = hashlib.sha256()
-        with self.reading() as con:
+        with contextlib.nullcontext(con) if con else self.reading() as c:
             for name in [table_named(n).name for n in (names or TABLES)]:
-                count, last = con.execute(f"SELECT count(*), max(_tk_row) FROM {name}").fetchone()
-                imports = con.execute(
+                count, last = c.execute(f"SELECT count(*), max(_tk_row) FROM {name}").fetchone()
+                imports = c.execute(
                     "SELECT group_concat(sha256) FROM imports WHERE table_name = ? AND status = 'active'",
                     (name,),
                 ).fetchone()[0]
                 digest.update(f"{name}:{count}:{last}:{imports}".encode())
         return digest.hexdigest()[:12]
+
+    def snapshot(self, names=None) -> tuple[dict[str, pd.DataFrame], str]:
+        """Read tables and their fingerprint in one read transaction: they always agree."""
+        with self.reading() as con:
+            return self.read_tables(names, con=con), self.fingerprint(names, con=con)
 
     # -- writing ---------------------------------------------------------------
 
