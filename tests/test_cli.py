@@ -221,6 +221,6 @@ def test_table_writes_xlsx_and_refuses_bad_parameters(run, demo_folder, tmp_path
     assert run("table", demo_folder, "needs-gapp").exit_code == 2
     assert run("table", demo_folder, "needs-gap", "-p", "weights", "[1, 2]").exit_code == 2
     wrong_by = run("table", demo_folder, "needs-gap", "--by", "campus")
-    assert wrong_by.exit_code == 1 and 'no column "campus"' in wrong_by.stderr
+    assert wrong_by.exit_code == 1 and "no column 'campus'" in wrong_by.stderr
     listing = run("table", demo_folder, "uncoded")
     assert listing.exit_code == 0 and "Leche para los niños" in listing.stdout

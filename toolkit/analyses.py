@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from toolkit import needs
+from toolkit import customers, needs
 from toolkit.errors import DataValidationError
+from toolkit.settings import PRIORITY_CRITERIA
 
 __all__ = ["ANALYSES", "Analysis", "run_analysis", "apply_subset", "coded_needs"]
 
@@ -105,6 +106,94 @@ def _uncoded(tables, by=None, settings=None, **params):
     return needs.uncoded_needs(both, by=by or "list", **params)
 
 
+# ----------------------------------------------------------------------------- customers
+
+
+def _refuse_by(name: str, by: str | None, why: str) -> None:
+    if by is not None:
+        raise DataValidationError(f"{name} does not take --by (got --by {by}): {why}")
+
+
+def _priorities(tables, by=None, settings=None, weights=None, **params):
+    """Weights: the engagement's, then a ``weights`` mapping, then single criteria."""
+    chosen = {c: params.pop(c) for c in PRIORITY_CRITERIA if c in params}
+    merged = dict((settings or {}).get("weights") or {})
+    if weights is not None:
+        if not isinstance(weights, Mapping):
+            raise DataValidationError(
+                "weights must be a mapping of criterion to weight, such as "
+                f"-y '{{weights: {{mandate: 2}}}}', or give one criterion as -p mandate 2 "
+                f"(got {weights!r})."
+            )
+        merged.update(weights)
+    merged.update({c: v for c, v in chosen.items() if v is not None})
+    frame = tables["customers"]
+    if by is None:
+        return customers.prioritise_customers(frame, weights=merged, **params)
+    parts = []
+    for key, group in frame.groupby(by, sort=False, dropna=False):
+        ranked = customers.prioritise_customers(group, weights=merged, **params)
+        if by not in ranked:
+            ranked.insert(0, by, key)
+        parts.append(ranked)
+    if not parts:
+        empty = customers.prioritise_customers(frame, weights=merged, **params)
+        return empty if by in empty else empty.assign(**{by: []})
+    return pd.concat(parts, ignore_index=True)
+
+
+def _power_interest(tables, by=None, settings=None, **params):
+    _refuse_by("power-interest", by, "it places each customer on its own; the result has kind "
+               "and segment columns to sort or filter by.")  # fmt: skip
+    return customers.power_interest(tables["customers"], **params)
+
+
+def _salience(tables, by=None, settings=None, **params):
+    _refuse_by("salience", by, "it classifies each customer on its own; the result has kind "
+               "and segment columns to sort or filter by.")  # fmt: skip
+    return customers.salience(tables["customers"], **params)
+
+
+def _customer_kinds(tables, by=None, settings=None, **params):
+    _refuse_by("customer-kinds", by, "it already groups by kind and segment.")
+    return customers.customer_kinds(tables["customers"])
+
+
+_CHAIN = "the service chain is one graph across every customer, so it is not split."
+
+
+def _service_chain(tables, by=None, settings=None, **params):
+    _refuse_by("service-chain", by, _CHAIN)
+    return customers.service_chain(tables["customers"], tables["service_links"], **params)
+
+
+def _service_dependencies(tables, by=None, settings=None, **params):
+    _refuse_by("service-dependencies", by, _CHAIN)
+    return customers.service_dependencies(tables["customers"], tables["service_links"])
+
+
+def _service_cycles(tables, by=None, settings=None, **params):
+    _refuse_by("service-cycles", by, _CHAIN)
+    return customers.service_cycles(
+        tables["service_links"], customers=tables["customers"], **params
+    )
+
+
+def _overlooked_customers(tables, by=None, settings=None, **params):
+    _refuse_by("overlooked-customers", by, "it matches customers to needs by their segment.")
+    return customers.overlooked_customers(
+        tables["customers"], tables["stated_needs"], tables["assumed_needs"]
+    )
+
+
+def _keyword(name: str, default=None) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default)
+
+
+_WEIGHT_PARAMETERS = (_keyword("weights"), *(_keyword(c) for c in PRIORITY_CRITERIA))
+_LINK_TABLES = ("customers", "service_links")
+
+
 _NEEDS_TABLES = ("codebook", "assumed_needs", "stated_needs")
 ANALYSES: dict[str, Analysis] = {
     a.name: a
@@ -119,6 +208,27 @@ ANALYSES: dict[str, Analysis] = {
                  (needs.importance_performance,), "importance–performance quadrants"),
         Analysis("uncoded", _NEEDS_TABLES, _uncoded, (needs.uncoded_needs,),
                  "statements no code matched, for a person to code"),
+        Analysis("priorities", ("customers",), _priorities, (customers.prioritise_customers,),
+                 "customers scored and ranked on the six priority criteria, with rank stability "
+                 "(weights from the engagement; override with -p mandate 2 or -y '{weights: {...}}')",
+                 extra=_WEIGHT_PARAMETERS),
+        Analysis("power-interest", ("customers",), _power_interest, (customers.power_interest,),
+                 "power/interest grid (Mendelow) with a strategy for each quadrant"),
+        Analysis("salience", ("customers",), _salience, (customers.salience,),
+                 "stakeholder salience class from power, legitimacy and urgency"),
+        Analysis("customer-kinds", ("customers",), _customer_kinds, (customers.customer_kinds,),
+                 "customers counted and listed by kind and segment"),
+        Analysis("service-chain", _LINK_TABLES, _service_chain, (customers.service_chain,),
+                 "which external customers each internal unit ultimately serves, and through whom"),
+        Analysis("service-dependencies", _LINK_TABLES, _service_dependencies,
+                 (customers.service_dependencies,),
+                 "each customer's providers, whom it serves, single-provider dependencies, loops"),
+        Analysis("service-cycles", _LINK_TABLES, _service_cycles, (),
+                 "loops in the service links (A serves B serves A)",
+                 extra=(_keyword("max_cycles", 100),)),
+        Analysis("overlooked-customers", ("customers", "stated_needs", "assumed_needs"),
+                 _overlooked_customers, (customers.overlooked_customers,),
+                 "internal customers, and external ones whose segment has no stated needs yet"),
     )
 }  # fmt: skip
 
@@ -195,26 +305,12 @@ def run_analysis(
         if key in accepted and key not in params:
             params[key] = settings[key]
     tables = apply_subset(engagement.read_tables(analysis.tables), subset)
-    for table_name, table in tables.items():
-        if by is not None and table_name != "codebook" and by not in table:
-            raise DataValidationError(
-                f'--by {by}: the tables of {name} have no column "{by}". '
-                f"Columns you can use: {', '.join(_common_columns(tables))}."
-            )
     try:
         return analysis.run(tables, by=by, settings=settings, **params)
     except TypeError as err:
         raise DataValidationError(
             f"{name}: a parameter has the wrong kind of value ({err})."
         ) from err
-
-
-def _common_columns(tables: Mapping[str, pd.DataFrame]) -> list[str]:
-    frames = [f for n, f in tables.items() if n != "codebook"]
-    shared = set(frames[0].columns)
-    for f in frames[1:]:
-        shared &= set(f.columns)
-    return sorted(shared)
 
 
 def _default(p: inspect.Parameter) -> str:

@@ -353,21 +353,23 @@ def _parameters(pairs, params_file, yaml_text) -> dict:
     return merged
 
 
-def _analysis_help() -> str:
+class _AnalysisHelp(click.Command):
+    """Lists the analyses under the table command's help, loading them only then."""
+
+    def format_epilog(self, ctx, formatter):
+        formatter.write_paragraph()
+        formatter.write_text("Analyses (--help-params lists one's parameters):")
+        with formatter.indentation():
+            formatter.write_dl([(name, summary) for name, summary in _analysis_summaries()])
+
+
+def _analysis_summaries() -> list[tuple[str, str]]:
     from toolkit.analyses import ANALYSES
 
-    return "\n".join(f"  {name:<24} {a.summary}" for name, a in ANALYSES.items())
+    return [(name, a.summary) for name, a in ANALYSES.items()]
 
 
-@main.command(
-    epilog="Analyses:\n"
-    + "\n".join(
-        [
-            "  needs-gap, rank-agreement, common-ground, importance-performance, uncoded",
-            "  (service-toolkit table PATH NAME --help-params lists an analysis's parameters)",
-        ]
-    )
-)
+@main.command(cls=_AnalysisHelp)
 @click.argument("path", type=click.Path(path_type=Path))
 @click.argument("name")
 @click.option("--by", "by", metavar="COLUMN", help="Group within the tables by this column.")
@@ -422,10 +424,12 @@ def table(path, name, by, pairs, params_file, yaml_text, to, help_params):
 
 def _write_table(frame, to) -> None:
     """CSV with booleans as true/false and empty cells for missing values."""
+    import pandas as pd
+
     out = frame.copy()
     for col in out.columns:
-        if out[col].dtype == bool:
-            out[col] = out[col].map({True: "true", False: "false"})
+        if pd.api.types.is_bool_dtype(out[col].dtype):
+            out[col] = out[col].map({True: "true", False: "false"}).astype(object)
     if to is None:
         click.echo(out.to_csv(index=False, lineterminator="\n"), nl=False)
         return
