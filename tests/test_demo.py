@@ -9,6 +9,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import pytest
+from rapidfuzz.distance import Levenshtein
 
 from toolkit import demo, schema
 from toolkit.demo import DEMOS, build_demo, demo_settings
@@ -51,16 +52,6 @@ def matched(text: str, book: dict[str, list[str]]) -> set[str]:
     """The codes whose keywords occur in ``text``: the simplest keyword coder."""
     low = text.lower()
     return {code for code, words in book.items() if any(w in low for w in words)}
-
-
-def levenshtein(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
 
 
 def respondent_shares(frame: pd.DataFrame, codes: pd.Series) -> pd.Series:
@@ -199,8 +190,8 @@ def test_attribute_names_cannot_be_mistaken_for_canonical_fields():
             for attribute in attributes:
                 assert schema.normalise_header(attribute) == attribute
                 assert not schema.looks_personal(attribute), attribute
-                closest = min(canonical, key=lambda f: levenshtein(attribute, f))
-                assert levenshtein(attribute, closest) >= 3, (attribute, closest)
+                closest = min(canonical, key=lambda f: Levenshtein.distance(attribute, f))
+                assert Levenshtein.distance(attribute, closest) >= 3, (attribute, closest)
 
 
 @pytest.mark.parametrize("name", DEMOS)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from rapidfuzz.distance import Levenshtein
 
 from toolkit.schema import DEFAULT_SCALES, Field, Table, looks_personal, normalise_header
 from toolkit.sources.spreadsheet import RawTable
@@ -110,20 +111,7 @@ class Canonical:
     new_segments: list[str]
     warnings: list[str]
 
-    def where(self, position: int) -> str:
-        """Word the place of data row ``position`` (0-based) for a message."""
-        row = int(self.rows[position])
-        return f"row {row - self.header_row} (spreadsheet row {row})"
-
-
-def _edit_distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
+    where = RawTable.where
 
 
 def near_field(header: str, names: tuple[str, ...]) -> str | None:
@@ -136,8 +124,8 @@ def near_field(header: str, names: tuple[str, ...]) -> str | None:
     limit = 1 if len(norm) <= 6 else 2
     if len(norm) < 4:
         return None
-    best = min(names, key=lambda n: _edit_distance(norm, n))
-    return best if _edit_distance(norm, best) <= limit else None
+    best = min(names, key=lambda n: Levenshtein.distance(norm, n))
+    return best if Levenshtein.distance(norm, best) <= limit else None
 
 
 class Collector:
@@ -580,10 +568,10 @@ def _score_message(value) -> str:
 
 def _code_fix(codes: set[str]):
     def fix(value) -> str:
-        near = sorted(codes, key=lambda c: _edit_distance(str(value).lower(), c.lower()))[:1]
+        near = sorted(codes, key=lambda c: Levenshtein.distance(str(value).lower(), c.lower()))[:1]
         hint = (
             f' (did you mean "{near[0]}"?)'
-            if near and _edit_distance(str(value), near[0]) <= 3
+            if near and Levenshtein.distance(str(value), near[0]) <= 3
             else ""
         )
         return f"Add it to the codebook first, or fix the code{hint}, or leave it blank to code it automatically"
