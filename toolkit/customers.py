@@ -821,11 +821,11 @@ def service_dependencies(customers: pd.DataFrame, links: pd.DataFrame) -> pd.Dat
     external = {n for n, k in graph.nodes(data="kind") if k == "external"}
     cyclic = _cycle_members(graph)
     rows = []
+    order = {n: i for i, n in enumerate(graph)}
     for node in graph.nodes:
         providers = [p for p in graph.predecessors(node) if p != node]
         served = [c for c in graph.successors(node) if c != node]
         reach = [n for n in nx.descendants(graph, node) if n in external and n != node]
-        order = {n: i for i, n in enumerate(graph)}
         reach.sort(key=order.get)
         rows.append(
             {

@@ -691,6 +691,13 @@ def rank_agreement(
 # ----------------------------------------------------------------------------- segments
 
 
+_COMMON_COLUMNS = (
+    "segment_a", "segment_b", "code", "label", "n_a", "total_a", "share_a", "n_b", "total_b",
+    "share_b", "difference", "difference_ci_low", "difference_ci_high", "importance_a",
+    "importance_b", "relation", "in_every_segment", "suppressed", "confidence",
+)  # fmt: skip
+
+
 def common_ground(
     stated: pd.DataFrame,
     *,
@@ -742,7 +749,7 @@ def common_ground(
         weights = pd.to_numeric(stated[weight], errors="coerce").fillna(1.0)
     per_code, totals = _shares(stated, _respondents(stated), segment, weights)
     if per_code.empty:
-        return pd.DataFrame(columns=["segment_a", "segment_b", "code", "label", "relation"])
+        return pd.DataFrame(columns=list(_COMMON_COLUMNS))
     share = (
         per_code["weight"] / totals["weight"].reindex(per_code.index.get_level_values(0)).to_numpy()
     )
@@ -809,7 +816,7 @@ def common_ground(
         rows.append(pair)
     out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
     if out.empty:
-        return pd.DataFrame(columns=["segment_a", "segment_b", "code", "label", "relation"])
+        return pd.DataFrame(columns=list(_COMMON_COLUMNS))
     out["relation"] = out["relation"].where(out["relation"].ne(""), None)
     out["in_every_segment"] = out["code"].isin(everywhere)
     out["confidence"] = confidence
@@ -819,9 +826,7 @@ def common_ground(
     out = out.sort_values(
         ["segment_a", "segment_b", "_order", "code"], kind="stable", key=_first_seen(segments)
     )
-    columns = ["segment_a", "segment_b", "code", "label", "n_a", "total_a", "share_a", "n_b", "total_b", "share_b",
-               "difference", "difference_ci_low", "difference_ci_high", "importance_a", "importance_b", "relation",
-               "in_every_segment", "suppressed", "confidence"]  # fmt: skip
+    columns = list(_COMMON_COLUMNS)
     return out[columns].reset_index(drop=True)
 
 
