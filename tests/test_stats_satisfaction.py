@@ -536,3 +536,11 @@ def test_its_needs_two_periods_each_side_and_ordered_time():
     # Two each side: an exact fit with no degrees of freedom left.
     fit = interrupted_time_series(y[3:7], t[3:7], 2)
     assert fit["df"] == 0 and np.isnan(fit["se"]).all() and np.isnan(fit["p_value"]).all()
+
+
+@pytest.mark.parametrize(("n", "lags"), [(10, 2), (24, 2), (40, 3), (100, 4), (1000, 6)])
+def test_its_default_lag_is_newey_west_1994(n, lags):
+    # ⌊4 (n/100)^(2/9)⌋; at n = 1000 it is 6 (4 · 10^(2/9) = 6.67).
+    t = np.arange(n)
+    fit = interrupted_time_series(its_series(t, n // 2) + np.cos(t), t, n // 2)
+    assert fit["maxlags"] == lags
