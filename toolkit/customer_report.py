@@ -36,11 +36,11 @@ from toolkit.errors import DataValidationError
 from toolkit.notebook import (
     ReportContext,
     Table,
-    _count,
-    _markdown,
-    _missing,
-    _num,
-    _words,
+    count_words,
+    fmt_number,
+    is_missing,
+    join_words,
+    markdown,
     md_escape,
     open_report,
     pct,
@@ -138,7 +138,7 @@ def _compress(names: Sequence[object], *, min_group: int = 4, escape=str) -> lis
 def _listed(names: Sequence[object], limit: int | None, escape) -> str:
     items = _compress(names, escape=escape)
     if limit is None or len(items) <= limit:
-        return _words(items)
+        return join_words(items)
     shown = items[:limit]
     hidden = len(names) - sum(_size(i) for i in shown)
     return ", ".join(shown) + f" and {hidden:,} more"
@@ -336,16 +336,16 @@ def customers_overview(ctx: CustomerReport):
         items = []
         for row in part.itertuples(index=False):
             names = row.names.split("; ")
-            segment = "no segment" if _missing(row.segment) else md_escape(row.segment)
+            segment = "no segment" if is_missing(row.segment) else md_escape(row.segment)
             if len(names) == 1 and str(row.segment) == names[0]:
                 items.append(f"**{md_escape(names[0])}**")
             else:
                 items.append(f"{segment} ({row.customers}: {_who(names, limit=6)})")
-        return _words(items)
+        return join_words(items)
 
     where = "This report's subset holds" if ctx.subset else "The register lists"
     lines = [
-        f"{where} **{_count(total, 'customer')}**: **{n_internal:,} internal** and "
+        f"{where} **{count_words(total, 'customer')}**: **{n_internal:,} internal** and "
         f"**{n_external:,} external**."
     ]
     if n_internal:
@@ -367,7 +367,7 @@ def customers_overview(ctx: CustomerReport):
     if len(unsegmented):
         count = int(unsegmented["customers"].sum())
         lines.append(
-            f"{_count(count, 'customer')} {'has' if count == 1 else 'have'} no segment, so no "
+            f"{count_words(count, 'customer')} {'has' if count == 1 else 'have'} no segment, so no "
             "needs can be recorded for them; give them one."
         )
     table = kinds.assign(
@@ -375,7 +375,7 @@ def customers_overview(ctx: CustomerReport):
         segment=kinds["segment"].fillna("no segment"),
         who=[_plain_who(n.split("; "), limit=10) for n in kinds["names"]],
     )[["kind", "segment", "customers", "who"]]
-    return _markdown("\n\n".join(lines)), table
+    return markdown("\n\n".join(lines)), table
 
 
 def overlooked_summary(ctx: CustomerReport):
@@ -392,7 +392,7 @@ def overlooked_summary(ctx: CustomerReport):
         ctx.customers, ctx.tables["stated_needs"], ctx.tables["assumed_needs"]
     )
     if over.empty:
-        return _markdown(
+        return markdown(
             "Every customer in the register is external and has been heard: there are stated "
             "needs for each one's segment."
         ), over
@@ -402,13 +402,13 @@ def overlooked_summary(ctx: CustomerReport):
     lines = []
     if len(internal):
         lines.append(
-            f"**{_count(len(internal), 'internal customer')}** depend on our work as much as "
+            f"**{count_words(len(internal), 'internal customer')}** depend on our work as much as "
             "anyone outside does, though plans for the public often forget them: "
             f"{_who(internal['name'], limit=8)}."
         )
     if len(unheard):
         sentence = (
-            f"**{_count(len(unheard), 'customer')} {'has' if len(unheard) == 1 else 'have'} "
+            f"**{count_words(len(unheard), 'customer')} {'has' if len(unheard) == 1 else 'have'} "
             f"not been heard**: no customer statement is recorded for their segment, so what "
             f"they need is a guess ({_who(unheard['name'], limit=8)})."
         )
@@ -428,7 +428,7 @@ def overlooked_summary(ctx: CustomerReport):
         )
     table = unheard.assign(customer=unheard["name"], kind=unheard["kind"].str.capitalize())
     columns = ["customer", "kind", "segment", "reason", "stated_needs", "assumed_needs"]
-    return _markdown(" ".join(lines)), table[columns].reset_index(drop=True)
+    return markdown(" ".join(lines)), table[columns].reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------- priorities
@@ -463,7 +463,7 @@ def priority_summary(ctx: CustomerReport, priorities: pd.DataFrame | None = None
     ]
     if scored.empty:
         paragraphs.append("No customer is rated on any criterion in use, so none can be ranked.")
-        return _markdown("\n\n".join(paragraphs))
+        return markdown("\n\n".join(paragraphs))
 
     rank = scored["rank"].astype(float)
     first_rank = rank.iloc[0]
@@ -516,7 +516,7 @@ def priority_summary(ctx: CustomerReport, priorities: pd.DataFrame | None = None
         ]
         sentence = (
             f"**{len(moving)} of {len(scored)} ranks are not firm**: moving any one weight by "
-            f"±{sensitivity:.0%} changes them. Among the first: {_words(shown, limit=6)}. "
+            f"±{sensitivity:.0%} changes them. Among the first: {join_words(shown, limit=6)}. "
             f"The widest swing is {md_escape(widest['name'])}, #{int(widest['rank'])} now but "
             f"anywhere from #{int(widest['rank_best'])} to #{int(widest['rank_worst'])}"
         )
@@ -540,7 +540,7 @@ def priority_summary(ctx: CustomerReport, priorities: pd.DataFrame | None = None
         paragraphs.append(
             f"**Not every criterion is rated.** A missing rating is left out of the customer's "
             f"score, never counted as zero, so the score averages the criteria that are "
-            f"rated: {_words(items, limit=6)}. Rate them to make the comparison fair."
+            f"rated: {join_words(items, limit=6)}. Rate them to make the comparison fair."
         )
     else:
         paragraphs.append("Every customer is rated on every criterion in use.")
@@ -550,7 +550,7 @@ def priority_summary(ctx: CustomerReport, priorities: pd.DataFrame | None = None
             f"**No score** for {_who(unscored['name'], limit=6)}: no criterion in use is "
             "rated, so they are not ranked."
         )
-    return _markdown("\n\n".join(paragraphs))
+    return markdown("\n\n".join(paragraphs))
 
 
 def priority_table(priorities: pd.DataFrame, *, rows: int | None = None) -> Table:
@@ -558,7 +558,7 @@ def priority_table(priorities: pd.DataFrame, *, rows: int | None = None) -> Tabl
     frame = priorities.assign(
         customer=priorities["name"],
         rank_range=[
-            "–" if _missing(b) else (f"{int(b)}" if b == w else f"{int(b)}–{int(w)}")
+            "–" if is_missing(b) else (f"{int(b)}" if b == w else f"{int(b)}–{int(w)}")
             for b, w in zip(priorities["rank_best"], priorities["rank_worst"], strict=True)
         ],
         kind=priorities["kind"].str.capitalize(),
@@ -603,13 +603,13 @@ def power_interest_summary(grid: pd.DataFrame):
                          "who": _plain_who(names, limit=10), "strategy": STRATEGIES[quadrant]})  # fmt: skip
     table = pd.DataFrame(rows, columns=["quadrant", "customers", "who", "strategy"])
     if placed.empty:
-        return _markdown(
+        return markdown(
             "No customer is rated on both power and interest, so none can be placed on the grid."
         ), table
     threshold = float(grid["threshold"].iloc[0])
-    counts = _words([f"{r.customers} to *{r.quadrant.lower()}*" for r in table.itertuples()])
+    counts = join_words([f"{r.customers} to *{r.quadrant.lower()}*" for r in table.itertuples()])
     lines = [
-        f"Placing {_count(len(placed), 'customer')} by their power over us and their interest "
+        f"Placing {count_words(len(placed), 'customer')} by their power over us and their interest "
         f"in what we do (a rating of {threshold:g} or more counts as high): {counts}."
     ]
     close = placed[placed["quadrant"] == "Manage closely"]
@@ -627,13 +627,13 @@ def power_interest_summary(grid: pd.DataFrame):
     if len(missing):
         lines.append(
             "Not placed: "
-            + _words(
+            + join_words(
                 [f"{md_escape(r.name)} ({md_escape(r.note)})" for r in missing.itertuples()],
                 limit=6,
             )
             + "."
         )
-    return _markdown(" ".join(lines)), table
+    return markdown(" ".join(lines)), table
 
 
 def salience_summary(sal: pd.DataFrame):
@@ -659,7 +659,7 @@ def salience_summary(sal: pd.DataFrame):
                          "customers": len(names), "who": _plain_who(names, limit=10)})  # fmt: skip
     table = pd.DataFrame(rows, columns=["salience", "meaning", "customers", "who"])
     if classified.empty:
-        return _markdown(
+        return markdown(
             "No customer is rated on all of power, legitimacy and urgency, so none can be "
             "classified."
         ), table
@@ -687,13 +687,13 @@ def salience_summary(sal: pd.DataFrame):
     if len(missing):
         lines.append(
             "Not classified: "
-            + _words(
+            + join_words(
                 [f"{md_escape(r.name)} ({md_escape(r.note)})" for r in missing.itertuples()],
                 limit=6,
             )
             + "."
         )
-    return _markdown(" ".join(lines)), table
+    return markdown(" ".join(lines)), table
 
 
 # ----------------------------------------------------------------------------- service chain
@@ -759,8 +759,8 @@ def service_chain_summary(ctx: CustomerReport):
     )
     if len(links):
         lines = [
-            f"The register records **{_count(len(links), 'service link')}** among "
-            f"{_count(n_int, 'internal unit')} and {_count(n_ext, 'external customer')}. "
+            f"The register records **{count_words(len(links), 'service link')}** among "
+            f"{count_words(n_int, 'internal unit')} and {count_words(n_ext, 'external customer')}. "
             "Internal units serve one another and, through one another, the public: the chart "
             "below draws them upstream on the left."
         ]
@@ -771,7 +771,7 @@ def service_chain_summary(ctx: CustomerReport):
         ]
     if ctx.links_left_out:
         lines.append(
-            f"{_count(ctx.links_left_out, 'link')} to customers outside this report's subset "
+            f"{count_words(ctx.links_left_out, 'link')} to customers outside this report's subset "
             f"{'is' if ctx.links_left_out == 1 else 'are'} left out."
         )
     reaching = deps[(deps["kind"] == "internal") & (deps["upstream_of_external"] > 0)]
@@ -780,12 +780,12 @@ def service_chain_summary(ctx: CustomerReport):
         widest = by_reach.iloc[0]
         indirect = reach[reach["serves_directly"] == "–"]
         lines.append(
-            f"{_count(len(reaching), 'internal unit')} ultimately serve external customers. "
+            f"{count_words(len(reaching), 'internal unit')} ultimately serve external customers. "
             f"{md_escape(widest['name'])} reaches the most "
-            f"({_count(int(widest['upstream_of_external']), 'external customer')}: "
+            f"({count_words(int(widest['upstream_of_external']), 'external customer')}: "
             f"{_who(str(widest['external_names']).split('; '), limit=5)})."
             + (
-                f" {_count(len(indirect), 'unit')} reach the public only through other units "
+                f" {count_words(len(indirect), 'unit')} reach the public only through other units "
                 "(see the table), so the public judges their work by how well those others "
                 "serve."
                 if len(indirect)
@@ -809,7 +809,7 @@ def service_chain_summary(ctx: CustomerReport):
         dependencies = dependencies.sort_values("customers", ascending=False, kind="stable")
         top = dependencies.head(4)
         lines.append(
-            f"**{_count(len(single), 'customer')} depend on a single provider**, a single point "
+            f"**{count_words(len(single), 'customer')} depend on a single provider**, a single point "
             "of failure if that provider falters: "
             + "; ".join(
                 f"{md_escape(r.provider)} alone serves "
@@ -823,13 +823,13 @@ def service_chain_summary(ctx: CustomerReport):
         lines.append("No customer depends on a single provider.")
     if len(cycles):
         lines.append(
-            f"**{_count(len(cycles), 'loop')}** in the links (units that, through others, serve "
-            f"themselves): {_words([md_escape(m) for m in cycles['members']], limit=4)}. Loops "
+            f"**{count_words(len(cycles), 'loop')}** in the links (units that, through others, serve "
+            f"themselves): {join_words([md_escape(m) for m in cycles['members']], limit=4)}. Loops "
             "are common between units; check that each is meant."
         )
     else:
         lines.append("There are no loops: no unit is, through others, its own customer.")
-    return _markdown("\n\n".join(lines)), reach, dependencies.reset_index(drop=True)
+    return markdown("\n\n".join(lines)), reach, dependencies.reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------- common ground
@@ -855,7 +855,7 @@ def common_ground_summary(ctx: CustomerReport):
     stated = ctx.stated
     if stated.empty or stated["segment"].dropna().nunique() < 2:
         return (
-            _markdown(
+            markdown(
                 "Fewer than two customer groups have stated needs in this report, so there is "
                 "nothing to compare."
             ),
@@ -867,7 +867,7 @@ def common_ground_summary(ctx: CustomerReport):
     )
     if cg.empty or "share_a" not in cg:
         return (
-            _markdown("No need is shared by two groups, held by one alone, or disputed."),
+            markdown("No need is shared by two groups, held by one alone, or disputed."),
             empty,
             empty.assign(importance_a=[], importance_b=[]),
         )
@@ -897,9 +897,9 @@ def common_ground_summary(ctx: CustomerReport):
         segments = list(dict.fromkeys([*rows["segment_a"], *rows["segment_b"]]))
         first = rows.iloc[0]
         lines.append(
-            f"**Common ground**: {_count(shared['label'].nunique(), 'need')} are a priority for "
+            f"**Common ground**: {count_words(shared['label'].nunique(), 'need')} are a priority for "
             f"more than one customer group. The broadest is **{md_escape(label)}**, shared by "
-            f"{_words([md_escape(s) for s in segments])}: for example, "
+            f"{join_words([md_escape(s) for s in segments])}: for example, "
             f"{pct(first['share_a'])} of {group(first['segment_a'], first['customer_a'])} name "
             f"it, and {pct(first['share_b'])} of {group(first['segment_b'], first['customer_b'])}. "
             "One change there serves them all."
@@ -909,16 +909,16 @@ def common_ground_summary(ctx: CustomerReport):
     if len(conflicts):
         c = conflicts.iloc[0]
         lines.append(
-            f"**{_count(len(conflicts), 'conflict')}**: groups rate the same need far apart. "
+            f"**{count_words(len(conflicts), 'conflict')}**: groups rate the same need far apart. "
             f"{group(c['segment_a'], c['customer_a'])} rate **{md_escape(c['label'])}** "
-            f"{_num(c['importance_a'], 1)} out of 5; {group(c['segment_b'], c['customer_b'])} "
-            f"{_num(c['importance_b'], 1)}. Plan it with both in the room."
+            f"{fmt_number(c['importance_a'], 1)} out of 5; {group(c['segment_b'], c['customer_b'])} "
+            f"{fmt_number(c['importance_b'], 1)}. Plan it with both in the room."
         )
     else:
         lines.append("No two groups rate the same need in clearly opposite ways.")
     if len(one_sided):
         lines.append(
-            f"Another {_count(len(one_sided), 'finding')} {'is' if len(one_sided) == 1 else 'are'} one-sided: a need that is a priority "
+            f"Another {count_words(len(one_sided), 'finding')} {'is' if len(one_sided) == 1 else 'are'} one-sided: a need that is a priority "
             "for one group and rare in another belongs to that group's plan, not to a shared one."
         )
     suppressed = named[named["suppressed"].astype(bool)]
@@ -926,10 +926,10 @@ def common_ground_summary(ctx: CustomerReport):
         small = sorted(set(suppressed["segment_a"]) | set(suppressed["segment_b"]))
         lines.append(
             f"Pairs with a group of fewer than {ctx.min_n} respondents are left out "
-            f"({_words([md_escape(s) for s in small], limit=6)})."
+            f"({join_words([md_escape(s) for s in small], limit=6)})."
         )
     return (
-        _markdown(" ".join(lines)),
+        markdown(" ".join(lines)),
         shared[columns].reset_index(drop=True),
         conflicts[[*columns, "importance_a", "importance_b"]].reset_index(drop=True),
     )
@@ -951,7 +951,7 @@ def _changes(before: pd.DataFrame, after: pd.DataFrame) -> str:
     moves: dict[tuple[int, int], list[str]] = {}
     for r in after.itertuples(index=False):
         was = old.get(r.customer_id)
-        if _missing(was) or _missing(r.rank) or int(was) == int(r.rank):
+        if is_missing(was) or is_missing(r.rank) or int(was) == int(r.rank):
             continue
         moves.setdefault((int(was), int(r.rank)), []).append(str(r.name))
     if not moves:
@@ -964,7 +964,7 @@ def _changes(before: pd.DataFrame, after: pd.DataFrame) -> str:
     moved = sum(len(names) for names in moves.values())
     more = len(ordered) - len(shown)
     return (
-        f"Against the report's weights, **{_count(moved, 'customer')} change rank**: "
+        f"Against the report's weights, **{count_words(moved, 'customer')} change rank**: "
         + "; ".join(shown)
         + (f"; and {more} smaller moves" if more > 0 else "")
         + "."
@@ -1016,10 +1016,10 @@ def priority_explorer(ctx: CustomerReport, *, top: int | None = None):
             try:
                 ranked = ctx.priorities(weights)
             except DataValidationError as err:
-                _show(_markdown(f"**Cannot rank with these weights.** {md_escape(err)}"))
+                _show(markdown(f"**Cannot rank with these weights.** {md_escape(err)}"))
                 return
             _show(
-                _markdown(_changes(baseline, ranked)),
+                markdown(_changes(baseline, ranked)),
                 priority_chart(ranked, top=top),
                 priority_table(ranked),
             )

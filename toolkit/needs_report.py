@@ -21,16 +21,16 @@ from toolkit.errors import DataValidationError
 from toolkit.notebook import (
     ReportContext,
     Table,
-    _count,
-    _level,
-    _markdown,
-    _missing,
-    _num,
-    _pct_range,
-    _words,
+    count_words,
+    fmt_number,
+    is_missing,
+    join_words,
+    level_words,
+    markdown,
     md_escape,
     open_report,
     pct,
+    pct_range,
     show_table,
 )
 
@@ -93,8 +93,8 @@ class NeedsReport(ReportContext):
         groups = self.groups()
         word = md_escape(self.by.replace("_", " "))
         if not groups:
-            return _markdown(f"No customer statement names a {word}, so there are no groups.")
-        return _markdown(
+            return markdown(f"No customer statement names a {word}, so there are no groups.")
+        return markdown(
             f"This report covers one {word} only ({md_escape(groups[0])}), so there is no "
             f"comparison between groups. Run it without a subset to compare every {word}."
         )
@@ -210,12 +210,12 @@ def needs_compared(ctx: NeedsReport):
         if "method" in stated
         else pd.Series(dtype=int)
     )
-    method_words = _words([f"{md_escape(m)} ({n:,})" for m, n in methods.items()])
+    method_words = join_words([f"{md_escape(m)} ({n:,})" for m, n in methods.items()])
     groups = ctx.groups()
     lines = [
-        f"We compared **{_count(len(assumed), 'need')} that {_count(staff, 'staff member')} "
-        f"believe customers have** with **{_count(len(stated), 'statement')} from "
-        f"{_count(respondents, 'customer')}**"
+        f"We compared **{count_words(len(assumed), 'need')} that {count_words(staff, 'staff member')} "
+        f"believe customers have** with **{count_words(len(stated), 'statement')} from "
+        f"{count_words(respondents, 'customer')}**"
         + (f", gathered by {method_words}." if method_words else "."),
     ]
     if groups:
@@ -224,7 +224,7 @@ def needs_compared(ctx: NeedsReport):
         )
         lines.append(
             f"Customers by {md_escape(ctx.by.replace('_', ' '))}: "
-            + _words([f"{md_escape(g)} {int(sizes.get(g, 0)):,}" for g in groups])
+            + join_words([f"{md_escape(g)} {int(sizes.get(g, 0)):,}" for g in groups])
             + "."
         )
     uncoded_staff = int(assumed["code"].isna().sum())
@@ -234,16 +234,16 @@ def needs_compared(ctx: NeedsReport):
     left = uncoded_staff + uncoded_customers
     coding = (
         f"Every statement was matched to a need in the codebook (version `{version}`, "
-        f"{_count(len(ctx.codebook), 'need category', 'need categories')})."
+        f"{count_words(len(ctx.codebook), 'need category', 'need categories')})."
         if not left
         else f"The codebook (version `{version}`, "
-        f"{_count(len(ctx.codebook), 'need category', 'need categories')}) matched "
+        f"{count_words(len(ctx.codebook), 'need category', 'need categories')}) matched "
         f"{total - left:,} of {total:,} statements to a need. **{left:,} could not be coded** "
         f"({uncoded_customers:,} from customers, {uncoded_staff:,} from staff): they count "
         "in the totals but under no need until a person codes them (see *Statements to code*)."
     )
     lines.append(coding)
-    return _markdown("\n\n".join(lines))
+    return markdown("\n\n".join(lines))
 
 
 def _respondent_keys(stated: pd.DataFrame) -> pd.Series:
@@ -264,7 +264,7 @@ def _staff_words(row) -> str:
         return "no staff member (staff listed no needs for this group)"
     if row.staff_n == 0:
         return "**no staff member**"
-    return f"{pct(row.staff_share)} of {_count(int(row.staff_total), 'staff member')}"
+    return f"{pct(row.staff_share)} of {count_words(int(row.staff_total), 'staff member')}"
 
 
 _CLASS_ENDINGS = {
@@ -315,18 +315,18 @@ def needs_headline(gap: pd.DataFrame, agreement: pd.DataFrame | None = None, *, 
     for it.
     """
     if gap.empty:
-        return _markdown(
+        return markdown(
             "No needs were coded for these customers yet, so there is nothing to compare."
         )
     usable = _usable(gap)
     if usable.empty:
         why = f"fewer than {min_n} respondents" if min_n else "too few respondents"
         total = int(gap["customer_total"].max()) if len(gap) else 0
-        return _markdown(
-            f"Only {_count(total, 'customer')} answered here — {why} — so no shares are shown: "
+        return markdown(
+            f"Only {count_words(total, 'customer')} answered here — {why} — so no shares are shown: "
             "with so few answers they would say more about individuals than about the group."
         )
-    level = _level(usable["confidence"].iloc[0])
+    level = level_words(usable["confidence"].iloc[0])
     sentences = []
     top_customer = usable.sort_values(
         ["customer_share", "staff_share"], ascending=[False, True], kind="stable"
@@ -334,8 +334,8 @@ def needs_headline(gap: pd.DataFrame, agreement: pd.DataFrame | None = None, *, 
     r = top_customer
     sentences.append(
         f"Customers' most-named need, **{md_escape(r.label)}** ({pct(r.customer_share)} of "
-        f"{_count(int(r.customer_total), 'respondent')}, {level} CI "
-        f"{_pct_range(r.customer_ci_low, r.customer_ci_high)}), was named by {_staff_words(r)}"
+        f"{count_words(int(r.customer_total), 'respondent')}, {level} CI "
+        f"{pct_range(r.customer_ci_low, r.customer_ci_high)}), was named by {_staff_words(r)}"
         + _CLASS_ENDINGS.get(str(r.classification), ".")
     )
     staff_named = usable[usable["staff_n"] > 0]
@@ -345,13 +345,13 @@ def needs_headline(gap: pd.DataFrame, agreement: pd.DataFrame | None = None, *, 
         ).iloc[0]
         if s.label == r.label:
             sentences.append(f"It is also staff's most-named need ({pct(s.staff_share)} of "
-                             f"{_count(int(s.staff_total), 'staff member')}).")  # fmt: skip
+                             f"{count_words(int(s.staff_total), 'staff member')}).")  # fmt: skip
         else:
             sentences.append(
                 f"Staff's most-named need, **{md_escape(s.label)}** ({pct(s.staff_share)} of "
-                f"{_count(int(s.staff_total), 'staff member')}), was named by "
+                f"{count_words(int(s.staff_total), 'staff member')}), was named by "
                 f"{pct(s.customer_share)} of customers ({level} CI "
-                f"{_pct_range(s.customer_ci_low, s.customer_ci_high)})"
+                f"{pct_range(s.customer_ci_low, s.customer_ci_high)})"
                 + _CLASS_ENDINGS.get(str(s.classification), ".")
             )
         shown = {r.label, s.label}
@@ -365,7 +365,7 @@ def needs_headline(gap: pd.DataFrame, agreement: pd.DataFrame | None = None, *, 
         sentences.append(
             ("Other blind spots" if r.classification == "blind spot" else "Blind spots")
             + " (customers name them, staff rarely do): "
-            + _words([f"**{md_escape(b.label)}** ({pct(b.customer_share)} of customers, "
+            + join_words([f"**{md_escape(b.label)}** ({pct(b.customer_share)} of customers, "
                       f"{pct(b.staff_share)} of staff)" for b in blind.itertuples()], limit=5)
             + "."
         )  # fmt: skip
@@ -374,7 +374,7 @@ def needs_headline(gap: pd.DataFrame, agreement: pd.DataFrame | None = None, *, 
     if len(assumed):
         sentences.append(
             "Also assumed by staff but rarely named by customers: "
-            + _words([f"{md_escape(a.label)} ({pct(a.staff_share)} of staff, "
+            + join_words([f"{md_escape(a.label)} ({pct(a.staff_share)} of staff, "
                       f"{pct(a.customer_share)} of customers)" for a in assumed.itertuples()],
                      limit=6)
             + "."
@@ -383,7 +383,7 @@ def needs_headline(gap: pd.DataFrame, agreement: pd.DataFrame | None = None, *, 
         sentence = _agreement_sentence(agreement.iloc[0])
         if sentence:
             sentences.append(sentence)
-    return _markdown("\n\n".join(sentences))
+    return markdown("\n\n".join(sentences))
 
 
 def _agreement_words(rho: float) -> str:
@@ -397,21 +397,21 @@ def _agreement_words(rho: float) -> str:
 
 
 def _agreement_sentence(row) -> str:
-    if _missing(row.spearman):
+    if is_missing(row.spearman):
         return ""
-    level = _level(row.confidence)
+    level = level_words(row.confidence)
     shared = [md_escape(x) for x in str(row.top_k_shared or "").split("; ") if x]
-    overlap = int(row.top_k_overlap) if not _missing(row.top_k_overlap) else 0
+    overlap = int(row.top_k_overlap) if not is_missing(row.top_k_overlap) else 0
     text = (
         f"Overall, staff's and customers' priority orders {_agreement_words(row.spearman)} "
-        f"(Spearman's ρ = {_num(row.spearman)}, {level} CI {_num(row.spearman_ci_low)} to "
-        f"{_num(row.spearman_ci_high)}, over {_count(int(row.needs), 'need')}). Of each side's "
+        f"(Spearman's ρ = {fmt_number(row.spearman)}, {level} CI {fmt_number(row.spearman_ci_low)} to "
+        f"{fmt_number(row.spearman_ci_high)}, over {count_words(int(row.needs), 'need')}). Of each side's "
         f"top {int(row.top_k)} needs, "
     )
     if overlap == 0:
         return text + "none is on both lists."
     verb = "is" if overlap == 1 else "are"
-    return text + f"{overlap} {verb} on both lists: {_words(shared)}."
+    return text + f"{overlap} {verb} on both lists: {join_words(shared)}."
 
 
 def how_sure(gap: pd.DataFrame, agreement: pd.DataFrame):
@@ -430,8 +430,8 @@ def how_sure(gap: pd.DataFrame, agreement: pd.DataFrame):
     """
     usable = _usable(gap)
     if usable.empty:
-        return _markdown("Too few customers answered to estimate anything with confidence.")
-    level = _level(usable["confidence"].iloc[0])
+        return markdown("Too few customers answered to estimate anything with confidence.")
+    level = level_words(usable["confidence"].iloc[0])
     example = usable.sort_values("customer_share", ascending=False).iloc[0]
     staff = usable.sort_values("staff_share", ascending=False).iloc[0]
     priority = float(usable["priority_threshold"].iloc[0])
@@ -441,11 +441,11 @@ def how_sure(gap: pd.DataFrame, agreement: pd.DataFrame):
         f"customer, so each comes with a {level} interval: the range of values the answers "
         f"are consistent with. For example, {pct(example.customer_share)} of "
         f"{example.customer_total:,} customers named **{md_escape(example.label)}**; the "
-        f"interval, {_pct_range(example.customer_ci_low, example.customer_ci_high)}, says the "
+        f"interval, {pct_range(example.customer_ci_low, example.customer_ci_high)}, says the "
         f"share among all customers like these is very likely in that range. Small groups "
         f"give wide intervals: {pct(staff.staff_share)} of {staff.staff_total:,} staff "
         f"members named **{md_escape(staff.label)}**, with an interval of "
-        f"{_pct_range(staff.staff_ci_low, staff.staff_ci_high)}. Groups with fewer "
+        f"{pct_range(staff.staff_ci_low, staff.staff_ci_high)}. Groups with fewer "
         f"respondents than the minimum size are not shown at all.",
         f"A need is a **priority** for a list when at least {pct(priority)} of it names the "
         f"need, and **rare** when fewer than {pct(rare)} do. A *blind spot* is a customer "
@@ -454,7 +454,7 @@ def how_sure(gap: pd.DataFrame, agreement: pd.DataFrame):
     ]
     if len(agreement):
         a = agreement.iloc[0]
-        if _missing(a.spearman):
+        if is_missing(a.spearman):
             paragraphs.append(
                 "There are too few needs, or too little variety among them, to measure how "
                 "far the two priority orders agree."
@@ -469,25 +469,25 @@ def how_sure(gap: pd.DataFrame, agreement: pd.DataFrame):
             only = [md_escape(x) for x in str(a.customer_only_needs or "").split("; ") if x]
             paragraphs.append(
                 f"**Do staff and customers rank needs the same way?** Ranking the "
-                f"{_count(int(a.needs), 'need')} either list names by how often each side "
+                f"{count_words(int(a.needs), 'need')} either list names by how often each side "
                 f"names them, the two orders {_agreement_words(a.spearman)}: Spearman's ρ = "
-                f"{_num(a.spearman)} ({level} CI {_num(a.spearman_ci_low)} to "
-                f"{_num(a.spearman_ci_high)}), Kendall's τ = {_num(a.kendall)} "
-                f"({_num(a.kendall_ci_low)} to {_num(a.kendall_ci_high)}); 1 would be the same "
+                f"{fmt_number(a.spearman)} ({level} CI {fmt_number(a.spearman_ci_low)} to "
+                f"{fmt_number(a.spearman_ci_high)}), Kendall's τ = {fmt_number(a.kendall)} "
+                f"({fmt_number(a.kendall_ci_low)} to {fmt_number(a.kendall_ci_high)}); 1 would be the same "
                 f"order, 0 no relation.{chance}"
             )
             top = (
                 f"Of each side's top {int(a.top_k)} needs, {int(a.top_k_overlap)} "
                 f"{'is' if int(a.top_k_overlap) == 1 else 'are'} on both lists"
-                + (f": {_words(shared)}." if shared else ".")
+                + (f": {join_words(shared)}." if shared else ".")
             )
             if only:
                 top += (
-                    f" Customers named {_count(len(only), 'need')} no staff member did, "
-                    f"led by {_words(only[:3])}."
+                    f" Customers named {count_words(len(only), 'need')} no staff member did, "
+                    f"led by {join_words(only[:3])}."
                 )
             paragraphs.append(top)
-    return _markdown("\n\n".join(paragraphs))
+    return markdown("\n\n".join(paragraphs))
 
 
 def group_findings(gap_by: pd.DataFrame, agreement_by: pd.DataFrame, *, by: str,
@@ -577,7 +577,7 @@ def common_ground_summary(cg: pd.DataFrame, *, groups: Sequence | None = None):
             if groups is not None and len(groups) < 2
             else "No need is shared by two groups, held by one alone, or disputed."
         )
-        return _markdown(text), empty_shared, empty_conflicts
+        return markdown(text), empty_shared, empty_conflicts
     live = cg[~cg["suppressed"].astype(bool)]
     common = live[live["relation"].eq("common ground")]
     priority_of: dict[str, list] = {}
@@ -619,7 +619,7 @@ def common_ground_summary(cg: pd.DataFrame, *, groups: Sequence | None = None):
             f"The broadest common ground is **{md_escape(top['label'])}**, a priority for "
             f"{count} of {n_groups} groups ({md_escape(top['groups'])})."
             + (
-                f" A priority in every group: {_words([md_escape(x) for x in everywhere['label']])}."
+                f" A priority in every group: {join_words([md_escape(x) for x in everywhere['label']])}."
                 if len(everywhere)
                 else ""
             )
@@ -629,10 +629,10 @@ def common_ground_summary(cg: pd.DataFrame, *, groups: Sequence | None = None):
     if len(conflicts):
         c = conflicts.iloc[0]
         sentences.append(
-            f"**{_count(len(conflicts), 'conflict')}**: groups rate the same need very "
+            f"**{count_words(len(conflicts), 'conflict')}**: groups rate the same need very "
             f"differently. For example, {md_escape(c.segment_a)} rate **{md_escape(c.label)}** "
-            f"{_num(c.importance_a, 1)} out of 5 and {md_escape(c.segment_b)} "
-            f"{_num(c.importance_b, 1)}: plan it with both in the room."
+            f"{fmt_number(c.importance_a, 1)} out of 5 and {md_escape(c.segment_b)} "
+            f"{fmt_number(c.importance_b, 1)}: plan it with both in the room."
         )
     else:
         sentences.append("No two groups rate the same need in clearly opposite ways.")
@@ -641,7 +641,7 @@ def common_ground_summary(cg: pd.DataFrame, *, groups: Sequence | None = None):
         small = sorted(set(suppressed["segment_a"]) | set(suppressed["segment_b"]))
         sentences.append(f"Pairs involving a group below the minimum size are left out ({md_escape(', '.join(map(str, small)))}).")  # fmt: skip
     return (
-        _markdown(" ".join(sentences)),
+        markdown(" ".join(sentences)),
         shared.reset_index(drop=True),
         conflicts.reset_index(drop=True),
     )
@@ -663,7 +663,7 @@ def importance_performance_summary(ip: pd.DataFrame, *, min_n: int | None = None
         A paragraph and the needs in *Concentrate here*, most important first.
     """
     if ip.empty:
-        return _markdown(
+        return markdown(
             "No customer rated both how important a need is and how well it is met, so "
             "there is no importance–performance grid."
         ), ip
@@ -683,18 +683,18 @@ def importance_performance_summary(ip: pd.DataFrame, *, min_n: int | None = None
     if len(focus):
         top = focus.iloc[0]
         text.append(
-            f"**{_count(len(focus), 'need')} fall in *Concentrate here*** (important, poorly "
-            f"met), led by **{md_escape(top.label)}**: importance {_num(top.importance, 1)}, "
-            f"performance {_num(top.performance, 1)} ({top.n:,} ratings)."
+            f"**{count_words(len(focus), 'need')} fall in *Concentrate here*** (important, poorly "
+            f"met), led by **{md_escape(top.label)}**: importance {fmt_number(top.importance, 1)}, "
+            f"performance {fmt_number(top.performance, 1)} ({top.n:,} ratings)."
         )
     else:
         text.append("No need falls in *Concentrate here*.")
     if unplaced:
         why = f"fewer than {min_n} ratings" if min_n else "too few ratings"
         text.append(
-            f"{_count(unplaced, 'need')} with {why} {'is' if unplaced == 1 else 'are'} not placed."
+            f"{count_words(unplaced, 'need')} with {why} {'is' if unplaced == 1 else 'are'} not placed."
         )
-    return _markdown(" ".join(text)), focus.reset_index(drop=True)
+    return markdown(" ".join(text)), focus.reset_index(drop=True)
 
 
 def statements_to_code(ctx: NeedsReport, *, top: int = 10):
@@ -715,17 +715,17 @@ def statements_to_code(ctx: NeedsReport, *, top: int = 10):
     uncoded = uncoded_needs(both, by="list")
     total = int(uncoded["statements"].sum()) if len(uncoded) else 0
     if not total:
-        return _markdown("Every statement was coded: nothing is waiting for a person."), uncoded
+        return markdown("Every statement was coded: nothing is waiting for a person."), uncoded
     shown = uncoded.head(top)
     covered = int(shown["statements"].sum())
     text = (
-        f"{_count(total, 'statement')} ({_count(len(uncoded), 'distinct wording')}) matched "
+        f"{count_words(total, 'statement')} ({count_words(len(uncoded), 'distinct wording')}) matched "
         f"no need in codebook version `{codebook_version(ctx.codebook)}`. They still count in "
         f"the totals. Coding the {len(shown)} below would settle {covered:,} of them. Add a "
         f"keyword to the codebook, or import the rows with the `code` column filled: a "
         f"person's code always wins. The full list: `service-toolkit table ENGAGEMENT uncoded`."
     )
-    return _markdown(text), shown.reset_index(drop=True)
+    return markdown(text), shown.reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------- live panel

@@ -50,6 +50,13 @@ from toolkit.schema import looks_personal
 from toolkit.store import Engagement
 
 __all__ = [
+    "count_words",
+    "fmt_number",
+    "is_missing",
+    "join_words",
+    "level_words",
+    "markdown",
+    "pct_range",
     "IDENTIFYING_COLUMNS",
     "ReportContext",
     "Table",
@@ -96,7 +103,7 @@ def md_escape(text: object) -> str:
     >>> md_escape("1. first | second")
     '1\\. first \\| second'
     """
-    if _missing(text):
+    if is_missing(text):
         return _DASH
     value = " ".join(str(text).split())
     value = re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", value)
@@ -107,7 +114,7 @@ def md_escape(text: object) -> str:
     return value
 
 
-def _missing(value: object) -> bool:
+def is_missing(value: object) -> bool:
     if value is None:
         return True
     try:
@@ -127,7 +134,7 @@ def pct(share: object) -> str:
     >>> pct(0.3682), pct(0.004), pct(1.0), pct(None)
     ('37%', '<1%', '100%', '–')
     """
-    if _missing(share):
+    if is_missing(share):
         return _DASH
     value = float(share)
     if 0 < value < 0.005:
@@ -137,27 +144,27 @@ def pct(share: object) -> str:
     return f"{value:.0%}"
 
 
-def _pct_range(low: object, high: object) -> str:
-    return _DASH if _missing(low) or _missing(high) else f"{pct(low)}–{pct(high)}"
+def pct_range(low: object, high: object) -> str:
+    return _DASH if is_missing(low) or is_missing(high) else f"{pct(low)}–{pct(high)}"
 
 
-def _num(value: object, decimals: int = 2) -> str:
-    if _missing(value):
+def fmt_number(value: object, decimals: int = 2) -> str:
+    if is_missing(value):
         return _DASH
     text = f"{float(value):.{decimals}f}"
     return text.replace("-", "−") if text.startswith("-") else text
 
 
-def _level(confidence: object) -> str:
-    value = 0.95 if _missing(confidence) else float(confidence)
+def level_words(confidence: object) -> str:
+    value = 0.95 if is_missing(confidence) else float(confidence)
     return f"{value * 100:.1f}".rstrip("0").rstrip(".") + "%"
 
 
-def _count(n: int, word: str, plural: str | None = None) -> str:
+def count_words(n: int, word: str, plural: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (plural or word + 's')}"
 
 
-def _words(items: Sequence[str], limit: int | None = None) -> str:
+def join_words(items: Sequence[str], limit: int | None = None) -> str:
     items = list(items)
     more = 0
     if limit is not None and len(items) > limit:
@@ -169,7 +176,7 @@ def _words(items: Sequence[str], limit: int | None = None) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _markdown(text: str):
+def markdown(text: str):
     from IPython.display import Markdown
 
     return Markdown(text)
@@ -325,17 +332,17 @@ def show_table(
         if column in intervals:
             low, high = intervals[column]
             for i, (lo, hi) in enumerate(zip(frame[low], frame[high], strict=True)):
-                if text[i] == _DASH or _missing(lo) or _missing(hi):
+                if text[i] == _DASH or is_missing(lo) or is_missing(hi):
                     continue
                 bounds = (
-                    _pct_range(lo, hi)
+                    pct_range(lo, hi)
                     if column in percent
-                    else f"{_num(lo, places)} to {_num(hi, places)}"
+                    else f"{fmt_number(lo, places)} to {fmt_number(hi, places)}"
                 )
                 text[i] = f"{text[i]} ({bounds})"
         out[heading] = text
     if left_out:
-        extra = f"{_count(left_out, 'more row')} not shown."
+        extra = f"{count_words(left_out, 'more row')} not shown."
         note = f"{note} {extra}" if note else extra
     return Table(out, caption=caption, note=note)
 
@@ -351,7 +358,7 @@ def _is_personal(column: object) -> bool:
 def _cell(value: object, decimals: int) -> str | list[str]:
     if isinstance(value, list | tuple):
         return [str(_cell(v, decimals)) for v in value]
-    if _missing(value):
+    if is_missing(value):
         return _DASH
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -360,7 +367,7 @@ def _cell(value: object, decimals: int) -> str | list[str]:
     ):
         return f"{int(value):,}"
     if isinstance(value, float):
-        return _num(value, decimals)
+        return fmt_number(value, decimals)
     if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
         return _cell(value.item(), decimals)
     return str(value)
@@ -548,7 +555,7 @@ class ReportContext:
         ]
         lines += ["| | |", "| --- | --- |"]
         lines += [f"| {name} | {value} |" for name, value in rows]
-        return _markdown("\n".join(lines))
+        return markdown("\n".join(lines))
 
     def _subset_words(self) -> str:
         if not self.subset:
@@ -566,7 +573,7 @@ class ReportContext:
                 continue
             shown = value
             if name == "confidence":
-                shown = _level(self.confidence)
+                shown = level_words(self.confidence)
             elif name == "min_n":
                 shown = self.min_n
             text = f"{md_escape(name)} = {md_escape(shown)}"
