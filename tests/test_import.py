@@ -494,3 +494,105 @@ def test_any_text_saved_is_loaded_back_unchanged(tmp_path, needs):
     again = Engagement.init(tmp / "again", starter_codebook=False)
     again.import_file(out, table="stated-needs")
     assert list(again.stated_needs["need"]) == needs
+
+
+# ----------------------------------------------------------------------------- found in review
+
+
+def test_replace_keeps_links_to_customers_the_new_file_still_has(engagement, write_csv):
+    rows = [["customer_id", "name", "kind"], ["a", "A", "internal"], ["b", "B", "external"]]
+    engagement.import_file(write_csv("cu.csv", rows), table="customers")
+    engagement.import_file(
+        write_csv("sl.csv", [["provider_id", "customer_id"], ["a", "b"]]), table="service_links"
+    )
+    renamed = [rows[0], ["a", "Unit A", "internal"], ["b", "B", "external"]]
+    engagement.import_file(write_csv("cu.csv", renamed), table="customers", replace=True)
+    assert engagement.customers.set_index("customer_id").loc["a", "name"] == "Unit A"
+    assert len(engagement.service_links) == 1
+    before = engagement.status()
+    dropped = [rows[0], ["b", "B", "external"]]
+    message = _rejected(engagement, write_csv("cu.csv", dropped), "customers", replace=True)
+    assert "1 row of service-links refer to customers rows the new file no longer has" in message
+    assert engagement.status() == before
+
+
+def test_timestamps_with_different_offsets_are_converted_to_utc(engagement, write_csv):
+    rows = [["submitted_on", "metric", "score"], ["2024-03-07T10:00:00+01:00", "csat", "4"],
+            ["2024-03-31T10:00:00+02:00", "csat", "5"], ["2024-04-01 09:00", "csat", "3"]]  # fmt: skip
+    engagement.import_file(write_csv("tz.csv", rows), table="responses")
+    assert engagement.responses["submitted_on"].dt.strftime("%Y-%m-%d %H:%M").tolist() == [
+        "2024-03-07 09:00", "2024-03-31 08:00", "2024-04-01 09:00",
+    ]  # fmt: skip
+
+
+def test_exactly_repeated_headers_are_named(engagement, write_csv):
+    path = write_csv(
+        "dup.csv", [["customer_id", "name", "kind", "name"], ["x", "X", "internal", "Y"]]
+    )
+    message = _rejected(engagement, path, "customers")
+    assert 'has two columns named "name" (columns B and D' in message
+
+
+def test_attribute_codes_keep_their_digits_and_round_trip(engagement, write_csv, tmp_path):
+    rows = [["customer_id", "name", "kind", "unit_code", "ref", "floor"],
+            ["b1", "B", "internal", "007", "12345678901234567890", "3"],
+            ["b2", "C", "internal", "", "", ""]]  # fmt: skip
+    engagement.import_file(write_csv("a.csv", rows), table="customers")
+    stored = engagement.customers
+    assert stored["unit_code"].tolist() == ["007", None]
+    assert stored["ref"].tolist() == ["12345678901234567890", None]
+    assert str(stored["floor"].dtype) == "Int64"
+    out = tmp_path / "out.csv"
+    engagement.export("customers", out)
+    assert ",007,12345678901234567890,3" in out.read_text()
+
+
+def test_formula_text_in_attributes_is_neutralised_on_export(engagement, write_csv, tmp_path):
+    engagement.import_file(
+        write_csv(
+            "f.csv", [["customer_id", "name", "kind", "note"], ["f1", "X", "internal", "'=x"]]
+        ),
+        table="customers",
+    )
+    assert engagement.customers["note"].tolist() == ["=x"]
+    for suffix in (".csv", ".xlsx"):
+        out = tmp_path / f"o{suffix}"
+        engagement.export("customers", out)
+        fresh = Engagement.init(tmp_path / f"fresh{suffix[1:]}")
+        fresh.import_file(out, table="customers")
+        assert fresh.customers["note"].tolist() == ["=x"]
+    assert "'=x" in (tmp_path / "o.csv").read_text()
+
+
+def test_cumulative_exports_with_response_ids_exclude_earlier_rows(engagement, write_csv):
+    header = ["response_id", "source_id", "submitted_on", "metric", "score"]
+    wave1 = [
+        header,
+        ["R1-csat", "R1", "2024-01-01", "csat", "4"],
+        ["R1-nps", "R1", "2024-01-01", "nps", "9"],
+    ]
+    engagement.import_file(write_csv("w1.csv", wave1), table="responses")
+    wave2 = wave1 + [["R3-csat", "R3", "2024-04-01", "csat", "5"]]
+    result = engagement.import_file(write_csv("w2.csv", wave2), table="responses")
+    assert (result.rows_added, result.rows_excluded) == (1, 2)
+
+
+def test_skip_invalid_counts_rows_and_refuses_a_file_with_no_valid_row(engagement, write_csv):
+    path = write_csv(
+        "b.csv", [["customer_id", "name", "kind"], ["z1", "", "weird"], ["z2", "Z", "external"]]
+    )
+    result = engagement.import_file(path, table="customers", skip_invalid=True)
+    assert result.rows_skipped == 1 and len(result.skipped) == 2
+    assert engagement.imports().iloc[-1]["rows_excluded"] == 1
+    bad = write_csv("c.csv", [["customer_id", "name", "kind"], ["y1", "", "weird"]])
+    message = _rejected(engagement, bad, "customers", skip_invalid=True)
+    assert "none of its 1 rows is valid" in message
+
+
+def test_required_fields_are_not_told_to_be_left_blank(engagement, write_csv):
+    message = _rejected(
+        engagement,
+        write_csv("k.csv", [["customer_id", "name", "kind"], ["a", "A", "weird"]]),
+        "customers",
+    )
+    assert "Use one of those words." in message and "leave it blank" not in message

@@ -161,11 +161,11 @@ def test_gap_table_against_an_independent_computation():
     low, high = wilson(6, 10)
     assert gap.loc[
         "perishable_food", ["customer_ci_low", "customer_ci_high"]
-    ].tolist() == pytest.approx([low, high])
+    ].tolist() == pytest.approx([float(low), float(high)])
     d, dl, dh = newcombe_difference(6, 10, 0, 4)
     assert gap.loc[
         "perishable_food", ["gap", "gap_ci_low", "gap_ci_high"]
-    ].tolist() == pytest.approx([d, dl, dh])
+    ].tolist() == pytest.approx([float(d), float(dl), float(dh)])
     assert gap.loc["perishable_food", "classification"] == "blind spot"
     assert gap.loc["food_pantry", "classification"] == "assumed only"
     assert gap.loc["transport", "classification"] == "shared priority"

@@ -130,6 +130,11 @@ def _priorities(tables, by=None, settings=None, weights=None, **params):
     frame = tables["customers"]
     if by is None:
         return customers.prioritise_customers(frame, weights=merged, **params)
+    if by not in frame:
+        raise DataValidationError(
+            f'--by {by}: the customer register has no column "{by}". '
+            f"Its columns: {', '.join(map(str, frame.columns))}."
+        )
     parts = []
     for key, group in frame.groupby(by, sort=False, dropna=False):
         ranked = customers.prioritise_customers(group, weights=merged, **params)

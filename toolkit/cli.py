@@ -221,7 +221,7 @@ def _print_import(result) -> None:
             + "."
         )
     if result.skipped:
-        _echo_err(f"Skipped {len(result.skipped):,} invalid rows (--skip-invalid):")
+        _echo_err(f"Skipped {result.rows_skipped:,} invalid rows (--skip-invalid):")
         for line in result.skipped:
             _echo_err(f"  {line}")
     for warning in result.warnings:

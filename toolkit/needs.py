@@ -333,6 +333,17 @@ def _respondents(stated: pd.DataFrame) -> np.ndarray:
     return _unit_codes(stated["respondent_id"] if "respondent_id" in stated else None, len(stated))
 
 
+def _weights(stated: pd.DataFrame, weight: str | None) -> pd.Series | None:
+    """Respondent weights (blank means 1); None when there are none.
+
+    The default column "weight" may be absent; a column named on purpose must exist.
+    """
+    if weight is None or (weight == "weight" and weight not in stated):
+        return None
+    require_columns(stated, [weight], name="stated")
+    return pd.to_numeric(stated[weight], errors="coerce").fillna(1.0)
+
+
 def _group_keys(frame: pd.DataFrame, by: str | None) -> pd.Series:
     if by is None:
         return pd.Series("", index=frame.index)
@@ -487,9 +498,7 @@ def needs_gap(
     check_positive_int(min_n, name="min_n")
     check_fraction(priority, name="priority")
     rare = priority if rare is None else check_fraction(rare, name="rare")
-    weights = None
-    if weight is not None and weight in stated:
-        weights = pd.to_numeric(stated[weight], errors="coerce").fillna(1.0)
+    weights = _weights(stated, weight)
     staff, staff_totals = _shares(
         assumed, _unit_codes(assumed["staff"].fillna("\x00unnamed"), len(assumed)), by, None
     )
@@ -744,9 +753,7 @@ def common_ground(
     check_positive_int(min_n, name="min_n")
     check_fraction(priority, name="priority")
     check_fraction(rare, name="rare")
-    weights = None
-    if weight is not None and weight in stated:
-        weights = pd.to_numeric(stated[weight], errors="coerce").fillna(1.0)
+    weights = _weights(stated, weight)
     per_code, totals = _shares(stated, _respondents(stated), segment, weights)
     if per_code.empty:
         return pd.DataFrame(columns=list(_COMMON_COLUMNS))

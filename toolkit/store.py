@@ -170,6 +170,7 @@ class ImportResult:
     rows_excluded: int = 0
     excluded: dict[str, int] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    rows_skipped: int = 0
     new_segments: list[str] = field(default_factory=list)
     attributes: list[str] = field(default_factory=list)
     personal: list[str] = field(default_factory=list)
@@ -530,7 +531,15 @@ class Engagement:
             select = ", ".join(_quote(col) for col in columns)
             cursor = c.execute(f"SELECT {select} FROM {table.name} ORDER BY _tk_row")
             rows = cursor.fetchall()
+            declared = {r[1]: r[2] for r in c.execute(f"PRAGMA table_info({table.name})")}
         frame = pd.DataFrame.from_records(rows, columns=columns, coerce_float=True)
+        for column in attrs["column"]:
+            if declared.get(column) == "INTEGER":  # whole numbers stay whole despite blanks
+                numbers = pd.to_numeric(frame[column], errors="coerce")
+                if numbers.count() == frame[column].count() and (numbers.dropna() % 1 == 0).all():
+                    frame[column] = numbers.astype("Int64")
+            elif declared.get(column) != "REAL":  # text: None for blank, as canonical text
+                frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
         for f in table.fields:
             column = frame[f.name]
             if f.kind == "integer":
@@ -792,9 +801,11 @@ class Engagement:
 
         taken = Collector(where, len(frame), spec.name)
         source_seen = np.zeros(len(frame), dtype=bool)
-        checks = [(spec.key, "key")] if spec.key else []
-        if spec.source_key:
-            checks.append((spec.source_key, "source"))
+        # Source ids first: a row an earlier import brought in is excluded, not an error,
+        # even when its key is taken too (cumulative exports repeat both).
+        checks = [(spec.source_key, "source")] if spec.source_key else []
+        if spec.key:
+            checks.append((spec.key, "key"))
         exclude = ""
         if replacing:
             exclude = f" AND (t._tk_import IS NULL OR t._tk_import NOT IN ({','.join(map(str, replacing))}))"
@@ -827,7 +838,7 @@ class Engagement:
                 source_seen |= hit
                 continue
             taken.rows(
-                hit, spec.key, values.to_numpy(),
+                hit & ~source_seen, spec.key, values.to_numpy(),
                 "is already in the store",
                 f"Each {spec.key} must be new: fix it, or use --replace to replace the rows of "
                 "an earlier import of this file, or remove that import (service-toolkit imports --remove)",
@@ -878,6 +889,13 @@ class Engagement:
         keep = ~bad & ~source_seen
         if bad.any():
             result.skipped = [str(p) for p in sorted(problems, key=lambda p: p.position or 0)]
+            result.rows_skipped = int(bad.sum())
+            if not keep.any() and not source_seen.any():
+                raise DataValidationError(
+                    f"Import of {file} into {spec.cli_name}: none of its {len(bad)} rows is valid, "
+                    f"so nothing was imported ({count} problems; the first: {problems[0]}). "
+                    "Fix the file and import it again."
+                )
         if source_seen.any():
             result.excluded["already in the store (same source id)"] = int(source_seen.sum())
         result.rows_excluded = int(source_seen.sum())
@@ -899,6 +917,10 @@ class Engagement:
         self, spec: Table, landing: pd.DataFrame, canon, result: ImportResult, replacing: list[int]
     ) -> None:
         with self.writing() as con:
+            if replacing:
+                # Rows of other tables may refer to the rows being replaced (links to
+                # customers, needs to codes): check references once the new rows are in.
+                con.execute("PRAGMA defer_foreign_keys = ON")
             for import_id in replacing:
                 con.execute(f"DELETE FROM {spec.name} WHERE _tk_import = ?", (import_id,))
                 con.execute(
@@ -926,7 +948,7 @@ class Engagement:
                 (
                     spec.name, result.file, result.sha256, result.source_format,
                     result.details.get("map"), result.rows_in, result.rows_added,
-                    result.rows_excluded + len(result.skipped), json.dumps(result.excluded),
+                    result.rows_excluded + result.rows_skipped, json.dumps(result.excluded),
                     json.dumps(result.skipped[:10_000]), _now(), _toolkit_version(),
                 ),
             )  # fmt: skip
@@ -982,7 +1004,26 @@ class Engagement:
                     f"Import of {result.file} into {spec.cli_name} was rejected by the store: {err}. "
                     "Nothing was imported."
                 ) from err
+            if replacing:
+                self._check_references(con, spec, result.file)
             result.import_id = import_id
+
+    def _check_references(self, con: sqlite3.Connection, spec: Table, file: str) -> None:
+        """Refuse a replacement that leaves other rows pointing at rows it took away."""
+        dangling = con.execute("PRAGMA foreign_key_check").fetchall()
+        if not dangling:
+            return
+        by_table: dict[str, int] = {}
+        for table, *_ in dangling:
+            by_table[table] = by_table.get(table, 0) + 1
+        where = ", ".join(
+            f"{n} row{'s' if n > 1 else ''} of {t.replace('_', '-')}" for t, n in by_table.items()
+        )
+        raise DataValidationError(
+            f"Import of {file} into {spec.cli_name} with --replace was rejected: {where} refer to "
+            f"{spec.cli_name} rows the new file no longer has. Keep those ids in the file, or "
+            "remove or replace the rows that refer to them first. Nothing was imported."
+        )
 
     # -- removing and exporting ---------------------------------------------------
 
@@ -1098,6 +1139,6 @@ def _export_frame(frame: pd.DataFrame, spec: Table) -> pd.DataFrame:
             )
             out[f.name] = column.dt.strftime("%Y-%m-%d %H:%M:%S" if has_time else "%Y-%m-%d")
     for col in out.columns:
-        if out[col].dtype == object:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
             out[col] = _export_text(out[col])
     return out

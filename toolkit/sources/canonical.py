@@ -216,9 +216,10 @@ def parse_dates(text: pd.Series, *, order: str | None = None, keep_time: bool = 
     iso = text.str.match(_ISO_DATE) | text.str.match(_ISO_STAMP)
     used = None
     if iso.any():
-        parsed = pd.to_datetime(text[iso], errors="coerce", format="ISO8601", utc=False)
-        if getattr(parsed.dt, "tz", None) is not None:
-            parsed = parsed.dt.tz_localize(None)
+        # Stamps with offsets (a survey across a clock change: +01:00 and +02:00) are
+        # converted to UTC; stamps without one are kept as written.
+        parsed = pd.to_datetime(text[iso], errors="coerce", format="ISO8601", utc=True)
+        parsed = parsed.dt.tz_localize(None)
         out[iso] = _iso_strings(parsed, keep_time)
     slashed = ~iso & ~empty
     if slashed.any():
@@ -333,11 +334,8 @@ def _coerce(f: Field, text: pd.Series, col: str, out: Collector, date_order: str
             column=col,
         )
         return values
-    fix = {
-        "choice": "Use one of those words, or leave it blank",
-        "date": "Fix the date, or leave it blank",
-        "datetime": "Fix the date, or leave it blank",
-    }.get(f.kind, "Fix the cell" + ("" if f.required else ", or leave it blank"))
+    fix = {"choice": "Use one of those words", "date": "Fix the date", "datetime": "Fix the date"}
+    fix = fix.get(f.kind, "Fix the cell") + ("" if f.required else ", or leave it blank")
     out.rows(bad, col, text, f"is not {f.expected()}", fix)
     return values
 
@@ -471,8 +469,11 @@ def _attribute_values(text: pd.Series) -> pd.Series:
     distinct = pd.Series(uniques, dtype=object)
     empty = distinct.eq("")
     numbers = pd.to_numeric(distinct.where(~empty), errors="coerce")
-    if (numbers.notna() | empty).all() and (~empty).any():
-        if (numbers.dropna() % 1 == 0).all() and not distinct[~empty].str.contains(r"[.eE]").any():
+    # Codes such as "007" or 20-digit ids are text: as numbers they would lose digits.
+    filled = distinct[~empty]
+    codes_like = filled.str.match(r"^[+-]?0\d").any() or (numbers.abs() >= 2**53).any()
+    if (numbers.notna() | empty).all() and (~empty).any() and not codes_like:
+        if (numbers.dropna() % 1 == 0).all() and not filled.str.contains(r"[.eE]").any():
             numbers = numbers.astype("Int64")
         return pd.Series(numbers.array.take(codes), index=text.index)
     return text.where(text.ne(""), None).astype(object)

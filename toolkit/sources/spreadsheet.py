@@ -337,6 +337,15 @@ def _to_raw(grid_at, name, fmt, details, header_hint) -> RawTable:
     columns = []
     for i, h in enumerate(header):
         columns.append(h if h else f"(column {_column_letter(i)})")
+    seen: dict[str, int] = {}
+    for i, column in enumerate(columns):
+        if column in seen:
+            raise DataValidationError(
+                f'{name}: has two columns named "{column}" (columns {_column_letter(seen[column])} '
+                f"and {_column_letter(i)} of spreadsheet row {header_pos + skipped + 1}). Rename or "
+                "delete one of them and import again."
+            )
+        seen[column] = i
     body = body.copy()
     body.columns = columns
     body = body.reset_index(drop=True)
