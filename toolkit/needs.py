@@ -205,16 +205,14 @@ class _Matcher:
             )
             for q, c in zip(*np.nonzero(distance <= 2), strict=True):
                 phrase, code, order = entries[c]
-                d, window = int(distance[q, c]), windows[q]
-                length = len(phrase)
-                allowed = (
-                    2
-                    if length >= 10
-                    else 1
-                    if length >= 6
-                    else (1 if sorted(window) == sorted(phrase) else 0)
-                )
-                if length < 4 or d == 0 or d > allowed:
+                d, window, length = int(distance[q, c]), windows[q], len(phrase)
+                if length >= 10:
+                    allowed = 2
+                elif length >= 6:
+                    allowed = 1
+                else:  # 4–5 letters: only two letters swapped; shorter: never
+                    allowed = 1 if length >= 4 and sorted(window) == sorted(phrase) else 0
+                if d == 0 or d > allowed:
                     continue
                 candidate = (1 - d / max(length, len(window)), length, -order, code)
                 if owners[q] not in best or candidate > best[owners[q]]:
@@ -350,6 +348,11 @@ def _group_keys(frame: pd.DataFrame, by: str | None) -> pd.Series:
     return frame[by].astype(object)
 
 
+def _first_rows(keys: np.ndarray) -> np.ndarray:
+    """Positions of the first row of each distinct key (hashing, no sort)."""
+    return np.flatnonzero(~pd.Series(keys).duplicated().to_numpy())
+
+
 def _shares(frame: pd.DataFrame, unit: np.ndarray, by: str | None, weights: pd.Series | None):
     """Per group and code: units naming it (and their weight), and per group the totals.
 
@@ -374,7 +377,7 @@ def _shares(frame: pd.DataFrame, unit: np.ndarray, by: str | None, weights: pd.S
     )
     n_groups, n_units, n_codes = len(groups), int(u.max()) + 1 if len(u) else 1, max(len(codes), 1)
     # Each unit once per group: its first row's weight.
-    _, first = np.unique(g.astype(np.int64) * n_units + u, return_index=True)
+    first = _first_rows(g.astype(np.int64) * n_units + u)
     gw, ww = g[first], w[first]
     totals = pd.DataFrame(
         {
@@ -393,7 +396,7 @@ def _shares(frame: pd.DataFrame, unit: np.ndarray, by: str | None, weights: pd.S
     coded = c >= 0
     gc = g[coded].astype(np.int64) * n_codes + c[coded]
     # Each unit once per need.
-    _, first_named = np.unique(gc * n_units + u[coded], return_index=True)
+    first_named = _first_rows(gc * n_units + u[coded])
     cells = gc[first_named]
     named_weight = unit_weight[(g[coded].astype(np.int64) * n_units + u[coded])[first_named]]
     size = n_groups * n_codes
