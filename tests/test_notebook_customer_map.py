@@ -30,6 +30,8 @@ from toolkit.customer_report import (
 from toolkit.errors import DataValidationError
 from toolkit.store import Engagement
 
+from ._notebooks import narrative, outputs, texts
+
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "customer_map.ipynb"
 
 
@@ -44,18 +46,6 @@ def run(folder: str, out: str, parameters: dict) -> dict:
     except pm.PapermillExecutionError as err:
         return {"error": (err.ename, err.evalue, err.cell_index)}
     return {"path": out}
-
-
-def outputs(nb: nbformat.NotebookNode) -> list[dict]:
-    return [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
-
-
-def texts(nb: nbformat.NotebookNode, mime: str) -> list[str]:
-    return [o["data"][mime] for o in outputs(nb) if mime in o.get("data", {})]
-
-
-def narrative(nb: nbformat.NotebookNode) -> str:
-    return "\n\n".join(texts(nb, "text/markdown"))
 
 
 def paragraph(text: str, start: str) -> str:

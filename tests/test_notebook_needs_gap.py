@@ -21,6 +21,8 @@ from toolkit.needs_report import NEEDS_TABLES, needs_explorer, needs_headline, o
 from toolkit.notebook import md_escape, open_engagement, show_table
 from toolkit.store import Engagement
 
+from ._notebooks import narrative, outputs, texts
+
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "needs_gap.ipynb"
 
 
@@ -36,18 +38,6 @@ def run(path: Path, out: Path, **parameters) -> nbformat.NotebookNode:
         execution_timeout=300,
     )
     return nbformat.read(out, as_version=4)
-
-
-def outputs(nb: nbformat.NotebookNode) -> list[dict]:
-    return [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
-
-
-def texts(nb: nbformat.NotebookNode, mime: str) -> list[str]:
-    return [o["data"][mime] for o in outputs(nb) if mime in o.get("data", {})]
-
-
-def narrative(nb: nbformat.NotebookNode) -> str:
-    return "\n\n".join(texts(nb, "text/markdown"))
 
 
 @pytest.fixture(scope="module")

@@ -2,49 +2,33 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import nbformat
 import pytest
 from playwright.sync_api import expect
 
 from toolkit.store import Engagement
 
+from .._notebooks import with_engagement
+from ._lab import run_all_cells, wait_for_idle_kernel
 from .test_offline_charts import RENDER_TIMEOUT_MS, assert_no_chart_requests, screenshot
 
 pytestmark = pytest.mark.browser
-
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "customer_map.ipynb"
-
-KERNEL_IDLE = """() => {
-  const panel = window.jupyterapp?.shell?.currentWidget;
-  return panel?.sessionContext?.session?.kernel?.status === "idle";
-}"""
 
 
 @pytest.fixture(scope="module")
 def lab(start_jupyter_lab, tmp_path_factory):
     folder = tmp_path_factory.mktemp("customer-lab") / "state-university"
     Engagement.init(folder, demo="university")
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    (parameters,) = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
-    assert 'engagement: str = ""' in parameters.source
-    parameters.source = parameters.source.replace(
-        'engagement: str = ""', f"engagement: str = {str(folder)!r}"
-    )
-    return start_jupyter_lab(nb)
+    return start_jupyter_lab(with_engagement("customer_map.ipynb", folder))
 
 
 def test_customer_notebook_runs_in_jupyterlab_with_charts_and_panel(lab, offline_context):
     page = offline_context.new_page()
-    page.goto(f"{lab.url}/lab/tree/{lab.notebook}")
-    page.wait_for_function(KERNEL_IDLE, timeout=RENDER_TIMEOUT_MS)
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    run_all_cells(page, lab, RENDER_TIMEOUT_MS)
     # The report's three charts (priorities, power/interest, service chain) draw, plus
     # the explorer panel's own priority chart.
     charts = page.locator('[aria-roledescription="visualization"]')
     expect(charts.nth(3)).to_be_visible(timeout=3 * RENDER_TIMEOUT_MS)
-    page.wait_for_function(KERNEL_IDLE, timeout=RENDER_TIMEOUT_MS)
+    wait_for_idle_kernel(page, RENDER_TIMEOUT_MS)
     for start in ("Bar chart of 47 customers", "Power–interest grid", "Network diagram"):
         chart = page.locator(f'[aria-roledescription="visualization"][aria-label^="{start}"]')
         expect(chart.first).to_be_visible()

@@ -19,6 +19,8 @@ from playwright.sync_api import expect
 
 from toolkit.theme import OKABE_ITO, THEME, vega_script
 
+from ._lab import run_all_cells
+
 pytestmark = pytest.mark.browser
 
 DESCRIPTION = "Bar chart of the share of customers naming each service"
@@ -135,15 +137,7 @@ def voila(start_voila):
 
 def test_chart_renders_offline_in_jupyterlab(lab, offline_context):
     page = offline_context.new_page()
-    page.goto(f"{lab.url}/lab/tree/{lab.notebook}")
-    page.wait_for_function(
-        """() => {
-          const panel = window.jupyterapp?.shell?.currentWidget;
-          return panel?.sessionContext?.session?.kernel?.status === "idle";
-        }""",
-        timeout=RENDER_TIMEOUT_MS,
-    )
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    run_all_cells(page, lab, RENDER_TIMEOUT_MS)
 
     assert_chart_drawn(page, DESCRIPTION, BAR_COLOURS)
     # It is Altair's JupyterChart widget, i.e. the offline "jupyter" renderer.
