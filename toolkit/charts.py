@@ -31,6 +31,7 @@ import altair as alt
 import pandas as pd
 
 from toolkit._validate import check_choice, check_positive_int, require_columns
+from toolkit._words import count_words, is_missing, level_words
 from toolkit.errors import DataValidationError
 from toolkit.theme import OKABE_ITO
 
@@ -103,54 +104,40 @@ _QUADRANT_SHAPES = ("triangle-up", "circle", "square", "diamond")
 # --------------------------------------------------------------------------- formatting
 
 
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value)
-
-
 def _pct(value) -> str:
     """``0.4213`` → ``'42%'``; missing → ``'–'``."""
-    return "–" if _missing(value) else f"{float(value):.0%}"
-
-
-def _level(confidence) -> str:
-    """``0.95`` → ``'95%'`` (the interval's confidence level, in words)."""
-    if _missing(confidence):
-        return "95%"
-    text = f"{float(confidence) * 100:.1f}".rstrip("0").rstrip(".")
-    return f"{text}%"
+    return "–" if is_missing(value) else f"{float(value):.0%}"
 
 
 def _share_text(share, low, high, confidence) -> str:
     """``'60% (95% interval 49%–70%)'``."""
-    if _missing(share):
+    if is_missing(share):
         return "not available"
-    return f"{_pct(share)} ({_level(confidence)} interval {_pct(low)}–{_pct(high)})"
+    return f"{_pct(share)} ({level_words(confidence)} interval {_pct(low)}–{_pct(high)})"
 
 
 def _points(value) -> str:
     """A difference of proportions in percentage points: ``0.18`` → ``'+18'``."""
-    return "–" if _missing(value) else f"{float(value) * 100:+.0f}"
+    return "–" if is_missing(value) else f"{float(value) * 100:+.0f}"
 
 
 def _gap_text(gap, low, high, confidence) -> str:
     """``'+58 points (95% interval +47 to +68)'``."""
-    if _missing(gap):
+    if is_missing(gap):
         return "not available"
-    return (
-        f"{_points(gap)} points ({_level(confidence)} interval {_points(low)} to {_points(high)})"
-    )
+    return f"{_points(gap)} points ({level_words(confidence)} interval {_points(low)} to {_points(high)})"
 
 
 def _count_text(n, total, who: str) -> str:
     """``'48 of 80 customers'``."""
-    if _missing(n) or _missing(total):
+    if is_missing(n) or is_missing(total):
         return "not available"
     return f"{float(n):,.0f} of {float(total):,.0f} {who}"
 
 
 def _mean_text(mean, low, high) -> str:
     """``'4.2 (interval 3.9–4.5)'`` on the 1–5 scale; missing → ``'not rated'``."""
-    if _missing(mean):
+    if is_missing(mean):
         return "not rated"
     return f"{float(mean):.1f} (interval {float(low):.1f}–{float(high):.1f})"
 
@@ -163,10 +150,6 @@ def _list_words(items: Sequence[str]) -> str:
     if len(items) == 1:
         return items[0]
     return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _plural(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count} {word if count == 1 else (plural or word + 's')}"
 
 
 def _js(value) -> str:
@@ -326,7 +309,7 @@ def needs_gap_chart(
     rows = list(usable.itertuples(index=False))
     data["finding"] = [_FINDING.get(str(r.classification), "") for r in rows]
     data["kind"] = [
-        "" if _missing(r.classification) else str(r.classification).capitalize() for r in rows
+        "" if is_missing(r.classification) else str(r.classification).capitalize() for r in rows
     ]
     data["staff_said"] = [
         _share_text(r.staff_share, r.staff_ci_low, r.staff_ci_high, r.confidence) for r in rows
@@ -345,7 +328,7 @@ def needs_gap_chart(
     blind = data.loc[data["finding"] == "Blind spot", "label"].astype(str).tolist()
     assumed = data.loc[data["finding"] == "Assumed only", "label"].astype(str).tolist()
     flagged = blind + assumed
-    level = _level(_first(gap, "confidence", 0.95))
+    level = level_words(_first(gap, "confidence", 0.95))
 
     tooltip = [
         alt.Tooltip(field="label", type="nominal", title="Need"),
@@ -467,12 +450,12 @@ def needs_gap_chart(
     suppressed_note = ""
     if left_out:
         suppressed_note = (
-            f"{_plural(left_out, 'need')} left out: too few customer responses to show. "
+            f"{count_words(left_out, 'need')} left out: too few customer responses to show. "
         )
         subtitle.append(suppressed_note.strip())
 
     description = (
-        f"Dumbbell chart of {_plural(len(data), 'need')}. "
+        f"Dumbbell chart of {count_words(len(data), 'need')}. "
         "For each need, the share of staff who assumed it and the share of customers "
         f"who named it, each with a {level} interval, sorted by the gap between them. "
         f"Blind spots (customers name it far more than staff assumed): {_list_words(blind)}. "
@@ -760,8 +743,8 @@ def needs_heatmap_chart(
         )
         subtitle.append(note)
     description = (
-        f"Heatmap of the {title[0].lower() + title[1:]}, for {_plural(len(needs), 'need')} "
-        f"and {_plural(len(groups), group_word)}. Rows are needs, columns are "
+        f"Heatmap of the {title[0].lower() + title[1:]}, for {count_words(len(needs), 'need')} "
+        f"and {count_words(len(groups), group_word)}. Rows are needs, columns are "
         f"{group_word}s ({_list_words(groups)}); each cell is labelled with its value. " + note
     ).strip()
     return alt.layer(blank, cells, text, blank_text, data=data).properties(
@@ -779,7 +762,7 @@ _OTHER = "Other needs"
 
 def _rank_text(rank: float, share: float) -> str:
     """``'#1'``, ``'#2.5'`` (a tie at average rank), or ``'not named'`` for a share of 0."""
-    if _missing(share) or float(share) == 0:
+    if is_missing(share) or float(share) == 0:
         return "not named"
     return f"#{rank:.0f}" if float(rank).is_integer() else f"#{rank:.1f}"
 
@@ -884,7 +867,7 @@ def rank_slope_chart(gap: pd.DataFrame, *, top_k: int = 10) -> alt.LayerChart:
     rows = list(shown.itertuples(index=False))
     data["finding"] = [_FINDING.get(str(r.classification), _OTHER) for r in rows]
     data["kind"] = [
-        "" if _missing(r.classification) else str(r.classification).capitalize() for r in rows
+        "" if is_missing(r.classification) else str(r.classification).capitalize() for r in rows
     ]
     data["staff_end"] = [f"{r.label} ({_rank_text(r.staff_rank, r.staff_share)})" for r in rows]
     data["customer_end"] = [
@@ -1033,10 +1016,10 @@ def rank_slope_chart(gap: pd.DataFrame, *, top_k: int = 10) -> alt.LayerChart:
     ]
     note = ""
     if left_out:
-        note = f"{_plural(left_out, 'need')} left out: too few customer responses to rank."
+        note = f"{count_words(left_out, 'need')} left out: too few customer responses to rank."
         subtitle.append(note)
     description = (
-        f"Slope chart of {_plural(len(data), 'need')} ranked by the share of staff and of "
+        f"Slope chart of {count_words(len(data), 'need')} ranked by the share of staff and of "
         f"customers naming them. Customers' top three: {_list_words(by_customers)}. "
         f"Staff's top three: {_list_words(by_staff)}. "
         f"Blind spots: {_list_words(blind)}. Assumed only: {_list_words(assumed)}. " + note
@@ -1234,7 +1217,7 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
                 py(r.importance_ci_low),
             ),
         )
-        if not any(_missing(v) for v in box)
+        if not any(is_missing(v) for v in box)
     ]
     spots = _place_labels(
         [px(v) for v in data.loc[order, "performance"]],
@@ -1380,12 +1363,12 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
     ]
     note = ""
     if left_out:
-        note = f"{_plural(left_out, 'need')} left out: too few respondents."
+        note = f"{count_words(left_out, 'need')} left out: too few respondents."
         subtitle.append(note)
     concentrate = data.loc[data["quadrant"] == _QUADRANTS[0], "label"].astype(str).tolist()
     overkill = data.loc[data["quadrant"] == _QUADRANTS[3], "label"].astype(str).tolist()
     description = (
-        f"Importance–performance grid of {_plural(len(data), 'need')} on the 1–5 scale: "
+        f"Importance–performance grid of {count_words(len(data), 'need')} on the 1–5 scale: "
         "how well each is met now (across) against how important it is (up). "
         f"Concentrate here (important, poorly met): {_list_words(concentrate)}. "
         f"Possible overkill (less important, well met): {_list_words(overkill)}. "

@@ -33,7 +33,8 @@ import numpy as np
 import pandas as pd
 
 from toolkit._validate import check_positive_int, require_columns
-from toolkit.charts import _INK, _MUTED, _js, _list_words, _missing, _plural
+from toolkit._words import count_words, is_missing
+from toolkit.charts import _INK, _MUTED, _js, _list_words
 from toolkit.errors import DataValidationError
 from toolkit.settings import PRIORITY_CRITERIA
 from toolkit.theme import OKABE_ITO
@@ -111,7 +112,7 @@ _EDGE_COLUMNS = ("provider_id", "customer_id", "x", "y", "x2", "y2", "backward")
 
 
 def _kind_label(kind) -> str:
-    if _missing(kind):
+    if is_missing(kind):
         return "Kind not given"
     return _KIND_LABELS.get(str(kind), str(kind).capitalize())
 
@@ -138,11 +139,11 @@ def _kind_encodings(field: str = "kind_label", *, legend: bool = True) -> dict:
 
 
 def _number(value, decimals: int = 2) -> str:
-    return "–" if _missing(value) else f"{float(value):.{decimals}f}"
+    return "–" if is_missing(value) else f"{float(value):.{decimals}f}"
 
 
 def _whole(value) -> str:
-    return "–" if _missing(value) else f"{float(value):g}"
+    return "–" if is_missing(value) else f"{float(value):g}"
 
 
 def _names(names: Sequence[str], limit: int = 8) -> str:
@@ -381,7 +382,7 @@ _RANK_WIDTH = 190
 
 
 def _points_text(criterion: str, value) -> str:
-    if _missing(value):
+    if is_missing(value):
         return "not rated"
     if criterion == "mandate":
         return f"{float(value):g} ({_MANDATE_WORDS.get(float(value), 'rated')})"
@@ -470,14 +471,14 @@ def priority_chart(
             "row": _unique_labels(shown["name"], shown["customer_id"]),
             "name": shown["name"].astype(str).to_numpy(),
             "kind_label": [_kind_label(r.kind) for r in rows],
-            "segment": ["–" if _missing(r.segment) else str(r.segment) for r in rows],
+            "segment": ["–" if is_missing(r.segment) else str(r.segment) for r in rows],
             "score": shown["score"].astype(float).to_numpy(),
             "rank": shown["_rank"].to_numpy(),
             "rank_best": pd.to_numeric(shown["rank_best"]).astype(float).to_numpy(),
             "rank_worst": pd.to_numeric(shown["rank_worst"]).astype(float).to_numpy(),
         }
     )
-    tiers = ["" if _missing(r.tier) else str(r.tier) for r in rows]
+    tiers = ["" if is_missing(r.tier) else str(r.tier) for r in rows]
     data["score_text"] = [
         f"{float(r.score):.2f} · {tier}" if tier else f"{float(r.score):.2f}"
         for r, tier in zip(rows, tiers, strict=True)
@@ -642,7 +643,7 @@ def priority_chart(
         notes.append(f"Not scored (no criterion rated): {_names(unscored, 6)}.")
     subtitle += notes
     description = (
-        f"Bar chart of {_plural(len(data), 'customer')} ranked by priority score (1–5), first "
+        f"Bar chart of {count_words(len(data), 'customer')} ranked by priority score (1–5), first "
         "to last, with the kind of each customer (internal or external) and its tier, and "
         f"beside it the range of ranks each takes when any one weight moves {moved}. "
         + (
@@ -651,7 +652,7 @@ def priority_chart(
             else ""
         )
         + (
-            f"Ranks that change when weights move: {_plural(len(unstable), 'customer')}, "
+            f"Ranks that change when weights move: {count_words(len(unstable), 'customer')}, "
             f"including {_names(unstable, 5)}. "
             if unstable
             else "Every rank stays the same when weights move. "
@@ -779,8 +780,8 @@ def power_interest_chart(grid: pd.DataFrame, *, title: str | None = None) -> alt
                 "kind_label": _kind_label(kind),
                 "count": count,
                 "size": _point_size(count),
-                "quadrant": "–" if _missing(first.quadrant) else str(first.quadrant),
-                "strategy": "–" if _missing(first.strategy) else str(first.strategy),
+                "quadrant": "–" if is_missing(first.quadrant) else str(first.quadrant),
+                "strategy": "–" if is_missing(first.strategy) else str(first.strategy),
                 "names_said": _names([m.name for m in members], 10),
                 "count_said": f"{count}",
                 "power_said": _whole(power),
@@ -917,7 +918,7 @@ def power_interest_chart(grid: pd.DataFrame, *, title: str | None = None) -> alt
         return _names(placed.loc[placed["quadrant"] == name, "name"].astype(str).tolist(), 6)
 
     description = (
-        f"Power–interest grid of {_plural(len(placed), 'customer')} rated 1–5: interest across, "
+        f"Power–interest grid of {count_words(len(placed), 'customer')} rated 1–5: interest across, "
         f"power up, split at {threshold:g} into four quadrants. "
         f"Manage closely (high power, high interest): {in_quadrant('Manage closely')}. "
         f"Keep satisfied (high power, low interest): {in_quadrant('Keep satisfied')}. "
@@ -1067,7 +1068,7 @@ def service_chain_chart(
             "customer_id": nodes["customer_id"].astype(str),
             "name": nodes["name"].astype(str),
             "kind_label": [_kind_label(k) for k in nodes["kind"]],
-            "segment": ["–" if _missing(s) else str(s) for s in nodes.get("segment", [None] * len(nodes))],
+            "segment": ["–" if is_missing(s) else str(s) for s in nodes.get("segment", [None] * len(nodes))],
             "x": nodes["x"].astype(float),
             "y": nodes["y"].astype(float),
             "size": sizes.astype(float),
@@ -1095,10 +1096,10 @@ def service_chain_chart(
         node_data["score_size"] = score.fillna(1.0)
         node_data["priority_said"] = [
             "not scored"
-            if _missing(s)
+            if is_missing(s)
             else f"{float(s):.2f}"
-            + (f", rank {float(r):g}" if not _missing(r) else "")
-            + (f", {t} tier" if not _missing(t) else "")
+            + (f", rank {float(r):g}" if not is_missing(r) else "")
+            + (f", {t} tier" if not is_missing(t) else "")
             for s, r, t in zip(score, ranks, tiers, strict=True)
         ]
 
@@ -1113,7 +1114,7 @@ def service_chain_chart(
             "edge": i,
             "provider": names.get(e.provider_id, str(e.provider_id)),
             "customer": names.get(e.customer_id, str(e.customer_id)),
-            "service": "–" if _missing(getattr(e, "service", None)) else str(e.service),
+            "service": "–" if is_missing(getattr(e, "service", None)) else str(e.service),
             "direction": _BACKWARD if backward else _FORWARD,
         }
         said["aria"] = f"{said['provider']} serves {said['customer']}: {said['service']}"
@@ -1306,14 +1307,16 @@ def service_chain_chart(
         1 for p, n in zip(placements, nodes["name"], strict=True) if p["text"] != str(n)
     )
     if shortened:
-        notes.append(f"{_plural(shortened, 'name')} shortened with “…”; hover for the full name.")
+        notes.append(
+            f"{count_words(shortened, 'name')} shortened with “…”; hover for the full name."
+        )
     subtitle += notes
     description = (
-        f"Network diagram of the service chain: {_plural(len(nodes), 'customer')} "
-        f"({_plural(n_internal, 'internal unit')}, {_plural(n_external, 'external customer')}) "
-        f"joined by {_plural(n_links, 'service link')}. Internal units are drawn on the left, "
+        f"Network diagram of the service chain: {count_words(len(nodes), 'customer')} "
+        f"({count_words(n_internal, 'internal unit')}, {count_words(n_external, 'external customer')}) "
+        f"joined by {count_words(n_links, 'service link')}. Internal units are drawn on the left, "
         "upstream, as squares; external customers on the right as circles; each link runs "
-        f"from provider to customer. The widest column holds {_plural(widest, 'customer')}. "
+        f"from provider to customer. The widest column holds {count_words(widest, 'customer')}. "
         + " ".join(notes)
     ).strip()
     return alt.layer(*layers).properties(

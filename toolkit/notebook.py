@@ -44,6 +44,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from toolkit._words import (
+    DASH,
+    count_words,
+    fmt_number,
+    is_missing,
+    join_words,
+    level_words,
+    pct,
+    pct_range,
+)
 from toolkit.analyses import apply_subset
 from toolkit.errors import DataValidationError, StoreError
 from toolkit.schema import looks_personal
@@ -72,7 +82,6 @@ IDENTIFYING_COLUMNS = frozenset({"respondent_id", "source_id", "response_id", "s
 """Columns that point at one person; :func:`show_table` never shows them, nor any column
 :func:`toolkit.schema.looks_personal` flags (names, e-mails, addresses, …)."""
 
-_DASH = "–"
 _CACHE_ENV = "SERVICE_TOOLKIT_CACHE"
 
 
@@ -104,7 +113,7 @@ def md_escape(text: object) -> str:
     '1\\. first \\| second'
     """
     if is_missing(text):
-        return _DASH
+        return DASH
     value = " ".join(str(text).split())
     value = re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", value)
     value = re.sub(r"^(\d+)([.)])", r"\1\\\2", value)
@@ -112,68 +121,6 @@ def md_escape(text: object) -> str:
     for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("$", "&#36;")):
         value = value.replace(char, entity)
     return value
-
-
-def is_missing(value: object) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def pct(share: object) -> str:
-    """Format a share in [0, 1] as a whole percentage for people.
-
-    Shares that round to 0 % or 100 % without being exactly that read ``<1%`` and
-    ``>99%``; missing values read ``–``.
-
-    Examples
-    --------
-    >>> pct(0.3682), pct(0.004), pct(1.0), pct(None)
-    ('37%', '<1%', '100%', '–')
-    """
-    if is_missing(share):
-        return _DASH
-    value = float(share)
-    if 0 < value < 0.005:
-        return "<1%"
-    if 0.995 <= value < 1:
-        return ">99%"
-    return f"{value:.0%}"
-
-
-def pct_range(low: object, high: object) -> str:
-    return _DASH if is_missing(low) or is_missing(high) else f"{pct(low)}–{pct(high)}"
-
-
-def fmt_number(value: object, decimals: int = 2) -> str:
-    if is_missing(value):
-        return _DASH
-    text = f"{float(value):.{decimals}f}"
-    return text.replace("-", "−") if text.startswith("-") else text
-
-
-def level_words(confidence: object) -> str:
-    value = 0.95 if is_missing(confidence) else float(confidence)
-    return f"{value * 100:.1f}".rstrip("0").rstrip(".") + "%"
-
-
-def count_words(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else (plural or word + 's')}"
-
-
-def join_words(items: Sequence[str], limit: int | None = None) -> str:
-    items = list(items)
-    more = 0
-    if limit is not None and len(items) > limit:
-        items, more = items[:limit], len(items) - limit
-    if more:
-        return ", ".join(items) + f" and {more} more"
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def markdown(text: str):
@@ -240,13 +187,13 @@ _NUMBER = re.compile(r"^[<>]?[−-]?\d")
 
 
 def _numeric_column(column: pd.Series) -> bool:
-    shown = [v for v in column if isinstance(v, str) and v != _DASH]
+    shown = [v for v in column if isinstance(v, str) and v != DASH]
     return bool(shown) and all(_NUMBER.match(v) for v in shown)
 
 
 def _html_cell(value: object) -> str:
     if isinstance(value, list):
-        return "<br>".join(html.escape(str(v)) for v in value) or _DASH
+        return "<br>".join(html.escape(str(v)) for v in value) or DASH
     return html.escape(str(value))
 
 
@@ -332,7 +279,7 @@ def show_table(
         if column in intervals:
             low, high = intervals[column]
             for i, (lo, hi) in enumerate(zip(frame[low], frame[high], strict=True)):
-                if text[i] == _DASH or is_missing(lo) or is_missing(hi):
+                if text[i] == DASH or is_missing(lo) or is_missing(hi):
                     continue
                 bounds = (
                     pct_range(lo, hi)
@@ -359,7 +306,7 @@ def _cell(value: object, decimals: int) -> str | list[str]:
     if isinstance(value, list | tuple):
         return [str(_cell(v, decimals)) for v in value]
     if is_missing(value):
-        return _DASH
+        return DASH
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int) or (
