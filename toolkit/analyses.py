@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from toolkit import customers, needs
+from toolkit import customers, needs, satisfaction
 from toolkit.errors import DataValidationError
 from toolkit.settings import PRIORITY_CRITERIA
 
@@ -191,6 +191,40 @@ def _overlooked_customers(tables, by=None, settings=None, **params):
     )
 
 
+# ----------------------------------------------------------------------------- satisfaction
+
+SETTING_PARAMETERS = ("confidence", "min_n", "top_box", "fiscal_year_start", "timezone", "ces")
+"""Parameters that default to the engagement's settings when a run does not give them."""
+
+
+def _trend(tables, by=None, settings=None, **params):
+    return satisfaction.satisfaction_trend(tables["responses"], by=by, **params)
+
+
+def _nps_trend(tables, by=None, settings=None, **params):
+    metric = params.pop("metric", "nps")
+    if metric != "nps":
+        raise DataValidationError(
+            f"nps-trend is the NPS trend (got -p metric {metric}); use satisfaction-trend "
+            f"-p metric {metric} for other metrics."
+        )
+    return _trend(tables, by=by, settings=settings, metric="nps", **params)
+
+
+def _period_changes(tables, by=None, settings=None, **params):
+    trend = _trend(tables, by=by, **_split(params, satisfaction.satisfaction_trend))
+    return satisfaction.period_changes(trend, by=by, **_split(params, satisfaction.period_changes))
+
+
+def _before_after(tables, by=None, settings=None, **params):
+    return satisfaction.before_after(tables["responses"], tables["events"], by=by, **params)
+
+
+def _control_chart(tables, by=None, settings=None, **params):
+    trend = _trend(tables, by=by, **_split(params, satisfaction.satisfaction_trend))
+    return satisfaction.control_chart(trend, by=by, **_split(params, satisfaction.control_chart))
+
+
 def _keyword(name: str, default=None) -> inspect.Parameter:
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default)
 
@@ -234,6 +268,18 @@ ANALYSES: dict[str, Analysis] = {
         Analysis("overlooked-customers", ("customers", "stated_needs", "assumed_needs"),
                  _overlooked_customers, (customers.overlooked_customers,),
                  "internal customers, and external ones whose segment has no stated needs yet"),
+        Analysis("satisfaction-trend", ("responses",), _trend, (satisfaction.satisfaction_trend,),
+                 "CSAT, NPS or CES per period (and --by group): mean, top box, NPS, intervals"),
+        Analysis("nps-trend", ("responses",), _nps_trend, (satisfaction.satisfaction_trend,),
+                 "NPS per period: promoters, passives, detractors and the NPS with its interval"),
+        Analysis("period-changes", ("responses",), _period_changes,
+                 (satisfaction.satisfaction_trend, satisfaction.period_changes),
+                 "each period against the one before: difference, interval, p-value (and Holm's)"),
+        Analysis("before-after", ("responses", "events"), _before_after, (satisfaction.before_after,),
+                 "satisfaction before and after each event: windows and an interrupted time series"),
+        Analysis("control-chart", ("responses",), _control_chart,
+                 (satisfaction.satisfaction_trend, satisfaction.control_chart),
+                 "XmR or p-chart limits with special-cause signals (-p chart p, -p baseline 8)"),
     )
 }  # fmt: skip
 
@@ -306,7 +352,7 @@ def run_analysis(
             f"{name} has no parameter {', '.join(repr(u) for u in unknown)}. Its parameters are: {listed}."
         )
     settings = engagement.settings
-    for key in ("confidence", "min_n"):
+    for key in SETTING_PARAMETERS:
         if key in accepted and key not in params:
             params[key] = settings[key]
     tables = apply_subset(engagement.read_tables(analysis.tables), subset)

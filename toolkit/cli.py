@@ -402,7 +402,7 @@ def table(path, name, by, pairs, params_file, yaml_text, to, help_params):
     CSV on stdout (UTF-8, full precision, empty cell for missing), warnings on stderr.
     Suppressed groups are printed with suppressed true and empty estimates.
     """
-    from toolkit.analyses import ANALYSES, run_analysis
+    from toolkit.analyses import ANALYSES, SETTING_PARAMETERS, run_analysis
 
     if name not in ANALYSES:
         raise click.BadParameter(
@@ -411,7 +411,7 @@ def table(path, name, by, pairs, params_file, yaml_text, to, help_params):
     if help_params:
         for param_name, p in ANALYSES[name].parameters().items():
             default = (
-                "engagement setting" if param_name in ("confidence", "min_n") else repr(p.default)
+                "engagement setting" if param_name in SETTING_PARAMETERS else repr(p.default)
             )
             click.echo(f"{param_name:<14} default {default}")
         return
