@@ -71,6 +71,7 @@ __all__ = [
     "ReportContext",
     "Table",
     "demo_cache_dir",
+    "include_personal",
     "md_escape",
     "open_engagement",
     "open_report",
@@ -123,10 +124,23 @@ def md_escape(text: object) -> str:
     return value
 
 
-def markdown(text: str):
+def markdown(text: str, metadata: Mapping | None = None):
     from IPython.display import Markdown
 
-    return Markdown(text)
+    return Markdown(text, metadata=dict(metadata) if metadata else None)
+
+
+_INCLUDE_PERSONAL_ENV = "SERVICE_TOOLKIT_INCLUDE_PERSONAL"
+
+
+def include_personal() -> bool:
+    """True when this kernel runs a report asked to include personal columns.
+
+    The report runner (:mod:`toolkit.reports`) sets ``SERVICE_TOOLKIT_INCLUDE_PERSONAL``
+    to ``1`` in the kernel's environment for ``--include-personal`` and to ``0``
+    otherwise; a notebook opened by hand never includes them.
+    """
+    return os.environ.get(_INCLUDE_PERSONAL_ENV) == "1"
 
 
 class Table:
@@ -237,7 +251,8 @@ def show_table(
     Notes
     -----
     Columns that identify a person (:data:`IDENTIFYING_COLUMNS`, and every column
-    :func:`toolkit.schema.looks_personal` flags) are dropped even when asked for.
+    :func:`toolkit.schema.looks_personal` flags) are dropped even when asked for, unless
+    the report was run with ``--include-personal`` (:func:`include_personal`).
     Missing values read "–".
 
     Examples
@@ -299,6 +314,8 @@ def _heading(column: str) -> str:
 
 
 def _is_personal(column: object) -> bool:
+    if include_personal():
+        return False
     return str(column) in IDENTIFYING_COLUMNS or looks_personal(column)
 
 
@@ -461,6 +478,9 @@ class ReportContext:
         True when no engagement was given and the bundled demo stands in.
     started : datetime
         When the report was opened, in the engagement's time zone.
+    include_personal : bool
+        True when the tables keep the columns that identify people (a report run with
+        ``--include-personal``); False otherwise.
     """
 
     engagement: Engagement
@@ -472,6 +492,7 @@ class ReportContext:
     from_settings: tuple[str, ...] = ()
     demo: bool = False
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    include_personal: bool = False
 
     @property
     def subset(self) -> dict:
@@ -483,6 +504,8 @@ class ReportContext:
         Returns
         -------
         IPython.display.Markdown
+            A table in Markdown; its display metadata (``service_toolkit.header``) holds
+            the same facts as data, from which the HTML report builds its first screen.
         """
         from toolkit import __version__
 
@@ -500,9 +523,50 @@ class ReportContext:
             ("Run at", f"{self.started.day} {self.started:%B %Y, %H:%M %Z}".strip()),
             ("Parameters", self._parameter_words()),
         ]
+        if self.include_personal:
+            rows.append(("Personal data", "included (run with --include-personal)"))
         lines += ["| | |", "| --- | --- |"]
         lines += [f"| {name} | {value} |" for name, value in rows]
-        return markdown("\n".join(lines))
+        return markdown("\n".join(lines), metadata={"service_toolkit": {"header": self._facts()}})
+
+    def _facts(self) -> dict:
+        """The first screen's facts as plain (unescaped) text, for the HTML report."""
+        from toolkit import __version__
+
+        eng = self.engagement
+        parameters = {}
+        for name, value in self.parameters.items():
+            if name in ("engagement", "subset", "interactive"):
+                continue
+            if name == "confidence":
+                value = level_words(self.confidence)
+            elif name == "min_n":
+                value = self.min_n
+            text = value if isinstance(value, str) else repr(value)
+            if name in self.from_settings:
+                text += " (from engagement.toml)"
+            parameters[str(name)] = text
+        subset = "; ".join(
+            f"{column} = "
+            + " or ".join(
+                str(v) for v in (value if isinstance(value, list | tuple | set) else [value])
+            )
+            for column, value in self.subset.items()
+        )
+        return {
+            "engagement": eng.name,
+            "organisation": eng.settings_data.get("organisation") or eng.name,
+            "demo": self.demo,
+            "customers_included": subset or "everyone",
+            "fingerprint": self.fingerprint,
+            "toolkit_version": __version__,
+            "run_at": self.started.isoformat(timespec="seconds"),
+            "run_at_text": f"{self.started.day} {self.started:%B %Y, %H:%M %Z}".strip(),
+            "parameters": parameters,
+            "min_n": self.min_n,
+            "confidence": self.confidence,
+            "include_personal": self.include_personal,
+        }
 
     def _subset_words(self) -> str:
         if not self.subset:
@@ -591,7 +655,13 @@ def open_report(
         )
     if isinstance(min_n, bool) or not isinstance(min_n, int) or min_n < 1:
         raise DataValidationError(f"min_n must be a whole number of at least 1 (got {min_n!r}).")
-    data, fingerprint = eng.snapshot(tables)
+    personal = include_personal()
+    if personal:
+        with eng.reading() as con:
+            data = eng.read_tables(tables, include_personal=True, con=con)
+            fingerprint = eng.fingerprint(tables, con=con)
+    else:
+        data, fingerprint = eng.snapshot(tables)
     _check_subset(data, subset)
     data = apply_subset(data, subset)
     enable_charts(interactive=interactive)
@@ -610,6 +680,7 @@ def open_report(
         from_settings=tuple(n for n, f in (("confidence", conf_from), ("min_n", min_from)) if f),
         demo=not str(engagement).strip(),
         started=dt.datetime.now(zone),
+        include_personal=personal,
     )
 
 

@@ -95,7 +95,8 @@ _MUTED = "#555555"
 _INTERACTIVE_ACTIONS = {"export": True, "source": False, "compiled": False, "editor": False}
 
 # Lines vega-embed's action menu would show that point outside; reports show none.
-_REPORT_EMBED_DEFAULTS: dict[str, Any] = {"actions": False}
+# SVG rather than canvas: crisp when a report is printed or zoomed.
+_REPORT_EMBED_DEFAULTS: dict[str, Any] = {"actions": False, "renderer": "svg"}
 
 _ids = itertools.count(1)
 
@@ -219,7 +220,8 @@ def report_renderer(spec: dict[str, Any], **metadata: Any) -> dict[str, str]:
         The Vega-Lite spec (data inlined).
     **metadata
         Renderer options; ``embed_options`` (as set by
-        ``alt.renderers.set_embed_options``) is merged over ``{"actions": False}``.
+        ``alt.renderers.set_embed_options``) is merged over
+        ``{"actions": False, "renderer": "svg"}``.
 
     Returns
     -------

@@ -1,0 +1,1267 @@
+"""Run the report notebooks with papermill and write self-contained, offline HTML.
+
+::
+
+    from toolkit.reports import run_report, run_reports
+
+    run = run_reports("riverside")                          # all three reports
+    run = run_reports("riverside", ["needs-gap"], each="segment", jobs=2)
+    result = run_report("riverside", "customer-map", parameters={"weights": {"mandate": 2}})
+
+Every run writes into its own folder, ``<engagement>/reports/<run-id>/`` (the run id
+comes from the time and is never reused), one ``<name>[--<value>].html`` per report next
+to its executed ``.ipynb``, and a ``run.json`` describing the run; then
+``reports/index.html`` is rewritten to list every run, newest first.
+
+Notebook parameters
+    Each notebook declares its parameters in a cell tagged ``parameters`` as
+    ``name: type = default  # help`` (:func:`notebook_parameters` reads it without a
+    kernel). Values are checked and typed against those declarations *before* any
+    kernel starts: an unknown name or a value of the wrong type raises
+    :class:`~toolkit.errors.DataValidationError` listing the valid parameters. With
+    several notebooks a parameter goes to those that declare it and is refused only when
+    none does. The runner sets ``engagement`` (the engagement folder, absolute) and
+    ``interactive`` (False) itself; ``each`` sets ``subset`` once per value.
+
+Failures
+    A cell that raises ends that report: its partial executed notebook is kept, the
+    result names the notebook, the cell and the error, and the other reports of the
+    run still run. :func:`run_report` raises :class:`~toolkit.errors.ReportError` for
+    it; :func:`run_reports` returns every result (``run.failed``). The command line
+    exits 3 for either.
+
+Speed
+    Kernels come from :class:`toolkit.report_kernels.KernelForkServer`: a template
+    process imports pandas, Altair, the toolkit and whatever the notebooks import, while
+    this process imports papermill and nbconvert; each report then gets a fresh kernel
+    forked from the template (no state shared between reports; a kernel that dies fails
+    only its report). Reports run ``jobs`` at a time.
+
+HTML
+    The template ``templates/report/`` (extending nbconvert's ``lab``) drops code,
+    prompts, require.js, MathJax, Mermaid and the widget manager; inlines
+    :func:`toolkit.theme.vega_script` once in the head; puts a first screen (report,
+    engagement, parameters, data fingerprint, toolkit version, time) above the report;
+    and prints with a page break before each section and no chart cut in two. Widget
+    state is stripped from every executed notebook.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import datetime as dt
+import html
+import io
+import json
+import os
+import re
+import sys
+import threading
+import time
+import tokenize
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from toolkit.errors import DataValidationError, ReportError, StoreError
+
+__all__ = [
+    "REPORTS",
+    "Parameter",
+    "Report",
+    "ReportResult",
+    "ReportRun",
+    "export_html",
+    "notebook_parameters",
+    "report_named",
+    "run_report",
+    "run_reports",
+    "value_slug",
+    "write_index",
+]
+
+INCLUDE_PERSONAL_ENV = "SERVICE_TOOLKIT_INCLUDE_PERSONAL"
+"""Set to ``1`` in a report's kernel when the run was asked to include personal columns."""
+
+RUNNER_PARAMETERS = ("engagement", "interactive")
+"""Parameters the runner sets itself; a user value for them is refused."""
+
+REQUIRED_PARAMETERS = ("engagement", "subset", "interactive")
+"""Every report notebook declares these (DESIGN §8)."""
+
+# ----------------------------------------------------------------------------- the reports
+
+
+@dataclass(frozen=True)
+class Report:
+    """One report: a name, its notebook, and the stored tables it reads.
+
+    Attributes
+    ----------
+    name : str
+        ``needs-gap``, ``customer-map``, ``satisfaction`` (or, for a notebook given by
+        path, its file name with hyphens).
+    notebook : Path
+        The notebook file.
+    tables : tuple of str
+        The stored tables the report reads (``--each`` picks its values from these);
+        empty for a notebook given by path, meaning every table.
+    """
+
+    name: str
+    notebook: Path
+    tables: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        """The notebook's first ``# heading``, else the report's name."""
+        for cell in _read_json(self.notebook).get("cells", []):
+            if cell.get("cell_type") == "markdown":
+                first = _source(cell).strip().splitlines()[:1]
+                if first and first[0].startswith("# "):
+                    return first[0][2:].strip()
+                break
+        return self.name
+
+
+_REGISTRY: dict[str, tuple[str, ...]] = {
+    "needs-gap": ("codebook", "assumed_needs", "stated_needs"),
+    "customer-map": ("customers", "service_links", "stated_needs", "assumed_needs", "codebook"),
+    "satisfaction": ("responses", "events"),
+}
+
+REPORTS: tuple[str, ...] = tuple(_REGISTRY)
+"""The report names, in the order a run without names runs them. Report ``x-y`` is the
+notebook ``notebooks/x_y.ipynb``."""
+
+
+def report_named(name: str | os.PathLike) -> Report:
+    """Return the :class:`Report` called ``name``, or the notebook at a ``.ipynb`` path.
+
+    Parameters
+    ----------
+    name : str or path-like
+        A report name (hyphens or underscores, any case) or a path to a notebook.
+
+    Returns
+    -------
+    Report
+
+    Raises
+    ------
+    DataValidationError
+        Not a report name, or no notebook at that path.
+    StoreError
+        The report's notebook is missing from this installation.
+    """
+    text = str(name).strip()
+    if text.lower().endswith(".ipynb"):
+        path = Path(text).expanduser().resolve()
+        if not path.is_file():
+            raise DataValidationError(f"{text}: no notebook there.")
+        return Report(path.stem.replace("_", "-"), path, ())
+    key = text.lower().replace("_", "-")
+    if key not in _REGISTRY:
+        raise DataValidationError(
+            f'"{text}" is not a report. Choose from: {", ".join(REPORTS)} '
+            "(or give the path of a .ipynb notebook)."
+        )
+    from toolkit._resources import resource_dir
+
+    notebook = resource_dir("notebooks") / f"{key.replace('-', '_')}.ipynb"
+    if not notebook.is_file():
+        raise StoreError(
+            f"The {key} report's notebook ({notebook.name}) is missing from this installation "
+            f"of the toolkit ({notebook.parent}); reinstall the toolkit."
+        )
+    return Report(key, notebook, _REGISTRY[key])
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise DataValidationError(f"{path}: not a readable notebook ({err}).") from err
+
+
+def _source(cell: Mapping) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+# ----------------------------------------------------------------------------- parameters
+
+
+_TYPES = {"str": "text", "int": "whole number", "float": "number", "bool": "true or false",
+          "dict": "mapping", "list": "list"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter as a notebook's parameters cell declares it.
+
+    Attributes
+    ----------
+    name : str
+    type : str or None
+        The annotation (``str``, ``int``, ``float``, ``bool``, ``dict``, ``list``);
+        None when the line has none (any value is accepted).
+    default : Any
+        The default value (``ast.literal_eval`` of the source); the source text when it
+        is not a literal.
+    default_text : str
+        The default as written in the notebook.
+    help : str
+        The line's trailing comment.
+    """
+
+    name: str
+    type: str | None
+    default: Any
+    default_text: str
+    help: str
+
+    def check(self, value: Any) -> Any:
+        """Return ``value`` typed for this parameter, or raise ``ValueError`` saying why."""
+        kind = self.type
+        if kind is None:
+            return value
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+        elif kind == "int":
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+        elif kind == "float":
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return float(value)
+        elif kind == "str":
+            if isinstance(value, str):
+                return value
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return str(value)
+        elif kind == "dict":
+            if isinstance(value, Mapping):
+                return dict(value)
+        elif kind == "list":
+            if isinstance(value, list | tuple):
+                return list(value)
+        else:
+            return value
+        raise ValueError(f"expected {_TYPES.get(kind, kind)} ({kind}), got {value!r}")
+
+    def describe(self) -> str:
+        kind = f": {self.type}" if self.type else ""
+        return f"{self.name}{kind} = {self.default_text}" + (
+            f"  ({self.help})" if self.help else ""
+        )
+
+
+def notebook_parameters(notebook: str | os.PathLike) -> dict[str, Parameter]:
+    """Read the parameters a notebook declares, without starting a kernel.
+
+    Parameters
+    ----------
+    notebook : str or path-like
+        A ``.ipynb`` file whose cell tagged ``parameters`` holds lines written
+        ``name: type = default  # help``.
+
+    Returns
+    -------
+    dict of str to Parameter
+        In the order declared; empty when no cell is tagged ``parameters``.
+
+    Raises
+    ------
+    DataValidationError
+        The notebook cannot be read, or its parameters cell is not valid Python.
+
+    Examples
+    --------
+    >>> from toolkit._resources import resource_dir
+    >>> p = notebook_parameters(resource_dir("notebooks") / "needs_gap.ipynb")["top_k"]
+    >>> p.type, p.default, p.help
+    ('int', 5, "how many of each side's top needs to compare")
+    """
+    nb = _read_json(Path(notebook))
+    cells = [
+        c for c in nb.get("cells", []) if "parameters" in c.get("metadata", {}).get("tags", [])
+    ]
+    if not cells:
+        return {}
+    source = _source(cells[0])
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as err:
+        raise DataValidationError(
+            f"{Path(notebook).name}: the parameters cell is not valid Python (line {err.lineno}: "
+            f"{err.msg})."
+        ) from err
+    comments = {}
+    with contextlib.suppress(tokenize.TokenError, IndentationError):
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.COMMENT:
+                comments[token.start[0]] = token.string.lstrip("#").strip()
+    found: dict[str, Parameter] = {}
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            target, annotation, value = node.target.id, node.annotation, node.value
+            kind = annotation.id if isinstance(annotation, ast.Name) else ast.unparse(annotation)
+        elif (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
+            target, kind, value = node.targets[0].id, None, node.value
+        else:
+            continue
+        text = ast.get_source_segment(source, value) if value is not None else "None"
+        try:
+            default = ast.literal_eval(value) if value is not None else None
+        except ValueError:
+            default = text
+        found[target] = Parameter(target, kind, default, text or "", comments.get(node.lineno, ""))
+    return found
+
+
+def _check_parameters(
+    given: Mapping[str, Any], declared: Mapping[str, Mapping[str, Parameter]]
+) -> dict[str, dict[str, Any]]:
+    """Type ``given`` for each report; raise listing the valid parameters on a problem."""
+    problems = []
+    for name in given:
+        if name in RUNNER_PARAMETERS:
+            why = (
+                "is the PATH argument"
+                if name == "engagement"
+                else "is always false for report runs (the runner sets it)"
+            )
+            problems.append(f"{name}: {why}; leave it out.")
+        elif not any(name in params for params in declared.values()):
+            close = _close_names(name, {p for params in declared.values() for p in params})
+            hint = f" Did you mean {close}?" if close else ""
+            problems.append(f"{name}: no report of this run has this parameter.{hint}")
+    typed: dict[str, dict[str, Any]] = {report: {} for report in declared}
+    for report, params in declared.items():
+        for name, value in given.items():
+            if name in RUNNER_PARAMETERS or name not in params:
+                continue
+            try:
+                typed[report][name] = params[name].check(value)
+            except ValueError as err:
+                problems.append(f"{name} ({report}): {err}.")
+    if problems:
+        listing = "\n".join(
+            f"  {report}: " + ", ".join(p.describe() for p in params.values())
+            for report, params in declared.items()
+        )
+        raise DataValidationError(
+            "Bad report parameters; no report was run.\n  "
+            + "\n  ".join(dict.fromkeys(problems))
+            + f"\nValid parameters:\n{listing}\n(service-toolkit params NAME explains each.)"
+        )
+    return typed
+
+
+def _close_names(name: str, names: Iterable[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(names), n=2, cutoff=0.6)
+    return " or ".join(close)
+
+
+# ----------------------------------------------------------------------------- results
+
+
+@dataclass
+class ReportResult:
+    """The outcome of one report.
+
+    Attributes
+    ----------
+    name : str
+        The report's name.
+    value : Any
+        The ``each`` value this report was made for; None without ``each``.
+    parameters : dict
+        The parameters it ran with (as injected into the notebook).
+    status : str
+        ``"ok"`` or ``"failed"``.
+    html, notebook : Path or None
+        The HTML report (None when it failed) and the executed notebook (kept, partial,
+        when it failed).
+    error : str or None
+        What went wrong, naming the notebook and the cell.
+    cell : int or None
+        The failing cell's execution count (``In [n]``).
+    seconds : float
+        How long the report took.
+    """
+
+    name: str
+    value: Any
+    parameters: dict
+    status: str
+    html: Path | None
+    notebook: Path | None
+    error: str | None = None
+    cell: int | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        for key in ("html", "notebook"):
+            data[key] = str(data[key]) if data[key] else None
+        return data
+
+
+@dataclass
+class ReportRun:
+    """One run: its folder, its reports' results and the index.
+
+    Attributes
+    ----------
+    run_id : str
+    folder : Path
+        ``reports/<run-id>``.
+    index : Path
+        ``reports/index.html``.
+    results : list of ReportResult
+    engagement : str
+    started, finished : str
+        ISO times (UTC).
+    """
+
+    run_id: str
+    folder: Path
+    index: Path
+    engagement: str
+    started: str
+    finished: str = ""
+    each: str | None = None
+    results: list[ReportResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[ReportResult]:
+        return [r for r in self.results if not r.ok]
+
+    @property
+    def status(self) -> str:
+        if not self.finished:
+            return "running"
+        return "failed" if self.failed else "ok"
+
+    def to_dict(self) -> dict:
+        return {
+            "run_id": self.run_id,
+            "status": self.status,
+            "engagement": self.engagement,
+            "folder": str(self.folder),
+            "index": str(self.index),
+            "started": self.started,
+            "finished": self.finished,
+            "each": self.each,
+            "reports": len(self.results),
+            "failed": len(self.failed),
+            "results": [r.to_dict() for r in self.results],
+            "notes": list(self.notes),
+        }
+
+
+# ----------------------------------------------------------------------------- planning
+
+
+@dataclass
+class _Job:
+    report: Report
+    value: Any
+    stem: str
+    parameters: dict
+
+
+def value_slug(value: Any) -> str:
+    """A file-name-safe form of an ``each`` value.
+
+    Examples
+    --------
+    >>> value_slug("Older residents (65+)"), value_slug("Zürich Campus"), value_slug("???")
+    ('older-residents-65', 'zurich-campus', 'value')
+    """
+    text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60].strip("-")
+    return slug or "value"
+
+
+def _natural(value: Any) -> tuple:
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part.lower())
+        for part in re.split(r"(\d+)", str(value))
+        if part
+    )
+
+
+def _each_values(engagement, column: str, reports: Sequence[Report], include_personal: bool):
+    """The values of ``column`` in the tables the reports read; the reports that have it."""
+    from toolkit.schema import TABLES, table_named
+
+    having: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    personal = False
+    with engagement.reading() as con:
+        for report in reports:
+            names = report.tables or tuple(TABLES)
+            for table in names:
+                spec = table_named(table)
+                attrs = engagement.attribute_columns(spec.name, con)
+                is_attr = column in set(attrs["column"])
+                if column not in spec.field_names and not is_attr:
+                    continue
+                if is_attr and bool(attrs.loc[attrs["column"] == column, "personal"].any()):
+                    personal = True
+                    if not include_personal:
+                        continue
+                having.setdefault(report.name, []).append(spec.name)
+                rows = con.execute(
+                    f'SELECT DISTINCT "{column}" FROM {spec.name} WHERE "{column}" IS NOT NULL'
+                ).fetchall()
+                for (v,) in rows:
+                    if isinstance(v, str):
+                        v = v.strip()
+                        if not v:
+                            continue
+                    values.setdefault(str(v), v)
+    if personal and not include_personal:
+        raise DataValidationError(
+            f"--each {column}: {column} identifies people, so it is kept out of reports "
+            "(a report per person would name them). Add --include-personal if that is "
+            "really what you want."
+        )
+    if not having:
+        raise DataValidationError(
+            f"--each {column}: no table read by "
+            + ", ".join(r.name for r in reports)
+            + f" has a column {column!r}. Use segment, or an attribute such as campus or language."
+        )
+    if column == "segment":
+        order = {s.lower(): i for i, s in enumerate(engagement.segments())}
+        ordered = sorted(values, key=lambda v: (order.get(v.lower(), len(order)), _natural(v)))
+    else:
+        ordered = sorted(values, key=_natural)
+    return [values[v] for v in ordered], having
+
+
+def _plan(
+    engagement,
+    reports: Sequence[Report],
+    parameters: Mapping[str, Any],
+    each: str | None,
+    include_personal: bool,
+    named: bool,
+) -> tuple[list[_Job], list[str]]:
+    declared = {}
+    for report in reports:
+        params = notebook_parameters(report.notebook)
+        missing = [p for p in REQUIRED_PARAMETERS if p not in params]
+        if missing:
+            raise DataValidationError(
+                f"{report.notebook.name}: its parameters cell (a cell tagged `parameters`) "
+                f"must declare {', '.join(missing)}, as every report notebook does."
+            )
+        declared[report.name] = params
+    typed = _check_parameters(parameters, declared)
+    notes: list[str] = []
+    subset = dict(parameters.get("subset") or {})
+    if subset:
+        _check_subset_columns(engagement, reports, subset, include_personal)
+    base = {"engagement": str(engagement.path), "interactive": False}
+    jobs: list[_Job] = []
+    if each is None:
+        for report in reports:
+            jobs.append(_Job(report, None, report.name, {**typed[report.name], **base}))
+        return jobs, notes
+    if each in subset:
+        raise DataValidationError(
+            f"--each {each} and subset {{{each}: …}} both choose {each}; give one of them."
+        )
+    values, having = _each_values(engagement, each, reports, include_personal)
+    if not values:
+        raise DataValidationError(f"--each {each}: the column has no values in the data.")
+    chosen = []
+    for report in reports:
+        if report.name in having:
+            chosen.append(report)
+        elif named:
+            raise DataValidationError(
+                f"--each {each}: the {report.name} report reads no table with a column {each!r}."
+            )
+        else:
+            notes.append(f"{report.name} left out: it reads no table with a column {each!r}.")
+    slugs: dict[str, int] = {}
+    stems = []
+    for value in values:
+        slug = value_slug(value)
+        slugs[slug] = slugs.get(slug, 0) + 1
+        stems.append(slug if slugs[slug] == 1 else f"{slug}-{slugs[slug]}")
+    for report in chosen:
+        for value, slug in zip(values, stems, strict=True):
+            params = {**typed[report.name], **base, "subset": {**subset, each: value}}
+            jobs.append(_Job(report, value, f"{report.name}--{slug}", params))
+    return jobs, notes
+
+
+def _check_subset_columns(engagement, reports, subset, include_personal) -> None:
+    from toolkit.schema import TABLES, table_named
+
+    if not isinstance(subset, Mapping):
+        raise DataValidationError(
+            f"subset must be a mapping such as {{segment: Residents}}, not {subset!r}."
+        )
+    known: set[str] = set()
+    personal: set[str] = set()
+    with engagement.reading() as con:
+        for report in reports:
+            for table in report.tables or tuple(TABLES):
+                spec = table_named(table)
+                attrs = engagement.attribute_columns(spec.name, con)
+                known |= set(spec.field_names) | set(attrs["column"])
+                personal |= set(attrs.loc[attrs["personal"], "column"])
+    for column in subset:
+        if column not in known or (column in personal and not include_personal):
+            shown = sorted(known - (set() if include_personal else personal))
+            raise DataValidationError(
+                f"subset: no table these reports read has a column {column!r}. "
+                f"Columns you can use: {', '.join(shown)}."
+            )
+
+
+# ----------------------------------------------------------------------------- running
+
+
+def _new_run_folder(out: Path) -> tuple[str, Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
+    for n in range(1, 1000):
+        run_id = stamp if n == 1 else f"{stamp}-{n}"
+        folder = out / run_id
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        return run_id, folder
+    raise ReportError(f"{out}: could not make a new run folder.")  # pragma: no cover
+
+
+def _progress(total: int, progress: bool | None):
+    if progress is None:
+        progress = sys.stderr.isatty() and total > 1
+    if not progress:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="report", file=sys.stderr, dynamic_ncols=True)
+
+
+def run_reports(
+    engagement: str | os.PathLike,
+    names: Sequence[str | os.PathLike] | None = None,
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    each: str | None = None,
+    jobs: int | None = None,
+    out: str | os.PathLike | None = None,
+    include_personal: bool = False,
+    progress: bool | None = None,
+    timeout: float | None = None,
+    warm: bool = True,
+    on_result: Callable[[ReportResult], None] | None = None,
+) -> ReportRun:
+    """Run reports on an engagement and write their HTML, notebooks and the index.
+
+    Parameters
+    ----------
+    engagement : str or path-like
+        The engagement folder.
+    names : sequence of str, optional
+        Report names (``needs-gap``, ``customer-map``, ``satisfaction``) or notebook
+        paths; all three reports when omitted.
+    parameters : mapping, optional
+        Notebook parameters; each goes to the reports that declare it.
+    each : str, optional
+        A column (``segment`` or an attribute such as ``campus``): one report per value,
+        with ``subset`` set to that value. Without ``names``, reports whose tables lack
+        the column are left out (the run's notes say so).
+    jobs : int, optional
+        Reports run at the same time (default: the number of cores, at most 4).
+    out : str or path-like, optional
+        The reports folder (default ``<engagement>/reports``).
+    include_personal : bool
+        Let columns that identify people reach the reports.
+    progress : bool, optional
+        Show a progress bar; by default only when stderr is a terminal and there is
+        more than one report.
+    timeout : float, optional
+        Seconds one cell may run (default: no limit).
+    warm : bool
+        Fork kernels from a pre-imported template (:mod:`toolkit.report_kernels`);
+        False starts an ordinary kernel per report.
+    on_result : callable, optional
+        Called with each :class:`ReportResult` as it finishes.
+
+    Returns
+    -------
+    ReportRun
+        Its ``results`` in the planned order; ``failed`` lists the reports whose
+        notebook failed.
+
+    Raises
+    ------
+    DataValidationError
+        Unknown report, unknown parameter or a value of the wrong type, a subset or
+        ``each`` column no table has: raised before any kernel starts.
+    StoreError
+        No engagement at that path.
+    """
+    from toolkit.store import Engagement
+
+    eng = Engagement.open(Path(engagement).expanduser())
+    named = bool(names)
+    reports = [report_named(n) for n in (names or REPORTS)]
+    reports = list({r.name: r for r in reports}.values())
+    parameters = dict(parameters or {})
+    planned, notes = _plan(eng, reports, parameters, each, include_personal, named)
+    jobs = max(1, int(jobs or min(4, os.cpu_count() or 1)))
+
+    server = None
+    if warm:
+        from toolkit.report_kernels import KernelForkServer, fork_server_available, notebook_imports
+
+        if fork_server_available():
+            sources = [
+                _source(c)
+                for r in reports
+                for c in _read_json(r.notebook).get("cells", [])
+                if c.get("cell_type") == "code"
+            ]
+            server = KernelForkServer(notebook_imports(sources)).start()
+    try:
+        out_dir = Path(out).expanduser() if out else eng.path / "reports"
+        out_dir = out_dir.resolve()
+        run_id, folder = _new_run_folder(out_dir)
+        run = ReportRun(run_id, folder, out_dir / "index.html", eng.name,
+                        _now_iso(), each=each, notes=notes)  # fmt: skip
+        _write_run_json(run)
+        write_index(out_dir)
+        env = {INCLUDE_PERSONAL_ENV: "1" if include_personal else "0"}
+        if server is not None:
+            manager = server.manager_class(env)
+        else:
+            from toolkit.report_kernels import ReportKernelManager
+
+            manager = type("EnvReportKernelManager", (ReportKernelManager,), {"extra_env": env})
+        results: list[ReportResult | None] = [None] * len(planned)
+        bar = _progress(len(planned), progress)
+        lock = threading.Lock()
+
+        def one(i: int, job: _Job) -> None:
+            result = _execute(job, folder, run, manager, timeout, include_personal)
+            with lock:
+                results[i] = result
+                run.results = [r for r in results if r is not None]
+                _write_run_json(run)
+                if bar is not None:
+                    bar.update(1)
+                    if not result.ok:
+                        bar.write(f"failed: {result.error}", file=sys.stderr)
+            if on_result is not None:
+                on_result(result)
+
+        _import_runtime()
+        if jobs == 1 or len(planned) == 1:
+            for i, job in enumerate(planned):
+                one(i, job)
+        else:
+            with ThreadPoolExecutor(max_workers=min(jobs, len(planned))) as pool:
+                for future in [pool.submit(one, i, job) for i, job in enumerate(planned)]:
+                    future.result()
+        if bar is not None:
+            bar.close()
+        run.results = [r for r in results if r is not None]
+        run.finished = _now_iso()
+        _write_run_json(run)
+        write_index(out_dir)
+        return run
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def run_report(
+    engagement: str | os.PathLike,
+    name: str | os.PathLike,
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    out: str | os.PathLike | None = None,
+    include_personal: bool = False,
+    timeout: float | None = None,
+    warm: bool = True,
+) -> ReportResult:
+    """Run one report and write its HTML, its executed notebook and the index.
+
+    Parameters
+    ----------
+    engagement : str or path-like
+        The engagement folder.
+    name : str or path-like
+        ``needs-gap``, ``customer-map``, ``satisfaction``, or a notebook path.
+    parameters, out, include_personal, timeout, warm
+        As for :func:`run_reports`.
+
+    Returns
+    -------
+    ReportResult
+
+    Raises
+    ------
+    DataValidationError
+        Bad parameters (before any kernel starts).
+    ReportError
+        The notebook failed; the message names the notebook, the cell and the error and
+        says where the partial notebook is. ``err.result`` is the :class:`ReportResult`.
+    """
+    run = run_reports(
+        engagement, [name], parameters=parameters, out=out, include_personal=include_personal,
+        timeout=timeout, warm=warm, jobs=1, progress=False,
+    )  # fmt: skip
+    (result,) = run.results
+    if not result.ok:
+        err = ReportError(result.error)
+        err.result = result
+        raise err
+    return result
+
+
+def _now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _import_runtime() -> None:
+    """Import papermill and nbconvert here, while the kernel template imports its modules."""
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+
+
+def _execute(job: _Job, folder: Path, run: ReportRun, manager, timeout, include_personal):
+    import nbformat
+    import papermill as pm
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    ipynb = folder / f"{job.stem}.ipynb"
+    started = time.monotonic()
+    shown = {k: v for k, v in job.parameters.items() if k not in ("engagement", "interactive")}
+    result = ReportResult(job.report.name, job.value, shown, "failed", None, ipynb)
+    label = f"{job.report.name}" + (f" ({job.value})" if job.value is not None else "")
+    try:
+        nb = pm.execute_notebook(
+            str(job.report.notebook), str(ipynb), parameters=job.parameters,
+            kernel_name="python3", language="python", progress_bar=False,
+            start_timeout=120, execution_timeout=timeout, kernel_manager_class=manager,
+        )  # fmt: skip
+    except PapermillExecutionError as err:
+        nb = _read_partial(ipynb)
+        section = _section_of(nb, err.exec_count) if nb is not None else None
+        where = f"cell In [{err.exec_count}]" + (f' (section "{section}")' if section else "")
+        result.cell = err.exec_count
+        result.error = (
+            f"{label}: {job.report.notebook.name}, {where} failed: {err.ename}: "
+            f"{_one_line(err.evalue)}. The partial notebook is {ipynb}."
+        )
+    except (DeadKernelError, CellTimeoutError, RuntimeError, TimeoutError, OSError) as err:
+        nb = _read_partial(ipynb)
+        running = _running_cell(nb) if nb is not None else None
+        where = f" while running cell In [{running}]" if running else ""
+        result.cell = running
+        what = "the kernel died" if isinstance(err, DeadKernelError) else type(err).__name__
+        result.error = (
+            f"{label}: {job.report.notebook.name}: {what}{where}: {_one_line(str(err))}. "
+            f"The partial notebook is {ipynb}."
+        )
+    else:
+        try:
+            _finish_notebook(nb, job, run, include_personal)
+            nbformat.write(nb, ipynb)
+            html_path = folder / f"{job.stem}.html"
+            export_html(nb, html_path)
+        except Exception as err:  # noqa: BLE001 - one report's export must not stop the batch
+            result.error = f"{label}: writing the HTML failed: {type(err).__name__}: {err}."
+        else:
+            result.status = "ok"
+            result.html = html_path
+    if result.status != "ok" and ipynb.exists():
+        partial = _read_partial(ipynb)
+        if partial is not None:
+            _finish_notebook(partial, job, run, include_personal, error=result.error)
+            nbformat.write(partial, ipynb)
+    if not ipynb.exists():
+        result.notebook = None
+    result.seconds = round(time.monotonic() - started, 3)
+    return result
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())[:500]
+
+
+def _read_partial(path: Path):
+    import nbformat
+
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _section_of(nb, exec_count: int | None) -> str | None:
+    heading = None
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    heading = line.lstrip("#").strip()
+        elif cell.cell_type == "code" and cell.get("execution_count") == exec_count:
+            return heading
+    return None
+
+
+def _running_cell(nb) -> int | None:
+    for cell in nb.cells:
+        status = cell.get("metadata", {}).get("papermill", {}).get("status")
+        if cell.cell_type == "code" and status == "running":
+            return cell.get("execution_count")
+    return None
+
+
+def _finish_notebook(nb, job: _Job, run: ReportRun, include_personal: bool, error=None) -> None:
+    """Strip widget state; record the run in the notebook's metadata."""
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        cell.metadata.pop("widgets", None)
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop("application/vnd.jupyter.widget-view+json", None)
+            output.get("data", {}).pop("application/vnd.jupyter.widget-state+json", None)
+    nb.metadata["service_toolkit"] = {
+        "report": job.report.name,
+        "title": job.report.title,
+        "value": job.value,
+        "run_id": run.run_id,
+        "parameters": _jsonable(job.parameters),
+        "include_personal": include_personal,
+        "error": error,
+    }
+
+
+def _jsonable(value):
+    return json.loads(json.dumps(value, default=str))
+
+
+def _write_run_json(run: ReportRun) -> None:
+    data = run.to_dict()
+    for r in data["results"]:  # links relative to the reports folder
+        for key in ("html", "notebook"):
+            if r[key]:
+                r[key] = f"{run.run_id}/{Path(r[key]).name}"
+    _write_atomic(
+        run.folder / "run.json", json.dumps(data, indent=2, default=str, ensure_ascii=False)
+    )
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# ----------------------------------------------------------------------------- HTML
+
+
+def _template_dir() -> Path:
+    from toolkit._resources import resource_dir
+
+    return resource_dir("templates")
+
+
+def export_html(nb, path: str | os.PathLike) -> Path:
+    """Write an executed report notebook as one self-contained, offline HTML file.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        An executed report notebook (papermill's output).
+    path : str or path-like
+        The ``.html`` file to write.
+
+    Returns
+    -------
+    Path
+
+    Notes
+    -----
+    Code, prompts, the parameters cells and empty code cells are left out; the
+    notebook's ``# title`` becomes the first screen's heading, and its header table
+    (from :meth:`toolkit.notebook.ReportContext.header`) becomes the first screen. Every
+    value on the first screen is HTML-escaped here; the notebook's own outputs escape
+    data text where they are made (:func:`toolkit.notebook.md_escape`, ``Table``).
+    """
+    import copy
+
+    from nbconvert import HTMLExporter
+
+    from toolkit.theme import vega_script
+
+    nb = copy.deepcopy(nb)
+    nb.metadata.pop("widgets", None)
+    info = dict(nb.metadata.get("service_toolkit") or {})
+    header = None
+    cells = []
+    title = info.get("title")
+    for cell in nb.cells:
+        tags = set(cell.metadata.get("tags", []))
+        if tags & {"parameters", "injected-parameters", "remove_cell", "papermill-error-cell-tag"}:
+            continue
+        if cell.cell_type == "code":
+            kept = []
+            for output in cell.get("outputs", []):
+                meta = _toolkit_metadata(output)
+                if "header" in meta and header is None:
+                    header = meta["header"]
+                    continue
+                kept.append(output)
+            cell.outputs = kept
+            if not kept:
+                continue
+        if cell.cell_type == "markdown":
+            lines = cell.source.splitlines()
+            if lines and lines[0].startswith("# ") and not cells:
+                title = title or lines[0][2:].strip()
+                cell.source = "\n".join(lines[1:]).strip()
+                if not cell.source:
+                    continue
+            if cell.source.lstrip().startswith("## "):
+                cell.metadata["tags"] = sorted(tags | {"tk-section"})
+        cells.append(cell)
+    nb.cells = cells
+    title = title or info.get("report") or "Report"
+    nb.metadata["title"] = _plain_title(title, info)
+    exporter = HTMLExporter(
+        template_name="report",
+        extra_template_basedirs=[str(_template_dir())],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    resources = {
+        "tk_vega_script": vega_script(),
+        "tk_cover": _cover_html(title, info, header),
+    }
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    path = Path(path)
+    _write_atomic(path, body)
+    return path
+
+
+def _toolkit_metadata(output: Mapping) -> dict:
+    """An output's ``service_toolkit`` metadata (IPython files it under the mimetype)."""
+    metadata = output.get("metadata", {}) or {}
+    found = metadata.get("service_toolkit")
+    if found is None:
+        for value in metadata.values():
+            if isinstance(value, Mapping) and "service_toolkit" in value:
+                found = value["service_toolkit"]
+                break
+    return dict(found or {})
+
+
+def _plain_title(title: str, info: Mapping) -> str:
+    value = info.get("value")
+    return f"{title}: {value}" if value is not None else title
+
+
+def _cover_html(title: str, info: Mapping, header: Mapping | None) -> str:
+    """The first screen: what, for whom, from which data, when, with which settings."""
+    from toolkit import __version__
+
+    e = html.escape
+    header = dict(header or {})
+    value = info.get("value")
+    facts: list[tuple[str, str]] = [("Report", e(str(info.get("report") or "")))]
+    engagement = (
+        header.get("engagement") or Path(str(info.get("parameters", {}).get("engagement", ""))).name
+    )
+    facts.append(
+        ("Engagement", e(str(engagement)) + (" (demo data)" if header.get("demo") else ""))
+    )
+    if header.get("organisation"):
+        facts.append(("Organisation", e(str(header["organisation"]))))
+    facts.append(
+        ("Customers included", e(str(header.get("customers_included") or _subset_text(info))))
+    )
+    params = header.get("parameters")
+    if params is None:
+        params = {
+            k: v for k, v in (info.get("parameters") or {}).items()
+            if k not in ("engagement", "subset", "interactive")
+        }  # fmt: skip
+    items = "".join(f"<li><code>{e(str(k))}</code> = {e(str(v))}</li>" for k, v in params.items())
+    facts.append(("Parameters", f"<ul>{items}</ul>" if items else "defaults"))
+    facts.append(
+        ("Data fingerprint", f"<code>{e(str(header.get('fingerprint') or 'not recorded'))}</code>")
+    )
+    facts.append(("Toolkit version", e(str(header.get("toolkit_version") or __version__))))
+    facts.append(
+        ("Run at", e(str(header.get("run_at_text") or header.get("run_at") or _now_iso())))
+    )
+    if info.get("run_id"):
+        facts.append(("Run", f"<code>{e(str(info['run_id']))}</code>"))
+    if info.get("include_personal") or header.get("include_personal"):
+        facts.append(("Personal data", "<strong>included</strong> (run with --include-personal)"))
+    rows = "\n".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts)
+    organisation = header.get("organisation")
+    min_n = header.get("min_n")
+    suppressed = (
+        f"Groups with fewer than {e(str(min_n))} people are suppressed: their numbers are not "
+        "shown and the tables say so. This protects the people in them, and so few answers say "
+        "little about a group."
+        if min_n
+        else "Groups below the engagement's minimum size are suppressed, and the tables say so."
+    )
+    demo = (
+        '<p class="tk-demo">Sample data: the toolkit\'s bundled demo engagement, not real answers.</p>'
+        if header.get("demo")
+        else ""
+    )
+    subtitle = f' <span class="tk-value">{e(str(value))}</span>' if value is not None else ""
+    return f"""<header class="tk-cover" aria-label="About this report">
+<p class="tk-kicker">{e(str(organisation or engagement))}</p>
+<h1 class="tk-title">{e(title)}{subtitle}</h1>
+{demo}
+<dl class="tk-facts">
+{rows}
+</dl>
+<p class="tk-suppressed">{suppressed}</p>
+</header>"""
+
+
+def _subset_text(info: Mapping) -> str:
+    subset = (info.get("parameters") or {}).get("subset") or {}
+    if not subset:
+        return "everyone"
+    return "; ".join(f"{k} = {v}" for k, v in subset.items())
+
+
+# ----------------------------------------------------------------------------- the index
+
+
+def write_index(out: str | os.PathLike) -> Path:
+    """Rewrite ``index.html`` in a reports folder: every run, newest first.
+
+    Parameters
+    ----------
+    out : str or path-like
+        The reports folder (holding one folder per run, each with its ``run.json``).
+
+    Returns
+    -------
+    Path
+        The index file. Each report is listed with its name (and ``each`` value), its
+        parameters, its time, its status and links to its HTML and notebook; failures
+        show their error. All text is HTML-escaped.
+    """
+    out = Path(out)
+    runs = []
+    for run_json in out.glob("*/run.json"):
+        try:
+            runs.append(json.loads(run_json.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue
+    runs.sort(key=lambda r: (r.get("started", ""), r.get("run_id", "")), reverse=True)
+    e = html.escape
+    sections = []
+    for run in runs:
+        rows = []
+        for r in run.get("results", []):
+            name = e(str(r["name"])) + (
+                f" — {e(str(r['value']))}" if r.get("value") is not None else ""
+            )
+            params = ", ".join(
+                f"{e(str(k))} = {e(json.dumps(v, ensure_ascii=False, default=str))}"
+                for k, v in (r.get("parameters") or {}).items()
+                if not (k == "subset" and not v)
+            )
+            links = []
+            if r.get("html"):
+                links.append(f'<a href="{e(quote(r["html"]))}">report</a>')
+            if r.get("notebook"):
+                links.append(f'<a href="{e(quote(r["notebook"]))}">notebook</a>')
+            status = e(r.get("status", ""))
+            error = f'<div class="error">{e(r["error"])}</div>' if r.get("error") else ""
+            rows.append(
+                f'<tr class="{status}"><td>{name}</td><td>{params or "defaults"}</td>'
+                f'<td>{e(str(r.get("seconds", "")))} s</td><td class="status">{status}{error}</td>'
+                f"<td>{' · '.join(links)}</td></tr>"
+            )
+        notes = "".join(f'<p class="note">{e(n)}</p>' for n in run.get("notes", []))
+        each = f" — one report per {e(run['each'])}" if run.get("each") else ""
+        sections.append(
+            f"<section><h2>{e(_when(run.get('started', '')))}"
+            f'<span class="run {e(run.get("status", ""))}">{e(run.get("status", ""))}</span></h2>'
+            f'<p class="meta">Run <code>{e(run.get("run_id", ""))}</code>, engagement '
+            f"{e(str(run.get('engagement', '')))}{each}; {run.get('reports', 0)} reports, "
+            f"{run.get('failed', 0)} failed.</p>{notes}"
+            "<table><thead><tr><th>Report</th><th>Parameters</th><th>Took</th><th>Status</th>"
+            f"<th>Open</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
+        )
+    body = "\n".join(sections) or "<p>No report runs yet.</p>"
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Reports</title>
+<style>
+body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #222;
+       max-width: 1100px; margin: 2rem auto; padding: 0 1rem; line-height: 1.4; }}
+h1 {{ font-size: 1.6rem; }} h2 {{ font-size: 1.15rem; margin: 2rem 0 .3rem; }}
+table {{ border-collapse: collapse; width: 100%; font-size: .92rem; }}
+th, td {{ text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #ddd; vertical-align: top; }}
+.meta, .note {{ color: #555; margin: .2rem 0 .6rem; }}
+.run {{ font-size: .8rem; margin-left: .6rem; padding: .1rem .4rem; border-radius: 3px; background: #eee; }}
+.run.failed, tr.failed .status {{ color: #a00; }} .run.ok {{ color: #064; }}
+.error {{ color: #a00; font-size: .85rem; margin-top: .2rem; }}
+</style></head>
+<body><h1>Reports</h1>
+<p class="meta">Every report run, newest first. Each report opens offline in any browser.</p>
+{body}
+</body></html>
+"""
+    index = out / "index.html"
+    out.mkdir(parents=True, exist_ok=True)
+    _write_atomic(index, page)
+    return index
+
+
+def _when(iso: str) -> str:
+    try:
+        moment = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{moment.day} {moment:%B %Y, %H:%M:%S} UTC"
