@@ -109,36 +109,115 @@ def init(path, name, organisation, demo, size):
 
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path), default="riverside-demo", required=False)
-def demo(path):
-    """Build the neighbourhood demo engagement at PATH (default ./riverside-demo).
+@click.option("--no-reports", is_flag=True, help="Only build the engagement; write no reports.")
+@click.pass_context
+def demo(ctx, path, no_reports):
+    """Build the neighbourhood demo at PATH (default ./riverside-demo) and its reports.
 
-    Running it again rebuilds the demo in the same folder; a folder that is not a
-    demo engagement is never touched.
+    Writes every report (needs-gap, customer-map, satisfaction) as offline HTML into
+    PATH/reports/<run-id>/ and the index PATH/reports/index.html, then says where to
+    open them. Running it again rebuilds the demo in the same folder and keeps earlier
+    report runs; a folder that is not a demo engagement is never touched.
     """
     from toolkit.demo import rebuild_demo
 
-    engagement = rebuild_demo(path, "neighbourhood")
+    path = Path(path)
+    kept = _set_aside(path / "reports")
+    try:
+        engagement = rebuild_demo(path, "neighbourhood")
+    finally:
+        _put_back(kept, path / "reports")
     _print_status(engagement.status(), title=f"Built the neighbourhood demo in {path}")
-    click.echo(f"\nTry: service-toolkit status {path}")
+    if no_reports:
+        click.echo(f"\nTry: service-toolkit report {path}")
+        return
+    from toolkit.reports import run_reports
+
+    click.echo("\nWriting the reports (about a minute)…")
+    run = run_reports(path, progress=None)
+    _print_run(run)
+    index = run.index.resolve()
+    click.echo(f"\nOpen the reports in a browser (they work offline): {index.as_uri()}")
+    if run.failed:
+        ctx.exit(3)
+
+
+def _set_aside(reports: Path) -> Path | None:
+    """Move a demo's report runs out of the way while the demo is rebuilt."""
+    if not reports.is_dir():
+        return None
+    aside = reports.parent.with_name(f".{reports.parent.name}.reports-kept")
+    if aside.exists():
+        import shutil
+
+        shutil.rmtree(aside)
+    reports.rename(aside)
+    return aside
+
+
+def _put_back(aside: Path | None, reports: Path) -> None:
+    if aside is None:
+        return
+    reports.parent.mkdir(parents=True, exist_ok=True)
+    if reports.exists():
+        import shutil
+
+        shutil.rmtree(reports)
+    aside.rename(reports)
+
+
+_SOURCES = ("auto", "qualtrics", "surveymonkey", "google-forms", "ms-forms", "kobo", "csv", "xlsx")
 
 
 @main.command("import")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(
-    "--table", "table", type=TableName(), required=True, help="The table the rows go into."
+    "--table",
+    "table",
+    type=TableName(),
+    help="The table the rows go into (may be left out when the map names it).",
+)
+@click.option(
+    "--map", "map_", metavar="MAP", help="An import map: a .toml file, or a name saved in maps/."
+)
+@click.option(
+    "--source",
+    type=click.Choice(_SOURCES, case_sensitive=False),
+    help="The file's format (default: auto, detected from its first rows).",
+)
+@click.option(
+    "--column",
+    "columns",
+    metavar="FIELD=SOURCE",
+    multiple=True,
+    help="Take FIELD from SOURCE, a column name or the question text (repeatable).",
+)
+@click.option(
+    "--metric",
+    "metrics",
+    metavar="METRIC=SOURCE",
+    multiple=True,
+    help="SOURCE is a csat, nps or ces question: one responses row per answer (repeatable).",
 )
 @click.option("--replace", is_flag=True, help="Replace the rows of earlier imports of this file.")
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows; list each invalid one.")
 @click.option(
-    "--dry-run", is_flag=True, help="Check the file and show what would land; change nothing."
+    "--dry-run",
+    is_flag=True,
+    help="Check the file and show the format, the mapping and the first rows; change nothing.",
+)
+@click.option(
+    "--save-map",
+    metavar="NAME",
+    help="Save the mapping as maps/NAME.toml in the engagement, for --map NAME next wave.",
 )
 @click.option("--sheet", help="The XLSX sheet to read (default: the one named after the table).")
 @click.option("--encoding", help="The CSV's encoding (default: detected).")
 @click.option("--delimiter", help="The CSV's separator (default: detected).")
 @click.option(
     "--date-order",
-    type=click.Choice(["dmy", "mdy"]),
+    type=click.Choice(["dmy", "mdy", "ymd"]),
     help="How to read dates like 03/07/2024 (default: detected; ambiguous columns are refused).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
@@ -146,20 +225,40 @@ def import_(
     path,
     file,
     table,
+    map_,
+    source,
+    columns,
+    metrics,
     replace,
     skip_invalid,
     dry_run,
+    save_map,
     sheet,
     encoding,
     delimiter,
     date_order,
     as_json,
 ):
-    """Import FILE (a filled template, CSV or XLSX) into the engagement at PATH."""
+    """Import FILE into the engagement at PATH: a filled template or a survey tool's export.
+
+    Survey exports from Qualtrics, SurveyMonkey, Google Forms, Microsoft Forms and
+    KoboToolbox/ODK are recognised; say which questions are which with --column and
+    --metric, or with a map (--map), and save the mapping for next wave with --save-map.
+    """
+    from toolkit.sources.maps import parse_assignment
+
+    if table is None and map_ is None:
+        raise click.UsageError("Name the table with --table TABLE, or give a map that names it.")
+    column_map = dict(parse_assignment(c, "--column") for c in columns)
+    metric_list = [parse_assignment(m, "--metric") for m in metrics]
     engagement = _open(path)
     result = engagement.import_file(
         file,
         table=table,
+        source=source.lower() if source else None,
+        map=map_,
+        columns=column_map,
+        metrics=metric_list,
         replace=replace,
         skip_invalid=skip_invalid,
         dry_run=dry_run,
@@ -167,6 +266,7 @@ def import_(
         encoding=encoding,
         delimiter="\t" if delimiter in ("tab", "\\t") else delimiter,
         date_order=date_order,
+        save_map=save_map,
     )
     if as_json:
         data = result.to_dict()
@@ -175,24 +275,47 @@ def import_(
                 result.preview.to_json(orient="records", date_format="iso")
             )
         _json(data)
+        if result.already_imported is not None or (result.rows_added == 0 and not dry_run):
+            _nothing_added(result)
         return
     _print_import(result)
 
 
-def _print_import(result) -> None:
+def _nothing_added(result) -> None:
     if result.already_imported is not None:
         _echo_err(
             f"{result.file} was already imported into {result.table} (import #{result.already_imported}); "
             "nothing was added. Use --replace to replace its rows."
         )
+    else:
+        _echo_err(
+            f"Nothing was added from {result.file}: every row was excluded or already in the store."
+        )
+
+
+def _print_import(result) -> None:
+    if result.already_imported is not None:
+        _nothing_added(result)
         return
+    details = dict(result.details)
+    mapping = details.pop("mapping", None)
+    saved = details.pop("saved_map", None)
+    if result.file_rows is not None:
+        found = f" ({result.file_rows:,} responses in the file)"
+    else:
+        found = ""
     if result.dry_run:
-        how = ", ".join(f"{k} {v!r}" for k, v in result.details.items())
+        how = ", ".join(f"{k} {v!r}" for k, v in details.items() if k != "format")
         click.echo(
             f"Dry run: {result.rows_added:,} of {result.rows_in:,} rows of {result.file} would be "
-            f"imported into {result.table} ({result.source_format}{'; ' + how if how else ''}). "
-            "Nothing was changed."
+            f"imported into {result.table}{found} (format {result.source_format}"
+            f"{'; ' + how if how else ''}). Nothing was changed."
         )
+        if mapping:
+            click.echo("  Mapping (field ← column or question):")
+            width = max(len(k) for k in mapping)
+            for name, source in mapping.items():
+                click.echo(f"    {name.ljust(width)} ← {source}")
         if result.preview is not None and len(result.preview):
             import pandas as pd
 
@@ -206,8 +329,10 @@ def _print_import(result) -> None:
         )
         click.echo(
             f"{verb}mported {result.rows_added:,} of {result.rows_in:,} rows from {result.file} into "
-            f"{result.table} (import #{result.import_id})."
+            f"{result.table}{found} (import #{result.import_id})."
         )
+        if result.rows_added == 0:
+            _nothing_added(result)
     for reason, count in result.excluded.items():
         click.echo(f"  Excluded {count:,} rows: {reason}.")
     if result.new_segments:
@@ -226,6 +351,8 @@ def _print_import(result) -> None:
             _echo_err(f"  {line}")
     for warning in result.warnings:
         _echo_err(f"Warning: {warning}")
+    if saved:
+        click.echo(f"Saved the import map to {saved}; next wave: --map {Path(saved).stem}")
 
 
 @main.command()
@@ -410,9 +537,7 @@ def table(path, name, by, pairs, params_file, yaml_text, to, help_params):
         )
     if help_params:
         for param_name, p in ANALYSES[name].parameters().items():
-            default = (
-                "engagement setting" if param_name in SETTING_PARAMETERS else repr(p.default)
-            )
+            default = "engagement setting" if param_name in SETTING_PARAMETERS else repr(p.default)
             click.echo(f"{param_name:<14} default {default}")
         return
     if to is not None and to.suffix.lower() not in (".csv", ".xlsx"):
@@ -420,6 +545,134 @@ def table(path, name, by, pairs, params_file, yaml_text, to, help_params):
     params = _parameters(pairs, params_file, yaml_text)
     result = run_analysis(_open(path), name, by=by, params=params)
     _write_table(result, to)
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option(
+    "-p",
+    "--param",
+    "pairs",
+    nargs=2,
+    multiple=True,
+    metavar="NAME VALUE",
+    help="A notebook parameter (a YAML scalar); repeat for more.",
+)
+@click.option(
+    "-f",
+    "--params-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Parameters from a YAML file (lists and mappings too).",
+)
+@click.option("-y", "--yaml", "yaml_text", metavar="YAML", help="Parameters as a YAML mapping.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The reports folder (default: PATH/reports).",
+)
+@click.option(
+    "--each",
+    metavar="COLUMN",
+    help="One report per value of COLUMN (segment, or an attribute such as campus).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Reports run at the same time (default: the number of cores, at most 4).",
+)
+@click.option(
+    "--include-personal", is_flag=True, help="Let columns that identify people reach reports."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+@click.pass_context
+def report(
+    ctx, path, names, pairs, params_file, yaml_text, out, each, jobs, include_personal, as_json
+):
+    """Run report notebooks on the engagement at PATH and write offline HTML.
+
+    NAME is needs-gap, customer-map or satisfaction (all three when omitted), or the
+    path of a report notebook. Each run writes PATH/reports/<run-id>/NAME.html (with
+    --each: NAME--VALUE.html) next to its executed .ipynb, and updates
+    PATH/reports/index.html. `service-toolkit params NAME` lists a report's parameters.
+
+    Exit codes: 0 every report written; 1 a bad parameter or engagement (nothing run);
+    2 wrong usage; 3 a report's notebook failed (the others still ran).
+    """
+    from toolkit.reports import run_reports
+
+    params = _parameters(pairs, params_file, yaml_text)
+    run = run_reports(
+        path,
+        list(names) or None,
+        parameters=params,
+        each=each,
+        jobs=jobs,
+        out=out,
+        include_personal=include_personal,
+    )
+    if as_json:
+        _json(run.to_dict())
+    else:
+        _print_run(run)
+    if run.failed:
+        ctx.exit(3)
+
+
+def _print_run(run) -> None:
+    written = len(run.results) - len(run.failed)
+    click.echo(
+        f"Ran {len(run.results)} report{'s' if len(run.results) != 1 else ''} into "
+        f"{run.folder}: {written} written, {len(run.failed)} failed."
+    )
+    for note in run.notes:
+        click.echo(f"  ({note})")
+    for result in run.results:
+        label = result.name + (f" [{result.value}]" if result.value is not None else "")
+        where = result.html if result.ok else "FAILED (see below)"
+        click.echo(f"  {label:<34} {where}")
+    for result in run.failed:
+        _echo_err(f"Error: {result.error}")
+    click.echo(f"Index of every run: {run.index}")
+
+
+@main.command()
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print the parameters as JSON.")
+def params(name, as_json):
+    """List the parameters of the report NAME, with their types, defaults and help.
+
+    NAME is needs-gap, customer-map or satisfaction, or the path of a notebook. Give
+    them to `service-toolkit report` with -p NAME VALUE, -y 'YAML' or -f FILE.yaml.
+    """
+    from toolkit.reports import RUNNER_PARAMETERS, notebook_parameters, report_named
+
+    chosen = report_named(name)
+    declared = notebook_parameters(chosen.notebook)
+    if as_json:
+        _json(
+            {
+                "report": chosen.name,
+                "notebook": str(chosen.notebook),
+                "parameters": [
+                    {
+                        "name": p.name,
+                        "type": p.type,
+                        "default": p.default_text,
+                        "help": p.help,
+                        "set_by_runner": p.name in RUNNER_PARAMETERS,
+                    }  # fmt: skip
+                    for p in declared.values()
+                ],
+            }
+        )
+        return
+    click.echo(f"Parameters of {chosen.name} ({chosen.notebook.name}):")
+    rows = [(f"{p.name}: {p.type or 'any'} = {p.default_text}", p.help) for p in declared.values()]
+    width = max((len(r[0]) for r in rows), default=0)
+    for (head, text), p in zip(rows, declared.values(), strict=True):
+        extra = "  [set by the runner]" if p.name in RUNNER_PARAMETERS else ""
+        click.echo(f"  {head:<{width}}  # {text}{extra}")
 
 
 def _write_table(frame, to) -> None:

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import DataValidationError, StoreError
-from toolkit.schema import TABLES, Table, normalise_header, table_named
+from toolkit.schema import METRICS, TABLES, Table, normalise_header, table_named
 from toolkit.settings import load_settings, render_toml
 from toolkit.sources.canonical import FORMULA_START
 
@@ -158,7 +158,11 @@ class ImportResult:
     """What an import did (or, for a dry run, would do).
 
     ``rows_excluded`` counts rows left out on purpose (``excluded`` gives the reasons);
-    ``skipped`` lists rows left out for invalid values under ``--skip-invalid``.
+    ``skipped`` lists rows left out for invalid values under ``--skip-invalid``. For a
+    survey export read through a map, ``file_rows`` is the number of responses in the
+    file, ``rows_in`` the canonical rows they became (one per metric answered, one per
+    need chosen) and ``excluded`` counts responses; ``details`` holds the detected
+    format, the mapping and the map saved, if any.
     """
 
     table: str
@@ -177,6 +181,7 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
     import_id: int | None = None
     already_imported: int | None = None
+    file_rows: int | None = None
     replaced: list[int] = field(default_factory=list)
     dry_run: bool = False
     details: dict = field(default_factory=dict)
@@ -644,7 +649,11 @@ class Engagement:
         self,
         file: str | Path,
         *,
-        table: str,
+        table: str | None = None,
+        source: str | None = None,
+        map: str | Path | None = None,  # noqa: A002 - the word users know
+        columns: dict[str, str] | None = None,
+        metrics: dict[str, str] | list[tuple[str, str]] | None = None,
         replace: bool = False,
         skip_invalid: bool = False,
         dry_run: bool = False,
@@ -652,15 +661,28 @@ class Engagement:
         encoding: str | None = None,
         delimiter: str | None = None,
         date_order: str | None = None,
+        save_map: str | None = None,
     ) -> ImportResult:
-        """Import a filled template (CSV or XLSX whose headers are the canonical fields).
+        """Import a filled template or a survey tool's export (CSV or XLSX).
 
         Parameters
         ----------
         file : str or Path
             The file to import.
-        table : str
-            The canonical table, spelled with hyphens or underscores.
+        table : str, optional
+            The canonical table, spelled with hyphens or underscores; may be left out
+            when the map names it.
+        source : str, optional
+            The file's format: ``auto`` (the default: detected from its first rows),
+            ``qualtrics``, ``surveymonkey``, ``google-forms``, ``ms-forms``, ``kobo``,
+            ``csv`` or ``xlsx``.
+        map : str or Path, optional
+            An import map: a TOML file, or the name of one saved in ``maps/``.
+        columns : dict, optional
+            ``{field: source}`` added to the map's ``[columns]``; a source is a column
+            name or the question text as the survey tool wrote it.
+        metrics : dict or list of (metric, source), optional
+            Satisfaction questions added to the map's ``[[metrics]]``.
         replace : bool
             Replace the rows of earlier imports of this file (same content, or same
             file name into the same table) instead of adding nothing.
@@ -668,8 +690,14 @@ class Engagement:
             Land the valid rows and list each invalid one, instead of rejecting the file.
         dry_run : bool
             Check everything and say what would land, changing nothing.
-        sheet, encoding, delimiter, date_order : str, optional
+        sheet, encoding, delimiter : str, optional
             Override what is detected from the file.
+        date_order : {"dmy", "mdy", "ymd"}, optional
+            How to read dates such as 03/07/2024 (default: detected; ambiguous
+            columns are refused).
+        save_map : str, optional
+            Once the file checks out, save the mapping used as ``maps/NAME.toml``,
+            to import the next wave with ``map=NAME``.
 
         Returns
         -------
@@ -679,18 +707,68 @@ class Engagement:
         ------
         DataValidationError
             The file has invalid values (every problem is listed, up to 20, with the
-            spreadsheet row, column, value, what was expected and the fix). Nothing
-            was imported.
+            spreadsheet row, column, value, what was expected and the fix), is not the
+            named format, or the map names a column the file lacks. Nothing was imported.
         """
-        from toolkit.sources.spreadsheet import read_spreadsheet
+        from toolkit.sources import maps as import_maps
 
-        spec = table_named(table)
+        imap = import_maps.ImportMap()
+        if map is not None:
+            imap = import_maps.read_map(import_maps.map_path(map, self.path))
+        for name, column in (columns or {}).items():
+            imap.columns[name] = column
+        for metric, column in metrics.items() if isinstance(metrics, dict) else metrics or ():
+            metric = str(metric).strip().lower()
+            if metric not in METRICS:
+                raise DataValidationError(
+                    f'--metric {metric}={column}: "{metric}" is not a metric. Use one of: '
+                    + ", ".join(METRICS) + "."
+                )  # fmt: skip
+            imap.metrics = [m for m in imap.metrics if m.column != column]
+            imap.metrics.append(import_maps.MetricSpec(metric, column))
+        if table is None and imap.table is None:
+            raise DataValidationError(
+                f"{Path(file).name}: say which table the rows go into, with --table TABLE or "
+                "table = ... in the map. The tables are: "
+                + ", ".join(t.cli_name for t in TABLES.values()) + "."
+            )  # fmt: skip
+        spec = table_named(table or imap.table)
+        fmt = import_maps.check_format(source or imap.source or "auto")
+        sheet = sheet or imap.sheet
+        encoding = encoding or imap.encoding
+        delimiter = delimiter or imap.delimiter
+        date_order = date_order or imap.date_order
+        if save_map is not None:
+            _check_map_name(save_map)
         path = Path(file)
         if not path.is_file():
             raise DataValidationError(f"{path}: no such file. Check the path and try again.")
+        detection = None
+        if fmt == "auto":
+            from toolkit.sources.detect import detect_format
+
+            detection = detect_format(path, sheet=sheet, encoding=encoding, delimiter=delimiter)
+            fmt = detection.format
+        elif fmt in ("csv", "xlsx"):
+            _check_container(path, fmt)
         sha = _sha256_file(path)
         if (done := self._already_imported(spec, sha, path.name, replace, dry_run)) is not None:
+            done.source_format = fmt
             return done  # before reading a file that may hold a million rows
+        if fmt in ("csv", "xlsx") and imap.empty and save_map is None:
+            return self._import_template(path, spec, sha, replace=replace, skip_invalid=skip_invalid,
+                                         dry_run=dry_run, sheet=sheet, encoding=encoding,
+                                         delimiter=delimiter, date_order=date_order)  # fmt: skip
+        return self._import_survey(path, spec, sha, fmt, imap, detection, replace=replace,
+                                   skip_invalid=skip_invalid, dry_run=dry_run, sheet=sheet,
+                                   encoding=encoding, delimiter=delimiter, date_order=date_order,
+                                   save_map=save_map, map_name=None if map is None else str(map))  # fmt: skip
+
+    def _import_template(self, path: Path, spec: Table, sha: str, *, replace, skip_invalid,
+                         dry_run, sheet, encoding, delimiter, date_order) -> ImportResult:  # fmt: skip
+        """Import a file whose headers are the canonical fields (a filled template)."""
+        from toolkit.sources.spreadsheet import read_spreadsheet
+
         fields = set(spec.field_names)
 
         def header_score(cells: list[str]) -> int:
@@ -706,6 +784,62 @@ class Engagement:
         )
         return self._import_raw(raw, spec, sha, replace=replace, skip_invalid=skip_invalid,
                                 dry_run=dry_run, date_order=date_order)  # fmt: skip
+
+    def _import_survey(self, path: Path, spec: Table, sha: str, fmt: str, imap, detection, *,
+                       replace, skip_invalid, dry_run, sheet, encoding, delimiter, date_order,
+                       save_map, map_name) -> ImportResult:  # fmt: skip
+        """Import a survey tool's export (or a plain spreadsheet) through an import map.
+
+        The tool's reader finds the header rows, the rows it marks as not real
+        responses and its own columns; the map says what goes where; the rows then go
+        through exactly the checks of a filled template.
+        """
+        from toolkit.sources import reader
+        from toolkit.sources.canonical import to_canonical
+        from toolkit.sources.maps import write_map
+        from toolkit.sources.survey import survey_to_raw
+
+        survey = reader(fmt)(path, sheet=sheet, encoding=encoding, delimiter=delimiter)
+        scales = {m: tuple(v) for m, v in self.settings["scales"].items()}
+        mapped = survey_to_raw(survey, imap, spec, scales=scales, id_prefix=sha[:12])
+        replacing = (
+            [i for i, _, _ in self._earlier_imports(spec, sha, path.name)] if replace else []
+        )
+        with self.reading() as con:
+            canon = to_canonical(mapped.raw, spec, known=self._known(con), date_order=date_order,
+                                 min_n=self.settings["min_n"], check_near=False)  # fmt: skip
+        # The map's own problems (answers it cannot recode) come first; the same cell is
+        # not reported twice.
+        own = {(p.position, p.column) for p in mapped.problems.problems}
+        relabelled = mapped.relabel(canon.problems)
+        kept = [p for p in relabelled if (p.position, p.column) not in own]
+        canon.problem_count += mapped.problems.count - (len(relabelled) - len(kept))
+        canon.problems = kept + mapped.problems.problems
+        canon.bad = canon.bad | mapped.problems.bad
+        canon.personal = [
+            a for a in canon.attributes if a in set(mapped.personal) | set(canon.personal)
+        ]
+        details = {
+            "format": fmt,
+            **({"detected": detection.reason} if detection is not None else {}),
+            **mapped.raw.details,
+            "mapping": mapped.mapping,
+        }  # fmt: skip
+        if map_name:
+            details["map"] = map_name
+        result = self._land(canon, spec, path.name, sha, fmt, details, replacing=replacing,
+                            skip_invalid=skip_invalid, dry_run=dry_run, excluded=mapped.excluded,
+                            file_rows=len(survey.frame))  # fmt: skip
+        if save_map is not None:
+            target = self.path / "maps" / f"{save_map}.toml"
+            write_map(
+                mapped.imap,
+                target,
+                comment=f"Import map saved from {path.name} ({fmt}) on {_now()[:10]}.\n"
+                f"Reuse it: service-toolkit import ENGAGEMENT NEXT-WAVE.csv --map {save_map}",
+            )
+            result.details["saved_map"] = str(target)
+        return result
 
     def import_frame(
         self,
@@ -846,13 +980,15 @@ class Engagement:
         return taken, source_seen & ~taken.bad
 
     def _land(self, canon, spec: Table, file: str, sha: str, fmt: str, details: dict, *,
-              replacing: list[int], skip_invalid: bool, dry_run: bool) -> ImportResult:  # fmt: skip
+              replacing: list[int], skip_invalid: bool, dry_run: bool,
+              excluded: dict[str, int] | None = None, file_rows: int | None = None) -> ImportResult:  # fmt: skip
         from toolkit.sources.canonical import MAX_LISTED
 
         result = ImportResult(
             table=spec.cli_name, file=file, sha256=sha, source_format=fmt, rows_in=len(canon.frame),
             new_segments=canon.new_segments, attributes=canon.attributes, personal=canon.personal,
             warnings=list(canon.warnings), dry_run=dry_run, details=details, replaced=replacing,
+            excluded=dict(excluded or {}), file_rows=file_rows,
         )  # fmt: skip
         with self.reading() as con:
             taken, source_seen = self._store_conflicts(
@@ -897,8 +1033,11 @@ class Engagement:
                     "Fix the file and import it again."
                 )
         if source_seen.any():
-            result.excluded["already in the store (same source id)"] = int(source_seen.sum())
-        result.rows_excluded = int(source_seen.sum())
+            seen = int(source_seen.sum())
+            if file_rows is not None:  # survey exports count responses, not rows
+                seen = int(canon.frame.loc[source_seen, spec.source_key].nunique())
+            result.excluded["already in the store (same source id)"] = seen
+        result.rows_excluded = sum(result.excluded.values())
         landing = canon.frame.loc[keep].reset_index(drop=True)
         rows = canon.rows[keep]
         if spec.name == "responses":
@@ -936,10 +1075,13 @@ class Engagement:
                     "Nothing was imported; run the import again."
                 )
             if source_seen.any():
+                seen = int(source_seen.sum())
+                if result.file_rows is not None:
+                    seen = int(landing.loc[source_seen, spec.source_key].nunique())
                 landing = landing.loc[~source_seen].reset_index(drop=True)
-                result.rows_excluded += int(source_seen.sum())
                 key = "already in the store (same source id)"
-                result.excluded[key] = result.excluded.get(key, 0) + int(source_seen.sum())
+                result.excluded[key] = result.excluded.get(key, 0) + seen
+                result.rows_excluded = sum(result.excluded.values())
                 result.rows_added = len(landing)
             cursor = con.execute(
                 "INSERT INTO imports (table_name, file_name, sha256, source_format, map, rows_in, "
@@ -1087,6 +1229,32 @@ class Engagement:
                 frame.to_excel(writer, sheet_name=spec.cli_name, index=False)
         shutil.move(tmp, to)
         return len(frame)
+
+
+def _check_map_name(name: str) -> None:
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}", name) or name.endswith(".toml"):
+        raise DataValidationError(
+            f'--save-map "{name}": a map\'s name is letters, digits, "-", "_" and "." '
+            "(it becomes maps/NAME.toml), such as --save-map client-survey."
+        )
+
+
+def _check_container(path: Path, fmt: str) -> None:
+    """Refuse ``--source csv`` on a workbook and ``--source xlsx`` on a text file."""
+    with path.open("rb") as fh:
+        zipped = fh.read(4) == b"PK\x03\x04"
+    if fmt == "xlsx" and not zipped:
+        raise DataValidationError(
+            f"{path.name}: could not be read as xlsx. Expected an Excel workbook (a zip "
+            "archive); found text. Use --source csv, or leave --source out to detect it."
+        )
+    if fmt == "csv" and zipped:
+        raise DataValidationError(
+            f"{path.name}: could not be read as csv. Expected text; found a zip archive (an "
+            "Excel workbook?). Use --source xlsx, or leave --source out to detect it."
+        )
 
 
 def _json_rows(frame: pd.DataFrame) -> str:

@@ -193,6 +193,7 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 _ISO_STAMP = re.compile(
     r"^\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$"
 )
+_YEAR_FIRST = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?=$|[ T])")
 _SLASHED = re.compile(
     r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})( +\d{1,2}:\d{2}(:\d{2})?( ?[AaPp][Mm])?)?$"
 )
@@ -201,16 +202,20 @@ _SLASHED = re.compile(
 def parse_dates(text: pd.Series, *, order: str | None = None, keep_time: bool = False):
     """Parse dates as people type them; return (ISO strings or None, bad mask, order used).
 
-    ISO dates (2024-03-07) always parse. Slashed dates (07/03/2024) parse day-first or
-    month-first: ``order`` (``dmy``/``mdy``) when given, else whichever the column's
-    values allow (a first number above 12 means day-first). A column where both orders
-    fit every value is ambiguous and is reported, never guessed.
+    ISO dates (2024-03-07) and slashed dates with the year first (2024/03/07) always
+    parse. Slashed dates (07/03/2024) parse day-first or month-first: ``order``
+    (``dmy``/``mdy``; ``ymd`` reads 24/03/07 as year-month-day) when given, else whichever
+    the column's values allow (a first number above 12 means day-first). A column where
+    both orders fit every value is ambiguous and is reported, never guessed.
 
     >>> values, bad, order = parse_dates(pd.Series(["2024-03-07", "25/12/2023", ""]))
     >>> values.tolist(), bad.tolist(), order
     (['2024-03-07', '2023-12-25', None], [False, False, False], 'dmy')
     """
     text = text.astype(str).str.strip()
+    year_first = text.str.match(_YEAR_FIRST)
+    if year_first.any():
+        text = text.where(~year_first, text.str.replace(_YEAR_FIRST, _iso_date, regex=True))
     empty = text.eq("")
     out = pd.Series(None, index=text.index, dtype=object)
     iso = text.str.match(_ISO_DATE) | text.str.match(_ISO_STAMP)
@@ -233,9 +238,11 @@ def parse_dates(text: pd.Series, *, order: str | None = None, keep_time: bool = 
                     order = "dmy"
                 elif (second > 12).any():
                     order = "mdy"
-            if order in ("dmy", "mdy"):
+            if order in ("dmy", "mdy", "ymd"):
                 day, month = (first, second) if order == "dmy" else (second, first)
                 year = pd.to_numeric(parts[2], errors="coerce")
+                if order == "ymd":
+                    year, month, day = first, second, pd.to_numeric(parts[2], errors="coerce")
                 year = year.where(year >= 100, year + 2000)
                 frame = pd.DataFrame({"year": year, "month": month, "day": day})
                 stamp = pd.to_datetime(frame.where(matched), errors="coerce")
@@ -245,6 +252,7 @@ def parse_dates(text: pd.Series, *, order: str | None = None, keep_time: bool = 
                     stamp[timed] = pd.to_datetime(
                         stamp[timed].dt.strftime("%Y-%m-%d") + " " + clock[timed],
                         errors="coerce",
+                        format="mixed",
                     )
                 out[slashed] = _iso_strings(stamp, keep_time)
                 used = order
@@ -252,6 +260,11 @@ def parse_dates(text: pd.Series, *, order: str | None = None, keep_time: bool = 
                 used = "ambiguous"
     bad = ~empty & out.isna()
     return out.astype(object).where(out.notna(), None), bad.to_numpy(), used
+
+
+def _iso_date(match: re.Match) -> str:
+    year, month, day = match.groups()
+    return f"{year}-{int(month):02d}-{int(day):02d}"
 
 
 def _iso_strings(stamps: pd.Series, keep_time: bool) -> pd.Series:
@@ -268,6 +281,27 @@ def _iso_strings(stamps: pd.Series, keep_time: bool) -> pd.Series:
         text = valid.dt.strftime("%Y-%m-%d")
     result[ok] = text
     return result
+
+
+_COMMA_DECIMAL = re.compile(r"^[+-]?\d+,\d+$")
+_CLEAR_COMMA = re.compile(r"^[+-]?\d+,(\d{1,2}|\d{4,})$")
+
+
+def _decimal_points(text: pd.Series) -> pd.Series:
+    """Read decimal commas ("4,5" → "4.5"), as Excel writes numbers in much of Europe.
+
+    "1,234" could be a thousand or one and a bit: it is read as a decimal comma only when
+    another value in the column has a comma that cannot be a thousands separator.
+
+    >>> _decimal_points(pd.Series(["4,5", "1,234", "3"])).tolist()
+    ['4.5', '1.234', '3']
+    >>> _decimal_points(pd.Series(["1,234", "3"])).tolist()
+    ['1,234', '3']
+    """
+    comma = text.str.match(_COMMA_DECIMAL)
+    if not comma.any() or not text[comma].str.match(_CLEAR_COMMA).any():
+        return text
+    return text.where(~comma, text.str.replace(",", ".", regex=False))
 
 
 def _choice_lookup(f: Field) -> dict[str, str]:
@@ -288,7 +322,8 @@ def _typed(f: Field, text: pd.Series, date_order: str | None):
     empty = text.eq("").to_numpy()
     if f.kind in ("integer", "number"):
         numbers = pd.to_numeric(
-            text.str.replace(r"^\+", "", regex=True).where(~empty), errors="coerce"
+            _decimal_points(text.str.replace(r"^\+", "", regex=True)).where(~empty),
+            errors="coerce",
         )
         values = numbers.to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):
@@ -350,6 +385,7 @@ def to_canonical(
     known: Known | None = None,
     date_order: str | None = None,
     min_n: int = 5,
+    check_near: bool = True,
 ) -> Canonical:
     """Check a file's cells against ``table`` and type them.
 
@@ -365,6 +401,9 @@ def to_canonical(
         How to read slashed dates; detected from the data when not given.
     min_n : int
         Groups smaller than this are warned about (legal but weak).
+    check_near : bool
+        Refuse attribute headers that are near-misses of a field ("segmnet"). Survey
+        exports read through a map turn this off: their columns were named on purpose.
 
     Returns
     -------
@@ -397,7 +436,9 @@ def to_canonical(
                     "Give the column a header, or delete it",
                     column=col,
                 )
-        elif (guess := near_field(col, names)) is not None and guess not in columns:
+        elif (
+            check_near and (guess := near_field(col, names)) is not None and guess not in columns
+        ):
             out.file(
                 f'is not a column of {table.cli_name}; did you mean "{guess}"?',
                 f'Rename the header to "{guess}" (the template\'s header row has the exact names)',

@@ -21,7 +21,7 @@ import pandas as pd
 
 from toolkit.errors import DataValidationError
 
-__all__ = ["RawTable", "read_spreadsheet", "SPREADSHEET_SUFFIXES"]
+__all__ = ["RawTable", "Grid", "read_spreadsheet", "read_grid", "SPREADSHEET_SUFFIXES"]
 
 SPREADSHEET_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
 _SNIFF_BYTES = 64 * 1024
@@ -101,12 +101,56 @@ def read_spreadsheet(
         The file is missing, empty, not a spreadsheet, or cannot be parsed; the
         message says which and what to do.
     """
+    grid = read_grid(
+        path, sheet=sheet, sheet_hint=sheet_hint, encoding=encoding, delimiter=delimiter
+    )
+    return _to_raw(
+        (grid.cells, grid.first_row - 1), grid.file, grid.format, grid.details, header_hint
+    )
+
+
+@dataclass
+class Grid:
+    """Every cell of a file as text, before any header is chosen.
+
+    Attributes
+    ----------
+    cells : DataFrame
+        Columns numbered from 0; every cell a str ("" when blank).
+    first_row : int
+        The spreadsheet row number of ``cells``' first row (title rows a CSV reader
+        skipped are counted).
+    file, format, details
+        As for :class:`RawTable`.
+    """
+
+    cells: pd.DataFrame
+    first_row: int
+    file: str
+    format: str
+    details: dict = field(default_factory=dict)
+
+
+def read_grid(
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    sheet_hint: tuple[str, ...] = (),
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> Grid:
+    """Read a CSV or XLSX file's cells as text, for readers that find their own headers.
+
+    Survey exports put two or three header rows on top (Qualtrics, SurveyMonkey);
+    their readers take the header rows from ``cells`` themselves. Parameters and
+    errors are those of :func:`read_spreadsheet`.
+    """
     path = Path(path)
     if not path.is_file():
         raise DataValidationError(f"{path}: no such file. Check the path and try again.")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        grid, details = _read_xlsx(path, sheet, sheet_hint)
+        (grid, skipped), details = _read_xlsx(path, sheet, sheet_hint)
         fmt = "xlsx"
     elif suffix == ".xls":
         raise DataValidationError(
@@ -114,9 +158,11 @@ def read_spreadsheet(
             "Open it in Excel or LibreOffice and save it as .xlsx or .csv, then import that."
         )
     else:
-        grid, details = _read_csv(path, encoding, delimiter)
+        (grid, skipped), details = _read_csv(path, encoding, delimiter)
         fmt = "csv"
-    return _to_raw(grid, path.name, fmt, details, header_hint)
+    grid = grid.copy()
+    grid.columns = range(grid.shape[1])
+    return Grid(grid, skipped + 1, path.name, fmt, details)
 
 
 # ----------------------------------------------------------------------------- CSV
@@ -243,7 +289,8 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def _read_xlsx(path: Path, sheet: str | None, sheet_hint: tuple[str, ...]):
+def open_workbook(path: Path):
+    """Open an XLSX read-only, refusing files that are not workbooks or unpack too large."""
     import openpyxl
 
     try:
@@ -260,12 +307,16 @@ def _read_xlsx(path: Path, sheet: str | None, sheet_hint: tuple[str, ...]):
             "toolkit reads from one workbook. Save the sheet you need as CSV and import that."
         )
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as err:  # openpyxl raises many kinds for damaged workbooks
         raise DataValidationError(
             f"{path.name}: could not be opened as an Excel workbook ({type(err).__name__}: {err}). "
             "Open it in Excel and save it as .xlsx again, or save the sheet as CSV."
         ) from err
+
+
+def _read_xlsx(path: Path, sheet: str | None, sheet_hint: tuple[str, ...]):
+    book = open_workbook(path)
     try:
         names = book.sheetnames
         if sheet is not None:

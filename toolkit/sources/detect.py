@@ -1,0 +1,203 @@
+"""Which survey tool wrote this file? Read only its first rows and recognise the export.
+
+Detection costs the same for a 100-row and a 1,000,000-row file: a CSV is read up
+to its first 64 KB, an XLSX up to its first rows (openpyxl streams the sheet). Each
+tool leaves a signature in its header rows:
+
+==============  ==================================================================
+qualtrics       ``ResponseId`` in row 1 and ``{"ImportId": …}`` in row 3; or the
+                legacy exporter's ``V1, V2, …`` with ``ResponseID`` in row 2
+surveymonkey    ``Respondent ID`` in row 1 and ``Response`` sub-headers in row 2
+google-forms    ``Timestamp`` as the first header
+ms-forms        ``ID, Start time, Completion time`` as the first headers
+kobo            ``_uuid`` or ``_submission_time`` (KoboToolbox), or ``SubmissionDate``
+                with ``meta-instanceID`` or ``KEY`` (ODK Central)
+csv / xlsx      anything else: a template or a spreadsheet someone kept
+==============  ==================================================================
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from toolkit.errors import DataValidationError
+
+__all__ = ["Detection", "detect_format", "head_rows", "describe_head", "TOOLS"]
+
+#: Survey tools the toolkit recognises (``csv`` and ``xlsx`` are plain spreadsheets).
+TOOLS = ("qualtrics", "surveymonkey", "google-forms", "ms-forms", "kobo")
+_HEAD_BYTES = 64 * 1024
+_HEAD_ROWS = 6
+#: The first header of a Google Forms export, in the languages a sheet may be set to.
+_TIMESTAMP = {"timestamp", "marca temporal", "horodateur", "zeitstempel", "carimbo de data/hora",
+              "informazioni cronologiche", "tijdstempel", "sygnatura czasowa"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What :func:`detect_format` found.
+
+    ``format`` is a tool (``qualtrics`` …) or ``csv``/``xlsx``; ``variant`` says which
+    of a tool's layouts (``legacy`` for Qualtrics' V1..Vn exporter, ``central`` for
+    ODK Central); ``reason`` words the signature that was seen, for the dry run.
+    """
+
+    format: str
+    container: str
+    variant: str = ""
+    reason: str = ""
+
+
+def _decode_head(raw: bytes, encoding: str | None) -> str:
+    if encoding:
+        return raw.decode(encoding, errors="replace")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="replace")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16", errors="replace")
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        return decoder.decode(raw, final=False)  # a character cut at 64 KB is left out
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def head_rows(
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    rows: int = _HEAD_ROWS,
+) -> tuple[list[list[str]], str]:
+    """The first ``rows`` rows of a file as lists of trimmed text, and ``csv`` or ``xlsx``.
+
+    Reads at most 64 KB of a CSV, and only the first rows of an XLSX sheet.
+    """
+    from toolkit.sources.spreadsheet import _cell_text, _sniff_delimiter, open_workbook
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataValidationError(f"{path}: no such file. Check the path and try again.")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        book = open_workbook(path)
+        try:
+            names = book.sheetnames
+            chosen = next(
+                (n for n in names if sheet and n.strip().lower() == sheet.strip().lower()), None
+            )
+            for name in [chosen] if chosen else names:
+                head = []
+                for row in book[name].iter_rows(values_only=True, max_row=rows + 10):
+                    cells = [_cell_text(v).strip() for v in row]
+                    if any(cells):
+                        head.append(cells)
+                    if len(head) >= rows:
+                        break
+                if head:
+                    return head, "xlsx"
+            return [], "xlsx"
+        finally:
+            book.close()
+    with path.open("rb") as fh:
+        raw = fh.read(_HEAD_BYTES)
+    text = _decode_head(raw, encoding)
+    lines = text.splitlines()
+    if len(raw) >= _HEAD_BYTES and len(lines) > 1:
+        text = "\n".join(lines[:-1])  # the last line may be cut short
+    delimiter = delimiter or _sniff_delimiter(text)
+    head = []
+    try:
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+            cells = [c.strip() for c in row]
+            if any(cells):
+                head.append(cells)
+            if len(head) >= rows:
+                break
+    except csv.Error:
+        pass
+    return head, "csv"
+
+
+def detect_format(
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> Detection:
+    r"""Recognise which survey tool wrote a file, from its first rows only.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "gf.csv").write_text('Timestamp,How satisfied were you?\n3/7/2024 14:30:05,Satisfied\n')
+    >>> detect_format(folder / "gf.csv").format
+    'google-forms'
+    """
+    head, container = head_rows(path, sheet=sheet, encoding=encoding, delimiter=delimiter)
+    return detect_head(head, container)
+
+
+def detect_head(head: list[list[str]], container: str) -> Detection:
+    """Recognise a tool from a file's first rows (see :func:`detect_format`)."""
+    if not head:
+        return Detection(container, container, reason="an empty file")
+    first = [c.strip() for c in head[0]]
+    lowered = {c.lower() for c in first}
+    second = [c.strip() for c in head[1]] if len(head) > 1 else []
+    third = [c.strip() for c in head[2]] if len(head) > 2 else []
+    if "responseid" in lowered and any(_is_import_id(c) for c in third):
+        return Detection(
+            "qualtrics", container, "", 'ResponseId in row 1, {"ImportId": …} in row 3'
+        )
+    if first[:2] == ["V1", "V2"] and "ResponseID" in second:
+        return Detection(
+            "qualtrics", container, "legacy", "V1, V2, … in row 1, ResponseID in row 2"
+        )
+    if "responseid" in lowered and {"startdate", "finished"} <= lowered:
+        return Detection("qualtrics", container, "", "ResponseId, StartDate and Finished in row 1")
+    if "respondent id" in lowered and {"response", "open-ended response"} & {
+        c.lower() for c in second
+    }:
+        return Detection(
+            "surveymonkey", container, "", 'Respondent ID in row 1, "Response" in row 2'
+        )
+    if "respondent id" in lowered and "collector id" in lowered:
+        return Detection("surveymonkey", container, "", "Respondent ID and Collector ID in row 1")
+    if [c.lower() for c in first[:3]] == ["id", "start time", "completion time"]:
+        return Detection("ms-forms", container, "", "ID, Start time, Completion time in row 1")
+    if {"_uuid", "_submission_time"} & lowered:
+        return Detection("kobo", container, "", "_uuid / _submission_time in row 1")
+    if "submissiondate" in lowered and {"meta-instanceid", "key", "instanceid"} & lowered:
+        return Detection(
+            "kobo", container, "central", "SubmissionDate and meta-instanceID in row 1"
+        )
+    if first and first[0].lower() in _TIMESTAMP:
+        return Detection("google-forms", container, "", "Timestamp as the first column")
+    return Detection(container, container, "", "no survey tool's signature in the first rows")
+
+
+def _is_import_id(cell: str) -> bool:
+    if not cell.startswith("{"):
+        return False
+    try:
+        return "ImportId" in json.loads(cell)
+    except ValueError:
+        return False
+
+
+def describe_head(head: list[list[str]], rows: int = 3, width: int = 6) -> str:
+    """Word a file's first rows for a message: 'row 1: "A", "B", … ; row 2: …'."""
+    parts = []
+    for i, row in enumerate(head[:rows], 1):
+        cells = [c if len(c) <= 40 else c[:39] + "…" for c in row[:width]]
+        more = ", …" if len(row) > width else ""
+        parts.append(f"row {i}: " + ", ".join(f'"{c}"' for c in cells) + more)
+    return "; ".join(parts) if parts else "no rows at all"

@@ -1,0 +1,83 @@
+"""Google Forms exports: the linked sheet's download and the form's own CSV download.
+
+Both have one header row: ``Timestamp``, ``Email Address`` (or ``Email address``) when the
+form collects e-mails, ``Score`` for a quiz, then one column per question named by its
+text. The sheet download writes timestamps in the sheet's locale (``3/7/2024 14:30:05``);
+the form's download writes ``2024/03/07 2:30:05 PM GMT+1``, which is read as the wall
+time written, so both downloads give the same times. A checkbox question's choices are
+joined in one cell (", " in the sheet, ";" in some downloads); an "Other" answer comes
+last and may itself contain a comma, so it is kept whole.
+
+Google Forms gives responses no id: the source id is made from the timestamp and the
+e-mail address (when collected), hashed so that no e-mail is copied into it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import numpy as np
+
+from toolkit.sources.spreadsheet import read_grid
+from toolkit.sources.survey import SurveyTable, body_of, grid_head, unique_names, wrong_format
+
+__all__ = ["read_google_forms", "SOURCE_ID"]
+
+SOURCE_ID = "Response id (made from Timestamp and Email)"
+_DIRECT = re.compile(
+    r"^(\d{4})/(\d{1,2})/(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})\s*([AaPp][Mm])?(\s+\S+)?$"
+)
+_EXPECTED = (
+    '"Timestamp" as the first column of row 1 (as Google Forms and its linked sheet write it)'
+)
+
+
+def read_google_forms(path, *, sheet=None, encoding=None, delimiter=None) -> SurveyTable:
+    """Read a Google Forms export (see the module's docstring).
+
+    Raises
+    ------
+    DataValidationError
+        The file is not a Google Forms export.
+    """
+    from toolkit.sources.detect import _TIMESTAMP
+
+    grid = read_grid(path, sheet=sheet, encoding=encoding, delimiter=delimiter)
+    head = grid_head(grid)
+    if not head or not head[0] or head[0][0].lower() not in _TIMESTAMP:
+        raise wrong_format(grid.file, head, grid.format, tried="google-forms", expected=_EXPECTED)
+    columns = unique_names(head[0])
+    frame, rows = body_of(grid, header_rows=1, columns=columns)
+    stamp = columns[0]
+    frame[stamp] = frame[stamp].map(_wall_time)
+    email = next((c for c in frame.columns if c.lower() in ("email address", "email")), None)
+    key = frame[stamp] + ("|" + frame[email].str.lower() if email else "")
+    ids = [("gf-" + hashlib.sha1(k.encode()).hexdigest()[:16]) if k.strip("|") else "" for k in key]
+    frame.insert(0, SOURCE_ID, np.array(ids, dtype=object))
+    survey = SurveyTable(
+        frame=frame,
+        rows=rows,
+        header_row=grid.first_row,
+        file=grid.file,
+        format="google-forms",
+        questions={c: c for c in frame.columns},
+        details=dict(grid.details),
+    )
+    survey.defaults = {"source_id": SOURCE_ID, "submitted": stamp}
+    if email:
+        survey.defaults["respondent_id"] = email
+        survey.personal = {email}
+    return survey
+
+
+def _wall_time(text: str) -> str:
+    """'2024/03/07 2:30:05 PM GMT+1' → '2024-03-07 14:30:05'; other stamps unchanged."""
+    match = _DIRECT.match(text.strip())
+    if not match:
+        return text
+    year, month, day, hour, minute, second, half, _ = match.groups()
+    hour = int(hour)
+    if half:
+        hour = hour % 12 + (12 if half.lower() == "pm" else 0)
+    return f"{year}-{int(month):02d}-{int(day):02d} {hour:02d}:{minute}:{second}"
