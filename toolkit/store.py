@@ -799,7 +799,9 @@ class Engagement:
         from toolkit.sources.maps import write_map
         from toolkit.sources.survey import survey_to_raw
 
-        survey = reader(fmt)(path, sheet=sheet, encoding=encoding, delimiter=delimiter)
+        survey = reader(fmt)(
+            path, sheet=sheet, encoding=encoding, delimiter=delimiter, date_order=date_order
+        )
         scales = {m: tuple(v) for m, v in self.settings["scales"].items()}
         mapped = survey_to_raw(survey, imap, spec, scales=scales, id_prefix=sha[:12])
         replacing = (

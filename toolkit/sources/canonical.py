@@ -436,9 +436,7 @@ def to_canonical(
                     "Give the column a header, or delete it",
                     column=col,
                 )
-        elif (
-            check_near and (guess := near_field(col, names)) is not None and guess not in columns
-        ):
+        elif check_near and (guess := near_field(col, names)) is not None and guess not in columns:
             out.file(
                 f'is not a column of {table.cli_name}; did you mean "{guess}"?',
                 f'Rename the header to "{guess}" (the template\'s header row has the exact names)',

@@ -33,7 +33,9 @@ _EXPECTED = (
 )
 
 
-def read_google_forms(path, *, sheet=None, encoding=None, delimiter=None) -> SurveyTable:
+def read_google_forms(
+    path, *, sheet=None, encoding=None, delimiter=None, date_order=None
+) -> SurveyTable:
     """Read a Google Forms export (see the module's docstring).
 
     Raises
@@ -50,7 +52,7 @@ def read_google_forms(path, *, sheet=None, encoding=None, delimiter=None) -> Sur
     columns = unique_names(head[0])
     frame, rows = body_of(grid, header_rows=1, columns=columns)
     stamp = columns[0]
-    frame[stamp] = frame[stamp].map(_wall_time)
+    frame[stamp] = _timestamps(frame[stamp].map(_wall_time), date_order)
     email = next((c for c in frame.columns if c.lower() in ("email address", "email")), None)
     key = frame[stamp] + ("|" + frame[email].str.lower() if email else "")
     ids = [("gf-" + hashlib.sha1(k.encode()).hexdigest()[:16]) if k.strip("|") else "" for k in key]
@@ -65,10 +67,24 @@ def read_google_forms(path, *, sheet=None, encoding=None, delimiter=None) -> Sur
         details=dict(grid.details),
     )
     survey.defaults = {"source_id": SOURCE_ID, "submitted": stamp}
+    survey.joins = "auto"
     if email:
-        survey.defaults["respondent_id"] = email
         survey.personal = {email}
     return survey
+
+
+def _timestamps(text, date_order):
+    """Write timestamps year-month-day, so both downloads give the same times and ids.
+
+    A column whose dates could be day-first or month-first is left as written (the
+    import then asks for --date-order, and the ids are made from that).
+    """
+    from toolkit.sources.canonical import parse_dates
+
+    values, bad, used = parse_dates(text, order=date_order, keep_time=True)
+    if used == "ambiguous" or bad.any():
+        return text
+    return values.fillna("").astype(str)
 
 
 def _wall_time(text: str) -> str:

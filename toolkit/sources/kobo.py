@@ -38,7 +38,7 @@ _EXPECTED = (
 )
 
 
-def read_kobo(path, *, sheet=None, encoding=None, delimiter=None) -> SurveyTable:
+def read_kobo(path, *, sheet=None, encoding=None, delimiter=None, date_order=None) -> SurveyTable:
     """Read a KoboToolbox or ODK Central export (see the module's docstring).
 
     Raises
@@ -83,9 +83,7 @@ def read_kobo(path, *, sheet=None, encoding=None, delimiter=None) -> SurveyTable
             status = frame[by_lower[name]].str.strip().str.lower()
             rejected = status.isin(_REJECTED).to_numpy()
             if rejected.any():
-                survey.excluded["records rejected in review (validation status Not approved)"] = (
-                    rejected
-                )
+                survey.excluded["records rejected in review (not approved)"] = rejected
     survey.personal = {
         c for c in frame.columns if c.lower().rsplit("/", 1)[-1].rsplit("-", 1)[-1] in _PERSONAL
     }

@@ -16,7 +16,9 @@ __all__ = ["read_ms_forms"]
 _EXPECTED = '"ID", "Start time", "Completion time" as the first columns of row 1'
 
 
-def read_ms_forms(path, *, sheet=None, encoding=None, delimiter=None) -> SurveyTable:
+def read_ms_forms(
+    path, *, sheet=None, encoding=None, delimiter=None, date_order=None
+) -> SurveyTable:
     """Read a Microsoft Forms export (see the module's docstring).
 
     Raises
@@ -45,8 +47,7 @@ def read_ms_forms(path, *, sheet=None, encoding=None, delimiter=None) -> SurveyT
         details=dict(grid.details),
     )
     survey.defaults = {"source_id": columns[0], "submitted": lowered["completion time"]}
-    if "email" in lowered:
-        survey.defaults["respondent_id"] = lowered["email"]
+    survey.joins = ";"
     survey.personal = {lowered[c] for c in ("email", "name") if c in lowered}
     for column in frame.columns:
         cells = frame[column]

@@ -14,7 +14,7 @@ from toolkit.sources.survey import SurveyTable
 __all__ = ["read_plain"]
 
 
-def read_plain(path, *, sheet=None, encoding=None, delimiter=None) -> SurveyTable:
+def read_plain(path, *, sheet=None, encoding=None, delimiter=None, date_order=None) -> SurveyTable:
     """Read a plain spreadsheet as a survey with no tool-specific columns.
 
     Raises

@@ -49,7 +49,9 @@ _EXPECTED = (
 )
 
 
-def read_qualtrics(path, *, sheet=None, encoding=None, delimiter=None) -> SurveyTable:
+def read_qualtrics(
+    path, *, sheet=None, encoding=None, delimiter=None, date_order=None
+) -> SurveyTable:
     """Read a Qualtrics export (see the module's docstring).
 
     Returns
@@ -109,7 +111,27 @@ def read_qualtrics(path, *, sheet=None, encoding=None, delimiter=None) -> Survey
             survey.defaults[key] = found
     survey.personal = {c for c in frame.columns if c in _PERSONAL}
     _groups(survey)
+    _joined(survey, second if not legacy else [], columns)
+    survey.joins = ","
     return survey
+
+
+def _joined(survey: SurveyTable, texts: list[str], columns: list[str]) -> None:
+    """Multi-select answers in one cell, joined by ",", with the "Other" text beside them.
+
+    Qualtrics marks a question that has a text entry with "- Selected Choice"; its typed
+    text is in ``<id>_<n>_TEXT``, whose question ends "- <choice> - Text".
+    """
+    for column, text in zip(columns, texts, strict=False):
+        if column in survey.frame and text.strip().endswith("- Selected Choice"):
+            survey.joined[column] = ","
+    for column in survey.frame.columns:
+        match = re.fullmatch(r"(.+?)_(\d+)_TEXT", column)
+        if match and match.group(1) in survey.frame:
+            question = survey.questions.get(column, "")
+            option = re.sub(r"\s+-\s+Text$", "", question).rpartition(" - ")[2].strip()
+            # Choice text exports write the choice ("Other"), numeric ones its number.
+            survey.other_text[match.group(1)] = ((option or "Other", match.group(2)), column)
 
 
 def _clean_question(text: str) -> str:

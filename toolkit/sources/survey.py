@@ -64,6 +64,8 @@ class SurveyTable:
     defaults: dict[str, str] = field(default_factory=dict)
     groups: dict[str, list[Member]] = field(default_factory=dict)
     joined: dict[str, str] = field(default_factory=dict)
+    other_text: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
+    joins: str = ""  # how the tool joins a multi-select's choices in one cell ("auto": ; or ,)
     personal: set[str] = field(default_factory=set)
     details: dict = field(default_factory=dict)
 
@@ -264,6 +266,9 @@ def survey_to_raw(
     constants = {normalise_header(k): v for k, v in imap.constants.items()}
     if table.name == "stated_needs" and "method" not in resolved:
         constants.setdefault("method", "survey")
+    if "respondent_id" in fields and "respondent_id" not in resolved and "source_id" in resolved:
+        # One response is one respondent: their needs count once in a share.
+        resolved["respondent_id"] = resolved["source_id"]
     metrics = [_resolve_metric(survey, spec, imap) for spec in imap.metrics]
     if metrics and table.name != "responses":
         raise DataValidationError(
@@ -300,6 +305,8 @@ def survey_to_raw(
     need_source = resolved.get("need") if table.name == "stated_needs" else None
     if need_source in survey.groups:
         consumed |= {m.column for m in survey.groups[need_source]}
+    if need_source in survey.other_text:
+        consumed.add(survey.other_text[need_source][1])
     for group, members in survey.groups.items():
         if group in consumed:
             consumed |= {m.column for m in members}
@@ -308,7 +315,8 @@ def survey_to_raw(
     for name, column in resolved.items():
         if column in survey.groups:
             continue
-        base[name] = frame[column]
+        recodes = _values_for(imap, survey, column)
+        base[name] = _recode_text(frame[column], recodes) if recodes else frame[column]
         origin[name] = survey.label(column)
     for name, value in constants.items():
         base[name] = pd.Series(value, index=frame.index, dtype=object)
@@ -412,6 +420,21 @@ def _values_for(imap: ImportMap, survey: SurveyTable, column: str) -> dict:
     return recodes
 
 
+def _recode_text(cells: pd.Series, recodes: dict) -> pd.Series:
+    """Apply a map's [values] to a column that is not a score ("2" → "Students")."""
+    keyed = {answer_key(k): v for k, v in recodes.items()}
+
+    def recode(value: str) -> str:
+        new = keyed.get(answer_key(value))
+        if new is None:
+            return value
+        return repr(new).removesuffix(".0") if isinstance(new, float) else str(new)
+
+    codes, uniques = pd.factorize(cells)
+    lookup = np.array([recode(u) for u in uniques] + [""], dtype=object)
+    return pd.Series(lookup[codes], index=cells.index)
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
 
@@ -440,9 +463,10 @@ def _melt_metrics(survey, frame, rows, base, metrics, imap, scales, id_prefix):
             lambda v: "" if v != v else repr(float(v)).removesuffix(".0")
         )
         part["score"] = shown.to_numpy()
-        low, high = spec.scale or found or (None, None)
+        low, high = spec.scale or found or default or (None, None)
         if low is not None:
-            part["scale_min"], part["scale_max"] = repr(float(low)), repr(float(high))
+            part["scale_min"] = repr(float(low)).removesuffix(".0")
+            part["scale_max"] = repr(float(high)).removesuffix(".0")
         if spec.touchpoint is not None:
             part["touchpoint"] = spec.touchpoint
         if "response_id" in base:
@@ -462,7 +486,7 @@ def _melt_metrics(survey, frame, rows, base, metrics, imap, scales, id_prefix):
         positions.append(where)
         scores.append((bad[where], text.iloc[where].to_numpy(), metric))
         labels.append(np.full(len(where), metric.label, dtype=object))
-    body = pd.concat(parts, ignore_index=True) if parts else base.iloc[:0]
+    body = pd.concat(parts, ignore_index=True).fillna("") if parts else base.iloc[:0]
     position = np.concatenate(positions) if positions else np.zeros(0, dtype=int)
     origin = {"score": np.concatenate(labels) if labels else np.zeros(0, dtype=object),
               "metric": np.concatenate(labels) if labels else np.zeros(0, dtype=object)}  # fmt: skip
@@ -529,6 +553,19 @@ def _explode_needs(survey, frame, base, need_source, imap):
             chosen = split_choices(cells, separator=spec.separator, options=spec.options)
         else:
             chosen = cells.map(lambda c: [c] if c else [])
+        if need_source in survey.other_text:
+            # "Other" among the choices stands for what was typed in its text column.
+            options, text_column = survey.other_text[need_source]
+            other = {o.lower() for o in options}
+            typed = frame[text_column].astype(str).str.strip().to_numpy()
+            chosen = pd.Series(
+                [
+                    [typed[i] if a.lower() in other and typed[i] else a for a in answers]
+                    for i, answers in enumerate(chosen)
+                ],
+                index=frame.index,
+                dtype=object,
+            )
     lengths = chosen.map(len).to_numpy()
     positions = np.repeat(np.arange(n), lengths)
     body = base.iloc[positions].reset_index(drop=True)
@@ -551,6 +588,10 @@ def _multi_for(imap: ImportMap, survey: SurveyTable, column: str) -> MultiSpec |
             return MultiSpec(separator=separator, options=spec.options)
     if column in survey.joined:
         return MultiSpec(separator=survey.joined[column] or None)
+    if survey.joins:
+        separator = None if survey.joins == "auto" else survey.joins
+        if looks_joined(survey.frame[column], separator):
+            return MultiSpec(separator=separator)
     return None
 
 

@@ -28,7 +28,9 @@ _PERSONAL = {"ip address", "email address", "first name", "last name"}
 _EXPECTED = 'a SurveyMonkey export: "Respondent ID" in row 1 and "Response" or the choices in row 2'
 
 
-def read_surveymonkey(path, *, sheet=None, encoding=None, delimiter=None) -> SurveyTable:
+def read_surveymonkey(
+    path, *, sheet=None, encoding=None, delimiter=None, date_order=None
+) -> SurveyTable:
     """Read a SurveyMonkey export (see the module's docstring).
 
     Returns
