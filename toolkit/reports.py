@@ -359,7 +359,12 @@ def _check_parameters(
                 problems.append(f"{name} ({report}): {err}.")
     if problems:
         listing = "\n".join(
-            f"  {report}: " + ", ".join(p.describe() for p in params.values())
+            f"  {report}: "
+            + ", ".join(
+                f"{p.name} ({p.type or 'any'})"
+                for p in params.values()
+                if p.name not in RUNNER_PARAMETERS
+            )
             for report, params in declared.items()
         )
         raise DataValidationError(
@@ -512,54 +517,44 @@ def _natural(value: Any) -> tuple:
     )
 
 
-def _each_values(engagement, column: str, reports: Sequence[Report], include_personal: bool):
-    """The values of ``column`` in the tables the reports read; the reports that have it."""
+def _each_values(engagement, column: str, report: Report, include_personal: bool):
+    """The values of ``column`` in the tables ``report`` reads; None if none has it."""
     from toolkit.schema import TABLES, table_named
 
-    having: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
-    personal = False
+    found = False
     with engagement.reading() as con:
-        for report in reports:
-            names = report.tables or tuple(TABLES)
-            for table in names:
-                spec = table_named(table)
-                attrs = engagement.attribute_columns(spec.name, con)
-                is_attr = column in set(attrs["column"])
-                if column not in spec.field_names and not is_attr:
-                    continue
-                if is_attr and bool(attrs.loc[attrs["column"] == column, "personal"].any()):
-                    personal = True
-                    if not include_personal:
+        for table in report.tables or tuple(TABLES):
+            spec = table_named(table)
+            attrs = engagement.attribute_columns(spec.name, con)
+            is_attr = column in set(attrs["column"])
+            if column not in spec.field_names and not is_attr:
+                continue
+            if is_attr and bool(attrs.loc[attrs["column"] == column, "personal"].any()):
+                if not include_personal:
+                    raise DataValidationError(
+                        f"--each {column}: {column} identifies people, so it is kept out of "
+                        "reports (a report per person would name them). Add --include-personal "
+                        "if that is really what you want."
+                    )
+            found = True
+            rows = con.execute(
+                f'SELECT DISTINCT "{column}" FROM {spec.name} WHERE "{column}" IS NOT NULL'
+            ).fetchall()
+            for (v,) in rows:
+                if isinstance(v, str):
+                    v = v.strip()
+                    if not v:
                         continue
-                having.setdefault(report.name, []).append(spec.name)
-                rows = con.execute(
-                    f'SELECT DISTINCT "{column}" FROM {spec.name} WHERE "{column}" IS NOT NULL'
-                ).fetchall()
-                for (v,) in rows:
-                    if isinstance(v, str):
-                        v = v.strip()
-                        if not v:
-                            continue
-                    values.setdefault(str(v), v)
-    if personal and not include_personal:
-        raise DataValidationError(
-            f"--each {column}: {column} identifies people, so it is kept out of reports "
-            "(a report per person would name them). Add --include-personal if that is "
-            "really what you want."
-        )
-    if not having:
-        raise DataValidationError(
-            f"--each {column}: no table read by "
-            + ", ".join(r.name for r in reports)
-            + f" has a column {column!r}. Use segment, or an attribute such as campus or language."
-        )
+                values.setdefault(str(v), v)
+    if not found:
+        return None
     if column == "segment":
         order = {s.lower(): i for i, s in enumerate(engagement.segments())}
         ordered = sorted(values, key=lambda v: (order.get(v.lower(), len(order)), _natural(v)))
     else:
         ordered = sorted(values, key=_natural)
-    return [values[v] for v in ordered], having
+    return [values[v] for v in ordered]
 
 
 def _plan(
@@ -595,29 +590,38 @@ def _plan(
         raise DataValidationError(
             f"--each {each} and subset {{{each}: …}} both choose {each}; give one of them."
         )
-    values, having = _each_values(engagement, each, reports, include_personal)
-    if not values:
-        raise DataValidationError(f"--each {each}: the column has no values in the data.")
-    chosen = []
+    per_report = {r.name: _each_values(engagement, each, r, include_personal) for r in reports}
+    if all(v is None for v in per_report.values()):
+        raise DataValidationError(
+            f"--each {each}: no table read by {', '.join(r.name for r in reports)} has a column "
+            f"{each!r}. Use segment, or an attribute such as campus or language."
+        )
+    slugs: dict[str, str] = {}
+    taken: dict[str, int] = {}
+    for values in per_report.values():
+        for value in values or ():
+            key = str(value)
+            if key not in slugs:
+                slug = value_slug(value)
+                taken[slug] = taken.get(slug, 0) + 1
+                slugs[key] = slug if taken[slug] == 1 else f"{slug}-{taken[slug]}"
     for report in reports:
-        if report.name in having:
-            chosen.append(report)
-        elif named:
-            raise DataValidationError(
-                f"--each {each}: the {report.name} report reads no table with a column {each!r}."
-            )
-        else:
+        values = per_report[report.name]
+        if values is None:
+            if named:
+                raise DataValidationError(
+                    f"--each {each}: the {report.name} report reads no table with a column {each!r}."
+                )
             notes.append(f"{report.name} left out: it reads no table with a column {each!r}.")
-    slugs: dict[str, int] = {}
-    stems = []
-    for value in values:
-        slug = value_slug(value)
-        slugs[slug] = slugs.get(slug, 0) + 1
-        stems.append(slug if slugs[slug] == 1 else f"{slug}-{slugs[slug]}")
-    for report in chosen:
-        for value, slug in zip(values, stems, strict=True):
+            continue
+        if not values:
+            notes.append(f"{report.name} left out: its tables have no {each} values.")
+            continue
+        for value in values:
             params = {**typed[report.name], **base, "subset": {**subset, each: value}}
-            jobs.append(_Job(report, value, f"{report.name}--{slug}", params))
+            jobs.append(_Job(report, value, f"{report.name}--{slugs[str(value)]}", params))
+    if not jobs:
+        raise DataValidationError(f"--each {each}: the column has no values in the data.")
     return jobs, notes
 
 
@@ -857,9 +861,20 @@ def _now_iso() -> str:
 
 
 def _import_runtime() -> None:
-    """Import papermill and nbconvert here, while the kernel template imports its modules."""
+    """Import papermill and nbconvert here, while the kernel template imports its modules.
+
+    nbclient logs a dead kernel or a failing cell through papermill's logger; with no
+    handler configured Python would print that bare line on stderr. Every failure is
+    reported in the run's results instead, naming the report and the cell.
+    """
+    import logging
+
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
+
+    logger = logging.getLogger("papermill")
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
 
 
 def _execute(job: _Job, folder: Path, run: ReportRun, manager, timeout, include_personal):
@@ -886,17 +901,23 @@ def _execute(job: _Job, folder: Path, run: ReportRun, manager, timeout, include_
         result.cell = err.exec_count
         result.error = (
             f"{label}: {job.report.notebook.name}, {where} failed: {err.ename}: "
-            f"{_one_line(err.evalue)}. The partial notebook is {ipynb}."
+            f"{_one_line(err.evalue).rstrip('.')}. The partial notebook is {ipynb}."
         )
     except (DeadKernelError, CellTimeoutError, RuntimeError, TimeoutError, OSError) as err:
+        if isinstance(err, DeadKernelError):
+            what = "the kernel died (it crashed, was killed, or ran out of memory)"
+        elif isinstance(err, CellTimeoutError):
+            what = f"a cell ran longer than {timeout} s"
+        else:
+            what = f"{type(err).__name__}: {_one_line(str(err)).rstrip('.')}"
         nb = _read_partial(ipynb)
-        running = _running_cell(nb) if nb is not None else None
-        where = f" while running cell In [{running}]" if running else ""
-        result.cell = running
-        what = "the kernel died" if isinstance(err, DeadKernelError) else type(err).__name__
+        where = _mark_unfinished(nb, what) if nb is not None else None
+        if where is not None:
+            nbformat.write(nb, ipynb)
         result.error = (
-            f"{label}: {job.report.notebook.name}: {what}{where}: {_one_line(str(err))}. "
-            f"The partial notebook is {ipynb}."
+            f"{label}: {job.report.notebook.name}"
+            + (f", {where}" if where else "")
+            + f": {what}. The partial notebook is {ipynb}."
         )
     else:
         try:
@@ -945,12 +966,37 @@ def _section_of(nb, exec_count: int | None) -> str | None:
     return None
 
 
-def _running_cell(nb) -> int | None:
+def _mark_unfinished(nb, what: str) -> str | None:
+    """Mark the cell that was running when execution stopped, with an error output.
+
+    That is the last code cell that started (papermill gave it a start time, or the
+    kernel an execution count); returns its description (``cell In [5] (section "…")``,
+    or ``code cell 5`` when the kernel died before numbering it), or None.
+    """
+    heading, found = None, None
     for cell in nb.cells:
-        status = cell.get("metadata", {}).get("papermill", {}).get("status")
-        if cell.cell_type == "code" and status == "running":
-            return cell.get("execution_count")
-    return None
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    heading = line.lstrip("#").strip()
+        elif cell.cell_type == "code" and (
+            cell.get("execution_count") is not None
+            or cell.get("metadata", {}).get("papermill", {}).get("start_time")
+        ):
+            found = (cell, heading)
+    if found is None:
+        return None
+    cell, heading = found
+    cell.setdefault("metadata", {}).setdefault("papermill", {})["status"] = "failed"
+    from nbformat.v4 import new_output
+
+    cell.setdefault("outputs", []).append(
+        new_output("error", ename="ReportError", evalue=what, traceback=[what])
+    )
+    count = cell.get("execution_count")
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    name = f"cell In [{count}]" if count is not None else f"code cell {code_cells.index(cell) + 1}"
+    return name + (f' (section "{heading}")' if heading else "")
 
 
 def _finish_notebook(nb, job: _Job, run: ReportRun, include_personal: bool, error=None) -> None:
