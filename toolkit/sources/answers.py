@@ -178,7 +178,8 @@ def recode_answers(
         if chosen is not None:
             lookup = chosen.lookup()
             for i, key in labels.items():
-                result[i] = float(lookup[key])
+                if key in lookup:
+                    result[i] = float(lookup[key])
             scale, name = (chosen.low, chosen.high), chosen.name
     decoded = np.array([np.nan if v is None else v for v in result] + [np.nan], dtype=float)
     numbers = pd.Series(decoded[codes], index=text.index)
@@ -188,20 +189,22 @@ def recode_answers(
 
 
 def _choose_scale(keys: set[str], size: int | None) -> Scale | None:
-    """The standard scale holding every label, each on its own point.
+    """The standard scale holding the most labels, each on its own point.
 
-    When several fit ("Satisfied" is on the 5- and the 7-point scale), the one with the
-    metric's number of points wins, else the smallest.
+    Labels on no scale are left for the caller to report. When several scales hold as
+    many ("Satisfied" is on the 5- and the 7-point scale), the one with the metric's
+    number of points wins, else the smallest.
     """
-    fitting = []
+    best: list[tuple[int, Scale]] = []
     for scale in STANDARD_SCALES:
         lookup = scale.lookup()
-        if not keys <= lookup.keys():
-            continue
-        if len({lookup[k] for k in keys}) < len(keys):
-            continue  # two labels on one point: not this scale
-        fitting.append(scale)
-    if not fitting:
+        known = keys & lookup.keys()
+        if not known or len({lookup[k] for k in known}) < len(known):
+            continue  # none of the labels, or two labels on one point: not this scale
+        best.append((len(known), scale))
+    if not best:
         return None
+    most = max(n for n, _ in best)
+    fitting = [s for n, s in best if n == most]
     sized = [s for s in fitting if size is not None and s.high - s.low + 1 == size]
     return (sized or fitting)[0]
