@@ -39,7 +39,7 @@ class Scale:
 
 def _bipolar(name: str, bad: str, good: str, middle: tuple[str, ...], size: int) -> Scale:
     """A satisfied/dissatisfied style scale of 5 or 7 points, with the usual wordings."""
-    strong = ("very", "extremely", "completely", "highly", "totally")
+    strong = ("very", "extremely", "completely", "highly", "totally", "strongly")
     mids = (*middle, "neutral", "neither")
     if size == 5:
         points = (

@@ -206,7 +206,10 @@ def parse_map(data: dict, *, name: str = "the map") -> ImportMap:
             raise _unknown_key(name, "the map", key, _TOP_KEYS + _SECTIONS)
     out = ImportMap()
     if "table" in data:
-        out.table = table_named(_text(name, "table", data["table"])).name
+        try:
+            out.table = table_named(_text(name, "table", data["table"])).name
+        except DataValidationError as err:
+            raise DataValidationError(f"{name}: {err}") from err
     if "source" in data:
         out.source = check_format(_text(name, "source", data["source"]), name)
     if "date_order" in data:
@@ -355,8 +358,8 @@ def parse_assignment(text: str, flag: str) -> tuple[str, str]:
 
 
 def _quote(text: object) -> str:
-    escaped = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    escaped = escaped.replace("\t", "\\t").replace("\r", "\\r")
+    escaped = str(text).replace("\\", "\\\\").replace('"', '\\"')
+    escaped = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\u{ord(m.group()):04x}", escaped)
     return f'"{escaped}"'
 
 
