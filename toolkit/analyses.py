@@ -290,7 +290,8 @@ def apply_subset(
     """Keep the rows matching ``subset`` in every table that has its columns.
 
     ``subset`` maps a column to a value or a list of values; tables without the column
-    are left whole.
+    are left whole. An event with that column blank applies to everyone (an event's
+    blank segment means every segment), so it is kept.
     """
     if not subset:
         return dict(tables)
@@ -304,7 +305,10 @@ def apply_subset(
         for column, value in subset.items():
             if column in frame:
                 values = value if isinstance(value, list | tuple | set) else [value]
-                keep &= frame[column].astype(str).isin([str(v) for v in values])
+                match = frame[column].astype(str).isin([str(v) for v in values])
+                if name == "events":
+                    match |= frame[column].isna() | (frame[column].astype(str).str.strip() == "")
+                keep &= match
         out[name] = frame.loc[keep]
     return out
 

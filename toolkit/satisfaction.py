@@ -388,10 +388,18 @@ def _top_flags(rows: pd.DataFrame, metric: str, top_box: int, ces: Mapping) -> n
     return (rows["score"] >= rows["high"] - top_box + 1).to_numpy(dtype=float)
 
 
-def _box_words(rows: pd.DataFrame, metric: str, top_box: int, ces: Mapping) -> str:
+def _scales(rows: pd.DataFrame) -> pd.Series:
+    """Rows per (low, high) scale, most common first (quick when there is one scale)."""
+    low, high = rows["low"].to_numpy(), rows["high"].to_numpy()
+    if len(rows) and (low == low[0]).all() and (high == high[0]).all():
+        return pd.Series([len(rows)], index=pd.MultiIndex.from_tuples([(low[0], high[0])]))
+    return pd.DataFrame({"low": low, "high": high}).value_counts()
+
+
+def _box_words(scales: pd.Series, metric: str, top_box: int, ces: Mapping) -> str:
     """'4–5 on 1–5', one phrase per scale present."""
     words = []
-    for low, high in sorted(set(zip(rows["low"], rows["high"], strict=True))):
+    for low, high in sorted(scales.index):
         if metric == "ces" and ces["direction"] == "lower is easier":
             a, b = low, low + top_box - 1
         else:
@@ -698,7 +706,8 @@ def satisfaction_trend(
             stacklevel=2,
         )
         rows, periods = rows[placed], periods[placed]
-    reference = _reference_scale(rows, scale)
+    scales = _scales(rows)
+    reference = _reference_scale(scales, scale)
     keys = pd.DataFrame({c: rows[c].to_numpy() for c in by_cols})
     keys["t"] = periods["t"].to_numpy(dtype=np.int64)
     sums = _sums(rows, keys, metric=metric, top_box=top_box, ces=ces, reference=reference)
@@ -721,7 +730,7 @@ def satisfaction_trend(
     out["measure"] = measure
     out = pd.concat([out, est], axis=1)
     out["scale_min"], out["scale_max"] = reference
-    out["top_box_answers"] = _box_words(rows, metric, top_box, ces) if len(rows) else ""
+    out["top_box_answers"] = _box_words(scales, metric, top_box, ces)
     out["direction"] = ces["direction"] if metric == "ces" else "higher is better"
     out["weighted"] = bool(np.any(rows["w"].to_numpy() != 1.0))
     out["confidence"] = confidence
@@ -745,13 +754,12 @@ def satisfaction_trend(
     return out[columns].sort_values(by_cols + ["t"], kind="stable").reset_index(drop=True)
 
 
-def _reference_scale(rows: pd.DataFrame, scale) -> tuple[float, float]:
+def _reference_scale(scales: pd.Series, scale) -> tuple[float, float]:
     if scale is not None:
         return float(scale[0]), float(scale[1])
-    if not len(rows):
+    if not len(scales):
         return (np.nan, np.nan)
-    pairs = pd.Series(list(zip(rows["low"], rows["high"], strict=True)))
-    low, high = pairs.value_counts().index[0]
+    low, high = scales.index[0]
     return float(low), float(high)
 
 
@@ -1010,8 +1018,31 @@ def before_after(
         keep=[*by_cols, date, "segment", "response_id"],
     )
     when = _local_times(rows[date], timezone)
-    reference = _reference_scale(rows, scale)
+    reference = _reference_scale(_scales(rows), scale)
     higher = _higher_is_better(metric, ces)
+
+    def series(frame: pd.DataFrame) -> pd.DataFrame:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # already said once for the windows
+            return satisfaction_trend(
+                frame,
+                metric=metric,
+                period=period,
+                by=by_cols or None,
+                score=score,
+                date=date,
+                weight=weight,
+                measure=measure,
+                scale=scale,
+                top_box=top_box,
+                ces=ces,
+                fiscal_year_start=fiscal_year_start,
+                timezone=timezone,
+                confidence=confidence,
+                min_n=min_n,
+            )
+
+    whole_trend = None
     results = []
     for ev in chosen.itertuples(index=False):
         ev_rows, ev_when = rows, when
@@ -1045,27 +1076,14 @@ def before_after(
         )
         est = pd.concat([sums[by_cols + ["side"]], est], axis=1)
         groups = _windows_by_group(est, by_cols)
-        trend = (
-            satisfaction_trend(
-                responses if segment is None else responses.loc[ev_rows.index],
-                metric=metric,
-                period=period,
-                by=by_cols or None,
-                score=score,
-                date=date,
-                weight=weight,
-                measure=measure,
-                scale=scale,
-                top_box=top_box,
-                ces=ces,
-                fiscal_year_start=fiscal_year_start,
-                timezone=timezone,
-                confidence=confidence,
-                min_n=min_n,
-            )
-            if len(ev_rows)
-            else None
-        )
+        if not len(ev_rows):
+            trend = None
+        elif segment is None:
+            if whole_trend is None:
+                whole_trend = series(responses)
+            trend = whole_trend
+        else:
+            trend = series(responses.loc[ev_rows.index])
         for key, b, a in groups:
             row = {
                 "event": ev.label,
