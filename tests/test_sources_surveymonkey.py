@@ -53,7 +53,7 @@ def test_metrics_per_touchpoint_and_numbered_nps_labels(engagement, tmp_path):
     assert result.rows_added == 20 and result.file_rows == 5
     table = engagement.responses
     first = table[table["source_id"] == "11385638160"].set_index("response_id")
-    overall = "11385638160-csat-how-satisfied-are-you-with-our-service-overall"
+    overall = "11385638160-csat-how-satisfied-are-you-with-our-service-o"
     assert first["score"].to_dict() == {
         overall: 5, "11385638160-nps": 10,
         "11385638160-csat-front-desk": 5, "11385638160-csat-food-bank": 4,

@@ -300,10 +300,7 @@ def _print_import(result) -> None:
     details = dict(result.details)
     mapping = details.pop("mapping", None)
     saved = details.pop("saved_map", None)
-    if result.file_rows is not None:
-        found = f" ({result.file_rows:,} responses in the file)"
-    else:
-        found = ""
+    found = f" from {result.file_rows:,} responses" if result.file_rows is not None else ""
     if result.dry_run:
         how = ", ".join(f"{k} {v!r}" for k, v in details.items() if k != "format")
         click.echo(
@@ -311,6 +308,12 @@ def _print_import(result) -> None:
             f"imported into {result.table}{found} (format {result.source_format}"
             f"{'; ' + how if how else ''}). Nothing was changed."
         )
+        if result.preview is not None and mapping:
+            # Survey exports carry many columns: show the fields that got a value, and
+            # never the people's data.
+            shown = [c for c in result.preview.columns[: len(result.preview.columns) - len(result.attributes)]
+                     if result.preview[c].notna().any()]  # fmt: skip
+            result.preview = result.preview[shown]
         if mapping:
             click.echo("  Mapping (field ← column or question):")
             width = max(len(k) for k in mapping)

@@ -335,7 +335,9 @@ def survey_to_raw(
         body, positions, extra_origin, out = _melt_metrics(
             survey, frame, rows, base_frame, metrics, imap, scales, id_prefix
         )
-        mapping.update({f"{m.spec.metric} ({m.label})": m.label for m in metrics})
+        for i, m in enumerate(metrics):
+            key = m.spec.metric + (f" ({m.spec.touchpoint})" if m.spec.touchpoint else "")
+            mapping[key if key not in mapping else f"{key} #{i + 1}"] = m.label
     elif table.name == "stated_needs":
         body, positions = _explode_needs(survey, frame, base_frame, need_source, imap)
         extra_origin = {"need": survey.label(need_source)}
@@ -436,7 +438,7 @@ def _recode_text(cells: pd.Series, recodes: dict) -> pd.Series:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")[:40].strip("-")
 
 
 def _melt_metrics(survey, frame, rows, base, metrics, imap, scales, id_prefix):
