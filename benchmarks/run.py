@@ -21,12 +21,19 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmarks import bench_foundation, bench_needs  # noqa: E402
+from benchmarks import (  # noqa: E402
+    bench_foundation,
+    bench_needs,
+    bench_satisfaction,
+    bench_sources,
+)
 
 SUITES = {
     "import": bench_foundation.import_speed,
     "startup": bench_foundation.startup_time,
     "needs": bench_needs.coding_speed,
+    "sources": bench_sources.sources,
+    "satisfaction": bench_satisfaction.trend_speed,
 }
 
 
