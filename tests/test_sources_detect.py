@@ -40,7 +40,7 @@ def test_a_template_is_a_plain_spreadsheet(customers_csv):
 
 
 def test_detection_reads_only_the_first_rows(tmp_path):
-    """Bytes past the first 64 KB are never read: here they are not even text."""
+    """Bytes past the first rows are never read: here they are not even text."""
     head = (EXPORTS / "google-forms-sheet.csv").read_bytes()
     path = tmp_path / "big.csv"
     path.write_bytes(head + b"\n" * (70_000 - len(head)) + b"\x00\xff" * 500_000)

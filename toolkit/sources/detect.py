@@ -1,7 +1,8 @@
 """Which survey tool wrote this file? Read only its first rows and recognise the export.
 
-Detection costs the same for a 100-row and a 1,000,000-row file: a CSV is read up
-to its first 64 KB, an XLSX up to its first rows (openpyxl streams the sheet). Each
+Detection costs the same for a 100-row and a 1,000,000-row file: a CSV is read in
+16 KB pieces until its first rows are in, an XLSX up to its first rows (openpyxl
+streams the sheet). Each
 tool leaves a signature in its header rows:
 
 ==============  ==================================================================
@@ -31,7 +32,8 @@ __all__ = ["Detection", "detect_format", "head_rows", "describe_head", "TOOLS"]
 
 #: Survey tools the toolkit recognises (``csv`` and ``xlsx`` are plain spreadsheets).
 TOOLS = ("qualtrics", "surveymonkey", "google-forms", "ms-forms", "kobo")
-_HEAD_BYTES = 64 * 1024
+_HEAD_CHUNK = 16 * 1024
+_MAX_HEAD_BYTES = 1024 * 1024  # header rows of a survey with thousands of questions
 _HEAD_ROWS = 6
 #: The first header of a Google Forms export, in the languages a sheet may be set to.
 _TIMESTAMP = {"timestamp", "marca temporal", "horodateur", "zeitstempel", "carimbo de data/hora",
@@ -62,7 +64,7 @@ def _decode_head(raw: bytes, encoding: str | None) -> str:
         return raw.decode("utf-16", errors="replace")
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        return decoder.decode(raw, final=False)  # a character cut at 64 KB is left out
+        return decoder.decode(raw, final=False)  # a character cut at the end is left out
     except UnicodeDecodeError:
         return raw.decode("cp1252", errors="replace")
 
@@ -77,7 +79,8 @@ def head_rows(
 ) -> tuple[list[list[str]], str]:
     """The first ``rows`` rows of a file as lists of trimmed text, and ``csv`` or ``xlsx``.
 
-    Reads at most 64 KB of a CSV, and only the first rows of an XLSX sheet.
+    Reads a CSV in 16 KB pieces until its first rows are in (at most 1 MB), and only
+    the first rows of an XLSX sheet.
     """
     from toolkit.sources.spreadsheet import _cell_text, _sniff_delimiter, open_workbook
 
@@ -104,12 +107,20 @@ def head_rows(
             return [], "xlsx"
         finally:
             book.close()
+    raw = b""
     with path.open("rb") as fh:
-        raw = fh.read(_HEAD_BYTES)
+        # Read just enough for the first rows: the cost is the same for any file length.
+        while len(raw) < _MAX_HEAD_BYTES and raw.count(b"\n") <= rows + 2:
+            chunk = fh.read(_HEAD_CHUNK)
+            if not chunk:
+                break
+            raw += chunk
+    complete = raw.count(b"\n") > rows + 2 or len(raw) >= _MAX_HEAD_BYTES
     text = _decode_head(raw, encoding)
-    lines = text.splitlines()
-    if len(raw) >= _HEAD_BYTES and len(lines) > 1:
-        text = "\n".join(lines[:-1])  # the last line may be cut short
+    lines = text.splitlines()[: rows + 3]
+    if complete and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut short
+    text = "\n".join(lines)
     delimiter = delimiter or _sniff_delimiter(text)
     head = []
     try:
