@@ -213,3 +213,17 @@ def test_a_metric_the_file_lacks_lists_the_closest_questions(engagement):
     message = str(info.value)
     assert 'has no column or question "How likely are you to recommend us?"' in message
     assert NPS in message
+
+
+def test_an_export_holding_only_previews_lands_nothing_and_counts_them(engagement, tmp_path):
+    rows = list(csv.reader(CHOICE.open(encoding="utf-8-sig")))
+    path = tmp_path / "previews.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows[:3] + rows[8:])  # the preview, unfinished and spam rows
+    for table, kw in (
+        ("responses", {"metrics": {"csat": "Q1"}}),
+        ("stated-needs", {"columns": {"need": "Q5"}}),
+    ):
+        result = engagement.import_file(path, table=table, **kw)
+        assert result.rows_added == 0 and result.rows_excluded == 3 and result.import_id
+    assert len(engagement.responses) == len(engagement.stated_needs) == 0

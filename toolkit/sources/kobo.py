@@ -31,7 +31,7 @@ __all__ = ["read_kobo"]
 
 _PERSONAL = {"_submitted_by", "deviceid", "phonenumber", "username", "simserial",
              "subscriberid", "_geolocation", "email"}  # fmt: skip
-_REJECTED = {"validation_status_not_approved", "not approved", "not_approved", "rejected"}
+_REJECTED_PATTERN = r"(?:^|\W|_)(?:not[ _]approved|rejected)(?:$|\W|_)"
 _EXPECTED = (
     "a KoboToolbox export with _uuid or _submission_time in row 1, or an ODK Central export "
     "with SubmissionDate and meta-instanceID or KEY"
@@ -81,7 +81,8 @@ def read_kobo(path, *, sheet=None, encoding=None, delimiter=None, date_order=Non
     for name in ("_validation_status", "reviewstate"):
         if name in by_lower:
             status = frame[by_lower[name]].str.strip().str.lower()
-            rejected = status.isin(_REJECTED).to_numpy()
+            # Plain exports write the status's name or label; some write the whole record.
+            rejected = status.str.contains(_REJECTED_PATTERN).to_numpy()
             if rejected.any():
                 survey.excluded["records rejected in review (not approved)"] = rejected
     survey.personal = {

@@ -347,8 +347,8 @@ def survey_to_raw(
         out = Collector(_where_of(survey, rows, positions), len(body), survey.file)
     origin.update(extra_origin)
     raw = RawTable(
-        frame=body.reset_index(drop=True),
-        rows=rows[positions] if len(rows) else rows,
+        frame=body.reset_index(drop=True).astype(object).fillna(""),
+        rows=rows[positions],
         header_row=survey.header_row,
         file=survey.file,
         format=survey.format,
@@ -568,7 +568,7 @@ def _explode_needs(survey, frame, base, need_source, imap):
                 index=frame.index,
                 dtype=object,
             )
-    lengths = chosen.map(len).to_numpy()
+    lengths = chosen.map(len).to_numpy(dtype=np.int64)
     positions = np.repeat(np.arange(n), lengths)
     body = base.iloc[positions].reset_index(drop=True)
     needs = [answer for answers in chosen for answer in answers]
