@@ -300,7 +300,6 @@ def survey_to_raw(
     kept = np.flatnonzero(keep)
     frame = survey.frame.iloc[kept].reset_index(drop=True)
     rows = survey.rows[kept]
-    out = Collector(lambda pos: "", 0, survey.file)  # replaced once rows are known
     consumed = set(resolved.values()) | {m.column for m in metrics}
     need_source = resolved.get("need") if table.name == "stated_needs" else None
     if need_source in survey.groups:
@@ -320,14 +319,16 @@ def survey_to_raw(
         origin[name] = survey.label(column)
     for name, value in constants.items():
         base[name] = pd.Series(value, index=frame.index, dtype=object)
-    attributes = [c for c in survey.frame.columns if c not in consumed]
-    for column in attributes:
-        name = column
-        if normalise_header(column) in fields:
-            name = f"{column} (survey)"
+    personal = [
+        n for n, c in resolved.items()
+        if n not in fields and (c in survey.personal or looks_personal(c) or looks_personal(n))
+    ]  # fmt: skip
+    for column in [c for c in survey.frame.columns if c not in consumed]:
+        # A column spelled like a field another column fills stays, renamed.
+        name = f"{column} (survey)" if normalise_header(column) in fields else column
         base[name] = frame[column]
-    personal = [n for n, c in resolved.items() if n not in fields and c in survey.personal]
-    personal += [c for c in attributes if c in survey.personal or looks_personal(c)]
+        if column in survey.personal or looks_personal(column):
+            personal.append(name)
     base_frame = pd.DataFrame(base, index=frame.index)
     mapping = {n: survey.label(c) for n, c in resolved.items()}
     mapping.update({n: f"= {v}" for n, v in constants.items()})
@@ -445,7 +446,6 @@ def _melt_metrics(survey, frame, rows, base, metrics, imap, scales, id_prefix):
     """One responses row per metric answered, each with its own response_id."""
     parts, positions, scores = [], [], []
     labels: list[np.ndarray] = []
-    problems = []
     suffixes = _suffixes(metrics)
     source_ids = base["source_id"] if "source_id" in base else None
     for metric, suffix in zip(metrics, suffixes, strict=True):
@@ -510,7 +510,6 @@ def _melt_metrics(survey, frame, rows, base, metrics, imap, scales, id_prefix):
             ),
         )
         offset += len(bad)
-    problems.append(out)
     return body, position, origin, out
 
 
