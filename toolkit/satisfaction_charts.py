@@ -77,8 +77,10 @@ def estimate_words(value, measure: str) -> str:
     return f"{value:.2f}"
 
 
-def difference_words(value, measure: str) -> str:
+def difference_words(value, measure: str, *, unit: bool = True) -> str:
     """A change as people read it: ``+0.43``, ``−12 points``, ``+1 point``; missing → ``'–'``.
+
+    ``unit=False`` leaves out "points" (for the ends of an interval).
 
     >>> difference_words(0.43, "mean"), difference_words(-0.12, "top_box"), difference_words(1, "nps")
     ('+0.43', '−12 points', '+1 point')
@@ -88,8 +90,8 @@ def difference_words(value, measure: str) -> str:
     value = float(value)
     if measure in ("top_box", "nps"):
         points = value * 100 if measure == "top_box" else value
-        unit = "point" if round(abs(points)) == 1 else "points"
-        return f"{points:+.0f} {unit}".replace("-", "−")
+        word = (" point" if round(abs(points)) == 1 else " points") if unit else ""
+        return f"{points:+.0f}{word}".replace("-", "−")
     return f"{value:+.2f}".replace("-", "−")
 
 
@@ -525,7 +527,8 @@ def before_after_chart(ba: pd.DataFrame, *, title: str | None = None) -> alt.Lay
         level = level_words(r.confidence)
         diff = (
             f"{difference_words(r.difference, measure)} ({level} interval "
-            f"{difference_words(r.ci_low, measure)} to {difference_words(r.ci_high, measure)}; "
+            f"{difference_words(r.ci_low, measure, unit=False)} to "
+            f"{difference_words(r.ci_high, measure, unit=False)}; "
             f"p = {r.p_value:.3g})"
         )
         for side in ("before", "after"):

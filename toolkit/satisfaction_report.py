@@ -405,8 +405,8 @@ def trend_headline(trend: pd.DataFrame, changes: pd.DataFrame, ba: pd.DataFrame 
         lines.append(
             f"Since {md_escape(latest['previous_period'])} it moved "
             f"{difference_words(latest['difference'], measure)} "
-            f"({level_words(confidence)} interval {difference_words(latest['ci_low'], measure)} "
-            f"to {difference_words(latest['ci_high'], measure)}): {sure}."
+            f"({level_words(confidence)} interval {difference_words(latest['ci_low'], measure, unit=False)} "
+            f"to {difference_words(latest['ci_high'], measure, unit=False)}): {sure}."
         )
     if ba is not None and len(ba):
         tested = ba[~ba["suppressed"].astype(bool)]
@@ -431,8 +431,8 @@ def _event_sentence(row, measure: str, confidence: float) -> str:
         f"{estimate_words(row['estimate_before'], measure)} → "
         f"{estimate_words(row['estimate_after'], measure)}, "
         f"{difference_words(row['difference'], measure)}, {level_words(confidence)} interval "
-        f"{difference_words(row['ci_low'], measure)} to "
-        f"{difference_words(row['ci_high'], measure)}; "
+        f"{difference_words(row['ci_low'], measure, unit=False)} to "
+        f"{difference_words(row['ci_high'], measure, unit=False)}; "
         f"n = {int(row['n_before']):,} and {int(row['n_after']):,})."
     )
 
@@ -554,8 +554,8 @@ def events_summary(ba: pd.DataFrame | None):
                 f"{row['its_periods_before']} periods before and {row['its_periods_after']} "
                 f"after), the level changed by {difference_words(row['its_level_change'], measure)} "
                 f"({level_words(confidence)} interval "
-                f"{difference_words(row['its_level_ci_low'], measure)} to "
-                f"{difference_words(row['its_level_ci_high'], measure)}, p = "
+                f"{difference_words(row['its_level_ci_low'], measure, unit=False)} to "
+                f"{difference_words(row['its_level_ci_high'], measure, unit=False)}, p = "
                 f"{row['its_level_p']:.2g}) and the trend by "
                 f"{difference_words(row['its_slope_change'], measure)} per period "
                 f"(p = {row['its_slope_p']:.2g})."
@@ -743,8 +743,9 @@ def satisfaction_explorer(ctx: SatisfactionReport):
         description=(ctx.by or "group").replace("_", " ").capitalize(),
     )
     labels = ctx.events["label"].astype(str).tolist() if len(ctx.events) else []
-    event = w.Dropdown(options=[("Every event", None), *((e, e) for e in labels)],
-                       value=ctx.event if ctx.event in labels else None, description="Event")  # fmt: skip
+    every = object()  # the "Every event" choice
+    event = w.Dropdown(options=[("Every event", every), *((e, e) for e in labels)],
+                       value=ctx.event if ctx.event in labels else every, description="Event")  # fmt: skip
     out = w.Output()
 
     def draw(_change=None) -> None:
@@ -759,7 +760,8 @@ def satisfaction_explorer(ctx: SatisfactionReport):
                 changes = sat.period_changes(trend)
                 ba = None
                 if len(ctx.events):
-                    ba = sat.before_after(responses, ctx.events, event=event.value,
+                    chosen = None if event.value is every else event.value
+                    ba = sat.before_after(responses, ctx.events, event=chosen,
                                           before=ctx.window_days, after=ctx.window_days,
                                           period=period.value, **options)  # fmt: skip
                 display(trend_headline(trend, changes, ba))

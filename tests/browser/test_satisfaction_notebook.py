@@ -1,0 +1,53 @@
+"""The satisfaction notebook, opened in JupyterLab and run top to bottom, offline."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from toolkit.store import Engagement
+
+from .._notebooks import with_engagement
+from ._lab import run_all_cells, wait_for_idle_kernel
+from .test_offline_charts import RENDER_TIMEOUT_MS, assert_no_chart_requests, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def lab(start_jupyter_lab, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("satisfaction-lab") / "riverside"
+    Engagement.init(folder, demo="neighbourhood")
+    return start_jupyter_lab(with_engagement("satisfaction.ipynb", folder))
+
+
+def test_satisfaction_notebook_runs_in_jupyterlab_with_charts_and_panel(lab, offline_context):
+    page = offline_context.new_page()
+    run_all_cells(page, lab, RENDER_TIMEOUT_MS)
+    # The report's five charts (trend, before/after, XmR, p-chart, by segment) draw, plus
+    # the explorer panel's trend and before/after charts.
+    charts = page.locator('[aria-roledescription="visualization"]')
+    expect(charts.nth(6)).to_be_visible(timeout=3 * RENDER_TIMEOUT_MS)
+    wait_for_idle_kernel(page, RENDER_TIMEOUT_MS)
+    for start in ("Line chart of mean score over 12 periods", "XmR chart", "P-chart",
+                  "Before-and-after comparison"):  # fmt: skip
+        chart = page.locator(f'[aria-roledescription="visualization"][aria-label^="{start}"]')
+        expect(chart.first).to_be_visible()
+        expect(chart.first.locator("svg.marks, canvas").first).to_be_visible()
+    expect(
+        page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    ).to_have_count(0)
+    expect(page.get_by_text("Traceback")).to_have_count(0)
+    expect(page.get_by_text("Satisfaction (CSAT) rose").first).to_be_visible()
+    # The explorer: switching the metric to NPS redraws the headline and the chart live.
+    metric = page.locator(".widget-dropdown select").first
+    metric.scroll_into_view_if_needed()
+    metric.select_option(label="Net Promoter Score")
+    expect(page.get_by_text("Net Promoter Score rose").first).to_be_visible(
+        timeout=RENDER_TIMEOUT_MS
+    )
+    expect(
+        page.locator('[aria-roledescription="visualization"][aria-label^="Line chart of NPS"]')
+    ).to_have_count(1, timeout=RENDER_TIMEOUT_MS)
+    screenshot(page, "toolkit-satisfaction-notebook.png")
+    assert_no_chart_requests(offline_context)
