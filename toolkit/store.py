@@ -27,8 +27,9 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -54,6 +55,7 @@ _NETWORK_FS = {
 }  # fmt: skip
 _SYNCED = ("dropbox", "onedrive", "google drive", "googledrive", "icloud", "mobile documents", "box sync", "pcloud")  # fmt: skip
 _INSERT_CHUNK = 100_000
+_IMPORT_CACHE_KB = 256 * 1024  # an upper bound: SQLite takes pages only as it needs them
 
 
 # ----------------------------------------------------------------------------- schema
@@ -521,11 +523,14 @@ class Engagement:
             rows = c.execute(query, (table_named(table).name,)).fetchall()
         return pd.DataFrame(rows, columns=["column", "personal"]).astype({"personal": bool})
 
-    def table(self, name: str, *, include_personal: bool = False, con=None) -> pd.DataFrame:
+    def table(
+        self, name: str, *, include_personal: bool = False, con=None, row_ids: bool = False
+    ) -> pd.DataFrame:
         """Read one canonical table: its fields, then its attribute columns.
 
         Dates come back as datetimes, ratings as nullable integers. Attribute columns
         that identify people are left out unless ``include_personal`` is true.
+        ``row_ids`` adds each row's entry number first, as column ``entry``.
         """
         table = table_named(name)
         with contextlib.nullcontext(con) if con else self.reading() as c:
@@ -534,10 +539,14 @@ class Engagement:
                 attrs = attrs[~attrs["personal"]]
             columns = list(table.field_names) + list(attrs["column"])
             select = ", ".join(_quote(col) for col in columns)
+            if row_ids:
+                select = "_tk_row, " + select
             cursor = c.execute(f"SELECT {select} FROM {table.name} ORDER BY _tk_row")
             rows = cursor.fetchall()
             declared = {r[1]: r[2] for r in c.execute(f"PRAGMA table_info({table.name})")}
-        frame = pd.DataFrame.from_records(rows, columns=columns, coerce_float=True)
+        frame = pd.DataFrame.from_records(
+            rows, columns=(["entry"] if row_ids else []) + columns, coerce_float=True
+        )
         for column in attrs["column"]:
             if declared.get(column) == "INTEGER":  # whole numbers stay whole despite blanks
                 numbers = pd.to_numeric(frame[column], errors="coerce")
@@ -1058,6 +1067,9 @@ class Engagement:
         self, spec: Table, landing: pd.DataFrame, canon, result: ImportResult, replacing: list[int]
     ) -> None:
         with self.writing() as con:
+            # A large import updates its indexes (response_id, source_id) all over: with the
+            # default 2 MB page cache they spill to disk many times over.
+            con.execute(f"PRAGMA cache_size = -{_IMPORT_CACHE_KB}")
             if replacing:
                 # Rows of other tables may refer to the rows being replaced (links to
                 # customers, needs to codes): check references once the new rows are in.
@@ -1168,6 +1180,165 @@ class Engagement:
             f"{spec.cli_name} rows the new file no longer has. Keep those ids in the file, or "
             "remove or replace the rows that refer to them first. Nothing was imported."
         )
+
+    # -- entries made one at a time (the planner forms) ---------------------------
+
+    def check_entry(self, table: str, values: Mapping[str, object], *, entry: int | None = None):
+        """Check one record exactly as an import checks a row, without saving it.
+
+        Parameters
+        ----------
+        table : str
+            The canonical table.
+        values : mapping
+            Field → value (text, number, date or None for blank). Fields left out are blank.
+        entry : int, optional
+            The entry being corrected (its own key does not count as taken).
+
+        Returns
+        -------
+        (Canonical, list of Problem)
+            The typed row, and every problem with the field it concerns (``column``).
+        """
+        from toolkit.sources.canonical import to_canonical
+        from toolkit.sources.spreadsheet import RawTable
+
+        spec = table_named(table)
+        unknown = sorted(set(values) - set(spec.field_names))
+        if unknown:
+            raise DataValidationError(
+                f"{spec.cli_name} has no field {', '.join(map(repr, unknown))}; its fields are: "
+                f"{', '.join(spec.field_names)}."
+            )
+        cells = {f: _entry_text(values.get(f)) for f in spec.field_names}
+        raw = RawTable(
+            frame=pd.DataFrame([cells], dtype=object), rows=np.array([1]), header_row=0,
+            file="the form", format="form", trimmed=False,
+        )  # fmt: skip
+        with self.reading() as con:
+            canon = to_canonical(
+                raw, spec, known=self._known(con), min_n=self.settings["min_n"], check_near=False
+            )
+            problems = list(canon.problems)
+            if spec.key and not canon.bad.any():
+                key = canon.frame.at[0, spec.key]
+                if key is not None:
+                    taken = con.execute(
+                        f"SELECT _tk_row FROM {spec.name} WHERE {spec.key} = ? AND _tk_row IS NOT ?",
+                        (key, entry),
+                    ).fetchone()
+                    if taken:
+                        from toolkit.sources.canonical import Problem
+
+                        problems.append(
+                            Problem("the form", spec.key, key, "is already in use",
+                                    f"Each {spec.key} must be new: choose another, or correct "
+                                    f"entry #{taken[0]} instead", position=0)
+                        )  # fmt: skip
+        return canon, problems
+
+    def save_entry(
+        self, table: str, values: Mapping[str, object], *, entry: int | None = None
+    ) -> int:
+        """Save one record in one transaction: a new entry, or a correction of ``entry``.
+
+        The record is checked as an import checks a row (:meth:`check_entry`); nothing is
+        written when anything is wrong. New segments join the engagement's list.
+
+        Returns
+        -------
+        int
+            The entry's number (stable across corrections).
+
+        Raises
+        ------
+        DataValidationError
+            The record is invalid (``problems`` holds each, with its field), the entry to
+            correct no longer exists, or the store refuses it (a reference to a row that
+            is gone).
+        """
+        spec = table_named(table)
+        canon, problems = self.check_entry(spec.name, values, entry=entry)
+        if problems:
+            raise DataValidationError(
+                f"The {spec.cli_name} entry was not saved: "
+                + " ".join(_problem_words(p) for p in problems),
+                problems=problems,
+            )
+        row = canon.frame.iloc[:1][list(spec.field_names)]
+        if spec.name == "responses" and row.at[0, "response_id"] is None:
+            row.at[0, "response_id"] = f"form-{uuid.uuid4().hex[:12]}"
+        columns = ", ".join(_quote(c) for c in spec.field_names)
+        picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(spec.field_names)))
+        payload = _json_rows(row)
+        with self.writing() as con:
+            try:
+                if entry is None:
+                    cursor = con.execute(
+                        f"INSERT INTO {spec.name} ({columns}) SELECT {picks} FROM json_each(?)",
+                        (payload,),
+                    )
+                    entry = cursor.lastrowid
+                else:
+                    cursor = con.execute(
+                        f"UPDATE {spec.name} SET ({columns}) = (SELECT {picks} FROM json_each(?)) "
+                        "WHERE _tk_row = ?",
+                        (payload, entry),
+                    )
+                    if cursor.rowcount != 1:
+                        raise DataValidationError(
+                            f"{spec.cli_name} entry #{entry} no longer exists (deleted in another "
+                            "window?). Your values are kept: save them as a new entry."
+                        )
+            except sqlite3.IntegrityError as err:
+                raise DataValidationError(
+                    f"The {spec.cli_name} entry was not saved: the store refused it ({err})."
+                ) from err
+            if canon.new_segments:
+                start = con.execute("SELECT coalesce(max(position), 0) FROM segments").fetchone()[0]
+                con.executemany(
+                    "INSERT OR IGNORE INTO segments (name, position) VALUES (?, ?)",
+                    [(s, start + i + 1) for i, s in enumerate(canon.new_segments)],
+                )
+        return int(entry)
+
+    def delete_entry(self, table: str, entry: int) -> None:
+        """Delete one entry in one transaction; refused while other rows refer to it."""
+        spec = table_named(table)
+        with self.writing() as con:
+            try:
+                cursor = con.execute(f"DELETE FROM {spec.name} WHERE _tk_row = ?", (entry,))
+            except sqlite3.IntegrityError as err:
+                raise DataValidationError(
+                    f"{spec.cli_name} entry #{entry} was not deleted: other entries refer to it "
+                    "(service links to this customer, or needs filed under this code). Delete or "
+                    "change those first."
+                ) from err
+            if cursor.rowcount != 1:
+                raise DataValidationError(
+                    f"{spec.cli_name} entry #{entry} no longer exists (deleted in another window?)."
+                )
+
+    def entries(
+        self, table: str, *, only_forms: bool = False, limit: int | None = None
+    ) -> pd.DataFrame:
+        """A table's rows with their entry numbers (column ``entry``), newest first.
+
+        ``only_forms`` keeps the rows entered one at a time (not brought in by an import).
+        """
+        spec = table_named(table)
+        with self.reading() as con:
+            frame = self.table(spec.name, con=con, row_ids=True)
+            if only_forms:
+                imported = {
+                    r[0]
+                    for r in con.execute(
+                        f"SELECT _tk_row FROM {spec.name} WHERE _tk_import IS NOT NULL"
+                    )
+                }
+                frame = frame[~frame["entry"].isin(imported)]
+        frame = frame.iloc[::-1].reset_index(drop=True)
+        return frame.head(limit) if limit is not None else frame
 
     # -- removing and exporting ---------------------------------------------------
 
@@ -1312,3 +1483,22 @@ def _export_frame(frame: pd.DataFrame, spec: Table) -> pd.DataFrame:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
             out[col] = _export_text(out[col])
     return out
+
+
+def _entry_text(value: object) -> str:
+    """A form value as the cell text an import would read."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _problem_words(problem) -> str:
+    value = "" if problem.value in (None, "") else f'"{problem.value}" '
+    field = f"{problem.column}: " if problem.column else ""
+    return f"{field}{value}{problem.message}. {problem.fix.rstrip('.')}."

@@ -8,6 +8,7 @@ columns are named by their headers.
 
 from __future__ import annotations
 
+from toolkit.sources.canonical import strip_cells
 from toolkit.sources.spreadsheet import read_spreadsheet
 from toolkit.sources.survey import SurveyTable
 
@@ -23,7 +24,7 @@ def read_plain(path, *, sheet=None, encoding=None, delimiter=None, date_order=No
         The file cannot be read as CSV or XLSX.
     """
     raw = read_spreadsheet(path, sheet=sheet, encoding=encoding, delimiter=delimiter)
-    frame = raw.frame.apply(lambda c: c.str.strip())
+    frame = raw.frame.apply(strip_cells)
     return SurveyTable(
         frame=frame,
         rows=raw.rows,

@@ -49,6 +49,8 @@ class RawTable:
         ``csv`` or ``xlsx``.
     details : dict
         How it was read (encoding, delimiter, sheet), for dry runs and the import record.
+    trimmed : bool
+        Every cell is trimmed already (spaces around cells taken off).
     """
 
     frame: pd.DataFrame
@@ -57,6 +59,7 @@ class RawTable:
     file: str
     format: str
     details: dict = field(default_factory=dict)
+    trimmed: bool = False
 
     def where(self, position: int) -> str:
         """Word the place of data row ``position`` (0-based) for a message."""

@@ -26,7 +26,7 @@ import pandas as pd
 from toolkit.errors import DataValidationError
 from toolkit.schema import Table, looks_personal, normalise_header
 from toolkit.sources.answers import answer_key, recode_answers
-from toolkit.sources.canonical import Collector, Problem
+from toolkit.sources.canonical import Collector, Problem, strip_cells
 from toolkit.sources.maps import ImportMap, MetricSpec, MultiSpec, closest
 from toolkit.sources.spreadsheet import RawTable
 
@@ -263,7 +263,7 @@ def survey_to_raw(
                 f'{imap.name or "the map"}: [constants] has "{name}", which is not a field of '
                 f"{table.cli_name} ({', '.join(table.field_names)})."
             )
-    constants = {normalise_header(k): v for k, v in imap.constants.items()}
+    constants = {normalise_header(k): v.strip() for k, v in imap.constants.items()}
     if table.name == "stated_needs" and "method" not in resolved:
         constants.setdefault("method", "survey")
     if "respondent_id" in fields and "respondent_id" not in resolved and "source_id" in resolved:
@@ -354,6 +354,7 @@ def survey_to_raw(
         file=survey.file,
         format=survey.format,
         details=dict(survey.details),
+        trimmed=True,
     )
     applied = ImportMap(
         table=table.name,
@@ -650,7 +651,7 @@ def body_of(grid, *, header_rows: int, columns: list[str]) -> tuple[pd.DataFrame
     """
     cells = grid.cells.iloc[header_rows:, : len(columns)]
     rows = np.arange(header_rows, len(grid.cells)) + grid.first_row
-    stripped = {i: cells[c].astype(str).str.strip() for i, c in enumerate(cells.columns)}
+    stripped = {i: strip_cells(cells[c].astype(str)) for i, c in enumerate(cells.columns)}
     filled = np.zeros(len(cells), dtype=bool)
     keep_columns = []
     for i, text in stripped.items():
