@@ -616,6 +616,8 @@ def report(
     )
     if as_json:
         _json(run.to_dict())
+        for result in run.failed:
+            _echo_err(f"Error: {result.error}")
     else:
         _print_run(run)
     if run.failed:
