@@ -103,3 +103,20 @@ def test_ambiguous_dates_are_refused_until_the_order_is_given(engagement, tmp_pa
     )
     assert result.rows_added == 4
     assert pd.Timestamp("2024-03-09 18:02:44") in set(engagement.responses["submitted_on"])
+
+
+def test_a_single_choice_with_other_keeps_the_question_as_its_name(engagement, write_csv):
+    path = write_csv("sm.csv", [
+        ["Respondent ID", "Collector ID", "End Date", "Which of these describes you?", "", CSAT],
+        ["", "", "", "Response", "Other (please specify)", "Response"],
+        ["101", "9", "2024-03-07 10:00:00", "Students", "", "Satisfied"],
+        ["102", "9", "2024-03-08 10:00:00", "", "Grandparent raising kids", "Very satisfied"],
+    ])  # fmt: skip
+    survey = read_surveymonkey(path)
+    assert "Which of these describes you?" in survey.frame and not survey.groups
+    assert "Which of these describes you? / Other (please specify)" in survey.frame
+    engagement.import_file(path, table="responses", metrics={"csat": CSAT},
+                           columns={"segment": "Which of these describes you?"})  # fmt: skip
+    assert engagement.responses["segment"].iloc[0] == "Students"
+    assert engagement.responses["segment"].isna().tolist() == [False, True]
+    assert engagement.responses["score"].tolist() == [4, 5]

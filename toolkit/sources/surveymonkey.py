@@ -65,7 +65,9 @@ def read_surveymonkey(
         subs = [second[i] for i in columns]
         single = len(columns) == 1 and subs[0].lower() in _SINGLE
         for i, sub in zip(columns, subs, strict=True):
-            names[i] = text if single or not sub else f"{text} / {sub}"
+            # "Response" is the answer itself, beside a single choice's "Other" column.
+            plain = single or sub.lower() in _SINGLE
+            names[i] = text if plain else f"{text} / {sub}"
     names = unique_names(names)
     frame, rows = body_of(grid, header_rows=2, columns=names)
     survey = SurveyTable(
