@@ -551,7 +551,9 @@ def _attribute_values(text: pd.Series) -> pd.Series:
         if (numbers.dropna() % 1 == 0).all() and not filled.str.contains(r"[.eE]").any():
             numbers = numbers.astype("Int64")
         return pd.Series(numbers.array.take(codes), index=text.index)
-    return text.where(text.ne(""), None).astype(object)
+    # Text: blank is None. One lookup per distinct value, spread back over the rows.
+    lookup = np.array([*distinct.where(~empty, None), None], dtype=object)
+    return pd.Series(lookup[codes], index=text.index, dtype=object)
 
 
 def _check_rows(table, frame, texts, columns, out: Collector, known: Known) -> None:

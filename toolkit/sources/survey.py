@@ -462,10 +462,9 @@ def _melt_metrics(survey, frame, rows, base, metrics, imap, scales, id_prefix):
         where = np.flatnonzero(answered)
         part = base.iloc[where].copy()
         part["metric"] = spec.metric
-        shown = numbers.iloc[where].map(
-            lambda v: "" if v != v else repr(float(v)).removesuffix(".0")
-        )
-        part["score"] = shown.to_numpy()
+        codes, uniques = pd.factorize(numbers.iloc[where])  # a few scores, many rows
+        spelled = [repr(float(v)).removesuffix(".0") for v in uniques]
+        part["score"] = np.array([*spelled, ""], dtype=object)[codes]
         low, high = spec.scale or found or default or (None, None)
         if low is not None:
             part["scale_min"] = repr(float(low)).removesuffix(".0")
