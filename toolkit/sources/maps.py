@@ -112,9 +112,11 @@ class ImportMap:
         return not (self.columns or self.constants or self.metrics or self.values or self.multi)
 
     def where(self, section: str) -> str:
-        """Word where a fix goes: 'under [values] in maps/q3.toml' or a flag."""
+        """Word where a name came from or a fix goes: 'under [values] in maps/q3.toml'."""
         if self.name:
             return f"under [{section}] in {self.name}"
+        if section in ("columns", "metrics"):
+            return f"with --{section[:-1]}"
         return f"in a map's [{section}] (pass it with --map)"
 
 
