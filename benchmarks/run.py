@@ -24,6 +24,7 @@ sys.path.insert(0, str(HERE.parent))
 from benchmarks import (  # noqa: E402
     bench_foundation,
     bench_needs,
+    bench_reports,
     bench_satisfaction,
     bench_sources,
 )
@@ -34,6 +35,7 @@ SUITES = {
     "needs": bench_needs.coding_speed,
     "sources": bench_sources.sources,
     "satisfaction": bench_satisfaction.trend_speed,
+    "reports": bench_reports.reports,
 }
 
 

@@ -217,9 +217,9 @@ def test_subset_and_each_columns_are_checked_before_any_kernel_starts(eng, no_ke
         run_reports(eng.path, ["needs-gap"], each="touchpoint")
     with pytest.raises(DataValidationError, match="Email identifies people"):
         run_reports(eng.path, ["needs-gap"], each="Email")
-    with pytest.raises(DataValidationError, match="both choose segment"):
+    with pytest.raises(DataValidationError, match="the column has no values in the data"):
         run_reports(
-            eng.path, ["needs-gap"], each="segment", parameters={"subset": {"segment": "Board"}}
+            eng.path, ["needs-gap"], each="segment", parameters={"subset": {"segment": "Nobody"}}
         )
 
 
@@ -387,6 +387,18 @@ def test_each_segment_makes_one_report_per_value(eng, tmp_path):
         assert f'<span class="tk-value">{result.value}</span>' in page
         assert f"<dt>Customers included</dt><dd>segment = {result.value}</dd>" in page
     assert run.each == "segment"
+
+
+def test_a_subset_of_the_each_column_limits_the_values(eng, no_kernels):
+    from toolkit.reports import _plan
+
+    reports = [report_named("needs-gap")]
+    parameters = {"subset": {"segment": ["Board", "Residents"], "method": "survey"}}
+    jobs, _ = _plan(eng, reports, parameters, "segment", False, named=True)
+    assert [j.value for j in jobs] == ["Residents", "Board"]  # the engagement's order
+    assert [j.parameters["subset"] for j in jobs] == [
+        {"method": "survey", "segment": "Residents"}, {"method": "survey", "segment": "Board"}
+    ]  # fmt: skip
 
 
 def test_without_names_each_leaves_out_reports_without_the_column(eng, tmp_path, no_kernels):

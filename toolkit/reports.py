@@ -586,11 +586,17 @@ def _plan(
         for report in reports:
             jobs.append(_Job(report, None, report.name, {**typed[report.name], **base}))
         return jobs, notes
-    if each in subset:
-        raise DataValidationError(
-            f"--each {each} and subset {{{each}: …}} both choose {each}; give one of them."
-        )
+    # subset {COLUMN: [a, b]} with --each COLUMN: one report for each of those values only.
+    allowed = subset.pop(each, None)
+    if allowed is not None and not isinstance(allowed, list | tuple | set):
+        allowed = [allowed]
     per_report = {r.name: _each_values(engagement, each, r, include_personal) for r in reports}
+    if allowed is not None:
+        wanted = {str(v) for v in allowed}
+        per_report = {
+            name: None if values is None else [v for v in values if str(v) in wanted]
+            for name, values in per_report.items()
+        }
     if all(v is None for v in per_report.values()):
         raise DataValidationError(
             f"--each {each}: no table read by {', '.join(r.name for r in reports)} has a column "
@@ -621,7 +627,10 @@ def _plan(
             params = {**typed[report.name], **base, "subset": {**subset, each: value}}
             jobs.append(_Job(report, value, f"{report.name}--{slugs[str(value)]}", params))
     if not jobs:
-        raise DataValidationError(f"--each {each}: the column has no values in the data.")
+        asked = (
+            f" among the values subset asks for ({', '.join(map(str, allowed))})" if allowed else ""
+        )
+        raise DataValidationError(f"--each {each}: the column has no values in the data{asked}.")
     return jobs, notes
 
 
@@ -705,7 +714,8 @@ def run_reports(
     each : str, optional
         A column (``segment`` or an attribute such as ``campus``): one report per value,
         with ``subset`` set to that value. Without ``names``, reports whose tables lack
-        the column are left out (the run's notes say so).
+        the column are left out (the run's notes say so). A ``subset`` that lists values
+        of the same column limits the run to those values.
     jobs : int, optional
         Reports run at the same time (default: the number of cores, at most 4).
     out : str or path-like, optional
