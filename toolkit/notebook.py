@@ -542,7 +542,10 @@ class ReportContext:
                 value = level_words(self.confidence)
             elif name == "min_n":
                 value = self.min_n
-            text = value if isinstance(value, str) else repr(value)
+            if isinstance(value, str):
+                text = value or "(not set)"
+            else:
+                text = repr(value)
             if name in self.from_settings:
                 text += " (from engagement.toml)"
             parameters[str(name)] = text

@@ -97,7 +97,7 @@ def notebook_imports(sources: Iterable[str]) -> list[str]:
 
     Examples
     --------
-    >>> notebook_imports(["import pandas as pd\\nfrom toolkit.charts import x", "%time 1"])
+    >>> notebook_imports(["import pandas as pd\nfrom toolkit.charts import x", "%time 1"])
     ['pandas', 'toolkit.charts']
     """
     found: dict[str, None] = {}
@@ -212,7 +212,10 @@ def _serve(socket_path: str, modules: list[str]) -> None:
     kernels: dict[int, socket.socket] = {}  # kernel pid -> its launcher's connection
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    runner = os.getppid()
     while not stopping:
+        if os.getppid() != runner:  # the runner died without stopping us: stop too
+            break
         watched = [listener, *kernels.values()]
         try:
             ready, _, _ = select.select(watched, [], [], 0.1)

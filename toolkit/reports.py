@@ -796,8 +796,6 @@ def run_reports(
                 _write_run_json(run)
                 if bar is not None:
                     bar.update(1)
-                    if not result.ok:
-                        bar.write(f"failed: {result.error}", file=sys.stderr)
             if on_result is not None:
                 on_result(result)
 
