@@ -1082,7 +1082,7 @@ def export_html(nb, path: str | os.PathLike) -> Path:
 
     from nbconvert import HTMLExporter
 
-    from toolkit.theme import vega_script
+    from toolkit._vega_bundle import vega_script
 
     nb = copy.deepcopy(nb)
     nb.metadata.pop("widgets", None)

@@ -46,14 +46,13 @@ The theme ``"service-toolkit"`` is registered on import but enabled only by
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import itertools
-import json
-import re
 from typing import Any
 
 import altair as alt
+
+from toolkit._vega_bundle import _js_json, vega_script
 
 __all__ = [
     "OKABE_ITO",
@@ -164,26 +163,6 @@ def theme_config() -> alt.theme.ThemeConfig:
             "text": {"fontSize": 12, "color": _INK},
         }
     }
-
-
-def _js_json(value: Any) -> str:
-    r"""Serialise *value* as JSON that is safe inside an HTML ``<script>`` element.
-
-    Parameters
-    ----------
-    value : Any
-        A JSON-serialisable object.
-
-    Returns
-    -------
-    str
-        JSON text in which ``<``, ``>``, ``&``, U+2028 and U+2029 are written as ``\uXXXX``
-        escapes, so no string in the data can close the script or break the JavaScript.
-    """
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=False)
-    for char in ("<", ">", "&", "\u2028", "\u2029"):
-        text = text.replace(char, f"\\u{ord(char):04x}")
-    return text
 
 
 def _plain_text(spec: dict[str, Any]) -> str:
@@ -320,43 +299,3 @@ def enable_charts(*, interactive: bool = True) -> None:
     else:
         alt.renderers.enable(REPORT_RENDERER)
         alt.renderers.set_embed_options(actions=False)
-
-
-@functools.cache
-def vega_script() -> str:
-    """Return the JavaScript a report inlines once, in a ``<script>`` in its ``<head>``.
-
-    Returns
-    -------
-    str
-        vl-convert's bundle of Vega, Vega-Lite (the version Altair targets) and
-        vega-embed, wrapped in a function so its internal names stay out of the page's
-        global scope, setting ``window.vegaEmbed``, ``window.vegaLite`` and
-        ``window.vega``; then ``window.VEGA_DEBUG`` holding the versions Altair's own
-        ``html`` renderer checks, so a chart shown with that renderer uses this copy
-        instead of fetching Vega from jsdelivr. Every ``</script`` is escaped, so the
-        text can be placed inside a ``<script>`` element as is.
-
-    Notes
-    -----
-    ``VEGA_DEBUG`` is an Altair internal (``altair/utils/html.py``), covered by a
-    browser test that fails on any outside request. Building the bundle takes about a
-    second; the result is cached for the process.
-    """
-    import vl_convert as vlc
-    from altair.utils._importers import vl_version_for_vl_convert
-    from altair.vegalite.v6.display import VEGA_VERSION, VEGAEMBED_VERSION, VEGALITE_VERSION
-
-    bundle = vlc.javascript_bundle(vl_version=vl_version_for_vl_convert())
-    versions = {
-        "vega_version": VEGA_VERSION,
-        "vegalite_version": VEGALITE_VERSION,
-        "vegaembed_version": VEGAEMBED_VERSION,
-    }
-    script = (
-        "(function () {\n"
-        f"{bundle}\n"
-        "})();\n"
-        f"window.VEGA_DEBUG = Object.assign(window.VEGA_DEBUG || {{}}, {_js_json(versions)});\n"
-    )
-    return re.sub(r"</(script)", r"<\\/\1", script, flags=re.IGNORECASE)
