@@ -191,3 +191,15 @@ def test_constants_fill_a_field_on_every_row(engagement, tmp_path):
                  '[[metrics]]\nmetric = "csat"\ncolumn = "How satisfied are you with our service overall?"\n')  # fmt: skip
     engagement.import_file(EXPORTS / "ms-forms.xlsx", map=path)
     assert set(engagement.responses["wave"]) == {"2024 Q1"}
+
+
+def test_a_map_can_be_saved_from_a_file_imported_before(engagement):
+    path = EXPORTS / "ms-forms.xlsx"
+    metrics = {"csat": "How satisfied are you with our service overall?"}
+    engagement.import_file(path, table="responses", metrics=metrics)
+    dry = engagement.import_file(path, table="responses", metrics=metrics, dry_run=True,
+                                 save_map="forms")  # fmt: skip
+    assert dry.rows_added == 0 and dry.excluded == {"already in the store (same source id)": 5}
+    assert read_map(engagement.path / "maps" / "forms.toml").metrics[0].column == metrics["csat"]
+    again = engagement.import_file(path, map="forms")
+    assert again.already_imported is not None

@@ -761,7 +761,9 @@ class Engagement:
         elif fmt in ("csv", "xlsx"):
             _check_container(path, fmt)
         sha = _sha256_file(path)
-        if (done := self._already_imported(spec, sha, path.name, replace, dry_run)) is not None:
+        # A dry run saving a map reads the file even when it was imported before.
+        saving = save_map is not None and dry_run
+        if not saving and (done := self._already_imported(spec, sha, path.name, replace, dry_run)):
             done.source_format = fmt
             return done  # before reading a file that may hold a million rows
         if fmt in ("csv", "xlsx") and imap.empty and save_map is None:
