@@ -659,13 +659,8 @@ def open_report(
     if isinstance(min_n, bool) or not isinstance(min_n, int) or min_n < 1:
         raise DataValidationError(f"min_n must be a whole number of at least 1 (got {min_n!r}).")
     personal = include_personal()
-    if personal:
-        with eng.reading() as con:
-            data = eng.read_tables(tables, include_personal=True, con=con)
-            fingerprint = eng.fingerprint(tables, con=con)
-    else:
-        data, fingerprint = eng.snapshot(tables)
-    _check_subset(data, subset)
+    data, fingerprint = _read_tables(eng, tables, subset, include_personal=personal)
+    _check_subset(data, subset, engagement=eng)
     data = apply_subset(data, subset)
     enable_charts(interactive=interactive)
     params = dict(parameters or {})
@@ -696,7 +691,78 @@ def _zone(name: object) -> dt.tzinfo:
         return dt.UTC
 
 
-def _check_subset(tables: Mapping[str, pd.DataFrame], subset: Mapping | None) -> None:
+def _stored_values(engagement: Engagement, tables: Iterable[str], column: str) -> list[str]:
+    from toolkit.schema import table_named
+
+    quoted = str(column).replace('"', '""')
+    seen: set[str] = set()
+    with engagement.reading() as con:
+        for table in tables:
+            name = table_named(table).name
+            rows = con.execute(
+                f'SELECT DISTINCT "{quoted}" FROM main."{name}" WHERE "{quoted}" IS NOT NULL'
+            )
+            seen |= {str(v) for (v,) in rows}
+    return sorted(seen)
+
+
+def _read_tables(
+    eng: Engagement, tables: Sequence[str], subset: Mapping | None, *, include_personal: bool
+) -> tuple[dict[str, pd.DataFrame], str]:
+    """Read ``tables`` and their fingerprint in one read transaction.
+
+    With a ``subset``, each table that has a subset column of text is first narrowed in
+    SQL: a temporary view of the same name, visible only to this connection, shadows the
+    table while it is read. A report on one campus of a million responses then reads
+    that campus's rows, not all of them. The view keeps every row
+    :func:`toolkit.analyses.apply_subset` keeps (it compares the same text), and
+    ``apply_subset`` still applies the exact rule afterwards. The fingerprint is taken
+    over the whole tables, before any view exists.
+    """
+    from toolkit.schema import table_named
+
+    with eng.reading() as con:
+        fingerprint = eng.fingerprint(tables, con=con)
+        if subset and isinstance(subset, Mapping):
+            for table in tables:
+                name = table_named(table).name
+                where = _subset_where(con, name, subset)
+                if where:
+                    con.execute(
+                        f'CREATE TEMP VIEW "{name}" AS SELECT * FROM main."{name}" WHERE {where}'
+                    )
+        data = eng.read_tables(tables, include_personal=include_personal, con=con)
+    return data, fingerprint
+
+
+def _sql_text(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _subset_where(con, table: str, subset: Mapping) -> str:
+    """SQL keeping the rows of ``table`` whose text columns match ``subset`` ('' for none)."""
+    declared = {
+        row[1]: str(row[2]).upper() for row in con.execute(f'PRAGMA main.table_info("{table}")')
+    }
+    clauses = []
+    for column, value in subset.items():
+        if declared.get(column) != "TEXT":
+            continue  # numbers, dates: left to apply_subset
+        values = list(value) if isinstance(value, list | tuple | set) else [value]
+        if (
+            not values
+            or any(isinstance(v, bool) or not isinstance(v, str | int | float) for v in values)
+            or any(str(v) in ("None", "nan", "NaN", "<NA>", "NaT") for v in values)
+        ):
+            continue  # missing values compare as text in pandas only: no SQL filter
+        quoted = str(column).replace('"', '""')
+        clauses.append(f'"{quoted}" IN ({", ".join(_sql_text(v) for v in values)})')
+    return " AND ".join(clauses)
+
+
+def _check_subset(
+    tables: Mapping[str, pd.DataFrame], subset: Mapping | None, *, engagement=None
+) -> None:
     if not subset:
         return
     if not isinstance(subset, Mapping):
@@ -715,7 +781,12 @@ def _check_subset(tables: Mapping[str, pd.DataFrame], subset: Mapping | None) ->
         values = [str(v) for v in (value if isinstance(value, list | tuple | set) else [value])]
         kept = sum(int(t[column].astype(str).isin(values).sum()) for t in having.values())
         if not kept:
-            seen = sorted({str(v) for t in having.values() for v in t[column].dropna().unique()})
+            if engagement is not None:  # the tables were narrowed in SQL: ask the store
+                seen = _stored_values(engagement, having, column)
+            else:
+                seen = sorted(
+                    {str(v) for t in having.values() for v in t[column].dropna().unique()}
+                )
             raise DataValidationError(
                 f"subset {{{column}: {value!r}}} keeps no rows: no {column} is "
                 f"{' or '.join(map(repr, values))}. Values in the data: {', '.join(seen) or 'none'}."
