@@ -489,3 +489,49 @@ def test_export_html_works_on_a_notebook_without_a_header(tmp_path):
     page = export_html(nb, tmp_path / "plain.html").read_text()
     assert '<h1 class="tk-title">Plain</h1>' in page and "&lt;hello&gt;" in page
     assert "Data fingerprint</dt><dd><code>not recorded</code>" in page
+
+
+# ----------------------------------------------------------------------------- reading a subset
+
+
+@pytest.mark.parametrize(
+    "subset",
+    [
+        {"segment": "Residents"},
+        {"segment": ["Board", "Residents"], "method": "survey"},
+        {"segment": "Residents", "importance": 5},  # a number: left to pandas
+        {"language": "Spanish"},
+        {"segment": "O'Brien's"},  # a quote in the value
+    ],
+)
+def test_open_report_reads_the_same_rows_as_filtering_everything(eng, subset):
+    from toolkit.analyses import apply_subset
+    from toolkit.notebook import _check_subset, _read_tables
+
+    tables = ["stated_needs", "assumed_needs", "codebook"]
+    narrowed, fingerprint = _read_tables(eng, tables, subset, include_personal=False)
+    full, full_fingerprint = eng.snapshot(tables)
+    assert fingerprint == full_fingerprint == eng.fingerprint(tables)
+    expected = apply_subset(full, subset)
+    got = apply_subset(narrowed, subset)
+    for name in tables:
+        # Missing text reads as None or NaN depending on the other rows read: both missing.
+        def tidy(frame):
+            return frame.reset_index(drop=True).astype(object).where(frame.notna().to_numpy(), None)
+
+        pd.testing.assert_frame_equal(tidy(got[name]), tidy(expected[name]))
+    if subset == {"segment": "O'Brien's"}:
+        with pytest.raises(DataValidationError, match="Values in the data: Board, Business owners"):
+            _check_subset(narrowed, subset, engagement=eng)
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch):
+    from toolkit.reports import _progress
+
+    assert _progress(5, None) is None  # pytest's stderr is not a terminal
+    assert _progress(5, False) is None
+    bar = _progress(5, True)
+    assert bar is not None and bar.total == 5
+    bar.close()
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
+    assert _progress(1, None) is None  # one report: nothing to show
