@@ -227,3 +227,35 @@ def test_an_export_holding_only_previews_lands_nothing_and_counts_them(engagemen
         result = engagement.import_file(path, table=table, **kw)
         assert result.rows_added == 0 and result.rows_excluded == 3 and result.import_id
     assert len(engagement.responses) == len(engagement.stated_needs) == 0
+
+
+def test_multi_select_split_into_columns(engagement, write_csv):
+    """The "split multi-value fields into columns" export: Q5_1, Q5_2, Q5_4 and Q5_4_TEXT."""
+    stem = "What do you need most? - Selected Choice"
+    path = write_csv("split.csv", [
+        ["RecordedDate", "ResponseId", "Finished", "Q1", "Q2_1", "Q2_2", "Q5_1", "Q5_2", "Q5_4", "Q5_4_TEXT"],
+        ["Recorded Date", "Response ID", "Finished", "How satisfied are you?",
+         "How satisfied were you with each of these? - Front desk",
+         "How satisfied were you with each of these? - Food bank",
+         f"{stem} - Milk", f"{stem} - Fresh produce", f"{stem} - Other",
+         "What do you need most? - Other - Text"],
+        ['{"ImportId":"recordedDate"}', '{"ImportId":"_recordId"}', '{"ImportId":"finished"}',
+         '{"ImportId":"QID1"}', '{"ImportId":"QID2_1"}', '{"ImportId":"QID2_2"}',
+         '{"ImportId":"QID5_1"}', '{"ImportId":"QID5_2"}', '{"ImportId":"QID5_4"}',
+         '{"ImportId":"QID5_4_TEXT"}'],
+        ["2024-03-07 10:00:00", "R_a", "True", "Satisfied", "Satisfied", "Very satisfied",
+         "Milk", "", "Other", "Baby formula, diapers"],
+        ["2024-03-08 10:00:00", "R_b", "True", "Dissatisfied", "Dissatisfied", "Satisfied",
+         "Milk", "Fresh produce", "", ""],
+    ])  # fmt: skip
+    survey = read_qualtrics(path)
+    assert [m.column for m in survey.groups["Q5"]] == ["Q5_1", "Q5_2", "Q5_4", "Q5_4_TEXT"]
+    assert survey.questions["Q5"] == "What do you need most?"
+    assert "Q2" not in survey.groups  # a matrix: its cells are scale answers
+    engagement.import_file(path, table="stated-needs", columns={"need": "What do you need most?"})
+    needs = engagement.stated_needs.groupby("source_id")["need"].apply(list).to_dict()
+    assert needs == {"R_a": ["Milk", "Baby formula, diapers"], "R_b": ["Milk", "Fresh produce"]}
+    engagement.import_file(path, table="responses", metrics=[("csat", "Q2_1"), ("csat", "Q2_2")])
+    assert set(engagement.responses["response_id"]) == {
+        "R_a-csat-q2-1", "R_a-csat-q2-2", "R_b-csat-q2-1", "R_b-csat-q2-2",
+    }  # fmt: skip

@@ -187,9 +187,8 @@ def _groups(survey: SurveyTable) -> None:
     for stem, columns in stems.items():
         members = []
         for column in columns:
-            question = survey.questions.get(column, "")
-            head, _, option = question.rpartition(" - ")
-            option = re.sub(r"\s+-\s+Text$", "", option).strip()
+            question = re.sub(r"\s+-\s+Text$", "", survey.questions.get(column, ""))
+            option = question.rpartition(" - ")[2].strip()
             values = set(frame[column].unique()) - {""}
             if column.endswith("_TEXT"):
                 members.append(Member(column, option, "text"))

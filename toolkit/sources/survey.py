@@ -532,8 +532,9 @@ def _explode_needs(survey, frame, base, need_source, imap):
     n = len(frame)
     recode = {}
     if need_source in survey.groups:
-        chosen_lists = [[] for _ in range(n)]
-        for member in survey.groups[need_source]:
+        members = survey.groups[need_source]
+        picks = []
+        for member in members:
             cells = frame[member.column].astype(str).str.strip()
             if member.kind == "flag":
                 hit = cells.str.lower().isin(TRUTHY).to_numpy()
@@ -541,9 +542,19 @@ def _explode_needs(survey, frame, base, need_source, imap):
             else:
                 hit = cells.ne("").to_numpy()
                 answers = cells.to_numpy(dtype=object)
+            picks.append((member, hit.copy(), answers))
+            recode.update(_values_for(imap, survey, member.column))
+        # "Other" ticked and "Other" typed (Qualtrics Q5_4 and Q5_4_TEXT) is one need: the text.
+        for member, hit, answers in picks:
+            typed = np.zeros(n, dtype=bool)
+            for other, other_hit, other_answers in picks:
+                if other is not member and other.option.lower() == member.option.lower():
+                    typed |= other_hit & (other_answers != other.option)
+            hit &= ~(typed & (answers == member.option))
+        chosen_lists = [[] for _ in range(n)]
+        for _, hit, answers in picks:
             for i in np.flatnonzero(hit):
                 chosen_lists[i].append(answers[i])
-            recode.update(_values_for(imap, survey, member.column))
         recode.update({k: v for k, v in imap.values.get(need_source, {}).items()})
         chosen = pd.Series(chosen_lists, index=frame.index, dtype=object)
     else:
