@@ -699,5 +699,20 @@ def _write_table(frame, to) -> None:
     _echo_err(f"Wrote {len(out):,} rows to {to}.")
 
 
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--port", type=click.IntRange(1, 65535), help="Port on 127.0.0.1 (default: a free one)."
+)
+@click.option("--no-browser", is_flag=True, help="Print the address without opening a browser.")
+def forms(path, port, no_browser):
+    """Serve the planner forms for the engagement at PATH on this machine (Ctrl-C stops)."""
+    from toolkit.forms.serve import serve_forms
+
+    engagement = _open(path)
+    code = serve_forms(engagement.path, port=port, open_browser=not no_browser, echo=click.echo)
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

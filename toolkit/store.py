@@ -1222,7 +1222,7 @@ class Engagement:
                 raw, spec, known=self._known(con), min_n=self.settings["min_n"], check_near=False
             )
             problems = list(canon.problems)
-            if spec.key and not canon.bad.any():
+            if spec.key and spec.key in canon.frame:
                 key = canon.frame.at[0, spec.key]
                 if key is not None:
                     taken = con.execute(
@@ -1239,13 +1239,32 @@ class Engagement:
                         )  # fmt: skip
         return canon, problems
 
+    def entry_version(self, table: str, entry: int, con: sqlite3.Connection | None = None) -> str:
+        """A fingerprint of one stored entry: it changes when anyone changes the entry.
+
+        A form remembers it when it loads an entry to correct; :meth:`save_entry` refuses
+        the correction if the entry changed (or was deleted and its number reused) since.
+        """
+        spec = table_named(table)
+        with contextlib.nullcontext(con) if con else self.reading() as c:
+            row = c.execute(f"SELECT * FROM {spec.name} WHERE _tk_row = ?", (entry,)).fetchone()
+        return hashlib.sha256(json.dumps(row, default=str).encode()).hexdigest()[:16]
+
     def save_entry(
-        self, table: str, values: Mapping[str, object], *, entry: int | None = None
+        self,
+        table: str,
+        values: Mapping[str, object],
+        *,
+        entry: int | None = None,
+        version: str | None = None,
     ) -> int:
         """Save one record in one transaction: a new entry, or a correction of ``entry``.
 
         The record is checked as an import checks a row (:meth:`check_entry`); nothing is
         written when anything is wrong. New segments join the engagement's list.
+
+        ``version`` (from :meth:`entry_version` when the entry was loaded) makes a
+        correction fail, values kept, if someone changed the entry since.
 
         Returns
         -------
@@ -1282,6 +1301,12 @@ class Engagement:
                     )
                     entry = cursor.lastrowid
                 else:
+                    if version is not None and self.entry_version(spec.name, entry, con) != version:
+                        raise DataValidationError(
+                            f"{spec.cli_name} entry #{entry} was changed or deleted in another "
+                            "window since you opened it. Your values are kept: check the list, "
+                            "then save again."
+                        )
                     cursor = con.execute(
                         f"UPDATE {spec.name} SET ({columns}) = (SELECT {picks} FROM json_each(?)) "
                         "WHERE _tk_row = ?",
@@ -1320,6 +1345,26 @@ class Engagement:
                 raise DataValidationError(
                     f"{spec.cli_name} entry #{entry} no longer exists (deleted in another window?)."
                 )
+
+    def code_statements(self, need: str, code: str) -> int:
+        """File every uncoded statement with exactly these words under ``code``.
+
+        Staff and customer statements alike, in one transaction; the code is recorded as
+        set by a person. Returns how many statements were filed.
+        """
+        with self.writing() as con:
+            if con.execute("SELECT 1 FROM codebook WHERE code = ?", (code,)).fetchone() is None:
+                raise DataValidationError(
+                    f"{code!r} is not in the codebook. Add it to the codebook first."
+                )
+            count = 0
+            for table in ("assumed_needs", "stated_needs"):
+                count += con.execute(
+                    f"UPDATE {table} SET code = ?, coded_by = 'person', match_score = NULL "
+                    "WHERE need = ? AND (code IS NULL OR code = '')",
+                    (code, need),
+                ).rowcount
+        return count
 
     def entries(
         self, table: str, *, only_forms: bool = False, limit: int | None = None

@@ -1,0 +1,223 @@
+"""The planner forms as a new user meets them: `service-toolkit forms` on a new engagement,
+Chromium filling each tab with every outside request refused, then the store read back."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from toolkit.store import Engagement
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+EXPORT = REPO / "tests" / "fixtures" / "exports" / "qualtrics-choice-text.csv"
+LOAD_MS = 90_000
+STEP_MS = 30_000
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def forms_server(tmp_path_factory):
+    """`service-toolkit forms PATH --no-browser` on a new engagement; stopped with Ctrl-C."""
+    folder = tmp_path_factory.mktemp("forms") / "riverside"
+    Engagement.init(folder, name="riverside", organisation="Riverside Community Partners")
+    port = _free_port()
+    log = tmp_path_factory.mktemp("forms-log") / "forms.log"
+    env = {**os.environ, "SERVICE_TOOLKIT_MAX_UPLOAD_MB": "60"}
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "toolkit.cli", "forms", str(folder), "--no-browser",
+             "--port", str(port)],
+            stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while True:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"service-toolkit forms did not start:\n{log.read_text()}")
+        time.sleep(0.3)
+    yield f"http://127.0.0.1:{port}/", folder, log
+    process.send_signal(signal.SIGINT)  # what Ctrl-C does
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        pytest.fail("service-toolkit forms did not stop on Ctrl-C")
+    assert process.returncode == 0, log.read_text()
+    assert "Stopped." in log.read_text()
+
+
+def _open(page, url):
+    page.goto(url, timeout=LOAD_MS)
+    expect(page.locator(".tk-forms")).to_be_visible(timeout=LOAD_MS)
+
+
+def _tab(page, title):
+    page.get_by_role("tab", name=title).click()
+
+
+def test_forms_page_validates_saves_corrects_deletes_and_survives_reload(
+    forms_server, offline_context, tmp_path
+):
+    url, folder, log = forms_server
+    page = offline_context.new_page()
+    _open(page, url)
+    form = page.locator(".tk-form-assumed")
+    save = form.get_by_role("button", name="Save")
+    expect(save).to_be_disabled()
+    expect(form.get_by_text("Still to fill in: Staff member, Need.")).to_be_visible()
+
+    # Validation as the planner types: an impossible date is named beside the field.
+    form.get_by_label("Staff member").fill("Ana Ruiz")
+    form.get_by_label("Customer group").fill("Residents")
+    form.get_by_label("Need", exact=False).first.fill("Another food pantry")
+    form.get_by_label("Date").fill("31/02/2024")
+    expect(form.get_by_role("alert").filter(has_text="there is no 31 February 2024")).to_be_visible(
+        timeout=STEP_MS
+    )
+    expect(save).to_be_disabled()
+    form.get_by_label("Date").fill("7/3/2024")
+    expect(form.get_by_text("= Thu 7 March 2024")).to_be_visible(timeout=STEP_MS)
+    four = form.get_by_role("button", name="4", exact=True)
+    four.scroll_into_view_if_needed()
+    four.click()
+    expect(form.get_by_text("4 = very important")).to_be_visible(timeout=STEP_MS)
+    expect(save).to_be_enabled(timeout=STEP_MS)
+    save.click()
+    expect(form.get_by_role("status").filter(has_text="Saved entry #1.")).to_be_visible(
+        timeout=STEP_MS
+    )
+    expect(form.locator("table.tk-entries")).to_contain_text("Another food pantry")
+    # Sticky fields stay for the next need; the need itself is cleared.
+    expect(form.get_by_label("Staff member")).to_have_value("Ana Ruiz")
+
+    # A reload shows everything saved.
+    page.reload(timeout=LOAD_MS)
+    expect(page.locator(".tk-forms")).to_be_visible(timeout=LOAD_MS)
+    form = page.locator(".tk-form-assumed")
+    expect(form.locator("table.tk-entries")).to_contain_text("Another food pantry", timeout=STEP_MS)
+    expect(form.locator("table.tk-entries")).to_contain_text("Thu 7 March 2024")
+
+    # Correct the entry, then delete it (a delete asks for a second click).
+    form.get_by_role("button", name="Correct").click()
+    expect(form.get_by_text("Correcting entry #1.")).to_be_visible(timeout=STEP_MS)
+    form.get_by_label("Need", exact=False).first.fill("Fresh milk every week")
+    form.get_by_role("button", name="Save correction").click()
+    expect(form.get_by_role("status").filter(has_text="Corrected entry #1.")).to_be_visible(
+        timeout=STEP_MS
+    )
+    expect(form.locator("table.tk-entries")).to_contain_text("Fresh milk every week")
+    form.get_by_role("button", name="Delete").click()
+    form.get_by_role("button", name="Really delete #1?").click()
+    expect(form.get_by_role("status").filter(has_text="Deleted entry #1.")).to_be_visible(
+        timeout=STEP_MS
+    )
+    expect(form.get_by_text("Nothing saved yet.")).to_be_visible()
+
+    # A second need for the store read-back (a correction empties the whole form).
+    form.get_by_label("Staff member").fill("Ana Ruiz")
+    form.get_by_label("Date").fill("2024-03-07")
+    form.get_by_label("Need", exact=False).first.fill("More evening hours")
+    form.get_by_role("button", name="Save").click()
+    expect(form.get_by_role("status").filter(has_text="Saved entry #")).to_be_visible(
+        timeout=STEP_MS
+    )
+
+    # Our customers: the register with ratings, "not rated" kept as not rated.
+    _tab(page, "Our customers")
+    customers = page.locator(".tk-form-customers")
+    customers.get_by_label("Customer id").fill("RES")
+    customers.get_by_label("Name *").fill("Residents of the east side")
+    customers.get_by_label("Kind").select_option("external")
+    five = customers.locator(".widget-toggle-buttons").nth(0).get_by_role("button", name="5")
+    five.scroll_into_view_if_needed()
+    five.click()
+    customers.get_by_label("Mandate").select_option("formal")
+    customers.get_by_role("button", name="Save").click()
+    expect(customers.get_by_role("status").filter(has_text="Saved entry")).to_be_visible(
+        timeout=STEP_MS
+    )
+    customers.get_by_label("Customer id").fill("RES")
+    expect(customers.get_by_role("alert").filter(has_text="is already in use")).to_be_visible(
+        timeout=STEP_MS
+    )
+
+    # Events.
+    _tab(page, "Events")
+    events = page.locator(".tk-form-events")
+    events.get_by_label("Starts on").fill("1 July 2023")
+    events.get_by_label("What happened").fill("Milk and fresh food program launched")
+    events.get_by_role("button", name="Save").click()
+    expect(events.get_by_role("status").filter(has_text="Saved entry")).to_be_visible(
+        timeout=STEP_MS
+    )
+
+    # Import a survey export through the wizard.
+    _tab(page, "Import a survey file")
+    wizard = page.locator(".tk-form-import")
+    upload = wizard.locator(".widget-upload")
+    with page.expect_file_chooser() as chooser:
+        upload.click()
+    chooser.value.set_files(str(EXPORT))
+    expect(wizard.get_by_text("qualtrics (ResponseId in row 1")).to_be_visible(timeout=STEP_MS)
+    wizard.get_by_role("button", name="Check").click()
+    expect(wizard.get_by_text("rows would be imported into responses")).to_be_visible(
+        timeout=STEP_MS
+    )
+    expect(wizard.get_by_text("excluded: Qualtrics survey previews")).to_be_visible()
+    wizard.get_by_role("button", name="Import").click()
+    expect(wizard.get_by_role("status").filter(has_text="Imported 10 rows")).to_be_visible(
+        timeout=STEP_MS
+    )
+    expect(wizard.get_by_text("Map saved as")).to_be_visible()
+
+    # A file larger than the page takes gets a message pointing to the import command.
+    big = tmp_path / "huge-export.csv"
+    with big.open("wb") as handle:
+        handle.truncate(61 * 1024 * 1024)
+    with page.expect_file_chooser() as chooser:
+        upload.click()
+    chooser.value.set_files(str(big))
+    expect(page.get_by_role("alert").filter(has_text="service-toolkit import")).to_be_visible(
+        timeout=STEP_MS
+    )
+
+    # Charts render offline, and nothing was asked of any other host.
+    expect(page.locator('[aria-roledescription="visualization"]').first).to_be_visible(
+        timeout=STEP_MS
+    )
+    if os.environ.get("TOOLKIT_SCREENSHOT_DIR"):
+        page.screenshot(path=str(Path(os.environ["TOOLKIT_SCREENSHOT_DIR"]) / "forms.png"),
+                        full_page=True)  # fmt: skip
+    assert offline_context.refused == []
+
+    # The store holds exactly what was saved.
+    engagement = Engagement.open(folder)
+    assumed = engagement.table("assumed_needs")
+    assert assumed["need"].tolist() == ["More evening hours"]
+    assert assumed["staff"].tolist() == ["Ana Ruiz"]
+    assert str(assumed["collected_on"].iloc[0].date()) == "2024-03-07"
+    register = engagement.table("customers")
+    assert register[["customer_id", "mission_alignment", "mandate"]].values.tolist() == [
+        ["RES", 5, "formal"]
+    ]
+    assert register["clout"].isna().all()  # not rated stays not rated
+    assert engagement.table("events")["label"].tolist() == ["Milk and fresh food program launched"]
+    assert len(engagement.table("responses")) == 10
+    assert (folder / "maps").glob("*.toml")

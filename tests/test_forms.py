@@ -1,0 +1,329 @@
+"""Planner forms without a browser: the record logic, the store's entries, the widgets' behaviour."""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from toolkit.cli import main
+from toolkit.errors import DataValidationError
+from toolkit.forms.records import (
+    FORMS,
+    NOT_RATED,
+    date_order_for,
+    entry_label,
+    field_errors,
+    parse_date,
+    record_from_inputs,
+    values_from_record,
+)
+from toolkit.store import Engagement
+
+EXPORTS = Path(__file__).resolve().parent / "fixtures" / "exports"
+
+
+# ----------------------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize(
+    ("text", "order", "expected"),
+    [
+        ("2024-03-07", "dmy", dt.date(2024, 3, 7)),
+        ("7/3/2024", "dmy", dt.date(2024, 3, 7)),
+        ("7/3/2024", "mdy", dt.date(2024, 7, 3)),
+        ("07.03.2024", "dmy", dt.date(2024, 3, 7)),
+        ("25/12/2024", "mdy", dt.date(2024, 12, 25)),  # 25 cannot be a month: settled
+        ("12/25/2024", "dmy", dt.date(2024, 12, 25)),
+        ("7 March 2024", "mdy", dt.date(2024, 3, 7)),
+        ("March 7, 2024", "dmy", dt.date(2024, 3, 7)),
+        ("1st Sept 2023", "dmy", dt.date(2023, 9, 1)),
+        ("", "dmy", None),
+    ],
+)
+def test_dates_are_read_as_people_write_them(text, order, expected):
+    assert parse_date(text, order=order) == (expected, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("31/02/2024", "there is no 31 February 2024"), ("2024-13-01", "has no month 13"),
+     ("next Tuesday", "is not a date; write it as 7/3/2024")],
+)  # fmt: skip
+def test_bad_dates_say_what_is_wrong(text, message):
+    value, problem = parse_date(text)
+    assert value is None and problem.startswith(message)
+
+
+def test_date_order_follows_the_engagements_time_zone():
+    assert date_order_for("America/New_York") == "mdy"
+    assert date_order_for("America/Sao_Paulo") == "dmy"
+    assert date_order_for("UTC") == "dmy"
+
+
+# ----------------------------------------------------------------------------- records
+
+
+def test_record_from_inputs_types_values_and_words_what_is_missing():
+    record, errors = record_from_inputs(
+        FORMS["customers"],
+        {"customer_id": " HR-ASH ", "name": "", "kind": "internal", "mission_alignment": "4",
+         "clout": NOT_RATED, "mandate": NOT_RATED},
+    )  # fmt: skip
+    assert record["customer_id"] == "HR-ASH"
+    assert record["mission_alignment"] == 4 and record["clout"] is None
+    assert record["mandate"] is None  # "not rated" is not "none"
+    assert errors == {"name": "is required"}
+
+
+def test_values_round_trip_through_a_stored_row():
+    spec = FORMS["stated"]
+    row = {"entry": 3, "segment": "Residents", "method": "interview", "need": "Milk",
+           "importance": 5, "performance": None, "collected_on": dt.datetime(2024, 3, 7),
+           "respondent_id": None, "notes": None}  # fmt: skip
+    values = values_from_record(spec, row)
+    assert values["performance"] == NOT_RATED and values["collected_on"] == "2024-03-07"
+    record, errors = record_from_inputs(spec, values)
+    assert (
+        not errors and record["importance"] == 5 and record["collected_on"] == dt.date(2024, 3, 7)
+    )
+    assert entry_label(spec, row) == "#3 · Residents · interview · Milk"
+
+
+# ----------------------------------------------------------------------------- the store
+
+
+@pytest.fixture
+def eng(tmp_path) -> Engagement:
+    return Engagement.init(tmp_path / "eng", name="eng")
+
+
+def test_a_saved_entry_lands_whole_and_can_be_corrected_and_deleted(eng):
+    first = eng.save_entry("events", {"starts_on": dt.date(2023, 7, 1), "label": "Milk program"})
+    version = eng.entry_version("events", first)
+    again = eng.save_entry("events", {"starts_on": dt.date(2023, 7, 2), "label": "Milk program"},
+                           entry=first, version=version)  # fmt: skip
+    assert again == first
+    events = eng.entries("events")
+    assert events["entry"].tolist() == [first]
+    assert str(events["starts_on"].iloc[0].date()) == "2023-07-02"
+    # A correction based on what the entry was before is refused: someone changed it.
+    with pytest.raises(DataValidationError, match="changed or deleted in another window"):
+        eng.save_entry("events", {"starts_on": dt.date(2023, 7, 3), "label": "x"},
+                       entry=first, version=version)  # fmt: skip
+    eng.delete_entry("events", first)
+    assert eng.entries("events").empty
+    with pytest.raises(DataValidationError, match="no longer exists"):
+        eng.delete_entry("events", first)
+
+
+def test_invalid_entries_name_each_field_and_change_nothing(eng):
+    with pytest.raises(DataValidationError) as caught:
+        eng.save_entry("assumed_needs", {"staff": "", "need": "Milk", "importance": 9})
+    problems = field_errors(caught.value.problems, FORMS["assumed"])
+    assert problems["staff"].startswith("is empty; it is required")
+    assert problems["importance"].startswith("is not a whole number from 1 to 5")
+    assert eng.entries("assumed_needs").empty
+
+
+def test_keys_references_and_new_segments(eng):
+    eng.save_entry("customers", {"customer_id": "A", "name": "Front desk", "kind": "internal",
+                                 "segment": "Staff units"})  # fmt: skip
+    assert "Staff units" in eng.segments()
+    _, problems = eng.check_entry("customers", {"customer_id": "A"})
+    assert any(p.column == "customer_id" and "already in use" in p.message for p in problems)
+    eng.save_entry("customers", {"customer_id": "B", "name": "Residents", "kind": "external"})
+    eng.save_entry("service_links", {"provider_id": "A", "customer_id": "B", "service": "intake"})
+    _, problems = eng.check_entry("service_links", {"provider_id": "A", "customer_id": "Z"})
+    assert any(p.column == "customer_id" for p in problems)
+    entry_a = int(eng.entries("customers").query("customer_id == 'A'")["entry"].iloc[0])
+    with pytest.raises(DataValidationError, match="other entries refer to it"):
+        eng.delete_entry("customers", entry_a)
+    assert len(eng.entries("customers")) == 2
+
+
+def test_entries_made_by_forms_are_told_apart_from_imports(eng, write_csv):
+    path = write_csv("events.csv", [["starts_on", "label"], ["2023-01-05", "Imported event"]])
+    eng.import_file(path, table="events")
+    eng.save_entry("events", {"starts_on": "2024-02-02", "label": "Typed in"})
+    assert eng.entries("events", only_forms=True)["label"].tolist() == ["Typed in"]
+    assert eng.entries("events")["label"].tolist() == ["Typed in", "Imported event"]
+
+
+def test_statements_are_filed_under_a_code_in_one_transaction(eng):
+    eng.save_entry("stated_needs", {"need": "Leche para los niños", "segment": "Residents"})
+    eng.save_entry("assumed_needs", {"staff": "Ana", "need": "Leche para los niños"})
+    with pytest.raises(DataValidationError, match="not in the codebook"):
+        eng.code_statements("Leche para los niños", "no_such_code")
+    assert eng.code_statements("Leche para los niños", "perishable_food") == 2
+    stated = eng.table("stated_needs")
+    assert stated[["code", "coded_by"]].values.tolist() == [["perishable_food", "person"]]
+
+
+def _save_many(path: str, worker: int, count: int) -> None:
+    engagement = Engagement.open(path)
+    for i in range(count):
+        engagement.save_entry(
+            "stated_needs", {"need": f"need {worker}-{i}", "respondent_id": f"w{worker}-{i}"}
+        )
+
+
+def test_several_planners_saving_at_once_all_land(eng):
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_save_many, args=(str(eng.path), w, 60)) for w in range(4)]
+    for p in workers:
+        p.start()
+    for p in workers:
+        p.join(120)
+    assert [p.exitcode for p in workers] == [0, 0, 0, 0]
+    stated = eng.table("stated_needs")
+    assert len(stated) == 240 and stated["need"].nunique() == 240
+
+
+# ----------------------------------------------------------------------------- the widgets
+
+
+@pytest.fixture
+def app(tmp_path):
+    from toolkit.forms.app import forms_app
+
+    engagement = Engagement.init(tmp_path / "riverside", name="riverside")
+    return forms_app(engagement), engagement
+
+
+def test_save_is_disabled_until_valid_and_messages_sit_beside_fields(app):
+    page, engagement = app
+    form = page.forms["assumed"]
+    assert form.save.disabled and "Staff member, Need" in form.missing.value
+    form.controls["staff"].value = "Ana"
+    form.controls["need"].value = "Another food pantry"
+    form.controls["collected_on"].value = "30/2/2024"
+    assert (
+        form.save.disabled and "there is no 30 February 2024" in form.messages["collected_on"].value
+    )
+    assert 'role="alert"' in form.messages["collected_on"].value
+    form.controls["collected_on"].value = "29/2/2024"
+    assert "Thu 29 February 2024" in form.echoes["collected_on"].value
+    assert not form.save.disabled
+    entry = form.submit()
+    assert entry is not None and f"Saved entry #{entry}." in form.status.value
+    assert form.controls["staff"].value == "Ana" and form.controls["need"].value == ""
+    assert "Another food pantry" in form.listing.value
+
+
+def test_a_failed_save_keeps_everything_typed(app, monkeypatch):
+    page, engagement = app
+    form = page.forms["events"]
+    form.controls["starts_on"].value = "1/7/2023"
+    form.controls["label"].value = "Milk and fresh food program launched"
+
+    def locked(*args, **kwargs):
+        raise OSError("database is locked")
+
+    monkeypatch.setattr(engagement, "save_entry", locked)
+    assert form.submit() is None
+    assert "Not saved: database is locked" in form.status.value
+    assert form.controls["label"].value == "Milk and fresh food program launched"
+    assert form.controls["starts_on"].value == "1/7/2023"
+
+
+def test_correcting_and_deleting_from_the_list(app):
+    page, engagement = app
+    form = page.forms["events"]
+    form.controls["starts_on"].value = "2023-07-01"
+    form.controls["label"].value = "Launch"
+    entry = form.submit()
+    form.load(entry)
+    assert form.editing == entry and form.save.description == "Save correction"
+    form.controls["label"].value = "Milk program launch"
+    assert form.submit() == entry
+    assert engagement.table("events")["label"].tolist() == ["Milk program launch"]
+    form.remove(entry)
+    assert "Really delete" in form.delete.description and len(engagement.table("events")) == 1
+    form.remove(entry)
+    assert engagement.table("events").empty and "Deleted entry" in form.status.value
+
+
+def test_new_customers_appear_in_the_service_link_choices(app):
+    page, engagement = app
+    customers = page.forms["customers"]
+    for cid, name, kind in (("HR", "System HR", "internal"), ("ASH", "Ashford HR", "internal")):
+        customers.controls["customer_id"].value = cid
+        customers.controls["name"].value = name
+        customers.controls["kind"].value = kind
+        assert customers.submit() is not None
+    links = page.forms["links"]
+    assert [v for _, v in links.controls["provider_id"].options] == ["HR", "ASH"]
+    links.controls["provider_id"].value = "HR"
+    links.controls["customer_id"].value = "ASH"
+    assert links.submit() is not None
+    assert engagement.table("service_links")[["provider_id", "customer_id"]].values.tolist() == [
+        ["HR", "ASH"]
+    ]
+
+
+def test_coding_tab_files_statements_and_the_list_shrinks(app):
+    page, engagement = app
+    engagement.save_entry("stated_needs", {"need": "Qwxz blorf plink"})
+    coding = page.coding
+    coding.refresh()
+    assert "Qwxz blorf plink" in coding.uncoded()["need"].tolist()
+    coding.file("Qwxz blorf plink", "opening_hours")
+    assert "Filed 1 statement under opening_hours" in coding.status.value
+    assert "Qwxz blorf plink" not in coding.uncoded()["need"].tolist()
+
+
+def test_import_wizard_detects_maps_checks_imports_and_saves_the_map(app):
+    page, engagement = app
+    wizard = page.wizard
+    wizard.load(EXPORTS / "qualtrics-choice-text.csv")
+    assert "qualtrics" in wizard.detected.value and "3 the tool marks" in wizard.detected.value
+    assert wizard.metric_controls["csat"].value == "Q1"
+    assert wizard.check() and "10</strong> rows would be imported" in wizard.report.value
+    assert "Qualtrics survey previews" in wizard.report.value
+    wizard.map_name.value = "riverside-q"
+    assert wizard.run_import()
+    assert len(engagement.table("responses")) == 10
+    assert (engagement.path / "maps" / "riverside-q.toml").exists()
+    assert not wizard.check()  # the same file again adds nothing
+    assert "imported before" in wizard.report.value
+
+
+def test_import_wizard_reports_problems_without_importing(app):
+    page, engagement = app
+    wizard = page.wizard
+    wizard.load(EXPORTS / "qualtrics-choice-text.csv")
+    wizard.metric_controls["csat"].value = ""
+    wizard.metric_controls["nps"].value = ""
+    assert not wizard.check()
+    assert 'role="alert"' in wizard.report.value and "metric" in wizard.report.value
+    assert wizard.import_button.disabled and engagement.table("responses").empty
+
+
+def test_an_upload_larger_than_the_page_takes_points_to_the_command(app, monkeypatch):
+    from toolkit.forms import wizard as wizard_module
+
+    page, _ = app
+    monkeypatch.setattr(wizard_module, "MAX_UPLOAD_MB", 1)
+    page.wizard._uploaded({"new": ({"name": "big.csv", "content": memoryview(b"x" * 1_100_000)},)})
+    assert "service-toolkit import" in page.wizard.detected.value
+
+
+def test_forms_command_refuses_a_port_in_use(tmp_path):
+    Engagement.init(tmp_path / "eng")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        result = CliRunner().invoke(main, ["forms", str(tmp_path / "eng"), "--port", str(port),
+                                           "--no-browser"])  # fmt: skip
+    assert result.exit_code == 1 and f"Port {port} on 127.0.0.1 is already in use" in result.stderr
+
+
+def test_forms_command_refuses_a_folder_that_is_not_an_engagement(tmp_path):
+    result = CliRunner().invoke(main, ["forms", str(tmp_path / "nothing"), "--no-browser"])
+    assert result.exit_code == 1 and "service-toolkit init" in result.stderr

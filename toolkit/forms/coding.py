@@ -1,0 +1,102 @@
+"""Coding statements by hand, and the live count of needs the forms page shows."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from toolkit.store import Engagement
+
+__all__ = ["uncoded_statements", "file_statements", "needs_by_segment", "needs_by_segment_chart"]
+
+
+def uncoded_statements(engagement: Engagement) -> pd.DataFrame:
+    """Statements the codebook places under no need, most frequent first.
+
+    Returns
+    -------
+    DataFrame
+        ``need`` (the words as written), ``times`` (how often), ``lists`` ("staff",
+        "customers" or both).
+    """
+    from toolkit.analyses import coded_needs
+
+    tables = engagement.read_tables(["codebook", "assumed_needs", "stated_needs"])
+    assumed, stated = coded_needs(tables, warn=False)
+    both = pd.concat(
+        [
+            assumed.loc[assumed["code"].isna(), ["need"]].assign(list="staff"),
+            stated.loc[stated["code"].isna(), ["need"]].assign(list="customers"),
+        ],
+        ignore_index=True,
+    )
+    if both.empty:
+        return pd.DataFrame(columns=["need", "times", "lists"])
+    grouped = both.groupby("need", sort=False).agg(
+        times=("list", "size"), lists=("list", lambda s: " and ".join(sorted(set(s), reverse=True)))
+    )
+    return grouped.reset_index().sort_values(["times", "need"], ascending=[False, True],
+                                              kind="stable").reset_index(drop=True)  # fmt: skip
+
+
+def file_statements(engagement: Engagement, need: str, code: str) -> int:
+    """File every uncoded statement with exactly these words under ``code`` (one transaction).
+
+    The code is recorded as set by a person, so later coding never changes it.
+
+    Returns
+    -------
+    int
+        How many statements (staff and customers) were filed.
+    """
+    return engagement.code_statements(need, code)
+
+
+def needs_by_segment(engagement: Engagement) -> pd.DataFrame:
+    """Needs recorded per customer group: ``segment``, ``list`` (staff/customers), ``n``."""
+    tables = engagement.read_tables(["assumed_needs", "stated_needs"])
+    parts = []
+    for name, who in (("assumed_needs", "Staff assumed"), ("stated_needs", "Customers stated")):
+        frame = tables[name]
+        segment = frame["segment"].fillna("(no group)").astype(str)
+        counts = segment.value_counts().rename_axis("segment").reset_index(name="n")
+        parts.append(counts.assign(list=who))
+    return pd.concat(parts, ignore_index=True)
+
+
+def needs_by_segment_chart(engagement: Engagement) -> alt.Chart | None:
+    """Bars of the needs recorded per customer group, staff and customers side by side.
+
+    None when no need is recorded yet (an empty chart draws nothing useful).
+    """
+    data = needs_by_segment(engagement)
+    total = int(data["n"].sum())
+    if total == 0:
+        return None
+    biggest = data.groupby("segment")["n"].sum().nlargest(8).index
+    left_out = data["segment"].nunique() - len(biggest)
+    data = data[data["segment"].isin(biggest)]
+    subtitle = f"{total:,} in all, by customer group" + (
+        f" (the 8 largest groups; {left_out} more not shown)" if left_out > 0 else ""
+    )
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y(field="segment", type="nominal", title=None, sort="-x"),
+            x=alt.X(field="n", type="quantitative", title="Needs recorded"),
+            color=alt.Color(field="list", type="nominal", title=None),
+            yOffset=alt.YOffset(field="list", type="nominal"),
+            tooltip=[
+                alt.Tooltip(field="segment", type="nominal", title="Customer group"),
+                alt.Tooltip(field="list", type="nominal", title="List"),
+                alt.Tooltip(field="n", type="quantitative", title="Needs"),
+            ],
+        )
+        .properties(
+            width=380,
+            height=alt.Step(30),
+            title=alt.Title("Needs recorded so far", subtitle=subtitle),
+            description=f"Bar chart of {total} needs recorded, by customer group and list.",
+        )
+    )

@@ -1,0 +1,395 @@
+"""What the planner forms ask for, and how typed values become records: no widgets here.
+
+Every tab of the forms page is described by :data:`FORMS`: the table it saves into and its
+fields (label, kind, help, choices, and for ratings the meaning of each level). The
+functions turn what a planner typed into a record the store checks and saves
+(:meth:`toolkit.store.Engagement.save_entry`), word each problem next to its field, and
+read dates the way people write them. They are tested without a browser or a kernel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+__all__ = [
+    "DATE_ORDERS",
+    "FORMS",
+    "FormField",
+    "FormSpec",
+    "LEVELS",
+    "NOT_RATED",
+    "date_order_for",
+    "date_words",
+    "entry_label",
+    "field_errors",
+    "parse_date",
+    "record_from_inputs",
+    "values_from_record",
+]
+
+NOT_RATED = "not rated"
+DATE_ORDERS = {"dmy": "day/month/year", "mdy": "month/day/year"}
+_MONTHS = {
+    name: i + 1
+    for i, names in enumerate(
+        zip(
+            "january february march april may june july august september october november december".split(),
+            "jan feb mar apr may jun jul aug sep oct nov dec".split(),
+            strict=True,
+        )
+    )
+    for name in names
+}
+_MONTHS["sept"] = 9
+
+#: What each level of each 1–5 rating means, shown beside the control.
+LEVELS: dict[str, tuple[str, str, str, str, str]] = {
+    "importance": ("not important", "a little important", "important", "very important",
+                   "essential"),
+    "performance": ("not met at all", "poorly met", "partly met", "well met", "fully met"),
+    "mission_alignment": ("outside our mission", "at its edge", "partly within it",
+                          "well within it", "at its heart"),
+    "clout": ("no influence over us", "a little influence", "some influence",
+              "strong influence", "decisive influence"),
+    "resource_control": ("controls nothing we need", "a little we need", "some we need",
+                         "much we need", "what we cannot do without"),
+    "history": ("no history or a poor one", "a short or mixed history", "a fair history",
+                "a good history", "a long, strong history"),
+    "alternatives": ("no one else can serve them", "one other could", "a few others could",
+                     "several others could", "many others could"),
+    "power": ("no power over us", "a little power", "some power", "much power",
+              "decisive power"),
+    "interest": ("no interest in what we do", "a little interest", "some interest",
+                 "keen interest", "it matters greatly to them"),
+    "legitimacy": ("no legitimate claim on us", "a weak claim", "a fair claim",
+                   "a strong claim", "an unquestioned claim"),
+    "urgency": ("no urgency", "can wait a long time", "within months", "within weeks",
+                "needs us now"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One field of a form.
+
+    ``kind``: ``text``, ``long text``, ``choice`` (a fixed list), ``suggest`` (free text
+    with suggestions), ``rating`` (1–5 with an explicit "not rated"), ``date``.
+    ``sticky`` fields keep their value after a save (the same staff member enters several
+    needs in a row).
+    """
+
+    name: str
+    label: str
+    kind: str = "text"
+    required: bool = False
+    help: str = ""
+    choices: tuple[str, ...] = ()
+    sticky: bool = False
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """One tab: its title, the table it saves into, its fields and what a row is."""
+
+    key: str
+    title: str
+    table: str
+    fields: tuple[FormField, ...]
+    intro: str = ""
+    summary: tuple[str, ...] = field(default=())
+
+
+def _rating(name: str, label: str, help: str = "") -> FormField:
+    return FormField(name, label, "rating", help=help)
+
+
+FORMS: dict[str, FormSpec] = {
+    f.key: f
+    for f in (
+        FormSpec(
+            "assumed",
+            "What we believe customers need",
+            "assumed_needs",
+            (
+                FormField("staff", "Staff member", required=True, sticky=True,
+                          help="Who believes this (a name or a role)."),
+                FormField("segment", "Customer group", "suggest", sticky=True,
+                          help="Which customers have this need; pick one or type a new group."),
+                FormField("need", "Need", "suggest", required=True,
+                          help="What they need, in your words; suggestions come from the codebook."),
+                _rating("importance", "Importance", "How important you think it is to them."),
+                FormField("collected_on", "Date", "date", sticky=True,
+                          help="When this was written down."),
+            ),
+            intro="One line per need a staff member believes a customer group has.",
+            summary=("staff", "segment", "need"),
+        ),
+        FormSpec(
+            "stated",
+            "What customers told us",
+            "stated_needs",
+            (
+                FormField("respondent_id", "Respondent or interview",
+                          help="Who said it: an interview number or a code, never a name."),
+                FormField("segment", "Customer group", "suggest", sticky=True),
+                FormField("method", "How we heard it", "choice", sticky=True,
+                          choices=("interview", "focus group", "survey", "listening session",
+                                   "workshop", "observation", "complaint", "other")),
+                FormField("need", "Need they named", "long text", required=True,
+                          help="In their words, as closely as you can."),
+                _rating("importance", "Importance", "How important it is to them."),
+                _rating("performance", "How well met", "How well it is met today."),
+                FormField("notes", "Notes", "long text"),
+                FormField("collected_on", "Date", "date", sticky=True),
+            ),
+            intro="One line per need one person named, from an interview, a focus group or a "
+            "conversation.",
+            summary=("segment", "method", "need"),
+        ),
+        FormSpec(
+            "customers",
+            "Our customers",
+            "customers",
+            (
+                FormField("customer_id", "Customer id", required=True,
+                          help="A short code for this customer, such as HR-ASH; used in service "
+                          "links."),
+                FormField("name", "Name", required=True),
+                FormField("kind", "Kind", "choice", required=True,
+                          choices=("external", "internal"),
+                          help="Internal: coworkers, other units, bosses. External: the people "
+                          "and organisations outside."),
+                FormField("segment", "Customer group", "suggest"),
+                _rating("mission_alignment", "Mission alignment"),
+                _rating("clout", "Clout"),
+                _rating("resource_control", "Controls resources we need"),
+                _rating("history", "Our history with them"),
+                _rating("alternatives", "Alternatives",
+                        "Could someone else serve them? 1 = no one, 5 = many."),
+                FormField("mandate", "Mandate", "choice", choices=(NOT_RATED, "none", "informal", "formal"),
+                          help="Are we required to serve them: formally (law, contract), "
+                          "informally (expectation), or not at all?"),
+                _rating("power", "Power"),
+                _rating("interest", "Interest"),
+                _rating("legitimacy", "Legitimacy"),
+                _rating("urgency", "Urgency"),
+            ),
+            intro="The customer register: who we serve, and the ratings that set priorities.",
+            summary=("customer_id", "name", "kind"),
+        ),
+        FormSpec(
+            "links",
+            "Who serves whom",
+            "service_links",
+            (
+                FormField("provider_id", "Provider", "choice", required=True,
+                          help="The unit (or customer) that provides the service."),
+                FormField("customer_id", "Serves", "choice", required=True),
+                FormField("service", "Service", help="What is provided, in a few words."),
+            ),
+            intro="Internal units serve units that serve external customers: record each link.",
+            summary=("provider_id", "customer_id", "service"),
+        ),
+        FormSpec(
+            "events",
+            "Events",
+            "events",
+            (
+                FormField("starts_on", "Starts on", "date", required=True),
+                FormField("ends_on", "Ends on", "date", help="Leave empty for a lasting change."),
+                FormField("label", "What happened", required=True,
+                          help="Such as: Milk and fresh food program launched."),
+                FormField("segment", "Customer group", "suggest",
+                          help="Leave empty when it affects every group."),
+            ),
+            intro="Changes customers might react to: a new service, new hours, a shortage.",
+            summary=("starts_on", "label", "segment"),
+        ),
+    )
+}  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- dates
+
+
+def date_order_for(timezone: str | None) -> str:
+    """The usual order of slashed dates where the engagement is: month first in the US.
+
+    >>> date_order_for("America/Chicago"), date_order_for("Europe/London")
+    ('mdy', 'dmy')
+    """
+    zone = str(timezone or "")
+    us = zone.startswith(("America/", "US/", "Pacific/Honolulu")) and not zone.startswith(
+        ("America/Argentina", "America/Sao_Paulo", "America/Bogota", "America/Lima",
+         "America/Santiago", "America/Caracas", "America/Mexico_City", "America/Montevideo")
+    )  # fmt: skip
+    return "mdy" if us else "dmy"
+
+
+def parse_date(text: str | None, *, order: str = "dmy") -> tuple[dt.date | None, str | None]:
+    """Read a date as a planner writes it; return (date, None) or (None, what is wrong).
+
+    Accepts ``2024-03-07``; ``7/3/2024``, ``7.3.2024`` or ``7-3-2024`` read in ``order``
+    (``dmy`` or ``mdy``) unless one part is over 12 and the other is not, which settles
+    it; ``7 March 2024``, ``March 7, 2024`` and ``7 Mar 2024``. Empty text is no date.
+
+    Examples
+    --------
+    >>> parse_date("7/3/2024")
+    (datetime.date(2024, 3, 7), None)
+    >>> parse_date("7/3/2024", order="mdy")
+    (datetime.date(2024, 7, 3), None)
+    >>> parse_date("March 7, 2024")[0], parse_date("31/12/2024", order="mdy")[0]
+    (datetime.date(2024, 3, 7), datetime.date(2024, 12, 31))
+    >>> parse_date("2024-02-30")[1]
+    'there is no 30 February 2024'
+    """
+    value = " ".join(str(text or "").split()).strip()
+    if not value:
+        return None, None
+    try:
+        if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value):
+            y, mo, d = map(int, m.groups())
+        elif m := re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", value):
+            a, b, y = map(int, m.groups())
+            if a > 12 >= b:
+                d, mo = a, b
+            elif b > 12 >= a:
+                mo, d = a, b
+            else:
+                d, mo = (a, b) if order == "dmy" else (b, a)
+        elif m := re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)? ([A-Za-z]+)\.?,? (\d{4})", value):
+            d, name, y = int(m.group(1)), m.group(2).lower(), int(m.group(3))
+            mo = _MONTHS[name]
+        elif m := re.fullmatch(r"([A-Za-z]+)\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})", value):
+            name, d, y = m.group(1).lower(), int(m.group(2)), int(m.group(3))
+            mo = _MONTHS[name]
+        else:
+            raise KeyError(value)
+    except KeyError:
+        example = "7/3/2024" if order == "dmy" else "3/7/2024"
+        return None, (
+            f"is not a date; write it as {example} ({DATE_ORDERS.get(order, order)}), "
+            "7 March 2024 or 2024-03-07"
+        )
+    if not 1 <= mo <= 12:
+        return None, f"has no month {mo}"
+    try:
+        return dt.date(y, mo, d), None
+    except ValueError:
+        month = dt.date(2000, mo, 1).strftime("%B")
+        return None, f"there is no {d} {month} {y}"
+
+
+def date_words(value: dt.date | pd.Timestamp | None) -> str:
+    """A date nobody can misread: ``Thu 7 March 2024``; missing → ``''``.
+
+    >>> date_words(dt.date(2024, 3, 7))
+    'Thu 7 March 2024'
+    """
+    if value is None or pd.isna(value):
+        return ""
+    value = pd.Timestamp(value)
+    return f"{value:%a} {value.day} {value:%B %Y}"
+
+
+# ----------------------------------------------------------------------------- records
+
+
+def record_from_inputs(
+    spec: FormSpec, inputs: Mapping[str, object], *, date_order: str = "dmy"
+) -> tuple[dict, dict[str, str]]:
+    """Turn what a planner typed into a record for the store, and word what is wrong.
+
+    Parameters
+    ----------
+    spec : FormSpec
+        The form.
+    inputs : mapping
+        Field → the control's value: text, a choice, a rating (1–5 or "not rated"),
+        or date text.
+    date_order : str
+        How slashed dates are read (``dmy`` or ``mdy``).
+
+    Returns
+    -------
+    (record, errors)
+        ``record`` maps every field to a value for :meth:`Engagement.save_entry` (None
+        for blank or not rated); ``errors`` maps a field to what is wrong with it (empty
+        required fields and unreadable dates; the store checks the rest).
+
+    Examples
+    --------
+    >>> record, errors = record_from_inputs(FORMS["events"], {"starts_on": "31/1/2024",
+    ...     "label": " Milk program launched ", "ends_on": "", "segment": ""})
+    >>> record["starts_on"], record["label"], record["segment"], errors
+    (datetime.date(2024, 1, 31), 'Milk program launched', None, {})
+    """
+    record: dict = {}
+    errors: dict[str, str] = {}
+    for f in spec.fields:
+        raw = inputs.get(f.name)
+        if f.kind == "date":
+            value, problem = parse_date(raw if isinstance(raw, str) else None, order=date_order)
+            if isinstance(raw, dt.date):
+                value, problem = raw, None
+            if problem:
+                errors[f.name] = problem
+        elif f.kind == "rating":
+            value = None if raw in (None, "", NOT_RATED) else int(raw)
+        else:
+            text = "" if raw is None else str(raw)
+            text = text.strip() if f.kind != "long text" else text.strip()
+            value = None if text in ("", NOT_RATED) else text
+        if value is None and f.required and f.name not in errors:
+            errors[f.name] = "is required"
+        record[f.name] = value
+    return record, errors
+
+
+def field_errors(problems: Sequence, spec: FormSpec) -> dict[str, str]:
+    """The store's problems (:class:`toolkit.sources.canonical.Problem`) by form field."""
+    out: dict[str, str] = {}
+    names = {f.name for f in spec.fields}
+    for p in problems:
+        column = p.column if p.column in names else "_form"
+        message = p.message.rstrip(".")
+        fix = p.fix.rstrip(".")
+        out.setdefault(column, f"{message}. {fix}." if fix else f"{message}.")
+    return out
+
+
+def values_from_record(spec: FormSpec, row: Mapping[str, object]) -> dict[str, object]:
+    """A stored row as control values, to correct an entry (dates in words-free ISO)."""
+    out: dict[str, object] = {}
+    for f in spec.fields:
+        value = row.get(f.name)
+        missing = value is None or (not isinstance(value, str) and pd.isna(value))
+        if f.kind == "rating":
+            out[f.name] = NOT_RATED if missing else str(int(value))
+        elif f.kind == "date":
+            out[f.name] = "" if missing else pd.Timestamp(value).strftime("%Y-%m-%d")
+        elif f.kind == "choice" and missing and NOT_RATED in f.choices:
+            out[f.name] = NOT_RATED
+        else:
+            out[f.name] = "" if missing else str(value)
+    return out
+
+
+def entry_label(spec: FormSpec, row: Mapping[str, object], *, width: int = 70) -> str:
+    """One line naming an entry in a list: ``#12 · Ana · Residents · Another food pantry``."""
+    parts = []
+    for name in spec.summary:
+        value = row.get(name)
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            continue
+        if isinstance(value, pd.Timestamp | dt.date):
+            value = date_words(value)
+        parts.append(" ".join(str(value).split()))
+    text = f"#{int(row['entry'])} · " + " · ".join(parts)
+    return text if len(text) <= width else text[: width - 1] + "…"
