@@ -508,7 +508,7 @@ def test_open_report_reads_the_same_rows_as_filtering_everything(eng, subset):
     from toolkit.analyses import apply_subset
     from toolkit.notebook import _check_subset, _read_tables
 
-    tables = ["stated_needs", "assumed_needs", "codebook"]
+    tables = ["stated_needs", "assumed_needs", "codebook", "events"]
     narrowed, fingerprint = _read_tables(eng, tables, subset, include_personal=False)
     full, full_fingerprint = eng.snapshot(tables)
     assert fingerprint == full_fingerprint == eng.fingerprint(tables)
@@ -520,6 +520,8 @@ def test_open_report_reads_the_same_rows_as_filtering_everything(eng, subset):
             return frame.reset_index(drop=True).astype(object).where(frame.notna().to_numpy(), None)
 
         pd.testing.assert_frame_equal(tidy(got[name]), tidy(expected[name]))
+    if "segment" in subset:  # events for everyone (blank segment) are read and kept
+        assert got["events"]["segment"].isna().sum() == eng.events["segment"].isna().sum() > 0
     if subset == {"segment": "O'Brien's"}:
         with pytest.raises(DataValidationError, match="Values in the data: Board, Business owners"):
             _check_subset(narrowed, subset, engagement=eng)

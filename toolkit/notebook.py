@@ -715,8 +715,9 @@ def _read_tables(
     SQL: a temporary view of the same name, visible only to this connection, shadows the
     table while it is read. A report on one campus of a million responses then reads
     that campus's rows, not all of them. The view keeps every row
-    :func:`toolkit.analyses.apply_subset` keeps (it compares the same text), and
-    ``apply_subset`` still applies the exact rule afterwards. The fingerprint is taken
+    :func:`toolkit.analyses.apply_subset` keeps (the same text, plus every blank cell,
+    whatever the rule for blanks), and ``apply_subset`` still applies the exact rule
+    afterwards. The fingerprint is taken
     over the whole tables, before any view exists.
     """
     from toolkit.schema import table_named
@@ -756,7 +757,10 @@ def _subset_where(con, table: str, subset: Mapping) -> str:
         ):
             continue  # missing values compare as text in pandas only: no SQL filter
         quoted = str(column).replace('"', '""')
-        clauses.append(f'"{quoted}" IN ({", ".join(_sql_text(v) for v in values)})')
+        # Blank cells stay too: apply_subset decides them (an event with no segment
+        # applies to every segment, say).
+        listed = ", ".join(_sql_text(v) for v in values)
+        clauses.append(f"(\"{quoted}\" IN ({listed}) OR trim(coalesce(\"{quoted}\", '')) = '')")
     return " AND ".join(clauses)
 
 
