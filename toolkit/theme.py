@@ -58,6 +58,7 @@ __all__ = [
     "OKABE_ITO",
     "REPORT_RENDERER",
     "THEME",
+    "chart_svg_html",
     "enable_charts",
     "report_renderer",
     "theme_config",
@@ -299,3 +300,24 @@ def enable_charts(*, interactive: bool = True) -> None:
     else:
         alt.renderers.enable(REPORT_RENDERER)
         alt.renderers.set_embed_options(actions=False)
+
+
+def chart_svg_html(chart: alt.TopLevelMixin) -> str:
+    """A chart drawn to SVG in the kernel (vl-convert, the toolkit theme), as HTML.
+
+    For a small chart on a live page that must appear at once: no JavaScript, nothing
+    fetched, no tooltips. The SVG sits in a ``<figure>`` that screen readers announce
+    as a visualization with the chart's ``description``.
+    """
+    import html
+
+    import vl_convert
+
+    alt.theme.enable(THEME)
+    spec = chart.to_dict()
+    svg = vl_convert.vegalite_to_svg(spec)
+    label = html.escape(str(spec.get("description") or ""), quote=True)
+    return (
+        f'<figure class="tk-chart-svg" role="img" aria-roledescription="visualization" '
+        f'aria-label="{label}" style="margin: 0">{svg}</figure>'
+    )

@@ -19,7 +19,24 @@ __all__ = ["forms_app"]
 
 
 def forms_app(engagement=None):
-    """The planner page (see :func:`toolkit.forms.app.forms_app`)."""
-    from toolkit.forms.app import forms_app as build
+    """The planner page (see :func:`toolkit.forms.app.forms_app`).
 
-    return build(engagement)
+    ``service-toolkit forms`` has Voilà keep a warm kernel ready (``--preheat_kernel``):
+    the slow part, loading pandas, ipywidgets, Altair and the store, runs before anyone
+    opens the page; the page itself is built when a planner opens it, from the store as
+    it is then (Voilà's ``wait_for_request``). Outside such a kernel nothing waits.
+    """
+    import os
+
+    from toolkit.forms import app, coding, wizard  # noqa: F401 - loaded while the kernel is warm
+    from toolkit.theme import enable_charts
+
+    enable_charts(interactive=True)
+    if os.environ.get("VOILA_PREHEAT", "False") != "False":
+        import vl_convert
+
+        vl_convert.vegalite_to_svg({"mark": "point"})  # start its JavaScript engine now
+        from voila.utils import wait_for_request
+
+        wait_for_request()
+    return app.forms_app(engagement)

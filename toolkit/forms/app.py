@@ -525,29 +525,32 @@ class CodingTab:
         self.page.saved("stated_needs")
 
 
-def _chart_panel(page: Page) -> w.Output:
-    """A live count of needs by customer group, redrawn after every save."""
-    from IPython.display import display
+def _chart_panel(page: Page) -> w.HTML:
+    """A live count of needs by customer group, redrawn after every save.
 
+    Drawn to SVG in the kernel (:func:`toolkit.theme.chart_svg_html`): the page shows it
+    at once with no chart JavaScript to load, and nothing is fetched from anywhere.
+    """
     from toolkit.forms.coding import needs_by_segment_chart
+    from toolkit.theme import chart_svg_html
 
-    out = w.Output()
+    panel = w.HTML()
 
     def draw(table: str | None = None) -> None:
         if table not in (None, "assumed_needs", "stated_needs"):
             return
         chart = needs_by_segment_chart(page.engagement)
-        with out:
-            out.clear_output(wait=True)
-            if chart is None:
-                display(w.HTML(_echo("No needs recorded yet: the count by customer group "
-                                     "appears here after the first save.")))  # fmt: skip
-            else:
-                display(chart)
+        if chart is None:
+            panel.value = _echo(
+                "No needs recorded yet: the count by customer group appears here after the "
+                "first save."
+            )
+        else:
+            panel.value = chart_svg_html(chart)
 
     page.listen(draw)
     draw()
-    return out
+    return panel
 
 
 def forms_app(engagement: str | Engagement | None = None) -> w.VBox:
@@ -580,7 +583,36 @@ def forms_app(engagement: str | Engagement | None = None) -> w.VBox:
         engagement = Engagement.open(path)
     enable_charts(interactive=True)
     page = Page(engagement)
-    forms = {key: EntryForm(page, spec) for key, spec in FORMS.items()}
+    built: dict[str, object] = {}
+
+    def part(key: str):
+        """Each tab's content is built the first time it is shown (or asked for)."""
+        if key not in built:
+            if key == "coding":
+                built[key] = CodingTab(page)
+            elif key == "wizard":
+                built[key] = ImportWizard(page)
+            else:
+                built[key] = EntryForm(page, FORMS[key])
+        return built[key]
+
+    contents = [
+        ("What we believe customers need", lambda: part("assumed").root),
+        ("What customers told us", lambda: part("stated").root),
+        ("Code the needs", lambda: part("coding").root),
+        ("Our customers", lambda: w.VBox([part("customers").root, w.HTML("<hr>"), part("links").root])),
+        ("Events", lambda: part("events").root),
+        ("Import a survey file", lambda: part("wizard").root),
+    ]  # fmt: skip
+    holders = [w.VBox() for _ in contents]
+
+    def show(index: int | None) -> None:
+        if index is not None and not holders[index].children:
+            holders[index].children = [contents[index][1]()]
+
+    tabs = w.Tab(children=holders, titles=[title for title, _ in contents])
+    tabs.observe(lambda change: show(change["new"]), names="selected_index")
+    show(0)
     order = w.Dropdown(
         options=[(f"{words} ({'7/3/2024 = 7 March' if key == 'dmy' else '3/7/2024 = 7 March'})", key)
                  for key, words in DATE_ORDERS.items()],
@@ -589,19 +621,11 @@ def forms_app(engagement: str | Engagement | None = None) -> w.VBox:
 
     def set_order(change) -> None:
         page.date_order = change["new"]
-        for form in forms.values():
-            form.validate()
+        for item in built.values():
+            if isinstance(item, EntryForm):
+                item.validate()
 
     order.observe(set_order, names="value")
-    coding = CodingTab(page)
-    wizard = ImportWizard(page)
-    customers = w.VBox([forms["customers"].root, w.HTML("<hr>"), forms["links"].root])
-    tabs = w.Tab(
-        children=[forms["assumed"].root, forms["stated"].root, coding.root, customers,
-                  forms["events"].root, wizard.root],
-        titles=["What we believe customers need", "What customers told us", "Code the needs",
-                "Our customers", "Events", "Import a survey file"],
-    )  # fmt: skip
     name = html.escape(engagement.settings_data.get("organisation") or engagement.name)
     root = w.VBox(
         [
@@ -613,7 +637,34 @@ def forms_app(engagement: str | Engagement | None = None) -> w.VBox:
         ]
     )  # fmt: skip
     root.add_class("tk-forms")
-    root.forms = forms  # for tests and notebooks: the EntryForm of each tab
-    root.coding = coding
-    root.wizard = wizard
+    # For notebooks and tests: each tab's form, built on first use.
+    root.forms = _Parts(part, tuple(FORMS))
+    root.coding = _LazyPart(part, "coding")
+    root.wizard = _LazyPart(part, "wizard")
+    root.tabs = tabs
     return root
+
+
+class _Parts:
+    """``root.forms["events"]``: the EntryForm of a tab, built when first asked for."""
+
+    def __init__(self, build: Callable, keys: tuple[str, ...]):
+        self._build, self._keys = build, keys
+
+    def __getitem__(self, key: str) -> EntryForm:
+        if key not in self._keys:
+            raise KeyError(key)
+        return self._build(key)
+
+    def keys(self):
+        return self._keys
+
+
+class _LazyPart:
+    """A tab object (coding tab, import wizard) built when an attribute is first used."""
+
+    def __init__(self, build: Callable, key: str):
+        self._build, self._key = build, key
+
+    def __getattr__(self, name: str):
+        return getattr(self._build(self._key), name)

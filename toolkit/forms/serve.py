@@ -43,6 +43,8 @@ def forms_command(port: int) -> list[str]:
         f"--Voila.ip={HOST}", "--Voila.port_retries=0", "--template=service-toolkit",
         f"--Voila.tornado_settings={{'websocket_max_message_size': {limit}}}",
         f"--VoilaConfiguration.resources={{'tk_max_upload_mb': {MAX_UPLOAD_MB}}}",
+        # A warm kernel waits for the next planner; the page is built when they open it.
+        "--preheat_kernel=True", "--pool_size=1",
     ]  # fmt: skip
 
 
