@@ -22,6 +22,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from benchmarks import (  # noqa: E402
+    bench_forms,
     bench_foundation,
     bench_needs,
     bench_reports,
@@ -36,6 +37,7 @@ SUITES = {
     "sources": bench_sources.sources,
     "satisfaction": bench_satisfaction.trend_speed,
     "reports": bench_reports.reports,
+    "forms": bench_forms.save_speed,
 }
 
 
