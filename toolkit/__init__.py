@@ -6,8 +6,19 @@ stay quick.
 
 from __future__ import annotations
 
+import sys
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+
+# Altair imports jsonschema, which compiles the 38 grammars of the optional rfc3987-syntax
+# package at import when it is installed (Jupyter's event schemas pull it in): about 1.3 s
+# of every kernel's 2 s "import altair", for an "iri" format check Altair never uses.
+# Marking it absent makes jsonschema skip that one format checker. SERVICE_TOOLKIT_KEEP_RFC3987=1
+# keeps it.
+if "rfc3987_syntax" not in sys.modules and not __import__("os").environ.get(
+    "SERVICE_TOOLKIT_KEEP_RFC3987"
+):
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
 
 from toolkit.errors import DataValidationError, ReportError, StoreError, ToolkitError
 
