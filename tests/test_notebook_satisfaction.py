@@ -170,7 +170,10 @@ def test_parameters_change_the_report(runs):
     assert "No grouping column was chosen" in text
     assert "**Net Promoter Score rose** from" in text and " in 2023-0" in text
     assert " in 2022-" not in text  # since: nothing before January 2023
-    assert "The XmR sets limits from 6 periods" in text
+    # The chosen event starts the control limits again; each phase freezes them after 6.
+    assert (
+        "The XmR sets limits from 6 periods in each of 2 phases, starting again at 2023-07" in text
+    )
     assert text.count("Around **") == 2  # the headline and the chosen event only
 
 

@@ -164,7 +164,8 @@ def satisfaction_trend_chart(
     columns : int
         Panels per row with ``by``.
     show_n : bool, optional
-        Write n under every point; by default only when there are 16 periods or fewer.
+        Write n under every point; by default only when there are 16 periods or fewer
+        (6 in small multiples).
 
     Returns
     -------
@@ -206,7 +207,8 @@ def satisfaction_trend_chart(
     data["n_text"] = [f"n={int(r.n):,}" for r in rows]
     data["method"] = shown["interval"].astype(str).to_numpy() if "interval" in shown else ""
     data["layer"] = "point"
-    show_n = (trend["t"].nunique() <= 16) if show_n is None else show_n
+    if show_n is None:  # n under each point while the labels have room
+        show_n = trend["t"].nunique() <= (6 if by else 16)
 
     span = (
         (pd.to_datetime(shown["period_start"]).min(), pd.to_datetime(shown["period_end"]).max())

@@ -122,6 +122,12 @@ class SatisfactionReport(ReportContext):
             **self.options(metric=metric or self.metric),
         )
 
+    def rebase_at(self) -> list:
+        """Where control limits start again: the chosen event's start (none without one)."""
+        if self.event is None:
+            return []
+        return sat._event_rows(self.events, self.event)["starts_on"].tolist()
+
     def groups(self) -> list:
         """The values of ``by`` present, in the engagement's segment order first."""
         if not self.by or self.by not in self.tables["responses"]:
@@ -224,8 +230,9 @@ def open_satisfaction_report(
     if not params:
         params = {"engagement": str(engagement), "subset": dict(subset or {}),
                   "interactive": interactive, "metric": metric, "period": period,
-                  "since": since, "until": until, "confidence": confidence,
-                  "min_n": min_n}  # fmt: skip
+                  "since": since, "until": until, "by": by, "event": event,
+                  "window_days": window_days, "baseline": baseline, "population": population,
+                  "confidence": confidence, "min_n": min_n}  # fmt: skip
     ctx = open_report(
         engagement,
         tables=SATISFACTION_TABLES,
@@ -582,9 +589,16 @@ def control_summary(chart: pd.DataFrame, *, measure: str):
     signals = chart[chart["signal"].astype(bool)]
     phases = chart["phase"].nunique()
     base = chart[chart["in_baseline"].astype(bool)]
+    per_phase = base.groupby("phase").size().tolist()
+    if phases > 1 and len(set(per_phase)) == 1:
+        source = f"{count_words(per_phase[0], 'period')} in each of {phases} phases"
+    elif phases > 1:
+        source = f"{join_words([str(n) for n in per_phase])} periods in its {phases} phases"
+    else:
+        source = count_words(len(base), "period")
     lines = [
-        f"The {kind} sets limits from {count_words(len(base), 'period')}"
-        + (f" in each of {phases} phases" if phases > 1 else "")
+        f"The {kind} sets limits from {source}"
+        + (f", starting again at {md_escape(chart['phase_start'].iloc[-1])}" if phases > 1 else "")
         + f" (centre {estimate_words(chart['centre'].iloc[-1], measure)}, limits "
         f"{estimate_words(chart['lower'].iloc[-1], measure)} to "
         f"{estimate_words(chart['upper'].iloc[-1], measure)} in the latest phase)."
@@ -600,21 +614,34 @@ def control_summary(chart: pd.DataFrame, *, measure: str):
         parts = []
         if len(better):
             parts.append(
-                f"{count_words(len(better), 'period')} signal improvement ("
+                f"{count_words(len(better), 'period')} better than this process ordinarily gives ("
                 + ", ".join(md_escape(p) for p in better["period"])
                 + ")"
             )
         if len(worse):
             parts.append(
-                f"{count_words(len(worse), 'period')} signal decline ("
+                f"{count_words(len(worse), 'period')} worse ("
                 + ", ".join(md_escape(p) for p in worse["period"])
                 + ")"
             )
         rules = sorted({w for words in signals["signal_words"] for w in words.split("; ") if w})
         lines.append(
-            f"{join_words(parts)}: something beyond ordinary variation happened. Rules broken: "
-            f"{join_words(rules)}."
+            f"{_upper_first(join_words(parts))}: beyond ordinary variation, so something changed. "
+            f"Rules broken: {join_words(rules)}."
         )
+        if len(better) and len(worse) and phases == 1:
+            lines.append(
+                "Signals on both sides of one centre line usually mean the process moved to a "
+                "new level part-way: set `baseline` to the periods before the change, or let the "
+                "limits start again at the event (the `event` parameter), to see each level on "
+                "its own."
+            )
+        if kind == "p-chart" and len(signals) > len(chart) / 2:
+            lines.append(
+                "With a few hundred answers a period, a p-chart's limits are narrow and most "
+                "periods signal; read the shifts, not every point (Laney's p′ chart widens the "
+                "limits for such data)."
+            )
     lines.append(
         "Rules: a point beyond a limit; 7 in a row on one side of the centre; 7 rising or "
         "falling in a row; 2 of 3 beyond two-thirds of the way to a limit (NHS *Making Data "
