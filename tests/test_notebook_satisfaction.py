@@ -170,9 +170,11 @@ def test_parameters_change_the_report(runs):
     assert "No grouping column was chosen" in text
     assert "**Net Promoter Score rose** from" in text and " in 2023-0" in text
     assert " in 2022-" not in text  # since: nothing before January 2023
-    # The chosen event starts the control limits again; each phase freezes them after 6.
+    # The chosen event starts the control limits again (at the first month with answers
+    # after it); each phase freezes them after at most 6 periods.
     assert (
-        "The XmR sets limits from 6 periods in each of 2 phases, starting again at 2023-07" in text
+        "The XmR sets limits from 4 and 6 periods in its 2 phases, starting again at 2023-08"
+        in text
     )
     assert text.count("Around **") == 2  # the headline and the chosen event only
 
