@@ -1,7 +1,12 @@
-"""Helpers the notebook tests share: reading outputs, pointing a notebook at an engagement."""
+"""Helpers the notebook tests share: running notebooks, reading outputs, pointing a
+notebook at an engagement."""
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
+import multiprocessing
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import nbformat
@@ -30,3 +35,51 @@ def with_engagement(name: str, folder: Path) -> nbformat.NotebookNode:
         'engagement: str = ""', f"engagement: str = {str(folder)!r}"
     )
     return nb
+
+
+def execute(notebook: Path, folder: str, out: str, parameters: dict) -> dict:
+    """Run a notebook with papermill (``interactive`` false unless given).
+
+    Returns ``{"path": out}``, or ``{"error": (ename, evalue, cell_index)}`` when a cell
+    failed. A module-level function, so a process pool can run it.
+    """
+    import papermill as pm
+
+    parameters = {"interactive": False, **parameters}
+    try:
+        pm.execute_notebook(
+            str(notebook), out, parameters=parameters, kernel_name="python3",
+            progress_bar=False, cwd=folder, execution_timeout=300,
+        )  # fmt: skip
+    except pm.PapermillExecutionError as err:
+        return {"error": (err.ename, err.evalue, err.cell_index)}
+    return {"path": out}
+
+
+@contextlib.contextmanager
+def parallel_runs(
+    notebook: Path, folder: Path, plans: Mapping[str, dict], *, workers: int = 2
+) -> Iterator[Callable[[str], object]]:
+    """Start every planned run at once, two at a time, in separate processes.
+
+    Yields ``result(name)``: the executed notebook, or the ``(ename, evalue, cell)`` of a
+    failed cell; it waits for that run only.
+    """
+    pool = concurrent.futures.ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn")
+    )
+    futures = {
+        name: pool.submit(execute, notebook, str(folder), str(folder / f"{name}.ipynb"), params)
+        for name, params in plans.items()
+    }
+
+    def result(name: str):
+        done = futures[name].result(timeout=600)
+        if "error" in done:
+            return done["error"]
+        return nbformat.read(done["path"], as_version=4)
+
+    try:
+        yield result
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

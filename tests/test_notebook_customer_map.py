@@ -9,9 +9,7 @@ shares it. Nothing here skips: a missing kernel or package fails.
 
 from __future__ import annotations
 
-import concurrent.futures
 import json
-import multiprocessing
 import re
 from pathlib import Path
 
@@ -30,22 +28,9 @@ from toolkit.customer_report import (
 from toolkit.errors import DataValidationError
 from toolkit.store import Engagement
 
-from ._notebooks import narrative, outputs, texts
+from ._notebooks import narrative, outputs, parallel_runs, texts
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "customer_map.ipynb"
-
-
-def run(folder: str, out: str, parameters: dict) -> dict:
-    """Execute the notebook; return the output path, or the error papermill raised."""
-    parameters = {"interactive": False, **parameters}
-    try:
-        pm.execute_notebook(
-            str(NOTEBOOK), out, parameters=parameters, kernel_name="python3",
-            progress_bar=False, cwd=folder, execution_timeout=300,
-        )  # fmt: skip
-    except pm.PapermillExecutionError as err:
-        return {"error": (err.ename, err.evalue, err.cell_index)}
-    return {"path": out}
 
 
 def paragraph(text: str, start: str) -> str:
@@ -72,22 +57,8 @@ def runs(university, neighbourhood, tmp_path_factory):
         "misspelt": {"engagement": str(university.path), "weights": {"manadate": 2}},
         "neighbourhood": {"engagement": str(neighbourhood.path)},
     }
-    pool = concurrent.futures.ProcessPoolExecutor(
-        2, mp_context=multiprocessing.get_context("spawn")
-    )
-    futures = {
-        name: pool.submit(run, str(folder), str(folder / f"{name}.ipynb"), params)
-        for name, params in plans.items()
-    }
-
-    def result(name: str):
-        done = futures[name].result(timeout=600)
-        if "error" in done:
-            return done["error"]
-        return nbformat.read(done["path"], as_version=4)
-
-    yield result
-    pool.shutdown(wait=True, cancel_futures=True)
+    with parallel_runs(NOTEBOOK, folder, plans) as result:
+        yield result
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,7 @@ skips: a missing kernel or package fails.
 
 from __future__ import annotations
 
-import concurrent.futures
 import json
-import multiprocessing
 import re
 from pathlib import Path
 
@@ -32,21 +30,9 @@ from toolkit.satisfaction_report import (
 )
 from toolkit.store import Engagement
 
-from ._notebooks import narrative, outputs, texts
+from ._notebooks import narrative, outputs, parallel_runs, texts
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "satisfaction.ipynb"
-
-
-def run(folder: str, out: str, parameters: dict) -> dict:
-    parameters = {"interactive": False, **parameters}
-    try:
-        pm.execute_notebook(
-            str(NOTEBOOK), out, parameters=parameters, kernel_name="python3",
-            progress_bar=False, cwd=folder, execution_timeout=300,
-        )  # fmt: skip
-    except pm.PapermillExecutionError as err:
-        return {"error": (err.ename, err.evalue, err.cell_index)}
-    return {"path": out}
 
 
 @pytest.fixture(scope="module")
@@ -65,22 +51,8 @@ def runs(neighbourhood, tmp_path_factory):
                 "event": "Milk and fresh food program launched"},
         "bad": {"engagement": path, "period": "fortnight"},
     }  # fmt: skip
-    pool = concurrent.futures.ProcessPoolExecutor(
-        2, mp_context=multiprocessing.get_context("spawn")
-    )
-    futures = {
-        name: pool.submit(run, str(folder), str(folder / f"{name}.ipynb"), params)
-        for name, params in plans.items()
-    }
-
-    def result(name: str):
-        done = futures[name].result()
-        if "error" in done:
-            return done["error"]
-        return nbformat.read(done["path"], as_version=4)
-
-    yield result
-    pool.shutdown(wait=True)
+    with parallel_runs(NOTEBOOK, folder, plans) as result:
+        yield result
 
 
 @pytest.fixture(scope="module")
