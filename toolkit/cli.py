@@ -499,26 +499,28 @@ def _analysis_summaries() -> list[tuple[str, str]]:
     return [(name, a.summary) for name, a in ANALYSES.items()]
 
 
+def _parameter_options(command):
+    """-p NAME VALUE, -f PARAMS.yaml and -y YAML, as ``table`` and ``report`` take them."""
+    for option in reversed(
+        (
+            click.option("-p", "--param", "pairs", nargs=2, multiple=True, metavar="NAME VALUE",
+                         help="A parameter (a YAML scalar); repeat for more."),
+            click.option("-f", "--params-file",
+                         type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                         help="Parameters from a YAML file (lists and mappings too)."),
+            click.option("-y", "--yaml", "yaml_text", metavar="YAML",
+                         help="Parameters as a YAML mapping."),
+        )
+    ):  # fmt: skip
+        command = option(command)
+    return command
+
+
 @main.command(cls=_AnalysisHelp)
 @click.argument("path", type=click.Path(path_type=Path))
 @click.argument("name")
 @click.option("--by", "by", metavar="COLUMN", help="Group within the tables by this column.")
-@click.option(
-    "-p",
-    "--param",
-    "pairs",
-    nargs=2,
-    multiple=True,
-    metavar="NAME VALUE",
-    help="A parameter (a YAML scalar).",
-)
-@click.option(
-    "-f",
-    "--params-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Parameters from a YAML file.",
-)
-@click.option("-y", "--yaml", "yaml_text", metavar="YAML", help="Parameters as a YAML mapping.")
+@_parameter_options
 @click.option(
     "--to",
     "to",
@@ -553,22 +555,7 @@ def table(path, name, by, pairs, params_file, yaml_text, to, help_params):
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @click.argument("names", nargs=-1, metavar="[NAME]...")
-@click.option(
-    "-p",
-    "--param",
-    "pairs",
-    nargs=2,
-    multiple=True,
-    metavar="NAME VALUE",
-    help="A notebook parameter (a YAML scalar); repeat for more.",
-)
-@click.option(
-    "-f",
-    "--params-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Parameters from a YAML file (lists and mappings too).",
-)
-@click.option("-y", "--yaml", "yaml_text", metavar="YAML", help="Parameters as a YAML mapping.")
+@_parameter_options
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
