@@ -813,6 +813,13 @@ class Engagement:
         survey = reader(fmt)(
             path, sheet=sheet, encoding=encoding, delimiter=delimiter, date_order=date_order
         )
+        if survey.frame.empty:  # as a template with only its header row is refused
+            raise DataValidationError(
+                f"{path.name}: has the header rows of a {fmt} export (down to spreadsheet row "
+                f"{survey.header_row}) but no responses below them; it may be cut short. Export "
+                "it again once responses are in, or check you chose the right file. Nothing was "
+                "imported."
+            )
         scales = {m: tuple(v) for m, v in self.settings["scales"].items()}
         mapped = survey_to_raw(survey, imap, spec, scales=scales, id_prefix=sha[:12])
         replacing = (

@@ -82,7 +82,12 @@ def head_rows(
     Reads a CSV in 16 KB pieces until its first rows are in (at most 1 MB), and only
     the first rows of an XLSX sheet.
     """
-    from toolkit.sources.spreadsheet import _cell_text, _sniff_delimiter, open_workbook
+    from toolkit.sources.spreadsheet import (
+        _cell_text,
+        _sniff_delimiter,
+        damaged_sheet,
+        open_workbook,
+    )
 
     path = Path(path)
     if not path.is_file():
@@ -96,12 +101,13 @@ def head_rows(
             )
             for name in [chosen] if chosen else names:
                 head = []
-                for row in book[name].iter_rows(values_only=True, max_row=rows + 10):
-                    cells = [_cell_text(v).strip() for v in row]
-                    if any(cells):
-                        head.append(cells)
-                    if len(head) >= rows:
-                        break
+                with damaged_sheet(path, name):
+                    for row in book[name].iter_rows(values_only=True, max_row=rows + 10):
+                        cells = [_cell_text(v).strip() for v in row]
+                        if any(cells):
+                            head.append(cells)
+                        if len(head) >= rows:
+                            break
                 if head:
                     return head, "xlsx"
             return [], "xlsx"

@@ -9,9 +9,11 @@ trailing empty rows and columns; it knows nothing about what the columns mean.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +30,12 @@ _SNIFF_BYTES = 64 * 1024
 _HEADER_SEARCH_ROWS = 30
 #: An XLSX whose parts unpack to more than this is refused (a "zip bomb").
 _MAX_XLSX_UNPACKED = 2 * 1024**3
+#: A part that unpacks this large at a ratio above _MAX_XLSX_RATIO is a bomb too: the
+#: sheets of real workbooks compress 5 to 20 times.
+_BOMB_PART = 64 * 1024**2
+_MAX_XLSX_RATIO = 200
+#: Excel's widest sheet; a CSV row with more cells is not a table (or not a CSV at all).
+MAX_COLUMNS = 16_384
 
 
 @dataclass
@@ -215,7 +223,16 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None):
     encoding = encoding or _detect_encoding(path, head)
     sample = head.decode(encoding, errors="replace")
     delimiter = delimiter or _sniff_delimiter(sample)
-    header_at, width = _header_guess(sample, delimiter)
+    # A line with more cells than a spreadsheet can hold (a 10 MB line of "a,a,a…") is
+    # refused before parsing: read as a table it would take minutes and gigabytes.
+    for number, line in enumerate(sample.splitlines()[:_HEADER_SEARCH_ROWS] or [sample], 1):
+        if line.count(delimiter) >= MAX_COLUMNS:
+            raise DataValidationError(
+                f"{path.name}: line {number} has more than {MAX_COLUMNS:,} cells separated by "
+                f"{_delimiter_name(delimiter)}, more than a spreadsheet can hold. The file is "
+                "damaged or is not a table; export the data again as CSV or XLSX."
+            )
+    header_at, width = _header_guess(sample, delimiter, path.name)
     try:
         frame = pd.read_csv(
             path,
@@ -241,15 +258,45 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None):
             f"{path.name}: is not valid {encoding} text ({err.reason} at byte {err.start}). "
             "Save it as UTF-8 CSV, or pass --encoding."
         ) from err
+    _refuse_cut_short(path, frame, header_at, delimiter, encoding)
     grid = frame.fillna("")
     return (grid, header_at), {"encoding": encoding, "delimiter": delimiter}
 
 
-def _header_guess(sample: str, delimiter: str) -> tuple[int, int | None]:
+def _refuse_cut_short(path: Path, frame: pd.DataFrame, header_at: int, delimiter, encoding):
+    """Refuse a CSV whose last line stops part-way with no line break (a cut-off download).
+
+    Only a last line with no quotes is judged (a quoted cell may span lines): fewer
+    cells than the rows above, and no line break after it, means the file was cut off.
+    """
+    if len(frame) < 2:
+        return
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        fh.seek(max(size - _SNIFF_BYTES, 0))
+        tail = fh.read()
+    if tail.endswith((b"\n", b"\r")):
+        return
+    last = tail.rsplit(b"\n", 1)[-1].decode(encoding, errors="replace")
+    if '"' in last or not last.strip():
+        return
+    cells = next(csv.reader([last], delimiter=delimiter))
+    if len(cells) >= frame.shape[1]:
+        return
+    raise DataValidationError(
+        f"{path.name}: looks cut off: its last line (spreadsheet row {header_at + len(frame)}) "
+        f"stops after {len(cells)} of {frame.shape[1]} cells, with no line break at the end. "
+        "The download or copy may not have finished: export the file again."
+    )
+
+
+def _header_guess(sample: str, delimiter: str, name: str) -> tuple[int, int | None]:
     """Rows to skip before the widest of the first rows, and the widest row's width.
 
     Title rows above the header usually have one cell; the header is the first row as
-    wide as the widest row near the top.
+    wide as the widest row near the top. A row below the header with more cells than
+    the header (an unquoted separator: ``Smith, John``) is refused, as pandas refuses
+    one further down the file.
     """
     lines = sample.splitlines()[:_HEADER_SEARCH_ROWS]
     if len(lines) == _HEADER_SEARCH_ROWS or len(sample) >= _SNIFF_BYTES:
@@ -263,6 +310,16 @@ def _header_guess(sample: str, delimiter: str) -> tuple[int, int | None]:
     best_filled = max(filled)
     for i, count in enumerate(filled):
         if count >= max(2, best_filled // 2) or (best_filled <= 1 and count):
+            wider = [j for j in range(i + 1, len(rows)) if widths[j] > widths[i]]
+            if wider:
+                j = wider[0]
+                raise DataValidationError(
+                    f"{name}: could not be read as CSV with {_delimiter_name(delimiter)} between "
+                    f"columns: spreadsheet row {j + 1} has {widths[j]} cells but the header row "
+                    f"(spreadsheet row {i + 1}) has {widths[i]}. A row may have more cells than "
+                    "the header row: check that cells containing the separator are in double "
+                    "quotes, or pass --delimiter."
+                )
             return i, widest
     return 0, widest
 
@@ -298,7 +355,8 @@ def open_workbook(path: Path):
 
     try:
         with zipfile.ZipFile(path) as zf:
-            unpacked = sum(info.file_size for info in zf.infolist())
+            infos = zf.infolist()
+            unpacked = sum(info.file_size for info in infos)
     except zipfile.BadZipFile as err:
         raise DataValidationError(
             f"{path.name}: is not a valid .xlsx file (it is not a zip archive; it may be "
@@ -309,12 +367,39 @@ def open_workbook(path: Path):
             f"{path.name}: unpacks to {unpacked / 1024**3:.1f} GB, more than the 2 GB the "
             "toolkit reads from one workbook. Save the sheet you need as CSV and import that."
         )
+    for info in infos:
+        if info.file_size > _BOMB_PART and info.file_size > _MAX_XLSX_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise DataValidationError(
+                f"{path.name}: its part {info.filename} unpacks from "
+                f"{info.compress_size / 1024**2:.1f} MB to {info.file_size / 1024**2:,.0f} MB, "
+                f"{info.file_size // max(info.compress_size, 1):,} times larger, as no real "
+                "workbook does (a zip bomb?). Nothing was read; check where the file came from."
+            )
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as err:  # openpyxl raises many kinds for damaged workbooks
         raise DataValidationError(
             f"{path.name}: could not be opened as an Excel workbook ({type(err).__name__}: {err}). "
             "Open it in Excel and save it as .xlsx again, or save the sheet as CSV."
+        ) from err
+
+
+@contextlib.contextmanager
+def damaged_sheet(path: Path, sheet: str):
+    """Word the errors of a sheet that cannot be read to its end (openpyxl reads lazily)."""
+    try:
+        yield
+    except DataValidationError:
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, SyntaxError, ValueError, KeyError,
+            TypeError, zlib.error) as err:  # fmt: skip
+        # xml.etree's ParseError is a SyntaxError; a bad CRC is a BadZipFile.
+        raise DataValidationError(
+            f'{path.name}: sheet "{sheet}" is damaged and could not be read to its end '
+            f"({type(err).__name__}: {err}). Open the file in Excel and save it as .xlsx "
+            "again, or save the sheet as CSV."
         ) from err
 
 
@@ -337,7 +422,8 @@ def _read_xlsx(path: Path, sheet: str | None, sheet_hint: tuple[str, ...]):
             chosen = by_hint[0] if by_hint else None
         candidates = [chosen] if chosen else names
         for name in candidates:
-            rows = [[_cell_text(v) for v in row] for row in book[name].iter_rows(values_only=True)]
+            with damaged_sheet(path, name):
+                rows = [[_cell_text(v) for v in r] for r in book[name].iter_rows(values_only=True)]
             if any(any(c.strip() for c in row) for row in rows):
                 chosen = name
                 break
