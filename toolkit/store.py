@@ -1016,10 +1016,17 @@ class Engagement:
             )
         problems = canon.problems + taken.problems
         count = canon.problem_count + taken.count
+        # A survey row with several metrics becomes several rows: a problem in a cell they
+        # share (the date) is one problem, said once, on one spreadsheet row.
+        unique: dict[str, object] = {}
+        for p in problems:
+            unique.setdefault(str(p), p)
+        count -= len(problems) - len(unique)
+        problems = list(unique.values())
         bad = canon.bad | taken.bad
         file_level = [p for p in problems if p.position is None]
         if file_level or (count and not skip_invalid):
-            rows = sorted({p.position for p in problems if p.position is not None})
+            rows = sorted({p.where for p in problems if p.position is not None})
             listed = file_level + sorted(
                 (p for p in problems if p.position is not None), key=lambda p: p.position
             )

@@ -12,6 +12,7 @@ import codecs
 import contextlib
 import csv
 import datetime as dt
+import re
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -186,14 +187,36 @@ def _detect_encoding(path: Path, head: bytes) -> str:
         return "utf-16"
     # A chunk may end inside a multi-byte character: decode incrementally.
     decoder = codecs.getincrementaldecoder("utf-8")()
+    done = 0
     try:
         with path.open("rb") as fh:
             while chunk := fh.read(16 * 1024 * 1024):
                 decoder.decode(chunk)
+                done += len(chunk)
         decoder.decode(b"", final=True)
         return "utf-8"
-    except UnicodeDecodeError:
-        return "cp1252"
+    except UnicodeDecodeError as err:
+        bad_at = done + err.start
+    # Not UTF-8 throughout. If it has UTF-8 accented letters too, it mixes two encodings
+    # (rows pasted from two files): read as cp1252 every é in UTF-8 would turn into Ã©.
+    with path.open("rb") as fh:
+        while chunk := fh.read(16 * 1024 * 1024):
+            if _UTF8_LETTER.search(chunk):
+                with path.open("rb") as again:
+                    line = again.read(bad_at).count(b"\n") + 1
+                raise DataValidationError(
+                    f"{path.name}: mixes two text encodings: it has UTF-8 accented letters, but "
+                    f"line {line} has a character that is not UTF-8 (byte {bad_at}). Read either "
+                    "way, some letters would come out wrong. Save the file again as UTF-8 CSV "
+                    "(in Excel: CSV UTF-8), or pass --encoding to say which to use."
+                )
+    return "cp1252"
+
+
+#: Control characters no text file has (tab, line feed and carriage return are fine).
+_CONTROL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 13))
+#: A two-byte UTF-8 letter (é is C3 A9); in cp1252 text such pairs are all but unheard of.
+_UTF8_LETTER = re.compile(rb"[\xc3\xc4\xc5][\x80-\xbf]")
 
 
 def _sniff_delimiter(sample: str) -> str:
@@ -215,7 +238,10 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None):
         raise DataValidationError(
             f"{path.name}: the file is empty. Export the data again, or check you chose the right file."
         )
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    if (b"\x00" in head or controls > len(head) // 100) and not head.startswith(
+        (b"\xff\xfe", b"\xfe\xff")
+    ):
         raise DataValidationError(
             f"{path.name}: this is not a text (CSV) file; it looks like binary data. "
             "Save the data as CSV (comma-separated) or XLSX and import that."
