@@ -223,7 +223,8 @@ def test_control_summary_without_signals_says_so():
 def test_explorer_redraws_for_each_choice(neighbourhood, monkeypatch):
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda *objects: shown.extend(objects))
-    ctx = open_satisfaction_report(str(neighbourhood.path), interactive=False)
+    # A live session reads every metric (a report run reads only its own).
+    ctx = open_satisfaction_report(str(neighbourhood.path), interactive=True)
     panel = satisfaction_explorer(ctx)
     title, top, bottom, out = panel.children
     metric, period = top.children
@@ -243,6 +244,15 @@ def test_explorer_redraws_for_each_choice(neighbourhood, monkeypatch):
     shown.clear()
     period.value = "year"
     assert any("in 2022 to" in getattr(o, "data", "") for o in shown)
+
+
+def test_a_report_run_reads_only_its_metric_and_no_ids(neighbourhood):
+    ctx = open_satisfaction_report(str(neighbourhood.path), interactive=False, metric="nps")
+    responses = ctx.responses
+    assert set(responses["metric"]) == {"nps"}
+    assert responses["response_id"].isna().all() and responses["comment"].isna().all()
+    assert len(responses) == (neighbourhood.responses["metric"] == "nps").sum()
+    assert sorted(ctx.metrics_recorded) == ["ces", "csat", "nps"]
 
 
 def test_a_segment_subset_keeps_the_events_for_everyone(neighbourhood):

@@ -614,6 +614,8 @@ def open_report(
     confidence: float | None = None,
     min_n: int | None = None,
     demo: str = "neighbourhood",
+    rows: Mapping[str, Mapping[str, list]] | None = None,
+    blank: Mapping[str, Sequence[str]] | None = None,
 ) -> ReportContext:
     """Open a report's data: the engagement, its tables in one read, the subset applied.
 
@@ -635,6 +637,12 @@ def open_report(
         setting (engagement.toml, else 0.95 and 5).
     demo : str
         The demo that stands in for an empty ``engagement``.
+    rows : mapping, optional
+        ``{table: {column: [values]}}``: read only these rows of a table (in SQL), for a
+        report that needs part of a large table (one metric of the responses, say).
+    blank : mapping, optional
+        ``{table: [columns]}``: columns the report never uses, read as empty (long ids and
+        comments of a million responses cost seconds to read).
 
     Returns
     -------
@@ -659,7 +667,9 @@ def open_report(
     if isinstance(min_n, bool) or not isinstance(min_n, int) or min_n < 1:
         raise DataValidationError(f"min_n must be a whole number of at least 1 (got {min_n!r}).")
     personal = include_personal()
-    data, fingerprint = _read_tables(eng, tables, subset, include_personal=personal)
+    data, fingerprint = _read_tables(
+        eng, tables, subset, include_personal=personal, rows=rows, blank=blank
+    )
     _check_subset(data, subset, engagement=eng)
     data = apply_subset(data, subset)
     enable_charts(interactive=interactive)
@@ -707,7 +717,13 @@ def _stored_values(engagement: Engagement, tables: Iterable[str], column: str) -
 
 
 def _read_tables(
-    eng: Engagement, tables: Sequence[str], subset: Mapping | None, *, include_personal: bool
+    eng: Engagement,
+    tables: Sequence[str],
+    subset: Mapping | None,
+    *,
+    include_personal: bool,
+    rows: Mapping[str, Mapping[str, list]] | None = None,
+    blank: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[dict[str, pd.DataFrame], str]:
     """Read ``tables`` and their fingerprint in one read transaction.
 
@@ -717,21 +733,36 @@ def _read_tables(
     that campus's rows, not all of them. The view keeps every row
     :func:`toolkit.analyses.apply_subset` keeps (the same text, plus every blank cell,
     whatever the rule for blanks), and ``apply_subset`` still applies the exact rule
-    afterwards. The fingerprint is taken
-    over the whole tables, before any view exists.
+    afterwards. ``rows`` narrows a table further the same way (exactly those values), and
+    ``blank`` columns are read as NULL. The fingerprint is taken over the whole tables,
+    before any view exists.
     """
     from toolkit.schema import table_named
 
+    rows, blank = dict(rows or {}), dict(blank or {})
     with eng.reading() as con:
         fingerprint = eng.fingerprint(tables, con=con)
-        if subset and isinstance(subset, Mapping):
-            for table in tables:
-                name = table_named(table).name
-                where = _subset_where(con, name, subset)
-                if where:
-                    con.execute(
-                        f'CREATE TEMP VIEW "{name}" AS SELECT * FROM main."{name}" WHERE {where}'
-                    )
+        for table in tables:
+            name = table_named(table).name
+            clauses = []
+            if subset and isinstance(subset, Mapping):
+                clauses.append(_subset_where(con, name, subset))
+            for column, values in (rows.get(table) or rows.get(name) or {}).items():
+                quoted = str(column).replace('"', '""')
+                clauses.append(f'"{quoted}" IN ({", ".join(_sql_text(v) for v in values)})')
+            where = " AND ".join(c for c in clauses if c)
+            empty = set(blank.get(table) or blank.get(name) or ())
+            if not where and not empty:
+                continue
+            columns = [r[1] for r in con.execute(f'PRAGMA main.table_info("{name}")')]
+            select = ", ".join(
+                f'NULL AS "{c}"' if c in empty else '"' + c.replace('"', '""') + '"'
+                for c in columns
+            )
+            con.execute(
+                f'CREATE TEMP VIEW "{name}" AS SELECT {select} FROM main."{name}"'
+                + (f" WHERE {where}" if where else "")
+            )
         data = eng.read_tables(tables, include_personal=include_personal, con=con)
     return data, fingerprint
 

@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 SATISFACTION_TABLES = ("responses", "events")
+_UNUSED_COLUMNS = ("response_id", "source_id", "respondent_id", "touchpoint", "comment")
 _METRIC_WORDS = {"csat": "satisfaction (CSAT)", "nps": "Net Promoter Score", "ces": "effort (CES)"}
 _MEASURE_WORDS = {"mean": "mean score", "top_box": "top-box share", "nps": "NPS"}
 
@@ -65,6 +66,7 @@ class SatisfactionReport(ReportContext):
     baseline: int | None = None
     population: int | None = None
     conventions: dict | None = None
+    metrics_recorded: list | None = None
 
     @property
     def responses(self) -> pd.DataFrame:
@@ -233,6 +235,9 @@ def open_satisfaction_report(
                   "since": since, "until": until, "by": by, "event": event,
                   "window_days": window_days, "baseline": baseline, "population": population,
                   "confidence": confidence, "min_n": min_n}  # fmt: skip
+    # A report run shows one metric: it reads that metric's responses only, without the
+    # ids and comments it never shows (a million responses read in a second, not five).
+    # A live session keeps everything, for the explorer.
     ctx = open_report(
         engagement,
         tables=SATISFACTION_TABLES,
@@ -241,6 +246,8 @@ def open_satisfaction_report(
         parameters=params,
         confidence=confidence,
         min_n=min_n,
+        rows=None if interactive else {"responses": {"metric": [metric]}},
+        blank=None if interactive else {"responses": _UNUSED_COLUMNS},
     )
     settings = ctx.engagement.settings
     conventions = {
@@ -271,6 +278,10 @@ def open_satisfaction_report(
     )
     if report.event is not None:
         sat._event_rows(report.events, report.event)  # refuses an unknown event by name
+    with report.engagement.reading() as con:
+        report.metrics_recorded = [
+            r[0] for r in con.execute("SELECT DISTINCT metric FROM responses")
+        ]
     return report
 
 
@@ -296,6 +307,7 @@ def measured_summary(ctx: SatisfactionReport):
             + " Import them with `service-toolkit import ENGAGEMENT FILE --table responses`."
         )
     first, last = responses["submitted_on"].min(), responses["submitted_on"].max()
+    others = [m for m in (ctx.metrics_recorded or []) if m in sat.METRICS and m not in counts]
     listed = [
         f"**{count_words(int(counts.get(m, 0)), 'response')}** on {_METRIC_WORDS[m]}"
         for m in sat.METRICS
@@ -304,7 +316,13 @@ def measured_summary(ctx: SatisfactionReport):
     conv = ctx.conventions
     ces = conv["ces"]
     lines = [
-        f"Customers gave {join_words(listed)} between {first:%-d %B %Y} and {last:%-d %B %Y}.",
+        f"Customers gave {join_words(listed)} between {first:%-d %B %Y} and {last:%-d %B %Y}"
+        + (
+            f" (the engagement also holds {join_words([_METRIC_WORDS[m] for m in others])}: "
+            "run this report with `metric` set to see them)."
+            if others
+            else "."
+        ),
         "",
         f"- **Top box** counts the top {conv['top_box']} answers of each scale "
         "(the share of customers who chose them).",
