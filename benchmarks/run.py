@@ -22,6 +22,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from benchmarks import (  # noqa: E402
+    bench_demo,
     bench_forms,
     bench_foundation,
     bench_needs,
@@ -31,6 +32,7 @@ from benchmarks import (  # noqa: E402
 )
 
 SUITES = {
+    "demo": bench_demo.demo_build,
     "import": bench_foundation.import_speed,
     "startup": bench_foundation.startup_time,
     "needs": bench_needs.coding_speed,
