@@ -100,7 +100,8 @@ REJECTED = [
     ("surveymonkey-impossible-date.csv", {}, rf'column "End Date": "02/30/2024 06:02:44 PM" {FIX_DATE}'),
     ("surveymonkey-truncated.xlsx", {}, NOT_XLSX),
     # Google Forms
-    ("google-forms-impossible-date.csv", {}, rf'spreadsheet row 3\), column "Timestamp": "2/30/2024 14:30:05" {FIX_DATE}'),
+    # One survey row gives a csat and an nps row: the bad date they share is said once.
+    ("google-forms-impossible-date.csv", {}, rf'rejected: 1 problem on 1 row\. .*spreadsheet row 3\), column "Timestamp": "2/30/2024 14:30:05" {FIX_DATE}[^\n]*\nFix these'),
     ("google-forms-out-of-scale.csv", {}, r'"11" is outside the nps scale 0–10'),
     ("google-forms-junk-tail.csv", {}, "looks like binary data"),
     # Microsoft Forms
