@@ -317,3 +317,23 @@ def test_the_cli_says_what_is_wrong_without_a_traceback(store, tmp_path, name):
     assert "Traceback" not in done.stderr and done.stdout.strip() == ""
     assert re.search(expected, done.stderr, re.S), done.stderr
     assert _state(Engagement.open(folder)) == before
+
+
+# ----------------------------------------------------------------------------- not damage
+
+
+def test_a_separator_ending_every_data_line_is_a_style_not_a_shifted_row(engagement, tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_text("customer_id,name,kind\nc1,C1,external,\nc2,C2,internal,\n")
+    assert engagement.import_file(path, table="customers").rows_added == 2
+    assert list(engagement.customers["kind"]) == ["external", "internal"]
+
+
+def test_a_short_last_row_that_ends_its_line_is_not_cut_off(engagement, tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_text("customer_id,name,kind,segment\nc1,C1,external,Residents\nc2,C2,internal\n")
+    assert engagement.import_file(path, table="customers").rows_added == 2
+    cut = tmp_path / "cut.csv"
+    cut.write_text("customer_id,name,kind,segment\nc1,C1,external,Residents\nc2,C2,inter")
+    with pytest.raises(DataValidationError, match="looks cut off"):
+        engagement.import_file(cut, table="customers")

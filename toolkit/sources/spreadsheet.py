@@ -336,8 +336,15 @@ def _header_guess(sample: str, delimiter: str, name: str) -> tuple[int, int | No
     best_filled = max(filled)
     for i, count in enumerate(filled):
         if count >= max(2, best_filled // 2) or (best_filled <= 1 and count):
-            wider = [j for j in range(i + 1, len(rows)) if widths[j] > widths[i]]
-            if wider:
+            below = [j for j in range(i + 1, len(rows)) if filled[j]]
+            wider = [j for j in below if widths[j] > widths[i]]
+            # Every row ending in the same empty cells is a style (a separator at the end
+            # of each data line), not a shifted row.
+            trailing = len(wider) == len(below) and all(
+                widths[j] == widths[wider[0]] and not any(c.strip() for c in rows[j][widths[i] :])
+                for j in wider
+            )
+            if wider and not trailing:
                 j = wider[0]
                 raise DataValidationError(
                     f"{name}: could not be read as CSV with {_delimiter_name(delimiter)} between "
