@@ -315,9 +315,11 @@ def chart_svg_html(chart: alt.TopLevelMixin) -> str:
 
     alt.theme.enable(THEME)
     spec = chart.to_dict()
-    svg = vl_convert.vegalite_to_svg(spec)
+    # Labels measured with vl-convert's fonts can run a little wider in the browser's:
+    # let them show past the edge rather than be cut.
+    svg = vl_convert.vegalite_to_svg(spec).replace("<svg ", '<svg style="overflow: visible" ', 1)
     label = html.escape(str(spec.get("description") or ""), quote=True)
     return (
         f'<figure class="tk-chart-svg" role="img" aria-roledescription="visualization" '
-        f'aria-label="{label}" style="margin: 0">{svg}</figure>'
+        f'aria-label="{label}" style="margin: 0; padding-left: 24px">{svg}</figure>'
     )

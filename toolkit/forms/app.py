@@ -185,7 +185,7 @@ class EntryForm:
                 options=[NOT_RATED, "1", "2", "3", "4", "5"],
                 value=NOT_RATED,
                 tooltips=["not rated yet", *(f"{i + 1}: {m}" for i, m in enumerate(meanings))],
-                style={**_STYLE, "button_width": "62px"},
+                style={**_STYLE, "button_width": "80px"},
                 description=common["description"],
             )
         placeholder = (
@@ -534,7 +534,7 @@ def _chart_panel(page: Page) -> w.HTML:
     from toolkit.forms.coding import needs_by_segment_chart
     from toolkit.theme import chart_svg_html
 
-    panel = w.HTML()
+    panel = w.HTML(layout=w.Layout(overflow="visible", padding="0 0 0 12px"))
 
     def draw(table: str | None = None) -> None:
         if table not in (None, "assumed_needs", "stated_needs"):

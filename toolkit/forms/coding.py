@@ -83,9 +83,17 @@ def needs_by_segment_chart(engagement: Engagement) -> alt.Chart | None:
         alt.Chart(data)
         .mark_bar()
         .encode(
-            y=alt.Y(field="segment", type="nominal", title=None, sort="-x"),
+            y=alt.Y(
+                field="segment",
+                type="nominal",
+                title=None,
+                sort="-x",
+                axis=alt.Axis(labelLimit=220),
+            ),
             x=alt.X(field="n", type="quantitative", title="Needs recorded"),
-            color=alt.Color(field="list", type="nominal", title=None),
+            color=alt.Color(
+                field="list", type="nominal", title=None, legend=alt.Legend(orient="bottom")
+            ),
             yOffset=alt.YOffset(field="list", type="nominal"),
             tooltip=[
                 alt.Tooltip(field="segment", type="nominal", title="Customer group"),
