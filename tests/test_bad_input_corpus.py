@@ -81,8 +81,8 @@ REJECTED = [
     ("template-no-data.xlsx", {}, r'sheet "responses" has no data'),
     ("template-out-of-scale.xlsx", {}, r'spreadsheet row 2\), column "score": "6" is outside the csat scale 1–5'),
     ("template-impossible-dates.xlsx", {}, rf'column "submitted_on": "2024-02-30" {FIX_DATE}'),
-    # Formulas written by a program carry no saved value: the cells are blank to any reader.
-    ("template-formulas.xlsx", {}, r'spreadsheet row 2\), column "score": is empty; it is required'),
+    # Formulas written by a program carry no saved value: read, they would be blank.
+    ("template-formulas.xlsx", {}, r'sheet "responses" has formulas with no saved value \(cell H2: =2\+3, and 1 more\)'),
     ("template-duplicate-ids.xlsx", {}, r'"r1" appears more than once'),
     # Qualtrics
     ("qualtrics-truncated-in-header.csv", {}, NO_RESPONSES),
@@ -337,3 +337,21 @@ def test_a_short_last_row_that_ends_its_line_is_not_cut_off(engagement, tmp_path
     cut.write_text("customer_id,name,kind,segment\nc1,C1,external,Residents\nc2,C2,inter")
     with pytest.raises(DataValidationError, match="looks cut off"):
         engagement.import_file(cut, table="customers")
+
+
+def test_formulas_with_saved_values_read_as_their_values(engagement, tmp_path):
+    """As Excel saves them: the formula and its value beside it."""
+    import zipfile
+
+    source = zipfile.ZipFile(DAMAGED / "template-formulas.xlsx")
+    path = tmp_path / "saved-by-excel.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = body.replace(b"<f>2+3</f><v />", b"<f>2+3</f><v>5</v>")
+                body = body.replace(b"<f>B2*2</f><v />", b"<f>B2*2</f><v>4</v>")
+            out.writestr(info, body)
+    engagement.import_file(path, table="responses")
+    scores = engagement.responses.set_index("response_id")["score"]
+    assert scores["r1"] == 5 and scores["r2"] == 4

@@ -465,11 +465,47 @@ def _read_xlsx(path: Path, sheet: str | None, sheet_hint: tuple[str, ...]):
             raise DataValidationError(
                 f"{path.name}: {where} has no data. Fill it in and try again."
             )
+        _refuse_unsaved_formulas(path, book[chosen]._worksheet_path, chosen)
     finally:
         book.close()
     width = max((len(r) for r in rows), default=0)
     grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=str)
     return (grid, 0), {"sheet": chosen}
+
+
+#: A cell holding a formula and no saved value (``<v/>`` or no ``<v>`` at all).
+_UNSAVED_FORMULA = re.compile(
+    rb'<c r="([A-Z]+[0-9]+)"[^>]*>(?:<f[^>]*/>|<f[^>]*>([^<]*)</f>)(?:<v\s*/>|<v></v>)?</c>'
+)
+_FORMULA_SCAN_BYTES = 64 * 1024**2
+
+
+def _refuse_unsaved_formulas(path: Path, member: str, sheet: str) -> None:
+    """Refuse a sheet whose formulas have no saved values (read, they would be blank).
+
+    Excel and LibreOffice save each formula's value beside it; a file written by a
+    program may not, and its formula cells then read as blank: a weight or a comment
+    would go missing without a word. Sheets over 64 MB are not scanned.
+    """
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(member)
+        if info.file_size > _FORMULA_SCAN_BYTES:
+            return
+        xml = zf.read(member)
+    if b"<f" not in xml:
+        return
+    found = _UNSAVED_FORMULA.findall(xml)
+    if not found:
+        return
+    ref, formula = found[0]
+    shown = f"={formula.decode(errors='replace')}" if formula else "a shared formula"
+    more = f", and {len(found) - 1} more" if len(found) > 1 else ""
+    raise DataValidationError(
+        f'{path.name}: sheet "{sheet}" has formulas with no saved value (cell '
+        f"{ref.decode()}: {shown}{more}). The program that wrote the file did not calculate "
+        "them, so those cells would read as blank. Open the file in Excel or LibreOffice and "
+        "save it (that stores the values), or type the values in. Nothing was imported."
+    )
 
 
 # ----------------------------------------------------------------------------- both
