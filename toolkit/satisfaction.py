@@ -294,6 +294,38 @@ def assign_periods(
     return out
 
 
+def _row_periods(
+    rows: pd.DataFrame, period: str, date: str, fiscal_year_start: int, timezone: str
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Each row's period position ``t`` (−1 when it has none) and a label table by ``t``.
+
+    Works on integer codes and labels only the periods present: for a million rows this
+    is what :func:`assign_periods` does, without a label per row.
+    """
+    if period == "wave":
+        periods = assign_periods(rows, period="wave", date=date, timezone=timezone)
+        t = periods["t"].fillna(-1).to_numpy(dtype=np.int64)
+        labels = periods[periods["t"].notna()].drop_duplicates("t").set_index("t")
+        labels.index = labels.index.astype(np.int64)
+        return t, labels[["period", "period_start", "period_end"]]
+    check_choice(period, PERIODS, name="period")
+    fiscal_year_start = check_positive_int(fiscal_year_start, name="fiscal_year_start")
+    if fiscal_year_start > 12:
+        raise DataValidationError(
+            f"fiscal_year_start must be a month number from 1 to 12 (got {fiscal_year_start})."
+        )
+    require_columns(rows, [date], name="responses")
+    local = _local_times(rows[date], timezone)
+    codes = _period_codes(local, period, fiscal_year_start)
+    valid = local.notna().to_numpy()
+    present = np.unique(codes[valid])
+    labels = _period_table(present, period, fiscal_year_start).set_index("code")
+    # Positions count periods from the first one present, so they stay small numbers.
+    origin = int(present[0]) if present.size else 0
+    labels.index = labels.index.astype(np.int64) - origin
+    return np.where(valid, codes - origin, -1), labels
+
+
 # ----------------------------------------------------------------------------- scores
 
 
@@ -693,10 +725,8 @@ def satisfaction_trend(
         ces=ces,
         keep=[*by_cols, date, "wave", "response_id"],
     )
-    periods = assign_periods(
-        rows, period=period, date=date, fiscal_year_start=fiscal_year_start, timezone=timezone
-    )
-    placed = periods["t"].notna().to_numpy()
+    t_codes, labels = _row_periods(rows, period, date, fiscal_year_start, timezone)
+    placed = t_codes >= 0
     if not placed.all():
         lost = int((~placed).sum())
         what = "wave" if period == "wave" else "date"
@@ -705,13 +735,12 @@ def satisfaction_trend(
             "out of the trend.",
             stacklevel=2,
         )
-        rows, periods = rows[placed], periods[placed]
+        rows, t_codes = rows[placed], t_codes[placed]
     scales = _scales(rows)
     reference = _reference_scale(scales, scale)
     keys = pd.DataFrame({c: rows[c].to_numpy() for c in by_cols})
-    keys["t"] = periods["t"].to_numpy(dtype=np.int64)
+    keys["t"] = t_codes
     sums = _sums(rows, keys, metric=metric, top_box=top_box, ces=ces, reference=reference)
-    labels = periods.drop_duplicates("t").set_index("t")
     est = _estimates(
         sums,
         metric=metric,
