@@ -248,82 +248,66 @@ def assign_periods(
     >>> assign_periods(rows, period="fiscal-quarter", fiscal_year_start=7)["period"].tolist()
     ['FY2024 Q3', 'FY2025 Q1']
     """
-    check_choice(period, PERIODS, name="period")
-    fiscal_year_start = check_positive_int(fiscal_year_start, name="fiscal_year_start")
-    if fiscal_year_start > 12:
-        raise DataValidationError(
-            f"fiscal_year_start must be a month number from 1 to 12 (got {fiscal_year_start})."
-        )
-    if period == "wave":
-        require_columns(responses, [wave], name="responses")
-        labels = responses[wave].astype("string").str.strip().replace("", pd.NA)
-        first = None
-        if date in responses:
-            when = _local_times(responses[date], timezone)
-            first = when.groupby(labels, dropna=True).agg(["min", "max"])
-        names = sorted(labels.dropna().unique(), key=str)
-        if first is not None and first["min"].notna().all():
-            names = sorted(names, key=lambda w: (first.loc[w, "min"], str(w)))
-        order = {name: i for i, name in enumerate(names)}
-        out = pd.DataFrame(index=responses.index)
-        out["period"] = labels.astype(object).where(labels.notna(), None)
-        out["t"] = labels.map(order).astype("Int64")
-        if first is not None:
-            out["period_start"] = labels.map(first["min"].dt.normalize())
-            out["period_end"] = labels.map(first["max"].dt.normalize())
-        else:
-            out["period_start"] = pd.NaT
-            out["period_end"] = pd.NaT
-        return out[["period", "period_start", "period_end", "t"]]
-    require_columns(responses, [date], name="responses")
-    local = _local_times(responses[date], timezone)
-    codes = _period_codes(local, period, fiscal_year_start)
-    valid = local.notna().to_numpy()
+    t, labels = _row_periods(responses, period, date, fiscal_year_start, timezone, wave=wave)
+    table = labels.reindex(t)  # a row without a period (t = −1) gets an empty label
     out = pd.DataFrame(index=responses.index)
-    if not valid.any():
-        out["period"] = None
-        out["period_start"] = out["period_end"] = pd.NaT
-        out["t"] = pd.array([pd.NA] * len(out), dtype="Int64")
-        return out
-    table = _period_table(codes[valid], period, fiscal_year_start).set_index("code")
-    code = pd.Series(codes, index=responses.index).where(valid)
-    out["period"] = code.map(table["period"])
-    out["period_start"] = code.map(table["period_start"])
-    out["period_end"] = code.map(table["period_end"])
-    out["t"] = code.astype("Int64")
+    out["period"] = table["period"].astype(object).where(table["period"].notna(), None).to_numpy()
+    out["period_start"] = pd.to_datetime(table["period_start"]).to_numpy()
+    out["period_end"] = pd.to_datetime(table["period_end"]).to_numpy()
+    out["t"] = pd.array(np.where(t >= 0, t, 0), dtype="Int64")
+    out.loc[t < 0, "t"] = pd.NA
     return out
 
 
 def _row_periods(
-    rows: pd.DataFrame, period: str, date: str, fiscal_year_start: int, timezone: str
+    rows: pd.DataFrame,
+    period: str,
+    date: str,
+    fiscal_year_start: int,
+    timezone: str,
+    *,
+    wave: str = "wave",
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Each row's period position ``t`` (−1 when it has none) and a label table by ``t``.
 
-    Works on integer codes and labels only the periods present: for a million rows this
-    is what :func:`assign_periods` does, without a label per row.
+    Works on integer codes and labels only the periods present (a million rows have a
+    few dozen periods); positions count from the first period present, gaps included.
     """
-    if period == "wave":
-        periods = assign_periods(rows, period="wave", date=date, timezone=timezone)
-        t = periods["t"].fillna(-1).to_numpy(dtype=np.int64)
-        labels = periods[periods["t"].notna()].drop_duplicates("t").set_index("t")
-        labels.index = labels.index.astype(np.int64)
-        return t, labels[["period", "period_start", "period_end"]]
     check_choice(period, PERIODS, name="period")
     fiscal_year_start = check_positive_int(fiscal_year_start, name="fiscal_year_start")
     if fiscal_year_start > 12:
         raise DataValidationError(
             f"fiscal_year_start must be a month number from 1 to 12 (got {fiscal_year_start})."
         )
+    columns = ["period", "period_start", "period_end"]
+    if period == "wave":
+        require_columns(rows, [wave], name="responses")
+        names = rows[wave].astype("string").str.strip().replace("", pd.NA)
+        spans = None
+        if date in rows:
+            spans = (
+                _local_times(rows[date], timezone).groupby(names, dropna=True).agg(["min", "max"])
+            )
+        ordered = sorted(names.dropna().unique(), key=str)
+        if spans is not None and spans["min"].notna().all():
+            ordered = sorted(ordered, key=lambda w: (spans.loc[w, "min"], str(w)))
+        position = {name: i for i, name in enumerate(ordered)}
+        t = names.map(position).fillna(-1).to_numpy(dtype=np.int64)
+        labels = pd.DataFrame({"period": ordered}, index=np.arange(len(ordered), dtype=np.int64))
+        starts = spans["min"].dt.normalize() if spans is not None else None
+        ends = spans["max"].dt.normalize() if spans is not None else None
+        labels["period_start"] = [starts[w] if starts is not None else pd.NaT for w in ordered]
+        labels["period_end"] = [ends[w] if ends is not None else pd.NaT for w in ordered]
+        return t, labels[columns]
     require_columns(rows, [date], name="responses")
     local = _local_times(rows[date], timezone)
     codes = _period_codes(local, period, fiscal_year_start)
     valid = local.notna().to_numpy()
     present = np.unique(codes[valid])
     labels = _period_table(present, period, fiscal_year_start).set_index("code")
-    # Positions count periods from the first one present, so they stay small numbers.
     origin = int(present[0]) if present.size else 0
     labels.index = labels.index.astype(np.int64) - origin
-    return np.where(valid, codes - origin, -1), labels
+    return np.where(valid, codes - origin, -1), labels[columns]
 
 
 # ----------------------------------------------------------------------------- scores
