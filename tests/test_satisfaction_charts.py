@@ -60,10 +60,12 @@ def test_trend_chart_draws_aggregates_with_intervals_n_and_events():
     assert len(points) == 8  # one per quarter, never the 480 responses
     assert {"estimate", "ci_low", "ci_high", "n", "said"} <= set(points[0])
     events = [r for r in rows if r["layer"] == "event"]
-    assert [e["event"] for e in events] == ["Launch", "Owners only"]  # the far future is out
-    assert spec["title"]["subtitle"][1].startswith("1  Owners only") or "Launch" in " ".join(
-        spec["title"]["subtitle"]
-    )
+    assert [e["event"] for e in events] == ["Owners only", "Launch"]  # the far future is out
+    # Events are numbered in time order, each listed once under the title.
+    assert spec["title"]["subtitle"][1:3] == [
+        "1  Owners only (1 Jun 2022)",
+        "2  Launch (1 Jan 2023)",
+    ]
     text = json.dumps(spec)
     assert "n=60" in text  # n under each point with 16 periods or fewer
     assert spec["description"].startswith("Line chart of mean score over 8 periods")

@@ -317,7 +317,9 @@ def _event_marks(
     if events is None or not len(events) or span is None:
         return pd.DataFrame()
     require_columns(events, ["starts_on", "label"], name="events")
-    starts = pd.to_datetime(events["starts_on"], errors="coerce")
+    events = events.assign(starts_on=pd.to_datetime(events["starts_on"], errors="coerce"))
+    events = events.sort_values("starts_on", kind="stable")  # numbered in time order
+    starts = events["starts_on"]
     rows = []
     groups = data["group"].drop_duplicates().tolist() if by else [None]
     number = 0
