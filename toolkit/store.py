@@ -1385,21 +1385,27 @@ class Engagement:
     ) -> pd.DataFrame:
         """A table's rows with their entry numbers (column ``entry``), newest first.
 
-        ``only_forms`` keeps the rows entered one at a time (not brought in by an import).
+        ``only_forms`` keeps the rows entered one at a time (not brought in by an import);
+        ``limit`` the newest so many. Both are applied in SQL, so a form listing its last
+        entries reads those rows only, however large the table.
         """
         spec = table_named(table)
+        where = "WHERE _tk_import IS NULL" if only_forms else ""
+        newest = f"ORDER BY _tk_row DESC LIMIT {int(limit)}" if limit is not None else ""
         with self.reading() as con:
-            frame = self.table(spec.name, con=con, row_ids=True)
-            if only_forms:
-                imported = {
-                    r[0]
-                    for r in con.execute(
-                        f"SELECT _tk_row FROM {spec.name} WHERE _tk_import IS NOT NULL"
-                    )
-                }
-                frame = frame[~frame["entry"].isin(imported)]
-        frame = frame.iloc[::-1].reset_index(drop=True)
-        return frame.head(limit) if limit is not None else frame
+            if where or newest:
+                # A temporary view of the same name, on this connection only, shadows the
+                # table while it is read (as report subsets do).
+                con.execute(
+                    f"CREATE TEMP VIEW {spec.name} AS SELECT * FROM main.{spec.name} "
+                    f"{where} {newest}"
+                )
+            try:
+                frame = self.table(spec.name, con=con, row_ids=True)
+            finally:
+                if where or newest:
+                    con.execute(f"DROP VIEW temp.{spec.name}")
+        return frame.iloc[::-1].reset_index(drop=True)
 
     # -- removing and exporting ---------------------------------------------------
 
