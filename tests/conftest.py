@@ -46,3 +46,20 @@ CUSTOMERS = [
 @pytest.fixture
 def customers_csv(write_csv) -> Path:
     return write_csv("customers.csv", CUSTOMERS)
+
+
+@pytest.fixture
+def run():
+    """Invoke the CLI in-process: ``run("status", path)``; a traceback fails the test."""
+    from click.testing import CliRunner
+
+    from toolkit.cli import main
+
+    runner = CliRunner()
+
+    def invoke(*args):
+        result = runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+        assert "Traceback" not in result.output + result.stderr
+        return result
+
+    return invoke

@@ -7,24 +7,10 @@ import subprocess
 import sys
 
 import pytest
-from click.testing import CliRunner
 
-from toolkit.cli import main
 from toolkit.store import Engagement
 
 from .conftest import CUSTOMERS
-
-
-@pytest.fixture
-def run():
-    runner = CliRunner()
-
-    def invoke(*args):
-        result = runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
-        assert "Traceback" not in result.output + result.stderr
-        return result
-
-    return invoke
 
 
 @pytest.fixture

@@ -6,26 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from toolkit.cli import main
 from toolkit.store import Engagement
 
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
 QUALTRICS = EXPORTS / "qualtrics-choice-text.csv"
 NPS = "How likely is it that you would recommend us to a friend or colleague?"
-
-
-@pytest.fixture
-def run():
-    runner = CliRunner()
-
-    def invoke(*args):
-        result = runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
-        assert "Traceback" not in result.output + result.stderr
-        return result
-
-    return invoke
 
 
 @pytest.fixture
