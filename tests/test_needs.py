@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,6 +15,7 @@ from toolkit._stats import newcombe_difference, wilson
 from toolkit.demo import build_demo
 from toolkit.errors import DataValidationError
 from toolkit.needs import (
+    _words,
     code_needs,
     codebook_version,
     common_ground,
@@ -88,6 +91,50 @@ def test_a_code_set_by_a_person_is_never_overwritten():
     coded = code_needs(said, BOOK)
     assert coded["code"].tolist() == ["transport", "transport", "perishable_food"]
     assert coded["coded_by"].tolist() == ["person", "person", "keyword"]
+
+
+def test_a_keyword_counts_once_per_mention_however_often_the_codebook_lists_it():
+    book = pd.DataFrame(
+        {"code": ["soap", "dairy"], "label": ["Soap", "Dairy"], "keywords": ["soap", "milk; milk"]}
+    )
+    # Equal length, one mention each: codebook order decides, the duplicate does not count.
+    assert code_needs(pd.DataFrame({"need": ["milk and soap"]}), book)["code"].iloc[0] == "soap"
+    # Two mentions of milk: more hits wins.
+    assert code_needs(pd.DataFrame({"need": ["milk, soap, milk"]}), book)["code"].iloc[0] == "dairy"
+
+
+def test_accents_punctuation_and_case_are_read_the_same_in_any_company():
+    book = pd.concat(
+        [BOOK, pd.DataFrame({"code": ["childcare"], "label": ["Childcare"],
+                             "keywords": ["crèche; day care"]})],
+        ignore_index=True,
+    )  # fmt: skip
+    said = ["CRÈCHE places", "day-care", "Milk—please", "milk\x00please", "Don't_know"]
+    coded = code_needs(pd.DataFrame({"need": said}), book)
+    assert coded["code"].tolist() == [
+        "childcare", "childcare", "perishable_food", "perishable_food", None,
+    ]  # fmt: skip
+    # ASCII texts split the same whether or not a non-ASCII or NUL-holding text is beside them.
+    plain = ["Don't-stop!", "fresh_food  BANK", "12 3rd", "  "]
+    expected = [["dont", "stop"], ["fresh", "food", "bank"], ["12", "3rd"], [""]]
+    assert _words(plain).to_pylist() == expected
+    assert _words([*plain, "Café"]).to_pylist()[:-1] == expected
+    assert _words([*plain, "a\x00b"]).to_pylist() == [*expected, ["a", "b"]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(codec="latin-1"), max_size=30), max_size=8))
+def test_words_read_as_a_plain_python_regex_reads_them(texts):
+    # The reference the coder used to be built on; the fast ASCII path (texts alone) and the
+    # RE2 path (a non-ASCII text beside them) must both agree with it. Latin-1 only: for
+    # scripts newer than Python's Unicode tables the two may differ, which is harmless here
+    # (statements and codebook go through the same reader).
+    def reference(text):
+        return re.findall(r"[^\W_]+", re.sub(r"['’`]", "", text.lower())) or [""]
+
+    assert _words([*texts, "é"]).to_pylist()[:-1] == [reference(t) for t in texts]
+    plain = [t for t in texts if t.isascii()]
+    assert _words(plain).to_pylist() == [reference(t) for t in plain]
 
 
 def test_short_words_are_not_fuzzy_matched_loosely():

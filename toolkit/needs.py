@@ -15,10 +15,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
-import re
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import stats
 
 from toolkit._stats import (
@@ -43,16 +45,46 @@ __all__ = [
 
 CLASSIFICATIONS = ("blind spot", "assumed only", "shared priority", "low priority")
 QUADRANTS = ("Concentrate here", "Keep up the good work", "Low priority", "Possible overkill")
-_WORD = re.compile(r"[^\W_]+")
-_APOSTROPHE = re.compile(r"['’`]")
+_APOSTROPHES = "['’`]"
+_NOT_WORD = r"[^\p{L}\p{N}]+"  # RE2 (pyarrow): neither a letter nor a digit
+_ASCII_NOT_WORD = str.maketrans(  # the same for ASCII, NUL kept (it separates texts)
+    {**{chr(c): " " for c in range(1, 128) if not chr(c).isalnum()}, "'": None, "`": None}
+)
 _STEM_MIN = 5  # a keyword this long also matches words it begins ("refrigerat" → "refrigerator")
+_NO_CODE = -1
 
 
 # ----------------------------------------------------------------------------- coding
 
 
-def _tokens(text: object) -> tuple[str, ...]:
-    return tuple(_WORD.findall(_APOSTROPHE.sub("", str(text).lower())))
+def _words(texts: list[str]) -> pa.ListArray:
+    """Each text's words: lower case, apostrophes dropped, split at whatever is neither a
+    letter nor a digit ("Don't-stop!" → ["dont", "stop"]).
+
+    The one normalisation for statements and codebook alike, for all texts at once: ASCII
+    texts through one ``str.translate`` of them joined, others through pyarrow's RE2
+    (the two agree on ASCII).
+    """
+    joined = "\x00".join(texts)
+    if joined.isascii() and joined.count("\x00") == len(texts) - 1:
+        spaced = pa.array(joined.lower().translate(_ASCII_NOT_WORD).split("\x00"), pa.string())
+    else:
+        lower = pc.utf8_lower(pa.array(texts, type=pa.string()))
+        unquoted = pc.replace_substring_regex(lower, pattern=_APOSTROPHES, replacement="")
+        spaced = pc.replace_substring_regex(unquoted, pattern=_NOT_WORD, replacement=" ")
+    return pc.ascii_split_whitespace(pc.ascii_trim_whitespace(spaced))  # "" → [""]
+
+
+def _codebook_rows(codebook: pd.DataFrame) -> tuple[tuple[str, str, str], ...]:
+    """The codebook as (code, label, keywords) strings, in its order (blank for missing)."""
+    columns = [
+        codebook[c].tolist() if c in codebook else [None] * len(codebook)
+        for c in ("code", "label", "keywords")
+    ]
+    return tuple(
+        tuple("" if v is None or v is pd.NA or v != v else str(v) for v in row)  # v != v: NaN
+        for row in zip(*columns, strict=True)
+    )
 
 
 def codebook_version(codebook: pd.DataFrame) -> str:
@@ -61,163 +93,262 @@ def codebook_version(codebook: pd.DataFrame) -> str:
     Recorded with every automatic code, so a result says which codebook made it.
     """
     require_columns(codebook, ["code"], name="codebook")
+    return _version(_codebook_rows(codebook))
+
+
+def _version(rows: tuple[tuple[str, str, str], ...]) -> str:
     digest = hashlib.sha256()
-    for row in codebook.sort_values("code").itertuples(index=False):
-        parts = [getattr(row, c, "") for c in ("code", "label", "keywords")]
-        digest.update("\x1f".join("" if pd.isna(p) else str(p) for p in parts).encode() + b"\x1e")
+    for row in sorted(rows, key=lambda r: r[0]):
+        digest.update("\x1f".join(row).encode() + b"\x1e")
     return digest.hexdigest()[:12]
 
 
-@functools.lru_cache(maxsize=8)
-def _keyword_pattern(phrases: tuple[tuple[str, bool], ...]) -> re.Pattern:
-    """One regex finding every keyword at every word start, built as a trie.
-
-    A trie-shaped pattern branches on each character, so a scan costs about the same
-    for 10 keywords or 1,000. Keywords end at a word end, optionally followed by "s" or
-    "es"; stems (single words of five letters or more) may run on ("refrigerat" →
-    "refrigerator"). Wrapped in a lookahead so matches starting inside another
-    match are found too. Cached: a codebook compiles once per process.
-    """
-    trie: dict = {}
-    for phrase, stem in phrases:
-        node = trie
-        for ch in phrase:
-            node = node.setdefault(ch, {})
-        node[""] = node.get("", False) or stem
-
-    def build(node: dict) -> str:
-        alternatives = [re.escape(ch) + build(node[ch]) for ch in sorted(k for k in node if k)]
-        if "" in node:  # a keyword ends here; longer ones above are tried first
-            alternatives.append(r"[^ \n]*(?![^ \n])" if node[""] else r"(?:e?s)?(?![^ \n])")
-        return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
-
-    return re.compile(r"(?<![^ \n])(?=(" + build(trie) + "))") if trie else re.compile(r"(?!x)x")
+def _lookup(values: pa.Array, keys: pa.Array) -> np.ndarray:
+    """Position of each value in ``keys``, -1 where absent."""
+    return pc.fill_null(pc.index_in(values, value_set=keys), _NO_CODE).to_numpy()
 
 
 class _Matcher:
-    """Codes statements: exact phrase, then keywords, then keywords with a typo."""
+    """Codes statements: exact phrase, then keywords, then keywords with a typo.
 
-    def __init__(self, codebook: pd.DataFrame, fuzzy: bool):
-        self.fuzzy = fuzzy
-        self.exact: dict[str, str] = {}
-        self.phrases: dict[str, list[tuple[str, int]]] = {}  # phrase → [(code, codebook order)]
-        self.by_size: dict[int, list[tuple[str, str, int]]] = {}
-        for order, row in enumerate(codebook.itertuples(index=False)):
-            code = str(row.code)
-            label = "" if pd.isna(getattr(row, "label", None)) else str(row.label)
-            words = [] if pd.isna(getattr(row, "keywords", None)) else str(row.keywords).split(";")
-            for phrase in (code.replace("_", " "), label):
-                self.exact.setdefault(" ".join(_tokens(phrase)), code)
-            for word in words:
-                tokens = _tokens(word)
-                if not tokens:
-                    continue
-                phrase = " ".join(tokens)
-                self.exact.setdefault(phrase, code)
-                self.phrases.setdefault(phrase, []).append((code, order))
-                self.by_size.setdefault(len(tokens), []).append((phrase, code, order))
-        self.exact.pop("", None)
-        self.stems = {p for p in self.phrases if " " not in p and len(p) >= _STEM_MIN}
-        self.pattern = _keyword_pattern(tuple(sorted((p, p in self.stems) for p in self.phrases)))
+    Built once per codebook (see :func:`_matcher`). Keyword matching works on the words
+    of all distinct texts at once: every run of n words is looked up among the n-word
+    keywords (also with "s" or "es" added), longest keywords first, so each word start
+    holds at most one keyword, the longest found there; a word no keyword matched is
+    then tried against the stems (keywords of five letters or more begin it).
+    """
 
-    def _resolve(self, matched: str) -> tuple[str, list[tuple[str, int]]] | None:
-        """The keyword a matched string stands for: itself, its singular, or a stem."""
-        for candidate in (matched, matched[:-1], matched[:-2]):
-            if candidate in self.phrases:
-                return candidate, self.phrases[candidate]
-        for end in range(len(matched) - 1, _STEM_MIN - 1, -1):
-            if matched[:end] in self.stems:
-                return matched[:end], self.phrases[matched[:end]]
-        return None
+    def __init__(self, rows: tuple[tuple[str, str, str], ...]):
+        self.version = _version(rows)
+        self.codes: list[str] = []
+        first_row: dict[str, int] = {}
+        for code, _, _ in rows:
+            if code not in first_row:
+                first_row[code] = len(self.codes)
+                self.codes.append(code)
+        names = [code.replace("_", " ") for code, _, _ in rows]
+        labels = [label for _, label, _ in rows]
+        keywords = [words.split(";") for _, _, words in rows]
+        flat = list(itertools.chain.from_iterable(keywords))
+        normal = pc.binary_join(_words(names + labels + flat), " ").to_pylist()
+        names, labels, flat = (
+            normal[: len(rows)],
+            normal[len(rows) : 2 * len(rows)],
+            normal[2 * len(rows) :],
+        )
+        exact: dict[str, int] = {}
+        phrases: dict[str, list[int]] = {}  # keyword → codes, in codebook order
+        at = 0
+        for r, (code, _, _) in enumerate(rows):
+            c = first_row[code]
+            exact.setdefault(names[r], c)
+            exact.setdefault(labels[r], c)
+            for phrase in flat[at : at + len(keywords[r])]:
+                if phrase:
+                    exact.setdefault(phrase, c)
+                    if c not in phrases.setdefault(phrase, []):
+                        phrases[phrase].append(c)
+            at += len(keywords[r])
+        exact.pop("", None)
+        self.exact_keys = pa.array(list(exact), type=pa.string())
+        self.exact_codes = np.array(list(exact.values()), dtype=np.int64)
+        self.phrases = list(phrases)
+        self.phrase_codes = list(phrases.values())
+        counts = np.array([len(c) for c in self.phrase_codes], dtype=np.int64)
+        self.phrase_first = np.cumsum(counts) - counts  # phrase_codes flattened: where each starts
+        self.phrase_count = counts
+        self.phrase_code = np.array(list(itertools.chain(*self.phrase_codes)), dtype=np.int64)
+        self.phrase_length = np.array([len(p) for p in self.phrases], dtype=np.int64)
+        # Per word count: each keyword, and its plurals unless they are keywords themselves.
+        self.forms: dict[int, tuple[pa.Array, np.ndarray]] = {}
+        by_words: dict[int, dict[str, int]] = {}
+        for suffix in ("es", "s", ""):
+            for i, phrase in enumerate(self.phrases):
+                by_words.setdefault(phrase.count(" ") + 1, {})[phrase + suffix] = i
+        for words, forms in by_words.items():
+            self.forms[words] = (
+                pa.array(list(forms), type=pa.string()),
+                np.array(list(forms.values())),
+            )
+        self.heads = pa.array(  # first words of keywords of several words
+            sorted({p.split(" ")[0] for p in self.phrases if " " in p}), type=pa.string()
+        )
+        stems: dict[int, dict[str, int]] = {}
+        for i, phrase in enumerate(self.phrases):
+            if " " not in phrase and len(phrase) >= _STEM_MIN:
+                stems.setdefault(len(phrase), {})[phrase] = i
+        self.stems = {
+            n: (pa.array(list(s), type=pa.string()), np.array(list(s.values())))
+            for n, s in sorted(stems.items(), reverse=True)
+        }
+        # Typo candidates by word count and length (keywords under 4 letters never match).
+        self.typo_choices: dict[tuple[int, int], list[int]] = {}  # (words, length) → keywords
+        for i, phrase in enumerate(self.phrases):
+            if _edits_allowed(len(phrase)):
+                self.typo_choices.setdefault((phrase.count(" ") + 1, len(phrase)), []).append(i)
+        self._near: dict[tuple[int, int], tuple[list[str], list[int]]] = {}
 
-    def keywords(self, norms: list[str]) -> list[str | None]:
-        """The best keyword code of each normalised text.
+    def code(self, texts: list[str], fuzzy: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Code distinct texts: per text the code's index (-1: none), how, and the score."""
+        words = _words(texts)
+        normal = pc.binary_join(words, " ")
+        hit = _lookup(normal, self.exact_keys)
+        code = np.full(len(texts), _NO_CODE)
+        code[hit >= 0] = self.exact_codes[hit[hit >= 0]]
+        how = np.where(code >= 0, "exact", None).astype(object)
+        score = np.where(code >= 0, 1.0, np.nan)
+        blank = pc.equal(normal, "").to_numpy(zero_copy_only=False)
+        pending = np.flatnonzero((code < 0) & ~blank)
+        if len(pending) and self.phrases:
+            found = self._keywords(words.take(pending))
+            code[pending] = found
+            how[pending[found >= 0]] = "keyword"
+            score[pending[found >= 0]] = 1.0
+            pending = pending[found < 0]
+        if fuzzy and len(pending) and self.typo_choices:
+            for i, (c, s) in self._typos(words.take(pending)).items():
+                code[pending[i]], how[pending[i]], score[pending[i]] = c, "fuzzy", s
+        return code, how, score
+
+    def _keywords(self, words: pa.ListArray) -> np.ndarray:
+        """The best keyword code of each text, given as its words (-1: none).
 
         The longest matched keyword wins, then the code with most keyword hits, then
         codebook order.
         """
-        joined = "\n".join(norms)
-        starts = np.cumsum([0] + [len(n) + 1 for n in norms[:-1]])
-        best: list[dict[str, list[int]]] = [{} for _ in norms]
-        matches = [(m.start(), m.group(1)) for m in self.pattern.finditer(joined)]
-        owners = np.searchsorted(starts, [pos for pos, _ in matches], side="right") - 1
-        for owner, (_, matched) in zip(owners, matches, strict=True):
-            found = self._resolve(matched)
-            if found is None:
-                continue
-            phrase, entries = found
-            for code, order in entries:
-                entry = best[owner].setdefault(code, [0, 0, order])
-                entry[0] = max(entry[0], len(phrase))
-                entry[1] += 1
-        return [
-            min(b, key=lambda c, b=b: (-b[c][0], -b[c][1], b[c][2])) if b else None for b in best
-        ]
+        flat = pc.list_flatten(words)
+        owner = pc.list_parent_indices(words).to_numpy()
+        keyword = np.full(len(flat), _NO_CODE)  # the keyword found at each word start
+        # Keywords of several words, longest first, from the words that begin one.
+        starts = np.flatnonzero(_lookup(flat, self.heads) >= 0)
+        run = flat.take(starts)
+        runs = {}
+        for n in range(2, max(self.forms) + 1):
+            end = np.minimum(starts + n - 1, len(flat) - 1)
+            run = pc.binary_join_element_wise(run, flat.take(end), " ")
+            runs[n] = run, (starts + n - 1 < len(flat)) & (owner[end] == owner[starts])
+        for n, (run, inside) in sorted(runs.items(), reverse=True):
+            hit = _lookup(run, self.forms[n][0])
+            found = inside & (hit >= 0) & (keyword[starts] < 0)
+            keyword[starts[found]] = self.forms[n][1][hit[found]]
+        if 1 in self.forms:  # then single words
+            hit = _lookup(flat, self.forms[1][0])
+            found = (hit >= 0) & (keyword < 0)
+            keyword[found] = self.forms[1][1][hit[found]]
+        if self.stems:
+            length = pc.utf8_length(flat).to_numpy()
+            for n, (stems, phrase) in self.stems.items():  # longest first
+                open_ = np.flatnonzero((keyword < 0) & (length > n))
+                if len(open_) == 0:
+                    continue
+                hit = _lookup(pc.utf8_slice_codeunits(flat.take(open_), 0, n), stems)
+                keyword[open_[hit >= 0]] = phrase[hit[hit >= 0]]
+        at = np.flatnonzero(keyword >= 0)
+        return self._best(owner[at], keyword[at], len(words))
 
-    def code(self, texts: list[str]) -> dict[str, tuple[object, object, float]]:
-        """Code distinct texts; returns text → (code, coded_by, match_score)."""
-        results: dict[str, tuple[object, object, float]] = {}
-        pending = []
-        for text in texts:
-            norm = " ".join(_tokens(text))
-            if norm in self.exact:
-                results[text] = (self.exact[norm], "exact", 1.0)
-            else:
-                results[text] = (None, None, np.nan)
-                if norm:
-                    pending.append((text, norm))
-        leftover = []
-        if pending:
-            for (text, norm), code in zip(
-                pending, self.keywords([n for _, n in pending]), strict=True
-            ):
-                if code is not None:
-                    results[text] = (code, "keyword", 1.0)
-                else:
-                    leftover.append((text, tuple(norm.split(" "))))
-        if self.fuzzy and leftover:
-            for text, (code, score) in self._typos(leftover).items():
-                results[text] = (code, "fuzzy", score)
-        return results
+    def _best(self, text: np.ndarray, keyword: np.ndarray, size: int) -> np.ndarray:
+        """Per text, the code of its longest keyword, then most hits, then codebook order."""
+        best = np.full(size, _NO_CODE)
+        if len(text) == 0:
+            return best
+        counts = self.phrase_count[keyword]  # a keyword of several codes counts for each
+        within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        code = self.phrase_code[np.repeat(self.phrase_first[keyword], counts) + within]
+        text, length = np.repeat(text, counts), np.repeat(self.phrase_length[keyword], counts)
+        pair = text * len(self.codes) + code
+        by_pair = np.lexsort((-length, pair))  # each pair's longest keyword first
+        pair, length = pair[by_pair], length[by_pair]
+        first = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+        hits = np.diff(np.r_[first, len(pair)])
+        text, code, length = (
+            pair[first] // len(self.codes),
+            pair[first] % len(self.codes),
+            length[first],
+        )
+        rank = np.lexsort((code, -hits, -length, text))  # code indices follow codebook order
+        text, code = text[rank], code[rank]
+        winner = np.r_[True, text[1:] != text[:-1]]
+        best[text[winner]] = code[winner]
+        return best
 
-    def _typos(self, items: list[tuple[str, tuple[str, ...]]]) -> dict[str, tuple[str, float]]:
+    def _typos(self, words: pa.ListArray) -> dict[int, tuple[int, float]]:
         """Keywords written with a typo: "mlik" for milk, "fresh fod" for fresh food.
 
         Every run of words as long as a keyword is compared with it by optimal string
         alignment distance (rapidfuzz, in C++): up to 1 edit for keywords of 6–9
-        characters, 2 from 10, and for 4–5 characters only two swapped letters.
+        characters, 2 from 10, and for 4–5 characters only two swapped letters. Each
+        distinct run is compared once, with the keywords of about its length. Returns
+        text position → (code, score).
         """
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
-        best: dict[str, tuple[float, int, int, str]] = {}
-        for size, entries in self.by_size.items():
-            windows, owners = [], []
-            for text, tokens in items:
-                for i in range(len(tokens) - size + 1):
-                    windows.append(" ".join(tokens[i : i + size]))
-                    owners.append(text)
-            if not windows:
-                continue
-            choices = [phrase for phrase, _, _ in entries]
-            distance = process.cdist(
-                windows, choices, scorer=OSA.distance, score_cutoff=2, dtype=np.int32, workers=-1
-            )
-            for q, c in zip(*np.nonzero(distance <= 2), strict=True):
-                phrase, code, order = entries[c]
-                d, window, length = int(distance[q, c]), windows[q], len(phrase)
-                if length >= 10:
-                    allowed = 2
-                elif length >= 6:
-                    allowed = 1
-                else:  # 4–5 letters: only two letters swapped; shorter: never
-                    allowed = 1 if length >= 4 and sorted(window) == sorted(phrase) else 0
-                if d == 0 or d > allowed:
+        flat = pc.list_flatten(words)
+        owner = pc.list_parent_indices(words).to_numpy()
+        best: dict[int, tuple[float, int, int, int]] = {}
+        run = flat
+        for n in range(1, max(n for n, _ in self.typo_choices) + 1):
+            if n > 1:
+                run = pc.binary_join_element_wise(run[:-1], flat[n - 1 :], " ")
+            within = owner[: len(run)] == owner[n - 1 :]  # runs inside one text
+            encoded = pc.dictionary_encode(run.filter(within))
+            distinct = encoded.dictionary.to_pylist()
+            # The texts holding each distinct run: run_owner[bounds[r] : bounds[r + 1]].
+            index = encoded.indices.to_numpy()
+            by_run = np.argsort(index, kind="stable")
+            run_owner = owner[: len(run)][within][by_run]
+            bounds = np.searchsorted(index[by_run], np.arange(len(distinct) + 1))
+            lengths = pc.utf8_length(encoded.dictionary).to_numpy()
+            for length in np.unique(lengths):
+                phrases, keywords = self._near_choices(n, int(length))
+                if not phrases:
                     continue
-                candidate = (1 - d / max(length, len(window)), length, -order, code)
-                if owners[q] not in best or candidate > best[owners[q]]:
-                    best[owners[q]] = candidate
-        return {text: (code, round(score, 4)) for text, (score, _, _, code) in best.items()}
+                windows = np.flatnonzero(lengths == length)
+                distance = process.cdist(
+                    [distinct[w] for w in windows],
+                    phrases,
+                    scorer=OSA.distance,
+                    score_cutoff=2,
+                    dtype=np.int32,
+                )
+                for q, k in zip(*np.nonzero((distance > 0) & (distance <= 2)), strict=True):
+                    phrase, d, r = phrases[k], int(distance[q, k]), windows[q]
+                    allowed = _edits_allowed(len(phrase))
+                    if len(phrase) < 6 and sorted(distinct[r]) != sorted(phrase):
+                        allowed = 0  # 4–5 letters: only two letters swapped
+                    if d > allowed:
+                        continue
+                    score = 1 - d / max(len(phrase), int(length))
+                    for code in self.phrase_codes[keywords[k]]:
+                        candidate = (score, len(phrase), -code, code)
+                        for t in run_owner[bounds[r] : bounds[r + 1]].tolist():
+                            if t not in best or candidate > best[t]:
+                                best[t] = candidate
+        return {t: (code, round(score, 4)) for t, (score, _, _, code) in best.items()}
+
+    def _near_choices(self, words: int, length: int) -> tuple[list[str], list[int]]:
+        """Keywords of ``words`` words that a run of ``length`` characters may be a typo of."""
+        key = (words, length)
+        if key not in self._near:
+            keywords = [
+                i
+                for other in range(length - 2, length + 3)
+                if _edits_allowed(other) >= abs(other - length)
+                for i in self.typo_choices.get((words, other), ())
+            ]
+            self._near[key] = ([self.phrases[i] for i in keywords], keywords)
+        return self._near[key]
+
+
+def _edits_allowed(length: int) -> int:
+    """Typos a keyword of ``length`` characters may carry: 2 from 10, 1 from 4, else none."""
+    return 2 if length >= 10 else 1 if length >= 4 else 0
+
+
+@functools.lru_cache(maxsize=8)
+def _matcher(rows: tuple[tuple[str, str, str], ...]) -> _Matcher:
+    """The matcher of a codebook, built once per process (notebook panels recode often)."""
+    return _Matcher(rows)
 
 
 def code_needs(
@@ -268,14 +399,16 @@ def code_needs(
     """
     require_columns(statements, [text], name="statements")
     require_columns(codebook, ["code"], name="codebook")
-    out = statements.copy()
+    out = statements.copy(deep=False)  # copy-on-write: the input is never changed
+    matcher = _matcher(_codebook_rows(codebook))
     positions, distinct = pd.factorize(out[text])  # each distinct text is coded once
-    distinct = [str(t) for t in distinct]
-    matched = _Matcher(codebook, fuzzy).code(distinct) if distinct else {}
-    found = [matched[t] for t in distinct] + [(None, None, np.nan)]  # position -1: no text
-    auto_code = np.array([f[0] for f in found], dtype=object)[positions]
-    auto_by = np.array([f[1] for f in found], dtype=object)[positions]
-    auto_score = np.array([f[2] for f in found], dtype=float)[positions]
+    found, how, score = matcher.code(distinct.astype(str).tolist(), fuzzy)
+    # Position -1 (no text) takes the appended blank.
+    auto_code = np.array([*matcher.codes, None], dtype=object)[
+        np.append(found, _NO_CODE)[positions]
+    ]
+    auto_by = np.append(how, None)[positions]
+    auto_score = np.append(score, np.nan)[positions]
     code = (
         out["code"].to_numpy(dtype=object)
         if "code" in out
@@ -292,7 +425,7 @@ def code_needs(
         np.where(by_person, "person", auto_by), index=out.index, dtype=object
     )
     out["match_score"] = np.where(by_person, np.nan, auto_score)
-    out["codebook_version"] = codebook_version(codebook)
+    out["codebook_version"] = matcher.version
     return out
 
 
@@ -353,72 +486,121 @@ def _first_rows(keys: np.ndarray) -> np.ndarray:
     return np.flatnonzero(~pd.Series(keys).duplicated().to_numpy())
 
 
-def _shares(frame: pd.DataFrame, unit: np.ndarray, by: str | None, weights: pd.Series | None):
-    """Per group and code: units naming it (and their weight), and per group the totals.
+class _Tally(NamedTuple):
+    """One list's counts: per group and code (groups × codes arrays) and per group."""
+
+    n: np.ndarray  # units naming the code
+    weight: np.ndarray  # their weight
+    importance: np.ndarray  # mean importance of the rows naming it (NaN: none rated)
+    total: np.ndarray  # per group: units naming any need
+    total_weight: np.ndarray
+    effective_n: np.ndarray  # per group: Kish's effective sample size
+
+
+def _labels(frame: pd.DataFrame, column: str | None) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of a column's values (-1: blank) and the values; one "" group for None."""
+    if column is None:
+        return np.zeros(len(frame), dtype=np.intp), pd.Index([""])
+    codes, values = pd.factorize(frame[column].to_numpy() if column == "code" else frame[column])
+    return codes, pd.Index(values)
+
+
+def _shared(codes: np.ndarray, own: pd.Index, shared: pd.Index) -> np.ndarray:
+    """``codes`` into ``own`` re-expressed as positions in ``shared`` (-1 stays -1)."""
+    return np.append(shared.get_indexer(own), -1)[codes]
+
+
+def _sorted_union(a: pd.Index, b: pd.Index) -> pd.Index:
+    union = a.union(b, sort=False)
+    try:
+        return union.sort_values()
+    except TypeError:  # values that do not compare: first seen first
+        return union
+
+
+def _importance(frame: pd.DataFrame) -> np.ndarray:
+    if "importance" not in frame:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame["importance"], errors="coerce").to_numpy(dtype=float)
+
+
+def _tally(
+    unit: np.ndarray,
+    g: np.ndarray,
+    c: np.ndarray,
+    shape: tuple[int, int],
+    weights: pd.Series | None,
+    importance: np.ndarray,
+) -> _Tally:
+    """Count one list on integer codes: ``g`` group (-1: none, left out), ``c`` code (-1: uncoded).
 
     A unit (staff member or respondent) counts once per group and once per need, with
-    the weight of its first row. Done on integer codes with NumPy: this runs on every
-    redraw of a notebook's panel and on 100,000-statement surveys.
+    the weight of its first row. NumPy throughout: this runs on every redraw of a
+    notebook's panel and on 100,000-statement surveys.
     """
-    if by is None:
-        keep = np.ones(len(frame), dtype=bool)
-        g, groups = np.zeros(len(frame), dtype=np.intp), pd.Index([""])
-    else:
-        g, groups = pd.factorize(frame[by])
-        keep = g >= 0
-        g = g[keep]
-    u = unit[keep]
-    c, codes = pd.factorize(frame["code"].to_numpy()[keep])
+    n_groups, n_codes = shape
+    keep = g >= 0
+    g, u, c, imp = g[keep].astype(np.int64), unit[keep], c[keep], importance[keep]
     w = np.ones(len(g)) if weights is None else weights.to_numpy(dtype=float)[keep]
-    imp = (
-        pd.to_numeric(frame["importance"], errors="coerce").to_numpy(dtype=float)[keep]
-        if "importance" in frame
-        else np.full(len(g), np.nan)
-    )
-    n_groups, n_units, n_codes = len(groups), int(u.max()) + 1 if len(u) else 1, max(len(codes), 1)
+    n_units = int(u.max()) + 1 if len(u) else 1
     # Each unit once per group: its first row's weight.
-    first = _first_rows(g.astype(np.int64) * n_units + u)
+    first = _first_rows(g * n_units + u)
     gw, ww = g[first], w[first]
-    totals = pd.DataFrame(
-        {
-            "total": np.bincount(gw, minlength=n_groups),
-            "weight": np.bincount(gw, weights=ww, minlength=n_groups),
-            "weight_sq": np.bincount(gw, weights=ww**2, minlength=n_groups),
-        },
-        index=pd.Index(groups, name="group"),
-    )
+    total = np.bincount(gw, minlength=n_groups)
+    total_weight = np.bincount(gw, weights=ww, minlength=n_groups)
+    weight_sq = np.bincount(gw, weights=ww**2, minlength=n_groups)
     with np.errstate(invalid="ignore", divide="ignore"):
-        totals["effective_n"] = np.where(
-            totals["weight_sq"] > 0, totals["weight"] ** 2 / totals["weight_sq"], 0.0
-        )
+        effective_n = np.where(weight_sq > 0, total_weight**2 / weight_sq, 0.0)
     unit_weight = np.zeros(n_groups * n_units)
-    unit_weight[gw.astype(np.int64) * n_units + u[first]] = ww
+    unit_weight[gw * n_units + u[first]] = ww
     coded = c >= 0
-    gc = g[coded].astype(np.int64) * n_codes + c[coded]
+    unit_key = g[coded] * n_units + u[coded]
+    cell = g[coded] * n_codes + c[coded]
     # Each unit once per need.
-    first_named = _first_rows(gc * n_units + u[coded])
-    cells = gc[first_named]
-    named_weight = unit_weight[(g[coded].astype(np.int64) * n_units + u[coded])[first_named]]
+    first_named = _first_rows(cell * n_units + u[coded])
     size = n_groups * n_codes
-    n = np.bincount(cells, minlength=size)
-    weight = np.bincount(cells, weights=named_weight, minlength=size)
+    n = np.bincount(cell[first_named], minlength=size)
+    weight = np.bincount(
+        cell[first_named], weights=unit_weight[unit_key[first_named]], minlength=size
+    )
     rated = np.isfinite(imp[coded])
-    imp_sum = np.bincount(gc[rated], weights=imp[coded][rated], minlength=size)
-    imp_count = np.bincount(gc[rated], minlength=size)
-    present = np.flatnonzero(n)
+    imp_sum = np.bincount(cell[rated], weights=imp[coded][rated], minlength=size)
+    imp_count = np.bincount(cell[rated], minlength=size)
     with np.errstate(invalid="ignore", divide="ignore"):
-        importance = np.where(imp_count[present] > 0, imp_sum[present] / imp_count[present], np.nan)
+        mean_importance = np.where(imp_count > 0, imp_sum / imp_count, np.nan)
+    return _Tally(
+        n.reshape(shape),
+        weight.reshape(shape),
+        mean_importance.reshape(shape),
+        total,
+        total_weight,
+        effective_n,
+    )
+
+
+def _shares(frame: pd.DataFrame, unit: np.ndarray, by: str | None, weights: pd.Series | None):
+    """One list's tally as frames: per (group, code) named, and per group the totals."""
+    g, groups = _labels(frame, by)
+    c, codes = _labels(frame, "code")
+    tally = _tally(unit, g, c, (len(groups), len(codes)), weights, _importance(frame))
+    present = np.flatnonzero(tally.n)
     index = pd.MultiIndex.from_arrays(
-        [
-            groups[present // n_codes] if len(groups) else [],
-            codes[present % n_codes] if len(codes) else [],
-        ],
+        [groups.take(present // max(len(codes), 1)), codes.take(present % max(len(codes), 1))],
         names=["group", "code"],
     )
     per_code = pd.DataFrame(
-        {"n": n[present], "weight": weight[present], "importance": importance}, index=index
+        {
+            "n": tally.n.ravel()[present],
+            "weight": tally.weight.ravel()[present],
+            "importance": tally.importance.ravel()[present],
+        },
+        index=index,
     )
-    return per_code, totals.drop(columns="weight_sq")
+    totals = pd.DataFrame(
+        {"total": tally.total, "weight": tally.total_weight, "effective_n": tally.effective_n},
+        index=groups.rename("group"),
+    )
+    return per_code, totals
 
 
 def needs_gap(
@@ -502,70 +684,93 @@ def needs_gap(
     check_fraction(priority, name="priority")
     rare = priority if rare is None else check_fraction(rare, name="rare")
     weights = _weights(stated, weight)
-    staff, staff_totals = _shares(
-        assumed, _unit_codes(assumed["staff"].fillna("\x00unnamed"), len(assumed)), by, None
+    staff_g, staff_groups = _labels(assumed, by)
+    cust_g, cust_groups = _labels(stated, by)
+    staff_c, staff_codes = _labels(assumed, "code")
+    cust_c, cust_codes = _labels(stated, "code")
+    groups = _sorted_union(staff_groups, cust_groups)
+    codes = _sorted_union(staff_codes, cust_codes)
+    shape = (len(groups), len(codes))
+    staff = _tally(
+        _unit_codes(assumed["staff"].fillna("\x00unnamed"), len(assumed)),
+        _shared(staff_g, staff_groups, groups),
+        _shared(staff_c, staff_codes, codes),
+        shape,
+        None,
+        _importance(assumed),
     )
-    cust, cust_totals = _shares(stated, _respondents(stated), by, weights)
-    index = staff.index.union(cust.index)
-    out = pd.DataFrame(index=index).reset_index()
-    out.columns = ["group", "code"]
-    s = staff.reindex(index)
-    c = cust.reindex(index)
-    st = staff_totals.reindex(out["group"])
-    ct = cust_totals.reindex(out["group"])
-    out["staff_n"] = s["n"].fillna(0).astype(int).to_numpy()
-    out["staff_total"] = st["total"].fillna(0).astype(int).to_numpy()
-    out["customer_n"] = c["n"].fillna(0).astype(int).to_numpy()
-    out["customer_total"] = ct["total"].fillna(0).astype(int).to_numpy()
-    neff = ct["effective_n"].fillna(0).to_numpy()
+    cust = _tally(
+        _respondents(stated),
+        _shared(cust_g, cust_groups, groups),
+        _shared(cust_c, cust_codes, codes),
+        shape,
+        weights,
+        _importance(stated),
+    )
+    # One row per need named by either list, in each group.
+    cells = np.flatnonzero((staff.n + cust.n).ravel())
+    group, code = np.divmod(cells, max(len(codes), 1))
+    staff_n, customer_n = staff.n.ravel()[cells], cust.n.ravel()[cells]
+    staff_total, customer_total = staff.total[group], cust.total[group]
+    neff = cust.effective_n[group]
     with np.errstate(invalid="ignore", divide="ignore"):
-        cust_share = c["weight"].fillna(0).to_numpy() / ct["weight"].to_numpy()
+        cust_share = cust.weight.ravel()[cells] / cust.total_weight[group]
+        staff_share = np.where(staff_total > 0, staff_n / staff_total, np.nan)
     cust_success = cust_share * neff
-    staff_n, staff_total = out["staff_n"].to_numpy(float), out["staff_total"].to_numpy(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["staff_share"] = np.where(staff_total > 0, staff_n / staff_total, np.nan)
-    out["staff_ci_low"], out["staff_ci_high"] = wilson(staff_n, staff_total, confidence)
-    out["staff_importance"] = s["importance"].to_numpy()
-    out["customer_effective_n"] = neff
-    out["customer_share"] = np.where(neff > 0, cust_share, np.nan)
-    out["customer_ci_low"], out["customer_ci_high"] = wilson(cust_success, neff, confidence)
-    out["customer_importance"] = c["importance"].to_numpy()
-    gap, low, high = newcombe_difference(cust_success, neff, staff_n, staff_total, confidence)
-    out["gap"], out["gap_ci_low"], out["gap_ci_high"] = gap, low, high
-    out["suppressed"] = out["customer_total"] < min_n
-    hidden = [
-        "customer_share",
-        "customer_ci_low",
-        "customer_ci_high",
-        "customer_importance",
-        "gap",
-        "gap_ci_low",
-        "gap_ci_high",
-    ]
-    out.loc[out["suppressed"], hidden] = np.nan
-    out["classification"] = _classify(out, priority, rare)
-    out["confidence"] = confidence
-    out["priority_threshold"] = priority
-    out["rare_threshold"] = rare
-    out = _label(out, codebook)
-    out = out.sort_values(
-        ["group", "gap", "customer_share"],
-        ascending=[True, False, False],
-        na_position="last",
-        kind="stable",
+    staff_low, staff_high = wilson(staff_n, staff_total, confidence)
+    customer = {
+        "customer_share": np.where(neff > 0, cust_share, np.nan),
+        "customer_ci_low": None,
+        "customer_ci_high": None,
+        "customer_importance": cust.importance.ravel()[cells],
+    }
+    customer["customer_ci_low"], customer["customer_ci_high"] = wilson(
+        cust_success, neff, confidence
     )
-    return _finish(out, by, ["code", "label", "theme", "staff_n", "staff_total", "staff_share", "staff_ci_low",
-                             "staff_ci_high", "staff_importance", "customer_n", "customer_total",
-                             "customer_effective_n", "customer_share", "customer_ci_low", "customer_ci_high",
-                             "customer_importance", "gap", "gap_ci_low", "gap_ci_high", "classification",
-                             "suppressed", "confidence", "priority_threshold", "rare_threshold"])  # fmt: skip
+    difference = dict(
+        zip(
+            ("gap", "gap_ci_low", "gap_ci_high"),
+            newcombe_difference(cust_success, neff, staff_n, staff_total, confidence),
+            strict=True,
+        )
+    )
+    suppressed = customer_total < min_n
+    for values in (*customer.values(), *difference.values()):
+        values[suppressed] = np.nan
+    classification = _classify(staff_share, customer["customer_share"], suppressed, priority, rare)
+    # By group, then largest gap and customer share first; empty ones last.
+    order = np.lexsort((-customer["customer_share"], -difference["gap"], group))
+    code_values = codes.take(code[order])
+    label, theme = _label_theme(code_values.tolist(), codebook)
+    columns = {
+        **({by: groups.take(group[order])} if by is not None else {}),
+        "code": code_values,
+        "label": label,
+        "theme": theme,
+        "staff_n": staff_n[order],
+        "staff_total": staff_total[order],
+        "staff_share": staff_share[order],
+        "staff_ci_low": staff_low[order],
+        "staff_ci_high": staff_high[order],
+        "staff_importance": staff.importance.ravel()[cells][order],
+        "customer_n": customer_n[order],
+        "customer_total": customer_total[order],
+        "customer_effective_n": neff[order],
+        **{name: values[order] for name, values in customer.items()},
+        **{name: values[order] for name, values in difference.items()},
+        "classification": classification[order],
+        "suppressed": suppressed[order],
+        "confidence": np.full(len(cells), float(confidence)),
+        "priority_threshold": np.full(len(cells), float(priority)),
+        "rare_threshold": np.full(len(cells), float(rare)),
+    }
+    return pd.DataFrame({name: np.asarray(values) for name, values in columns.items()})
 
 
-def _classify(out: pd.DataFrame, priority: float, rare: float) -> np.ndarray:
-    staff = (
-        out["staff_share"].fillna(0).to_numpy()
-    )  # no staff list for the group: staff named nothing
-    cust = out["customer_share"].to_numpy()
+def _classify(
+    staff: np.ndarray, cust: np.ndarray, suppressed: np.ndarray, priority: float, rare: float
+) -> np.ndarray:
+    staff = np.nan_to_num(staff, nan=0.0)  # no staff list for the group: staff named nothing
     with np.errstate(invalid="ignore"):
         cust_high, cust_rare = cust >= priority, cust < rare
     staff_high, staff_rare = staff >= priority, staff < rare
@@ -574,18 +779,31 @@ def _classify(out: pd.DataFrame, priority: float, rare: float) -> np.ndarray:
         ["blind spot", "assumed only", "shared priority"],
         default="low priority",
     ).astype(object)
-    labels[out["suppressed"].to_numpy()] = None
+    labels[suppressed] = None
     return labels
 
 
-def _label(out: pd.DataFrame, codebook: pd.DataFrame | None) -> pd.DataFrame:
+def _label_theme(codes: list, codebook: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
+    """Each code's label (the code itself when it has none) and theme, from the codebook.
+
+    ``codes`` is a plain list: iterating an Arrow-backed index is slow.
+    """
+    labels: dict = {}
+    themes: dict = {}
     if codebook is not None and len(codebook):
-        info = codebook.drop_duplicates("code").set_index("code")
-        out["label"] = out["code"].map(info["label"]) if "label" in info else None
-        out["theme"] = out["code"].map(info["theme"]) if "theme" in info else None
-    else:
-        out["label"], out["theme"] = None, None
-    out["label"] = out["label"].astype(object).where(out["label"].notna(), out["code"])
+        book = codebook.iloc[::-1]  # the first row of a code wins
+        code = book["code"].tolist()
+        if "label" in book:
+            labels = dict(zip(code, book["label"].tolist(), strict=True))
+        if "theme" in book:
+            themes = dict(zip(code, book["theme"].tolist(), strict=True))
+    label = [labels.get(c) for c in codes]
+    label = [c if pd.isna(v) else v for c, v in zip(codes, label, strict=True)]
+    return np.array(label, dtype=object), np.array([themes.get(c) for c in codes], dtype=object)
+
+
+def _label(out: pd.DataFrame, codebook: pd.DataFrame | None) -> pd.DataFrame:
+    out["label"], out["theme"] = _label_theme(out["code"].tolist(), codebook)
     return out
 
 
