@@ -69,7 +69,14 @@ def synthetic_statements(
 
 
 def coding_speed(quick: bool = False) -> list[dict]:
-    from toolkit.needs import code_needs, needs_gap
+    """Read + code + gap table against reading alone, interleaved, best of five each.
+
+    Every timed run builds the codebook's matcher afresh (the per-process cache is
+    cleared), so the measure holds for a codebook seen for the first time; only the
+    one-off import of rapidfuzz falls outside it (the first run pays it, later ones
+    show the steady cost).
+    """
+    from toolkit import needs
 
     rows = 20_000 if quick else 100_000
     book = synthetic_codebook()
@@ -77,25 +84,31 @@ def coding_speed(quick: bool = False) -> list[dict]:
     assumed = synthetic_statements(book, 500, 200, seed=13).rename(
         columns={"respondent_id": "staff"}
     )
+
+    def coding(path: Path):
+        needs._matcher.cache_clear()
+        frame = pd.read_csv(path)
+        coded = needs.code_needs(frame, book)
+        gap = needs.needs_gap(needs.code_needs(assumed, book), coded, codebook=book, by="segment")
+        return coded, gap
+
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "stated.csv"
         stated.to_csv(path, index=False)
-        reads = []
-        for _ in range(3):
+        reads, codings = [], []
+        for _ in range(5):  # interleaved, so a busy moment hurts both
             start = time.perf_counter()
             pd.read_csv(path)
             reads.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        frame = pd.read_csv(path)
-        coded = code_needs(frame, book)
-        gap = needs_gap(code_needs(assumed, book), coded, codebook=book, by="segment")
-        elapsed = time.perf_counter() - start
+            start = time.perf_counter()
+            coded, gap = coding(path)
+            codings.append(time.perf_counter() - start)
     coded_share = coded["code"].notna().mean()
     assert len(gap) > 0
     return [
         result(
-            f"code {rows:,} statements ({coded_share:.0%} coded) + gap table",
-            elapsed,
+            f"read + code {rows:,} statements ({coded_share:.0%} coded) + gap table",
+            min(codings),
             min(reads),
             "pandas.read_csv of the statements",
             10.0,
