@@ -7,6 +7,7 @@ import re
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -596,3 +597,23 @@ def test_required_fields_are_not_told_to_be_left_blank(engagement, write_csv):
         "customers",
     )
     assert "Use one of those words." in message and "leave it blank" not in message
+
+
+def test_a_frame_is_imported_as_its_values_are(engagement):
+    # Whole floats past the int64 range used to be written as -9223372036854775808.
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c"],
+            "name": ["A", "B", "C"],
+            "kind": ["internal"] * 3,
+            "budget": [1e20, 2.5, np.nan],
+            "opened": pd.to_datetime(["2024-01-01 09:30", "2024-02-01 00:00", None]),
+            "staff": pd.array([3, None, 5], dtype="Int64"),
+        }
+    )
+    engagement.import_frame(frame, table="customers")
+    got = engagement.customers.set_index("customer_id")
+    assert [float(v) for v in got["budget"].dropna()] == [1e20, 2.5]
+    assert got.loc["a", "opened"] == "2024-01-01 09:30:00"
+    assert got.loc["b", "opened"] == "2024-02-01 00:00:00"
+    assert got["staff"].tolist()[0::2] == [3, 5] and pd.isna(got.loc["b", "staff"])

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from toolkit.errors import DataValidationError, StoreError
 from toolkit.schema import METRICS, TABLES, Table, normalise_header, table_named
@@ -880,23 +881,10 @@ class Engagement:
         from toolkit.sources.spreadsheet import RawTable
 
         spec = table_named(table)
-        text = pd.DataFrame(index=frame.index)
-        for col in frame.columns:
-            column = frame[col]
-            missing = column.isna().to_numpy()
-            if pd.api.types.is_datetime64_any_dtype(column):
-                has_time = (column.dropna() != column.dropna().dt.normalize()).any()
-                cells = column.dt.strftime("%Y-%m-%d %H:%M:%S" if has_time else "%Y-%m-%d")
-            elif pd.api.types.is_float_dtype(column):
-                values = column.to_numpy(dtype=float)
-                with np.errstate(invalid="ignore"):
-                    whole = np.isfinite(values) & (np.mod(values, 1) == 0)
-                cells = column.map(repr).astype(object)
-                cells[whole] = column[whole].astype("int64").astype(str)
-            else:
-                cells = column.astype(object).map(str)
-            text[str(col)] = cells.astype(object).where(~missing, "").astype(str)
-        text = text.reset_index(drop=True)
+        text = pd.DataFrame(
+            {str(col): _frame_cells(frame[col]) for col in frame.columns},
+            index=pd.RangeIndex(len(frame)),
+        )
         sha = hashlib.sha256(
             spec.name.encode()
             + pd.util.hash_pandas_object(text, index=False).to_numpy().tobytes()
@@ -1495,6 +1483,37 @@ def _check_container(path: Path, fmt: str) -> None:
             f"{path.name}: could not be read as csv. Expected text; found a zip archive (an "
             "Excel workbook?). Use --source xlsx, or leave --source out to detect it."
         )
+
+
+def _frame_cells(column: pd.Series) -> pd.Series:
+    """A DataFrame column as the cells a file would hold ("" where missing).
+
+    Dates as ``YYYY-MM-DD`` (with `` HH:MM:SS`` when any value has a time; wall-clock time
+    for time-zone-aware ones), whole floats without ".0", other values as ``str`` gives
+    them. Each distinct value is written once, except in object columns (where 1, 1.0
+    and True are equal keys but different text).
+    """
+    if column.dtype == object:
+        cells = np.array(column.map(str), dtype=object)
+        cells[column.isna().to_numpy()] = ""
+        return pd.Series(cells, dtype=str)
+    codes, values = pd.factorize(column)  # missing: -1
+    if pd.api.types.is_datetime64_any_dtype(column):
+        stamps = pd.DatetimeIndex(values)
+        if stamps.tz is not None:
+            stamps = stamps.tz_localize(None)
+        has_time = bool((stamps != stamps.normalize()).any())
+        text = np.datetime_as_string(
+            stamps.to_numpy().astype("datetime64[s]"), unit="s" if has_time else "D"
+        )
+        labels = [t.replace("T", " ") for t in text.tolist()]
+    elif pd.api.types.is_float_dtype(column):
+        labels = [str(int(v)) if float(v).is_integer() else repr(float(v)) for v in values]
+    else:
+        labels = [str(v) for v in values]
+    taken = np.where(codes < 0, len(labels), codes)  # missing takes the "" appended last
+    cells = pa.array([*labels, ""], type=pa.string()).take(pa.array(taken, type=pa.int64()))
+    return pd.Series(pd.array(cells, dtype="str"))
 
 
 def _json_rows(frame: pd.DataFrame) -> str:
