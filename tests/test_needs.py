@@ -137,6 +137,20 @@ def test_words_read_as_a_plain_python_regex_reads_them(texts):
     assert _words(plain).to_pylist() == [reference(t) for t in plain]
 
 
+def test_codebooks_of_any_keyword_lengths_code_and_odd_text_is_read():
+    # Keywords of one and three words but none of two; found in review (it raised KeyError).
+    book = pd.DataFrame({"code": ["dairy", "rent"], "keywords": ["milk", "help with rent"]})
+    said = pd.DataFrame({"need": ["milk please", "some help with rent", "help"]})
+    assert code_needs(said, book)["code"].tolist() == ["dairy", "rent", None]
+    # Python's lower case (a word-final sigma is ς), as before.
+    greek = pd.DataFrame({"code": ["road"], "keywords": ["ΟΔΟΣ"]})
+    said = pd.DataFrame({"need": ["η οδος μας", "ΟΔΟΣ"]})
+    assert code_needs(said, greek)["code"].tolist() == ["road", "road"]
+    # A lone surrogate (pandas' str dtype refuses it; object columns hold it) is no letter.
+    said = pd.DataFrame({"need": pd.Series(["rent \udcff milk"], dtype=object)})
+    assert code_needs(said, book)["code"].tolist() == ["dairy"]
+
+
 def test_short_words_are_not_fuzzy_matched_loosely():
     said = pd.DataFrame({"need": ["my dog barks", "bud", "shelfs"]})
     assert code_needs(said, BOOK)["code"].isna().all()

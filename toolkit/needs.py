@@ -62,14 +62,18 @@ def _words(texts: list[str]) -> pa.ListArray:
     letter nor a digit ("Don't-stop!" → ["dont", "stop"]).
 
     The one normalisation for statements and codebook alike, for all texts at once: ASCII
-    texts through one ``str.translate`` of them joined, others through pyarrow's RE2
-    (the two agree on ASCII).
+    texts through one ``str.translate`` of them joined, others lower-cased by Python and
+    split by pyarrow's RE2 (the two agree on ASCII).
     """
     joined = "\x00".join(texts)
     if joined.isascii() and joined.count("\x00") == len(texts) - 1:
         spaced = pa.array(joined.lower().translate(_ASCII_NOT_WORD).split("\x00"), pa.string())
     else:
-        lower = pc.utf8_lower(pa.array(texts, type=pa.string()))
+        lower = [t.lower() for t in texts]  # Python's: a word-final Σ becomes ς
+        try:
+            lower = pa.array(lower, type=pa.string())
+        except UnicodeEncodeError:  # lone surrogates (frames built in Python): not letters
+            lower = pa.array([t.encode("utf-8", "replace").decode() for t in lower], pa.string())
         unquoted = pc.replace_substring_regex(lower, pattern=_APOSTROPHES, replacement="")
         spaced = pc.replace_substring_regex(unquoted, pattern=_NOT_WORD, replacement=" ")
     return pc.ascii_split_whitespace(pc.ascii_trim_whitespace(spaced))  # "" → [""]
@@ -228,6 +232,8 @@ class _Matcher:
             run = pc.binary_join_element_wise(run, flat.take(end), " ")
             runs[n] = run, (starts + n - 1 < len(flat)) & (owner[end] == owner[starts])
         for n, (run, inside) in sorted(runs.items(), reverse=True):
+            if n not in self.forms:  # no keyword of this many words (one of 3 but none of 2)
+                continue
             hit = _lookup(run, self.forms[n][0])
             found = inside & (hit >= 0) & (keyword[starts] < 0)
             keyword[starts[found]] = self.forms[n][1][hit[found]]
@@ -402,7 +408,7 @@ def code_needs(
     out = statements.copy(deep=False)  # copy-on-write: the input is never changed
     matcher = _matcher(_codebook_rows(codebook))
     positions, distinct = pd.factorize(out[text])  # each distinct text is coded once
-    found, how, score = matcher.code(distinct.astype(str).tolist(), fuzzy)
+    found, how, score = matcher.code([str(t) for t in distinct.tolist()], fuzzy)
     # Position -1 (no text) takes the appended blank.
     auto_code = np.array([*matcher.codes, None], dtype=object)[
         np.append(found, _NO_CODE)[positions]
@@ -543,26 +549,23 @@ def _tally(
     g, u, c, imp = g[keep].astype(np.int64), unit[keep], c[keep], importance[keep]
     w = np.ones(len(g)) if weights is None else weights.to_numpy(dtype=float)[keep]
     n_units = int(u.max()) + 1 if len(u) else 1
-    # Each unit once per group: its first row's weight.
-    first = _first_rows(g * n_units + u)
+    # Each unit once per group: its first row's weight. Pairs are numbered in order of
+    # first appearance, so first[k] is the first row of pair k.
+    pair, _ = pd.factorize(g * n_units + u)
+    first = _first_rows(pair)
     gw, ww = g[first], w[first]
     total = np.bincount(gw, minlength=n_groups)
     total_weight = np.bincount(gw, weights=ww, minlength=n_groups)
     weight_sq = np.bincount(gw, weights=ww**2, minlength=n_groups)
     with np.errstate(invalid="ignore", divide="ignore"):
         effective_n = np.where(weight_sq > 0, total_weight**2 / weight_sq, 0.0)
-    unit_weight = np.zeros(n_groups * n_units)
-    unit_weight[gw * n_units + u[first]] = ww
     coded = c >= 0
-    unit_key = g[coded] * n_units + u[coded]
     cell = g[coded] * n_codes + c[coded]
     # Each unit once per need.
     first_named = _first_rows(cell * n_units + u[coded])
     size = n_groups * n_codes
     n = np.bincount(cell[first_named], minlength=size)
-    weight = np.bincount(
-        cell[first_named], weights=unit_weight[unit_key[first_named]], minlength=size
-    )
+    weight = np.bincount(cell[first_named], weights=ww[pair[coded][first_named]], minlength=size)
     rated = np.isfinite(imp[coded])
     imp_sum = np.bincount(cell[rated], weights=imp[coded][rated], minlength=size)
     imp_count = np.bincount(cell[rated], minlength=size)
