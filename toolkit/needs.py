@@ -190,7 +190,7 @@ class _Matcher:
         for i, phrase in enumerate(self.phrases):
             if _edits_allowed(len(phrase)):
                 self.typo_choices.setdefault((phrase.count(" ") + 1, len(phrase)), []).append(i)
-        self._near: dict[tuple[int, int], tuple[list[str], list[int]]] = {}
+        self._near: dict[tuple[int, int], tuple[list[str], list[int], int]] = {}
 
     def code(self, texts: list[str], fuzzy: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Code distinct texts: per text the code's index (-1: none), how, and the score."""
@@ -306,7 +306,7 @@ class _Matcher:
             bounds = np.searchsorted(index[by_run], np.arange(len(distinct) + 1))
             lengths = pc.utf8_length(encoded.dictionary).to_numpy()
             for length in np.unique(lengths):
-                phrases, keywords = self._near_choices(n, int(length))
+                phrases, keywords, most = self._near_choices(n, int(length))
                 if not phrases:
                     continue
                 windows = np.flatnonzero(lengths == length)
@@ -314,10 +314,10 @@ class _Matcher:
                     [distinct[w] for w in windows],
                     phrases,
                     scorer=OSA.distance,
-                    score_cutoff=2,
+                    score_cutoff=most,  # a tighter cutoff lets rapidfuzz stop sooner
                     dtype=np.int32,
                 )
-                for q, k in zip(*np.nonzero((distance > 0) & (distance <= 2)), strict=True):
+                for q, k in zip(*np.nonzero((distance > 0) & (distance <= most)), strict=True):
                     phrase, d, r = phrases[k], int(distance[q, k]), windows[q]
                     allowed = _edits_allowed(len(phrase))
                     if len(phrase) < 6 and sorted(distinct[r]) != sorted(phrase):
@@ -332,17 +332,23 @@ class _Matcher:
                                 best[t] = candidate
         return {t: (code, round(score, 4)) for t, (score, _, _, code) in best.items()}
 
-    def _near_choices(self, words: int, length: int) -> tuple[list[str], list[int]]:
-        """Keywords of ``words`` words that a run of ``length`` characters may be a typo of."""
+    def _near_choices(self, words: int, length: int) -> tuple[list[str], list[int], int]:
+        """Keywords of ``words`` words that a run of ``length`` characters may be a typo
+        of, and the most edits any of them allows.
+
+        A keyword of 4–5 letters allows only a swap, so only runs of its own length.
+        """
         key = (words, length)
         if key not in self._near:
-            keywords = [
-                i
+            near = [
+                other
                 for other in range(length - 2, length + 3)
-                if _edits_allowed(other) >= abs(other - length)
-                for i in self.typo_choices.get((words, other), ())
+                if (_edits_allowed(other) if other >= 6 else 0) >= abs(other - length)
             ]
-            self._near[key] = ([self.phrases[i] for i in keywords], keywords)
+            near = [other for other in near if (words, other) in self.typo_choices]
+            keywords = [i for other in near for i in self.typo_choices[(words, other)]]
+            most = max((_edits_allowed(other) for other in near), default=0)
+            self._near[key] = ([self.phrases[i] for i in keywords], keywords, most)
         return self._near[key]
 
 
@@ -549,10 +555,11 @@ def _tally(
     g, u, c, imp = g[keep].astype(np.int64), unit[keep], c[keep], importance[keep]
     w = np.ones(len(g)) if weights is None else weights.to_numpy(dtype=float)[keep]
     n_units = int(u.max()) + 1 if len(u) else 1
-    # Each unit once per group: its first row's weight. Pairs are numbered in order of
-    # first appearance, so first[k] is the first row of pair k.
+    # Each unit once per group: its first row's weight. factorize numbers the (group, unit)
+    # pairs in order of first appearance, so a pair's first row is where the numbering
+    # climbs, and first[k] is the first row of pair k.
     pair, _ = pd.factorize(g * n_units + u)
-    first = _first_rows(pair)
+    first = np.flatnonzero(np.r_[True, pair[1:] > np.maximum.accumulate(pair)[:-1]])
     gw, ww = g[first], w[first]
     total = np.bincount(gw, minlength=n_groups)
     total_weight = np.bincount(gw, weights=ww, minlength=n_groups)
