@@ -301,6 +301,10 @@ def test_one_staff_member_and_all_statements_uncoded():
     gap = needs_gap(pd.DataFrame({"staff": ["A"], "code": ["food_pantry"]}), uncoded)
     assert gap["code"].tolist() == ["food_pantry"]
     assert gap["customer_n"].tolist() == [0] and gap["customer_total"].tolist() == [6]
+    # No staff list yet: the customers' needs are still rows, with no staff share.
+    nobody = needs_gap(pd.DataFrame({"staff": [], "code": []}), _story()[1])
+    assert len(nobody) > 0 and (nobody["staff_total"] == 0).all()
+    assert nobody["staff_share"].isna().all() and nobody["customer_share"].notna().all()
 
 
 def test_needs_named_by_nobody_are_not_rows():

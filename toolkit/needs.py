@@ -116,10 +116,11 @@ class _Matcher:
     """Codes statements: exact phrase, then keywords, then keywords with a typo.
 
     Built once per codebook (see :func:`_matcher`). Keyword matching works on the words
-    of all distinct texts at once: every run of n words is looked up among the n-word
-    keywords (also with "s" or "es" added), longest keywords first, so each word start
-    holds at most one keyword, the longest found there; a word no keyword matched is
-    then tried against the stems (keywords of five letters or more begin it).
+    of all distinct texts at once: each run of n words that begins like an n-word keyword
+    is looked up among them (also with "s" or "es" added), longest keywords first, then
+    single words, so each word start holds at most one keyword, the longest found there;
+    a word no keyword matched is then tried against the stems (keywords of five letters
+    or more begin it).
     """
 
     def __init__(self, rows: tuple[tuple[str, str, str], ...]):
@@ -559,7 +560,9 @@ def _tally(
     # pairs in order of first appearance, so a pair's first row is where the numbering
     # climbs, and first[k] is the first row of pair k.
     pair, _ = pd.factorize(g * n_units + u)
-    first = np.flatnonzero(np.r_[True, pair[1:] > np.maximum.accumulate(pair)[:-1]])
+    climbs = np.ones(len(pair), dtype=bool)
+    climbs[1:] = pair[1:] > np.maximum.accumulate(pair)[:-1]
+    first = np.flatnonzero(climbs)
     gw, ww = g[first], w[first]
     total = np.bincount(gw, minlength=n_groups)
     total_weight = np.bincount(gw, weights=ww, minlength=n_groups)
