@@ -1507,10 +1507,8 @@ def _frame_cells(column: pd.Series) -> pd.Series:
             stamps.to_numpy().astype("datetime64[s]"), unit="s" if has_time else "D"
         )
         labels = [t.replace("T", " ") for t in text.tolist()]
-    elif pd.api.types.is_float_dtype(column):
-        labels = [str(int(v)) if float(v).is_integer() else repr(float(v)) for v in values]
-    else:
-        labels = [str(v) for v in values]
+    else:  # as a form's value is written: whole floats without ".0"
+        labels = [_entry_text(v) for v in values.tolist()]
     taken = np.where(codes < 0, len(labels), codes)  # missing takes the "" appended last
     cells = pa.array([*labels, ""], type=pa.string()).take(pa.array(taken, type=pa.int64()))
     return pd.Series(pd.array(cells, dtype="str"))
