@@ -731,28 +731,26 @@ def needs_gap(
         staff_share = np.where(staff_total > 0, staff_n / staff_total, np.nan)
     cust_success = cust_share * neff
     staff_low, staff_high = wilson(staff_n, staff_total, confidence)
-    customer = {
-        "customer_share": np.where(neff > 0, cust_share, np.nan),
-        "customer_ci_low": None,
-        "customer_ci_high": None,
-        "customer_importance": cust.importance.ravel()[cells],
-    }
-    customer["customer_ci_low"], customer["customer_ci_high"] = wilson(
-        cust_success, neff, confidence
-    )
-    difference = dict(
-        zip(
-            ("gap", "gap_ci_low", "gap_ci_high"),
-            newcombe_difference(cust_success, neff, staff_n, staff_total, confidence),
-            strict=True,
-        )
+    customer_share = np.where(neff > 0, cust_share, np.nan)
+    cust_low, cust_high = wilson(cust_success, neff, confidence)
+    customer_importance = cust.importance.ravel()[cells]
+    gap, gap_low, gap_high = newcombe_difference(
+        cust_success, neff, staff_n, staff_total, confidence
     )
     suppressed = customer_total < min_n
-    for values in (*customer.values(), *difference.values()):
-        values[suppressed] = np.nan
-    classification = _classify(staff_share, customer["customer_share"], suppressed, priority, rare)
+    for values in (
+        customer_share,
+        cust_low,
+        cust_high,
+        customer_importance,
+        gap,
+        gap_low,
+        gap_high,
+    ):
+        values[suppressed] = np.nan  # counts are kept, estimates are not
+    classification = _classify(staff_share, customer_share, suppressed, priority, rare)
     # By group, then largest gap and customer share first; empty ones last.
-    order = np.lexsort((-customer["customer_share"], -difference["gap"], group))
+    order = np.lexsort((-customer_share, -gap, group))
     code_values = codes.take(code[order])
     label, theme = _label_theme(code_values.tolist(), codebook)
     columns = {
@@ -769,8 +767,13 @@ def needs_gap(
         "customer_n": customer_n[order],
         "customer_total": customer_total[order],
         "customer_effective_n": neff[order],
-        **{name: values[order] for name, values in customer.items()},
-        **{name: values[order] for name, values in difference.items()},
+        "customer_share": customer_share[order],
+        "customer_ci_low": cust_low[order],
+        "customer_ci_high": cust_high[order],
+        "customer_importance": customer_importance[order],
+        "gap": gap[order],
+        "gap_ci_low": gap_low[order],
+        "gap_ci_high": gap_high[order],
         "classification": classification[order],
         "suppressed": suppressed[order],
         "confidence": np.full(len(cells), float(confidence)),
