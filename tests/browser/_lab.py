@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
+CHART = '[aria-roledescription="visualization"]'
+
 KERNEL_IDLE = """() => {
   const panel = window.jupyterapp?.shell?.currentWidget;
   return panel?.sessionContext?.session?.kernel?.status === "idle";
@@ -17,3 +21,18 @@ def run_all_cells(page, server, timeout_ms: int) -> None:
     page.goto(f"{server.url}/lab/tree/{server.notebook}")
     wait_for_idle_kernel(page, timeout_ms)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+
+
+def run_notebook(page, server, timeout_ms: int, *, charts: int, drawn=()) -> None:
+    """Run every cell; wait for ``charts`` charts, then check each chart whose label starts
+    with a text in ``drawn`` has marks, the kernel is idle, and no cell wrote an error."""
+    run_all_cells(page, server, timeout_ms)
+    expect(page.locator(CHART).nth(charts - 1)).to_be_visible(timeout=3 * timeout_ms)
+    wait_for_idle_kernel(page, timeout_ms)
+    for start in drawn:
+        chart = page.locator(f'{CHART}[aria-label^="{start}"]').first
+        expect(chart).to_be_visible()
+        expect(chart.locator("svg.marks, canvas").first).to_be_visible()
+    stderr = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+    expect(page.locator(stderr)).to_have_count(0)
+    expect(page.get_by_text("Traceback")).to_have_count(0)

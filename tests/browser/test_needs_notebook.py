@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from toolkit.store import Engagement
 
 from .._notebooks import with_engagement
-from ._lab import run_all_cells, wait_for_idle_kernel
+from ._lab import run_notebook
 from .test_offline_charts import RENDER_TIMEOUT_MS, assert_no_chart_requests, screenshot
 
 pytestmark = pytest.mark.browser
@@ -23,16 +23,9 @@ def lab(start_jupyter_lab, tmp_path_factory):
 
 def test_needs_notebook_runs_in_jupyterlab_with_charts_and_panel(lab, offline_context):
     page = offline_context.new_page()
-    run_all_cells(page, lab, RENDER_TIMEOUT_MS)
     # Every chart of the report (dumbbell, slope, heatmap, importance–performance) draws,
     # plus the explorer panel's own chart.
-    charts = page.locator('[aria-roledescription="visualization"]')
-    expect(charts.nth(4)).to_be_visible(timeout=3 * RENDER_TIMEOUT_MS)
-    wait_for_idle_kernel(page, RENDER_TIMEOUT_MS)
-    expect(
-        page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
-    ).to_have_count(0)
-    expect(page.get_by_text("Traceback")).to_have_count(0)
+    run_notebook(page, lab, RENDER_TIMEOUT_MS, charts=5)
     expect(page.get_by_text("Milk and perishable food").first).to_be_visible()
     expect(page.locator(".widget-dropdown select").first).to_be_visible()
     screenshot(page, "toolkit-needs-notebook.png")

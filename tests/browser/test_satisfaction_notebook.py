@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from toolkit.store import Engagement
 
 from .._notebooks import with_engagement
-from ._lab import run_all_cells, wait_for_idle_kernel
+from ._lab import run_notebook
 from .test_offline_charts import RENDER_TIMEOUT_MS, assert_no_chart_requests, screenshot
 
 pytestmark = pytest.mark.browser
@@ -23,21 +23,12 @@ def lab(start_jupyter_lab, tmp_path_factory):
 
 def test_satisfaction_notebook_runs_in_jupyterlab_with_charts_and_panel(lab, offline_context):
     page = offline_context.new_page()
-    run_all_cells(page, lab, RENDER_TIMEOUT_MS)
     # The report's five charts (trend, before/after, XmR, p-chart, by segment) draw, plus
     # the explorer panel's trend and before/after charts.
-    charts = page.locator('[aria-roledescription="visualization"]')
-    expect(charts.nth(6)).to_be_visible(timeout=3 * RENDER_TIMEOUT_MS)
-    wait_for_idle_kernel(page, RENDER_TIMEOUT_MS)
-    for start in ("Line chart of mean score over 12 periods", "XmR chart", "P-chart",
-                  "Before-and-after comparison"):  # fmt: skip
-        chart = page.locator(f'[aria-roledescription="visualization"][aria-label^="{start}"]')
-        expect(chart.first).to_be_visible()
-        expect(chart.first.locator("svg.marks, canvas").first).to_be_visible()
-    expect(
-        page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
-    ).to_have_count(0)
-    expect(page.get_by_text("Traceback")).to_have_count(0)
+    run_notebook(page, lab, RENDER_TIMEOUT_MS, charts=7, drawn=(
+        "Line chart of mean score over 12 periods", "XmR chart", "P-chart",
+        "Before-and-after comparison",
+    ))  # fmt: skip
     expect(page.get_by_text("Satisfaction (CSAT) rose").first).to_be_visible()
     # The explorer: switching the metric to NPS redraws the headline and the chart live.
     metric = page.locator(".widget-dropdown select").first
