@@ -82,31 +82,12 @@ def one_report(quick: bool = False) -> list[dict]:
         folder = Path(tmp)
         eng = Engagement.init(folder / "riverside", demo="neighbourhood")
         floor = _floor_notebook(folder, NEEDS_TABLES)
+        plain = [*_papermill(), str(floor), str(folder / "out.ipynb"), "-p", "engagement",
+                 str(eng.path)]  # fmt: skip
         # One warm-up of each, so that both read files from the page cache.
-        _timed(
-            [
-                *_papermill(),
-                str(floor),
-                str(folder / "out.ipynb"),
-                "-p",
-                "engagement",
-                str(eng.path),
-            ]
-        )
+        _timed(plain)
         _timed([*_cli(), "report", str(eng.path), "needs-gap", "--out", str(folder / "warm")])
-        baseline = min(
-            _timed(
-                [
-                    *_papermill(),
-                    str(floor),
-                    str(folder / "out.ipynb"),
-                    "-p",
-                    "engagement",
-                    str(eng.path),
-                ]
-            )
-            for _ in range(runs)
-        )
+        baseline = min(_timed(plain) for _ in range(runs))
         value = min(
             _timed(
                 [*_cli(), "report", str(eng.path), "needs-gap", "--out", str(folder / "reports")]
