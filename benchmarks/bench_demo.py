@@ -27,7 +27,7 @@ def _floor(folder: Path, size: str, *, schema: str) -> float:
     into the store's own tables (constraints, unique keys, indexes), attribute columns
     added as the toolkit adds them.
     """
-    from toolkit.demo import build_demo
+    from toolkit.demo.build import build_demo
     from toolkit.store import MIGRATIONS
 
     start = time.perf_counter()

@@ -51,9 +51,13 @@ def save_speed(quick: bool = False) -> list[dict]:
             start = time.perf_counter()
             engagement.save_entry(
                 "stated_needs",
-                {"need": f"Fresh bread {i}", "segment": "Residents", "method": "interview",
-                 "importance": 4},
-            )  # fmt: skip
+                {
+                    "need": f"Fresh bread {i}",
+                    "segment": "Residents",
+                    "method": "interview",
+                    "importance": 4,
+                },
+            )
             times.append(time.perf_counter() - start)
     p95 = float(np.percentile(times, 95)) * 1000
     out = [
@@ -119,17 +123,27 @@ def page_speed(quick: bool = False) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         button = nbformat.v4.new_notebook()
-        button.cells = [nbformat.v4.new_code_cell(
-            "import ipywidgets as w\nw.Button(description='One button')"
-        )]  # fmt: skip
+        button.cells = [
+            nbformat.v4.new_code_cell("import ipywidgets as w\nw.Button(description='One button')")
+        ]
         button.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
         nbformat.write(button, tmp / "button.ipynb")
         port = _free_port()
         baseline_server = subprocess.Popen(
-            [sys.executable, "-m", "voila", str(tmp / "button.ipynb"), "--no-browser",
-             f"--port={port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "voila",
+                str(tmp / "button.ipynb"),
+                "--no-browser",
+                f"--port={port}",
+                "--Voila.ip=127.0.0.1",
+                "--Voila.port_retries=0",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         try:
             _wait_port(port)
             baseline = _time_page(
@@ -140,10 +154,20 @@ def page_speed(quick: bool = False) -> list[dict]:
         Engagement.init(tmp / "riverside", demo="neighbourhood")
         port = _free_port()
         forms_server = subprocess.Popen(
-            [sys.executable, "-m", "toolkit.cli", "forms", str(tmp / "riverside"), "--no-browser",
-             "--port", str(port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "toolkit.cli",
+                "forms",
+                str(tmp / "riverside"),
+                "--no-browser",
+                "--port",
+                str(port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         try:
             _wait_port(port)
             value = _time_page(f"http://127.0.0.1:{port}/", ".tk-forms .lm-TabBar-tab", repeat)

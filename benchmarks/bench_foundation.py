@@ -59,7 +59,7 @@ def _floor(path: Path, folder: Path, *, schema: str) -> float:
     ``schema="plain"``: a table with the same columns and nothing else (the harder
     baseline); ``schema="store"``: the store's own table, constraints and indexes.
     """
-    from toolkit.schema import TABLES
+    from toolkit.schema.tables import TABLES
     from toolkit.store import MIGRATIONS
 
     start = time.perf_counter()

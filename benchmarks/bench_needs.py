@@ -29,8 +29,14 @@ def synthetic_codebook(codes: int = 200, seed: int = 11) -> pd.DataFrame:
     extra = []
     for i in range(codes - len(book)):
         a, b, c = rng.choice(_WORDS, 3, replace=False)
-        extra.append({"code": f"need_{i:03d}", "label": f"{a.title()} {b} {i}", "theme": "Other",
-                      "keywords": f"{a} {b} {i}; {b} {c} {i}; {c} {a} {i}"})  # fmt: skip
+        extra.append(
+            {
+                "code": f"need_{i:03d}",
+                "label": f"{a.title()} {b} {i}",
+                "theme": "Other",
+                "keywords": f"{a} {b} {i}; {b} {c} {i}; {c} {a} {i}",
+            }
+        )
     return pd.concat([book, pd.DataFrame(extra)], ignore_index=True)
 
 

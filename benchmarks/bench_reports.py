@@ -74,7 +74,7 @@ def _floor_notebook(folder: Path, tables: tuple[str, ...]) -> Path:
 
 def one_report(quick: bool = False) -> list[dict]:
     """``service-toolkit report ENG needs-gap`` against the papermill floor, best of n."""
-    from toolkit.needs_report import NEEDS_TABLES
+    from toolkit.reports.needs import NEEDS_TABLES
     from toolkit.store import Engagement
 
     runs = 1 if quick else 3
@@ -82,8 +82,14 @@ def one_report(quick: bool = False) -> list[dict]:
         folder = Path(tmp)
         eng = Engagement.init(folder / "riverside", demo="neighbourhood")
         floor = _floor_notebook(folder, NEEDS_TABLES)
-        plain = [*_papermill(), str(floor), str(folder / "out.ipynb"), "-p", "engagement",
-                 str(eng.path)]  # fmt: skip
+        plain = [
+            *_papermill(),
+            str(floor),
+            str(folder / "out.ipynb"),
+            "-p",
+            "engagement",
+            str(eng.path),
+        ]
         # One warm-up of each, so that both read files from the page cache.
         _timed(plain)
         _timed([*_cli(), "report", str(eng.path), "needs-gap", "--out", str(folder / "warm")])
@@ -96,10 +102,13 @@ def one_report(quick: bool = False) -> list[dict]:
         )
     return [
         result(
-            "one report, HTML included (needs-gap, neighbourhood demo)", value,
-            baseline, "papermill: import pandas+altair, read the tables", 1.3,
+            "one report, HTML included (needs-gap, neighbourhood demo)",
+            value,
+            baseline,
+            "papermill: import pandas+altair, read the tables",
+            1.3,
         )
-    ]  # fmt: skip
+    ]
 
 
 def _university_large() -> Path:
@@ -138,22 +147,33 @@ def batch(quick: bool = False) -> list[dict]:
             )
             _timed([*_papermill(), str(notebook), str(folder / f"r{i}.ipynb"), "-y", params])
         baseline = time.perf_counter() - start
-        command = [*_cli(), "report", str(path), "satisfaction", "--each", "campus",
-                   "--out", str(folder / "reports")]  # fmt: skip
+        command = [
+            *_cli(),
+            "report",
+            str(path),
+            "satisfaction",
+            "--each",
+            "campus",
+            "--out",
+            str(folder / "reports"),
+        ]
         if quick:  # the same campuses as the baseline
             command += ["-y", json.dumps({"subset": {"campus": campuses}})]
         value = _timed(command)
     return [
         result(
-            f"{count} campus reports, --each campus (university, 1,000,000 responses)", value,
-            baseline, f"{count} papermill command-line runs, one after another", 0.35,
+            f"{count} campus reports, --each campus (university, 1,000,000 responses)",
+            value,
+            baseline,
+            f"{count} papermill command-line runs, one after another",
+            0.35,
         )
-    ]  # fmt: skip
+    ]
 
 
 def html_size(quick: bool = False) -> list[dict]:
     """The HTML of a report drawing 12 charts, against the 2.5 MB budget."""
-    from toolkit.reports import run_report
+    from toolkit.reports.runner import run_report
     from toolkit.store import Engagement
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -24,7 +24,7 @@ CACHE = ROOT / "benchmarks" / "results" / "cache"
 
 def demo_engagement(name: str, size: str = "small") -> Path:
     """A demo engagement, built once into benchmarks/results/cache and reused."""
-    from toolkit.demo import rebuild_demo
+    from toolkit.demo.build import rebuild_demo
     from toolkit.store import Engagement
 
     path = CACHE / f"{name}-{size}"
@@ -97,10 +97,18 @@ def notebook_speed(quick: bool = False) -> list[dict]:
             out = Path(tmp) / f"{label}.ipynb"
             start = time.perf_counter()
             pm.execute_notebook(
-                str(NOTEBOOK), str(out), parameters={"engagement": str(path), "interactive": False,
-                "period": "month", "by": "campus" if label != "neighbourhood" else "segment"},
-                kernel_name="python3", progress_bar=False, cwd=tmp,
-            )  # fmt: skip
+                str(NOTEBOOK),
+                str(out),
+                parameters={
+                    "engagement": str(path),
+                    "interactive": False,
+                    "period": "month",
+                    "by": "campus" if label != "neighbourhood" else "segment",
+                },
+                kernel_name="python3",
+                progress_bar=False,
+                cwd=tmp,
+            )
             timings[label] = time.perf_counter() - start
             sizes[label] = out.stat().st_size
     return [

@@ -21,16 +21,49 @@ import pandas as pd
 
 from benchmarks.bench_foundation import result
 
-SAT = np.array(["Very dissatisfied", "Dissatisfied", "Neither satisfied nor dissatisfied",
-                "Satisfied", "Very satisfied"])  # fmt: skip
-IDS = ["StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)",
-       "Finished", "RecordedDate", "ResponseId", "DistributionChannel", "UserLanguage",
-       "Q1", "Q2", "Q3", "Q4"]  # fmt: skip
-TEXTS = ["Start Date", "End Date", "Response Type", "IP Address", "Progress",
-         "Duration (in seconds)", "Finished", "Recorded Date", "Response ID",
-         "Distribution Channel", "User Language", "Overall, how satisfied are you?",
-         "How likely is it that you would recommend us to a friend or colleague?",
-         "Which campus?", "Which of these describes you?"]  # fmt: skip
+SAT = np.array(
+    [
+        "Very dissatisfied",
+        "Dissatisfied",
+        "Neither satisfied nor dissatisfied",
+        "Satisfied",
+        "Very satisfied",
+    ]
+)
+IDS = [
+    "StartDate",
+    "EndDate",
+    "Status",
+    "IPAddress",
+    "Progress",
+    "Duration (in seconds)",
+    "Finished",
+    "RecordedDate",
+    "ResponseId",
+    "DistributionChannel",
+    "UserLanguage",
+    "Q1",
+    "Q2",
+    "Q3",
+    "Q4",
+]
+TEXTS = [
+    "Start Date",
+    "End Date",
+    "Response Type",
+    "IP Address",
+    "Progress",
+    "Duration (in seconds)",
+    "Finished",
+    "Recorded Date",
+    "Response ID",
+    "Distribution Channel",
+    "User Language",
+    "Overall, how satisfied are you?",
+    "How likely is it that you would recommend us to a friend or colleague?",
+    "Which campus?",
+    "Which of these describes you?",
+]
 
 
 def write_qualtrics_export(path: Path, responses: int, seed: int = 11) -> None:
@@ -66,11 +99,36 @@ def write_qualtrics_export(path: Path, responses: int, seed: int = 11) -> None:
     pd.concat([header, frame], ignore_index=True).to_csv(path, index=False)
 
 
-_LANDING = ["response_id", "ResponseId", "RecordedDate", "Q4", "metric", "score", "scale_min",
-            "scale_max", "StartDate", "EndDate", "Status", "IPAddress", "Progress",
-            "Duration (in seconds)", "Finished", "DistributionChannel", "UserLanguage", "Q3"]  # fmt: skip
-_STORE_COLUMNS = ["response_id", "source_id", "submitted_on", "segment", "metric", "score",
-                  "scale_min", "scale_max"]  # fmt: skip
+_LANDING = [
+    "response_id",
+    "ResponseId",
+    "RecordedDate",
+    "Q4",
+    "metric",
+    "score",
+    "scale_min",
+    "scale_max",
+    "StartDate",
+    "EndDate",
+    "Status",
+    "IPAddress",
+    "Progress",
+    "Duration (in seconds)",
+    "Finished",
+    "DistributionChannel",
+    "UserLanguage",
+    "Q3",
+]
+_STORE_COLUMNS = [
+    "response_id",
+    "source_id",
+    "submitted_on",
+    "segment",
+    "metric",
+    "score",
+    "scale_min",
+    "scale_max",
+]
 
 
 def _floor(path: Path, folder: Path, *, schema: str) -> tuple[float, int]:
@@ -84,8 +142,12 @@ def _floor(path: Path, folder: Path, *, schema: str) -> tuple[float, int]:
     start = time.perf_counter()
     frame = pd.read_csv(path, skiprows=[1, 2], dtype=str, keep_default_na=False)
     frame = frame[(frame["Status"] != "Survey Preview") & (frame["Finished"] == "True")]
-    csat = frame.assign(metric="csat", score=frame["Q1"].map({s: i + 1 for i, s in enumerate(SAT)}),
-                        scale_min=1, scale_max=5)  # fmt: skip
+    csat = frame.assign(
+        metric="csat",
+        score=frame["Q1"].map({s: i + 1 for i, s in enumerate(SAT)}),
+        scale_min=1,
+        scale_max=5,
+    )
     nps = frame.assign(metric="nps", score=frame["Q2"].astype(float), scale_min=0, scale_max=10)
     rows = pd.concat([csat, nps], ignore_index=True)
     rows["response_id"] = rows["ResponseId"] + "-" + rows["metric"]
@@ -157,9 +219,14 @@ def detection_speed(quick: bool = False) -> list[dict]:
             times["small"] = min(times["small"], _best_detection(small, 1))
             times["big"] = min(times["big"], _best_detection(big, 1))
     return [
-        result(f"detect format of a {rows:,}-row Qualtrics export", times["big"], times["small"],
-               "detect a 100-row export", 1.2),
-    ]  # fmt: skip
+        result(
+            f"detect format of a {rows:,}-row Qualtrics export",
+            times["big"],
+            times["small"],
+            "detect a 100-row export",
+            1.2,
+        ),
+    ]
 
 
 def tracker_import_speed(quick: bool = False) -> list[dict]:

@@ -79,10 +79,16 @@ def main(argv=None) -> int:
 def print_table(rows) -> None:
     header = ("measure", "value", "baseline", "ratio", "target", "met")
     lines = [
-        (r["measure"], f"{r['value']:.3f} {r['unit']}", f"{r['baseline']:.3f} {r['unit']}  ({r['baseline_is']})",
-         f"{r['ratio']:.2f}×", f"≤ {r['target']:.2f}×", "yes" if r["met"] else "NO")
+        (
+            r["measure"],
+            f"{r['value']:.3f} {r['unit']}",
+            f"{r['baseline']:.3f} {r['unit']}  ({r['baseline_is']})",
+            f"{r['ratio']:.2f}×",
+            f"≤ {r['target']:.2f}×",
+            "yes" if r["met"] else "NO",
+        )
         for r in rows
-    ]  # fmt: skip
+    ]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *lines, strict=False)]
     for line in [header, *lines]:
         print("  ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=True)))

@@ -48,9 +48,14 @@ def execute(notebook: Path, folder: str, out: str, parameters: dict) -> dict:
     parameters = {"interactive": False, **parameters}
     try:
         pm.execute_notebook(
-            str(notebook), out, parameters=parameters, kernel_name="python3",
-            progress_bar=False, cwd=folder, execution_timeout=300,
-        )  # fmt: skip
+            str(notebook),
+            out,
+            parameters=parameters,
+            kernel_name="python3",
+            progress_bar=False,
+            cwd=folder,
+            execution_timeout=300,
+        )
     except pm.PapermillExecutionError as err:
         return {"error": (err.ename, err.evalue, err.cell_index)}
     return {"path": out}

@@ -32,14 +32,19 @@ NPS = "How likely is it that you would recommend us to a friend or colleague?"
 ARGS = {
     "template": {"table": "responses"},
     "customers": {"table": "customers"},
-    "qualtrics": {"table": "responses", "metrics": [("csat", "Q1"), ("nps", NPS)],
-                  "columns": {"segment": "Which of these describes you?"}},
+    "qualtrics": {
+        "table": "responses",
+        "metrics": [("csat", "Q1"), ("nps", NPS)],
+        "columns": {"segment": "Which of these describes you?"},
+    },
     "surveymonkey": {"table": "responses", "metrics": {"csat": SAT, "nps": NPS}},
     "google": {"table": "responses", "metrics": {"csat": SAT, "nps": NPS}},
     "ms": {"table": "responses", "metrics": {"csat": SAT, "nps": NPS}},
-    "kobo": {"table": "responses",
-             "metrics": {"csat": "visit/satisfaction", "nps": "visit/recommend"}},
-}  # fmt: skip
+    "kobo": {
+        "table": "responses",
+        "metrics": {"csat": "visit/satisfaction", "nps": "visit/recommend"},
+    },
+}
 
 ROW = r"row \d+ \(spreadsheet row \d+\)"
 FIX_DATE = "is not a date, or a date and time"
@@ -57,66 +62,166 @@ REJECTED = [
     ("template-binary-junk-no-nul.csv", {}, "looks like binary data"),
     ("template-utf16-no-bom.csv", {}, "looks like binary data"),
     ("template-cp1252.csv", {"encoding": "utf-8"}, r"is not valid utf-8 text .* at byte \d+"),
-    ("template-semicolons.csv", {"delimiter": ","}, r'has no "submitted_on", "metric", "score" columns'),
-    ("template-row-wider.csv", {}, r"spreadsheet row 6 has 14 cells but the header row \(spreadsheet row 1\) has 13"),
-    ("template-duplicate-ids.csv", {}, rf'{ROW}, column "response_id": "r1" appears more than once'),
+    (
+        "template-semicolons.csv",
+        {"delimiter": ","},
+        r'has no "submitted_on", "metric", "score" columns',
+    ),
+    (
+        "template-row-wider.csv",
+        {},
+        r"spreadsheet row 6 has 14 cells but the header row \(spreadsheet row 1\) has 13",
+    ),
+    (
+        "template-duplicate-ids.csv",
+        {},
+        rf'{ROW}, column "response_id": "r1" appears more than once',
+    ),
     ("template-duplicate-header.csv", {}, r'has two columns named "score" \(columns H and N'),
-    ("template-near-miss-header.csv", {}, r'column "segmnet": is not a column of responses; did you mean "segment"\?'),
-    ("template-out-of-scale.csv", {}, r'"7" is outside the csat scale 1–5.*"11" is outside the nps scale 0–10'),
+    (
+        "template-near-miss-header.csv",
+        {},
+        r'column "segmnet": is not a column of responses; did you mean "segment"\?',
+    ),
+    (
+        "template-out-of-scale.csv",
+        {},
+        r'"7" is outside the csat scale 1–5.*"11" is outside the nps scale 0–10',
+    ),
     ("template-reversed-scale.csv", {}, r'column "scale_max": "1(\.0)?" is not above scale_min'),
-    ("template-not-a-number.csv", {}, r'"five" is not a number.*"NaN" is not a number.*"1e400" is not a number'),
-    ("template-impossible-dates.csv", {}, rf'"2023-02-29" {FIX_DATE}.*"31/04/2024" {FIX_DATE}.*"2024-13-01" {FIX_DATE}'),
-    ("template-formula-in-score.csv", {}, r'spreadsheet row 3\), column "score": "=2\+3" is not a number'),
+    (
+        "template-not-a-number.csv",
+        {},
+        r'"five" is not a number.*"NaN" is not a number.*"1e400" is not a number',
+    ),
+    (
+        "template-impossible-dates.csv",
+        {},
+        rf'"2023-02-29" {FIX_DATE}.*"31/04/2024" {FIX_DATE}.*"2024-13-01" {FIX_DATE}',
+    ),
+    (
+        "template-formula-in-score.csv",
+        {},
+        r'spreadsheet row 3\), column "score": "=2\+3" is not a number',
+    ),
     ("template-unknown-metric.csv", {}, r'"happiness" is not one of "csat", "nps", "ces"'),
-    ("customers-duplicate-ids.csv", {}, r'"residents" appears more than once \(first on row 1 \(spreadsheet row 2\)\)'),
-    ("customers-bad-choices.csv", {}, r'"maybe" is not one of "internal", "external".*"9" is not a whole number from 1 to 5'),
+    (
+        "customers-duplicate-ids.csv",
+        {},
+        r'"residents" appears more than once \(first on row 1 \(spreadsheet row 2\)\)',
+    ),
+    (
+        "customers-bad-choices.csv",
+        {},
+        r'"maybe" is not one of "internal", "external".*"9" is not a whole number from 1 to 5',
+    ),
     # XLSX template
     ("template-empty.xlsx", {}, NOT_XLSX),
     ("template-truncated.xlsx", {}, NOT_XLSX),
     ("template-csv-renamed.xlsx", {}, NOT_XLSX),
     ("template-binary-junk.xlsx", {}, NOT_XLSX),
     ("template-zip-not-workbook.xlsx", {}, r"could not be opened as an Excel workbook"),
-    ("template-broken-sheet-xml.xlsx", {}, r'sheet "Sheet1" is damaged and could not be read to its end \(ParseError'),
+    (
+        "template-broken-sheet-xml.xlsx",
+        {},
+        r'sheet "Sheet1" is damaged and could not be read to its end \(ParseError',
+    ),
     ("template-header-only.xlsx", {}, r"has a header row \(spreadsheet row 1\) but no data rows"),
     ("template-no-data.xlsx", {}, r'sheet "responses" has no data'),
-    ("template-out-of-scale.xlsx", {}, r'spreadsheet row 2\), column "score": "6" is outside the csat scale 1–5'),
+    (
+        "template-out-of-scale.xlsx",
+        {},
+        r'spreadsheet row 2\), column "score": "6" is outside the csat scale 1–5',
+    ),
     ("template-impossible-dates.xlsx", {}, rf'column "submitted_on": "2024-02-30" {FIX_DATE}'),
     # Formulas written by a program carry no saved value: read, they would be blank.
-    ("template-formulas.xlsx", {}, r'sheet "responses" has formulas with no saved value \(cell H2: =2\+3, and 1 more\)'),
+    (
+        "template-formulas.xlsx",
+        {},
+        r'sheet "responses" has formulas with no saved value \(cell H2: =2\+3, and 1 more\)',
+    ),
     ("template-duplicate-ids.xlsx", {}, r'"r1" appears more than once'),
     # Qualtrics
     ("qualtrics-truncated-in-header.csv", {}, NO_RESPONSES),
     ("qualtrics-header-rows-only.csv", {}, rf"down to spreadsheet row 3\) {NO_RESPONSES}"),
-    ("qualtrics-truncated-mid-row.csv", {}, r"looks cut off: its last line \(spreadsheet row 7\) stops after 1 of 25 cells"),
-    ("qualtrics-out-of-scale.csv", {}, r'spreadsheet row 4\), column "Overall, how satisfied are you with the Riverside food bank\?": "9" is outside the csat scale 1–5'),
+    (
+        "qualtrics-truncated-mid-row.csv",
+        {},
+        r"looks cut off: its last line \(spreadsheet row 7\) stops after 1 of 25 cells",
+    ),
+    (
+        "qualtrics-out-of-scale.csv",
+        {},
+        r'spreadsheet row 4\), column "Overall, how satisfied are you with the Riverside food bank\?": "9" is outside the csat scale 1–5',
+    ),
     ("qualtrics-duplicate-ids.csv", {}, r'"R_1a-csat" appears more than once'),
-    ("qualtrics-impossible-date.csv", {}, rf'spreadsheet row 6\), column "Recorded Date": "2024-02-30 18:02:44" {FIX_DATE}'),
-    ("qualtrics-unknown-answer.csv", {}, r'"Over the moon" is not a number, a numbered label or an answer on a standard scale'),
+    (
+        "qualtrics-impossible-date.csv",
+        {},
+        rf'spreadsheet row 6\), column "Recorded Date": "2024-02-30 18:02:44" {FIX_DATE}',
+    ),
+    (
+        "qualtrics-unknown-answer.csv",
+        {},
+        r'"Over the moon" is not a number, a numbered label or an answer on a standard scale',
+    ),
     # SurveyMonkey
-    ("surveymonkey-truncated.csv", {}, r"looks cut off: its last line \(spreadsheet row 2\) stops after 12 of 19 cells"),
+    (
+        "surveymonkey-truncated.csv",
+        {},
+        r"looks cut off: its last line \(spreadsheet row 2\) stops after 12 of 19 cells",
+    ),
     ("surveymonkey-header-only.csv", {}, rf"down to spreadsheet row 2\) {NO_RESPONSES}"),
-    ("surveymonkey-unknown-answer.csv", {}, r'spreadsheet row 3\), column "How satisfied are you with our service overall\?": "Delighted" is not'),
+    (
+        "surveymonkey-unknown-answer.csv",
+        {},
+        r'spreadsheet row 3\), column "How satisfied are you with our service overall\?": "Delighted" is not',
+    ),
     ("surveymonkey-duplicate-ids.csv", {}, r'"11385638160-csat" appears more than once'),
-    ("surveymonkey-impossible-date.csv", {}, rf'column "End Date": "02/30/2024 06:02:44 PM" {FIX_DATE}'),
+    (
+        "surveymonkey-impossible-date.csv",
+        {},
+        rf'column "End Date": "02/30/2024 06:02:44 PM" {FIX_DATE}',
+    ),
     ("surveymonkey-truncated.xlsx", {}, NOT_XLSX),
     # Google Forms
     # One survey row gives a csat and an nps row: the bad date they share is said once.
-    ("google-forms-impossible-date.csv", {}, rf'rejected: 1 problem on 1 row\. .*spreadsheet row 3\), column "Timestamp": "2/30/2024 14:30:05" {FIX_DATE}[^\n]*\nFix these'),
+    (
+        "google-forms-impossible-date.csv",
+        {},
+        rf'rejected: 1 problem on 1 row\. .*spreadsheet row 3\), column "Timestamp": "2/30/2024 14:30:05" {FIX_DATE}[^\n]*\nFix these',
+    ),
     ("google-forms-out-of-scale.csv", {}, r'"11" is outside the nps scale 0–10'),
     ("google-forms-junk-tail.csv", {}, "looks like binary data"),
     # Microsoft Forms
     ("ms-forms-truncated.xlsx", {}, NOT_XLSX),
     ("ms-forms-header-only.xlsx", {}, rf"down to spreadsheet row 1\) {NO_RESPONSES}"),
     ("ms-forms-duplicate-ids.xlsx", {}, r'"1-csat" appears more than once'),
-    ("ms-forms-impossible-date.xlsx", {}, rf'column "Completion time": "31/02/2024 10:00" {FIX_DATE}'),
+    (
+        "ms-forms-impossible-date.xlsx",
+        {},
+        rf'column "Completion time": "31/02/2024 10:00" {FIX_DATE}',
+    ),
     ("ms-forms-out-of-scale.xlsx", {}, r'"12" is outside the nps scale 0–10'),
     # KoboToolbox
     ("kobo-truncated.csv", {}, "has a header row .* but no data rows"),
-    ("kobo-duplicate-ids.csv", {}, r'"9f1c2b3a-0000-4000-8000-000000000001-csat" appears more than once'),
+    (
+        "kobo-duplicate-ids.csv",
+        {},
+        r'"9f1c2b3a-0000-4000-8000-000000000001-csat" appears more than once',
+    ),
     ("kobo-out-of-scale.csv", {}, r'column "visit/recommend": "12" is outside the nps scale 0–10'),
-    ("kobo-impossible-date.csv", {}, rf'column "_submission_time": "2024-02-31T14:30:05" {FIX_DATE}'),
-    ("kobo-mixed-encoding.csv", {}, r"mixes two text encodings: it has UTF-8 accented letters, but line 2 has a character that is not UTF-8"),
-]  # fmt: skip
+    (
+        "kobo-impossible-date.csv",
+        {},
+        rf'column "_submission_time": "2024-02-31T14:30:05" {FIX_DATE}',
+    ),
+    (
+        "kobo-mixed-encoding.csv",
+        {},
+        r"mixes two text encodings: it has UTF-8 accented letters, but line 2 has a character that is not UTF-8",
+    ),
+]
 
 
 def _args(name: str) -> dict:
@@ -309,10 +414,19 @@ def test_the_cli_says_what_is_wrong_without_a_traceback(store, tmp_path, name):
     before = _state(Engagement.open(folder))
     expected = next(e for n, _, e in REJECTED if n == name)
     done = subprocess.run(
-        [sys.executable, "-m", "toolkit.cli", "import", str(folder), str(DAMAGED / name),
-         *_cli_args(name)],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "toolkit.cli",
+            "import",
+            str(folder),
+            str(DAMAGED / name),
+            *_cli_args(name),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr and done.stdout.strip() == ""
     assert re.search(expected, done.stderr, re.S), done.stderr

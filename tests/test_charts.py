@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 import vl_convert as vlc
 
-from toolkit import charts
+from toolkit.charts import needs as charts
+from toolkit.charts.theme import OKABE_ITO
 from toolkit.errors import DataValidationError
-from toolkit.theme import OKABE_ITO
 
 Z95 = 1.959964
 

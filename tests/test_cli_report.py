@@ -26,10 +26,16 @@ def invoke(*args):
 @pytest.fixture(scope="module")
 def eng(tmp_path_factory) -> Engagement:
     engagement = Engagement.init(tmp_path_factory.mktemp("cli") / "riverside", demo="neighbourhood")
-    frame = pd.DataFrame({
-        "respondent_id": ["P-1"], "segment": ["Residents"], "method": ["survey"],
-        "need": ["A quiet room"], "collected_on": ["2024-03-01"], "Email": [EMAIL],
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "respondent_id": ["P-1"],
+            "segment": ["Residents"],
+            "method": ["survey"],
+            "need": ["A quiet room"],
+            "collected_on": ["2024-03-01"],
+            "Email": [EMAIL],
+        }
+    )
     engagement.import_frame(frame, table="stated_needs", source="people.csv")
     return engagement
 
@@ -42,9 +48,20 @@ def test_report_with_every_way_of_giving_parameters_and_json(eng, tmp_path):
     params.write_text("min_n: 6\nconfidence: 0.9\n")
     out = tmp_path / "published"
     result = invoke(
-        "report", eng.path, "needs-gap", "-p", "top_k", "3", "-y", "{by: segment}",
-        "-f", params, "--out", out, "--json",
-    )  # fmt: skip
+        "report",
+        eng.path,
+        "needs-gap",
+        "-p",
+        "top_k",
+        "3",
+        "-y",
+        "{by: segment}",
+        "-f",
+        params,
+        "--out",
+        out,
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["status"] == "ok" and data["reports"] == 1 and data["failed"] == 0
@@ -64,8 +81,11 @@ def test_a_failing_notebook_exits_3_naming_the_cell(eng):
     result = invoke("report", eng.path, FAILING)
     assert result.exit_code == 3
     assert "Ran 1 report into" in result.stdout and "0 written, 1 failed" in result.stdout
-    assert re.search(r"Error: failing: failing.ipynb, cell In \[4\] \(section \"Trouble ahead\"\) "
-                     r"failed: ValueError: deliberate failure", result.stderr)  # fmt: skip
+    assert re.search(
+        r"Error: failing: failing.ipynb, cell In \[4\] \(section \"Trouble ahead\"\) "
+        r"failed: ValueError: deliberate failure",
+        result.stderr,
+    )
     assert "The partial notebook is " in result.stderr and "Traceback" not in result.output
     assert (eng.path / "reports" / "index.html").exists()
 
@@ -128,7 +148,7 @@ def test_bad_parameters_exit_1_listing_the_valid_ones(eng, args, message):
 
 
 def test_a_parameter_declared_by_one_of_several_reports_is_accepted(eng, monkeypatch):
-    import toolkit.reports as reports
+    import toolkit.reports.runner as reports
 
     seen = {}
 
@@ -137,12 +157,27 @@ def test_a_parameter_declared_by_one_of_several_reports_is_accepted(eng, monkeyp
         raise reports.DataValidationError("stop here")
 
     monkeypatch.setattr(reports, "run_reports", fake_run)
-    invoke("report", eng.path, "needs-gap", "customer-map", "-p", "top_k", "2", "-y",
-           "{weights: {mandate: 2}}")  # fmt: skip
+    invoke(
+        "report",
+        eng.path,
+        "needs-gap",
+        "customer-map",
+        "-p",
+        "top_k",
+        "2",
+        "-y",
+        "{weights: {mandate: 2}}",
+    )
     assert seen["names"] == ["needs-gap", "customer-map"]
     assert seen["parameters"] == {"top_k": 2, "weights": {"mandate": 2}}
-    jobs, _ = reports._plan(eng, [reports.report_named("needs-gap"), reports.report_named("customer-map")],
-                            seen["parameters"], None, False, True)  # fmt: skip
+    jobs, _ = reports._plan(
+        eng,
+        [reports.report_named("needs-gap"), reports.report_named("customer-map")],
+        seen["parameters"],
+        None,
+        False,
+        True,
+    )
     assert "top_k" in jobs[0].parameters and "top_k" not in jobs[1].parameters
 
 
@@ -198,11 +233,15 @@ def test_demo_builds_the_engagement_and_writes_all_three_reports(tmp_path):
     assert result.exit_code == 0, result.output
     (run,) = [p for p in (path / "reports").iterdir() if p.is_dir()]
     assert sorted(p.name for p in run.glob("*.html")) == [
-        "customer-map.html", "needs-gap.html", "satisfaction.html"
-    ]  # fmt: skip
+        "customer-map.html",
+        "needs-gap.html",
+        "satisfaction.html",
+    ]
     assert sorted(p.name for p in run.glob("*.ipynb")) == [
-        "customer-map.ipynb", "needs-gap.ipynb", "satisfaction.ipynb"
-    ]  # fmt: skip
+        "customer-map.ipynb",
+        "needs-gap.ipynb",
+        "satisfaction.ipynb",
+    ]
     index = (path / "reports" / "index.html").resolve()
     assert f"Open the reports in a browser (they work offline): {index.as_uri()}" in result.stdout
     # Rebuilding the demo keeps earlier report runs.

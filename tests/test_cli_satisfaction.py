@@ -56,16 +56,37 @@ def test_period_changes_and_control_chart_take_their_own_parameters(demo):
     )
     assert code == 0 and set(changes["measure"]) == {"top_box"}
     assert {"p_value", "p_holm", "change"} <= set(changes.columns)
-    code, chart, _ = table(demo, "control-chart", "-p", "chart", "p", "-p", "baseline", "6",
-                           "-y", "{rebase_at: [2023-07-01]}")  # fmt: skip
+    code, chart, _ = table(
+        demo,
+        "control-chart",
+        "-p",
+        "chart",
+        "p",
+        "-p",
+        "baseline",
+        "6",
+        "-y",
+        "{rebase_at: [2023-07-01]}",
+    )
     assert code == 0 and set(chart["chart"]) == {"p"}
     assert chart["phase"].tolist() == [1] * 6 + [2] * 6
     assert chart["in_baseline"].sum() == 12  # six in each phase
 
 
 def test_before_after_for_one_event_with_windows(demo):
-    code, frame, _ = table(demo, "before-after", "-p", "event", "milk and fresh food program launched",
-                           "-p", "before", "60", "-p", "after", "60")  # fmt: skip
+    code, frame, _ = table(
+        demo,
+        "before-after",
+        "-p",
+        "event",
+        "milk and fresh food program launched",
+        "-p",
+        "before",
+        "60",
+        "-p",
+        "after",
+        "60",
+    )
     assert code == 0 and len(frame) == 1
     row = frame.iloc[0]
     assert row["before_days"] == 60 and row["change"] == "better"

@@ -80,8 +80,11 @@ def test_four_writers_and_a_reader_at_once_lose_nothing_and_see_no_torn_state(
     def start(*args: str) -> subprocess.Popen:
         return subprocess.Popen(
             [sys.executable, "-c", CHILD, args[0], str(eng.path), *args[1:]],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-        )  # fmt: skip
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
 
     writers = [start("save", str(w), str(SAVES)) for w in range(WRITERS)]
     pairs = start("pairs", str(PAIRS))

@@ -18,16 +18,16 @@ import pytest
 import vl_convert as vlc
 
 from toolkit import customers as cm
-from toolkit.customer_charts import (
+from toolkit.charts.customers import (
     _text_width,
     power_interest_chart,
     priority_chart,
     service_chain_chart,
     weights_in_words,
 )
-from toolkit.demo import build_demo
+from toolkit.charts.theme import OKABE_ITO
+from toolkit.demo.build import build_demo
 from toolkit.errors import DataValidationError
-from toolkit.theme import OKABE_ITO
 
 
 @pytest.fixture(scope="module")
@@ -38,16 +38,54 @@ def demos() -> dict[str, dict[str, pd.DataFrame]]:
 def synthetic_chain(seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
     """60 customers: 4 central units, 16 district offices, 30 public groups, 10 partners."""
     rng = np.random.default_rng(seed)
-    central = ["System finance office", "System IT services", "System HR and payroll",
-               "Data and planning office"]  # fmt: skip
-    places = ["North", "South", "East", "West", "Harbour", "Valley", "Lakeside", "Hilltop",
-              "Riverside", "Old Town", "Airport", "University", "Market", "Forest",
-              "Bridgeport", "Meadow"]  # fmt: skip
-    groups = ["Tenants", "Small businesses", "Parents", "Older residents", "Commuters",
-              "Students", "Job seekers", "Farmers", "Visitors", "Carers"]  # fmt: skip
-    partners = ["Regional employers", "State legislators", "Chamber of commerce",
-                "Health board", "Transit authority", "School districts", "Food bank network",
-                "Housing trust", "Police service", "Community foundation"]  # fmt: skip
+    central = [
+        "System finance office",
+        "System IT services",
+        "System HR and payroll",
+        "Data and planning office",
+    ]
+    places = [
+        "North",
+        "South",
+        "East",
+        "West",
+        "Harbour",
+        "Valley",
+        "Lakeside",
+        "Hilltop",
+        "Riverside",
+        "Old Town",
+        "Airport",
+        "University",
+        "Market",
+        "Forest",
+        "Bridgeport",
+        "Meadow",
+    ]
+    groups = [
+        "Tenants",
+        "Small businesses",
+        "Parents",
+        "Older residents",
+        "Commuters",
+        "Students",
+        "Job seekers",
+        "Farmers",
+        "Visitors",
+        "Carers",
+    ]
+    partners = [
+        "Regional employers",
+        "State legislators",
+        "Chamber of commerce",
+        "Health board",
+        "Transit authority",
+        "School districts",
+        "Food bank network",
+        "Housing trust",
+        "Police service",
+        "Community foundation",
+    ]
     rows = [(f"c{i}", n, "internal") for i, n in enumerate(central)]
     rows += [(f"d{i}", f"{p} district office", "internal") for i, p in enumerate(places)]
     rows += [
@@ -156,8 +194,14 @@ def test_priority_chart_ranks_every_scored_customer_with_words_and_tooltips(demo
     assert k12["rated_said"] == "5 of the criteria in use; not rated: history"
     provosts = rows[0]
     assert provosts["range_text"] == "" and provosts["points_mandate"] == "5 (formal)"
-    assert {"Priority score", "Tier", "Rank", "Criteria rated", "Mandate (points: none 1, "
-            "informal 3, formal 5)", "Few alternatives (points: 6 − rating)"} <= tooltip_titles(spec)  # fmt: skip
+    assert {
+        "Priority score",
+        "Tier",
+        "Rank",
+        "Criteria rated",
+        "Mandate (points: none 1, informal 3, formal 5)",
+        "Few alternatives (points: 6 − rating)",
+    } <= tooltip_titles(spec)
     assert "not rated: K-12 school districts (history)" in " ".join(spec["title"]["subtitle"])
 
 
@@ -219,8 +263,15 @@ def grid_boxes(spec: dict) -> tuple[list, list]:
     def to_px(interest, power):
         return (interest - 0.5) / 5 * spec["width"], (5.5 - power) / 5 * spec["height"]
 
-    labels = label_boxes(rows, x="label_interest", y="label_power", width=spec["width"],
-                         height=spec["height"], font=12, to_px=to_px)  # fmt: skip
+    labels = label_boxes(
+        rows,
+        x="label_interest",
+        y="label_power",
+        width=spec["width"],
+        height=spec["height"],
+        font=12,
+        to_px=to_px,
+    )
     points = []
     for row in rows:
         px, py = to_px(row["interest_at"], row["power"])
@@ -235,8 +286,12 @@ def test_power_interest_chart_names_quadrants_and_labels_every_point_clear(demos
     grid = cm.power_interest(demos[demo]["customers"])
     spec = compiles(power_interest_chart(grid))
     assert spec["title"]["text"] == "Power and interest"
-    corners = [r["quadrant"] for u in layers(spec) for r in rows_of(spec, u) if "quadrant" in r
-               and "interest_at" not in r]  # fmt: skip
+    corners = [
+        r["quadrant"]
+        for u in layers(spec)
+        for r in rows_of(spec, u)
+        if "quadrant" in r and "interest_at" not in r
+    ]
     assert set(corners) == {"Manage closely", "Keep satisfied", "Keep informed", "Monitor"}
     rules = [u for u in layers(spec) if u["mark"].get("type") == "rule"]
     assert len(rules) == 2 and all(u["mark"]["strokeDash"] for u in rules)
@@ -272,10 +327,18 @@ def test_power_interest_chart_groups_customers_on_one_spot_and_dodges_kinds(demo
 
 
 def test_power_interest_chart_lists_customers_it_cannot_place():
-    grid = cm.power_interest(pd.DataFrame({
-        "customer_id": ["board", "mayor"], "name": ["Board", "Mayor"],
-        "kind": ["internal", "external"], "segment": ["Board", "Officials"],
-        "power": [5, None], "interest": [4, 3]}))  # fmt: skip
+    grid = cm.power_interest(
+        pd.DataFrame(
+            {
+                "customer_id": ["board", "mayor"],
+                "name": ["Board", "Mayor"],
+                "kind": ["internal", "external"],
+                "segment": ["Board", "Officials"],
+                "power": [5, None],
+                "interest": [4, 3],
+            }
+        )
+    )
     spec = compiles(power_interest_chart(grid))
     assert "Not placed, a rating is missing: Mayor (power is not rated)." in " ".join(
         spec["title"]["subtitle"]
@@ -316,8 +379,15 @@ def check_chain_is_readable(spec: dict) -> None:
     for (i, a), (j, b) in itertools.combinations(enumerate(centres), 2):
         gap = np.hypot(a[0] - b[0], a[1] - b[1])
         assert gap > radius[i] + radius[j], (nodes[i]["name"], nodes[j]["name"], gap)
-    labels = label_boxes(nodes, x="label_x", y="label_y", width=width, height=height, font=11,
-                         to_px=lambda x, y: (x * width, y * height))  # fmt: skip
+    labels = label_boxes(
+        nodes,
+        x="label_x",
+        y="label_y",
+        width=width,
+        height=height,
+        font=11,
+        to_px=lambda x, y: (x * width, y * height),
+    )
     node_boxes = [(x - r, y - r, x + r, y + r) for (x, y), r in zip(centres, radius, strict=True)]
     for (i, a), (j, b) in itertools.combinations(enumerate(labels), 2):
         assert overlap(a, b) == 0, (nodes[i]["label"], nodes[j]["label"])
@@ -391,8 +461,14 @@ def test_service_chain_chart_without_scores_has_no_size_legend_and_refuses_bad_i
 
 
 def test_self_links_get_a_ring_and_a_note():
-    register = pd.DataFrame({"customer_id": ["a", "b"], "name": ["Unit A", "Clients"],
-                             "kind": ["internal", "external"], "segment": [None, "Clients"]})  # fmt: skip
+    register = pd.DataFrame(
+        {
+            "customer_id": ["a", "b"],
+            "name": ["Unit A", "Clients"],
+            "kind": ["internal", "external"],
+            "segment": [None, "Clients"],
+        }
+    )
     links = pd.DataFrame({"provider_id": ["a", "a"], "customer_id": ["a", "b"]})
     spec = compiles(service_chain_chart(cm.chain_layout(register, links)))
     assert "Dashed rings: serves itself (Unit A)." in " ".join(spec["title"]["subtitle"])

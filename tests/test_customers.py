@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toolkit.analyses import ANALYSES, run_analysis
+from toolkit.catalog import ANALYSES, run_analysis
 from toolkit.cli import main
 from toolkit.customers import (
     chain_layout,
@@ -26,7 +26,7 @@ from toolkit.customers import (
     service_cycles,
     service_dependencies,
 )
-from toolkit.demo import build_demo
+from toolkit.demo.build import build_demo
 from toolkit.errors import DataValidationError
 from toolkit.needs import common_ground
 from toolkit.settings import PRIORITY_CRITERIA
@@ -182,13 +182,19 @@ def test_ties_share_the_lowest_rank():
     )
     out = prioritise_customers(frame)
     assert dict(zip(out["customer_id"], out["rank"], strict=True)) == {
-        "s": 1, "p": 2, "q": 2, "r": 4,
-    }  # fmt: skip
+        "s": 1,
+        "p": 2,
+        "q": 2,
+        "r": 4,
+    }
     # equal in exact arithmetic, different in floating point: still tied
     noisy = register(
-        [("m", "external", 3, 3, None, None, None, None), ("n", "external", 5, 2, None, None, None, None)],
+        [
+            ("m", "external", 3, 3, None, None, None, None),
+            ("n", "external", 5, 2, None, None, None, None),
+        ],
         CRITERIA,
-    )  # fmt: skip
+    )
     weights = {"mission_alignment": 0.1, "clout": 0.2} | dict.fromkeys(CRITERIA[2:], 0)
     out = prioritise_customers(noisy, weights=weights)
     assert out["rank"].tolist() == [1, 1]  # (0.1·3 + 0.2·3)/0.3 = (0.1·5 + 0.2·2)/0.3 = 3
@@ -293,9 +299,15 @@ def test_power_interest_every_quadrant_and_the_threshold_itself():
     )
     out = power_interest(frame).set_index("customer_id")
     assert out["quadrant"].tolist() == [
-        "Manage closely", "Keep satisfied", "Keep informed", "Monitor", "Manage closely",
-        "Keep informed", None, None,
-    ]  # fmt: skip
+        "Manage closely",
+        "Keep satisfied",
+        "Keep informed",
+        "Monitor",
+        "Manage closely",
+        "Keep informed",
+        None,
+        None,
+    ]
     assert out.loc["nop", "note"] == "power is not rated"
     assert out.loc["none", "note"] == "power and interest are not rated"
     assert out.loc["hh", "note"] == "" and out.loc["hh", "strategy"].startswith("Involve them")
@@ -331,8 +343,10 @@ def test_salience_every_class(power, legitimacy, urgency, expected, count):
     row = salience(frame).iloc[0]
     assert row["salience"] == expected and row["attributes"] == count
     assert [row["has_power"], row["has_legitimacy"], row["has_urgency"]] == [
-        power >= 3.5, legitimacy >= 3.5, urgency >= 3.5,
-    ]  # fmt: skip
+        power >= 3.5,
+        legitimacy >= 3.5,
+        urgency >= 3.5,
+    ]
     assert row["note"] == ""
 
 
@@ -423,16 +437,28 @@ def test_service_dependencies_single_providers_reach_and_cycles():
     out = service_dependencies(CHAIN_CUSTOMERS, CHAIN_LINKS).set_index("customer_id")
     assert out.loc["advising", "providers"] == 1, "its self-link is not a provider"
     assert out["single_provider"].to_dict() == {
-        "it": True, "hr": True, "advising": True, "faculty": True, "payroll": False,
-        "students": False, "employers": True, "alumni": False,
-    }  # fmt: skip
+        "it": True,
+        "hr": True,
+        "advising": True,
+        "faculty": True,
+        "payroll": False,
+        "students": False,
+        "employers": True,
+        "alumni": False,
+    }
     assert out.loc["students", "providers"] == 3
     assert out.loc["students", "provider_names"] == "IT; Advising; Faculty"
     assert out.loc["it", "serves"] == 3 and out.loc["advising", "serves"] == 1
     assert out["upstream_of_external"].to_dict() == {
-        "it": 2, "hr": 2, "advising": 2, "faculty": 2, "payroll": 0, "students": 1,
-        "employers": 0, "alumni": 0,
-    }  # fmt: skip
+        "it": 2,
+        "hr": 2,
+        "advising": 2,
+        "faculty": 2,
+        "payroll": 0,
+        "students": 1,
+        "employers": 0,
+        "alumni": 0,
+    }
     assert out.loc["hr", "external_names"] == "Students; Employers"
     assert out[out["in_cycle"]].index.tolist() == ["it", "hr", "advising"]
 
@@ -488,7 +514,11 @@ def _segments_cross(p1, p2, q1, q2) -> bool:
 def _count_crossings(layout) -> int:
     nodes = layout["nodes"].set_index("customer_id")
     at = {n: (r.layer, r.y) for n, r in nodes.iterrows()}  # crossings in layer units
-    edges = [(a, b) for a, b in zip(layout["edges"]["provider_id"], layout["edges"]["customer_id"], strict=True) if a != b]  # fmt: skip
+    edges = [
+        (a, b)
+        for a, b in zip(layout["edges"]["provider_id"], layout["edges"]["customer_id"], strict=True)
+        if a != b
+    ]
     count = 0
     for (a, b), (c, d) in itertools.combinations(edges, 2):
         if {a, b} & {c, d}:
@@ -515,7 +545,10 @@ def test_layout_layers_cycles_and_backward_links():
     assert (
         edges.loc[("it", "students"), ["x", "y"]].tolist() == nodes.loc["it", ["x", "y"]].tolist()
     )
-    assert edges.loc[("it", "students"), ["x2", "y2"]].tolist() == nodes.loc["students", ["x", "y"]].tolist()  # fmt: skip
+    assert (
+        edges.loc[("it", "students"), ["x2", "y2"]].tolist()
+        == nodes.loc["students", ["x", "y"]].tolist()
+    )
     # orders are 0..n-1 within each layer
     for _, group in layout["nodes"].groupby("layer"):
         assert sorted(group["order"]) == list(range(len(group)))
@@ -546,9 +579,13 @@ def _synthetic_chain(size: int = 60, seed: int = 7):
     ids = [f"n{i:02d}" for i in range(size)]
     kind = ["internal"] * (n_top + n_mid) + ["external"] * (size - n_top - n_mid)
     customers = pd.DataFrame(
-        {"customer_id": ids, "name": [f"Unit {i}" for i in range(size)], "kind": kind,
-         "segment": [f"S{i % 5}" for i in range(size)]}
-    )  # fmt: skip
+        {
+            "customer_id": ids,
+            "name": [f"Unit {i}" for i in range(size)],
+            "kind": kind,
+            "segment": [f"S{i % 5}" for i in range(size)],
+        }
+    )
     links = set()
     for m in range(n_top, n_top + n_mid):
         links.add((ids[int(rng.integers(0, n_top))], ids[m]))
@@ -625,9 +662,16 @@ def test_customer_common_ground_names_the_customers_of_each_segment():
     customers = build_demo("neighbourhood")["customers"]
     out = customer_common_ground(customers, common)
     assert out.columns.tolist()[:9] == [
-        "customer_a", "customer_b", "segment_a", "segment_b", "code", "label", "share_a",
-        "share_b", "relation",
-    ]  # fmt: skip
+        "customer_a",
+        "customer_b",
+        "segment_a",
+        "segment_b",
+        "code",
+        "label",
+        "share_a",
+        "share_b",
+        "relation",
+    ]
     row = out.set_index("code").loc["transport"]
     assert row["relation"] == "common ground"
     assert (
@@ -697,7 +741,9 @@ def test_neighbourhood_demo():
     assert sal.loc["community_foundation", "note"] == "legitimacy is not rated"
     assert sal.loc["board", "salience"] == "dominant"
     chain = service_chain(customers, links)
-    intake = chain[(chain["provider_id"] == "intake_team") & (chain["customer_id"] == "people_without_housing")]  # fmt: skip
+    intake = chain[
+        (chain["provider_id"] == "intake_team") & (chain["customer_id"] == "people_without_housing")
+    ]
     assert set(intake["via"]) == {"Food program", "County health department"}
     deps = service_dependencies(customers, links).set_index("customer_id")
     assert deps.loc["families_with_children", "single_provider"]
@@ -787,7 +833,11 @@ def test_priorities_weights_precedence_and_by(university):
     out = run(tables, settings=engagement_weights)
     assert out["weights"].iloc[0].endswith("mandate=0")
     out = run(tables, settings=engagement_weights, weights={"mandate": 2, "clout": 3})
-    assert out["weights"].iloc[0].endswith("clout=3, resource_control=1, history=1, alternatives=1, mandate=2")  # fmt: skip
+    assert (
+        out["weights"]
+        .iloc[0]
+        .endswith("clout=3, resource_control=1, history=1, alternatives=1, mandate=2")
+    )
     out = run(tables, settings=engagement_weights, weights={"mandate": 2}, mandate=4, clout=None)
     assert out["weights"].iloc[0] == (
         "mission_alignment=1, clout=1, resource_control=1, history=1, alternatives=1, mandate=4"

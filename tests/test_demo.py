@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from rapidfuzz.distance import Levenshtein
 
-from toolkit import demo, schema
-from toolkit.demo import DEMOS, build_demo, demo_settings
+from toolkit.demo import build as demo
+from toolkit.demo.build import DEMOS, build_demo, demo_settings
+from toolkit.schema import tables as schema
 from toolkit.store import load_starter_codebook as starter_codebook
 
 SEED = 20240307
@@ -104,13 +105,35 @@ def test_starter_codebook_is_a_usable_list_of_common_needs():
         assert all(w and w == w.strip() and ";" not in w for w in words), row.code
         assert len(words) >= 3, f"{row.code} needs synonyms a coder can match"
     expected = {
-        "food_pantry", "perishable_food", "affordable_housing", "emergency_shelter", "rent_help",
-        "transport", "childcare", "employment", "job_training", "internet_access", "health_care",
-        "mental_health", "language_access", "legal_aid", "safety", "service_information",
-        "opening_hours", "wait_times", "staff_courtesy", "advising", "financial_aid",
-        "course_availability", "hr_support", "it_support", "payroll", "timely_data",
-        "clear_policies", "hiring_ready_graduates",
-    }  # fmt: skip
+        "food_pantry",
+        "perishable_food",
+        "affordable_housing",
+        "emergency_shelter",
+        "rent_help",
+        "transport",
+        "childcare",
+        "employment",
+        "job_training",
+        "internet_access",
+        "health_care",
+        "mental_health",
+        "language_access",
+        "legal_aid",
+        "safety",
+        "service_information",
+        "opening_hours",
+        "wait_times",
+        "staff_courtesy",
+        "advising",
+        "financial_aid",
+        "course_availability",
+        "hr_support",
+        "it_support",
+        "payroll",
+        "timely_data",
+        "clear_policies",
+        "hiring_ready_graduates",
+    }
     assert expected <= set(book["code"])
     perishable = keywords(book)["perishable_food"]
     assert {"milk", "perishable", "spoil"} <= set(perishable)
@@ -425,9 +448,13 @@ def test_university_register_has_30_hr_offices_and_a_service_chain():
     assert {("system_it", "campus_it"), ("campus_it", "students")} <= pairs
     external = set(customers.loc[customers["kind"] == "external", "customer_id"])
     assert {
-        "students", "employers", "legislators", "accreditation_agency", "k12_partners",
+        "students",
+        "employers",
+        "legislators",
+        "accreditation_agency",
+        "k12_partners",
         "community_colleges",
-    } <= external  # fmt: skip
+    } <= external
 
 
 @pytest.mark.slow

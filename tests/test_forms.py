@@ -51,9 +51,12 @@ def test_dates_are_read_as_people_write_them(text, order, expected):
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("31/02/2024", "there is no 31 February 2024"), ("2024-13-01", "has no month 13"),
-     ("next Tuesday", "is not a date; write it as 7/3/2024")],
-)  # fmt: skip
+    [
+        ("31/02/2024", "there is no 31 February 2024"),
+        ("2024-13-01", "has no month 13"),
+        ("next Tuesday", "is not a date; write it as 7/3/2024"),
+    ],
+)
 def test_bad_dates_say_what_is_wrong(text, message):
     value, problem = parse_date(text)
     assert value is None and problem.startswith(message)
@@ -71,9 +74,15 @@ def test_date_order_follows_the_engagements_time_zone():
 def test_record_from_inputs_types_values_and_words_what_is_missing():
     record, errors = record_from_inputs(
         FORMS["customers"],
-        {"customer_id": " HR-ASH ", "name": "", "kind": "internal", "mission_alignment": "4",
-         "clout": NOT_RATED, "mandate": NOT_RATED},
-    )  # fmt: skip
+        {
+            "customer_id": " HR-ASH ",
+            "name": "",
+            "kind": "internal",
+            "mission_alignment": "4",
+            "clout": NOT_RATED,
+            "mandate": NOT_RATED,
+        },
+    )
     assert record["customer_id"] == "HR-ASH"
     assert record["mission_alignment"] == 4 and record["clout"] is None
     assert record["mandate"] is None  # "not rated" is not "none"
@@ -82,9 +91,17 @@ def test_record_from_inputs_types_values_and_words_what_is_missing():
 
 def test_values_round_trip_through_a_stored_row():
     spec = FORMS["stated"]
-    row = {"entry": 3, "segment": "Residents", "method": "interview", "need": "Milk",
-           "importance": 5, "performance": None, "collected_on": dt.datetime(2024, 3, 7),
-           "respondent_id": None, "notes": None}  # fmt: skip
+    row = {
+        "entry": 3,
+        "segment": "Residents",
+        "method": "interview",
+        "need": "Milk",
+        "importance": 5,
+        "performance": None,
+        "collected_on": dt.datetime(2024, 3, 7),
+        "respondent_id": None,
+        "notes": None,
+    }
     values = values_from_record(spec, row)
     assert values["performance"] == NOT_RATED and values["collected_on"] == "2024-03-07"
     record, errors = record_from_inputs(spec, values)
@@ -105,16 +122,21 @@ def eng(tmp_path) -> Engagement:
 def test_a_saved_entry_lands_whole_and_can_be_corrected_and_deleted(eng):
     first = eng.save_entry("events", {"starts_on": dt.date(2023, 7, 1), "label": "Milk program"})
     version = eng.entry_version("events", first)
-    again = eng.save_entry("events", {"starts_on": dt.date(2023, 7, 2), "label": "Milk program"},
-                           entry=first, version=version)  # fmt: skip
+    again = eng.save_entry(
+        "events",
+        {"starts_on": dt.date(2023, 7, 2), "label": "Milk program"},
+        entry=first,
+        version=version,
+    )
     assert again == first
     events = eng.entries("events")
     assert events["entry"].tolist() == [first]
     assert str(events["starts_on"].iloc[0].date()) == "2023-07-02"
     # A correction based on what the entry was before is refused: someone changed it.
     with pytest.raises(DataValidationError, match="changed or deleted in another window"):
-        eng.save_entry("events", {"starts_on": dt.date(2023, 7, 3), "label": "x"},
-                       entry=first, version=version)  # fmt: skip
+        eng.save_entry(
+            "events", {"starts_on": dt.date(2023, 7, 3), "label": "x"}, entry=first, version=version
+        )
     eng.delete_entry("events", first)
     assert eng.entries("events").empty
     with pytest.raises(DataValidationError, match="no longer exists"):
@@ -131,8 +153,10 @@ def test_invalid_entries_name_each_field_and_change_nothing(eng):
 
 
 def test_keys_references_and_new_segments(eng):
-    eng.save_entry("customers", {"customer_id": "A", "name": "Front desk", "kind": "internal",
-                                 "segment": "Staff units"})  # fmt: skip
+    eng.save_entry(
+        "customers",
+        {"customer_id": "A", "name": "Front desk", "kind": "internal", "segment": "Staff units"},
+    )
     assert "Staff units" in eng.segments()
     _, problems = eng.check_entry("customers", {"customer_id": "A"})
     assert any(p.column == "customer_id" and "already in use" in p.message for p in problems)
@@ -319,8 +343,9 @@ def test_forms_command_refuses_a_port_in_use(tmp_path):
         s.bind(("127.0.0.1", 0))
         s.listen()
         port = s.getsockname()[1]
-        result = CliRunner().invoke(main, ["forms", str(tmp_path / "eng"), "--port", str(port),
-                                           "--no-browser"])  # fmt: skip
+        result = CliRunner().invoke(
+            main, ["forms", str(tmp_path / "eng"), "--port", str(port), "--no-browser"]
+        )
     assert result.exit_code == 1 and f"Port {port} on 127.0.0.1 is already in use" in result.stderr
 
 

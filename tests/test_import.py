@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from toolkit._resources import resource_dir
 from toolkit.errors import DataValidationError
-from toolkit.schema import TABLES
+from toolkit.schema.tables import TABLES
 from toolkit.store import Engagement
 
 from .conftest import CUSTOMERS
@@ -37,14 +37,28 @@ def _fill(table: str) -> list[list[str]]:
     """Rows for a template, by header name, valid for an engagement with CUSTOMERS."""
     values = {
         "customers": [{"customer_id": "board", "name": "Board", "kind": "internal", "power": "5"}],
-        "service_links": [{"provider_id": "intake", "customer_id": "residents", "service": "Intake"}],
-        "assumed_needs": [{"staff": "Lead", "segment": "Residents", "need": "Another pantry", "importance": "5"}],
-        "stated_needs": [{"respondent_id": "r1", "segment": "Residents", "method": "interview",
-                          "need": "Milk for the kids", "importance": "5", "performance": "1"}],
+        "service_links": [
+            {"provider_id": "intake", "customer_id": "residents", "service": "Intake"}
+        ],
+        "assumed_needs": [
+            {"staff": "Lead", "segment": "Residents", "need": "Another pantry", "importance": "5"}
+        ],
+        "stated_needs": [
+            {
+                "respondent_id": "r1",
+                "segment": "Residents",
+                "method": "interview",
+                "need": "Milk for the kids",
+                "importance": "5",
+                "performance": "1",
+            }
+        ],
         "codebook": [{"code": "laundry", "label": "Laundry", "keywords": "laundry; washing"}],
-        "responses": [{"submitted_on": "2024-05-01", "metric": "csat", "score": "4", "wave": "2024 Q2"}],
+        "responses": [
+            {"submitted_on": "2024-05-01", "metric": "csat", "score": "4", "wave": "2024 Q2"}
+        ],
         "events": [{"starts_on": "2024-07-01", "label": "Milk program launched"}],
-    }[table]  # fmt: skip
+    }[table]
     return values
 
 
@@ -518,12 +532,18 @@ def test_replace_keeps_links_to_customers_the_new_file_still_has(engagement, wri
 
 
 def test_timestamps_with_different_offsets_are_converted_to_utc(engagement, write_csv):
-    rows = [["submitted_on", "metric", "score"], ["2024-03-07T10:00:00+01:00", "csat", "4"],
-            ["2024-03-31T10:00:00+02:00", "csat", "5"], ["2024-04-01 09:00", "csat", "3"]]  # fmt: skip
+    rows = [
+        ["submitted_on", "metric", "score"],
+        ["2024-03-07T10:00:00+01:00", "csat", "4"],
+        ["2024-03-31T10:00:00+02:00", "csat", "5"],
+        ["2024-04-01 09:00", "csat", "3"],
+    ]
     engagement.import_file(write_csv("tz.csv", rows), table="responses")
     assert engagement.responses["submitted_on"].dt.strftime("%Y-%m-%d %H:%M").tolist() == [
-        "2024-03-07 09:00", "2024-03-31 08:00", "2024-04-01 09:00",
-    ]  # fmt: skip
+        "2024-03-07 09:00",
+        "2024-03-31 08:00",
+        "2024-04-01 09:00",
+    ]
 
 
 def test_exactly_repeated_headers_are_named(engagement, write_csv):
@@ -535,9 +555,11 @@ def test_exactly_repeated_headers_are_named(engagement, write_csv):
 
 
 def test_attribute_codes_keep_their_digits_and_round_trip(engagement, write_csv, tmp_path):
-    rows = [["customer_id", "name", "kind", "unit_code", "ref", "floor"],
-            ["b1", "B", "internal", "007", "12345678901234567890", "3"],
-            ["b2", "C", "internal", "", "", ""]]  # fmt: skip
+    rows = [
+        ["customer_id", "name", "kind", "unit_code", "ref", "floor"],
+        ["b1", "B", "internal", "007", "12345678901234567890", "3"],
+        ["b2", "C", "internal", "", "", ""],
+    ]
     engagement.import_file(write_csv("a.csv", rows), table="customers")
     stored = engagement.customers
     assert stored["unit_code"].tolist() == ["007", None]

@@ -42,7 +42,10 @@ def write(tmp_path, text: str) -> Path:
 
 
 def test_a_map_reads_with_every_section(tmp_path):
-    m = read_map(write(tmp_path, """
+    m = read_map(
+        write(
+            tmp_path,
+            """
 table = "responses"
 source = "Google Forms"
 date_order = "DMY"
@@ -60,7 +63,9 @@ touchpoint = "Front desk"
 [multi.Needs]
 separator = ";"
 options = ["Milk", "Rent"]
-"""))  # fmt: skip
+""",
+        )
+    )
     assert m.table == "responses" and m.source == "google-forms" and m.date_order == "dmy"
     assert m.columns == {"segment": "Which of these describes you?"}
     assert m.constants == {"wave": "2024 Q1"}
@@ -72,19 +77,31 @@ options = ["Milk", "Rent"]
 @pytest.mark.parametrize(
     ("text", "words"),
     [
-        ('table = "responses"\n[[metric]]\nmetric = "csat"', ['unknown key "metric"', 'did you mean "metrics"']),
-        ('[[metrics]]\nmetric = "csat"\ncolum = "Q1"', ['unknown key "colum"', 'did you mean "column"']),
-        ('[[metrics]]\nmetric = "happiness"\ncolumn = "Q1"', ['metric "happiness"', "csat, nps, ces"]),
-        ('[[metrics]]\nmetric = "csat"\ncolumn = "Q1"\nscale = [5, 1]', ["scale [5, 1]", "[lowest, highest]"]),
+        (
+            'table = "responses"\n[[metric]]\nmetric = "csat"',
+            ['unknown key "metric"', 'did you mean "metrics"'],
+        ),
+        (
+            '[[metrics]]\nmetric = "csat"\ncolum = "Q1"',
+            ['unknown key "colum"', 'did you mean "column"'],
+        ),
+        (
+            '[[metrics]]\nmetric = "happiness"\ncolumn = "Q1"',
+            ['metric "happiness"', "csat, nps, ces"],
+        ),
+        (
+            '[[metrics]]\nmetric = "csat"\ncolumn = "Q1"\nscale = [5, 1]',
+            ["scale [5, 1]", "[lowest, highest]"],
+        ),
         ('[[metrics]]\nmetric = "csat"', ["has no column"]),
         ('table = "answers"', ['There is no table "answers"']),
         ('source = "typeform"', ['source is "typeform"', "qualtrics"]),
         ('date_order = "ydm"', ['date_order is "ydm"', "dmy, mdy, ymd"]),
-        ('[values]\nQ1 = 5', ['[values] "Q1" is not a table']),
+        ("[values]\nQ1 = 5", ['[values] "Q1" is not a table']),
         ('[values.Q1]\n"Yes" = true', ['"Yes" is True', "Give a number"]),
         ("table = responses", ["is not valid TOML"]),
     ],
-)  # fmt: skip
+)
 def test_a_bad_map_says_where_and_what_is_allowed(tmp_path, text, words):
     with pytest.raises(DataValidationError) as info:
         read_map(write(tmp_path, text))
@@ -99,16 +116,44 @@ _text = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_siz
 
 @settings(max_examples=40, deadline=None)
 @given(
-    columns=st.dictionaries(st.sampled_from(["segment", "wave", "campus", "need"]), _text, max_size=3),
-    metrics=st.lists(st.builds(MetricSpec, st.sampled_from(["csat", "nps", "ces"]), _text,
-                               st.none() | st.just((1.0, 5.0)), st.none() | _text), max_size=3),
-    values=st.dictionaries(_text, st.dictionaries(_text, st.integers(0, 10) | _text, min_size=1, max_size=3), max_size=2),
-    multi=st.dictionaries(_text, st.builds(MultiSpec, st.none() | st.sampled_from([";", ",", " "]),
-                                           st.lists(_text, max_size=3).map(tuple)), max_size=2),
-)  # fmt: skip
+    columns=st.dictionaries(
+        st.sampled_from(["segment", "wave", "campus", "need"]), _text, max_size=3
+    ),
+    metrics=st.lists(
+        st.builds(
+            MetricSpec,
+            st.sampled_from(["csat", "nps", "ces"]),
+            _text,
+            st.none() | st.just((1.0, 5.0)),
+            st.none() | _text,
+        ),
+        max_size=3,
+    ),
+    values=st.dictionaries(
+        _text,
+        st.dictionaries(_text, st.integers(0, 10) | _text, min_size=1, max_size=3),
+        max_size=2,
+    ),
+    multi=st.dictionaries(
+        _text,
+        st.builds(
+            MultiSpec,
+            st.none() | st.sampled_from([";", ",", " "]),
+            st.lists(_text, max_size=3).map(tuple),
+        ),
+        max_size=2,
+    ),
+)
 def test_written_maps_read_back_the_same(columns, metrics, values, multi):
-    m = ImportMap(table="responses", source="kobo", columns=columns, metrics=metrics,
-                  values=values, multi=multi, date_order="mdy")  # fmt: skip
+    m = ImportMap(
+        table="responses",
+        source="kobo",
+        columns=columns,
+        metrics=metrics,
+        values=values,
+        multi=multi,
+        date_order="mdy",
+    )
     back = parse_map(tomllib.loads(render_map(m, comment="made by a test\nsecond line")))
     assert back == m
 
@@ -134,10 +179,13 @@ def test_save_map_from_a_dry_run_then_reuse_it_next_wave(engagement, tmp_path):
         with path.open("w", newline="", encoding="utf-8") as fh:
             csv.writer(fh).writerows(rows[:3] + body)
     dry = engagement.import_file(
-        wave1, table="responses", dry_run=True, save_map="client-survey",
+        wave1,
+        table="responses",
+        dry_run=True,
+        save_map="client-survey",
         columns={"segment": "Which of these describes you?"},
         metrics=[("csat", "Q1"), ("nps", "Q3")],
-    )  # fmt: skip
+    )
     saved = engagement.path / "maps" / "client-survey.toml"
     assert dry.details["saved_map"] == str(saved) and len(engagement.responses) == 0
     m = read_map(saved)
@@ -163,14 +211,21 @@ def test_a_map_that_is_not_there_lists_the_saved_ones(engagement):
 
 def test_a_bad_map_name_is_refused_before_anything_is_read(engagement):
     with pytest.raises(DataValidationError, match="a map's name is letters"):
-        engagement.import_file(EXPORTS / "ms-forms.xlsx", table="responses",
-                               metrics={"csat": "Q1"}, save_map="../escape")  # fmt: skip
+        engagement.import_file(
+            EXPORTS / "ms-forms.xlsx",
+            table="responses",
+            metrics={"csat": "Q1"},
+            save_map="../escape",
+        )
     assert not list((engagement.path / "maps").iterdir())
 
 
 def test_a_map_naming_a_missing_column_lists_the_closest(engagement, tmp_path):
-    path = write(tmp_path, 'table = "responses"\n[columns]\nsegment = "Which describes you"\n'
-                 '[[metrics]]\nmetric = "csat"\ncolumn = "How satisfied are you overall?"\n')  # fmt: skip
+    path = write(
+        tmp_path,
+        'table = "responses"\n[columns]\nsegment = "Which describes you"\n'
+        '[[metrics]]\nmetric = "csat"\ncolumn = "How satisfied are you overall?"\n',
+    )
     with pytest.raises(DataValidationError) as info:
         engagement.import_file(EXPORTS / "ms-forms.xlsx", map=path)
     message = str(info.value)
@@ -180,15 +235,21 @@ def test_a_map_naming_a_missing_column_lists_the_closest(engagement, tmp_path):
 
 
 def test_constants_must_be_fields(engagement, tmp_path):
-    path = write(tmp_path, 'table = "responses"\n[constants]\nwaves = "2024"\n'
-                 '[[metrics]]\nmetric = "csat"\ncolumn = "How satisfied are you with our service overall?"\n')  # fmt: skip
+    path = write(
+        tmp_path,
+        'table = "responses"\n[constants]\nwaves = "2024"\n'
+        '[[metrics]]\nmetric = "csat"\ncolumn = "How satisfied are you with our service overall?"\n',
+    )
     with pytest.raises(DataValidationError, match='"waves", which is not a field of responses'):
         engagement.import_file(EXPORTS / "ms-forms.xlsx", map=path)
 
 
 def test_constants_fill_a_field_on_every_row(engagement, tmp_path):
-    path = write(tmp_path, 'table = "responses"\n[constants]\nwave = "2024 Q1"\n'
-                 '[[metrics]]\nmetric = "csat"\ncolumn = "How satisfied are you with our service overall?"\n')  # fmt: skip
+    path = write(
+        tmp_path,
+        'table = "responses"\n[constants]\nwave = "2024 Q1"\n'
+        '[[metrics]]\nmetric = "csat"\ncolumn = "How satisfied are you with our service overall?"\n',
+    )
     engagement.import_file(EXPORTS / "ms-forms.xlsx", map=path)
     assert set(engagement.responses["wave"]) == {"2024 Q1"}
 
@@ -197,8 +258,9 @@ def test_a_map_can_be_saved_from_a_file_imported_before(engagement):
     path = EXPORTS / "ms-forms.xlsx"
     metrics = {"csat": "How satisfied are you with our service overall?"}
     engagement.import_file(path, table="responses", metrics=metrics)
-    dry = engagement.import_file(path, table="responses", metrics=metrics, dry_run=True,
-                                 save_map="forms")  # fmt: skip
+    dry = engagement.import_file(
+        path, table="responses", metrics=metrics, dry_run=True, save_map="forms"
+    )
     assert dry.rows_added == 0 and dry.excluded == {"already in the store (same source id)": 5}
     assert read_map(engagement.path / "maps" / "forms.toml").metrics[0].column == metrics["csat"]
     again = engagement.import_file(path, map="forms")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy import stats as sps
 
 from toolkit._stats import newcombe_difference, wilson
-from toolkit.demo import build_demo
+from toolkit.demo.build import build_demo
 from toolkit.errors import DataValidationError
 from toolkit.needs import (
     _words,
@@ -59,8 +59,14 @@ def test_coding_exact_keyword_stem_plural_and_typo():
     )
     coded = code_needs(said, BOOK)
     assert coded["code"].tolist() == [
-        "food_pantry", "perishable_food", "perishable_food", "transport", "perishable_food", None, None,
-    ]  # fmt: skip
+        "food_pantry",
+        "perishable_food",
+        "perishable_food",
+        "transport",
+        "perishable_food",
+        None,
+        None,
+    ]
     assert coded["coded_by"].tolist() == [
         "exact",
         "keyword",
@@ -105,15 +111,23 @@ def test_a_keyword_counts_once_per_mention_however_often_the_codebook_lists_it()
 
 def test_accents_punctuation_and_case_are_read_the_same_in_any_company():
     book = pd.concat(
-        [BOOK, pd.DataFrame({"code": ["childcare"], "label": ["Childcare"],
-                             "keywords": ["crèche; day care"]})],
+        [
+            BOOK,
+            pd.DataFrame(
+                {"code": ["childcare"], "label": ["Childcare"], "keywords": ["crèche; day care"]}
+            ),
+        ],
         ignore_index=True,
-    )  # fmt: skip
+    )
     said = ["CRÈCHE places", "day-care", "Milk—please", "milk\x00please", "Don't_know"]
     coded = code_needs(pd.DataFrame({"need": said}), book)
     assert coded["code"].tolist() == [
-        "childcare", "childcare", "perishable_food", "perishable_food", None,
-    ]  # fmt: skip
+        "childcare",
+        "childcare",
+        "perishable_food",
+        "perishable_food",
+        None,
+    ]
     # ASCII texts split the same whether or not a non-ASCII or NUL-holding text is beside them.
     plain = ["Don't-stop!", "fresh_food  BANK", "12 3rd", "  "]
     expected = [["dont", "stop"], ["fresh", "food", "bank"], ["12", "3rd"], [""]]

@@ -18,14 +18,14 @@ import pandas as pd
 import papermill as pm
 import pytest
 
-from toolkit import customer_report
-from toolkit.customer_report import (
+from toolkit.errors import DataValidationError
+from toolkit.reports import customers as customer_report
+from toolkit.reports.customers import (
     CUSTOMER_TABLES,
     open_customer_report,
     priority_explorer,
     service_chain_summary,
 )
-from toolkit.errors import DataValidationError
 from toolkit.store import Engagement
 
 from ._notebooks import narrative, outputs, parallel_runs, texts
@@ -77,15 +77,19 @@ def test_committed_notebook_is_clean_and_declares_its_parameters():
     assert code[0].metadata.get("tags") == ["parameters"]
     params = pm.inspect_notebook(str(NOTEBOOK))
     assert {n: p["inferred_type_name"] for n, p in params.items()} == {
-        "engagement": "str", "subset": "dict", "interactive": "bool", "weights": "dict",
-        "confidence": "float", "min_n": "int",
-    }  # fmt: skip
+        "engagement": "str",
+        "subset": "dict",
+        "interactive": "bool",
+        "weights": "dict",
+        "confidence": "float",
+        "min_n": "int",
+    }
     assert all(p["help"] for p in params.values())
     assert params["weights"]["default"] == "{}"
     # Logic lives in the toolkit: the notebook imports its helpers and calls them.
     source = "\n".join(c.source for c in code[1:])
     assert "import altair" not in source and "def " not in source
-    assert "toolkit.customer_charts import" in source
+    assert "toolkit.charts.customers import" in source
 
 
 def test_report_run_completes_without_errors_or_widgets(report):
@@ -111,7 +115,10 @@ def test_report_names_the_first_customer_and_the_internal_ones(report):
         "**Provosts** comes first (score 4.83 of 5, high tier), then Academic affairs and "
         "Regional accreditation agency (tied at 4.50)"
     ) in text
-    assert "This run uses the engagement's weights (engagement.toml): all six criteria count equally." in text  # fmt: skip
+    assert (
+        "This run uses the engagement's weights (engagement.toml): all six criteria count equally."
+        in text
+    )
     who = paragraph(text, "**Internal customers are customers too**")
     assert "Campus units (34: Campus IT departments, Campus advising centres, Provosts, " in who
     assert "30 HR offices (Ashford, Bayview, Cedar Falls and 27 more)" in who
@@ -202,8 +209,9 @@ def test_bad_weights_are_refused_before_any_section(university):
     with pytest.raises(DataValidationError, match="cannot be negative"):
         open_customer_report(path, weights={"clout": -1}, interactive=False)
     with pytest.raises(DataValidationError, match="Every priority weight is 0"):
-        open_customer_report(path, weights=dict.fromkeys(customer_report.PRIORITY_CRITERIA, 0),
-                             interactive=False)  # fmt: skip
+        open_customer_report(
+            path, weights=dict.fromkeys(customer_report.PRIORITY_CRITERIA, 0), interactive=False
+        )
     with pytest.raises(DataValidationError, match="keeps no rows"):
         open_customer_report(path, subset={"kind": "nobody"}, interactive=False)
 
@@ -223,8 +231,9 @@ def test_weights_come_from_engagement_toml_unless_given(tmp_path):
 
 
 def test_a_subset_keeps_the_links_among_its_customers(neighbourhood):
-    ctx = open_customer_report(str(neighbourhood.path), subset={"kind": "internal"},
-                               interactive=False)  # fmt: skip
+    ctx = open_customer_report(
+        str(neighbourhood.path), subset={"kind": "internal"}, interactive=False
+    )
     assert set(ctx.customers["kind"]) == {"internal"}
     assert ctx.links_left_out == 13 and len(ctx.links) == 5
     summary, reach, single = service_chain_summary(ctx)
@@ -240,9 +249,13 @@ def test_explorer_sliders_rerank_and_redraw(neighbourhood, monkeypatch):
     title, box, reset, out = panel.children
     sliders = box.children
     assert [s.description for s in sliders] == [
-        "Mission alignment", "Clout", "Control of resources we need", "History with us",
-        "Few alternatives", "Mandate",
-    ]  # fmt: skip
+        "Mission alignment",
+        "Clout",
+        "Control of resources we need",
+        "History with us",
+        "Few alternatives",
+        "Mandate",
+    ]
     assert all((s.min, s.max, s.step, s.value) == (0, 3, 0.25, 1) for s in sliders)
     words, chart, table = shown[-1]
     assert words.data == "No customer changes rank against the report's weights."

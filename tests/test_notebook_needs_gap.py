@@ -17,8 +17,8 @@ import papermill as pm
 import pytest
 
 from toolkit.errors import DataValidationError
-from toolkit.needs_report import NEEDS_TABLES, needs_explorer, needs_headline, open_needs_report
-from toolkit.notebook import md_escape, open_engagement, show_table
+from toolkit.reports.context import md_escape, open_engagement, show_table
+from toolkit.reports.needs import NEEDS_TABLES, needs_explorer, needs_headline, open_needs_report
 from toolkit.store import Engagement
 
 from ._notebooks import narrative, outputs, texts
@@ -62,9 +62,14 @@ def test_committed_notebook_is_clean_and_declares_its_parameters():
     assert code[0].metadata.get("tags") == ["parameters"]
     params = pm.inspect_notebook(str(NOTEBOOK))
     assert {n: p["inferred_type_name"] for n, p in params.items()} == {
-        "engagement": "str", "subset": "dict", "interactive": "bool", "confidence": "float",
-        "min_n": "int", "top_k": "int", "by": "str",
-    }  # fmt: skip
+        "engagement": "str",
+        "subset": "dict",
+        "interactive": "bool",
+        "confidence": "float",
+        "min_n": "int",
+        "top_k": "int",
+        "by": "str",
+    }
     assert all(p["help"] for p in params.values())
 
 
@@ -118,8 +123,12 @@ def test_no_personal_columns_reach_the_report(report, demo):
 
 
 def test_subset_keeps_one_segment(demo, tmp_path):
-    nb = run(tmp_path, tmp_path / "residents.ipynb", engagement=str(demo.path),
-             subset={"segment": "Residents"})  # fmt: skip
+    nb = run(
+        tmp_path,
+        tmp_path / "residents.ipynb",
+        engagement=str(demo.path),
+        subset={"segment": "Residents"},
+    )
     text = narrative(nb)
     assert "segment = Residents" in text
     assert "95 respondents" in text
@@ -151,17 +160,24 @@ def test_interactive_run_builds_the_panel(demo, tmp_path):
 
 
 def _gap(**override) -> pd.DataFrame:
-    frame = pd.DataFrame({
-        "label": ["Milk *fresh* <b>food</b>", "Food pantry", "Safety"],
-        "staff_n": [0, 10, 4], "staff_total": [10, 10, 10],
-        "staff_share": [0.0, 1.0, 0.4], "staff_ci_low": [0.0, 0.72, 0.17],
-        "staff_ci_high": [0.28, 1.0, 0.69],
-        "customer_n": [81, 10, 31], "customer_total": [220, 220, 220],
-        "customer_share": [0.3682, 0.0455, 0.1409], "customer_ci_low": [0.3072, 0.0249, 0.1011],
-        "customer_ci_high": [0.4337, 0.0816, 0.1931],
-        "classification": ["blind spot", "assumed only", "assumed only"],
-        "suppressed": [False, False, False], "confidence": [0.95] * 3,
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "label": ["Milk *fresh* <b>food</b>", "Food pantry", "Safety"],
+            "staff_n": [0, 10, 4],
+            "staff_total": [10, 10, 10],
+            "staff_share": [0.0, 1.0, 0.4],
+            "staff_ci_low": [0.0, 0.72, 0.17],
+            "staff_ci_high": [0.28, 1.0, 0.69],
+            "customer_n": [81, 10, 31],
+            "customer_total": [220, 220, 220],
+            "customer_share": [0.3682, 0.0455, 0.1409],
+            "customer_ci_low": [0.3072, 0.0249, 0.1011],
+            "customer_ci_high": [0.4337, 0.0816, 0.1931],
+            "classification": ["blind spot", "assumed only", "assumed only"],
+            "suppressed": [False, False, False],
+            "confidence": [0.95] * 3,
+        }
+    )
     return frame.assign(**override)
 
 
@@ -180,8 +196,11 @@ def test_headline_names_blind_spot_and_assumed_only_and_escapes_text():
 
 
 def test_headline_when_staff_named_it_too_and_when_everything_is_suppressed():
-    shared = _gap(staff_n=[6, 10, 4], staff_share=[0.6, 1.0, 0.4],
-                  classification=["shared priority", "assumed only", "assumed only"])  # fmt: skip
+    shared = _gap(
+        staff_n=[6, 10, 4],
+        staff_share=[0.6, 1.0, 0.4],
+        classification=["shared priority", "assumed only", "assumed only"],
+    )
     assert (
         "was named by 60% of 10 staff members — a shared priority." in needs_headline(shared).data
     )
@@ -200,11 +219,18 @@ def test_md_escape_keeps_user_text_literal():
 
 
 def test_show_table_formats_for_people_and_drops_personal_columns():
-    frame = pd.DataFrame({
-        "label": ["Milk", "Pantry"], "share": [0.368, None], "low": [0.31, None],
-        "high": [0.43, None], "n": [81, 10], "respondent_id": ["S-1", "S-2"],
-        "Email": ["a@example.org", "b@example.org"], "items": [["one", "two"], []],
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "label": ["Milk", "Pantry"],
+            "share": [0.368, None],
+            "low": [0.31, None],
+            "high": [0.43, None],
+            "n": [81, 10],
+            "respondent_id": ["S-1", "S-2"],
+            "Email": ["a@example.org", "b@example.org"],
+            "items": [["one", "two"], []],
+        }
+    )
     table = show_table(frame, percent=["share"], intervals={"share": ("low", "high")})
     assert list(table.frame.columns) == ["Label", "Share", "Low", "High", "N", "Items"]
     assert table.frame["Share"].tolist() == ["37% (31%–43%)", "–"]

@@ -18,8 +18,7 @@ import papermill as pm
 import pytest
 
 from toolkit.errors import DataValidationError
-from toolkit.satisfaction import period_changes, satisfaction_trend
-from toolkit.satisfaction_report import (
+from toolkit.reports.satisfaction import (
     SATISFACTION_TABLES,
     changes_summary,
     control_summary,
@@ -28,6 +27,7 @@ from toolkit.satisfaction_report import (
     satisfaction_explorer,
     trend_headline,
 )
+from toolkit.satisfaction import period_changes, satisfaction_trend
 from toolkit.store import Engagement
 
 from ._notebooks import narrative, outputs, parallel_runs, texts
@@ -46,11 +46,18 @@ def runs(neighbourhood, tmp_path_factory):
     path = str(neighbourhood.path)
     plans = {
         "report": {"engagement": path},
-        "nps": {"engagement": path, "metric": "nps", "period": "month", "by": "",
-                "subset": {"segment": "Residents"}, "since": "2023-01-01", "baseline": 6,
-                "event": "Milk and fresh food program launched"},
+        "nps": {
+            "engagement": path,
+            "metric": "nps",
+            "period": "month",
+            "by": "",
+            "subset": {"segment": "Residents"},
+            "since": "2023-01-01",
+            "baseline": 6,
+            "event": "Milk and fresh food program launched",
+        },
         "bad": {"engagement": path, "period": "fortnight"},
-    }  # fmt: skip
+    }
     with parallel_runs(NOTEBOOK, folder, plans) as result:
         yield result
 
@@ -67,11 +74,21 @@ def test_committed_notebook_is_clean_and_declares_its_parameters():
     assert code[0].metadata.get("tags") == ["parameters"]
     params = pm.inspect_notebook(str(NOTEBOOK))
     assert {n: p["inferred_type_name"] for n, p in params.items()} == {
-        "engagement": "str", "subset": "dict", "interactive": "bool", "metric": "str",
-        "period": "str", "since": "str", "until": "str", "by": "str", "event": "str",
-        "window_days": "int", "baseline": "int", "population": "int", "confidence": "float",
+        "engagement": "str",
+        "subset": "dict",
+        "interactive": "bool",
+        "metric": "str",
+        "period": "str",
+        "since": "str",
+        "until": "str",
+        "by": "str",
+        "event": "str",
+        "window_days": "int",
+        "baseline": "int",
+        "population": "int",
+        "confidence": "float",
         "min_n": "int",
-    }  # fmt: skip
+    }
     assert all(p["help"] and "=" not in p["help"] for p in params.values())
     source = "\n".join(c.source for c in code[1:])
     assert "import altair" not in source and "def " not in source

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from toolkit._stats import correlation_interval, effective_n, mean_interval, xmr_limits
-from toolkit.schema import TABLES
+from toolkit.schema.tables import TABLES
 from toolkit.sources.canonical import FORMULA_START
 from toolkit.sources.spreadsheet import _UTF8_LETTER
 from toolkit.store import Engagement
@@ -99,8 +99,12 @@ def _expected(rows: pd.DataFrame) -> pd.DataFrame:
 def _cells(rows: pd.DataFrame) -> list[list[str]]:
     table = [list(rows.columns)]
     for record in rows.itertuples(index=False):
-        table.append(["" if v is None or v != v else repr(v) if isinstance(v, float) else str(v)
-                      for v in record])  # fmt: skip
+        table.append(
+            [
+                "" if v is None or v != v else repr(v) if isinstance(v, float) else str(v)
+                for v in record
+            ]
+        )
     return table
 
 
@@ -125,8 +129,9 @@ def _write(rows: pd.DataFrame, folder: Path, how: str) -> Path:
         sheet.title = "responses"
         sheet.append(list(rows.columns))
         for record in rows.itertuples(index=False):
-            sheet.append([None if v is None or (isinstance(v, float) and v != v) else v
-                          for v in record])  # fmt: skip
+            sheet.append(
+                [None if v is None or (isinstance(v, float) and v != v) else v for v in record]
+            )
         for row in sheet.iter_rows(min_row=2):
             for cell in row:
                 if isinstance(cell.value, str) and cell.value.startswith("="):
@@ -281,8 +286,9 @@ def test_xmr_limits_bracket_the_mean_and_move_with_a_shift(values, shift):
     tol = 1e-9 * (1e4 + abs(shift))
     assert moved["mean"] == pytest.approx(limits["mean"] + shift, abs=tol)
     assert moved["mean_moving_range"] == pytest.approx(limits["mean_moving_range"], abs=tol)
-    assert math.isclose(moved["upper"] - moved["lower"], limits["upper"] - limits["lower"],
-                        abs_tol=10 * tol)  # fmt: skip
+    assert math.isclose(
+        moved["upper"] - moved["lower"], limits["upper"] - limits["lower"], abs_tol=10 * tol
+    )
     # Reversing time changes no limit: the same ranges, the same mean.
     back = xmr_limits(values[::-1])
     assert back["mean_moving_range"] == pytest.approx(limits["mean_moving_range"], abs=tol)

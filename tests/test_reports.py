@@ -16,7 +16,7 @@ import pytest
 
 from toolkit import __version__
 from toolkit.errors import DataValidationError, ReportError
-from toolkit.reports import (
+from toolkit.reports.runner import (
     REPORTS,
     Parameter,
     ReportRun,
@@ -46,10 +46,16 @@ def eng(tmp_path_factory) -> Engagement:
     """The neighbourhood demo plus one statement holding HTML and a personal e-mail column."""
     engagement = Engagement.init(tmp_path_factory.mktemp("eng") / "riverside", demo="neighbourhood")
     # Said by twelve people, so it leads the statements still to code.
-    frame = pd.DataFrame({
-        "respondent_id": [f"X-{i}" for i in range(12)], "segment": "Residents", "method": "survey",
-        "need": SCRIPT_NEED, "collected_on": "2024-03-01", "Email": [""] * 11 + [EMAIL],
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "respondent_id": [f"X-{i}" for i in range(12)],
+            "segment": "Residents",
+            "method": "survey",
+            "need": SCRIPT_NEED,
+            "collected_on": "2024-03-01",
+            "Email": [""] * 11 + [EMAIL],
+        }
+    )
     engagement.import_frame(frame, table="stated_needs", source="xss.csv")
     return engagement
 
@@ -121,20 +127,38 @@ def test_parameters_are_read_from_the_parameters_cell_without_a_kernel(tmp_path)
 @pytest.mark.parametrize(
     ("kind", "value", "expected"),
     [
-        ("int", 3, 3), ("int", 3.0, 3), ("float", 1, 1.0), ("float", 0.9, 0.9),
-        ("bool", False, False), ("str", "x", "x"), ("str", 2024, "2024"),
-        ("dict", {"a": 1}, {"a": 1}), ("list", ("a",), ["a"]), (None, object, object),
+        ("int", 3, 3),
+        ("int", 3.0, 3),
+        ("float", 1, 1.0),
+        ("float", 0.9, 0.9),
+        ("bool", False, False),
+        ("str", "x", "x"),
+        ("str", 2024, "2024"),
+        ("dict", {"a": 1}, {"a": 1}),
+        ("list", ("a",), ["a"]),
+        (None, object, object),
     ],
-)  # fmt: skip
+)
 def test_values_are_typed_from_the_declaration(kind, value, expected):
     assert Parameter("p", kind, None, "None", "").check(value) == expected
 
 
 @pytest.mark.parametrize(
     ("kind", "value"),
-    [("int", True), ("int", 2.5), ("int", "3"), ("float", "x"), ("float", False), ("bool", "yes"),
-     ("bool", 1), ("str", True), ("str", None), ("dict", [1]), ("list", "a")],
-)  # fmt: skip
+    [
+        ("int", True),
+        ("int", 2.5),
+        ("int", "3"),
+        ("float", "x"),
+        ("float", False),
+        ("bool", "yes"),
+        ("bool", 1),
+        ("str", True),
+        ("str", None),
+        ("dict", [1]),
+        ("list", "a"),
+    ],
+)
 def test_values_of_the_wrong_type_are_refused(kind, value):
     with pytest.raises(ValueError, match=f"expected .*\\({kind}\\)"):
         Parameter("p", kind, None, "None", "").check(value)
@@ -156,7 +180,7 @@ def no_kernels(monkeypatch):
     """Fail the test if anything tries to start a kernel or run papermill."""
     import papermill
 
-    from toolkit import report_kernels
+    from toolkit.reports import kernels as report_kernels
 
     def boom(*args, **kwargs):
         raise AssertionError("a kernel was started")
@@ -188,7 +212,7 @@ def test_bad_parameters_are_refused_before_any_kernel_starts(eng, no_kernels, pa
 
 
 def test_a_parameter_goes_to_the_notebooks_that_declare_it(eng, no_kernels):
-    from toolkit.reports import _plan
+    from toolkit.reports.runner import _plan
 
     reports = [report_named("needs-gap"), report_named("customer-map")]
     jobs, _ = _plan(
@@ -272,7 +296,7 @@ def test_the_html_has_no_code_no_prompts_and_no_outside_request(needs_run):
 
 
 def test_the_first_screen_says_what_which_data_and_when(eng, needs_run):
-    from toolkit.needs_report import NEEDS_TABLES
+    from toolkit.reports.needs import NEEDS_TABLES
 
     page = _html(needs_run.results[0])
     cover = page[re.search(r"<header[^>]*tk-cover", page).start() : page.index("</header>")]
@@ -309,8 +333,9 @@ def test_personal_columns_reach_a_report_only_when_asked(eng, tmp_path):
     (result,) = run.results
     assert result.ok, result.error
     assert EMAIL not in _html(result) and EMAIL not in result.notebook.read_text()
-    run = run_reports(eng.path, [PERSONAL], out=tmp_path / "reports", include_personal=True,
-                      progress=False)  # fmt: skip
+    run = run_reports(
+        eng.path, [PERSONAL], out=tmp_path / "reports", include_personal=True, progress=False
+    )
     (result,) = run.results
     assert result.ok, result.error
     page = _html(result)
@@ -359,8 +384,15 @@ def test_run_report_raises_a_report_error_naming_the_cell(eng, tmp_path):
 
 
 def test_a_dead_kernel_fails_only_its_report(eng, tmp_path):
-    run = run_reports(eng.path, [DIES], each="segment", parameters={"die_for": "Volunteers"},
-                      jobs=2, out=tmp_path, progress=False)  # fmt: skip
+    run = run_reports(
+        eng.path,
+        [DIES],
+        each="segment",
+        parameters={"die_for": "Volunteers"},
+        jobs=2,
+        out=tmp_path,
+        progress=False,
+    )
     failed = [r.value for r in run.results if not r.ok]
     assert failed == ["Volunteers"]
     (dead,) = run.failed
@@ -375,8 +407,7 @@ def test_a_dead_kernel_fails_only_its_report(eng, tmp_path):
 
 
 def test_each_segment_makes_one_report_per_value(eng, tmp_path):
-    run = run_reports(eng.path, ["needs-gap"], each="segment", jobs=2, out=tmp_path,
-                      progress=False)  # fmt: skip
+    run = run_reports(eng.path, ["needs-gap"], each="segment", jobs=2, out=tmp_path, progress=False)
     stated = set(eng.stated_needs["segment"]) | set(eng.assumed_needs["segment"])
     assert [r.value for r in run.results] == [s for s in eng.segments() if s in stated]
     assert all(r.ok for r in run.results), [r.error for r in run.failed]
@@ -390,19 +421,20 @@ def test_each_segment_makes_one_report_per_value(eng, tmp_path):
 
 
 def test_a_subset_of_the_each_column_limits_the_values(eng, no_kernels):
-    from toolkit.reports import _plan
+    from toolkit.reports.runner import _plan
 
     reports = [report_named("needs-gap")]
     parameters = {"subset": {"segment": ["Board", "Residents"], "method": "survey"}}
     jobs, _ = _plan(eng, reports, parameters, "segment", False, named=True)
     assert [j.value for j in jobs] == ["Residents", "Board"]  # the engagement's order
     assert [j.parameters["subset"] for j in jobs] == [
-        {"method": "survey", "segment": "Residents"}, {"method": "survey", "segment": "Board"}
-    ]  # fmt: skip
+        {"method": "survey", "segment": "Residents"},
+        {"method": "survey", "segment": "Board"},
+    ]
 
 
 def test_without_names_each_leaves_out_reports_without_the_column(eng, tmp_path, no_kernels):
-    from toolkit.reports import _plan
+    from toolkit.reports.runner import _plan
 
     reports = [report_named("needs-gap"), report_named("satisfaction")]
     jobs, notes = _plan(eng, reports, {}, "touchpoint", False, named=False)
@@ -460,13 +492,31 @@ def test_runs_never_overwrite_each_other_and_the_index_lists_them_newest_first(e
 def test_the_index_escapes_what_it_shows(tmp_path):
     run = tmp_path / "2024-01-01T00-00-00Z"
     run.mkdir()
-    (run / "run.json").write_text(json.dumps({
-        "run_id": run.name, "status": "failed", "engagement": "<i>eng</i>", "started": "2024-01-01T00:00:00+00:00",
-        "reports": 1, "failed": 1, "notes": [],
-        "results": [{"name": "needs-gap", "value": "<b>x</b>", "parameters": {"by": "<script>"},
-                     "status": "failed", "html": None, "notebook": f"{run.name}/a b.ipynb",
-                     "error": "<script>alert(1)</script>", "seconds": 1.0}],
-    }))  # fmt: skip
+    (run / "run.json").write_text(
+        json.dumps(
+            {
+                "run_id": run.name,
+                "status": "failed",
+                "engagement": "<i>eng</i>",
+                "started": "2024-01-01T00:00:00+00:00",
+                "reports": 1,
+                "failed": 1,
+                "notes": [],
+                "results": [
+                    {
+                        "name": "needs-gap",
+                        "value": "<b>x</b>",
+                        "parameters": {"by": "<script>"},
+                        "status": "failed",
+                        "html": None,
+                        "notebook": f"{run.name}/a b.ipynb",
+                        "error": "<script>alert(1)</script>",
+                        "seconds": 1.0,
+                    }
+                ],
+            }
+        )
+    )
     page = write_index(tmp_path).read_text()
     assert "<script>" not in page and "<b>x</b>" not in page and "<i>eng</i>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -482,10 +532,14 @@ def test_twelve_charts_stay_under_two_and_a_half_megabytes(tmp_path):
 
 
 def test_export_html_works_on_a_notebook_without_a_header(tmp_path):
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("# Plain\n\nIntro."),
-        nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output("stream", name="stdout", text="<hello>")]),
-    ])  # fmt: skip
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# Plain\n\nIntro."),
+            nbformat.v4.new_code_cell(
+                "x", outputs=[nbformat.v4.new_output("stream", name="stdout", text="<hello>")]
+            ),
+        ]
+    )
     page = export_html(nb, tmp_path / "plain.html").read_text()
     assert '<h1 class="tk-title">Plain</h1>' in page and "&lt;hello&gt;" in page
     assert "Data fingerprint</dt><dd><code>not recorded</code>" in page
@@ -505,8 +559,8 @@ def test_export_html_works_on_a_notebook_without_a_header(tmp_path):
     ],
 )
 def test_open_report_reads_the_same_rows_as_filtering_everything(eng, subset):
-    from toolkit.analyses import apply_subset
-    from toolkit.notebook import _check_subset, _read_tables
+    from toolkit.catalog import apply_subset
+    from toolkit.reports.context import _check_subset, _read_tables
 
     tables = ["stated_needs", "assumed_needs", "codebook", "events"]
     narrowed, fingerprint = _read_tables(eng, tables, subset, include_personal=False)
@@ -528,7 +582,7 @@ def test_open_report_reads_the_same_rows_as_filtering_everything(eng, subset):
 
 
 def test_progress_bar_only_on_a_terminal(monkeypatch):
-    from toolkit.reports import _progress
+    from toolkit.reports.runner import _progress
 
     assert _progress(5, None) is None  # pytest's stderr is not a terminal
     assert _progress(5, False) is None

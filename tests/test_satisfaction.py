@@ -217,8 +217,11 @@ def test_period_labels_and_bounds():
     assert fy["period"].tolist() == ["FY2021", "FY2025", "FY2024", "FY2023"]
     # With the fiscal year starting in January it is the calendar year, still named FY.
     assert assign_periods(dates, period="fiscal-year")["period"].tolist() == [
-        "FY2021", "FY2024", "FY2024", "FY2023",
-    ]  # fmt: skip
+        "FY2021",
+        "FY2024",
+        "FY2024",
+        "FY2023",
+    ]
 
 
 def test_consecutive_periods_are_one_step_of_t_and_gaps_show():

@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit.satisfaction import before_after, control_chart, satisfaction_trend
-from toolkit.satisfaction_charts import (
+from toolkit.charts.satisfaction import (
     before_after_chart,
     control_chart_chart,
     estimate_words,
     satisfaction_trend_chart,
 )
+from toolkit.satisfaction import before_after, control_chart, satisfaction_trend
 
 
 def responses(n_per_quarter=30, quarters=8, seed=3, segments=("Residents", "Owners")):
@@ -116,8 +116,9 @@ def test_control_chart_marks_signals_better_and_worse():
     rows = datasets(spec)
     assert [r["status"] for r in rows].count("Better") == 8
     assert "8 points break a special-cause rule" in spec["title"]["subtitle"][0]
-    lower = control_chart(satisfaction_trend(data, period="month", min_n=1), baseline=8,
-                          direction="lower")  # fmt: skip
+    lower = control_chart(
+        satisfaction_trend(data, period="month", min_n=1), baseline=8, direction="lower"
+    )
     rows = datasets(control_chart_chart(lower).to_dict())
     assert [r["status"] for r in rows].count("Worse") == 8
 
@@ -135,8 +136,13 @@ def test_before_after_chart_has_both_windows_per_event():
 
 @pytest.mark.parametrize(
     ("value", "measure", "expected"),
-    [(3.6, "mean", "3.60"), (0.584, "top_box", "58%"), (-8.95, "nps", "−9"), (0.2, "nps", "0"),
-     (None, "mean", "–")],
-)  # fmt: skip
+    [
+        (3.6, "mean", "3.60"),
+        (0.584, "top_box", "58%"),
+        (-8.95, "nps", "−9"),
+        (0.2, "nps", "0"),
+        (None, "mean", "–"),
+    ],
+)
 def test_estimate_words(value, measure, expected):
     assert estimate_words(value, measure) == expected

@@ -16,8 +16,13 @@ from scipy import stats
 from toolkit.satisfaction import before_after, period_changes, satisfaction_trend
 from toolkit.store import Engagement
 
-LABELS = ["Very dissatisfied", "Dissatisfied", "Neither satisfied nor dissatisfied", "Satisfied",
-          "Very satisfied"]  # fmt: skip
+LABELS = [
+    "Very dissatisfied",
+    "Dissatisfied",
+    "Neither satisfied nor dissatisfied",
+    "Satisfied",
+    "Very satisfied",
+]
 GROUPS = ["Resident", "Business owner"]
 
 
@@ -27,16 +32,51 @@ def write_tracker(path, seed=4):
     Returns the real responses as a frame (quarter, csat 1–5, nps 0–10, segment).
     """
     rng = np.random.default_rng(seed)
-    header = ["StartDate", "EndDate", "Status", "IPAddress", "Progress", "Finished",
-              "RecordedDate", "ResponseId", "RecipientEmail", "Q1", "Q3", "Q4"]  # fmt: skip
-    texts = ["Start Date", "End Date", "Response Type", "IP Address", "Progress", "Finished",
-             "Recorded Date", "Response ID", "Recipient Email",
-             "Overall, how satisfied are you with our service?",
-             "How likely is it that you would recommend us to a friend or colleague?",
-             "Which of these describes you?"]  # fmt: skip
-    ids = [{"ImportId": k} for k in ("startDate", "endDate", "status", "ipAddress", "progress",
-                                     "finished", "recordedDate", "_recordId", "recipientEmail",
-                                     "QID1", "QID3", "QID4")]  # fmt: skip
+    header = [
+        "StartDate",
+        "EndDate",
+        "Status",
+        "IPAddress",
+        "Progress",
+        "Finished",
+        "RecordedDate",
+        "ResponseId",
+        "RecipientEmail",
+        "Q1",
+        "Q3",
+        "Q4",
+    ]
+    texts = [
+        "Start Date",
+        "End Date",
+        "Response Type",
+        "IP Address",
+        "Progress",
+        "Finished",
+        "Recorded Date",
+        "Response ID",
+        "Recipient Email",
+        "Overall, how satisfied are you with our service?",
+        "How likely is it that you would recommend us to a friend or colleague?",
+        "Which of these describes you?",
+    ]
+    ids = [
+        {"ImportId": k}
+        for k in (
+            "startDate",
+            "endDate",
+            "status",
+            "ipAddress",
+            "progress",
+            "finished",
+            "recordedDate",
+            "_recordId",
+            "recipientEmail",
+            "QID1",
+            "QID3",
+            "QID4",
+        )
+    ]
     rows = [header, texts, [json.dumps(i, separators=(",", ":")) for i in ids]]
     real = []
     n = 0
@@ -53,15 +93,32 @@ def write_tracker(path, seed=4):
             group = GROUPS[int(rng.integers(0, 2))]
             kind = rng.choice(["ok"] * 18 + ["preview", "unfinished"])
             stamp = day.strftime("%Y-%m-%d %H:%M:%S")
-            rows.append([
-                stamp, stamp, "Survey Preview" if kind == "preview" else "IP Address",
-                "203.0.113.7", "100" if kind != "unfinished" else "40",
-                "False" if kind == "unfinished" else "True", stamp, f"R_{n:05d}",
-                f"person{n}@example.org", LABELS[csat - 1], str(nps), group,
-            ])  # fmt: skip
+            rows.append(
+                [
+                    stamp,
+                    stamp,
+                    "Survey Preview" if kind == "preview" else "IP Address",
+                    "203.0.113.7",
+                    "100" if kind != "unfinished" else "40",
+                    "False" if kind == "unfinished" else "True",
+                    stamp,
+                    f"R_{n:05d}",
+                    f"person{n}@example.org",
+                    LABELS[csat - 1],
+                    str(nps),
+                    group,
+                ]
+            )
             if kind == "ok":
-                real.append({"quarter": str(day.to_period("Q")).replace("Q", "-Q"),
-                             "csat": csat, "nps": nps, "segment": group, "when": day})  # fmt: skip
+                real.append(
+                    {
+                        "quarter": str(day.to_period("Q")).replace("Q", "-Q"),
+                        "csat": csat,
+                        "nps": nps,
+                        "segment": group,
+                        "when": day,
+                    }
+                )
     with path.open("w", newline="", encoding="utf-8-sig") as handle:
         csv.writer(handle).writerows(rows)
     return pd.DataFrame(real)
@@ -111,8 +168,14 @@ def test_quarterly_nps_matches_the_file(tracker):
 
 def test_the_program_launch_shows_as_a_real_improvement(tracker):
     engagement, truth, _ = tracker
-    events = pd.DataFrame({"starts_on": [pd.Timestamp("2023-07-01")], "ends_on": [pd.NaT],
-                           "label": ["Program launched"], "segment": [None]})  # fmt: skip
+    events = pd.DataFrame(
+        {
+            "starts_on": [pd.Timestamp("2023-07-01")],
+            "ends_on": [pd.NaT],
+            "label": ["Program launched"],
+            "segment": [None],
+        }
+    )
     row = before_after(engagement.responses, events, metric="csat", before=91, after=91).iloc[0]
     start = pd.Timestamp("2023-07-01")
     before = truth[(truth["when"] >= start - pd.Timedelta(days=91)) & (truth["when"] < start)]

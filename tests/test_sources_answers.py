@@ -14,19 +14,46 @@ from toolkit.sources.answers import STANDARD_SCALES, recode_answers
 @pytest.mark.parametrize(
     ("answers", "expected", "scale"),
     [
-        (["Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very satisfied"],
-         [1, 2, 3, 4, 5], (1, 5)),
-        (["Extremely dissatisfied", "Somewhat dissatisfied", "Neither satisfied nor dissatisfied",
-          "Somewhat satisfied", "Extremely satisfied"], [1, 2, 3, 4, 5], (1, 5)),
-        (["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"],
-         [1, 2, 3, 4, 5], (1, 5)),
-        (["Strongly disagree", "Somewhat disagree", "Somewhat agree", "Agree", "Strongly agree"],
-         [1, 3, 5, 6, 7], (1, 7)),  # "Somewhat" beside plain "Agree": only the 7-point scale fits
+        (
+            ["Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very satisfied"],
+            [1, 2, 3, 4, 5],
+            (1, 5),
+        ),
+        (
+            [
+                "Extremely dissatisfied",
+                "Somewhat dissatisfied",
+                "Neither satisfied nor dissatisfied",
+                "Somewhat satisfied",
+                "Extremely satisfied",
+            ],
+            [1, 2, 3, 4, 5],
+            (1, 5),
+        ),
+        (
+            [
+                "Strongly disagree",
+                "Disagree",
+                "Neither agree nor disagree",
+                "Agree",
+                "Strongly agree",
+            ],
+            [1, 2, 3, 4, 5],
+            (1, 5),
+        ),
+        (
+            ["Strongly disagree", "Somewhat disagree", "Somewhat agree", "Agree", "Strongly agree"],
+            [1, 3, 5, 6, 7],
+            (1, 7),
+        ),  # "Somewhat" beside plain "Agree": only the 7-point scale fits
         (["very_easy", "difficult", "NEITHER EASY NOR DIFFICULT"], [5, 2, 3], (1, 5)),
-        (["0 - Not at all likely", "5", "10 - Extremely likely", "Extremely likely 10"],
-         [0, 5, 10, 10], None),
+        (
+            ["0 - Not at all likely", "5", "10 - Extremely likely", "Extremely likely 10"],
+            [0, 5, 10, 10],
+            None,
+        ),
     ],
-)  # fmt: skip
+)
 def test_standard_scales(answers, expected, scale):
     numbers, bad, found, _ = recode_answers(pd.Series(answers))
     assert numbers.tolist() == expected and not bad.any() and found == scale

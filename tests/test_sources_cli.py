@@ -22,9 +22,22 @@ def folder(tmp_path, run):
 
 
 def test_dry_run_shows_format_mapping_and_rows_then_saves_the_map(run, folder):
-    result = run("import", folder, QUALTRICS, "--table", "responses", "--dry-run",
-                 "--metric", "csat=Q1", "--metric", f"nps={NPS}",
-                 "--column", "segment=Which of these describes you?", "--save-map", "wave")  # fmt: skip
+    result = run(
+        "import",
+        folder,
+        QUALTRICS,
+        "--table",
+        "responses",
+        "--dry-run",
+        "--metric",
+        "csat=Q1",
+        "--metric",
+        f"nps={NPS}",
+        "--column",
+        "segment=Which of these describes you?",
+        "--save-map",
+        "wave",
+    )
     assert result.exit_code == 0, result.stderr
     out = result.output
     assert (
@@ -48,8 +61,18 @@ def test_dry_run_shows_format_mapping_and_rows_then_saves_the_map(run, folder):
 
 
 def test_json_summary_of_a_survey_import(run, folder):
-    result = run("import", folder, EXPORTS / "kobo-values.csv", "--table", "responses",
-                 "--metric", "csat=visit/satisfaction", "--source", "kobo", "--json")  # fmt: skip
+    result = run(
+        "import",
+        folder,
+        EXPORTS / "kobo-values.csv",
+        "--table",
+        "responses",
+        "--metric",
+        "csat=visit/satisfaction",
+        "--source",
+        "kobo",
+        "--json",
+    )
     assert result.exit_code == 0
     data = json.loads(result.output)
     assert data["source_format"] == "kobo" and data["rows_added"] == 5 and data["file_rows"] == 6
@@ -59,8 +82,13 @@ def test_json_summary_of_a_survey_import(run, folder):
 
 
 def test_a_map_file_names_the_table(run, folder):
-    result = run("import", folder, EXPORTS / "surveymonkey.csv", "--map",
-                 Path(__file__).parents[1] / "templates" / "maps" / "surveymonkey.toml")  # fmt: skip
+    result = run(
+        "import",
+        folder,
+        EXPORTS / "surveymonkey.csv",
+        "--map",
+        Path(__file__).parents[1] / "templates" / "maps" / "surveymonkey.toml",
+    )
     assert result.exit_code == 0, result.stderr
     assert "into responses from 5 responses" in result.output
 
@@ -106,8 +134,19 @@ def test_a_cumulative_export_adding_nothing_says_so_on_stderr(run, folder, tmp_p
 def test_date_order_ymd(run, folder, tmp_path):
     path = tmp_path / "ymd.csv"
     path.write_text("Date,Score\n24/03/07,4\n24/03/09,5\n", encoding="utf-8")
-    result = run("import", folder, path, "--table", "responses", "--column", "submitted_on=Date",
-                 "--metric", "csat=Score", "--date-order", "ymd")  # fmt: skip
+    result = run(
+        "import",
+        folder,
+        path,
+        "--table",
+        "responses",
+        "--column",
+        "submitted_on=Date",
+        "--metric",
+        "csat=Score",
+        "--date-order",
+        "ymd",
+    )
     assert result.exit_code == 0, result.stderr
     dates = Engagement.open(folder).responses["submitted_on"].dt.strftime("%Y-%m-%d").tolist()
     assert dates == ["2024-03-07", "2024-03-09"]

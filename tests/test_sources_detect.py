@@ -68,18 +68,23 @@ def test_signatures_need_their_second_and_third_rows():
 @pytest.mark.parametrize(
     ("source", "fixture", "expected"),
     [
-        ("surveymonkey", "qualtrics-choice-text.csv", 'Expected a SurveyMonkey export: "Respondent ID" in row 1'),
+        (
+            "surveymonkey",
+            "qualtrics-choice-text.csv",
+            'Expected a SurveyMonkey export: "Respondent ID" in row 1',
+        ),
         ("google-forms", "ms-forms.xlsx", 'Expected "Timestamp" as the first column'),
         ("ms-forms", "google-forms-sheet.csv", 'Expected "ID", "Start time", "Completion time"'),
         ("kobo", "surveymonkey.xlsx", "Expected a KoboToolbox export with _uuid"),
     ],
-)  # fmt: skip
+)
 def test_a_file_read_as_the_wrong_tool_says_what_was_tried_expected_and_found(
     engagement, source, fixture, expected
 ):
     with pytest.raises(DataValidationError) as info:
-        engagement.import_file(EXPORTS / fixture, table="responses", source=source,
-                               metrics={"csat": "x"})  # fmt: skip
+        engagement.import_file(
+            EXPORTS / fixture, table="responses", source=source, metrics={"csat": "x"}
+        )
     message = str(info.value)
     assert f"{fixture}: could not be read as a {source} export" in message
     assert expected in message and "found row 1:" in message

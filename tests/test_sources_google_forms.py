@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from toolkit.schema import TABLES
+from toolkit.schema.tables import TABLES
 from toolkit.sources.detect import detect_format
 from toolkit.sources.google_forms import read_google_forms
 from toolkit.sources.survey import split_choices
@@ -60,8 +60,9 @@ def test_checkbox_other_answer_with_a_comma_stays_whole(engagement):
 
 
 def test_a_free_text_question_is_not_split(engagement):
-    engagement.import_file(SHEET, table="stated-needs",
-                           columns={"need": "Anything else you would like to tell us?"})  # fmt: skip
+    engagement.import_file(
+        SHEET, table="stated-needs", columns={"need": "Anything else you would like to tell us?"}
+    )
     assert engagement.stated_needs["need"].tolist() == ["Friendly staff", "Long queue", "Rude"]
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from toolkit.schema import TABLES
+from toolkit.schema.tables import TABLES
 from toolkit.sources.kobo import read_kobo
 from toolkit.store import Engagement
 
@@ -37,8 +37,10 @@ def test_values_export_is_read_with_its_select_multiple_columns():
     survey = read_kobo(VALUES)
     assert survey.details["delimiter"] == ";"
     assert [(m.option, m.kind) for m in survey.groups["needs"]] == [
-        ("milk", "flag"), ("fresh_produce", "flag"), ("rent", "flag"),
-    ]  # fmt: skip
+        ("milk", "flag"),
+        ("fresh_produce", "flag"),
+        ("rent", "flag"),
+    ]
     assert survey.defaults == {"source_id": "_uuid", "submitted": "_submission_time"}
     assert int(survey.excluded["records rejected in review (not approved)"].sum()) == 1
     assert "_submitted_by" in survey.personal
@@ -50,20 +52,33 @@ def test_values_and_labels_exports_give_identical_tables(engagement, tmp_path):
     values_map.write_text(
         '[columns]\nsegment = "about_you/segment"\nneed = "needs"\n' + VALUE_MAP, encoding="utf-8"
     )
-    engagement.import_file(VALUES, table="responses", map=values_map,
-                           metrics={"csat": "visit/satisfaction", "nps": "visit/recommend"})  # fmt: skip
+    engagement.import_file(
+        VALUES,
+        table="responses",
+        map=values_map,
+        metrics={"csat": "visit/satisfaction", "nps": "visit/recommend"},
+    )
     result = other.import_file(
-        LABELS, table="responses",
+        LABELS,
+        table="responses",
         columns={"segment": "About you/Which of these describes you?"},
-        metrics={"csat": "Your visit/How satisfied are you with our service overall?",
-                 "nps": "Your visit/How likely is it that you would recommend us to a friend or colleague?"},
-    )  # fmt: skip
+        metrics={
+            "csat": "Your visit/How satisfied are you with our service overall?",
+            "nps": "Your visit/How likely is it that you would recommend us to a friend or colleague?",
+        },
+    )
     assert result.excluded == {"records rejected in review (not approved)": 1}
     assert result.rows_added == 10
     pd.testing.assert_frame_equal(canonical(engagement, "responses"), canonical(other, "responses"))
     engagement.import_file(VALUES, table="stated-needs", map=values_map)
-    other.import_file(LABELS, table="stated-needs", columns={
-        "need": "What do you need most?", "segment": "About you/Which of these describes you?"})  # fmt: skip
+    other.import_file(
+        LABELS,
+        table="stated-needs",
+        columns={
+            "need": "What do you need most?",
+            "segment": "About you/Which of these describes you?",
+        },
+    )
     pd.testing.assert_frame_equal(
         canonical(engagement, "stated-needs"), canonical(other, "stated-needs")
     )
@@ -76,8 +91,13 @@ def test_codes_only_export_splits_on_spaces(engagement, tmp_path):
     assert survey.joined == {"needs": " "} and not survey.groups
     engagement.import_file(CODES_ONLY, table="stated-needs", columns={"need": "needs"})
     assert engagement.stated_needs["need"].tolist() == [
-        "milk", "fresh_produce", "milk", "rent", "fresh_produce", "rent",
-    ]  # fmt: skip
+        "milk",
+        "fresh_produce",
+        "milk",
+        "rent",
+        "fresh_produce",
+        "rent",
+    ]
 
 
 def test_xml_values_recode_on_the_standard_scale(engagement):
@@ -86,8 +106,9 @@ def test_xml_values_recode_on_the_standard_scale(engagement):
 
 
 def test_odk_central_review_state(engagement):
-    result = engagement.import_file(CENTRAL, table="responses",
-                                    metrics={"csat": "visit-satisfaction", "nps": "visit-recommend"})  # fmt: skip
+    result = engagement.import_file(
+        CENTRAL, table="responses", metrics={"csat": "visit-satisfaction", "nps": "visit-recommend"}
+    )
     assert result.source_format == "kobo"
     assert result.excluded == {"records rejected in review (not approved)": 1}
     assert result.rows_added == 10

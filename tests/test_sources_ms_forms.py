@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from toolkit.schema import TABLES
+from toolkit.schema.tables import TABLES
 from toolkit.sources.ms_forms import read_ms_forms
 from toolkit.store import Engagement
 
@@ -29,8 +29,12 @@ def test_columns_ids_and_personal_data():
 
 
 def test_import_responses_and_needs(engagement):
-    result = engagement.import_file(XLSX, table="responses", metrics={"csat": CSAT, "nps": NPS},
-                                    columns={"segment": "Which of these describes you?"})  # fmt: skip
+    result = engagement.import_file(
+        XLSX,
+        table="responses",
+        metrics={"csat": CSAT, "nps": NPS},
+        columns={"segment": "Which of these describes you?"},
+    )
     assert result.source_format == "ms-forms" and result.rows_added == 10
     assert {"Email", "Name"} <= set(result.personal)
     assert sorted(engagement.responses["source_id"].unique()) == ["1", "2", "3", "4", "5"]

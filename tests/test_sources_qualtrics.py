@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from toolkit.errors import DataValidationError
-from toolkit.schema import TABLES
+from toolkit.schema.tables import TABLES
 from toolkit.sources.qualtrics import read_qualtrics
 
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
@@ -20,8 +20,10 @@ LEGACY = EXPORTS / "qualtrics-legacy.csv"
 NPS = "How likely is it that you would recommend us to a friend or colleague?"
 NEEDS = "What do you need most? Choose all that apply."
 #: What the numeric export's codes stand for (the survey's recode values).
-CODES = {"Q4": {"1": "Residents", "2": "Students", "3": "Partner agencies"},
-         "Q5": {"1": "Milk", "2": "Fresh produce", "3": "Help with rent"}}  # fmt: skip
+CODES = {
+    "Q4": {"1": "Residents", "2": "Students", "3": "Partner agencies"},
+    "Q5": {"1": "Milk", "2": "Fresh produce", "3": "Help with rent"},
+}
 
 
 def canonical(engagement, table: str) -> pd.DataFrame:
@@ -195,9 +197,11 @@ def test_a_label_off_every_scale_is_refused_with_the_fix(engagement, tmp_path):
 def test_a_file_that_is_not_qualtrics_says_what_was_tried_and_found(engagement):
     with pytest.raises(DataValidationError) as info:
         engagement.import_file(
-            EXPORTS / "surveymonkey.csv", table="responses", source="qualtrics",
+            EXPORTS / "surveymonkey.csv",
+            table="responses",
+            source="qualtrics",
             metrics=[("csat", "Q1")],
-        )  # fmt: skip
+        )
     message = str(info.value)
     assert "could not be read as a qualtrics export" in message
     assert "Expected a Qualtrics export" in message
@@ -232,22 +236,71 @@ def test_an_export_holding_only_previews_lands_nothing_and_counts_them(engagemen
 def test_multi_select_split_into_columns(engagement, write_csv):
     """The "split multi-value fields into columns" export: Q5_1, Q5_2, Q5_4 and Q5_4_TEXT."""
     stem = "What do you need most? - Selected Choice"
-    path = write_csv("split.csv", [
-        ["RecordedDate", "ResponseId", "Finished", "Q1", "Q2_1", "Q2_2", "Q5_1", "Q5_2", "Q5_4", "Q5_4_TEXT"],
-        ["Recorded Date", "Response ID", "Finished", "How satisfied are you?",
-         "How satisfied were you with each of these? - Front desk",
-         "How satisfied were you with each of these? - Food bank",
-         f"{stem} - Milk", f"{stem} - Fresh produce", f"{stem} - Other",
-         "What do you need most? - Other - Text"],
-        ['{"ImportId":"recordedDate"}', '{"ImportId":"_recordId"}', '{"ImportId":"finished"}',
-         '{"ImportId":"QID1"}', '{"ImportId":"QID2_1"}', '{"ImportId":"QID2_2"}',
-         '{"ImportId":"QID5_1"}', '{"ImportId":"QID5_2"}', '{"ImportId":"QID5_4"}',
-         '{"ImportId":"QID5_4_TEXT"}'],
-        ["2024-03-07 10:00:00", "R_a", "True", "Satisfied", "Satisfied", "Very satisfied",
-         "Milk", "", "Other", "Baby formula, diapers"],
-        ["2024-03-08 10:00:00", "R_b", "True", "Dissatisfied", "Dissatisfied", "Satisfied",
-         "Milk", "Fresh produce", "", ""],
-    ])  # fmt: skip
+    path = write_csv(
+        "split.csv",
+        [
+            [
+                "RecordedDate",
+                "ResponseId",
+                "Finished",
+                "Q1",
+                "Q2_1",
+                "Q2_2",
+                "Q5_1",
+                "Q5_2",
+                "Q5_4",
+                "Q5_4_TEXT",
+            ],
+            [
+                "Recorded Date",
+                "Response ID",
+                "Finished",
+                "How satisfied are you?",
+                "How satisfied were you with each of these? - Front desk",
+                "How satisfied were you with each of these? - Food bank",
+                f"{stem} - Milk",
+                f"{stem} - Fresh produce",
+                f"{stem} - Other",
+                "What do you need most? - Other - Text",
+            ],
+            [
+                '{"ImportId":"recordedDate"}',
+                '{"ImportId":"_recordId"}',
+                '{"ImportId":"finished"}',
+                '{"ImportId":"QID1"}',
+                '{"ImportId":"QID2_1"}',
+                '{"ImportId":"QID2_2"}',
+                '{"ImportId":"QID5_1"}',
+                '{"ImportId":"QID5_2"}',
+                '{"ImportId":"QID5_4"}',
+                '{"ImportId":"QID5_4_TEXT"}',
+            ],
+            [
+                "2024-03-07 10:00:00",
+                "R_a",
+                "True",
+                "Satisfied",
+                "Satisfied",
+                "Very satisfied",
+                "Milk",
+                "",
+                "Other",
+                "Baby formula, diapers",
+            ],
+            [
+                "2024-03-08 10:00:00",
+                "R_b",
+                "True",
+                "Dissatisfied",
+                "Dissatisfied",
+                "Satisfied",
+                "Milk",
+                "Fresh produce",
+                "",
+                "",
+            ],
+        ],
+    )
     survey = read_qualtrics(path)
     assert [m.column for m in survey.groups["Q5"]] == ["Q5_1", "Q5_2", "Q5_4", "Q5_4_TEXT"]
     assert survey.questions["Q5"] == "What do you need most?"
@@ -257,5 +310,8 @@ def test_multi_select_split_into_columns(engagement, write_csv):
     assert needs == {"R_a": ["Milk", "Baby formula, diapers"], "R_b": ["Milk", "Fresh produce"]}
     engagement.import_file(path, table="responses", metrics=[("csat", "Q2_1"), ("csat", "Q2_2")])
     assert set(engagement.responses["response_id"]) == {
-        "R_a-csat-q2-1", "R_a-csat-q2-2", "R_b-csat-q2-1", "R_b-csat-q2-2",
-    }  # fmt: skip
+        "R_a-csat-q2-1",
+        "R_a-csat-q2-2",
+        "R_b-csat-q2-1",
+        "R_b-csat-q2-2",
+    }

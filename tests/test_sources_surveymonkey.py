@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from toolkit.errors import DataValidationError
-from toolkit.schema import TABLES
+from toolkit.schema.tables import TABLES
 from toolkit.sources.surveymonkey import read_surveymonkey
 from toolkit.store import Engagement
 
@@ -31,8 +31,11 @@ def test_two_header_rows_make_question_and_choice_columns():
     assert survey.header_row == 2 and int(survey.rows[0]) == 3
     assert CSAT in survey.frame and f"{MATRIX} / Front desk" in survey.frame
     assert [m.option for m in survey.groups[NEEDS]] == [
-        "Milk", "Fresh produce", "Help with rent", "Other (please specify)",
-    ]  # fmt: skip
+        "Milk",
+        "Fresh produce",
+        "Help with rent",
+        "Other (please specify)",
+    ]
     assert MATRIX not in survey.groups  # a matrix's cells are answers, not its rows' names
     assert survey.defaults == {"source_id": "Respondent ID", "submitted": "End Date"}
     assert survey.personal == {"IP Address", "Email Address", "First Name", "Last Name"}
@@ -55,9 +58,11 @@ def test_metrics_per_touchpoint_and_numbered_nps_labels(engagement, tmp_path):
     first = table[table["source_id"] == "11385638160"].set_index("response_id")
     overall = "11385638160-csat-how-satisfied-are-you-with-our-service-o"
     assert first["score"].to_dict() == {
-        overall: 5, "11385638160-nps": 10,
-        "11385638160-csat-front-desk": 5, "11385638160-csat-food-bank": 4,
-    }  # fmt: skip
+        overall: 5,
+        "11385638160-nps": 10,
+        "11385638160-csat-front-desk": 5,
+        "11385638160-csat-food-bank": 4,
+    }
     assert first.loc["11385638160-nps", "score"] == 10  # "10 - Extremely likely"
     assert table.loc[table["source_id"] == "11385638164"].query("metric == 'nps'")[
         "score"
@@ -71,8 +76,12 @@ def test_metrics_per_touchpoint_and_numbered_nps_labels(engagement, tmp_path):
 def test_csv_and_xlsx_of_the_same_data_give_identical_tables(engagement, tmp_path):
     other = Engagement.init(tmp_path / "xlsx")
     for eng, path in ((engagement, CSV), (other, XLSX)):
-        eng.import_file(path, table="responses", metrics={"csat": CSAT, "nps": NPS},
-                        columns={"segment": "Which of these describes you?"})  # fmt: skip
+        eng.import_file(
+            path,
+            table="responses",
+            metrics={"csat": CSAT, "nps": NPS},
+            columns={"segment": "Which of these describes you?"},
+        )
         eng.import_file(path, table="stated-needs", columns={"need": NEEDS})
     for table in ("responses", "stated-needs"):
         pd.testing.assert_frame_equal(canonical(engagement, table), canonical(other, table))
@@ -106,17 +115,31 @@ def test_ambiguous_dates_are_refused_until_the_order_is_given(engagement, tmp_pa
 
 
 def test_a_single_choice_with_other_keeps_the_question_as_its_name(engagement, write_csv):
-    path = write_csv("sm.csv", [
-        ["Respondent ID", "Collector ID", "End Date", "Which of these describes you?", "", CSAT],
-        ["", "", "", "Response", "Other (please specify)", "Response"],
-        ["101", "9", "2024-03-07 10:00:00", "Students", "", "Satisfied"],
-        ["102", "9", "2024-03-08 10:00:00", "", "Grandparent raising kids", "Very satisfied"],
-    ])  # fmt: skip
+    path = write_csv(
+        "sm.csv",
+        [
+            [
+                "Respondent ID",
+                "Collector ID",
+                "End Date",
+                "Which of these describes you?",
+                "",
+                CSAT,
+            ],
+            ["", "", "", "Response", "Other (please specify)", "Response"],
+            ["101", "9", "2024-03-07 10:00:00", "Students", "", "Satisfied"],
+            ["102", "9", "2024-03-08 10:00:00", "", "Grandparent raising kids", "Very satisfied"],
+        ],
+    )
     survey = read_surveymonkey(path)
     assert "Which of these describes you?" in survey.frame and not survey.groups
     assert "Which of these describes you? / Other (please specify)" in survey.frame
-    engagement.import_file(path, table="responses", metrics={"csat": CSAT},
-                           columns={"segment": "Which of these describes you?"})  # fmt: skip
+    engagement.import_file(
+        path,
+        table="responses",
+        metrics={"csat": CSAT},
+        columns={"segment": "Which of these describes you?"},
+    )
     assert engagement.responses["segment"].iloc[0] == "Students"
     assert engagement.responses["segment"].isna().tolist() == [False, True]
     assert engagement.responses["score"].tolist() == [4, 5]

@@ -11,7 +11,7 @@ import pytest
 
 from toolkit import store as store_module
 from toolkit.errors import DataValidationError, StoreError
-from toolkit.schema import TABLES
+from toolkit.schema.tables import TABLES
 from toolkit.settings import DEFAULTS
 from toolkit.store import SCHEMA_VERSION, Engagement
 
@@ -31,8 +31,13 @@ def test_init_creates_the_folder_with_every_default_setting(engagement):
         if not isinstance(value, dict):
             assert written["settings"][key] == value
     assert set(written["settings"]["weights"]) == {
-        "mission_alignment", "clout", "resource_control", "history", "alternatives", "mandate",
-    }  # fmt: skip
+        "mission_alignment",
+        "clout",
+        "resource_control",
+        "history",
+        "alternatives",
+        "mandate",
+    }
     assert len(engagement.codebook) >= 20, "a new engagement starts from the starter codebook"
 
 
@@ -161,9 +166,12 @@ def _import_in_process(args):
 
 def test_writers_in_several_processes_wait_for_each_other(engagement, write_csv):
     paths = [
-        write_csv(f"events-{i}.csv", [["starts_on", "label"]] + [[f"2024-02-{d:02d}", f"p{i} e{d}"] for d in range(1, 29)])
+        write_csv(
+            f"events-{i}.csv",
+            [["starts_on", "label"]] + [[f"2024-02-{d:02d}", f"p{i} e{d}"] for d in range(1, 29)],
+        )
         for i in range(4)
-    ]  # fmt: skip
+    ]
     with multiprocessing.get_context("spawn").Pool(4) as pool:
         added = pool.map(_import_in_process, [(engagement.path, p) for p in paths])
     assert added == [28] * 4

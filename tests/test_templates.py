@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from toolkit import templates
-from toolkit.schema import TABLES
+from toolkit.schema.tables import TABLES
 from toolkit.templates import (
     DICTIONARY_COLUMNS,
     DICTIONARY_NAME,

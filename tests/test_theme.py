@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from altair import JupyterChart
 
-from toolkit import theme
-from toolkit.theme import OKABE_ITO, REPORT_RENDERER, THEME, enable_charts, vega_script
+from toolkit.charts import theme
+from toolkit.charts.theme import OKABE_ITO, REPORT_RENDERER, THEME, enable_charts, vega_script
 
 URL = re.compile(r"https?://|//cdn|jsdelivr|unpkg|cdnjs|esm\.sh", re.IGNORECASE)
 
@@ -60,7 +60,7 @@ def font_sizes(config: dict) -> dict[str, float]:
 
 def test_theme_is_registered_but_not_enabled_on_import():
     code = (
-        "import altair as alt, toolkit.theme; "
+        "import altair as alt, toolkit.charts.theme; "
         "print(alt.theme.active, 'service-toolkit' in alt.theme.names())"
     )
     result = subprocess.run(
@@ -77,8 +77,15 @@ def test_chart_spec_carries_okabe_ito_palette():
     assert len(set(OKABE_ITO)) == 8
     # Okabe & Ito (2008): the eight colours of the colour-universal-design palette.
     assert set(OKABE_ITO) == {
-        "#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"
-    }  # fmt: skip
+        "#000000",
+        "#E69F00",
+        "#56B4E9",
+        "#009E73",
+        "#F0E442",
+        "#0072B2",
+        "#D55E00",
+        "#CC79A7",
+    }
     assert OKABE_ITO[0] != "#F0E442"  # yellow is too pale on white to lead
 
 
@@ -87,8 +94,13 @@ def test_theme_fonts_are_at_least_12px():
     config = bar_chart().to_dict()["config"]
     sizes = font_sizes(config)
 
-    for required in ("axis.labelFontSize", "axis.titleFontSize", "legend.labelFontSize",
-                     "legend.titleFontSize", "title.fontSize"):  # fmt: skip
+    for required in (
+        "axis.labelFontSize",
+        "axis.titleFontSize",
+        "legend.labelFontSize",
+        "legend.titleFontSize",
+        "title.fontSize",
+    ):
         assert required in sizes
     assert all(size >= 12 for size in sizes.values()), sizes
 

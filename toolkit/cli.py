@@ -119,7 +119,7 @@ def demo(ctx, path, no_reports):
     open them. Running it again rebuilds the demo in the same folder and keeps earlier
     report runs; a folder that is not a demo engagement is never touched.
     """
-    from toolkit.demo import rebuild_demo
+    from toolkit.demo.build import rebuild_demo
 
     path = Path(path)
     kept = _set_aside(path / "reports")
@@ -131,7 +131,7 @@ def demo(ctx, path, no_reports):
     if no_reports:
         click.echo(f"\nTry: service-toolkit report {path}")
         return
-    from toolkit.reports import run_reports
+    from toolkit.reports.runner import run_reports
 
     click.echo("\nWriting the reports (about a minute)…")
     run = run_reports(path, progress=None)
@@ -311,8 +311,13 @@ def _print_import(result) -> None:
         if result.preview is not None and mapping:
             # Survey exports carry many columns: show the fields that got a value, and
             # never the people's data.
-            shown = [c for c in result.preview.columns[: len(result.preview.columns) - len(result.attributes)]
-                     if result.preview[c].notna().any()]  # fmt: skip
+            shown = [
+                c
+                for c in result.preview.columns[
+                    : len(result.preview.columns) - len(result.attributes)
+                ]
+                if result.preview[c].notna().any()
+            ]
             result.preview = result.preview[shown]
         if mapping:
             click.echo("  Mapping (field ← column or question):")
@@ -494,7 +499,7 @@ class _AnalysisHelp(click.Command):
 
 
 def _analysis_summaries() -> list[tuple[str, str]]:
-    from toolkit.analyses import ANALYSES
+    from toolkit.catalog import ANALYSES
 
     return [(name, a.summary) for name, a in ANALYSES.items()]
 
@@ -503,15 +508,26 @@ def _parameter_options(command):
     """-p NAME VALUE, -f PARAMS.yaml and -y YAML, as ``table`` and ``report`` take them."""
     for option in reversed(
         (
-            click.option("-p", "--param", "pairs", nargs=2, multiple=True, metavar="NAME VALUE",
-                         help="A parameter (a YAML scalar); repeat for more."),
-            click.option("-f", "--params-file",
-                         type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                         help="Parameters from a YAML file (lists and mappings too)."),
-            click.option("-y", "--yaml", "yaml_text", metavar="YAML",
-                         help="Parameters as a YAML mapping."),
+            click.option(
+                "-p",
+                "--param",
+                "pairs",
+                nargs=2,
+                multiple=True,
+                metavar="NAME VALUE",
+                help="A parameter (a YAML scalar); repeat for more.",
+            ),
+            click.option(
+                "-f",
+                "--params-file",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                help="Parameters from a YAML file (lists and mappings too).",
+            ),
+            click.option(
+                "-y", "--yaml", "yaml_text", metavar="YAML", help="Parameters as a YAML mapping."
+            ),
         )
-    ):  # fmt: skip
+    ):
         command = option(command)
     return command
 
@@ -534,7 +550,7 @@ def table(path, name, by, pairs, params_file, yaml_text, to, help_params):
     CSV on stdout (UTF-8, full precision, empty cell for missing), warnings on stderr.
     Suppressed groups are printed with suppressed true and empty estimates.
     """
-    from toolkit.analyses import ANALYSES, SETTING_PARAMETERS, run_analysis
+    from toolkit.catalog import ANALYSES, SETTING_PARAMETERS, run_analysis
 
     if name not in ANALYSES:
         raise click.BadParameter(
@@ -589,7 +605,7 @@ def report(
     Exit codes: 0 every report written; 1 a bad parameter or engagement (nothing run);
     2 wrong usage; 3 a report's notebook failed (the others still ran).
     """
-    from toolkit.reports import run_reports
+    from toolkit.reports.runner import run_reports
 
     params = _parameters(pairs, params_file, yaml_text)
     run = run_reports(
@@ -637,7 +653,7 @@ def params(name, as_json):
     NAME is needs-gap, customer-map or satisfaction, or the path of a notebook. Give
     them to `service-toolkit report` with -p NAME VALUE, -y 'YAML' or -f FILE.yaml.
     """
-    from toolkit.reports import RUNNER_PARAMETERS, notebook_parameters, report_named
+    from toolkit.reports.runner import RUNNER_PARAMETERS, notebook_parameters, report_named
 
     chosen = report_named(name)
     declared = notebook_parameters(chosen.notebook)
@@ -653,7 +669,7 @@ def params(name, as_json):
                         "default": p.default_text,
                         "help": p.help,
                         "set_by_runner": p.name in RUNNER_PARAMETERS,
-                    }  # fmt: skip
+                    }
                     for p in declared.values()
                 ],
             }

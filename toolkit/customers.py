@@ -546,9 +546,12 @@ def salience(customers: pd.DataFrame, *, threshold: float = 3.5) -> pd.DataFrame
     rated = ~np.isnan(np.vstack(list(ratings.values()))).any(axis=0)
     present = np.vstack([v >= threshold for v in ratings.values()]).T
     out["salience"] = pd.Series(
-        [SALIENCE_CLASSES[tuple(bool(x) for x in p)] if ok else None for p, ok in zip(present, rated, strict=True)],
+        [
+            SALIENCE_CLASSES[tuple(bool(x) for x in p)] if ok else None
+            for p, ok in zip(present, rated, strict=True)
+        ],
         dtype=object,
-    )  # fmt: skip
+    )
     out["attributes"] = pd.array(np.where(rated, present.sum(axis=1), None), dtype="Int64")
     out["threshold"] = threshold
     out["note"] = _missing_note(ratings)
@@ -752,8 +755,16 @@ def service_chain(
                         "shortest_paths": count[target],
                     }
                 )
-    columns = ["provider_id", "provider", "customer_id", "customer", "steps", "path", "via",
-               "shortest_paths"]  # fmt: skip
+    columns = [
+        "provider_id",
+        "provider",
+        "customer_id",
+        "customer",
+        "steps",
+        "path",
+        "via",
+        "shortest_paths",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -839,8 +850,16 @@ def service_dependencies(customers: pd.DataFrame, links: pd.DataFrame) -> pd.Dat
                 "in_cycle": node in cyclic,
             }
         )
-    columns = ["providers", "provider_names", "single_provider", "serves", "serves_names",
-               "upstream_of_external", "external_names", "in_cycle"]  # fmt: skip
+    columns = [
+        "providers",
+        "provider_names",
+        "single_provider",
+        "serves",
+        "serves_names",
+        "upstream_of_external",
+        "external_names",
+        "in_cycle",
+    ]
     details = pd.DataFrame(rows, columns=columns)
     return pd.concat([frame[_REGISTER], details], axis=1)
 

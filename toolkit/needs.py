@@ -928,9 +928,24 @@ def rank_agreement(
         row["confidence"] = confidence
         rows.append(row)
     out = pd.DataFrame(rows)
-    columns = ["needs", "spearman", "spearman_ci_low", "spearman_ci_high", "spearman_p", "kendall",
-               "kendall_ci_low", "kendall_ci_high", "kendall_p", "top_k", "top_k_overlap", "top_k_shared",
-               "customer_only", "customer_only_needs", "suppressed", "confidence"]  # fmt: skip
+    columns = [
+        "needs",
+        "spearman",
+        "spearman_ci_low",
+        "spearman_ci_high",
+        "spearman_p",
+        "kendall",
+        "kendall_ci_low",
+        "kendall_ci_high",
+        "kendall_p",
+        "top_k",
+        "top_k_overlap",
+        "top_k_shared",
+        "customer_only",
+        "customer_only_needs",
+        "suppressed",
+        "confidence",
+    ]
     return _finish(out, by, columns)
 
 
@@ -938,10 +953,26 @@ def rank_agreement(
 
 
 _COMMON_COLUMNS = (
-    "segment_a", "segment_b", "code", "label", "n_a", "total_a", "share_a", "n_b", "total_b",
-    "share_b", "difference", "difference_ci_low", "difference_ci_high", "importance_a",
-    "importance_b", "relation", "in_every_segment", "suppressed", "confidence",
-)  # fmt: skip
+    "segment_a",
+    "segment_b",
+    "code",
+    "label",
+    "n_a",
+    "total_a",
+    "share_a",
+    "n_b",
+    "total_b",
+    "share_b",
+    "difference",
+    "difference_ci_low",
+    "difference_ci_high",
+    "importance_a",
+    "importance_b",
+    "relation",
+    "in_every_segment",
+    "suppressed",
+    "confidence",
+)
 
 
 def common_ground(
@@ -1156,16 +1187,54 @@ def importance_performance(
         for code, h in g.groupby("code", sort=True):
             imp, imp_low, imp_high, n = mean_interval(h["importance"], confidence)
             perf, perf_low, perf_high, _ = mean_interval(h["performance"], confidence)
-            rows.append(dict(group=key, code=code, n=n, importance=imp, importance_ci_low=imp_low,
-                             importance_ci_high=imp_high, performance=perf, performance_ci_low=perf_low,
-                             performance_ci_high=perf_high, crosshair_importance=ci,
-                             crosshair_performance=cp))  # fmt: skip
-    columns = ["code", "label", "n", "importance", "importance_ci_low", "importance_ci_high", "performance",
-               "performance_ci_low", "performance_ci_high", "quadrant", "crosshair_importance",
-               "crosshair_performance", "crosshair", "suppressed", "confidence"]  # fmt: skip
-    out = pd.DataFrame(rows, columns=["group", "code", "n", "importance", "importance_ci_low", "importance_ci_high",
-                                      "performance", "performance_ci_low", "performance_ci_high",
-                                      "crosshair_importance", "crosshair_performance"])  # fmt: skip
+            rows.append(
+                dict(
+                    group=key,
+                    code=code,
+                    n=n,
+                    importance=imp,
+                    importance_ci_low=imp_low,
+                    importance_ci_high=imp_high,
+                    performance=perf,
+                    performance_ci_low=perf_low,
+                    performance_ci_high=perf_high,
+                    crosshair_importance=ci,
+                    crosshair_performance=cp,
+                )
+            )
+    columns = [
+        "code",
+        "label",
+        "n",
+        "importance",
+        "importance_ci_low",
+        "importance_ci_high",
+        "performance",
+        "performance_ci_low",
+        "performance_ci_high",
+        "quadrant",
+        "crosshair_importance",
+        "crosshair_performance",
+        "crosshair",
+        "suppressed",
+        "confidence",
+    ]
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            "group",
+            "code",
+            "n",
+            "importance",
+            "importance_ci_low",
+            "importance_ci_high",
+            "performance",
+            "performance_ci_low",
+            "performance_ci_high",
+            "crosshair_importance",
+            "crosshair_performance",
+        ],
+    )
     high_imp = out["importance"] >= out["crosshair_importance"]
     high_perf = out["performance"] >= out["crosshair_performance"]
     out["quadrant"] = np.select(

@@ -38,7 +38,7 @@ import pandas as pd
 import pyarrow as pa
 
 from toolkit.errors import DataValidationError, StoreError
-from toolkit.schema import METRICS, TABLES, Table, normalise_header, table_named
+from toolkit.schema.tables import METRICS, TABLES, Table, normalise_header, table_named
 from toolkit.settings import load_settings, render_toml
 from toolkit.sources.canonical import FORMULA_START
 
@@ -50,11 +50,40 @@ SETTINGS_FILE = "engagement.toml"
 JOURNAL_ENV = "SERVICE_TOOLKIT_JOURNAL"
 BUSY_TIMEOUT_MS = 120_000
 _NETWORK_FS = {
-    "nfs", "nfs4", "cifs", "smbfs", "smb3", "9p", "afs", "ncpfs", "davfs", "fuse.sshfs",
-    "fuse.rclone", "fuse.gcsfuse", "fuse.s3fs", "fuse.davfs2", "fuse.dropbox", "glusterfs",
-    "ceph", "lustre", "gpfs", "virtiofs", "vboxsf", "prl_fs", "fuse.onedriver",
-}  # fmt: skip
-_SYNCED = ("dropbox", "onedrive", "google drive", "googledrive", "icloud", "mobile documents", "box sync", "pcloud")  # fmt: skip
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smbfs",
+    "smb3",
+    "9p",
+    "afs",
+    "ncpfs",
+    "davfs",
+    "fuse.sshfs",
+    "fuse.rclone",
+    "fuse.gcsfuse",
+    "fuse.s3fs",
+    "fuse.davfs2",
+    "fuse.dropbox",
+    "glusterfs",
+    "ceph",
+    "lustre",
+    "gpfs",
+    "virtiofs",
+    "vboxsf",
+    "prl_fs",
+    "fuse.onedriver",
+}
+_SYNCED = (
+    "dropbox",
+    "onedrive",
+    "google drive",
+    "googledrive",
+    "icloud",
+    "mobile documents",
+    "box sync",
+    "pcloud",
+)
 _INSERT_CHUNK = 100_000
 _IMPORT_CACHE_KB = 256 * 1024  # an upper bound: SQLite takes pages only as it needs them
 
@@ -346,8 +375,15 @@ class Engagement:
             (staging / SETTINGS_FILE).write_text(render_toml(settings), encoding="utf-8")
             engagement = cls.open(staging)
             if frames is not None:
-                for table in ("codebook", "customers", "service_links", "assumed_needs",
-                              "stated_needs", "responses", "events"):  # fmt: skip
+                for table in (
+                    "codebook",
+                    "customers",
+                    "service_links",
+                    "assumed_needs",
+                    "stated_needs",
+                    "responses",
+                    "events",
+                ):
                     if table in frames and len(frames[table]):
                         engagement.import_frame(frames[table], table=table, source=f"demo:{demo}")
             elif starter_codebook:
@@ -618,11 +654,24 @@ class Engagement:
             "tables": counts,
             "segments": self.segments(),
             "imports": [
-                dict(zip(["import_id", "table", "file", "rows_added", "rows_excluded", "imported_at", "status"],
-                         (i, t.replace("_", "-"), f, a, e, at, s), strict=True))
+                dict(
+                    zip(
+                        [
+                            "import_id",
+                            "table",
+                            "file",
+                            "rows_added",
+                            "rows_excluded",
+                            "imported_at",
+                            "status",
+                        ],
+                        (i, t.replace("_", "-"), f, a, e, at, s),
+                        strict=True,
+                    )
+                )
                 for i, t, f, a, e, at, s in imports
             ],
-        }  # fmt: skip
+        }
 
     def fingerprint(self, names=None, *, con: sqlite3.Connection | None = None) -> str:
         """A short hash of the tables' contents, to show which data a report used."""
@@ -732,16 +781,18 @@ class Engagement:
             if metric not in METRICS:
                 raise DataValidationError(
                     f'--metric {metric}={column}: "{metric}" is not a metric. Use one of: '
-                    + ", ".join(METRICS) + "."
-                )  # fmt: skip
+                    + ", ".join(METRICS)
+                    + "."
+                )
             imap.metrics = [m for m in imap.metrics if m.column != column]
             imap.metrics.append(import_maps.MetricSpec(metric, column))
         if table is None and imap.table is None:
             raise DataValidationError(
                 f"{Path(file).name}: say which table the rows go into, with --table TABLE or "
                 "table = ... in the map. The tables are: "
-                + ", ".join(t.cli_name for t in TABLES.values()) + "."
-            )  # fmt: skip
+                + ", ".join(t.cli_name for t in TABLES.values())
+                + "."
+            )
         spec = table_named(table or imap.table)
         fmt = import_maps.check_format(source or imap.source or "auto")
         sheet = sheet or imap.sheet
@@ -768,16 +819,50 @@ class Engagement:
             done.source_format = fmt
             return done  # before reading a file that may hold a million rows
         if fmt in ("csv", "xlsx") and imap.empty and save_map is None:
-            return self._import_template(path, spec, sha, replace=replace, skip_invalid=skip_invalid,
-                                         dry_run=dry_run, sheet=sheet, encoding=encoding,
-                                         delimiter=delimiter, date_order=date_order)  # fmt: skip
-        return self._import_survey(path, spec, sha, fmt, imap, detection, replace=replace,
-                                   skip_invalid=skip_invalid, dry_run=dry_run, sheet=sheet,
-                                   encoding=encoding, delimiter=delimiter, date_order=date_order,
-                                   save_map=save_map, map_name=None if map is None else str(map))  # fmt: skip
+            return self._import_template(
+                path,
+                spec,
+                sha,
+                replace=replace,
+                skip_invalid=skip_invalid,
+                dry_run=dry_run,
+                sheet=sheet,
+                encoding=encoding,
+                delimiter=delimiter,
+                date_order=date_order,
+            )
+        return self._import_survey(
+            path,
+            spec,
+            sha,
+            fmt,
+            imap,
+            detection,
+            replace=replace,
+            skip_invalid=skip_invalid,
+            dry_run=dry_run,
+            sheet=sheet,
+            encoding=encoding,
+            delimiter=delimiter,
+            date_order=date_order,
+            save_map=save_map,
+            map_name=None if map is None else str(map),
+        )
 
-    def _import_template(self, path: Path, spec: Table, sha: str, *, replace, skip_invalid,
-                         dry_run, sheet, encoding, delimiter, date_order) -> ImportResult:  # fmt: skip
+    def _import_template(
+        self,
+        path: Path,
+        spec: Table,
+        sha: str,
+        *,
+        replace,
+        skip_invalid,
+        dry_run,
+        sheet,
+        encoding,
+        delimiter,
+        date_order,
+    ) -> ImportResult:
         """Import a file whose headers are the canonical fields (a filled template)."""
         from toolkit.sources.spreadsheet import read_spreadsheet
 
@@ -794,12 +879,35 @@ class Engagement:
             encoding=encoding,
             delimiter=delimiter,
         )
-        return self._import_raw(raw, spec, sha, replace=replace, skip_invalid=skip_invalid,
-                                dry_run=dry_run, date_order=date_order)  # fmt: skip
+        return self._import_raw(
+            raw,
+            spec,
+            sha,
+            replace=replace,
+            skip_invalid=skip_invalid,
+            dry_run=dry_run,
+            date_order=date_order,
+        )
 
-    def _import_survey(self, path: Path, spec: Table, sha: str, fmt: str, imap, detection, *,
-                       replace, skip_invalid, dry_run, sheet, encoding, delimiter, date_order,
-                       save_map, map_name) -> ImportResult:  # fmt: skip
+    def _import_survey(
+        self,
+        path: Path,
+        spec: Table,
+        sha: str,
+        fmt: str,
+        imap,
+        detection,
+        *,
+        replace,
+        skip_invalid,
+        dry_run,
+        sheet,
+        encoding,
+        delimiter,
+        date_order,
+        save_map,
+        map_name,
+    ) -> ImportResult:
         """Import a survey tool's export (or a plain spreadsheet) through an import map.
 
         The tool's reader finds the header rows, the rows it marks as not real
@@ -827,8 +935,14 @@ class Engagement:
             [i for i, _, _ in self._earlier_imports(spec, sha, path.name)] if replace else []
         )
         with self.reading() as con:
-            canon = to_canonical(mapped.raw, spec, known=self._known(con), date_order=date_order,
-                                 min_n=self.settings["min_n"], check_near=False)  # fmt: skip
+            canon = to_canonical(
+                mapped.raw,
+                spec,
+                known=self._known(con),
+                date_order=date_order,
+                min_n=self.settings["min_n"],
+                check_near=False,
+            )
         # The map's own problems (answers it cannot recode) come first; the same cell is
         # not reported twice.
         own = {(p.position, p.column) for p in mapped.problems.problems}
@@ -845,12 +959,22 @@ class Engagement:
             **({"detected": detection.reason} if detection is not None else {}),
             **mapped.raw.details,
             "mapping": mapped.mapping,
-        }  # fmt: skip
+        }
         if map_name:
             details["map"] = map_name
-        result = self._land(canon, spec, path.name, sha, fmt, details, replacing=replacing,
-                            skip_invalid=skip_invalid, dry_run=dry_run, excluded=mapped.excluded,
-                            file_rows=len(survey.frame))  # fmt: skip
+        result = self._land(
+            canon,
+            spec,
+            path.name,
+            sha,
+            fmt,
+            details,
+            replacing=replacing,
+            skip_invalid=skip_invalid,
+            dry_run=dry_run,
+            excluded=mapped.excluded,
+            file_rows=len(survey.frame),
+        )
         if save_map is not None:
             target = self.path / "maps" / f"{save_map}.toml"
             write_map(
@@ -908,8 +1032,17 @@ class Engagement:
             spec.cli_name, name, sha, "", 0, already_imported=same[0], dry_run=dry_run
         )
 
-    def _import_raw(self, raw, spec: Table, sha: str, *, replace: bool, skip_invalid: bool,
-                    dry_run: bool, date_order: str | None = None) -> ImportResult:  # fmt: skip
+    def _import_raw(
+        self,
+        raw,
+        spec: Table,
+        sha: str,
+        *,
+        replace: bool,
+        skip_invalid: bool,
+        dry_run: bool,
+        date_order: str | None = None,
+    ) -> ImportResult:
         """Check a file's cells and land them (the shared second half of both imports)."""
         from toolkit.sources.canonical import to_canonical
 
@@ -922,8 +1055,17 @@ class Engagement:
                 date_order=date_order,
                 min_n=self.settings["min_n"],
             )
-        return self._land(canon, spec, raw.file, sha, raw.format, raw.details,
-                          replacing=replacing, skip_invalid=skip_invalid, dry_run=dry_run)  # fmt: skip
+        return self._land(
+            canon,
+            spec,
+            raw.file,
+            sha,
+            raw.format,
+            raw.details,
+            replacing=replacing,
+            skip_invalid=skip_invalid,
+            dry_run=dry_run,
+        )
 
     def _earlier_imports(self, spec: Table, sha: str, file_name: str) -> list[tuple[int, str, str]]:
         with self.reading() as con:
@@ -980,24 +1122,48 @@ class Engagement:
                 source_seen |= hit
                 continue
             taken.rows(
-                hit & ~source_seen, spec.key, values.to_numpy(),
+                hit & ~source_seen,
+                spec.key,
+                values.to_numpy(),
                 "is already in the store",
                 f"Each {spec.key} must be new: fix it, or use --replace to replace the rows of "
                 "an earlier import of this file, or remove that import (service-toolkit imports --remove)",
-            )  # fmt: skip
+            )
         return taken, source_seen & ~taken.bad
 
-    def _land(self, canon, spec: Table, file: str, sha: str, fmt: str, details: dict, *,
-              replacing: list[int], skip_invalid: bool, dry_run: bool,
-              excluded: dict[str, int] | None = None, file_rows: int | None = None) -> ImportResult:  # fmt: skip
+    def _land(
+        self,
+        canon,
+        spec: Table,
+        file: str,
+        sha: str,
+        fmt: str,
+        details: dict,
+        *,
+        replacing: list[int],
+        skip_invalid: bool,
+        dry_run: bool,
+        excluded: dict[str, int] | None = None,
+        file_rows: int | None = None,
+    ) -> ImportResult:
         from toolkit.sources.canonical import MAX_LISTED
 
         result = ImportResult(
-            table=spec.cli_name, file=file, sha256=sha, source_format=fmt, rows_in=len(canon.frame),
-            new_segments=canon.new_segments, attributes=canon.attributes, personal=canon.personal,
-            warnings=list(canon.warnings), dry_run=dry_run, details=details, replaced=replacing,
-            excluded=dict(excluded or {}), file_rows=file_rows,
-        )  # fmt: skip
+            table=spec.cli_name,
+            file=file,
+            sha256=sha,
+            source_format=fmt,
+            rows_in=len(canon.frame),
+            new_segments=canon.new_segments,
+            attributes=canon.attributes,
+            personal=canon.personal,
+            warnings=list(canon.warnings),
+            dry_run=dry_run,
+            details=details,
+            replaced=replacing,
+            excluded=dict(excluded or {}),
+            file_rows=file_rows,
+        )
         with self.reading() as con:
             taken, source_seen = self._store_conflicts(
                 con, spec, canon.frame, canon.where, replacing
@@ -1106,12 +1272,20 @@ class Engagement:
                 "rows_added, rows_excluded, excluded, skipped, imported_at, toolkit_version) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    spec.name, result.file, result.sha256, result.source_format,
-                    result.details.get("map"), result.rows_in, result.rows_added,
-                    result.rows_excluded + result.rows_skipped, json.dumps(result.excluded),
-                    json.dumps(result.skipped[:10_000]), _now(), _toolkit_version(),
+                    spec.name,
+                    result.file,
+                    result.sha256,
+                    result.source_format,
+                    result.details.get("map"),
+                    result.rows_in,
+                    result.rows_added,
+                    result.rows_excluded + result.rows_skipped,
+                    json.dumps(result.excluded),
+                    json.dumps(result.skipped[:10_000]),
+                    _now(),
+                    _toolkit_version(),
                 ),
-            )  # fmt: skip
+            )
             import_id = cursor.lastrowid
             # SQLite column names ignore case: "Campus" lands in an existing "campus".
             existing = {r[1].lower(): r[1] for r in con.execute(f"PRAGMA table_info({spec.name})")}
@@ -1122,9 +1296,12 @@ class Engagement:
                 else:
                     kind = landing[column].dtype
                     affinity = (
-                        "INTEGER" if isinstance(kind, pd.Int64Dtype)
-                        else "REAL" if pd.api.types.is_float_dtype(kind) else "TEXT"
-                    )  # fmt: skip
+                        "INTEGER"
+                        if isinstance(kind, pd.Int64Dtype)
+                        else "REAL"
+                        if pd.api.types.is_float_dtype(kind)
+                        else "TEXT"
+                    )
                     con.execute(f"ALTER TABLE {spec.name} ADD COLUMN {_quote(column)} {affinity}")
                     existing[column.lower()] = column
             landing = landing.rename(columns=renames)
@@ -1216,9 +1393,13 @@ class Engagement:
             )
         cells = {f: _entry_text(values.get(f)) for f in spec.field_names}
         raw = RawTable(
-            frame=pd.DataFrame([cells], dtype=object), rows=np.array([1]), header_row=0,
-            file="the form", format="form", trimmed=False,
-        )  # fmt: skip
+            frame=pd.DataFrame([cells], dtype=object),
+            rows=np.array([1]),
+            header_row=0,
+            file="the form",
+            format="form",
+            trimmed=False,
+        )
         with self.reading() as con:
             canon = to_canonical(
                 raw, spec, known=self._known(con), min_n=self.settings["min_n"], check_near=False
@@ -1235,10 +1416,16 @@ class Engagement:
                         from toolkit.sources.canonical import Problem
 
                         problems.append(
-                            Problem("the form", spec.key, key, "is already in use",
-                                    f"Each {spec.key} must be new: choose another, or correct "
-                                    f"entry #{taken[0]} instead", position=0)
-                        )  # fmt: skip
+                            Problem(
+                                "the form",
+                                spec.key,
+                                key,
+                                "is already in use",
+                                f"Each {spec.key} must be new: choose another, or correct "
+                                f"entry #{taken[0]} instead",
+                                position=0,
+                            )
+                        )
         return canon, problems
 
     def entry_version(self, table: str, entry: int, con: sqlite3.Connection | None = None) -> str:

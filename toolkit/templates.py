@@ -30,7 +30,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from toolkit.schema import TABLES, Field, Table
+from toolkit.schema.tables import TABLES, Field, Table
 
 __all__ = [
     "WORKBOOK_NAME",

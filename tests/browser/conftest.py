@@ -347,20 +347,33 @@ def start_jupyter_lab(tmp_path_factory) -> Iterator[Callable[..., Server]]:
         name = _write_notebook(notebook, root)
         port = _free_port()
         command = [
-            sys.executable, "-m", "jupyter", "lab", "--no-browser",
-            f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-            "--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={root}",
-            "--IdentityProvider.token=", "--ServerApp.password=",
-            "--LabApp.expose_app_in_browser=True", "--ServerApp.allow_root=True",
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.root_dir={root}",
+            "--IdentityProvider.token=",
+            "--ServerApp.password=",
+            "--LabApp.expose_app_in_browser=True",
+            "--ServerApp.allow_root=True",
             "--LabApp.extension_manager=readonly",
             "--LabApp.news_url=None",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        ]  # fmt: skip
+        ]
         server = _start(
-            "JupyterLab", command, port=port, root=root, notebook=name,
-            env=_jupyter_env(base), ready=lambda url: _http_ok(url + "/api/status"),
+            "JupyterLab",
+            command,
+            port=port,
+            root=root,
+            notebook=name,
+            env=_jupyter_env(base),
+            ready=lambda url: _http_ok(url + "/api/status"),
             timeout=timeout,
-        )  # fmt: skip
+        )
         started.append(server)
         return server
 
@@ -385,13 +398,26 @@ def start_voila(tmp_path_factory) -> Iterator[Callable[..., Server]]:
         name = _write_notebook(notebook, root)
         port = _free_port()
         command = [
-            sys.executable, "-m", "voila", name, "--no-browser", "--port", str(port),
-            "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "voila",
+            name,
+            "--no-browser",
+            "--port",
+            str(port),
+            "--Voila.ip=127.0.0.1",
+            "--Voila.port_retries=0",
+        ]
         server = _start(
-            "Voila", command, port=port, root=root, notebook=name,
-            env=_jupyter_env(base), ready=_port_open, timeout=timeout,
-        )  # fmt: skip
+            "Voila",
+            command,
+            port=port,
+            root=root,
+            notebook=name,
+            env=_jupyter_env(base),
+            ready=_port_open,
+            timeout=timeout,
+        )
         started.append(server)
         return server
 

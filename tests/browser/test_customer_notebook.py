@@ -25,9 +25,17 @@ def test_customer_notebook_runs_in_jupyterlab_with_charts_and_panel(lab, offline
     page = offline_context.new_page()
     # The report's three charts (priorities, power/interest, service chain) draw, plus
     # the explorer panel's own priority chart.
-    run_notebook(page, lab, RENDER_TIMEOUT_MS, charts=4, drawn=(
-        "Bar chart of 47 customers", "Power–interest grid", "Network diagram",
-    ))  # fmt: skip
+    run_notebook(
+        page,
+        lab,
+        RENDER_TIMEOUT_MS,
+        charts=4,
+        drawn=(
+            "Bar chart of 47 customers",
+            "Power–interest grid",
+            "Network diagram",
+        ),
+    )
     expect(page.get_by_text("comes first (score 4.83 of 5").first).to_be_visible()
     # The explorer: six weight sliders; moving one re-ranks the customers live.
     sliders = page.locator(".widget-slider")

@@ -40,10 +40,21 @@ def forms_server(tmp_path_factory):
     env = {**os.environ, "SERVICE_TOOLKIT_MAX_UPLOAD_MB": "60"}
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "toolkit.cli", "forms", str(folder), "--no-browser",
-             "--port", str(port)],
-            stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "toolkit.cli",
+                "forms",
+                str(folder),
+                "--no-browser",
+                "--port",
+                str(port),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + 60
     while True:
         with socket.socket() as s:
@@ -203,8 +214,9 @@ def test_forms_page_validates_saves_corrects_deletes_and_survives_reload(
         timeout=STEP_MS
     )
     if os.environ.get("TOOLKIT_SCREENSHOT_DIR"):
-        page.screenshot(path=str(Path(os.environ["TOOLKIT_SCREENSHOT_DIR"]) / "forms.png"),
-                        full_page=True)  # fmt: skip
+        page.screenshot(
+            path=str(Path(os.environ["TOOLKIT_SCREENSHOT_DIR"]) / "forms.png"), full_page=True
+        )
     assert offline_context.refused == []
 
     # The store holds exactly what was saved.

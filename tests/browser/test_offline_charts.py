@@ -1,4 +1,4 @@
-"""Charts drawn through toolkit.theme render with every outside request refused.
+"""Charts drawn through toolkit.charts.theme render with every outside request refused.
 
 JupyterLab and Voilà get a live kernel and ``enable_charts()``; the report path gets
 ``enable_charts(interactive=False)`` outputs on a page that inlines ``vega_script()`` once.
@@ -17,7 +17,7 @@ import pytest
 from nbclient import NotebookClient
 from playwright.sync_api import expect
 
-from toolkit.theme import OKABE_ITO, THEME, vega_script
+from toolkit.charts.theme import OKABE_ITO, THEME, vega_script
 
 from ._lab import run_all_cells
 
@@ -33,7 +33,7 @@ BAR_COLOURS = set(OKABE_ITO[:3])
 SETUP_CELL = """\
 import altair as alt
 import pandas as pd
-from toolkit.theme import enable_charts
+from toolkit.charts.theme import enable_charts
 
 enable_charts(interactive={interactive})"""
 

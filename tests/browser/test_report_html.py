@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from toolkit.reports import REPORTS, ReportRun, run_reports
+from toolkit.reports.runner import REPORTS, ReportRun, run_reports
 from toolkit.store import Engagement
 
 from .test_offline_charts import RENDER_TIMEOUT_MS, assert_no_chart_requests
@@ -46,10 +46,15 @@ def run(tmp_path_factory) -> ReportRun:
     engagement = Engagement.init(
         tmp_path_factory.mktemp("html") / "riverside", demo="neighbourhood"
     )
-    frame = pd.DataFrame({
-        "respondent_id": [f"S-{i}" for i in range(12)], "segment": "Residents",
-        "method": "survey", "need": SCRIPT_NEED, "collected_on": "2024-03-01",
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "respondent_id": [f"S-{i}" for i in range(12)],
+            "segment": "Residents",
+            "method": "survey",
+            "need": SCRIPT_NEED,
+            "collected_on": "2024-03-01",
+        }
+    )
     engagement.import_frame(frame, table="stated_needs", source="script.csv")
     result = run_reports(engagement.path, progress=False)
     assert not result.failed, [r.error for r in result.failed]

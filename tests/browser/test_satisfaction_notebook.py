@@ -25,10 +25,18 @@ def test_satisfaction_notebook_runs_in_jupyterlab_with_charts_and_panel(lab, off
     page = offline_context.new_page()
     # The report's five charts (trend, before/after, XmR, p-chart, by segment) draw, plus
     # the explorer panel's trend and before/after charts.
-    run_notebook(page, lab, RENDER_TIMEOUT_MS, charts=7, drawn=(
-        "Line chart of mean score over 12 periods", "XmR chart", "P-chart",
-        "Before-and-after comparison",
-    ))  # fmt: skip
+    run_notebook(
+        page,
+        lab,
+        RENDER_TIMEOUT_MS,
+        charts=7,
+        drawn=(
+            "Line chart of mean score over 12 periods",
+            "XmR chart",
+            "P-chart",
+            "Before-and-after comparison",
+        ),
+    )
     expect(page.get_by_text("Satisfaction (CSAT) rose").first).to_be_visible()
     # The explorer: switching the metric to NPS redraws the headline and the chart live.
     metric = page.locator(".widget-dropdown select").first

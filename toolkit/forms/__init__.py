@@ -28,8 +28,8 @@ def forms_app(engagement=None):
     """
     import os
 
+    from toolkit.charts.theme import enable_charts
     from toolkit.forms import app, coding, wizard  # noqa: F401 - loaded while the kernel is warm
-    from toolkit.theme import enable_charts
 
     enable_charts(interactive=True)
     if os.environ.get("VOILA_PREHEAT", "False") != "False":

@@ -128,15 +128,23 @@ class EntryForm:
             rows.append(w.VBox(parts, layout=w.Layout(margin="0 0 6px 0")))
         self.form_message = w.HTML()
         self.missing = w.HTML()
-        self.save = w.Button(description="Save", button_style="primary", disabled=True,
-                             icon="check", tooltip="Save this entry")  # fmt: skip
+        self.save = w.Button(
+            description="Save",
+            button_style="primary",
+            disabled=True,
+            icon="check",
+            tooltip="Save this entry",
+        )
         self.cancel = w.Button(description="Clear", tooltip="Empty the form")
         self.status = w.HTML()
         self.save.on_click(lambda _: self.submit())
         self.cancel.on_click(lambda _: self.reset())
         self.chooser = w.Dropdown(description="Saved entries", style=_STYLE, layout=_WIDE)
-        self.correct = w.Button(description="Correct", icon="pencil",
-                                tooltip="Load the chosen entry into the form to correct it")  # fmt: skip
+        self.correct = w.Button(
+            description="Correct",
+            icon="pencil",
+            tooltip="Load the chosen entry into the form to correct it",
+        )
         self.delete = w.Button(
             description="Delete", icon="trash", tooltip="Delete the chosen entry"
         )
@@ -441,16 +449,31 @@ class CodingTab:
         self.rows = w.VBox()
         self.codebook_form = EntryForm(
             page,
-            FormSpec("codebook", "Add a need to the codebook", "codebook", (
-                FormField("code", "Code", required=True,
-                          help="A short name without spaces, such as perishable_food."),
-                FormField("label", "Label", required=True, help="How the need reads in reports."),
-                FormField("theme", "Theme", help="A broader heading, such as Food."),
-                FormField("keywords", "Keywords",
-                          help="Words and phrases that mean this need, separated by ; (milk; fresh food)."),
-            ), intro="When no code fits, add one; then file the statements under it.",
-                summary=("code", "label")),
-        )  # fmt: skip
+            FormSpec(
+                "codebook",
+                "Add a need to the codebook",
+                "codebook",
+                (
+                    FormField(
+                        "code",
+                        "Code",
+                        required=True,
+                        help="A short name without spaces, such as perishable_food.",
+                    ),
+                    FormField(
+                        "label", "Label", required=True, help="How the need reads in reports."
+                    ),
+                    FormField("theme", "Theme", help="A broader heading, such as Food."),
+                    FormField(
+                        "keywords",
+                        "Keywords",
+                        help="Words and phrases that mean this need, separated by ; (milk; fresh food).",
+                    ),
+                ),
+                intro="When no code fits, add one; then file the statements under it.",
+                summary=("code", "label"),
+            ),
+        )
         self.root = w.VBox(
             [
                 w.HTML(
@@ -490,20 +513,32 @@ class CodingTab:
         if table.empty:
             children.append(w.HTML(_echo("Every statement is coded.")))
         for row in table.head(30).itertuples(index=False):
-            choice = w.Dropdown(options=options, value=None, layout=w.Layout(width="320px"),
-                                description="Need", style={"description_width": "50px"})  # fmt: skip
+            choice = w.Dropdown(
+                options=options,
+                value=None,
+                layout=w.Layout(width="320px"),
+                description="Need",
+                style={"description_width": "50px"},
+            )
             button = w.Button(description="File", disabled=True, button_style="primary")
-            choice.observe(lambda change, b=button: setattr(b, "disabled", change["new"] is None),
-                           names="value")  # fmt: skip
+            choice.observe(
+                lambda change, b=button: setattr(b, "disabled", change["new"] is None),
+                names="value",
+            )
             button.on_click(lambda _, text=row.need, c=choice: self.file(text, c.value))
             said = html.escape(str(row.need))
             children.append(
-                w.HBox([
-                    w.HTML(f"<div style='width:360px'>“{said}” <span class='tk-echo'>"
-                           f"({row.times}× · {html.escape(row.lists)})</span></div>"),
-                    choice, button,
-                ])
-            )  # fmt: skip
+                w.HBox(
+                    [
+                        w.HTML(
+                            f"<div style='width:360px'>“{said}” <span class='tk-echo'>"
+                            f"({row.times}× · {html.escape(row.lists)})</span></div>"
+                        ),
+                        choice,
+                        button,
+                    ]
+                )
+            )
         if len(table) > 30:
             children.append(w.HTML(_echo(f"The 30 most frequent of {len(table)} are shown.")))
         self.rows.children = children
@@ -528,11 +563,11 @@ class CodingTab:
 def _chart_panel(page: Page) -> w.HTML:
     """A live count of needs by customer group, redrawn after every save.
 
-    Drawn to SVG in the kernel (:func:`toolkit.theme.chart_svg_html`): the page shows it
+    Drawn to SVG in the kernel (:func:`toolkit.charts.theme.chart_svg_html`): the page shows it
     at once with no chart JavaScript to load, and nothing is fetched from anywhere.
     """
+    from toolkit.charts.theme import chart_svg_html
     from toolkit.forms.coding import needs_by_segment_chart
-    from toolkit.theme import chart_svg_html
 
     panel = w.HTML(layout=w.Layout(overflow="visible", padding="0 0 0 12px"))
 
@@ -569,17 +604,21 @@ def forms_app(engagement: str | Engagement | None = None) -> w.VBox:
     """
     import os
 
+    from toolkit.charts.theme import enable_charts
     from toolkit.forms.wizard import ImportWizard
-    from toolkit.theme import enable_charts
 
     if not isinstance(engagement, Engagement):
         path = str(engagement or "").strip() or os.environ.get("SERVICE_TOOLKIT_ENGAGEMENT", "")
         if not path:
-            return w.VBox([w.HTML(
-                "<h2>No engagement chosen</h2><p>Start the forms with "
-                "<code>service-toolkit forms PATH</code>, or set the <code>engagement</code> "
-                "parameter to the engagement folder.</p>"
-            )])  # fmt: skip
+            return w.VBox(
+                [
+                    w.HTML(
+                        "<h2>No engagement chosen</h2><p>Start the forms with "
+                        "<code>service-toolkit forms PATH</code>, or set the <code>engagement</code> "
+                        "parameter to the engagement folder.</p>"
+                    )
+                ]
+            )
         engagement = Engagement.open(path)
     enable_charts(interactive=True)
     page = Page(engagement)
@@ -600,10 +639,13 @@ def forms_app(engagement: str | Engagement | None = None) -> w.VBox:
         ("What we believe customers need", lambda: part("assumed").root),
         ("What customers told us", lambda: part("stated").root),
         ("Code the needs", lambda: part("coding").root),
-        ("Our customers", lambda: w.VBox([part("customers").root, w.HTML("<hr>"), part("links").root])),
+        (
+            "Our customers",
+            lambda: w.VBox([part("customers").root, w.HTML("<hr>"), part("links").root]),
+        ),
         ("Events", lambda: part("events").root),
         ("Import a survey file", lambda: part("wizard").root),
-    ]  # fmt: skip
+    ]
     holders = [w.VBox() for _ in contents]
 
     def show(index: int | None) -> None:
@@ -614,10 +656,15 @@ def forms_app(engagement: str | Engagement | None = None) -> w.VBox:
     tabs.observe(lambda change: show(change["new"]), names="selected_index")
     show(0)
     order = w.Dropdown(
-        options=[(f"{words} ({'7/3/2024 = 7 March' if key == 'dmy' else '3/7/2024 = 7 March'})", key)
-                 for key, words in DATE_ORDERS.items()],
-        value=page.date_order, description="Dates are written", style=_STYLE, layout=_WIDE,
-    )  # fmt: skip
+        options=[
+            (f"{words} ({'7/3/2024 = 7 March' if key == 'dmy' else '3/7/2024 = 7 March'})", key)
+            for key, words in DATE_ORDERS.items()
+        ],
+        value=page.date_order,
+        description="Dates are written",
+        style=_STYLE,
+        layout=_WIDE,
+    )
 
     def set_order(change) -> None:
         page.date_order = change["new"]
@@ -629,13 +676,15 @@ def forms_app(engagement: str | Engagement | None = None) -> w.VBox:
     name = html.escape(engagement.settings_data.get("organisation") or engagement.name)
     root = w.VBox(
         [
-            w.HTML(_CSS + f"<h2>{name}: listening forms</h2><p>Everything you save goes "
-                   "straight into the engagement; a reload shows it all again.</p>"),
+            w.HTML(
+                _CSS + f"<h2>{name}: listening forms</h2><p>Everything you save goes "
+                "straight into the engagement; a reload shows it all again.</p>"
+            ),
             order,
             _chart_panel(page),
             tabs,
         ]
-    )  # fmt: skip
+    )
     root.add_class("tk-forms")
     # For notebooks and tests: each tab's form, built on first use.
     root.forms = _Parts(part, tuple(FORMS))

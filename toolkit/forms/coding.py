@@ -19,7 +19,7 @@ def uncoded_statements(engagement: Engagement) -> pd.DataFrame:
         ``need`` (the words as written), ``times`` (how often), ``lists`` ("staff",
         "customers" or both).
     """
-    from toolkit.analyses import coded_needs
+    from toolkit.catalog import coded_needs
 
     tables = engagement.read_tables(["codebook", "assumed_needs", "stated_needs"])
     assumed, stated = coded_needs(tables, warn=False)
@@ -35,8 +35,11 @@ def uncoded_statements(engagement: Engagement) -> pd.DataFrame:
     grouped = both.groupby("need", sort=False).agg(
         times=("list", "size"), lists=("list", lambda s: " and ".join(sorted(set(s), reverse=True)))
     )
-    return grouped.reset_index().sort_values(["times", "need"], ascending=[False, True],
-                                              kind="stable").reset_index(drop=True)  # fmt: skip
+    return (
+        grouped.reset_index()
+        .sort_values(["times", "need"], ascending=[False, True], kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def file_statements(engagement: Engagement, need: str, code: str) -> int:

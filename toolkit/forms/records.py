@@ -49,28 +49,72 @@ _MONTHS["sept"] = 9
 
 #: What each level of each 1–5 rating means, shown beside the control.
 LEVELS: dict[str, tuple[str, str, str, str, str]] = {
-    "importance": ("not important", "a little important", "important", "very important",
-                   "essential"),
+    "importance": (
+        "not important",
+        "a little important",
+        "important",
+        "very important",
+        "essential",
+    ),
     "performance": ("not met at all", "poorly met", "partly met", "well met", "fully met"),
-    "mission_alignment": ("outside our mission", "at its edge", "partly within it",
-                          "well within it", "at its heart"),
-    "clout": ("no influence over us", "a little influence", "some influence",
-              "strong influence", "decisive influence"),
-    "resource_control": ("controls nothing we need", "a little we need", "some we need",
-                         "much we need", "what we cannot do without"),
-    "history": ("no history or a poor one", "a short or mixed history", "a fair history",
-                "a good history", "a long, strong history"),
-    "alternatives": ("no one else can serve them", "one other could", "a few others could",
-                     "several others could", "many others could"),
-    "power": ("no power over us", "a little power", "some power", "much power",
-              "decisive power"),
-    "interest": ("no interest in what we do", "a little interest", "some interest",
-                 "keen interest", "it matters greatly to them"),
-    "legitimacy": ("no legitimate claim on us", "a weak claim", "a fair claim",
-                   "a strong claim", "an unquestioned claim"),
-    "urgency": ("no urgency", "can wait a long time", "within months", "within weeks",
-                "needs us now"),
-}  # fmt: skip
+    "mission_alignment": (
+        "outside our mission",
+        "at its edge",
+        "partly within it",
+        "well within it",
+        "at its heart",
+    ),
+    "clout": (
+        "no influence over us",
+        "a little influence",
+        "some influence",
+        "strong influence",
+        "decisive influence",
+    ),
+    "resource_control": (
+        "controls nothing we need",
+        "a little we need",
+        "some we need",
+        "much we need",
+        "what we cannot do without",
+    ),
+    "history": (
+        "no history or a poor one",
+        "a short or mixed history",
+        "a fair history",
+        "a good history",
+        "a long, strong history",
+    ),
+    "alternatives": (
+        "no one else can serve them",
+        "one other could",
+        "a few others could",
+        "several others could",
+        "many others could",
+    ),
+    "power": ("no power over us", "a little power", "some power", "much power", "decisive power"),
+    "interest": (
+        "no interest in what we do",
+        "a little interest",
+        "some interest",
+        "keen interest",
+        "it matters greatly to them",
+    ),
+    "legitimacy": (
+        "no legitimate claim on us",
+        "a weak claim",
+        "a fair claim",
+        "a strong claim",
+        "an unquestioned claim",
+    ),
+    "urgency": (
+        "no urgency",
+        "can wait a long time",
+        "within months",
+        "within weeks",
+        "needs us now",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -116,15 +160,31 @@ FORMS: dict[str, FormSpec] = {
             "What we believe customers need",
             "assumed_needs",
             (
-                FormField("staff", "Staff member", required=True, sticky=True,
-                          help="Who believes this (a name or a role)."),
-                FormField("segment", "Customer group", "suggest", sticky=True,
-                          help="Which customers have this need; pick one or type a new group."),
-                FormField("need", "Need", "suggest", required=True,
-                          help="What they need, in your words; suggestions come from the codebook."),
+                FormField(
+                    "staff",
+                    "Staff member",
+                    required=True,
+                    sticky=True,
+                    help="Who believes this (a name or a role).",
+                ),
+                FormField(
+                    "segment",
+                    "Customer group",
+                    "suggest",
+                    sticky=True,
+                    help="Which customers have this need; pick one or type a new group.",
+                ),
+                FormField(
+                    "need",
+                    "Need",
+                    "suggest",
+                    required=True,
+                    help="What they need, in your words; suggestions come from the codebook.",
+                ),
                 _rating("importance", "Importance", "How important you think it is to them."),
-                FormField("collected_on", "Date", "date", sticky=True,
-                          help="When this was written down."),
+                FormField(
+                    "collected_on", "Date", "date", sticky=True, help="When this was written down."
+                ),
             ),
             intro="One line per need a staff member believes a customer group has.",
             summary=("staff", "segment", "need"),
@@ -134,14 +194,35 @@ FORMS: dict[str, FormSpec] = {
             "What customers told us",
             "stated_needs",
             (
-                FormField("respondent_id", "Respondent or interview",
-                          help="Who said it: an interview number or a code, never a name."),
+                FormField(
+                    "respondent_id",
+                    "Respondent or interview",
+                    help="Who said it: an interview number or a code, never a name.",
+                ),
                 FormField("segment", "Customer group", "suggest", sticky=True),
-                FormField("method", "How we heard it", "choice", sticky=True,
-                          choices=("interview", "focus group", "survey", "listening session",
-                                   "workshop", "observation", "complaint", "other")),
-                FormField("need", "Need they named", "long text", required=True,
-                          help="In their words, as closely as you can."),
+                FormField(
+                    "method",
+                    "How we heard it",
+                    "choice",
+                    sticky=True,
+                    choices=(
+                        "interview",
+                        "focus group",
+                        "survey",
+                        "listening session",
+                        "workshop",
+                        "observation",
+                        "complaint",
+                        "other",
+                    ),
+                ),
+                FormField(
+                    "need",
+                    "Need they named",
+                    "long text",
+                    required=True,
+                    help="In their words, as closely as you can.",
+                ),
                 _rating("importance", "Importance", "How important it is to them."),
                 _rating("performance", "How well met", "How well it is met today."),
                 FormField("notes", "Notes", "long text"),
@@ -156,24 +237,40 @@ FORMS: dict[str, FormSpec] = {
             "Our customers",
             "customers",
             (
-                FormField("customer_id", "Customer id", required=True,
-                          help="A short code for this customer, such as HR-ASH; used in service "
-                          "links."),
+                FormField(
+                    "customer_id",
+                    "Customer id",
+                    required=True,
+                    help="A short code for this customer, such as HR-ASH; used in service links.",
+                ),
                 FormField("name", "Name", required=True),
-                FormField("kind", "Kind", "choice", required=True,
-                          choices=("external", "internal"),
-                          help="Internal: coworkers, other units, bosses. External: the people "
-                          "and organisations outside."),
+                FormField(
+                    "kind",
+                    "Kind",
+                    "choice",
+                    required=True,
+                    choices=("external", "internal"),
+                    help="Internal: coworkers, other units, bosses. External: the people "
+                    "and organisations outside.",
+                ),
                 FormField("segment", "Customer group", "suggest"),
                 _rating("mission_alignment", "Mission alignment"),
                 _rating("clout", "Clout"),
                 _rating("resource_control", "Controls resources we need"),
                 _rating("history", "Our history with them"),
-                _rating("alternatives", "Alternatives",
-                        "Could someone else serve them? 1 = no one, 5 = many."),
-                FormField("mandate", "Mandate", "choice", choices=(NOT_RATED, "none", "informal", "formal"),
-                          help="Are we required to serve them: formally (law, contract), "
-                          "informally (expectation), or not at all?"),
+                _rating(
+                    "alternatives",
+                    "Alternatives",
+                    "Could someone else serve them? 1 = no one, 5 = many.",
+                ),
+                FormField(
+                    "mandate",
+                    "Mandate",
+                    "choice",
+                    choices=(NOT_RATED, "none", "informal", "formal"),
+                    help="Are we required to serve them: formally (law, contract), "
+                    "informally (expectation), or not at all?",
+                ),
                 _rating("power", "Power"),
                 _rating("interest", "Interest"),
                 _rating("legitimacy", "Legitimacy"),
@@ -187,8 +284,13 @@ FORMS: dict[str, FormSpec] = {
             "Who serves whom",
             "service_links",
             (
-                FormField("provider_id", "Provider", "choice", required=True,
-                          help="The unit (or customer) that provides the service."),
+                FormField(
+                    "provider_id",
+                    "Provider",
+                    "choice",
+                    required=True,
+                    help="The unit (or customer) that provides the service.",
+                ),
                 FormField("customer_id", "Serves", "choice", required=True),
                 FormField("service", "Service", help="What is provided, in a few words."),
             ),
@@ -202,16 +304,24 @@ FORMS: dict[str, FormSpec] = {
             (
                 FormField("starts_on", "Starts on", "date", required=True),
                 FormField("ends_on", "Ends on", "date", help="Leave empty for a lasting change."),
-                FormField("label", "What happened", required=True,
-                          help="Such as: Milk and fresh food program launched."),
-                FormField("segment", "Customer group", "suggest",
-                          help="Leave empty when it affects every group."),
+                FormField(
+                    "label",
+                    "What happened",
+                    required=True,
+                    help="Such as: Milk and fresh food program launched.",
+                ),
+                FormField(
+                    "segment",
+                    "Customer group",
+                    "suggest",
+                    help="Leave empty when it affects every group.",
+                ),
             ),
             intro="Changes customers might react to: a new service, new hours, a shortage.",
             summary=("starts_on", "label", "segment"),
         ),
     )
-}  # fmt: skip
+}
 
 
 # ----------------------------------------------------------------------------- dates
@@ -225,9 +335,17 @@ def date_order_for(timezone: str | None) -> str:
     """
     zone = str(timezone or "")
     us = zone.startswith(("America/", "US/", "Pacific/Honolulu")) and not zone.startswith(
-        ("America/Argentina", "America/Sao_Paulo", "America/Bogota", "America/Lima",
-         "America/Santiago", "America/Caracas", "America/Mexico_City", "America/Montevideo")
-    )  # fmt: skip
+        (
+            "America/Argentina",
+            "America/Sao_Paulo",
+            "America/Bogota",
+            "America/Lima",
+            "America/Santiago",
+            "America/Caracas",
+            "America/Mexico_City",
+            "America/Montevideo",
+        )
+    )
     return "mdy" if us else "dmy"
 
 

@@ -39,13 +39,21 @@ def forms_command(port: int) -> list[str]:
     notebook = resource_dir("notebooks") / "forms.ipynb"
     limit = (MAX_UPLOAD_MB + 20) * 1024 * 1024
     return [
-        sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
-        f"--Voila.ip={HOST}", "--Voila.port_retries=0", "--template=service-toolkit",
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebook),
+        "--no-browser",
+        f"--port={port}",
+        f"--Voila.ip={HOST}",
+        "--Voila.port_retries=0",
+        "--template=service-toolkit",
         f"--Voila.tornado_settings={{'websocket_max_message_size': {limit}}}",
         f"--VoilaConfiguration.resources={{'tk_max_upload_mb': {MAX_UPLOAD_MB}}}",
         # A warm kernel waits for the next planner; the page is built when they open it.
-        "--preheat_kernel=True", "--pool_size=1",
-    ]  # fmt: skip
+        "--preheat_kernel=True",
+        "--pool_size=1",
+    ]
 
 
 def _environment(engagement: Path) -> dict[str, str]:
@@ -74,9 +82,13 @@ def serve_forms(
             "--port out to use a free one."
         )
     process = subprocess.Popen(
-        forms_command(port), env=_environment(engagement), stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, start_new_session=True,
-    )  # fmt: skip
+        forms_command(port),
+        env=_environment(engagement),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     url = f"http://{HOST}:{port}/"
     deadline = time.monotonic() + 60
     while not _port_taken(port):

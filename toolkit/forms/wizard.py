@@ -30,7 +30,7 @@ import ipywidgets as w
 import pandas as pd
 
 from toolkit.errors import ToolkitError
-from toolkit.schema import table_named
+from toolkit.schema.tables import table_named
 
 __all__ = ["ImportWizard", "MAX_UPLOAD_MB", "guess_metrics", "mapping_choices"]
 
@@ -105,24 +105,44 @@ class ImportWizard:
         self.format: str | None = None
         self.columns: list[str] = []
         self.questions: dict[str, str] = {}
-        self.upload = w.FileUpload(accept=".csv,.xlsx,.txt,.tsv", multiple=False,
-                                   description="Choose file", icon="upload")  # fmt: skip
+        self.upload = w.FileUpload(
+            accept=".csv,.xlsx,.txt,.tsv", multiple=False, description="Choose file", icon="upload"
+        )
         self.upload.observe(self._uploaded, names="value")
-        self.table = w.Dropdown(options=_TABLES, value="responses", description="Goes into",
-                                style=_STYLE, layout=w.Layout(width="520px"))  # fmt: skip
+        self.table = w.Dropdown(
+            options=_TABLES,
+            value="responses",
+            description="Goes into",
+            style=_STYLE,
+            layout=w.Layout(width="520px"),
+        )
         self.table.observe(lambda _: self._build_mapping(), names="value")
         self.detected = w.HTML()
         self.mapping = w.VBox()
         self.field_controls: dict[str, w.Dropdown] = {}
         self.metric_controls: dict[str, w.Dropdown] = {}
-        self.check_button = w.Button(description="Check", icon="search", disabled=True,
-                                     tooltip="Check every row and show what would land")  # fmt: skip
-        self.import_button = w.Button(description="Import", icon="check", button_style="primary",
-                                      disabled=True, tooltip="Import the checked file")  # fmt: skip
-        self.map_name = w.Text(description="Save the map as", placeholder="e.g. quarterly-tracker",
-                               style=_STYLE, layout=w.Layout(width="520px"))  # fmt: skip
-        self.save_map = w.Checkbox(value=True, description="Save the map for the next wave",
-                                   indent=False)  # fmt: skip
+        self.check_button = w.Button(
+            description="Check",
+            icon="search",
+            disabled=True,
+            tooltip="Check every row and show what would land",
+        )
+        self.import_button = w.Button(
+            description="Import",
+            icon="check",
+            button_style="primary",
+            disabled=True,
+            tooltip="Import the checked file",
+        )
+        self.map_name = w.Text(
+            description="Save the map as",
+            placeholder="e.g. quarterly-tracker",
+            style=_STYLE,
+            layout=w.Layout(width="520px"),
+        )
+        self.save_map = w.Checkbox(
+            value=True, description="Save the map for the next wave", indent=False
+        )
         self.check_button.on_click(lambda _: self.check())
         self.import_button.on_click(lambda _: self.run_import())
         self.report = w.HTML()
@@ -216,26 +236,40 @@ class ImportWizard:
         rows = [w.HTML("<h4>Which column holds what</h4>")]
         if spec.name == "responses":
             guessed = guess_metrics(self.questions or {c: c for c in self.columns})
-            for metric, title in (("csat", "CSAT question"), ("nps", "NPS question"),
-                                  ("ces", "CES question")):  # fmt: skip
-                control = w.Dropdown(options=options, value=guessed.get(metric, ""), description=title,
-                                     style=_STYLE, layout=w.Layout(width="620px"))  # fmt: skip
+            for metric, title in (
+                ("csat", "CSAT question"),
+                ("nps", "NPS question"),
+                ("ces", "CES question"),
+            ):
+                control = w.Dropdown(
+                    options=options,
+                    value=guessed.get(metric, ""),
+                    description=title,
+                    style=_STYLE,
+                    layout=w.Layout(width="620px"),
+                )
                 self.metric_controls[metric] = control
                 rows.append(control)
         for f in spec.fields:
             if spec.name == "responses" and f.name in ("metric", "score", "scale_min", "scale_max"):
                 continue
             same = next((c for c in self.columns if c.strip().lower() == f.name), None)
-            control = w.Dropdown(options=options, value=same if same in values else "",
-                                 description=f.name.replace("_", " "), style=_STYLE,
-                                 layout=w.Layout(width="620px"))  # fmt: skip
+            control = w.Dropdown(
+                options=options,
+                value=same if same in values else "",
+                description=f.name.replace("_", " "),
+                style=_STYLE,
+                layout=w.Layout(width="620px"),
+            )
             self.field_controls[f.name] = control
             rows.append(control)
-        rows.append(w.HTML(
-            "<p class='tk-echo'>Fields left “not in this file” are recognised by the importer "
-            "where it can (response ids, dates, personal columns) and left empty otherwise; "
-            "press Check to see what it found.</p>"
-        ))  # fmt: skip
+        rows.append(
+            w.HTML(
+                "<p class='tk-echo'>Fields left “not in this file” are recognised by the importer "
+                "where it can (response ids, dates, personal columns) and left empty otherwise; "
+                "press Check to see what it found.</p>"
+            )
+        )
         self.mapping.children = rows
         for control in [*self.field_controls.values(), *self.metric_controls.values()]:
             control.observe(lambda _: self._changed(), names="value")
@@ -256,9 +290,14 @@ class ImportWizard:
     def _run(self, *, dry_run: bool, save_map: str | None = None):
         columns, metrics = self.choices()
         return self.engagement.import_file(
-            self.file, table=self.table.value, source=self.format, columns=columns or None,
-            metrics=metrics or None, dry_run=dry_run, save_map=save_map,
-        )  # fmt: skip
+            self.file,
+            table=self.table.value,
+            source=self.format,
+            columns=columns or None,
+            metrics=metrics or None,
+            dry_run=dry_run,
+            save_map=save_map,
+        )
 
     def check(self) -> bool:
         """Dry run: say what would land; enable Import only when nothing is wrong."""
@@ -277,8 +316,10 @@ class ImportWizard:
                 "would be added."
             )
             return False
-        lines = [f"<p><strong>{result.rows_added:,}</strong> rows would be imported into "
-                 f"{html.escape(result.table)}.</p>"]  # fmt: skip
+        lines = [
+            f"<p><strong>{result.rows_added:,}</strong> rows would be imported into "
+            f"{html.escape(result.table)}.</p>"
+        ]
         for reason, count in result.excluded.items():
             lines.append(f"<p>{count:,} excluded: {html.escape(reason)}.</p>")
         mapping = result.details.get("mapping") or {}
@@ -293,8 +334,9 @@ class ImportWizard:
         if result.personal:
             lines.append(
                 "<p>Columns that identify people, kept out of reports: "
-                + html.escape(", ".join(result.personal)) + ".</p>"
-            )  # fmt: skip
+                + html.escape(", ".join(result.personal))
+                + ".</p>"
+            )
         for warning in result.warnings:
             lines.append(f"<p class='tk-echo'>Note: {html.escape(str(warning))}</p>")
         self.report.value = "".join(lines)
@@ -319,7 +361,7 @@ class ImportWizard:
                 f"<code>service-toolkit import ENGAGEMENT FILE --map {html.escape(name)}</code>.</p>"
                 if saved
                 else ""
-            )  # fmt: skip
+            )
         )
         self.import_button.disabled = True
         self.page.saved(self.table.value)
@@ -343,7 +385,7 @@ def _problems(err: Exception) -> str:
 def _preview(frame: pd.DataFrame | None) -> str:
     if frame is None or frame.empty:
         return ""
-    from toolkit.notebook import IDENTIFYING_COLUMNS
+    from toolkit.reports.context import IDENTIFYING_COLUMNS
 
     shown = frame[[c for c in frame.columns if c not in IDENTIFYING_COLUMNS]].head(5)
     return "<h4>The first rows as they would land</h4>" + shown.to_html(

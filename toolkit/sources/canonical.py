@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz.distance import Levenshtein
 
-from toolkit.schema import DEFAULT_SCALES, Field, Table, looks_personal, normalise_header
+from toolkit.schema.tables import DEFAULT_SCALES, Field, Table, looks_personal, normalise_header
 from toolkit.sources.spreadsheet import RawTable
 
 __all__ = [

@@ -36,8 +36,16 @@ _HEAD_CHUNK = 16 * 1024
 _MAX_HEAD_BYTES = 1024 * 1024  # header rows of a survey with thousands of questions
 _HEAD_ROWS = 6
 #: The first header of a Google Forms export, in the languages a sheet may be set to.
-_TIMESTAMP = {"timestamp", "marca temporal", "horodateur", "zeitstempel", "carimbo de data/hora",
-              "informazioni cronologiche", "tijdstempel", "sygnatura czasowa"}  # fmt: skip
+_TIMESTAMP = {
+    "timestamp",
+    "marca temporal",
+    "horodateur",
+    "zeitstempel",
+    "carimbo de data/hora",
+    "informazioni cronologiche",
+    "tijdstempel",
+    "sygnatura czasowa",
+}
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,16 @@ from toolkit.sources.survey import (
 
 __all__ = ["read_kobo"]
 
-_PERSONAL = {"_submitted_by", "deviceid", "phonenumber", "username", "simserial",
-             "subscriberid", "_geolocation", "email"}  # fmt: skip
+_PERSONAL = {
+    "_submitted_by",
+    "deviceid",
+    "phonenumber",
+    "username",
+    "simserial",
+    "subscriberid",
+    "_geolocation",
+    "email",
+}
 _REJECTED_PATTERN = r"(?:^|\W|_)(?:not[ _]approved|rejected)(?:$|\W|_)"
 _EXPECTED = (
     "a KoboToolbox export with _uuid or _submission_time in row 1, or an ODK Central export "

@@ -43,7 +43,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from toolkit.errors import DataValidationError
-from toolkit.schema import METRICS, table_named
+from toolkit.schema.tables import METRICS, table_named
 
 __all__ = [
     "ImportMap",
@@ -286,20 +286,31 @@ def parse_map(data: dict, *, name: str = "the map") -> ImportMap:
             )
         separator = spec.get("separator")
         out.multi[str(column)] = MultiSpec(
-            separator=None if separator is None else _text(name, f'[multi."{column}"] separator', separator),
+            separator=None
+            if separator is None
+            else _text(name, f'[multi."{column}"] separator', separator),
             options=tuple(_text(name, f'[multi."{column}"] options', o) for o in options),
-        )  # fmt: skip
+        )
     return out
 
 
 def check_format(value: str, name: str = "--source") -> str:
     """Spell a source format as FORMATS does ("Google Forms" → "google-forms")."""
     key = re.sub(r"[\s_]+", "-", str(value).strip().lower())
-    key = {"googleforms": "google-forms", "msforms": "ms-forms", "microsoft-forms": "ms-forms",
-           "survey-monkey": "surveymonkey", "kobotoolbox": "kobo", "odk": "kobo"}.get(key, key)  # fmt: skip
+    key = {
+        "googleforms": "google-forms",
+        "msforms": "ms-forms",
+        "microsoft-forms": "ms-forms",
+        "survey-monkey": "surveymonkey",
+        "kobotoolbox": "kobo",
+        "odk": "kobo",
+    }.get(key, key)
     if key not in FORMATS:
-        raise _bad(name, f'source is "{value}", which is not a format the toolkit reads',
-                   "Use one of: " + ", ".join(FORMATS))  # fmt: skip
+        raise _bad(
+            name,
+            f'source is "{value}", which is not a format the toolkit reads',
+            "Use one of: " + ", ".join(FORMATS),
+        )
     return key
 
 

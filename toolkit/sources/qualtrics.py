@@ -30,19 +30,41 @@ from toolkit.sources.survey import (
 
 __all__ = ["read_qualtrics"]
 
-_LEGACY = {"V1": "ResponseID", "V2": "ResponseSet", "V3": "Name", "V4": "ExternalDataReference",
-           "V5": "EmailAddress", "V6": "IPAddress", "V7": "Status", "V8": "StartDate",
-           "V9": "EndDate", "V10": "Finished"}  # fmt: skip
+_LEGACY = {
+    "V1": "ResponseID",
+    "V2": "ResponseSet",
+    "V3": "Name",
+    "V4": "ExternalDataReference",
+    "V5": "EmailAddress",
+    "V6": "IPAddress",
+    "V7": "Status",
+    "V8": "StartDate",
+    "V9": "EndDate",
+    "V10": "Finished",
+}
 #: Status values (text and numeric export) that are not real responses, and why.
 _STATUS = {
-    "survey preview": "Qualtrics survey previews", "1": "Qualtrics survey previews",
-    "offline survey preview": "Qualtrics survey previews", "17": "Qualtrics survey previews",
-    "survey test": "Qualtrics test responses", "2": "Qualtrics test responses",
-    "spam": "responses Qualtrics marked as spam", "8": "responses Qualtrics marked as spam",
-    "survey preview spam": "responses Qualtrics marked as spam", "9": "responses Qualtrics marked as spam",
-}  # fmt: skip
-_PERSONAL = {"IPAddress", "LocationLatitude", "LocationLongitude", "RecipientLastName",
-             "RecipientFirstName", "RecipientEmail", "EmailAddress", "Name"}  # fmt: skip
+    "survey preview": "Qualtrics survey previews",
+    "1": "Qualtrics survey previews",
+    "offline survey preview": "Qualtrics survey previews",
+    "17": "Qualtrics survey previews",
+    "survey test": "Qualtrics test responses",
+    "2": "Qualtrics test responses",
+    "spam": "responses Qualtrics marked as spam",
+    "8": "responses Qualtrics marked as spam",
+    "survey preview spam": "responses Qualtrics marked as spam",
+    "9": "responses Qualtrics marked as spam",
+}
+_PERSONAL = {
+    "IPAddress",
+    "LocationLatitude",
+    "LocationLongitude",
+    "RecipientLastName",
+    "RecipientFirstName",
+    "RecipientEmail",
+    "EmailAddress",
+    "Name",
+}
 _EXPECTED = (
     "a Qualtrics export: row 1 of column ids with ResponseId (then question texts in row 2 and "
     '{"ImportId": …} in row 3), or the legacy exporter\'s V1, V2, … with ResponseID in row 2'
@@ -104,8 +126,10 @@ def read_qualtrics(
     if timezone:
         survey.details["timezone"] = timezone
     _exclusions(survey)
-    for key, names in (("source_id", ("ResponseId", "ResponseID")),
-                       ("submitted", ("RecordedDate", "EndDate"))):  # fmt: skip
+    for key, names in (
+        ("source_id", ("ResponseId", "ResponseID")),
+        ("submitted", ("RecordedDate", "EndDate")),
+    ):
         found = next((n for n in names if n in frame), None)
         if found:
             survey.defaults[key] = found
@@ -160,8 +184,10 @@ def _exclusions(survey: SurveyTable) -> None:
             survey.excluded[reason] |= status.isin(values).to_numpy()
     if "DistributionChannel" in frame:
         channel = frame["DistributionChannel"].str.strip().str.lower()
-        for value, reason in (("preview", "Qualtrics survey previews"),
-                              ("test", "Qualtrics test responses")):  # fmt: skip
+        for value, reason in (
+            ("preview", "Qualtrics survey previews"),
+            ("test", "Qualtrics test responses"),
+        ):
             survey.excluded.setdefault(reason, np.zeros(len(frame), dtype=bool))
             survey.excluded[reason] |= channel.eq(value).to_numpy()
     if "Finished" in frame:

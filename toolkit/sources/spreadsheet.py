@@ -426,8 +426,16 @@ def damaged_sheet(path: Path, sheet: str):
         yield
     except DataValidationError:
         raise
-    except (zipfile.BadZipFile, EOFError, OSError, SyntaxError, ValueError, KeyError,
-            TypeError, zlib.error) as err:  # fmt: skip
+    except (
+        zipfile.BadZipFile,
+        EOFError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        KeyError,
+        TypeError,
+        zlib.error,
+    ) as err:
         # xml.etree's ParseError is a SyntaxError; a bad CRC is a BadZipFile.
         raise DataValidationError(
             f'{path.name}: sheet "{sheet}" is damaged and could not be read to its end '

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import DataValidationError
-from toolkit.schema import Table, looks_personal, normalise_header
+from toolkit.schema.tables import Table, looks_personal, normalise_header
 from toolkit.sources.answers import answer_key, recode_answers
 from toolkit.sources.canonical import Collector, Problem, strip_cells
 from toolkit.sources.maps import ImportMap, MetricSpec, MultiSpec, closest
@@ -320,9 +320,10 @@ def survey_to_raw(
     for name, value in constants.items():
         base[name] = pd.Series(value, index=frame.index, dtype=object)
     personal = [
-        n for n, c in resolved.items()
+        n
+        for n, c in resolved.items()
         if n not in fields and (c in survey.personal or looks_personal(c) or looks_personal(n))
-    ]  # fmt: skip
+    ]
     for column in [c for c in survey.frame.columns if c not in consumed]:
         # A column spelled like a field another column fills stays, renamed.
         name = f"{column} (survey)" if normalise_header(column) in fields else column
@@ -359,13 +360,16 @@ def survey_to_raw(
     applied = ImportMap(
         table=table.name,
         source=survey.format,
-        columns={**{n: survey.label(c) for n, c in resolved.items() if n not in given and n != "need"}, **given},
+        columns={
+            **{n: survey.label(c) for n, c in resolved.items() if n not in given and n != "need"},
+            **given,
+        },
         constants=dict(imap.constants),
         metrics=[m.spec for m in metrics],
         values=dict(imap.values),
         multi=dict(imap.multi),
         date_order=imap.date_order,
-    )  # fmt: skip
+    )
     if need_source is not None and "need" not in given:
         applied.columns["need"] = need_source
     return Mapped(raw, origin, out, excluded, personal, mapping, applied)
@@ -490,8 +494,10 @@ def _melt_metrics(survey, frame, rows, base, metrics, imap, scales, id_prefix):
         labels.append(np.full(len(where), metric.label, dtype=object))
     body = pd.concat(parts, ignore_index=True).fillna("") if parts else base.iloc[:0]
     position = np.concatenate(positions) if positions else np.zeros(0, dtype=int)
-    origin = {"score": np.concatenate(labels) if labels else np.zeros(0, dtype=object),
-              "metric": np.concatenate(labels) if labels else np.zeros(0, dtype=object)}  # fmt: skip
+    origin = {
+        "score": np.concatenate(labels) if labels else np.zeros(0, dtype=object),
+        "metric": np.concatenate(labels) if labels else np.zeros(0, dtype=object),
+    }
     out = Collector(_where_of(survey, rows, position), len(body), survey.file)
     offset = 0
     for bad, text, metric in scores:
@@ -681,8 +687,12 @@ def wrong_format(file: str, head: list[list[str]], container: str, *, tried: str
 
     found = detect_head(head, container)
     if found.format != tried and found.format in (
-        "qualtrics", "surveymonkey", "google-forms", "ms-forms", "kobo",
-    ):  # fmt: skip
+        "qualtrics",
+        "surveymonkey",
+        "google-forms",
+        "ms-forms",
+        "kobo",
+    ):
         hint = (
             f"It looks like a {found.format} export ({found.reason}): use --source "
             f"{found.format}, or leave --source out to detect it."

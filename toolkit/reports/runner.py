@@ -2,7 +2,7 @@
 
 ::
 
-    from toolkit.reports import run_report, run_reports
+    from toolkit.reports.runner import run_report, run_reports
 
     run = run_reports("riverside")                          # all three reports
     run = run_reports("riverside", ["needs-gap"], each="segment", jobs=2)
@@ -31,7 +31,7 @@ Failures
     exits 3 for either.
 
 Speed
-    Kernels come from :class:`toolkit.report_kernels.KernelForkServer`: a template
+    Kernels come from :class:`toolkit.reports.kernels.KernelForkServer`: a template
     process imports pandas, Altair, the toolkit and whatever the notebooks import, while
     this process imports papermill and nbconvert; each report then gets a fresh kernel
     forked from the template (no state shared between reports; a kernel that dies fails
@@ -40,7 +40,7 @@ Speed
 HTML
     The template ``templates/report/`` (extending nbconvert's ``lab``) drops code,
     prompts, require.js, MathJax, Mermaid and the widget manager; inlines
-    :func:`toolkit.theme.vega_script` once in the head; puts a first screen (report,
+    :func:`toolkit.charts.theme.vega_script` once in the head; puts a first screen (report,
     engagement, parameters, data fingerprint, toolkit version, time) above the report;
     and prints with a page break before each section and no chart cut in two. Widget
     state is stripped from every executed notebook.
@@ -197,8 +197,14 @@ def _source(cell: Mapping) -> str:
 # ----------------------------------------------------------------------------- parameters
 
 
-_TYPES = {"str": "text", "int": "whole number", "float": "number", "bool": "true or false",
-          "dict": "mapping", "list": "list"}  # fmt: skip
+_TYPES = {
+    "str": "text",
+    "int": "whole number",
+    "float": "number",
+    "bool": "true or false",
+    "dict": "mapping",
+    "list": "list",
+}
 
 
 @dataclass(frozen=True)
@@ -519,7 +525,7 @@ def _natural(value: Any) -> tuple:
 
 def _each_values(engagement, column: str, report: Report, include_personal: bool):
     """The values of ``column`` in the tables ``report`` reads; None if none has it."""
-    from toolkit.schema import TABLES, table_named
+    from toolkit.schema.tables import TABLES, table_named
 
     values: dict[str, Any] = {}
     found = False
@@ -635,7 +641,7 @@ def _plan(
 
 
 def _check_subset_columns(engagement, reports, subset, include_personal) -> None:
-    from toolkit.schema import TABLES, table_named
+    from toolkit.schema.tables import TABLES, table_named
 
     if not isinstance(subset, Mapping):
         raise DataValidationError(
@@ -728,7 +734,7 @@ def run_reports(
     timeout : float, optional
         Seconds one cell may run (default: no limit).
     warm : bool
-        Fork kernels from a pre-imported template (:mod:`toolkit.report_kernels`);
+        Fork kernels from a pre-imported template (:mod:`toolkit.reports.kernels`);
         False starts an ordinary kernel per report.
     on_result : callable, optional
         Called with each :class:`ReportResult` as it finishes.
@@ -759,7 +765,11 @@ def run_reports(
 
     server = None
     if warm:
-        from toolkit.report_kernels import KernelForkServer, fork_server_available, notebook_imports
+        from toolkit.reports.kernels import (
+            KernelForkServer,
+            fork_server_available,
+            notebook_imports,
+        )
 
         if fork_server_available():
             sources = [
@@ -773,15 +783,16 @@ def run_reports(
         out_dir = Path(out).expanduser() if out else eng.path / "reports"
         out_dir = out_dir.resolve()
         run_id, folder = _new_run_folder(out_dir)
-        run = ReportRun(run_id, folder, out_dir / "index.html", eng.name,
-                        _now_iso(), each=each, notes=notes)  # fmt: skip
+        run = ReportRun(
+            run_id, folder, out_dir / "index.html", eng.name, _now_iso(), each=each, notes=notes
+        )
         _write_run_json(run)
         write_index(out_dir)
         env = {INCLUDE_PERSONAL_ENV: "1" if include_personal else "0"}
         if server is not None:
             manager = server.manager_class(env)
         else:
-            from toolkit.report_kernels import ReportKernelManager
+            from toolkit.reports.kernels import ReportKernelManager
 
             manager = type("EnvReportKernelManager", (ReportKernelManager,), {"extra_env": env})
         results: list[ReportResult | None] = [None] * len(planned)
@@ -853,9 +864,16 @@ def run_report(
         says where the partial notebook is. ``err.result`` is the :class:`ReportResult`.
     """
     run = run_reports(
-        engagement, [name], parameters=parameters, out=out, include_personal=include_personal,
-        timeout=timeout, warm=warm, jobs=1, progress=False,
-    )  # fmt: skip
+        engagement,
+        [name],
+        parameters=parameters,
+        out=out,
+        include_personal=include_personal,
+        timeout=timeout,
+        warm=warm,
+        jobs=1,
+        progress=False,
+    )
     (result,) = run.results
     if not result.ok:
         err = ReportError(result.error)
@@ -898,10 +916,16 @@ def _execute(job: _Job, folder: Path, run: ReportRun, manager, timeout, include_
     label = f"{job.report.name}" + (f" ({job.value})" if job.value is not None else "")
     try:
         nb = pm.execute_notebook(
-            str(job.report.notebook), str(ipynb), parameters=job.parameters,
-            kernel_name="python3", language="python", progress_bar=False,
-            start_timeout=120, execution_timeout=timeout, kernel_manager_class=manager,
-        )  # fmt: skip
+            str(job.report.notebook),
+            str(ipynb),
+            parameters=job.parameters,
+            kernel_name="python3",
+            language="python",
+            progress_bar=False,
+            start_timeout=120,
+            execution_timeout=timeout,
+            kernel_manager_class=manager,
+        )
     except PapermillExecutionError as err:
         nb = _read_partial(ipynb)
         section = _section_of(nb, err.exec_count) if nb is not None else None
@@ -1074,15 +1098,15 @@ def export_html(nb, path: str | os.PathLike) -> Path:
     -----
     Code, prompts, the parameters cells and empty code cells are left out; the
     notebook's ``# title`` becomes the first screen's heading, and its header table
-    (from :meth:`toolkit.notebook.ReportContext.header`) becomes the first screen. Every
+    (from :meth:`toolkit.reports.context.ReportContext.header`) becomes the first screen. Every
     value on the first screen is HTML-escaped here; the notebook's own outputs escape
-    data text where they are made (:func:`toolkit.notebook.md_escape`, ``Table``).
+    data text where they are made (:func:`toolkit.reports.context.md_escape`, ``Table``).
     """
     import copy
 
     from nbconvert import HTMLExporter
 
-    from toolkit._vega_bundle import vega_script
+    from toolkit.charts._vega_bundle import vega_script
 
     nb = copy.deepcopy(nb)
     nb.metadata.pop("widgets", None)
@@ -1174,9 +1198,10 @@ def _cover_html(title: str, info: Mapping, header: Mapping | None) -> str:
     params = header.get("parameters")
     if params is None:
         params = {
-            k: v for k, v in (info.get("parameters") or {}).items()
+            k: v
+            for k, v in (info.get("parameters") or {}).items()
             if k not in ("engagement", "subset", "interactive")
-        }  # fmt: skip
+        }
     items = "".join(f"<li><code>{e(str(k))}</code> = {e(str(v))}</li>" for k, v in params.items())
     facts.append(("Parameters", f"<ul>{items}</ul>" if items else "defaults"))
     facts.append(

@@ -6,7 +6,7 @@ jupyter_client sees this process as "the kernel": it forwards SIGINT and SIGTERM
 the real kernel (a child of the fork server), and exits with the kernel's exit status
 when the kernel ends. If this process is killed outright (SIGKILL), the fork server
 sees its connection close and kills the kernel, so no kernel outlives its launcher.
-See :mod:`toolkit.report_kernels`.
+See :mod:`toolkit.reports.kernels`.
 """
 
 import json
@@ -35,8 +35,11 @@ def main(argv: list[str]) -> int:
                 print(f"report kernel server not ready at {socket_path}", file=sys.stderr)
                 return 1
             time.sleep(0.02)
-    request = {"connection_file": os.path.abspath(connection_file), "cwd": os.getcwd(),
-               "env": dict(os.environ)}  # fmt: skip
+    request = {
+        "connection_file": os.path.abspath(connection_file),
+        "cwd": os.getcwd(),
+        "env": dict(os.environ),
+    }
     conn.sendall(json.dumps(request).encode("utf-8") + b"\n")
     reader = conn.makefile("r", encoding="utf-8")
     first = reader.readline().split()

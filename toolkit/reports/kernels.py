@@ -30,7 +30,7 @@ How jupyter_client drives it
     talk over ``ipc`` (Unix socket files in a private folder) rather than TCP ports, so
     kernels started at the same moment never race for a port (papermill#511).
 
-``ReportKernelManager`` is built on first access (``toolkit.report_kernels.ReportKernelManager``)
+``ReportKernelManager`` is built on first access (``toolkit.reports.kernels.ReportKernelManager``)
 so that importing this module does not import jupyter_client.
 
 Where ``os.fork`` does not exist (Windows) :func:`fork_server_available` is false and
@@ -71,8 +71,8 @@ BASE_IMPORTS = (
     "IPython.display",
     "pandas",
     "altair",
-    "toolkit.notebook",
-    "toolkit.theme",
+    "toolkit.reports.context",
+    "toolkit.charts.theme",
 )
 
 
@@ -97,8 +97,8 @@ def notebook_imports(sources: Iterable[str]) -> list[str]:
 
     Examples
     --------
-    >>> notebook_imports(["import pandas as pd\nfrom toolkit.charts import x", "%time 1"])
-    ['pandas', 'toolkit.charts']
+    >>> notebook_imports(["import pandas as pd\nfrom toolkit.charts.needs import x", "%time 1"])
+    ['pandas', 'toolkit.charts.needs']
     """
     found: dict[str, None] = {}
     for source in sources:
@@ -145,7 +145,7 @@ class KernelForkServer:
         self.folder = Path(tempfile.mkdtemp(prefix="tk-kernels-"))
         self.socket_path = str(self.folder / "server.sock")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "toolkit.report_kernels", self.socket_path, *self.imports],
+            [sys.executable, "-m", "toolkit.reports.kernels", self.socket_path, *self.imports],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -158,9 +158,13 @@ class KernelForkServer:
         return type(
             "BoundReportKernelManager",
             (__getattr__("ReportKernelManager"),),
-            {"server_socket": self.socket_path, "server_pid": self.process.pid, "extra_env": dict(env or {}),
-             "ipc_folder": str(self.folder)},
-        )  # fmt: skip
+            {
+                "server_socket": self.socket_path,
+                "server_pid": self.process.pid,
+                "extra_env": dict(env or {}),
+                "ipc_folder": str(self.folder),
+            },
+        )
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -387,8 +391,14 @@ def _build_manager_class() -> type:
                 spec = base_spec.to_dict()
                 spec["env"] = {**(spec.get("env") or {}), **self.extra_env}
                 if self.server_socket:
-                    spec["argv"] = [sys.executable, "-I", str(LAUNCHER), self.server_socket,
-                                    str(self.server_pid), "{connection_file}"]  # fmt: skip
+                    spec["argv"] = [
+                        sys.executable,
+                        "-I",
+                        str(LAUNCHER),
+                        self.server_socket,
+                        str(self.server_pid),
+                        "{connection_file}",
+                    ]
                     spec["interrupt_mode"] = "signal"
                 self._kernel_spec = KernelSpec(resource_dir=base_spec.resource_dir, **spec)
             return self._kernel_spec
@@ -408,5 +418,5 @@ def _build_manager_class() -> type:
     return ReportKernelManager
 
 
-if __name__ == "__main__":  # python -m toolkit.report_kernels SOCKET MODULE...
+if __name__ == "__main__":  # python -m toolkit.reports.kernels SOCKET MODULE...
     _serve(sys.argv[1], sys.argv[2:])

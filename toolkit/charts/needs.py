@@ -16,7 +16,7 @@ unrendered chart with a title, a ``description`` (read out by screen readers) an
 tooltips that carry ``n`` and the interval. The charts hold only the analysis rows they
 draw, never raw responses. Sorting, leaving out suppressed rows, ranking for drawing
 order and formatting numbers as text are the only work done here; colours come from the
-Okabe–Ito palette of :mod:`toolkit.theme` and every colour has a second cue (shape, line
+Okabe–Ito palette of :mod:`toolkit.charts.theme` and every colour has a second cue (shape, line
 style, weight or words).
 """
 
@@ -32,8 +32,8 @@ import pandas as pd
 
 from toolkit._validate import check_choice, check_positive_int, require_columns
 from toolkit._words import count_words, is_missing, level_words
+from toolkit.charts.theme import OKABE_ITO
 from toolkit.errors import DataValidationError
-from toolkit.theme import OKABE_ITO
 
 __all__ = [
     "importance_performance_chart",

@@ -1,7 +1,7 @@
 """The Vega bundle a report page inlines once, kept on disk so reports need not rebuild it.
 
-Separate from :mod:`toolkit.theme` so that the report writer can read the bundle without
-importing Altair (two seconds); :func:`toolkit.theme.vega_script` is this function.
+Separate from :mod:`toolkit.charts.theme` so that the report writer can read the bundle without
+importing Altair (two seconds); :func:`toolkit.charts.theme.vega_script` is this function.
 """
 
 from __future__ import annotations

@@ -1,0 +1,466 @@
+"""The named analyses: what the ``table`` command and the notebooks compute from a store.
+
+Each analysis reads the tables it needs (in one read transaction), codes free text where
+needed, and calls the pure functions of the analysis modules with the engagement's
+settings as defaults; parameters given for one run override them. The parameter names
+are the analysis functions' keyword arguments.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from toolkit import customers, needs, satisfaction
+from toolkit.errors import DataValidationError
+from toolkit.settings import PRIORITY_CRITERIA
+
+__all__ = ["ANALYSES", "Analysis", "run_analysis", "apply_subset", "coded_needs"]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One named analysis: the tables it reads and the function(s) it runs.
+
+    ``run(tables, by=None, settings=None, **params)`` gets the tables read in one
+    transaction, the ``by`` column, the engagement's settings and the run's parameters.
+    ``extra`` names parameters a run accepts beyond the functions' keyword arguments.
+    """
+
+    name: str
+    tables: tuple[str, ...]
+    run: Callable[..., pd.DataFrame]
+    functions: tuple[Callable, ...]
+    summary: str
+    extra: tuple[inspect.Parameter, ...] = ()
+
+    def parameters(self) -> dict[str, inspect.Parameter]:
+        """The keyword arguments a run accepts, with their defaults."""
+        taken = {"codebook", "by", "segment"}
+        params = {p.name: p for p in self.extra}
+        for func in self.functions:
+            for name, p in inspect.signature(func).parameters.items():
+                if p.kind is p.KEYWORD_ONLY and name not in taken:
+                    params.setdefault(name, p)
+        return params
+
+
+def coded_needs(
+    tables: Mapping[str, pd.DataFrame], *, warn: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The assumed and stated needs, coded against the codebook (a person's code wins).
+
+    Warns when some statements matched no code: they count towards the totals but
+    not towards any need until a person codes them.
+    """
+    codebook = tables["codebook"]
+    assumed = needs.code_needs(tables["assumed_needs"], codebook)
+    stated = needs.code_needs(tables["stated_needs"], codebook)
+    left = int(assumed["code"].isna().sum() + stated["code"].isna().sum())
+    if left and warn:
+        warnings.warn(
+            f"{left} need statement{'s' if left != 1 else ''} matched no code in the codebook; "
+            "they count in the totals but not under any need. List them with the "
+            "'uncoded' table and code them (import the rows with the code column filled).",
+            stacklevel=3,
+        )
+    return assumed, stated
+
+
+def _split(params: dict, func: Callable) -> dict:
+    accepted = inspect.signature(func).parameters
+    return {k: v for k, v in params.items() if k in accepted}
+
+
+def _needs_gap(tables, by=None, settings=None, **params):
+    assumed, stated = coded_needs(tables)
+    return needs.needs_gap(assumed, stated, codebook=tables["codebook"], by=by, **params)
+
+
+def _rank_agreement(tables, by=None, settings=None, **params):
+    gap = _needs_gap(tables, by=by, settings=settings, **_split(params, needs.needs_gap))
+    return needs.rank_agreement(gap, by=by, **_split(params, needs.rank_agreement))
+
+
+def _common_ground(tables, by=None, settings=None, **params):
+    _, stated = coded_needs(tables)
+    return needs.common_ground(
+        stated, codebook=tables["codebook"], segment=by or "segment", **params
+    )
+
+
+def _importance_performance(tables, by=None, settings=None, **params):
+    _, stated = coded_needs(tables)
+    return needs.importance_performance(stated, codebook=tables["codebook"], by=by, **params)
+
+
+def _uncoded(tables, by=None, settings=None, **params):
+    assumed, stated = coded_needs(tables, warn=False)
+    both = pd.concat(
+        [assumed.assign(list="staff"), stated.assign(list="customers")], ignore_index=True
+    )
+    return needs.uncoded_needs(both, by=by or "list", **params)
+
+
+# ----------------------------------------------------------------------------- customers
+
+
+def _refuse_by(name: str, by: str | None, why: str) -> None:
+    if by is not None:
+        raise DataValidationError(f"{name} does not take --by (got --by {by}): {why}")
+
+
+def _priorities(tables, by=None, settings=None, weights=None, **params):
+    """Weights: the engagement's, then a ``weights`` mapping, then single criteria."""
+    chosen = {c: params.pop(c) for c in PRIORITY_CRITERIA if c in params}
+    merged = dict((settings or {}).get("weights") or {})
+    if weights is not None:
+        if not isinstance(weights, Mapping):
+            raise DataValidationError(
+                "weights must be a mapping of criterion to weight, such as "
+                f"-y '{{weights: {{mandate: 2}}}}', or give one criterion as -p mandate 2 "
+                f"(got {weights!r})."
+            )
+        merged.update(weights)
+    merged.update({c: v for c, v in chosen.items() if v is not None})
+    frame = tables["customers"]
+    if by is None:
+        return customers.prioritise_customers(frame, weights=merged, **params)
+    if by not in frame:
+        raise DataValidationError(
+            f'--by {by}: the customer register has no column "{by}". '
+            f"Its columns: {', '.join(map(str, frame.columns))}."
+        )
+    parts = []
+    for key, group in frame.groupby(by, sort=False, dropna=False):
+        ranked = customers.prioritise_customers(group, weights=merged, **params)
+        if by not in ranked:
+            ranked.insert(0, by, key)
+        parts.append(ranked)
+    if not parts:
+        empty = customers.prioritise_customers(frame, weights=merged, **params)
+        return empty if by in empty else empty.assign(**{by: []})
+    return pd.concat(parts, ignore_index=True)
+
+
+def _power_interest(tables, by=None, settings=None, **params):
+    _refuse_by(
+        "power-interest",
+        by,
+        "it places each customer on its own; the result has kind "
+        "and segment columns to sort or filter by.",
+    )
+    return customers.power_interest(tables["customers"], **params)
+
+
+def _salience(tables, by=None, settings=None, **params):
+    _refuse_by(
+        "salience",
+        by,
+        "it classifies each customer on its own; the result has kind "
+        "and segment columns to sort or filter by.",
+    )
+    return customers.salience(tables["customers"], **params)
+
+
+def _customer_kinds(tables, by=None, settings=None, **params):
+    _refuse_by("customer-kinds", by, "it already groups by kind and segment.")
+    return customers.customer_kinds(tables["customers"])
+
+
+_CHAIN = "the service chain is one graph across every customer, so it is not split."
+
+
+def _service_chain(tables, by=None, settings=None, **params):
+    _refuse_by("service-chain", by, _CHAIN)
+    return customers.service_chain(tables["customers"], tables["service_links"], **params)
+
+
+def _service_dependencies(tables, by=None, settings=None, **params):
+    _refuse_by("service-dependencies", by, _CHAIN)
+    return customers.service_dependencies(tables["customers"], tables["service_links"])
+
+
+def _service_cycles(tables, by=None, settings=None, **params):
+    _refuse_by("service-cycles", by, _CHAIN)
+    return customers.service_cycles(
+        tables["service_links"], customers=tables["customers"], **params
+    )
+
+
+def _overlooked_customers(tables, by=None, settings=None, **params):
+    _refuse_by("overlooked-customers", by, "it matches customers to needs by their segment.")
+    return customers.overlooked_customers(
+        tables["customers"], tables["stated_needs"], tables["assumed_needs"]
+    )
+
+
+# ----------------------------------------------------------------------------- satisfaction
+
+SETTING_PARAMETERS = ("confidence", "min_n", "top_box", "fiscal_year_start", "timezone", "ces")
+"""Parameters that default to the engagement's settings when a run does not give them."""
+
+
+def _trend(tables, by=None, settings=None, **params):
+    return satisfaction.satisfaction_trend(tables["responses"], by=by, **params)
+
+
+def _nps_trend(tables, by=None, settings=None, **params):
+    metric = params.pop("metric", "nps")
+    if metric != "nps":
+        raise DataValidationError(
+            f"nps-trend is the NPS trend (got -p metric {metric}); use satisfaction-trend "
+            f"-p metric {metric} for other metrics."
+        )
+    return _trend(tables, by=by, settings=settings, metric="nps", **params)
+
+
+def _period_changes(tables, by=None, settings=None, **params):
+    trend = _trend(tables, by=by, **_split(params, satisfaction.satisfaction_trend))
+    return satisfaction.period_changes(trend, by=by, **_split(params, satisfaction.period_changes))
+
+
+def _before_after(tables, by=None, settings=None, **params):
+    return satisfaction.before_after(tables["responses"], tables["events"], by=by, **params)
+
+
+def _control_chart(tables, by=None, settings=None, **params):
+    trend = _trend(tables, by=by, **_split(params, satisfaction.satisfaction_trend))
+    return satisfaction.control_chart(trend, by=by, **_split(params, satisfaction.control_chart))
+
+
+def _keyword(name: str, default=None) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default)
+
+
+_WEIGHT_PARAMETERS = (_keyword("weights"), *(_keyword(c) for c in PRIORITY_CRITERIA))
+_LINK_TABLES = ("customers", "service_links")
+
+
+_NEEDS_TABLES = ("codebook", "assumed_needs", "stated_needs")
+ANALYSES: dict[str, Analysis] = {
+    a.name: a
+    for a in (
+        Analysis(
+            "needs-gap",
+            _NEEDS_TABLES,
+            _needs_gap,
+            (needs.needs_gap,),
+            "staff vs customer share of each need, the gap and its class",
+        ),
+        Analysis(
+            "rank-agreement",
+            _NEEDS_TABLES,
+            _rank_agreement,
+            (needs.needs_gap, needs.rank_agreement),
+            "how far staff and customer priority orders agree",
+        ),
+        Analysis(
+            "common-ground",
+            _NEEDS_TABLES,
+            _common_ground,
+            (needs.common_ground,),
+            "needs segments share, hold alone, or conflict on (--by names the segment column)",
+        ),
+        Analysis(
+            "importance-performance",
+            _NEEDS_TABLES,
+            _importance_performance,
+            (needs.importance_performance,),
+            "importance–performance quadrants",
+        ),
+        Analysis(
+            "uncoded",
+            _NEEDS_TABLES,
+            _uncoded,
+            (needs.uncoded_needs,),
+            "statements no code matched, for a person to code",
+        ),
+        Analysis(
+            "priorities",
+            ("customers",),
+            _priorities,
+            (customers.prioritise_customers,),
+            "customers scored and ranked on the six priority criteria, with rank stability "
+            "(weights from the engagement; override with -p mandate 2 or -y '{weights: {...}}')",
+            extra=_WEIGHT_PARAMETERS,
+        ),
+        Analysis(
+            "power-interest",
+            ("customers",),
+            _power_interest,
+            (customers.power_interest,),
+            "power/interest grid (Mendelow) with a strategy for each quadrant",
+        ),
+        Analysis(
+            "salience",
+            ("customers",),
+            _salience,
+            (customers.salience,),
+            "stakeholder salience class from power, legitimacy and urgency",
+        ),
+        Analysis(
+            "customer-kinds",
+            ("customers",),
+            _customer_kinds,
+            (customers.customer_kinds,),
+            "customers counted and listed by kind and segment",
+        ),
+        Analysis(
+            "service-chain",
+            _LINK_TABLES,
+            _service_chain,
+            (customers.service_chain,),
+            "which external customers each internal unit ultimately serves, and through whom",
+        ),
+        Analysis(
+            "service-dependencies",
+            _LINK_TABLES,
+            _service_dependencies,
+            (customers.service_dependencies,),
+            "each customer's providers, whom it serves, single-provider dependencies, loops",
+        ),
+        Analysis(
+            "service-cycles",
+            _LINK_TABLES,
+            _service_cycles,
+            (),
+            "loops in the service links (A serves B serves A)",
+            extra=(_keyword("max_cycles", 100),),
+        ),
+        Analysis(
+            "overlooked-customers",
+            ("customers", "stated_needs", "assumed_needs"),
+            _overlooked_customers,
+            (customers.overlooked_customers,),
+            "internal customers, and external ones whose segment has no stated needs yet",
+        ),
+        Analysis(
+            "satisfaction-trend",
+            ("responses",),
+            _trend,
+            (satisfaction.satisfaction_trend,),
+            "CSAT, NPS or CES per period (and --by group): mean, top box, NPS, intervals",
+        ),
+        Analysis(
+            "nps-trend",
+            ("responses",),
+            _nps_trend,
+            (satisfaction.satisfaction_trend,),
+            "NPS per period: promoters, passives, detractors and the NPS with its interval",
+        ),
+        Analysis(
+            "period-changes",
+            ("responses",),
+            _period_changes,
+            (satisfaction.satisfaction_trend, satisfaction.period_changes),
+            "each period against the one before: difference, interval, p-value (and Holm's)",
+        ),
+        Analysis(
+            "before-after",
+            ("responses", "events"),
+            _before_after,
+            (satisfaction.before_after,),
+            "satisfaction before and after each event: windows and an interrupted time series",
+        ),
+        Analysis(
+            "control-chart",
+            ("responses",),
+            _control_chart,
+            (satisfaction.satisfaction_trend, satisfaction.control_chart),
+            "XmR or p-chart limits with special-cause signals (-p chart p, -p baseline 8)",
+        ),
+    )
+}
+
+
+def apply_subset(
+    tables: Mapping[str, pd.DataFrame], subset: Mapping | None
+) -> dict[str, pd.DataFrame]:
+    """Keep the rows matching ``subset`` in every table that has its columns.
+
+    ``subset`` maps a column to a value or a list of values; tables without the column
+    are left whole. An event with that column blank applies to everyone (an event's
+    blank segment means every segment), so it is kept.
+    """
+    if not subset:
+        return dict(tables)
+    if not isinstance(subset, Mapping):
+        raise DataValidationError(
+            f"subset must be a mapping of column to value, such as {{segment: Residents}} (got {subset!r})."
+        )
+    out = {}
+    for name, frame in tables.items():
+        keep = pd.Series(True, index=frame.index)
+        for column, value in subset.items():
+            if column in frame:
+                values = value if isinstance(value, list | tuple | set) else [value]
+                match = frame[column].astype(str).isin([str(v) for v in values])
+                if name == "events":
+                    match |= frame[column].isna() | (frame[column].astype(str).str.strip() == "")
+                keep &= match
+        out[name] = frame.loc[keep]
+    return out
+
+
+def run_analysis(
+    engagement,
+    name: str,
+    *,
+    by: str | None = None,
+    params: Mapping | None = None,
+    subset: Mapping | None = None,
+) -> pd.DataFrame:
+    """Run a named analysis on an engagement's store.
+
+    Parameters
+    ----------
+    engagement : Engagement
+        The engagement to read.
+    name : str
+        One of :data:`ANALYSES` (``needs-gap``, ``rank-agreement``, …).
+    by : str, optional
+        A column to group by within the tables.
+    params : mapping, optional
+        The analysis function's keyword arguments for this run; ``confidence`` and
+        ``min_n`` default to the engagement's settings.
+    subset : mapping, optional
+        Rows to keep, as for reports: ``{column: value}``.
+
+    Raises
+    ------
+    DataValidationError
+        An unknown analysis or parameter (the valid ones are listed), or a bad value.
+    """
+    if name not in ANALYSES:
+        raise DataValidationError(
+            f'There is no analysis "{name}". The analyses are: {", ".join(ANALYSES)}.'
+        )
+    analysis = ANALYSES[name]
+    accepted = analysis.parameters()
+    params = dict(params or {})
+    unknown = sorted(set(params) - set(accepted))
+    if unknown:
+        listed = ", ".join(f"{n} (default {_default(p)})" for n, p in accepted.items()) or "none"
+        raise DataValidationError(
+            f"{name} has no parameter {', '.join(repr(u) for u in unknown)}. Its parameters are: {listed}."
+        )
+    settings = engagement.settings
+    for key in SETTING_PARAMETERS:
+        if key in accepted and key not in params:
+            params[key] = settings[key]
+    tables = apply_subset(engagement.read_tables(analysis.tables), subset)
+    try:
+        return analysis.run(tables, by=by, settings=settings, **params)
+    except TypeError as err:
+        raise DataValidationError(
+            f"{name}: a parameter has the wrong kind of value ({err})."
+        ) from err
+
+
+def _default(p: inspect.Parameter) -> str:
+    return "none" if p.default is None else repr(p.default)

@@ -1,0 +1,828 @@
+"""Helpers the report notebooks call, so that the notebooks hold no logic of their own.
+
+A report notebook opens its data with one call, then shows each section with a helper
+that turns an analysis result into words or a table::
+
+    ctx = open_needs_report(engagement, subset=subset, interactive=interactive, ...)
+    ctx.header()                      # engagement, organisation, fingerprint, parameters
+    show_table(gap, columns={...}, percent=[...])
+
+Generic pieces, shared by every report notebook:
+
+:func:`open_engagement`
+    Open an engagement folder, or (for an empty path) the bundled demo, built once into
+    a cache folder.
+:func:`open_report`
+    Open the engagement, read the tables a report needs in one read transaction, apply
+    ``subset``, resolve ``confidence`` and ``min_n`` against the engagement's settings and
+    switch on the offline chart display. Returns a :class:`ReportContext`.
+:func:`show_table`
+    A table for people: chosen columns under plain headings, shares as percentages,
+    numbers rounded for display only, personal columns never shown.
+:func:`md_escape`, :func:`pct`
+    Escaping user text for Markdown and HTML; formatting a share.
+
+Each report's own words live beside it (:mod:`toolkit.reports.needs` for the needs gap).
+
+Narrative helpers return ``IPython.display.Markdown`` objects. Nothing heavy is imported
+with this module: IPython, ipywidgets and the chart builders load on first use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import os
+import re
+import shutil
+import tempfile
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from toolkit._words import (
+    DASH,
+    count_words,
+    fmt_number,
+    is_missing,
+    join_words,
+    level_words,
+    pct,
+    pct_range,
+)
+from toolkit.catalog import apply_subset
+from toolkit.errors import DataValidationError, StoreError
+from toolkit.schema.tables import looks_personal
+from toolkit.store import Engagement
+
+__all__ = [
+    "count_words",
+    "fmt_number",
+    "is_missing",
+    "join_words",
+    "level_words",
+    "markdown",
+    "pct_range",
+    "IDENTIFYING_COLUMNS",
+    "ReportContext",
+    "Table",
+    "demo_cache_dir",
+    "include_personal",
+    "md_escape",
+    "open_engagement",
+    "open_report",
+    "pct",
+    "show_table",
+]
+
+IDENTIFYING_COLUMNS = frozenset({"respondent_id", "source_id", "response_id", "staff"})
+"""Columns that point at one person; :func:`show_table` never shows them, nor any column
+:func:`toolkit.schema.looks_personal` flags (names, e-mails, addresses, …)."""
+
+_CACHE_ENV = "SERVICE_TOOLKIT_CACHE"
+
+
+# ----------------------------------------------------------------------------- formatting
+
+
+def md_escape(text: object) -> str:
+    r"""Make user text safe to put inside Markdown (and the HTML it becomes).
+
+    Line breaks collapse to spaces; Markdown punctuation is backslash-escaped; ``&``,
+    ``<``, ``>`` become HTML entities; ``$`` becomes ``&#36;`` so JupyterLab does not read
+    it as the start of a formula.
+
+    Parameters
+    ----------
+    text : object
+        Any value; ``None`` and missing values give ``"–"``.
+
+    Returns
+    -------
+    str
+        Text that renders as itself inside a Markdown paragraph, list item or table cell.
+
+    Examples
+    --------
+    >>> md_escape("Milk *and* <b>bread</b> for $5")
+    'Milk \\*and\\* &lt;b&gt;bread&lt;/b&gt; for &#36;5'
+    >>> md_escape("1. first | second")
+    '1\\. first \\| second'
+    """
+    if is_missing(text):
+        return DASH
+    value = " ".join(str(text).split())
+    value = re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", value)
+    value = re.sub(r"^(\d+)([.)])", r"\1\\\2", value)
+    value = re.sub(r"^([-=])", r"\\\1", value)
+    for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("$", "&#36;")):
+        value = value.replace(char, entity)
+    return value
+
+
+def markdown(text: str, metadata: Mapping | None = None):
+    from IPython.display import Markdown
+
+    return Markdown(text, metadata=dict(metadata) if metadata else None)
+
+
+_INCLUDE_PERSONAL_ENV = "SERVICE_TOOLKIT_INCLUDE_PERSONAL"
+
+
+def include_personal() -> bool:
+    """True when this kernel runs a report asked to include personal columns.
+
+    The report runner (:mod:`toolkit.reports.runner`) sets ``SERVICE_TOOLKIT_INCLUDE_PERSONAL``
+    to ``1`` in the kernel's environment for ``--include-personal`` and to ``0``
+    otherwise; a notebook opened by hand never includes them.
+    """
+    return os.environ.get(_INCLUDE_PERSONAL_ENV) == "1"
+
+
+class Table:
+    """A formatted table: shows as HTML in notebooks and reports, as text elsewhere.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        The display strings, one column per heading; a cell may hold a list of strings,
+        shown one per line.
+    caption : str or None
+        Shown above the table.
+    note : str or None
+        Shown below the table in small print.
+    """
+
+    def __init__(self, frame: pd.DataFrame, caption: str | None = None, note: str | None = None):
+        self.frame = frame
+        self.caption = caption
+        self.note = note
+
+    def _repr_html_(self) -> str:
+        parts = []
+        if self.caption:
+            parts.append(f'<p class="tk-caption"><strong>{html.escape(self.caption)}</strong></p>')
+        if self.frame.empty:
+            parts.append("<p><em>Nothing to show.</em></p>")
+        else:
+            align = {c: "right" if _numeric_column(self.frame[c]) else "left" for c in self.frame}
+            head = "".join(
+                f'<th style="text-align: {align[c]}">{html.escape(str(c))}</th>' for c in self.frame
+            )
+            body = []
+            for row in self.frame.itertuples(index=False):
+                cells = "".join(
+                    f'<td style="text-align: {align[c]}; vertical-align: top">{_html_cell(v)}</td>'
+                    for c, v in zip(self.frame.columns, row, strict=True)
+                )
+                body.append(f"<tr>{cells}</tr>")
+            parts.append(
+                f'<table class="tk-table"><thead><tr>{head}</tr></thead>'
+                f"<tbody>{''.join(body)}</tbody></table>"
+            )
+        if self.note:
+            parts.append(f'<p class="tk-note"><small>{html.escape(self.note)}</small></p>')
+        return "\n".join(parts)
+
+    def __repr__(self) -> str:
+        lines = [self.caption] if self.caption else []
+        flat = self.frame.map(lambda v: "; ".join(v) if isinstance(v, list) else v)
+        lines.append("(nothing to show)" if flat.empty else flat.to_string(index=False))
+        if self.note:
+            lines.append(self.note)
+        return "\n".join(lines)
+
+
+_NUMBER = re.compile(r"^[<>]?[−-]?\d")
+
+
+def _numeric_column(column: pd.Series) -> bool:
+    shown = [v for v in column if isinstance(v, str) and v != DASH]
+    return bool(shown) and all(_NUMBER.match(v) for v in shown)
+
+
+def _html_cell(value: object) -> str:
+    if isinstance(value, list):
+        return "<br>".join(html.escape(str(v)) for v in value) or DASH
+    return html.escape(str(value))
+
+
+def show_table(
+    frame: pd.DataFrame,
+    *,
+    columns: Mapping[str, str] | Sequence[str] | None = None,
+    percent: Iterable[str] = (),
+    intervals: Mapping[str, tuple[str, str]] | None = None,
+    decimals: int | Mapping[str, int] = 1,
+    rows: int | None = None,
+    caption: str | None = None,
+    note: str | None = None,
+) -> Table:
+    """Format a result table for people; the data itself is never changed.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Any analysis result.
+    columns : mapping or sequence, optional
+        The columns to show, in order; a mapping also gives each its heading. By default
+        every column, headed by its name in words (``customer_share`` → "Customer share").
+    percent : iterable of str
+        Columns holding shares in [0, 1], shown as whole percentages.
+    intervals : mapping, optional
+        ``{estimate: (low, high)}``: the interval is written after the estimate, as in
+        "37% (31%–43%)". The low and high columns need not be among ``columns``.
+    decimals : int or mapping
+        Decimals for other numbers (per column with a mapping; default 1).
+    rows : int, optional
+        Show only the first ``rows`` rows; a note says how many were left out.
+    caption, note : str, optional
+        Text above and below the table.
+
+    Returns
+    -------
+    Table
+        Displays as an HTML table; ``.frame`` holds the strings shown.
+
+    Notes
+    -----
+    Columns that identify a person (:data:`IDENTIFYING_COLUMNS`, and every column
+    :func:`toolkit.schema.looks_personal` flags) are dropped even when asked for, unless
+    the report was run with ``--include-personal`` (:func:`include_personal`).
+    Missing values read "–".
+
+    Examples
+    --------
+    >>> gap = pd.DataFrame({"label": ["Milk"], "customer_share": [0.368],
+    ...                     "customer_ci_low": [0.307], "customer_ci_high": [0.434],
+    ...                     "respondent_id": ["S-1"]})
+    >>> show_table(gap, columns={"label": "Need", "customer_share": "Customers",
+    ...                          "respondent_id": "Who"}, percent=["customer_share"],
+    ...            intervals={"customer_share": ("customer_ci_low", "customer_ci_high")}
+    ...            ).frame.to_dict("list")
+    {'Need': ['Milk'], 'Customers': ['37% (31%–43%)']}
+    """
+    if columns is None:
+        columns = {c: _heading(c) for c in frame.columns}
+    elif not isinstance(columns, Mapping):
+        columns = {c: _heading(c) for c in columns}
+    shown = {c: h for c, h in columns.items() if not _is_personal(c)}
+    missing = [c for c in shown if c not in frame.columns]
+    if missing:
+        raise DataValidationError(
+            f"show_table: the table has no column {', '.join(map(repr, missing))}; "
+            f"it has: {', '.join(map(str, frame.columns))}."
+        )
+    percent = set(percent)
+    intervals = dict(intervals or {})
+    left_out = 0
+    if rows is not None and len(frame) > rows:
+        left_out = len(frame) - rows
+        frame = frame.head(rows)
+    out = pd.DataFrame(index=range(len(frame)))
+    for column, heading in shown.items():
+        values = frame[column].tolist()
+        places = decimals.get(column, 1) if isinstance(decimals, Mapping) else decimals
+        if column in percent:
+            text = [pct(v) for v in values]
+        else:
+            text = [_cell(v, places) for v in values]
+        if column in intervals:
+            low, high = intervals[column]
+            for i, (lo, hi) in enumerate(zip(frame[low], frame[high], strict=True)):
+                if text[i] == DASH or is_missing(lo) or is_missing(hi):
+                    continue
+                bounds = (
+                    pct_range(lo, hi)
+                    if column in percent
+                    else f"{fmt_number(lo, places)} to {fmt_number(hi, places)}"
+                )
+                text[i] = f"{text[i]} ({bounds})"
+        out[heading] = text
+    if left_out:
+        extra = f"{count_words(left_out, 'more row')} not shown."
+        note = f"{note} {extra}" if note else extra
+    return Table(out, caption=caption, note=note)
+
+
+def _heading(column: str) -> str:
+    return str(column).replace("_", " ").capitalize()
+
+
+def _is_personal(column: object) -> bool:
+    if include_personal():
+        return False
+    return str(column) in IDENTIFYING_COLUMNS or looks_personal(column)
+
+
+def _cell(value: object, decimals: int) -> str | list[str]:
+    if isinstance(value, list | tuple):
+        return [str(_cell(v, decimals)) for v in value]
+    if is_missing(value):
+        return DASH
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int) or (
+        isinstance(value, float) and float(value).is_integer() and decimals == 0
+    ):
+        return f"{int(value):,}"
+    if isinstance(value, float):
+        return fmt_number(value, decimals)
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        return _cell(value.item(), decimals)
+    return str(value)
+
+
+# ----------------------------------------------------------------------------- opening
+
+
+def demo_cache_dir(name: str = "neighbourhood") -> Path:
+    """The folder where the bundled demo engagement ``name`` is built once and reused.
+
+    ``$SERVICE_TOOLKIT_CACHE`` if set, else ``$XDG_CACHE_HOME/service-toolkit`` (by
+    default ``~/.cache/service-toolkit``), with ``demo-<name>`` inside.
+    """
+    root = os.environ.get(_CACHE_ENV)
+    if not root:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        root = str(Path(base) / "service-toolkit")
+    return Path(root).expanduser() / f"demo-{name}"
+
+
+def _demo_stamp(name: str) -> str:
+    """Changes whenever the demo generator (or the toolkit) changes."""
+    from toolkit import __version__
+    from toolkit.demo import build as demos
+
+    source = hashlib.sha256(Path(demos.__file__).read_bytes()).hexdigest()[:16]
+    return f"{name} {__version__} {source}"
+
+
+_STAMP_FILE = ".demo-stamp"
+
+
+def _current_demo(path: Path, stamp: str) -> bool:
+    try:
+        return (path / _STAMP_FILE).read_text(encoding="utf-8") == stamp
+    except OSError:
+        return False
+
+
+def _build_demo(path: Path, name: str) -> None:
+    """Build the demo beside ``path`` and move it into place in one rename.
+
+    Safe when several notebooks start at once: each builds its own copy, the first
+    rename wins and the others throw their copy away. An out-of-date demo is swapped
+    for the new one; a folder that is not a toolkit demo is never touched.
+    """
+    from toolkit.demo.build import rebuild_demo
+
+    stamp = _demo_stamp(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".building", dir=path.parent))
+    try:
+        built = staging / path.name
+        rebuild_demo(built, name)
+        (built / _STAMP_FILE).write_text(stamp, encoding="utf-8")
+        if path.exists():
+            if _current_demo(path, stamp):
+                return  # another process finished first
+            if not _is_demo(path):
+                raise StoreError(
+                    f"{path}: the demo cache folder holds something that is not a toolkit "
+                    f"demo; it was left alone. Move it away, or set {_CACHE_ENV} to another folder."
+                )
+            retired = staging / "retired"
+            try:
+                path.rename(retired)
+            except FileNotFoundError:
+                pass  # another process is swapping it too
+        try:
+            built.rename(path)
+        except OSError:
+            if not path.is_dir():  # not a lost race: a real problem
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _is_demo(path: Path) -> bool:
+    try:
+        text = (path / "engagement.toml").read_text(encoding="utf-8")
+        return bool(tomllib.loads(text).get("demo"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+
+
+def open_engagement(
+    engagement: str | os.PathLike = "", *, demo: str = "neighbourhood"
+) -> Engagement:
+    """Open an engagement folder, or the bundled demo when no folder is given.
+
+    Parameters
+    ----------
+    engagement : str or path-like
+        The engagement folder (``~`` is expanded). Empty: the demo ``demo``, built once
+        into :func:`demo_cache_dir` and rebuilt only when missing or made by another
+        version of the toolkit.
+    demo : str
+        Which bundled demo stands in for an empty ``engagement``.
+
+    Returns
+    -------
+    Engagement
+
+    Raises
+    ------
+    StoreError
+        The folder does not exist or is not an engagement; the message says how to
+        create one.
+    """
+    if str(engagement).strip():
+        return Engagement.open(Path(str(engagement).strip()).expanduser())
+    path = demo_cache_dir(demo)
+    if not _current_demo(path, _demo_stamp(demo)):
+        try:
+            _build_demo(path, demo)
+        except OSError as err:
+            raise StoreError(
+                f"{path}: cannot build the demo engagement there ({err}). Set {_CACHE_ENV} "
+                "to a folder you can write to, or give an engagement folder."
+            ) from err
+    return Engagement.open(path)
+
+
+@dataclass
+class ReportContext:
+    """Everything a report notebook needs after its setup cell.
+
+    Attributes
+    ----------
+    engagement : Engagement
+        The open engagement.
+    tables : dict of str to DataFrame
+        The tables read in one transaction, ``subset`` applied, personal columns left out.
+    fingerprint : str
+        :meth:`Engagement.fingerprint` of those tables, taken with the read.
+    parameters : dict
+        The notebook's parameters as given.
+    confidence, min_n : float, int
+        The values in force: a parameter given as 0 takes the engagement's setting.
+    from_settings : tuple of str
+        Which of ``confidence`` and ``min_n`` came from engagement.toml.
+    demo : bool
+        True when no engagement was given and the bundled demo stands in.
+    started : datetime
+        When the report was opened, in the engagement's time zone.
+    include_personal : bool
+        True when the tables keep the columns that identify people (a report run with
+        ``--include-personal``); False otherwise.
+    """
+
+    engagement: Engagement
+    tables: dict[str, pd.DataFrame]
+    fingerprint: str
+    parameters: dict
+    confidence: float
+    min_n: int
+    from_settings: tuple[str, ...] = ()
+    demo: bool = False
+    started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    include_personal: bool = False
+
+    @property
+    def subset(self) -> dict:
+        return dict(self.parameters.get("subset") or {})
+
+    def header(self, title: str | None = None):
+        """The report's first screen: who, which data, which toolkit, when, with what.
+
+        Returns
+        -------
+        IPython.display.Markdown
+            A table in Markdown; its display metadata (``service_toolkit.header``) holds
+            the same facts as data, from which the HTML report builds its first screen.
+        """
+        from toolkit import __version__
+
+        eng = self.engagement
+        organisation = eng.settings_data.get("organisation") or eng.name
+        lines = [f"## {md_escape(organisation)}" + (f": {md_escape(title)}" if title else "")]
+        if self.demo:
+            lines += ["Sample data: the toolkit's bundled demo engagement, not real answers.", ""]
+        rows = [
+            ("Engagement", md_escape(eng.name) + (" (demo data)" if self.demo else "")),
+            ("Organisation", md_escape(organisation)),
+            ("Customers included", self._subset_words()),
+            ("Data fingerprint", f"`{self.fingerprint}`"),
+            ("Toolkit version", md_escape(__version__)),
+            ("Run at", f"{self.started.day} {self.started:%B %Y, %H:%M %Z}".strip()),
+            ("Parameters", self._parameter_words()),
+        ]
+        if self.include_personal:
+            rows.append(("Personal data", "included (run with --include-personal)"))
+        lines += ["| | |", "| --- | --- |"]
+        lines += [f"| {name} | {value} |" for name, value in rows]
+        return markdown("\n".join(lines), metadata={"service_toolkit": {"header": self._facts()}})
+
+    def _facts(self) -> dict:
+        """The first screen's facts as plain (unescaped) text, for the HTML report."""
+        from toolkit import __version__
+
+        eng = self.engagement
+        parameters = {}
+        for name, value in self.parameters.items():
+            if name in ("engagement", "subset", "interactive"):
+                continue
+            if name == "confidence":
+                value = level_words(self.confidence)
+            elif name == "min_n":
+                value = self.min_n
+            if isinstance(value, str):
+                text = value or "(not set)"
+            else:
+                text = repr(value)
+            if name in self.from_settings:
+                text += " (from engagement.toml)"
+            parameters[str(name)] = text
+        subset = "; ".join(
+            f"{column} = "
+            + " or ".join(
+                str(v) for v in (value if isinstance(value, list | tuple | set) else [value])
+            )
+            for column, value in self.subset.items()
+        )
+        return {
+            "engagement": eng.name,
+            "organisation": eng.settings_data.get("organisation") or eng.name,
+            "demo": self.demo,
+            "customers_included": subset or "everyone",
+            "fingerprint": self.fingerprint,
+            "toolkit_version": __version__,
+            "run_at": self.started.isoformat(timespec="seconds"),
+            "run_at_text": f"{self.started.day} {self.started:%B %Y, %H:%M %Z}".strip(),
+            "parameters": parameters,
+            "min_n": self.min_n,
+            "confidence": self.confidence,
+            "include_personal": self.include_personal,
+        }
+
+    def _subset_words(self) -> str:
+        if not self.subset:
+            return "everyone"
+        parts = []
+        for column, value in self.subset.items():
+            values = value if isinstance(value, list | tuple | set) else [value]
+            parts.append(f"{md_escape(column)} = " + " or ".join(md_escape(v) for v in values))
+        return "; ".join(parts)
+
+    def _parameter_words(self) -> str:
+        words = []
+        for name, value in self.parameters.items():
+            if name in ("engagement", "subset"):
+                continue
+            shown = value
+            if name == "confidence":
+                shown = level_words(self.confidence)
+            elif name == "min_n":
+                shown = self.min_n
+            text = f"{md_escape(name)} = {md_escape(shown)}"
+            if name in self.from_settings:
+                text += " (from engagement.toml)"
+            words.append(text)
+        return ", ".join(words) or "none"
+
+
+def _resolve(value, name: str, engagement: Engagement):
+    """A parameter given as 0 or None takes the engagement's setting."""
+    if value is None or (not isinstance(value, bool) and value == 0):
+        return engagement.settings[name], True
+    return value, False
+
+
+def open_report(
+    engagement: str | os.PathLike = "",
+    *,
+    tables: Sequence[str],
+    subset: Mapping | None = None,
+    interactive: bool = True,
+    parameters: Mapping | None = None,
+    confidence: float | None = None,
+    min_n: int | None = None,
+    demo: str = "neighbourhood",
+    rows: Mapping[str, Mapping[str, list]] | None = None,
+    blank: Mapping[str, Sequence[str]] | None = None,
+) -> ReportContext:
+    """Open a report's data: the engagement, its tables in one read, the subset applied.
+
+    Parameters
+    ----------
+    engagement : str or path-like
+        The engagement folder; empty for the bundled demo (:func:`open_engagement`).
+    tables : sequence of str
+        The stored tables the report reads, all in one read transaction.
+    subset : mapping, optional
+        ``{column: value or list}``: rows to keep in every table that has the column.
+    interactive : bool
+        Passed to :func:`toolkit.charts.theme.enable_charts`: live widgets (True) or report
+        output (False).
+    parameters : mapping, optional
+        The notebook's parameters, shown on the first screen.
+    confidence, min_n : float, int, optional
+        Interval level and smallest group shown; None or 0 takes the engagement's
+        setting (engagement.toml, else 0.95 and 5).
+    demo : str
+        The demo that stands in for an empty ``engagement``.
+    rows : mapping, optional
+        ``{table: {column: [values]}}``: read only these rows of a table (in SQL), for a
+        report that needs part of a large table (one metric of the responses, say).
+    blank : mapping, optional
+        ``{table: [columns]}``: columns the report never uses, read as empty (long ids and
+        comments of a million responses cost seconds to read).
+
+    Returns
+    -------
+    ReportContext
+
+    Raises
+    ------
+    StoreError
+        No engagement at that path.
+    DataValidationError
+        ``subset`` is not a mapping, names a column no table has, or keeps no rows.
+    """
+    from toolkit.charts.theme import enable_charts
+
+    eng = open_engagement(engagement, demo=demo)
+    confidence, conf_from = _resolve(confidence, "confidence", eng)
+    min_n, min_from = _resolve(min_n, "min_n", eng)
+    if not (isinstance(confidence, int | float) and 0 < float(confidence) < 1):
+        raise DataValidationError(
+            f"confidence must be a number between 0 and 1, such as 0.95 (got {confidence!r})."
+        )
+    if isinstance(min_n, bool) or not isinstance(min_n, int) or min_n < 1:
+        raise DataValidationError(f"min_n must be a whole number of at least 1 (got {min_n!r}).")
+    personal = include_personal()
+    data, fingerprint = _read_tables(
+        eng, tables, subset, include_personal=personal, rows=rows, blank=blank
+    )
+    _check_subset(data, subset, engagement=eng)
+    data = apply_subset(data, subset)
+    enable_charts(interactive=interactive)
+    params = dict(parameters or {})
+    params.setdefault("engagement", str(engagement))
+    params.setdefault("subset", dict(subset or {}))
+    params.setdefault("interactive", interactive)
+    zone = _zone(eng.settings.get("timezone"))
+    return ReportContext(
+        engagement=eng,
+        tables=data,
+        fingerprint=fingerprint,
+        parameters=params,
+        confidence=float(confidence),
+        min_n=int(min_n),
+        from_settings=tuple(n for n, f in (("confidence", conf_from), ("min_n", min_from)) if f),
+        demo=not str(engagement).strip(),
+        started=dt.datetime.now(zone),
+        include_personal=personal,
+    )
+
+
+def _zone(name: object) -> dt.tzinfo:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(str(name)) if name else dt.UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        return dt.UTC
+
+
+def _stored_values(engagement: Engagement, tables: Iterable[str], column: str) -> list[str]:
+    from toolkit.schema.tables import table_named
+
+    quoted = str(column).replace('"', '""')
+    seen: set[str] = set()
+    with engagement.reading() as con:
+        for table in tables:
+            name = table_named(table).name
+            rows = con.execute(
+                f'SELECT DISTINCT "{quoted}" FROM main."{name}" WHERE "{quoted}" IS NOT NULL'
+            )
+            seen |= {str(v) for (v,) in rows}
+    return sorted(seen)
+
+
+def _read_tables(
+    eng: Engagement,
+    tables: Sequence[str],
+    subset: Mapping | None,
+    *,
+    include_personal: bool,
+    rows: Mapping[str, Mapping[str, list]] | None = None,
+    blank: Mapping[str, Sequence[str]] | None = None,
+) -> tuple[dict[str, pd.DataFrame], str]:
+    """Read ``tables`` and their fingerprint in one read transaction.
+
+    With a ``subset``, each table that has a subset column of text is first narrowed in
+    SQL: a temporary view of the same name, visible only to this connection, shadows the
+    table while it is read. A report on one campus of a million responses then reads
+    that campus's rows, not all of them. The view keeps every row
+    :func:`toolkit.catalog.apply_subset` keeps (the same text, plus every blank cell,
+    whatever the rule for blanks), and ``apply_subset`` still applies the exact rule
+    afterwards. ``rows`` narrows a table further the same way (exactly those values), and
+    ``blank`` columns are read as NULL. The fingerprint is taken over the whole tables,
+    before any view exists.
+    """
+    from toolkit.schema.tables import table_named
+
+    rows, blank = dict(rows or {}), dict(blank or {})
+    with eng.reading() as con:
+        fingerprint = eng.fingerprint(tables, con=con)
+        for table in tables:
+            name = table_named(table).name
+            clauses = []
+            if subset and isinstance(subset, Mapping):
+                clauses.append(_subset_where(con, name, subset))
+            for column, values in (rows.get(table) or rows.get(name) or {}).items():
+                quoted = str(column).replace('"', '""')
+                clauses.append(f'"{quoted}" IN ({", ".join(_sql_text(v) for v in values)})')
+            where = " AND ".join(c for c in clauses if c)
+            empty = set(blank.get(table) or blank.get(name) or ())
+            if not where and not empty:
+                continue
+            columns = [r[1] for r in con.execute(f'PRAGMA main.table_info("{name}")')]
+            select = ", ".join(
+                f'NULL AS "{c}"' if c in empty else '"' + c.replace('"', '""') + '"'
+                for c in columns
+            )
+            con.execute(
+                f'CREATE TEMP VIEW "{name}" AS SELECT {select} FROM main."{name}"'
+                + (f" WHERE {where}" if where else "")
+            )
+        data = eng.read_tables(tables, include_personal=include_personal, con=con)
+    return data, fingerprint
+
+
+def _sql_text(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _subset_where(con, table: str, subset: Mapping) -> str:
+    """SQL keeping the rows of ``table`` whose text columns match ``subset`` ('' for none)."""
+    declared = {
+        row[1]: str(row[2]).upper() for row in con.execute(f'PRAGMA main.table_info("{table}")')
+    }
+    clauses = []
+    for column, value in subset.items():
+        if declared.get(column) != "TEXT":
+            continue  # numbers, dates: left to apply_subset
+        values = list(value) if isinstance(value, list | tuple | set) else [value]
+        if (
+            not values
+            or any(isinstance(v, bool) or not isinstance(v, str | int | float) for v in values)
+            or any(str(v) in ("None", "nan", "NaN", "<NA>", "NaT") for v in values)
+        ):
+            continue  # missing values compare as text in pandas only: no SQL filter
+        quoted = str(column).replace('"', '""')
+        # Blank cells stay too: apply_subset decides them (an event with no segment
+        # applies to every segment, say).
+        listed = ", ".join(_sql_text(v) for v in values)
+        clauses.append(f"(\"{quoted}\" IN ({listed}) OR trim(coalesce(\"{quoted}\", '')) = '')")
+    return " AND ".join(clauses)
+
+
+def _check_subset(
+    tables: Mapping[str, pd.DataFrame], subset: Mapping | None, *, engagement=None
+) -> None:
+    if not subset:
+        return
+    if not isinstance(subset, Mapping):
+        raise DataValidationError(
+            f"subset must be a mapping of column to value, such as {{segment: Residents}} "
+            f"(got {subset!r})."
+        )
+    for column, value in subset.items():
+        having = {name: t for name, t in tables.items() if column in t}
+        if not having:
+            columns = sorted({c for t in tables.values() for c in t.columns if not _is_personal(c)})
+            raise DataValidationError(
+                f"subset: no table of this report has a column {column!r}. "
+                f"Columns you can use: {', '.join(columns)}."
+            )
+        values = [str(v) for v in (value if isinstance(value, list | tuple | set) else [value])]
+        kept = sum(int(t[column].astype(str).isin(values).sum()) for t in having.values())
+        if not kept:
+            if engagement is not None:  # the tables were narrowed in SQL: ask the store
+                seen = _stored_values(engagement, having, column)
+            else:
+                seen = sorted(
+                    {str(v) for t in having.values() for v in t[column].dropna().unique()}
+                )
+            raise DataValidationError(
+                f"subset {{{column}: {value!r}}} keeps no rows: no {column} is "
+                f"{' or '.join(map(repr, values))}. Values in the data: {', '.join(seen) or 'none'}."
+            )
