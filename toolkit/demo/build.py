@@ -34,7 +34,6 @@ Examples
 
 from __future__ import annotations
 
-import shutil
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,6 +41,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from toolkit._files import building
 from toolkit.errors import DataValidationError, StoreError
 from toolkit.store import Engagement, load_starter_codebook
 
@@ -2378,6 +2378,76 @@ def _university(rng_needs, rng_staff, rng_scores, _spare, *, size: str):
     return tables, {"assumed_needs": assumed_truth, "stated_needs": stated_truth}
 
 
+_IMPORT_ORDER = (
+    "codebook",
+    "customers",
+    "service_links",
+    "assumed_needs",
+    "stated_needs",
+    "responses",
+    "events",
+)
+
+
+def init_demo(
+    path: str | Path,
+    name: str = "neighbourhood",
+    *,
+    size: str = "small",
+    engagement_name: str | None = None,
+    organisation: str | None = None,
+) -> Engagement:
+    """Create a new engagement folder at ``path`` holding a demo engagement.
+
+    Parameters
+    ----------
+    path : str or Path
+        The folder; it must not exist yet, or be empty.
+    name : {"neighbourhood", "university"}
+        The demo (see :func:`build_demo`).
+    size : {"small", "large"}
+        The university demo's size (large: 1,000,000 responses).
+    engagement_name, organisation : str, optional
+        Written to engagement.toml instead of the demo's own.
+
+    Returns
+    -------
+    Engagement
+        The new engagement, opened. engagement.toml says ``demo = "<name>"``.
+
+    Raises
+    ------
+    DataValidationError
+        The name is not a demo, or the size does not go with it.
+    StoreError
+        The folder exists and is not empty.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> eng = init_demo(tempfile.mkdtemp() + "/riverside")
+    >>> eng.name
+    'riverside'
+    """
+    _check(name, size, 0)
+    frames = build_demo(name, size=size)
+    settings = demo_settings(name)
+
+    def fill(engagement: Engagement) -> None:
+        for table in _IMPORT_ORDER:
+            if table in frames and len(frames[table]):
+                engagement.import_frame(frames[table], table=table, source=f"demo:{name}")
+
+    return Engagement.init(
+        path,
+        name=engagement_name or settings["name"],
+        organisation=organisation or settings["organisation"],
+        settings={"demo": name, "settings": {"segments": settings["segments"]}},
+        fill=fill,
+        starter_codebook=False,
+    )
+
+
 def rebuild_demo(
     path: str | Path, name: str = "neighbourhood", *, size: str = "small"
 ) -> Engagement:
@@ -2393,22 +2463,21 @@ def rebuild_demo(
     """
     path = Path(path)
     if not path.exists() or (path.is_dir() and not any(path.iterdir())):
-        return Engagement.init(path, demo=name, size=size)
-    try:
-        earlier = tomllib.loads((path / "engagement.toml").read_text(encoding="utf-8")).get("demo")
-    except (OSError, tomllib.TOMLDecodeError):
-        earlier = None
-    if earlier not in DEMOS:
+        return init_demo(path, name, size=size)
+    if not is_demo(path):
         raise StoreError(
             f"{path}: already exists and is not a demo engagement, so the demo will not "
             "overwrite it. Give the demo another folder: service-toolkit demo NEW_FOLDER"
         )
-    staging = path.with_name(f".{path.name}.rebuild")
-    shutil.rmtree(staging, ignore_errors=True)
-    Engagement.init(staging, demo=name, size=size, name=demo_settings(name)["name"])
-    retired = path.with_name(f".{path.name}.retired")
-    shutil.rmtree(retired, ignore_errors=True)
-    path.rename(retired)
-    staging.rename(path)
-    shutil.rmtree(retired, ignore_errors=True)
+    with building(path, suffix=".rebuild") as staging:
+        init_demo(staging, name, size=size)
     return Engagement.open(path)
+
+
+def is_demo(path: str | Path) -> bool:
+    """Whether the folder ``path`` holds a demo engagement (its engagement.toml says so)."""
+    try:
+        text = (Path(path) / "engagement.toml").read_text(encoding="utf-8")
+        return tomllib.loads(text).get("demo") in DEMOS
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
