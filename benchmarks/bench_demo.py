@@ -51,12 +51,12 @@ def _floor(folder: Path, size: str, *, schema: str) -> float:
 
 
 def _toolkit(folder: Path, size: str) -> tuple[float, int]:
-    from toolkit.store import Engagement
+    from toolkit.demo import init_demo
 
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        eng = Engagement.init(folder / "uni", demo="university", size=size)
+        eng = init_demo(folder / "uni", "university", size=size)
     elapsed = time.perf_counter() - start
     return elapsed, eng.status()["tables"]["responses"]
 

@@ -117,7 +117,7 @@ def _time_page(url: str, selector: str, repeat: int) -> float:
 
 
 def page_speed(quick: bool = False) -> list[dict]:
-    from toolkit.store import Engagement
+    from toolkit.demo import init_demo
 
     repeat = 2 if quick else 3
     with tempfile.TemporaryDirectory() as tmp:
@@ -151,7 +151,7 @@ def page_speed(quick: bool = False) -> list[dict]:
             )
         finally:
             _stop(baseline_server)
-        Engagement.init(tmp / "riverside", demo="neighbourhood")
+        init_demo(tmp / "riverside", "neighbourhood")
         port = _free_port()
         forms_server = subprocess.Popen(
             [

@@ -74,13 +74,13 @@ def _floor_notebook(folder: Path, tables: tuple[str, ...]) -> Path:
 
 def one_report(quick: bool = False) -> list[dict]:
     """``service-toolkit report ENG needs-gap`` against the papermill floor, best of n."""
+    from toolkit.demo import init_demo
     from toolkit.reports.needs import NEEDS_TABLES
-    from toolkit.store import Engagement
 
     runs = 1 if quick else 3
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        eng = Engagement.init(folder / "riverside", demo="neighbourhood")
+        eng = init_demo(folder / "riverside", "neighbourhood")
         floor = _floor_notebook(folder, NEEDS_TABLES)
         plain = [
             *_papermill(),
@@ -113,14 +113,14 @@ def one_report(quick: bool = False) -> list[dict]:
 
 def _university_large() -> Path:
     """The large university demo, built once and kept in benchmarks/results/.cache."""
-    from toolkit.store import Engagement
+    from toolkit.demo import init_demo
 
     path = CACHE / "university-large"
     stamp = path / ".bench-stamp"
     if not stamp.exists():
         shutil.rmtree(path, ignore_errors=True)
         CACHE.mkdir(parents=True, exist_ok=True)
-        Engagement.init(path, demo="university", size="large")
+        init_demo(path, "university", size="large")
         stamp.write_text("built")
     shutil.rmtree(path / "reports", ignore_errors=True)
     return path
@@ -173,11 +173,11 @@ def batch(quick: bool = False) -> list[dict]:
 
 def html_size(quick: bool = False) -> list[dict]:
     """The HTML of a report drawing 12 charts, against the 2.5 MB budget."""
+    from toolkit.demo import init_demo
     from toolkit.reports.runner import run_report
-    from toolkit.store import Engagement
 
     with tempfile.TemporaryDirectory() as tmp:
-        eng = Engagement.init(Path(tmp) / "uni", demo="university")
+        eng = init_demo(Path(tmp) / "uni", "university")
         done = run_report(eng.path, FIXTURES / "twelve_charts.ipynb", out=Path(tmp) / "reports")
         size = done.html.stat().st_size / 1e6
     return [

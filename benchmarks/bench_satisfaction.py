@@ -24,8 +24,8 @@ CACHE = ROOT / "benchmarks" / "results" / "cache"
 
 def demo_engagement(name: str, size: str = "small") -> Path:
     """A demo engagement, built once into benchmarks/results/cache and reused."""
+    from toolkit.demo import init_demo
     from toolkit.demo.build import rebuild_demo
-    from toolkit.store import Engagement
 
     path = CACHE / f"{name}-{size}"
     stamp = path / ".built"
@@ -37,7 +37,7 @@ def demo_engagement(name: str, size: str = "small") -> Path:
             import shutil
 
             shutil.rmtree(path, ignore_errors=True)
-            Engagement.init(path, demo=name, size=size)
+            init_demo(path, name, size=size)
         stamp.write_text("ok")
     return path
 

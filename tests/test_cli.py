@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from toolkit.demo import init_demo
 from toolkit.store import Engagement
 
 from .conftest import CUSTOMERS
@@ -156,7 +157,7 @@ def test_console_script_exit_codes(tmp_path):
 @pytest.fixture(scope="module")
 def demo_folder(tmp_path_factory):
     path = tmp_path_factory.mktemp("demo") / "riverside"
-    Engagement.init(path, demo="neighbourhood")
+    init_demo(path, "neighbourhood")
     return path
 
 

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from toolkit.cli import main
+from toolkit.demo import init_demo
 from toolkit.store import Engagement
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "notebooks"
@@ -25,7 +26,7 @@ def invoke(*args):
 
 @pytest.fixture(scope="module")
 def eng(tmp_path_factory) -> Engagement:
-    engagement = Engagement.init(tmp_path_factory.mktemp("cli") / "riverside", demo="neighbourhood")
+    engagement = init_demo(tmp_path_factory.mktemp("cli") / "riverside", "neighbourhood")
     frame = pd.DataFrame(
         {
             "respondent_id": ["P-1"],

@@ -9,13 +9,14 @@ import pytest
 from click.testing import CliRunner
 
 from toolkit.cli import main
+from toolkit.demo import init_demo
 from toolkit.satisfaction import satisfaction_trend
 from toolkit.store import Engagement
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Engagement:
-    return Engagement.init(tmp_path_factory.mktemp("demo") / "riverside", demo="neighbourhood")
+    return init_demo(tmp_path_factory.mktemp("demo") / "riverside", "neighbourhood")
 
 
 def table(demo: Engagement, *args) -> tuple[int, pd.DataFrame | None, str]:

@@ -26,11 +26,10 @@ from toolkit.customers import (
     service_cycles,
     service_dependencies,
 )
-from toolkit.demo.build import build_demo
+from toolkit.demo.build import build_demo, init_demo
 from toolkit.errors import DataValidationError
 from toolkit.needs import common_ground
 from toolkit.settings import PRIORITY_CRITERIA
-from toolkit.store import Engagement
 
 CRITERIA = list(PRIORITY_CRITERIA)
 
@@ -756,12 +755,12 @@ def test_neighbourhood_demo():
 
 @pytest.fixture(scope="module")
 def university(tmp_path_factory):
-    return Engagement.init(tmp_path_factory.mktemp("customers") / "e", demo="university")
+    return init_demo(tmp_path_factory.mktemp("customers") / "e", "university")
 
 
 @pytest.fixture(scope="module")
 def neighbourhood(tmp_path_factory):
-    return Engagement.init(tmp_path_factory.mktemp("customers") / "e", demo="neighbourhood")
+    return init_demo(tmp_path_factory.mktemp("customers") / "e", "neighbourhood")
 
 
 def _table(engagement, *args):

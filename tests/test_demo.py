@@ -473,3 +473,100 @@ def test_large_university_build_is_a_million_rows_fast():
         assert scores.between(low, high).all(), metric
     assert responses.memory_usage(deep=True).sum() < 100e6, "modest memory"
     assert elapsed < 30, f"took {elapsed:.1f} s"
+
+
+# --------------------------------------------------------------------------- building on disk
+
+
+def test_the_store_does_not_import_the_demo():
+    import ast
+    from pathlib import Path
+
+    import toolkit.store
+
+    tree = ast.parse(Path(toolkit.store.__file__).read_text(encoding="utf-8"))
+    imported = {
+        alias.name if isinstance(node, ast.Import) else f"{node.module}.{alias.name}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert not [name for name in imported if name.startswith("toolkit.demo")]
+
+
+def test_init_demo_refuses_a_folder_in_use_and_makes_a_demo(tmp_path):
+    from toolkit.demo import init_demo, is_demo
+    from toolkit.errors import StoreError
+
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(StoreError, match="already exists and is not empty"):
+        init_demo(tmp_path / "busy", "neighbourhood")
+    assert (tmp_path / "busy" / "notes.txt").read_text(encoding="utf-8") == "mine"
+    with pytest.raises(ValueError, match='no demo called "clinic"'):
+        init_demo(tmp_path / "clinic", "clinic")
+    assert not (tmp_path / "clinic").exists()
+    assert not is_demo(tmp_path / "busy")
+
+
+def test_a_failing_fill_leaves_no_engagement_behind(tmp_path):
+    from toolkit.store import Engagement
+
+    def fail(engagement):
+        raise RuntimeError("half-way")
+
+    with pytest.raises(RuntimeError, match="half-way"):
+        Engagement.init(tmp_path / "eng", fill=fail)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_swap_in_replaces_a_folder_and_a_failure_keeps_the_old_one(tmp_path):
+    from toolkit._files import building, swap_in
+
+    target = tmp_path / "site"
+    with building(target) as staging:
+        (staging / "a.txt").write_text("first", encoding="utf-8")
+    with building(target) as staging:
+        (staging / "a.txt").write_text("second", encoding="utf-8")
+    assert (target / "a.txt").read_text(encoding="utf-8") == "second"
+    with pytest.raises(RuntimeError), building(target) as staging:
+        (staging / "a.txt").write_text("third", encoding="utf-8")
+        raise RuntimeError("failed while building")
+    assert (target / "a.txt").read_text(encoding="utf-8") == "second"
+    with pytest.raises(OSError):  # staging is gone: the old folder is put back
+        swap_in(tmp_path / "missing", target)
+    assert (target / "a.txt").read_text(encoding="utf-8") == "second"
+    with pytest.raises(OSError):  # replace=False never replaces a folder with files in it
+        (tmp_path / "new").mkdir()
+        swap_in(tmp_path / "new", target, replace=False)
+    assert (target / "a.txt").read_text(encoding="utf-8") == "second"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new", "site"]
+
+
+def test_the_demo_stamp_changes_with_any_file_of_the_demo_package(tmp_path, monkeypatch):
+    import shutil
+
+    from toolkit.demo import cache
+
+    copy = tmp_path / "demo"
+    shutil.copytree(cache._PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "_PACKAGE", copy)
+    before = cache._demo_stamp("neighbourhood")
+    data = copy / "data" / "neighbourhood.toml"
+    data.write_text(data.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert cache._demo_stamp("neighbourhood") != before
+
+
+def test_the_story_data_files_are_in_the_package():
+    from pathlib import Path
+
+    import toolkit.demo
+
+    data = Path(toolkit.demo.__file__).parent / "data"
+    assert {p.name for p in data.iterdir()} >= {
+        "phrases.toml",
+        "codes.csv",
+        "neighbourhood.toml",
+        "university.toml",
+        "university_plan.csv",
+    }

@@ -18,6 +18,7 @@ import pandas as pd
 import papermill as pm
 import pytest
 
+from toolkit.demo import init_demo
 from toolkit.errors import DataValidationError
 from toolkit.reports import customers as customer_report
 from toolkit.reports.customers import (
@@ -39,12 +40,12 @@ def paragraph(text: str, start: str) -> str:
 
 @pytest.fixture(scope="module")
 def university(tmp_path_factory) -> Engagement:
-    return Engagement.init(tmp_path_factory.mktemp("eng") / "state-university", demo="university")
+    return init_demo(tmp_path_factory.mktemp("eng") / "state-university", "university")
 
 
 @pytest.fixture(scope="module")
 def neighbourhood(tmp_path_factory) -> Engagement:
-    return Engagement.init(tmp_path_factory.mktemp("eng") / "riverside", demo="neighbourhood")
+    return init_demo(tmp_path_factory.mktemp("eng") / "riverside", "neighbourhood")
 
 
 @pytest.fixture(scope="module")
@@ -217,7 +218,7 @@ def test_bad_weights_are_refused_before_any_section(university):
 
 
 def test_weights_come_from_engagement_toml_unless_given(tmp_path):
-    eng = Engagement.init(tmp_path / "eng", demo="neighbourhood")
+    eng = init_demo(tmp_path / "eng", "neighbourhood")
     toml = eng.path / "engagement.toml"
     text = toml.read_text()
     assert "mandate = 1.0" in text

@@ -16,6 +16,7 @@ import pandas as pd
 import papermill as pm
 import pytest
 
+from toolkit.demo import init_demo
 from toolkit.errors import DataValidationError
 from toolkit.reports.context import md_escape, open_engagement, show_table
 from toolkit.reports.needs import NEEDS_TABLES, needs_explorer, needs_headline, open_needs_report
@@ -42,7 +43,7 @@ def run(path: Path, out: Path, **parameters) -> nbformat.NotebookNode:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Engagement:
-    return Engagement.init(tmp_path_factory.mktemp("eng") / "riverside", demo="neighbourhood")
+    return init_demo(tmp_path_factory.mktemp("eng") / "riverside", "neighbourhood")
 
 
 @pytest.fixture(scope="module")
@@ -254,7 +255,7 @@ def test_bad_parameters_fail_before_the_analysis(demo):
 
 
 def test_engagement_settings_apply_unless_a_parameter_overrides_them(tmp_path):
-    eng = Engagement.init(tmp_path / "eng", demo="neighbourhood")
+    eng = init_demo(tmp_path / "eng", "neighbourhood")
     toml = eng.path / "engagement.toml"
     toml.write_text(toml.read_text().replace("min_n = 5", "min_n = 8"))
     assert open_needs_report(str(eng.path), interactive=False).min_n == 8

@@ -17,6 +17,7 @@ import pandas as pd
 import papermill as pm
 import pytest
 
+from toolkit.demo import init_demo
 from toolkit.errors import DataValidationError
 from toolkit.reports.satisfaction import (
     SATISFACTION_TABLES,
@@ -37,7 +38,7 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "satisfaction.ipy
 
 @pytest.fixture(scope="module")
 def neighbourhood(tmp_path_factory) -> Engagement:
-    return Engagement.init(tmp_path_factory.mktemp("eng") / "riverside", demo="neighbourhood")
+    return init_demo(tmp_path_factory.mktemp("eng") / "riverside", "neighbourhood")
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from toolkit import __version__
+from toolkit.demo import init_demo
 from toolkit.errors import DataValidationError, ReportError
 from toolkit.reports.runner import (
     REPORTS,
@@ -44,7 +45,7 @@ EMAIL = "jo.personal@example.org"
 @pytest.fixture(scope="module")
 def eng(tmp_path_factory) -> Engagement:
     """The neighbourhood demo plus one statement holding HTML and a personal e-mail column."""
-    engagement = Engagement.init(tmp_path_factory.mktemp("eng") / "riverside", demo="neighbourhood")
+    engagement = init_demo(tmp_path_factory.mktemp("eng") / "riverside", "neighbourhood")
     # Said by twelve people, so it leads the statements still to code.
     frame = pd.DataFrame(
         {
@@ -524,7 +525,7 @@ def test_the_index_escapes_what_it_shows(tmp_path):
 
 
 def test_twelve_charts_stay_under_two_and_a_half_megabytes(tmp_path):
-    eng = Engagement.init(tmp_path / "uni", demo="university")
+    eng = init_demo(tmp_path / "uni", "university")
     result = run_report(eng.path, TWELVE, out=tmp_path / "reports")
     page = _html(result)
     assert page.count('class="tk-chart"') == 12

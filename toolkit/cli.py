@@ -99,11 +99,18 @@ def _open(path):
 )
 def init(path, name, organisation, demo, size):
     """Create an engagement folder at PATH."""
-    from toolkit.store import Engagement
-
     if size == "large" and demo != "university":
         raise click.UsageError("--size large goes with --demo university.")
-    engagement = Engagement.init(path, name=name, organisation=organisation, demo=demo, size=size)
+    if demo is None:
+        from toolkit.store import Engagement
+
+        engagement = Engagement.init(path, name=name, organisation=organisation)
+    else:
+        from toolkit.demo.build import init_demo
+
+        engagement = init_demo(
+            path, demo, size=size, engagement_name=name, organisation=organisation
+        )
     _print_status(engagement.status(), title=f"Created engagement {engagement.name} in {path}")
 
 
@@ -158,12 +165,10 @@ def _set_aside(reports: Path) -> Path | None:
 def _put_back(aside: Path | None, reports: Path) -> None:
     if aside is None:
         return
-    reports.parent.mkdir(parents=True, exist_ok=True)
-    if reports.exists():
-        import shutil
+    from toolkit._files import swap_in
 
-        shutil.rmtree(reports)
-    aside.rename(reports)
+    reports.parent.mkdir(parents=True, exist_ok=True)
+    swap_in(aside, reports)
 
 
 _SOURCES = ("auto", "qualtrics", "surveymonkey", "google-forms", "ms-forms", "kobo", "csv", "xlsx")

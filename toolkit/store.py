@@ -26,10 +26,9 @@ import json
 import os
 import shutil
 import sqlite3
-import tempfile
 import uuid
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -37,6 +36,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from toolkit._files import building
 from toolkit.errors import DataValidationError, StoreError
 from toolkit.schema.tables import METRICS, TABLES, Table, normalise_header, table_named
 from toolkit.settings import load_settings, render_toml
@@ -314,11 +314,14 @@ class Engagement:
         *,
         name: str | None = None,
         organisation: str | None = None,
-        demo: str | None = None,
-        size: str = "small",
+        settings: Mapping | None = None,
+        fill: Callable[[Engagement], object] | None = None,
         starter_codebook: bool = True,
     ) -> Engagement:
         """Create a new engagement folder.
+
+        The folder is built beside its final place and moved there only when complete,
+        so a failure half-way never leaves a half-made engagement behind.
 
         Parameters
         ----------
@@ -326,10 +329,12 @@ class Engagement:
             The folder; it must not exist yet, or be empty.
         name, organisation : str, optional
             Written to engagement.toml (name defaults to the folder's name).
-        demo : {"neighbourhood", "university"}, optional
-            Fill it with a deterministic sample engagement.
-        size : {"small", "large"}
-            The university demo's size (large: 1,000,000 responses).
+        settings : mapping, optional
+            More top-level entries for engagement.toml, after ``name`` and
+            ``organisation`` (for example ``{"settings": {"segments": ...}}``).
+        fill : callable, optional
+            Called with the new engagement, before it is moved into place, to put rows
+            in (the demos use it: :func:`toolkit.demo.init_demo`).
         starter_codebook : bool
             Start the codebook from the toolkit's starter codebook of common needs.
 
@@ -344,61 +349,18 @@ class Engagement:
                 f"{path}: already exists and is not empty. Choose a new folder, "
                 f"or open the engagement that is there."
             )
-        frames = None
-        settings: dict = {}
-        if demo is not None:
-            from toolkit import demo as demos
-
-            if demo not in demos.DEMOS:
-                raise DataValidationError(
-                    f'There is no demo "{demo}". The demos are: {", ".join(demos.DEMOS)}.'
-                )
-            frames = demos.build_demo(demo, size=size)
-            settings = demos.demo_settings(demo)
-            settings["demo"] = demo
-        settings = {
-            **settings,
-            "name": name or settings.get("name") or path.name,
-            "organisation": organisation or settings.get("organisation", ""),
-        }
-        if "segments" in settings:
-            settings["settings"] = {"segments": settings.pop("segments")}
-        # Build the folder beside its final place and move it there at the end, so a
-        # failure half-way never leaves a half-made engagement behind.
-        path.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(
-            tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-        )
-        try:
+        toml = {"name": name or path.name, "organisation": organisation or "", **(settings or {})}
+        with building(path, replace=False) as staging:
             for sub in ("maps", "reports"):
                 (staging / sub).mkdir()
-            (staging / SETTINGS_FILE).write_text(render_toml(settings), encoding="utf-8")
+            (staging / SETTINGS_FILE).write_text(render_toml(toml), encoding="utf-8")
             engagement = cls.open(staging)
-            if frames is not None:
-                for table in (
-                    "codebook",
-                    "customers",
-                    "service_links",
-                    "assumed_needs",
-                    "stated_needs",
-                    "responses",
-                    "events",
-                ):
-                    if table in frames and len(frames[table]):
-                        engagement.import_frame(frames[table], table=table, source=f"demo:{demo}")
-            elif starter_codebook:
+            if starter_codebook:
                 engagement.import_frame(
                     load_starter_codebook(), table="codebook", source="starter codebook"
                 )
-            umask = os.umask(0)
-            os.umask(umask)
-            staging.chmod(0o777 & ~umask)  # mkdtemp made it private to its owner
-            if path.exists():
-                path.rmdir()
-            staging.rename(path)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+            if fill is not None:
+                fill(engagement)
         return cls.open(path)
 
     @classmethod

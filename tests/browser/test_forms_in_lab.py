@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from toolkit.demo import init_demo
 from toolkit.store import Engagement
 
 from .._notebooks import with_engagement
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def lab(start_jupyter_lab, tmp_path_factory):
     folder = tmp_path_factory.mktemp("forms-lab") / "riverside"
-    Engagement.init(folder, demo="neighbourhood")
+    init_demo(folder, "neighbourhood")
     return start_jupyter_lab(with_engagement("forms.ipynb", folder)), folder
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from toolkit.store import Engagement
+from toolkit.demo import init_demo
 
 from .._notebooks import with_engagement
 from ._lab import run_notebook
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def lab(start_jupyter_lab, tmp_path_factory):
     folder = tmp_path_factory.mktemp("needs-lab") / "riverside"
-    Engagement.init(folder, demo="neighbourhood")
+    init_demo(folder, "neighbourhood")
     return start_jupyter_lab(with_engagement("needs_gap.ipynb", folder))
 
 

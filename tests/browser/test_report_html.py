@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
+from toolkit.demo import init_demo
 from toolkit.reports.runner import REPORTS, ReportRun, run_reports
-from toolkit.store import Engagement
 
 from .test_offline_charts import RENDER_TIMEOUT_MS, assert_no_chart_requests
 
@@ -43,9 +43,7 @@ CHARTS_JS = """
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> ReportRun:
-    engagement = Engagement.init(
-        tmp_path_factory.mktemp("html") / "riverside", demo="neighbourhood"
-    )
+    engagement = init_demo(tmp_path_factory.mktemp("html") / "riverside", "neighbourhood")
     frame = pd.DataFrame(
         {
             "respondent_id": [f"S-{i}" for i in range(12)],

@@ -31,13 +31,9 @@ with this module: IPython, ipywidgets and the chart builders load on first use.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import html
 import os
 import re
-import shutil
-import tempfile
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +51,7 @@ from toolkit._words import (
     pct_range,
 )
 from toolkit.catalog import apply_subset
+from toolkit.demo.cache import _CACHE_ENV, _build_demo, _current_demo, _demo_stamp, demo_cache_dir
 from toolkit.errors import DataValidationError, StoreError
 from toolkit.schema.tables import looks_personal
 from toolkit.store import Engagement
@@ -82,8 +79,6 @@ __all__ = [
 IDENTIFYING_COLUMNS = frozenset({"respondent_id", "source_id", "response_id", "staff"})
 """Columns that point at one person; :func:`show_table` never shows them, nor any column
 :func:`toolkit.schema.looks_personal` flags (names, e-mails, addresses, …)."""
-
-_CACHE_ENV = "SERVICE_TOOLKIT_CACHE"
 
 
 # ----------------------------------------------------------------------------- formatting
@@ -338,84 +333,6 @@ def _cell(value: object, decimals: int) -> str | list[str]:
 
 
 # ----------------------------------------------------------------------------- opening
-
-
-def demo_cache_dir(name: str = "neighbourhood") -> Path:
-    """The folder where the bundled demo engagement ``name`` is built once and reused.
-
-    ``$SERVICE_TOOLKIT_CACHE`` if set, else ``$XDG_CACHE_HOME/service-toolkit`` (by
-    default ``~/.cache/service-toolkit``), with ``demo-<name>`` inside.
-    """
-    root = os.environ.get(_CACHE_ENV)
-    if not root:
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        root = str(Path(base) / "service-toolkit")
-    return Path(root).expanduser() / f"demo-{name}"
-
-
-def _demo_stamp(name: str) -> str:
-    """Changes whenever the demo generator (or the toolkit) changes."""
-    from toolkit import __version__
-    from toolkit.demo import build as demos
-
-    source = hashlib.sha256(Path(demos.__file__).read_bytes()).hexdigest()[:16]
-    return f"{name} {__version__} {source}"
-
-
-_STAMP_FILE = ".demo-stamp"
-
-
-def _current_demo(path: Path, stamp: str) -> bool:
-    try:
-        return (path / _STAMP_FILE).read_text(encoding="utf-8") == stamp
-    except OSError:
-        return False
-
-
-def _build_demo(path: Path, name: str) -> None:
-    """Build the demo beside ``path`` and move it into place in one rename.
-
-    Safe when several notebooks start at once: each builds its own copy, the first
-    rename wins and the others throw their copy away. An out-of-date demo is swapped
-    for the new one; a folder that is not a toolkit demo is never touched.
-    """
-    from toolkit.demo.build import rebuild_demo
-
-    stamp = _demo_stamp(name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".building", dir=path.parent))
-    try:
-        built = staging / path.name
-        rebuild_demo(built, name)
-        (built / _STAMP_FILE).write_text(stamp, encoding="utf-8")
-        if path.exists():
-            if _current_demo(path, stamp):
-                return  # another process finished first
-            if not _is_demo(path):
-                raise StoreError(
-                    f"{path}: the demo cache folder holds something that is not a toolkit "
-                    f"demo; it was left alone. Move it away, or set {_CACHE_ENV} to another folder."
-                )
-            retired = staging / "retired"
-            try:
-                path.rename(retired)
-            except FileNotFoundError:
-                pass  # another process is swapping it too
-        try:
-            built.rename(path)
-        except OSError:
-            if not path.is_dir():  # not a lost race: a real problem
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _is_demo(path: Path) -> bool:
-    try:
-        text = (path / "engagement.toml").read_text(encoding="utf-8")
-        return bool(tomllib.loads(text).get("demo"))
-    except (OSError, tomllib.TOMLDecodeError):
-        return False
 
 
 def open_engagement(
