@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from toolkit.errors import ToolkitError
+from toolkit.sources.registry import FORMATS
 
 TABLE_CHOICES = (
     "customers",
@@ -171,7 +172,8 @@ def _put_back(aside: Path | None, reports: Path) -> None:
     swap_in(aside, reports)
 
 
-_SOURCES = ("auto", "qualtrics", "surveymonkey", "google-forms", "ms-forms", "kobo", "csv", "xlsx")
+#: ``auto`` and every survey tool in the registry (a live view: registered tools count).
+_SOURCES = FORMATS
 
 
 @main.command("import")

@@ -47,6 +47,7 @@ from scipy import stats
 from toolkit import _stats
 from toolkit._validate import check_choice, check_fraction, check_positive_int, require_columns
 from toolkit.errors import DataValidationError
+from toolkit.schema.metrics import METRICS
 
 __all__ = [
     "METRICS",
@@ -61,7 +62,6 @@ __all__ = [
     "ces_convention",
 ]
 
-METRICS = ("csat", "nps", "ces")
 PERIODS = ("day", "week", "month", "quarter", "year", "fiscal-quarter", "fiscal-year", "wave")
 MEASURES = ("mean", "top_box", "nps")
 DEFAULT_CES = {"scale_min": 1, "scale_max": 7, "direction": "higher is easier", "method": "mean"}
@@ -102,16 +102,27 @@ def ces_convention(ces: Mapping | None = None) -> dict:
     return merged
 
 
+def _entry(metric: str):
+    """The registry's entry for ``metric`` (refused with the metrics there are)."""
+    return METRICS[check_choice(metric, METRICS, name="metric")]
+
+
 def _higher_is_better(metric: str, ces: Mapping) -> bool:
-    return metric != "ces" or ces["direction"] == "higher is easier"
+    if metric == "ces":  # the engagement's CES convention says
+        return ces["direction"] == "higher is easier"
+    return _entry(metric).higher_is_better
+
+
+def _direction_words(metric: str, ces: Mapping) -> str:
+    if metric == "ces":
+        return ces["direction"]
+    return "higher is better" if _entry(metric).higher_is_better else "lower is better"
 
 
 def _default_measure(metric: str, ces: Mapping) -> str:
-    if metric == "nps":
-        return "nps"
     if metric == "ces" and ces["method"] == "top box":
         return "top_box"
-    return "mean"
+    return _entry(metric).measure
 
 
 # ----------------------------------------------------------------------------- periods
@@ -348,9 +359,7 @@ def _metric_rows(
         low = np.full(len(rows), float(scale[0]))
         high = np.full(len(rows), float(scale[1]))
     else:
-        fallback = {"nps": _NPS_SCALE, "ces": (ces["scale_min"], ces["scale_max"])}.get(
-            metric, (1.0, 5.0)
-        )
+        fallback = (ces["scale_min"], ces["scale_max"]) if metric == "ces" else _entry(metric).scale
         low = _column_or(rows, "scale_min", fallback[0])
         high = _column_or(rows, "scale_max", fallback[1])
     if metric == "nps" and not (np.all(low == 0) and np.all(high == 10)):
@@ -399,7 +408,7 @@ def _row_words(rows: pd.DataFrame, position: int) -> str:
 
 def _top_flags(rows: pd.DataFrame, metric: str, top_box: int, ces: Mapping) -> np.ndarray:
     """1 where the answer is in the top box (the easy box for lower-is-easier CES)."""
-    if metric == "ces" and ces["direction"] == "lower is easier":
+    if not _higher_is_better(metric, ces):
         return (rows["score"] <= rows["low"] + top_box - 1).to_numpy(dtype=float)
     return (rows["score"] >= rows["high"] - top_box + 1).to_numpy(dtype=float)
 
@@ -416,7 +425,7 @@ def _box_words(scales: pd.Series, metric: str, top_box: int, ces: Mapping) -> st
     """'4–5 on 1–5', one phrase per scale present."""
     words = []
     for low, high in sorted(scales.index):
-        if metric == "ces" and ces["direction"] == "lower is easier":
+        if not _higher_is_better(metric, ces):
             a, b = low, low + top_box - 1
         else:
             a, b = high - top_box + 1, high
@@ -744,7 +753,7 @@ def satisfaction_trend(
     out = pd.concat([out, est], axis=1)
     out["scale_min"], out["scale_max"] = reference
     out["top_box_answers"] = _box_words(scales, metric, top_box, ces)
-    out["direction"] = ces["direction"] if metric == "ces" else "higher is better"
+    out["direction"] = _direction_words(metric, ces)
     out["weighted"] = bool(np.any(rows["w"].to_numpy() != 1.0))
     out["confidence"] = confidence
     out["min_n"] = min_n

@@ -34,7 +34,9 @@ DEFAULTS: dict = {
         "fiscal_year_start": 1,
         "week": "iso",
         "timezone": "UTC",
-        "scales": {"csat": [1, 5], "nps": [0, 10], "ces": [1, 7]},
+        # One [lowest, highest] per metric, filled in by the metrics registry
+        # (toolkit.schema.metrics): csat [1, 5], nps [0, 10], ces [1, 7], and any registered.
+        "scales": {},
         "ces": {"scale_min": 1, "scale_max": 7, "direction": "higher is easier", "method": "mean"},
         "weights": {name: 1.0 for name in PRIORITY_CRITERIA},
         "segments": {"order": [], "colours": {}},

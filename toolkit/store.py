@@ -100,8 +100,8 @@ def _column_sql(table: Table) -> list[str]:
         if f.name == table.key:
             sql += " UNIQUE"
         checks = []
-        if f.choices:
-            checks.append(f'"{f.name}" IN (' + ", ".join(f"'{c}'" for c in f.choices) + ")")
+        if f.sql_choices:
+            checks.append(f'"{f.name}" IN (' + ", ".join(f"'{c}'" for c in f.sql_choices) + ")")
         if f.low is not None:
             checks.append(f'"{f.name}" >= {f.low:g}')
         if f.high is not None:

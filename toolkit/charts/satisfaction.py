@@ -26,6 +26,7 @@ from toolkit._validate import require_columns
 from toolkit._words import is_missing, level_words
 from toolkit.charts.needs import _INK, _MUTED
 from toolkit.charts.theme import OKABE_ITO
+from toolkit.schema.metrics import METRIC_TITLES
 
 __all__ = [
     "METRIC_TITLES",
@@ -39,7 +40,6 @@ __all__ = [
 _BLUE, _ORANGE, _GREEN, _VERMILLION, _PURPLE, _SKY, _YELLOW, _BLACK = OKABE_ITO
 _GREY = "#8c8c8c"
 
-METRIC_TITLES = {"csat": "Satisfaction (CSAT)", "nps": "Net Promoter Score", "ces": "Effort (CES)"}
 _MEASURE_TITLES = {"mean": "mean score", "top_box": "top-box share", "nps": "NPS"}
 
 _TREND_COLUMNS = (

@@ -30,7 +30,9 @@ import ipywidgets as w
 import pandas as pd
 
 from toolkit.errors import ToolkitError
+from toolkit.schema.metrics import METRICS
 from toolkit.schema.tables import table_named
+from toolkit.sources.registry import TOOLS, guess_metrics
 
 __all__ = ["ImportWizard", "MAX_UPLOAD_MB", "guess_metrics", "mapping_choices"]
 
@@ -56,28 +58,7 @@ _TABLES = (
     ("Customer register", "customers"),
     ("Events", "events"),
 )
-_METRIC_WORDS = {
-    "csat": re.compile(r"satisf", re.IGNORECASE),
-    "nps": re.compile(r"recommend|likely", re.IGNORECASE),
-    "ces": re.compile(r"\beas(y|e)\b|effort|difficult", re.IGNORECASE),
-}
 _STYLE = {"description_width": "190px"}
-
-
-def guess_metrics(questions: dict[str, str]) -> dict[str, str]:
-    """Which column holds each metric, guessed from its question text (first match).
-
-    >>> guess_metrics({"Q1": "How satisfied were you?", "Q2": "How likely to recommend us?",
-    ...                "Q3": "How easy was it?"})
-    {'csat': 'Q1', 'nps': 'Q2', 'ces': 'Q3'}
-    """
-    found: dict[str, str] = {}
-    for column, question in questions.items():
-        for metric, pattern in _METRIC_WORDS.items():
-            if metric not in found and pattern.search(str(question)):
-                found[metric] = column
-                break
-    return found
 
 
 def mapping_choices(columns: list[str], questions: dict[str, str]) -> list[tuple[str, str]]:
@@ -211,9 +192,7 @@ class ImportWizard:
         self.questions = {str(k): str(v) for k, v in survey.questions.items()}
         rows = len(survey.frame)
         excluded = sum(int(v.sum()) for v in survey.excluded.values()) if survey.excluded else 0
-        tool = {"csv": "a spreadsheet (CSV)", "xlsx": "a spreadsheet (XLSX)"}.get(
-            detection.format, detection.format
-        )
+        tool = TOOLS[detection.format].label or detection.format
         self.detected.value = (
             f"<p><strong>{html.escape(path.name)}</strong>: {html.escape(tool)}"
             f" ({html.escape(detection.reason)}); {rows:,} rows"
@@ -236,11 +215,7 @@ class ImportWizard:
         rows = [w.HTML("<h4>Which column holds what</h4>")]
         if spec.name == "responses":
             guessed = guess_metrics(self.questions or {c: c for c in self.columns})
-            for metric, title in (
-                ("csat", "CSAT question"),
-                ("nps", "NPS question"),
-                ("ces", "CES question"),
-            ):
+            for metric, title in ((m.name, f"{m.short} question") for m in METRICS.values()):
                 control = w.Dropdown(
                     options=options,
                     value=guessed.get(metric, ""),

@@ -29,6 +29,8 @@ from toolkit.reports.context import (
     open_report,
     show_table,
 )
+from toolkit.schema.metrics import METRIC_WORDS as _METRIC_WORDS
+from toolkit.schema.metrics import metric_choices
 
 __all__ = [
     "SATISFACTION_TABLES",
@@ -48,7 +50,6 @@ __all__ = [
 
 SATISFACTION_TABLES = ("responses", "events")
 _UNUSED_COLUMNS = ("response_id", "source_id", "respondent_id", "touchpoint", "comment")
-_METRIC_WORDS = {"csat": "satisfaction (CSAT)", "nps": "Net Promoter Score", "ces": "effort (CES)"}
 _MEASURE_WORDS = {"mean": "mean score", "top_box": "top-box share", "nps": "NPS"}
 
 
@@ -214,7 +215,9 @@ def open_satisfaction_report(
     """
     metric = str(metric).strip().lower()
     if metric not in sat.METRICS:
-        raise DataValidationError(f"metric = {metric!r} is not a metric. Choose csat, nps or ces.")
+        raise DataValidationError(
+            f"metric = {metric!r} is not a metric. Choose {metric_choices()}."
+        )
     if period not in sat.PERIODS:
         raise DataValidationError(
             f"period = {period!r} is not a period. Choose one of: {', '.join(sat.PERIODS)}."

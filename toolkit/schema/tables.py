@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from toolkit.schema.metrics import DEFAULT_SCALES, METRICS
+
 __all__ = [
     "Field",
     "Table",
@@ -44,6 +46,15 @@ class Field:
     @property
     def sql_type(self) -> str:
         return {"integer": "INTEGER", "number": "REAL"}.get(self.kind, "TEXT")
+
+    @property
+    def sql_choices(self) -> tuple[str, ...]:
+        """The vocabulary the database itself checks: none for a registry's names.
+
+        The metrics registry grows (:func:`~toolkit.schema.metrics.register_metric`), so
+        the toolkit checks a ``metric`` against it on every import and entry instead.
+        """
+        return () if self.choices is METRICS else tuple(self.choices)
 
     def expected(self) -> str:
         """Say in words what a valid value looks like."""
@@ -112,9 +123,18 @@ METHODS = (
     "complaint",
     "other",
 )
-METRICS = ("csat", "nps", "ces")
-#: The scale each metric is on when a row does not say (engagement.toml may override).
-DEFAULT_SCALES = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
+
+
+def _metric_help() -> str:
+    """'csat (satisfaction), nps (…) or ces (effort).', from the metrics registry."""
+    named = [f"{m.name} ({m.described})" for m in METRICS.values()]
+    return ", ".join(named[:-1]) + " or " + named[-1] + "."
+
+
+def _scale_help(end: int) -> str:
+    """'csat 1, nps 0, ces 1': each metric's default lowest (0) or highest (1) score."""
+    return ", ".join(f"{name} {scale[end]:g}" for name, scale in DEFAULT_SCALES.items())
+
 
 _CODE = Field(
     "code",
@@ -377,7 +397,7 @@ TABLES: dict[str, Table] = {
                 Field(
                     "metric",
                     "choice",
-                    "csat (satisfaction), nps (likelihood to recommend, 0–10) or ces (effort).",
+                    _metric_help(),
                     required=True,
                     choices=METRICS,
                     example="csat",
@@ -386,13 +406,13 @@ TABLES: dict[str, Table] = {
                 Field(
                     "scale_min",
                     "number",
-                    "Lowest possible score (blank: csat 1, nps 0, ces 1).",
+                    f"Lowest possible score (blank: {_scale_help(0)}).",
                     example="1",
                 ),
                 Field(
                     "scale_max",
                     "number",
-                    "Highest possible score (blank: csat 5, nps 10, ces 7).",
+                    f"Highest possible score (blank: {_scale_help(1)}).",
                     example="5",
                 ),
                 Field("comment", "text", "What they wrote, if anything.", example="Friendly staff"),

@@ -1,29 +1,38 @@
 """Getting data in: templates, survey tools' exports and import maps.
 
-:func:`reader` gives the function that reads a format ``import --source`` names into a
+:mod:`toolkit.sources.registry` holds the survey tools (:data:`TOOLS`): each one's
+reader, detection rule and aliases; :func:`register_tool` adds one. :func:`reader` gives
+the function that reads a format ``import --source`` names into a
 :class:`~toolkit.sources.survey.SurveyTable` (imported only when asked for, so that
 ``service-toolkit --help`` stays quick).
 """
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Iterator, Mapping
 
-__all__ = ["reader", "READER_NAMES"]
+from toolkit.sources.registry import TOOLS, Tool, register_tool, resolve, unregister_tool
 
-#: Each format and the module.function that reads it.
-READER_NAMES = {
-    "qualtrics": "qualtrics.read_qualtrics",
-    "surveymonkey": "surveymonkey.read_surveymonkey",
-    "google-forms": "google_forms.read_google_forms",
-    "ms-forms": "ms_forms.read_ms_forms",
-    "kobo": "kobo.read_kobo",
-    "csv": "plain.read_plain",
-    "xlsx": "plain.read_plain",
-}
+__all__ = ["reader", "READER_NAMES", "TOOLS", "Tool", "register_tool", "unregister_tool"]
+
+
+class _ReaderNames(Mapping):
+    """Each format and the ``module:function`` (or function) that reads it (a live view)."""
+
+    def __getitem__(self, name: str):
+        return TOOLS[name].reader
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(TOOLS)
+
+    def __len__(self) -> int:
+        return len(TOOLS)
+
+
+#: Each format and the function that reads it, from the registry.
+READER_NAMES: Mapping = _ReaderNames()
 
 
 def reader(fmt: str):
-    """The function reading format ``fmt`` (a key of ``READER_NAMES``)."""
-    module, function = READER_NAMES[fmt].split(".")
-    return getattr(importlib.import_module(f"toolkit.sources.{module}"), function)
+    """The function reading format ``fmt`` (a name in :data:`TOOLS`)."""
+    return resolve(TOOLS[fmt].reader)

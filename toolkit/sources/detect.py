@@ -15,6 +15,9 @@ kobo            ``_uuid`` or ``_submission_time`` (KoboToolbox), or ``Submission
                 with ``meta-instanceID`` or ``KEY`` (ODK Central)
 csv / xlsx      anything else: a template or a spreadsheet someone kept
 ==============  ==================================================================
+
+Each rule is a function below, named in the tool's entry of
+:data:`toolkit.sources.registry.TOOLS`; a registered tool brings its own.
 """
 
 from __future__ import annotations
@@ -27,11 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.errors import DataValidationError
+from toolkit.sources.registry import TOOLS as _REGISTERED
 
-__all__ = ["Detection", "detect_format", "head_rows", "describe_head", "TOOLS"]
+__all__ = ["Detection", "detect_format", "detect_head", "head_rows", "describe_head", "TOOLS"]
 
-#: Survey tools the toolkit recognises (``csv`` and ``xlsx`` are plain spreadsheets).
-TOOLS = ("qualtrics", "surveymonkey", "google-forms", "ms-forms", "kobo")
+#: The built-in survey tools detection recognises (``csv`` and ``xlsx`` are plain
+#: spreadsheets); :data:`toolkit.sources.registry.TOOLS` has every registered tool.
+TOOLS = tuple(name for name, tool in _REGISTERED.items() if tool.detect)
 _HEAD_CHUNK = 16 * 1024
 _MAX_HEAD_BYTES = 1024 * 1024  # header rows of a survey with thousands of questions
 _HEAD_ROWS = 6
@@ -171,42 +176,81 @@ def detect_format(
 
 
 def detect_head(head: list[list[str]], container: str) -> Detection:
-    """Recognise a tool from a file's first rows (see :func:`detect_format`)."""
+    """Recognise a tool from a file's first rows (see :func:`detect_format`).
+
+    Tries each registered tool's rule (:data:`toolkit.sources.registry.TOOLS`) in order.
+    """
+    from toolkit.sources.registry import detection_rules
+
     if not head:
         return Detection(container, container, reason="an empty file")
+    for name, rule in detection_rules():
+        found = rule(head)
+        if found is not None:
+            variant, reason = found
+            return Detection(name, container, variant, reason)
+    return Detection(container, container, "", "no survey tool's signature in the first rows")
+
+
+def _rows(head: list[list[str]]) -> tuple[list[str], set[str], list[str], list[str]]:
+    """Row 1, its cells in lower case, row 2 and row 3, trimmed."""
     first = [c.strip() for c in head[0]]
-    lowered = {c.lower() for c in first}
     second = [c.strip() for c in head[1]] if len(head) > 1 else []
     third = [c.strip() for c in head[2]] if len(head) > 2 else []
+    return first, {c.lower() for c in first}, second, third
+
+
+# Each tool's rule: its first rows → (variant, reason) when they are its export, else None.
+
+
+def qualtrics(head: list[list[str]]) -> tuple[str, str] | None:
+    """Qualtrics: ResponseId and ImportIds, or the legacy V1, V2, … exporter."""
+    first, lowered, second, third = _rows(head)
     if "responseid" in lowered and any(_is_import_id(c) for c in third):
-        return Detection(
-            "qualtrics", container, "", 'ResponseId in row 1, {"ImportId": …} in row 3'
-        )
+        return "", 'ResponseId in row 1, {"ImportId": …} in row 3'
     if first[:2] == ["V1", "V2"] and "ResponseID" in second:
-        return Detection(
-            "qualtrics", container, "legacy", "V1, V2, … in row 1, ResponseID in row 2"
-        )
+        return "legacy", "V1, V2, … in row 1, ResponseID in row 2"
     if "responseid" in lowered and {"startdate", "finished"} <= lowered:
-        return Detection("qualtrics", container, "", "ResponseId, StartDate and Finished in row 1")
+        return "", "ResponseId, StartDate and Finished in row 1"
+    return None
+
+
+def surveymonkey(head: list[list[str]]) -> tuple[str, str] | None:
+    """SurveyMonkey: Respondent ID with Response sub-headers or a Collector ID."""
+    _, lowered, second, _ = _rows(head)
     if "respondent id" in lowered and {"response", "open-ended response"} & {
         c.lower() for c in second
     }:
-        return Detection(
-            "surveymonkey", container, "", 'Respondent ID in row 1, "Response" in row 2'
-        )
+        return "", 'Respondent ID in row 1, "Response" in row 2'
     if "respondent id" in lowered and "collector id" in lowered:
-        return Detection("surveymonkey", container, "", "Respondent ID and Collector ID in row 1")
-    if [c.lower() for c in first[:3]] == ["id", "start time", "completion time"]:
-        return Detection("ms-forms", container, "", "ID, Start time, Completion time in row 1")
+        return "", "Respondent ID and Collector ID in row 1"
+    return None
+
+
+def ms_forms(head: list[list[str]]) -> tuple[str, str] | None:
+    """Microsoft Forms: ID, Start time, Completion time first."""
+    first = [c.strip().lower() for c in head[0][:3]]
+    if first == ["id", "start time", "completion time"]:
+        return "", "ID, Start time, Completion time in row 1"
+    return None
+
+
+def kobo(head: list[list[str]]) -> tuple[str, str] | None:
+    """KoboToolbox's _uuid / _submission_time, or ODK Central's SubmissionDate and KEY."""
+    _, lowered, _, _ = _rows(head)
     if {"_uuid", "_submission_time"} & lowered:
-        return Detection("kobo", container, "", "_uuid / _submission_time in row 1")
+        return "", "_uuid / _submission_time in row 1"
     if "submissiondate" in lowered and {"meta-instanceid", "key", "instanceid"} & lowered:
-        return Detection(
-            "kobo", container, "central", "SubmissionDate and meta-instanceID in row 1"
-        )
-    if first and first[0].lower() in _TIMESTAMP:
-        return Detection("google-forms", container, "", "Timestamp as the first column")
-    return Detection(container, container, "", "no survey tool's signature in the first rows")
+        return "central", "SubmissionDate and meta-instanceID in row 1"
+    return None
+
+
+def google_forms(head: list[list[str]]) -> tuple[str, str] | None:
+    """Google Forms: Timestamp (in a sheet's language) as the first header."""
+    first = head[0][0].strip().lower() if head[0] else ""
+    if first in _TIMESTAMP:
+        return "", "Timestamp as the first column"
+    return None
 
 
 def _is_import_id(cell: str) -> bool:

@@ -44,12 +44,14 @@ from rapidfuzz.distance import Levenshtein
 
 from toolkit.errors import DataValidationError
 from toolkit.schema.tables import METRICS, table_named
+from toolkit.sources.registry import FORMATS, check_format
 
 __all__ = [
     "ImportMap",
     "MetricSpec",
     "MultiSpec",
     "FORMATS",
+    "check_format",
     "read_map",
     "write_map",
     "render_map",
@@ -58,8 +60,6 @@ __all__ = [
     "closest",
 ]
 
-#: The formats a map's ``source`` (and ``--source``) may name.
-FORMATS = ("auto", "qualtrics", "surveymonkey", "google-forms", "ms-forms", "kobo", "csv", "xlsx")
 DATE_ORDERS = ("dmy", "mdy", "ymd")
 _TOP_KEYS = ("table", "source", "date_order", "sheet", "encoding", "delimiter")
 _SECTIONS = ("columns", "constants", "metrics", "values", "multi")
@@ -292,26 +292,6 @@ def parse_map(data: dict, *, name: str = "the map") -> ImportMap:
             options=tuple(_text(name, f'[multi."{column}"] options', o) for o in options),
         )
     return out
-
-
-def check_format(value: str, name: str = "--source") -> str:
-    """Spell a source format as FORMATS does ("Google Forms" → "google-forms")."""
-    key = re.sub(r"[\s_]+", "-", str(value).strip().lower())
-    key = {
-        "googleforms": "google-forms",
-        "msforms": "ms-forms",
-        "microsoft-forms": "ms-forms",
-        "survey-monkey": "surveymonkey",
-        "kobotoolbox": "kobo",
-        "odk": "kobo",
-    }.get(key, key)
-    if key not in FORMATS:
-        raise _bad(
-            name,
-            f'source is "{value}", which is not a format the toolkit reads',
-            "Use one of: " + ", ".join(FORMATS),
-        )
-    return key
 
 
 def _metric(spec, where: str, name: str) -> MetricSpec:

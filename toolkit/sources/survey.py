@@ -24,10 +24,12 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import DataValidationError
+from toolkit.schema.metrics import metric_choices
 from toolkit.schema.tables import Table, looks_personal, normalise_header
 from toolkit.sources.answers import answer_key, recode_answers
 from toolkit.sources.canonical import Collector, Problem, strip_cells
 from toolkit.sources.maps import ImportMap, MetricSpec, MultiSpec, closest
+from toolkit.sources.registry import metric_asked
 from toolkit.sources.spreadsheet import RawTable
 
 __all__ = ["Member", "SurveyTable", "Mapped", "survey_to_raw", "split_choices", "TRUTHY"]
@@ -402,17 +404,14 @@ def _resolve_metric(survey: SurveyTable, spec: MetricSpec, imap: ImportMap) -> _
 
 def _no_metrics(survey: SurveyTable, imap: ImportMap) -> str:
     hints = []
-    words = {"csat": ("satisf",), "nps": ("recommend", "likely"), "ces": ("easy", "effort")}
     for column in survey.frame.columns:
-        text = survey.label(column).lower()
-        for metric, keys in words.items():
-            if any(k in text for k in keys):
-                hints.append(f'--metric "{metric}={survey.label(column)}"')
-                break
+        metric = metric_asked(survey.label(column))
+        if metric is not None:
+            hints.append(f'--metric "{metric}={survey.label(column)}"')
     suggestion = f" Questions that look like metrics: {'; '.join(hints[:4])}." if hints else ""
     return (
         f"{survey.file}: say which questions are satisfaction metrics, with --metric METRIC=QUESTION "
-        f"(METRIC is csat, nps or ces) or [[metrics]] in a map.{suggestion}"
+        f"(METRIC is {metric_choices()}) or [[metrics]] in a map.{suggestion}"
     )
 
 
