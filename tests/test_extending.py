@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit import schema, settings, sources
+from toolkit import schema, sources
 from toolkit.schema import METRICS, Metric, register_metric, unregister_metric
 from toolkit.sources import TOOLS, Tool, register_tool, unregister_tool
 from toolkit.sources.detect import detect_format
@@ -79,13 +79,13 @@ def toy_file(folder: Path) -> Path:
 def test_a_toy_metric_and_tool_run_from_import_to_chart(toy, tmp_path, run):
     # Every registry reader sees them.
     assert "calm" in METRICS and schema.DEFAULT_SCALES["calm"] == (1, 4)
-    assert settings.DEFAULTS["settings"]["scales"]["calm"] == [1, 4]
     assert "toy" in FORMATS and sources.READER_NAMES["toy"] is read_toy
     assert guess_metrics({"calm_q": "How calm was the wait?"}) == {"calm": "calm_q"}
     path = toy_file(tmp_path)
     assert detect_format(path).format == "toy"
 
     eng = Engagement.init(tmp_path / "eng")
+    assert eng.settings["scales"]["calm"] == [1, 4]  # engagement.toml shows its default
     result = eng.import_file(
         path,
         table="responses",
@@ -116,7 +116,6 @@ def test_a_toy_metric_and_tool_run_from_import_to_chart(toy, tmp_path, run):
 
 def test_registration_is_undone_and_checked():
     assert "calm" not in METRICS and "toy" not in TOOLS
-    assert "calm" not in settings.DEFAULTS["settings"]["scales"]
     from toolkit.errors import DataValidationError
 
     with pytest.raises(DataValidationError, match="already registered"):

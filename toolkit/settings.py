@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import copy
 import tomllib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from toolkit.errors import StoreError
 
-__all__ = ["DEFAULTS", "load_settings", "render_toml", "PRIORITY_CRITERIA"]
+__all__ = ["DEFAULTS", "defaults", "load_settings", "render_toml", "PRIORITY_CRITERIA"]
 
 PRIORITY_CRITERIA = (
     "mission_alignment",
@@ -34,8 +35,9 @@ DEFAULTS: dict = {
         "fiscal_year_start": 1,
         "week": "iso",
         "timezone": "UTC",
-        # One [lowest, highest] per metric, filled in by the metrics registry
-        # (toolkit.schema.metrics): csat [1, 5], nps [0, 10], ces [1, 7], and any registered.
+        # One [lowest, highest] per metric. The metrics registry (toolkit.schema.metrics,
+        # a layer above) owns each metric's default: the store passes them in as
+        # ``scales=`` to load_settings and render_toml.
         "scales": {},
         "ces": {"scale_min": 1, "scale_max": 7, "direction": "higher is easier", "method": "mean"},
         "weights": {name: 1.0 for name in PRIORITY_CRITERIA},
@@ -67,8 +69,22 @@ def _merge(base: dict, override: dict) -> dict:
     return merged
 
 
-def load_settings(path: Path) -> dict:
+def defaults(scales: Mapping[str, Sequence[float]] | None = None) -> dict:
+    """Every setting at its default, with ``scales`` as the metrics' default scales.
+
+    >>> defaults({"csat": (1, 5)})["settings"]["scales"]
+    {'csat': [1, 5]}
+    """
+    base = copy.deepcopy(DEFAULTS)
+    base["settings"]["scales"] = {m: list(scale) for m, scale in (scales or {}).items()}
+    return base
+
+
+def load_settings(path: Path, *, scales: Mapping[str, Sequence[float]] | None = None) -> dict:
     """Read an engagement.toml, filled in with defaults and checked.
+
+    ``scales`` gives each metric's default scale (the metrics registry's); the file's
+    ``[settings.scales]`` overrides them.
 
     Raises
     ------
@@ -87,7 +103,7 @@ def load_settings(path: Path) -> dict:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise StoreError(f"{path}: is not valid TOML ({err}). Fix the file and try again.") from err
-    merged = _merge(DEFAULTS, data)
+    merged = _merge(defaults(scales), data)
     _check(path, merged)
     return merged
 
@@ -156,14 +172,17 @@ def _toml_key(key: str) -> str:
     )
 
 
-def render_toml(data: dict) -> str:
+def render_toml(data: dict, *, scales: Mapping[str, Sequence[float]] | None = None) -> str:
     """Write engagement settings as a commented engagement.toml.
+
+    ``scales`` as for :func:`load_settings`: each metric's default, written out so the
+    file shows every scale in force.
 
     >>> import tomllib
     >>> tomllib.loads(render_toml(DEFAULTS)) == DEFAULTS
     True
     """
-    data = _merge(DEFAULTS, data)
+    data = _merge(defaults(scales), data)
     lines = [
         "# Service Strategy Toolkit engagement. Edit the settings below; delete a line to",
         "# go back to its default. A command-line or notebook parameter overrides them for one run.",

@@ -38,6 +38,7 @@ import pyarrow as pa
 
 from toolkit._files import building
 from toolkit.errors import DataValidationError, StoreError
+from toolkit.schema.metrics import DEFAULT_SCALES
 from toolkit.schema.tables import METRICS, TABLES, Table, normalise_header, table_named
 from toolkit.settings import load_settings, render_toml
 from toolkit.sources.canonical import FORMULA_START
@@ -353,7 +354,9 @@ class Engagement:
         with building(path, replace=False) as staging:
             for sub in ("maps", "reports"):
                 (staging / sub).mkdir()
-            (staging / SETTINGS_FILE).write_text(render_toml(toml), encoding="utf-8")
+            (staging / SETTINGS_FILE).write_text(
+                render_toml(toml, scales=DEFAULT_SCALES), encoding="utf-8"
+            )
             engagement = cls.open(staging)
             if starter_codebook:
                 engagement.import_frame(
@@ -378,7 +381,7 @@ class Engagement:
             raise StoreError(
                 f"{path}: no such engagement folder. Create one with: service-toolkit init {path}"
             )
-        engagement = cls(path, load_settings(path / SETTINGS_FILE))
+        engagement = cls(path, load_settings(path / SETTINGS_FILE, scales=DEFAULT_SCALES))
         engagement._prepare_store()
         return engagement
 

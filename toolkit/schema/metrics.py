@@ -18,7 +18,6 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from toolkit import settings as _settings
 from toolkit.errors import DataValidationError
 
 __all__ = [
@@ -184,14 +183,12 @@ def register_metric(metric: Metric) -> Metric:
         )
     re.compile(metric.question)
     _REGISTRY[metric.name] = metric
-    _settings.DEFAULTS["settings"]["scales"][metric.name] = [low, high]
     return metric
 
 
 def unregister_metric(name: str) -> None:
     """Remove a metric :func:`register_metric` added (for tests and notebooks)."""
     _REGISTRY.pop(name, None)
-    _settings.DEFAULTS["settings"]["scales"].pop(name, None)
 
 
 for _metric in (
