@@ -279,13 +279,13 @@ def p_value(p: object) -> str:
 
     Examples
     --------
-    >>> p_value(8.5e-05), p_value(0.0341), p_value(1.0), p_value(None)
-    ('<0.001', '0.034', '1.000', '–')
+    >>> p_value(8.5e-05), p_value(0.0009), p_value(0.0341), p_value(1.0), p_value(None)
+    ('<0.001', '<0.001', '0.034', '1.000', '–')
     """
     if is_missing(p):
         return DASH
     value = float(p)
-    return "<0.001" if value < 0.0005 else f"{value:.3f}"
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
 
 
 def p_words(p: object) -> str:
