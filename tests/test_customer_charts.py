@@ -18,8 +18,8 @@ import pytest
 import vl_convert as vlc
 
 from toolkit import customers as cm
+from toolkit.charts._layout import text_width as _text_width
 from toolkit.charts.customers import (
-    _text_width,
     power_interest_chart,
     priority_chart,
     service_chain_chart,

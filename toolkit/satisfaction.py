@@ -128,8 +128,32 @@ def _default_measure(metric: str, ces: Mapping) -> str:
 # ----------------------------------------------------------------------------- periods
 
 
-def _local_times(when: pd.Series, timezone: str) -> pd.Series:
-    """Timestamps in ``timezone``; naive ones are UTC, and bare dates stay as they are."""
+def local_times(when: pd.Series, timezone: str) -> pd.Series:
+    """Timestamps in ``timezone``, without a zone; naive ones are UTC, bare dates stay as they are.
+
+    Parameters
+    ----------
+    when : Series
+        Timestamps or date strings (unreadable ones become ``NaT``).
+    timezone : str
+        A time zone name such as ``'Europe/London'``.
+
+    Returns
+    -------
+    Series
+        Naive local timestamps, as the periods of the analyses count them.
+
+    Raises
+    ------
+    DataValidationError
+        When ``timezone`` is not a time zone name.
+
+    Examples
+    --------
+    >>> when = pd.Series([pd.Timestamp("2024-03-01 23:30"), pd.Timestamp("2024-03-01")])
+    >>> local_times(when, "Europe/Berlin").tolist()
+    [Timestamp('2024-03-02 00:30:00'), Timestamp('2024-03-01 00:00:00')]
+    """
     when = pd.to_datetime(when, errors="coerce")
     if getattr(when.dt, "tz", None) is not None:
         return when.dt.tz_convert(timezone).dt.tz_localize(None)
@@ -144,6 +168,9 @@ def _local_times(when: pd.Series, timezone: str) -> pd.Series:
         ) from err
     has_time = when != when.dt.normalize()
     return local.where(has_time, when)
+
+
+_local_times = local_times
 
 
 def _period_codes(local: pd.Series, period: str, fiscal_year_start: int) -> np.ndarray:
@@ -929,7 +956,27 @@ def period_changes(
     return out
 
 
-def _event_rows(events: pd.DataFrame, event) -> pd.DataFrame:
+def event_rows(events: pd.DataFrame, event) -> pd.DataFrame:
+    """The events chosen by ``event``, with dates read, sorted by start.
+
+    Parameters
+    ----------
+    events : DataFrame
+        The ``events`` table (``label``, ``starts_on``, optional ``ends_on``, ``segment``).
+    event : str, sequence of str or None
+        The event label(s) to keep (case and surrounding spaces ignored); ``None`` keeps all.
+
+    Returns
+    -------
+    DataFrame
+        The events with ``starts_on``/``ends_on`` as timestamps and a ``segment`` column;
+        events without a readable start are left out.
+
+    Raises
+    ------
+    DataValidationError
+        When no event has the label asked for (the message lists the labels there are).
+    """
     require_columns(events, ["starts_on", "label"], name="events")
     chosen = events.copy()
     chosen["starts_on"] = pd.to_datetime(chosen["starts_on"], errors="coerce")
@@ -952,6 +999,9 @@ def _event_rows(events: pd.DataFrame, event) -> pd.DataFrame:
             )
         chosen = chosen[keep]
     return chosen.sort_values("starts_on", kind="stable").reset_index(drop=True)
+
+
+_event_rows = event_rows
 
 
 def before_after(

@@ -33,8 +33,9 @@ import numpy as np
 import pandas as pd
 
 from toolkit._validate import check_positive_int, require_columns
-from toolkit._words import count_words, is_missing
-from toolkit.charts.needs import _INK, _MUTED, _js, _list_words
+from toolkit._words import count_words, fmt_whole, is_missing, list_words
+from toolkit.charts._common import INK, MUTED, js
+from toolkit.charts._layout import place_labels, text_width
 from toolkit.charts.theme import OKABE_ITO
 from toolkit.errors import DataValidationError
 from toolkit.settings import PRIORITY_CRITERIA
@@ -44,6 +45,7 @@ __all__ = [
     "power_interest_chart",
     "priority_chart",
     "service_chain_chart",
+    "parse_weights",
     "weights_in_words",
 ]
 
@@ -138,29 +140,19 @@ def _kind_encodings(field: str = "kind_label", *, legend: bool = True) -> dict:
     }
 
 
-def _number(value, decimals: int = 2) -> str:
-    return "–" if is_missing(value) else f"{float(value):.{decimals}f}"
-
-
-def _whole(value) -> str:
-    return "–" if is_missing(value) else f"{float(value):g}"
-
-
-def _names(names: Sequence[str], limit: int = 8) -> str:
-    """``'A, B and C'``, or the first ``limit`` and ``'and 12 more'``."""
-    names = [str(n) for n in names]
-    if len(names) <= limit:
-        return _list_words(names)
-    return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
-
-
 def _wrapped(lines: Sequence[str], width: int = 100) -> list[str]:
     """Subtitle lines broken at ``width`` characters: Vega does not wrap titles."""
     return [part for line in lines for part in textwrap.wrap(line, width) or [""]]
 
 
-def _parse_weights(text) -> dict[str, float]:
-    """``'clout=1, mandate=0.5'`` (the ``weights`` column) → ``{'clout': 1.0, ...}``."""
+def parse_weights(text) -> dict[str, float]:
+    """Read the ``weights`` column of :func:`toolkit.customers.prioritise_customers` back.
+
+    Examples
+    --------
+    >>> parse_weights("clout=1, mandate=0.5"), parse_weights(None)
+    ({'clout': 1.0, 'mandate': 0.5}, {})
+    """
     found = {}
     for part in str(text or "").split(","):
         match = re.fullmatch(r"\s*(\w+)\s*=\s*([-+0-9.eE]+)\s*", part)
@@ -201,17 +193,17 @@ def weights_in_words(weights: Mapping[str, float]) -> str:
         if not left_out:
             return "all six criteria count equally"
         names = [CRITERIA_TITLES[c].lower() for c, w in used.items() if w > 0]
-        text = f"{_list_words(names)} {'counts' if len(names) == 1 else 'count equally'}"
+        text = f"{list_words(names)} {'counts' if len(names) == 1 else 'count equally'}"
     else:
         parts = []
         for i, weight in enumerate(positive):
             names = [CRITERIA_TITLES[c].lower() for c, w in used.items() if w == weight]
             verb = ("counts" if len(names) == 1 else "count") if i == 0 else ""
-            parts.append(" ".join(filter(None, [_list_words(names), verb, f"×{weight:g}"])))
+            parts.append(" ".join(filter(None, [list_words(names), verb, f"×{weight:g}"])))
         text = "; ".join(parts)
     if left_out:
         verb = "is" if len(left_out) == 1 else "are"
-        text += f"; {_list_words(left_out)} {verb} left out (weight 0)"
+        text += f"; {list_words(left_out)} {verb} left out (weight 0)"
     return text
 
 
@@ -220,7 +212,7 @@ def _one_row_per_customer(data: pd.DataFrame, *, name: str, builder: str) -> Non
     if repeated:
         raise DataValidationError(
             f"{builder} draws one row per customer, but {name} has several rows for "
-            f"{_list_words([repr(c) for c in repeated[:3]])}. A table made with --by has one "
+            f"{list_words([repr(c) for c in repeated[:3]])}. A table made with --by has one "
             "ranking per group: draw one group at a time, e.g. "
             f"{builder}({name}[{name}['campus'] == ...])."
         )
@@ -235,120 +227,12 @@ def _unique_labels(names: Sequence[str], ids: Sequence[str]) -> list[str]:
 
 # --------------------------------------------------------------------------- label placement
 
-# (name, align, x direction, y direction): beside the point first, then diagonals, then
-# above and below.
-_SPOTS = (
-    ("right", "left", 1, 0),
-    ("left", "right", -1, 0),
-    ("right-up", "left", 1, -1),
-    ("right-down", "left", 1, 1),
-    ("left-up", "right", -1, -1),
-    ("left-down", "right", -1, 1),
-    ("above", "center", 0, -1),
-    ("below", "center", 0, 1),
-)
-_GAP = 4.0
-
-
-def _text_width(text: str, font_size: float) -> float:
-    """Estimated width in pixels of ``text`` in a sans-serif font (no font metrics here)."""
-    wide = sum(1 for ch in text if ch.isupper() or ch in "mwMW")
-    return font_size * (0.56 * len(text) + 0.12 * wide)
-
-
-def _overlaps(box: tuple, boxes: np.ndarray) -> float:
-    """Total area where ``box`` overlaps the rows of ``boxes`` (left, top, right, bottom)."""
-    if not len(boxes):
-        return 0.0
-    width = np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0])
-    height = np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1])
-    return float(np.sum(np.clip(width, 0, None) * np.clip(height, 0, None)))
-
-
-def _place_labels(
-    x: Sequence[float],
-    y: Sequence[float],
-    radius: Sequence[float],
-    texts: Sequence[str],
-    *,
-    width: float,
-    height: float,
-    font_size: float = 12,
-    avoid: Sequence[tuple] = (),
-    order: Sequence[int] | None = None,
-    shorten_to: int | None = None,
-    spill_right: float = 0.0,
-) -> list[dict]:
-    """Choose a side for each point's label so labels do not overlap (greedy, in pixels).
-
-    The same idea as the importance–performance chart's labels, for points of different
-    sizes: each label, in ``order``, takes the first spot of :data:`_SPOTS` that stays
-    inside the plot and clear of every point, earlier labels and ``avoid``. When no spot
-    is clear and ``shorten_to`` is given, the label is tried again cut to that many
-    characters and "…" (the tooltip keeps the full text); failing that, the spot that
-    overlaps least. Labels may run up to ``spill_right`` pixels past the right edge of
-    the plot (into the chart's padding), never past the other edges, where the axes and
-    the title are. Layout only: the points never move.
-
-    Returns
-    -------
-    list of dict
-        Per point, in input order: ``align``, ``dx``, ``dy`` (pixels from the point's
-        centre to the label's anchor), ``text`` (perhaps shortened) and ``box`` (its
-        estimated extent, left, top, right, bottom).
-    """
-    n = len(texts)
-    half = font_size * 0.62
-    nodes = np.array(
-        [(px - r, py - r, px + r, py + r) for px, py, r in zip(x, y, radius, strict=True)],
-        dtype=float,
-    ).reshape(-1, 4)
-    taken = [tuple(map(float, box)) for box in avoid]
-    placed: list[dict | None] = [None] * n
-
-    def candidate(i: int, text: str, spot: tuple) -> tuple[float, dict]:
-        _, align, ux, uy = spot
-        r = float(radius[i])
-        if ux:
-            dx, dy = ux * (r + _GAP), uy * (half + 1)
-        else:
-            dx, dy = 0.0, uy * (r + _GAP + half)
-        w = _text_width(text, font_size)
-        left = x[i] + dx - {"left": 0.0, "right": w, "center": w / 2}[align]
-        box = (left, y[i] + dy - half, left + w, y[i] + dy + half)
-        outside = max(0.0, -box[0]) + max(0.0, box[2] - width - spill_right)
-        outside += max(0.0, -box[1]) + max(0.0, box[3] - height)
-        others = np.delete(nodes, i, axis=0)
-        cost = outside * 100 + _overlaps(box, others)
-        if taken:
-            cost += _overlaps(box, np.array(taken))
-        return cost, {"align": align, "dx": dx, "dy": dy, "text": text, "box": box}
-
-    for i in order if order is not None else range(n):
-        text = str(texts[i])
-        versions = [text]
-        if shorten_to is not None and len(text) > shorten_to + 1:
-            versions.append(text[:shorten_to].rstrip() + "…")
-        best_cost, best = math.inf, None
-        for version in versions:
-            for spot in _SPOTS:
-                cost, found = candidate(i, version, spot)
-                if cost < best_cost - 1e-9:
-                    best_cost, best = cost, found
-                if cost == 0:
-                    break
-            if best_cost == 0:
-                break
-        taken.append(best["box"])
-        placed[i] = best
-    return placed
-
 
 def _label_layers(base: alt.Chart, x: alt.X, y: alt.Y, *, font_size: int, tooltip, halo: bool):
     """Text layers for placed labels: one per alignment, each with a white halo if asked."""
     layers = []
     for align in ("left", "right", "center"):
-        part = base.transform_filter(f"datum.label_align == {_js(align)}")
+        part = base.transform_filter(f"datum.label_align == {js(align)}")
         if halo:
             layers.append(
                 part.mark_text(
@@ -367,7 +251,7 @@ def _label_layers(base: alt.Chart, x: alt.X, y: alt.Y, *, font_size: int, toolti
                 x=x,
                 y=y,
                 text=alt.Text(field="label", type="nominal"),
-                color=alt.value(_INK),
+                color=alt.value(INK),
                 tooltip=tooltip,
             )
         )
@@ -568,7 +452,7 @@ def priority_chart(
         y=y,
         x=score_x,
         text=alt.Text(field="score_text", type="nominal"),
-        color=alt.value(_INK),
+        color=alt.value(INK),
         tooltip=tooltip,
     )
     score_layers = [bars, score_halo, score_text]
@@ -593,7 +477,7 @@ def priority_chart(
                 baseline="top",
                 dy=6,
                 fontSize=11,
-                color=_MUTED,
+                color=MUTED,
                 fontStyle="italic",
             ).encode(
                 x=score_x, y=alt.value(height), text=alt.Text(field="tier_note", type="nominal")
@@ -622,7 +506,7 @@ def priority_chart(
             filled=True, opacity=1, size=90, stroke="white", strokeWidth=1, aria=False
         ).encode(y=no_y, x=rank_x("rank"), tooltip=tooltip, **_kind_encodings()),
         rank_base.transform_filter("datum.range_text != ''")
-        .mark_text(align="left", baseline="middle", dx=7, fontSize=11, color=_MUTED, aria=False)
+        .mark_text(align="left", baseline="middle", dx=7, fontSize=11, color=MUTED, aria=False)
         .encode(
             y=no_y,
             x=rank_x("rank_worst"),
@@ -633,7 +517,7 @@ def priority_chart(
     rank_panel = alt.layer(*rank_layers, data=data).properties(width=_RANK_WIDTH, height=height)
 
     # Words: weights, what is shown, what is left out.
-    weights = _parse_weights(priorities["weights"].iloc[0]) if len(priorities) else {}
+    weights = parse_weights(priorities["weights"].iloc[0]) if len(priorities) else {}
     first = rows[0] if rows else None
     unstable = data.loc[~stable, "name"].tolist()
     with_unrated = [
@@ -651,10 +535,10 @@ def priority_chart(
     if with_unrated:
         notes.append(
             f"Scores average only the criteria rated, never counting a gap as zero; not rated: "
-            f"{_names(with_unrated, 4)}."
+            f"{list_words(with_unrated, 4)}."
         )
     if unscored:
-        notes.append(f"Not scored (no criterion rated): {_names(unscored, 6)}.")
+        notes.append(f"Not scored (no criterion rated): {list_words(unscored, 6)}.")
     subtitle += notes
     description = (
         f"Bar chart of {count_words(len(data), 'customer')} ranked by priority score (1–5), first "
@@ -667,7 +551,7 @@ def priority_chart(
         )
         + (
             f"Ranks that change when weights move: {count_words(len(unstable), 'customer')}, "
-            f"including {_names(unstable, 5)}. "
+            f"including {list_words(unstable, 5)}. "
             if unstable
             else "Every rank stays the same when weights move. "
         )
@@ -796,10 +680,10 @@ def power_interest_chart(grid: pd.DataFrame, *, title: str | None = None) -> alt
                 "size": _point_size(count),
                 "quadrant": "–" if is_missing(first.quadrant) else str(first.quadrant),
                 "strategy": "–" if is_missing(first.strategy) else str(first.strategy),
-                "names_said": _names([m.name for m in members], 10),
+                "names_said": list_words([m.name for m in members], 10),
                 "count_said": f"{count}",
-                "power_said": _whole(power),
-                "interest_said": _whole(interest),
+                "power_said": fmt_whole(power),
+                "interest_said": fmt_whole(interest),
                 "full_label": str(first.name)
                 if count == 1
                 else f"{first.name} and {count - 1} more",
@@ -839,13 +723,13 @@ def power_interest_chart(grid: pd.DataFrame, *, title: str | None = None) -> alt
 
     corner_boxes = []
     for name, interest, power, align, baseline, dx, dy in _PI_CORNERS:
-        w = _text_width(name, 14) + 4
+        w = text_width(name, 14) + 4
         left = px(interest) + dx - (w if align == "right" else 0)
         top = py(power) + dy - (18 if baseline == "bottom" else 0)
         corner_boxes.append((left, top, left + w, top + 18))
     if len(data):
         order = data.sort_values(["count", "power", "interest"], ascending=False).index
-        placements = _place_labels(
+        placements = place_labels(
             [px(v) for v in data["interest_at"]],
             [py(v) for v in data["power"]],
             [_point_radius(s) for s in data["size"]],
@@ -909,7 +793,7 @@ def power_interest_chart(grid: pd.DataFrame, *, title: str | None = None) -> alt
     )
     corner = alt.Chart(corners)
     corner_labels = [
-        corner.transform_filter(f"datum.quadrant == {_js(name)}")
+        corner.transform_filter(f"datum.quadrant == {js(name)}")
         .mark_text(
             align=align,
             baseline=baseline,
@@ -944,13 +828,13 @@ def power_interest_chart(grid: pd.DataFrame, *, title: str | None = None) -> alt
     if len(missing):
         note = (
             "Not placed, a rating is missing: "
-            + _names([f"{r.name} ({r.note})" for r in missing.itertuples(index=False)], 5)
+            + list_words([f"{r.name} ({r.note})" for r in missing.itertuples(index=False)], 5)
             + "."
         )
         subtitle.append(note)
 
     def in_quadrant(name: str) -> str:
-        return _names(placed.loc[placed["quadrant"] == name, "name"].astype(str).tolist(), 6)
+        return list_words(placed.loc[placed["quadrant"] == name, "name"].astype(str).tolist(), 6)
 
     description = (
         f"Power–interest grid of {count_words(len(placed), 'customer')} rated 1–5: interest across, "
@@ -1090,7 +974,7 @@ def service_chain_chart(
         .index
     )
     placements = (
-        _place_labels(
+        place_labels(
             px,
             py,
             radius,
@@ -1124,11 +1008,11 @@ def service_chain_chart(
                 y0 + p["dy"] / height for y0, p in zip(nodes["y"], placements, strict=True)
             ],
             "serves_said": [
-                _names(serves[n], 6) if serves[n] else "no one in the register"
+                list_words(serves[n], 6) if serves[n] else "no one in the register"
                 for n in nodes["customer_id"]
             ],
             "served_by_said": [
-                _names(served_by[n], 6) if served_by[n] else "no one in the register"
+                list_words(served_by[n], 6) if served_by[n] else "no one in the register"
                 for n in nodes["customer_id"]
             ],
         }
@@ -1229,10 +1113,10 @@ def service_chain_chart(
     top_axis = alt.Axis(
         orient="top",
         values=heads,
-        labelExpr=f"{_js(head_words)}[toString(datum.value)] || ''",
+        labelExpr=f"{js(head_words)}[toString(datum.value)] || ''",
         labelFontSize=13,
         labelFontWeight="bold",
-        labelColor=_INK,
+        labelColor=INK,
         labelFlush=False,
         labelPadding=6,
         ticks=False,
@@ -1398,10 +1282,10 @@ def service_chain_chart(
     ]
     notes = []
     if backward_links:
-        notes.append(f"Dashed curves run back upstream: {_names(backward_links, 3)}.")
+        notes.append(f"Dashed curves run back upstream: {list_words(backward_links, 3)}.")
     if self_links:
         notes.append(
-            f"Dashed rings: serves itself ({_names([names.get(s, s) for s in self_links], 3)})."
+            f"Dashed rings: serves itself ({list_words([names.get(s, s) for s in self_links], 3)})."
         )
     if has_score:
         notes.append("Node size shows the priority score (1–5).")

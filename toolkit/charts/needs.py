@@ -22,16 +22,26 @@ style, weight or words).
 
 from __future__ import annotations
 
-import json
 import math
-import textwrap
-from collections.abc import Iterable, Sequence
 
 import altair as alt
 import pandas as pd
 
 from toolkit._validate import check_choice, check_positive_int, require_columns
-from toolkit._words import count_words, is_missing, level_words
+from toolkit._words import (
+    count_of_words,
+    count_words,
+    gap_words,
+    is_missing,
+    level_words,
+    list_words,
+    mean_words,
+    pct,
+    points,
+    share_words,
+)
+from toolkit.charts._common import INK, MUTED, flag, js, wrap_labels
+from toolkit.charts._layout import FIXED_SPOTS, place_labels
 from toolkit.charts.theme import OKABE_ITO
 from toolkit.errors import DataValidationError
 
@@ -43,9 +53,6 @@ __all__ = [
 ]
 
 _BLUE, _ORANGE, _GREEN, _VERMILLION, _PURPLE, _SKY, _YELLOW, _BLACK = OKABE_ITO
-_INK = "#222222"
-_MUTED = "#666666"
-_LIGHT = "#bbbbbb"
 _SUPPRESSED_FILL = "#e3e3e3"
 
 _STAFF = "Staff assumed"
@@ -101,84 +108,7 @@ _QUADRANT_COLOURS = (_VERMILLION, _GREEN, "#777777", _BLUE)
 _QUADRANT_SHAPES = ("triangle-up", "circle", "square", "diamond")
 
 
-# --------------------------------------------------------------------------- formatting
-
-
-def _pct(value) -> str:
-    """``0.4213`` → ``'42%'``; missing → ``'–'``."""
-    return "–" if is_missing(value) else f"{float(value):.0%}"
-
-
-def _share_text(share, low, high, confidence) -> str:
-    """``'60% (95% interval 49%–70%)'``."""
-    if is_missing(share):
-        return "not available"
-    return f"{_pct(share)} ({level_words(confidence)} interval {_pct(low)}–{_pct(high)})"
-
-
-def _points(value) -> str:
-    """A difference of proportions in percentage points: ``0.18`` → ``'+18'``."""
-    return "–" if is_missing(value) else f"{float(value) * 100:+.0f}"
-
-
-def _gap_text(gap, low, high, confidence) -> str:
-    """``'+58 points (95% interval +47 to +68)'``."""
-    if is_missing(gap):
-        return "not available"
-    return f"{_points(gap)} points ({level_words(confidence)} interval {_points(low)} to {_points(high)})"
-
-
-def _count_text(n, total, who: str) -> str:
-    """``'48 of 80 customers'``."""
-    if is_missing(n) or is_missing(total):
-        return "not available"
-    return f"{float(n):,.0f} of {float(total):,.0f} {who}"
-
-
-def _mean_text(mean, low, high) -> str:
-    """``'4.2 (interval 3.9–4.5)'`` on the 1–5 scale; missing → ``'not rated'``."""
-    if is_missing(mean):
-        return "not rated"
-    return f"{float(mean):.1f} (interval {float(low):.1f}–{float(high):.1f})"
-
-
-def _list_words(items: Sequence[str]) -> str:
-    """``['a', 'b', 'c']`` → ``'a, b and c'``."""
-    items = [str(item) for item in items]
-    if not items:
-        return "none"
-    if len(items) == 1:
-        return items[0]
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _js(value) -> str:
-    """A Python value as a Vega expression literal (JSON is valid there)."""
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _wrap_labels(labels: Iterable[str], width: int) -> tuple[str, int]:
-    """A ``labelExpr`` that breaks long axis labels into lines, and the number of lines.
-
-    Vega cannot wrap text itself; an array label draws one line per element, downwards
-    from the label's position. Every label gets the same number of lines (short ones
-    padded with empty lines in front) so that, on a top axis moved up by
-    ``labelPadding``, they all end just above the plot.
-    """
-    wrapped = {str(label): textwrap.wrap(str(label), width) or [""] for label in labels}
-    n_lines = max((len(lines) for lines in wrapped.values()), default=1)
-    if n_lines == 1:
-        return "datum.label", 1
-    padded = {label: [""] * (n_lines - len(lines)) + lines for label, lines in wrapped.items()}
-    return f"{_js(padded)}[datum.label] || datum.label", n_lines
-
-
 # --------------------------------------------------------------------------- checks
-
-
-def _flag(series: pd.Series) -> pd.Series:
-    """A ``suppressed`` column as plain booleans (missing counts as not suppressed)."""
-    return series.astype("boolean").fillna(False).astype(bool)
 
 
 def _one_row_per_need(data: pd.DataFrame, *, name: str, builder: str) -> None:
@@ -189,11 +119,11 @@ def _one_row_per_need(data: pd.DataFrame, *, name: str, builder: str) -> None:
     groups = [column for column in data.columns if column not in _KNOWN_COLUMNS]
     message = (
         f"{builder} draws one row per need, but {name} has several rows for "
-        f"{_list_words([repr(code) for code in repeated[:3]])}."
+        f"{list_words([repr(code) for code in repeated[:3]])}."
     )
     if groups:
         message += (
-            f" It looks grouped by {_list_words([repr(c) for c in groups])}: draw one group "
+            f" It looks grouped by {list_words([repr(c) for c in groups])}: draw one group "
             f"at a time, e.g. {builder}({name}[{name}[{groups[0]!r}] == ...])"
         )
         message += (
@@ -285,7 +215,7 @@ def needs_gap_chart(
     if top is not None:
         top = check_positive_int(top, name="top")
 
-    usable = gap[~_flag(gap["suppressed"]) & gap["staff_share"].notna()]
+    usable = gap[~flag(gap["suppressed"]) & gap["staff_share"].notna()]
     usable = usable[usable["customer_share"].notna()]
     left_out = len(gap) - len(usable)
     if top is not None and top < len(usable):
@@ -312,17 +242,17 @@ def needs_gap_chart(
         "" if is_missing(r.classification) else str(r.classification).capitalize() for r in rows
     ]
     data["staff_said"] = [
-        _share_text(r.staff_share, r.staff_ci_low, r.staff_ci_high, r.confidence) for r in rows
+        share_words(r.staff_share, r.staff_ci_low, r.staff_ci_high, r.confidence) for r in rows
     ]
-    data["staff_count"] = [_count_text(r.staff_n, r.staff_total, "staff") for r in rows]
+    data["staff_count"] = [count_of_words(r.staff_n, r.staff_total, "staff") for r in rows]
     data["customers_said"] = [
-        _share_text(r.customer_share, r.customer_ci_low, r.customer_ci_high, r.confidence)
+        share_words(r.customer_share, r.customer_ci_low, r.customer_ci_high, r.confidence)
         for r in rows
     ]
     data["customer_count"] = [
-        _count_text(r.customer_n, r.customer_total, "customers") for r in rows
+        count_of_words(r.customer_n, r.customer_total, "customers") for r in rows
     ]
-    data["gap_said"] = [_gap_text(r.gap, r.gap_ci_low, r.gap_ci_high, r.confidence) for r in rows]
+    data["gap_said"] = [gap_words(r.gap, r.gap_ci_low, r.gap_ci_high, r.confidence) for r in rows]
 
     labels = data["label"].astype(str).tolist()
     blind = data.loc[data["finding"] == "Blind spot", "label"].astype(str).tolist()
@@ -351,7 +281,7 @@ def needs_gap_chart(
             ticks=False,
             domain=False,
             labelFontWeight=alt.condition(
-                f"indexof({_js(flagged)}, datum.value) >= 0",
+                f"indexof({js(flagged)}, datum.value) >= 0",
                 alt.value("bold"),
                 alt.value("normal"),
             ),
@@ -381,7 +311,7 @@ def needs_gap_chart(
         legend=alt.Legend(title=None, orient="top", symbolSize=140, labelFontSize=13),
     )
     emphasised = "datum.finding != ''"
-    is_blind = f"datum.finding == {_js('Blind spot')}"
+    is_blind = f"datum.finding == {js('Blind spot')}"
     base = alt.Chart()  # the rows come from the layer chart, once
 
     joining = base.mark_rule(color="#9a9a9a").encode(
@@ -399,12 +329,12 @@ def needs_gap_chart(
         y=y, x=x("customer_ci_low"), x2=alt.X2(field="customer_ci_high"), tooltip=tooltip
     )
     staff_point = (
-        base.transform_calculate(who=_js(_STAFF))
+        base.transform_calculate(who=js(_STAFF))
         .mark_point(filled=True, opacity=1, size=110, stroke="white", strokeWidth=1)
         .encode(y=y, x=x("staff_share"), color=colour, shape=shape, tooltip=tooltip)
     )
     customer_point = (
-        base.transform_calculate(who=_js(_CUSTOMERS))
+        base.transform_calculate(who=js(_CUSTOMERS))
         .mark_point(filled=True, opacity=1, stroke="white", strokeWidth=1)
         .encode(
             y=y,
@@ -433,7 +363,7 @@ def needs_gap_chart(
             y=y,
             x=alt.X(datum=1, type="quantitative"),
             text=alt.Text(field="finding", type="nominal"),
-            color=alt.value(_INK),
+            color=alt.value(INK),
             tooltip=tooltip,
         )
     )
@@ -458,8 +388,8 @@ def needs_gap_chart(
         f"Dumbbell chart of {count_words(len(data), 'need')}. "
         "For each need, the share of staff who assumed it and the share of customers "
         f"who named it, each with a {level} interval, sorted by the gap between them. "
-        f"Blind spots (customers name it far more than staff assumed): {_list_words(blind)}. "
-        f"Assumed only (staff assumed it, few customers named it): {_list_words(assumed)}. "
+        f"Blind spots (customers name it far more than staff assumed): {list_words(blind)}. "
+        f"Assumed only (staff assumed it, few customers named it): {list_words(assumed)}. "
         + shown_note
         + suppressed_note
     ).strip()
@@ -587,7 +517,7 @@ def needs_heatmap_chart(
 
     data = gap[[by, "code", "label", value, low, high]].copy()
     data[by] = data[by].astype(str)
-    suppressed = _flag(gap["suppressed"]) & (side != "staff")
+    suppressed = flag(gap["suppressed"]) & (side != "staff")
     data["hidden"] = suppressed | gap[value].isna()
     data.loc[data["hidden"], [value, low, high]] = float("nan")
     rows = list(gap.itertuples(index=False))
@@ -605,20 +535,20 @@ def needs_heatmap_chart(
             values.append("No estimate")
             counts.append("–")
         elif side == "gap":
-            values.append(_gap_text(row.gap, row.gap_ci_low, row.gap_ci_high, row.confidence))
+            values.append(gap_words(row.gap, row.gap_ci_low, row.gap_ci_high, row.confidence))
             counts.append(
-                _count_text(row.customer_n, row.customer_total, "customers")
+                count_of_words(row.customer_n, row.customer_total, "customers")
                 + "; "
-                + _count_text(row.staff_n, row.staff_total, "staff")
+                + count_of_words(row.staff_n, row.staff_total, "staff")
             )
         else:
             values.append(
-                _share_text(
+                share_words(
                     getattr(row, value), getattr(row, low), getattr(row, high), row.confidence
                 )
             )
             counts.append(
-                _count_text(
+                count_of_words(
                     getattr(row, f"{side}_n"),
                     getattr(row, f"{side}_total"),
                     "customers" if side == "customer" else "staff",
@@ -628,12 +558,12 @@ def needs_heatmap_chart(
     data["count_said"] = counts
     if side == "gap":
         data["cell_text"] = [
-            "too few" if s else ("–" if h else f"{_points(v)} pts")
+            "too few" if s else ("–" if h else f"{points(v)} pts")
             for v, h, s in zip(data[value], data["hidden"], suppressed, strict=True)
         ]
     else:
         data["cell_text"] = [
-            "too few" if s else ("–" if h else _pct(v))
+            "too few" if s else ("–" if h else pct(v))
             for v, h, s in zip(data[value], data["hidden"], suppressed, strict=True)
         ]
 
@@ -651,12 +581,12 @@ def needs_heatmap_chart(
         scale = alt.Scale(scheme="blueorange", domain=[-top_value, top_value], domainMid=0)
         legend_labels = "format(datum.value * 100, '+.0f') + ' pts'"
         # White text only on the dark ends: the orange end of the scheme stays light longer.
-        cell = f"datum[{_js(value)}]"
+        cell = f"datum[{js(value)}]"
         dark = f"{cell} < {-top_value * 0.55} || {cell} > {top_value * 0.8}"
     else:
         scale = alt.Scale(scheme="blues", domain=[0, top_value])
         legend_labels = "format(datum.value, '.0%')"
-        dark = f"datum[{_js(value)}] > {top_value * 0.55}"
+        dark = f"datum[{js(value)}] > {top_value * 0.55}"
 
     tooltip = [
         alt.Tooltip(field="label", type="nominal", title="Need"),
@@ -664,7 +594,7 @@ def needs_heatmap_chart(
         alt.Tooltip(field="value_said", type="nominal", title=legend_title),
         alt.Tooltip(field="count_said", type="nominal", title="Respondents"),
     ]
-    header_expr, header_lines = _wrap_labels(groups, 15)
+    header_expr, header_lines = wrap_labels(groups, 15)
     x = alt.X(
         field=by,
         type="nominal",
@@ -720,13 +650,13 @@ def needs_heatmap_chart(
             x=x,
             y=y,
             text=alt.Text(field="cell_text", type="nominal"),
-            color=alt.condition(dark, alt.value("white"), alt.value(_INK)),
+            color=alt.condition(dark, alt.value("white"), alt.value(INK)),
             tooltip=tooltip,
         )
     )
     blank_text = (
         base.transform_filter("datum.hidden")
-        .mark_text(fontSize=12, baseline="middle", fontStyle="italic", color=_MUTED)
+        .mark_text(fontSize=12, baseline="middle", fontStyle="italic", color=MUTED)
         .encode(x=x, y=y, text=alt.Text(field="cell_text", type="nominal"), tooltip=tooltip)
     )
 
@@ -735,7 +665,7 @@ def needs_heatmap_chart(
     subtitle = [explain.format(group=group_word)]
     note = ""
     if n_suppressed_groups:
-        hidden_groups = _list_words(list(dict.fromkeys(data.loc[suppressed, by])))
+        hidden_groups = list_words(list(dict.fromkeys(data.loc[suppressed, by])))
         note = (
             f"Grey cells marked 'too few': {hidden_groups} had "
             + (f"fewer than {min_n} respondents" if min_n is not None else "too few respondents")
@@ -745,7 +675,7 @@ def needs_heatmap_chart(
     description = (
         f"Heatmap of the {title[0].lower() + title[1:]}, for {count_words(len(needs), 'need')} "
         f"and {count_words(len(groups), group_word)}. Rows are needs, columns are "
-        f"{group_word}s ({_list_words(groups)}); each cell is labelled with its value. " + note
+        f"{group_word}s ({list_words(groups)}); each cell is labelled with its value. " + note
     ).strip()
     return alt.layer(blank, cells, text, blank_text, data=data).properties(
         width=alt.Step(118),
@@ -845,7 +775,7 @@ def rank_slope_chart(gap: pd.DataFrame, *, top_k: int = 10) -> alt.LayerChart:
     _one_row_per_need(gap, name="gap", builder="rank_slope_chart")
     top_k = check_positive_int(top_k, name="top_k")
 
-    usable = gap[~_flag(gap["suppressed"]) & gap["staff_share"].notna()]
+    usable = gap[~flag(gap["suppressed"]) & gap["staff_share"].notna()]
     usable = usable[usable["customer_share"].notna()]
     left_out = len(gap) - len(usable)
     named = usable[(usable["staff_share"] > 0) | (usable["customer_share"] > 0)].copy()
@@ -876,17 +806,17 @@ def rank_slope_chart(gap: pd.DataFrame, *, top_k: int = 10) -> alt.LayerChart:
     n_named = len(named)
     data["staff_said"] = [
         f"{_rank_text(r.staff_rank, r.staff_share)} of {n_named}: "
-        f"{_share_text(r.staff_share, r.staff_ci_low, r.staff_ci_high, r.confidence)}"
+        f"{share_words(r.staff_share, r.staff_ci_low, r.staff_ci_high, r.confidence)}"
         for r in rows
     ]
-    data["staff_count"] = [_count_text(r.staff_n, r.staff_total, "staff") for r in rows]
+    data["staff_count"] = [count_of_words(r.staff_n, r.staff_total, "staff") for r in rows]
     data["customers_said"] = [
         f"{_rank_text(r.customer_rank, r.customer_share)} of {n_named}: "
-        f"{_share_text(r.customer_share, r.customer_ci_low, r.customer_ci_high, r.confidence)}"
+        f"{share_words(r.customer_share, r.customer_ci_low, r.customer_ci_high, r.confidence)}"
         for r in rows
     ]
     data["customer_count"] = [
-        _count_text(r.customer_n, r.customer_total, "customers") for r in rows
+        count_of_words(r.customer_n, r.customer_total, "customers") for r in rows
     ]
     max_slot = float(max(data["staff_slot"].max(), data["customer_slot"].max(), 1.0))
     if math.isnan(max_slot):
@@ -953,7 +883,7 @@ def rank_slope_chart(gap: pd.DataFrame, *, top_k: int = 10) -> alt.LayerChart:
         y2=alt.Y2(field="customer_slot"),
         color=colour,
         strokeDash=dash,
-        size=alt.condition(f"datum.finding != {_js(_OTHER)}", alt.value(3.5), alt.value(1.5)),
+        size=alt.condition(f"datum.finding != {js(_OTHER)}", alt.value(3.5), alt.value(1.5)),
         tooltip=tooltip,
     )
     ends = [
@@ -968,8 +898,8 @@ def rank_slope_chart(gap: pd.DataFrame, *, top_k: int = 10) -> alt.LayerChart:
         (1, "customer_slot", "customer_end", "left", 10),
     ):
         for test, weight in (
-            (f"datum.finding != {_js(_OTHER)}", "bold"),
-            (f"datum.finding == {_js(_OTHER)}", "normal"),
+            (f"datum.finding != {js(_OTHER)}", "bold"),
+            (f"datum.finding == {js(_OTHER)}", "normal"),
         ):
             labels.append(
                 base.transform_filter(test)
@@ -978,7 +908,7 @@ def rank_slope_chart(gap: pd.DataFrame, *, top_k: int = 10) -> alt.LayerChart:
                     x=x(position),
                     y=y(slot),
                     text=alt.Text(field=text, type="nominal"),
-                    color=alt.value(_INK),
+                    color=alt.value(INK),
                     tooltip=tooltip,
                 )
             )
@@ -1001,7 +931,7 @@ def rank_slope_chart(gap: pd.DataFrame, *, top_k: int = 10) -> alt.LayerChart:
                     dy=5,
                     fontSize=12,
                     fontStyle="italic",
-                    color=_MUTED,
+                    color=MUTED,
                 ).encode(x=x(position), y=y("y"), text=alt.Text(field="note", type="nominal"))
             )
 
@@ -1020,9 +950,9 @@ def rank_slope_chart(gap: pd.DataFrame, *, top_k: int = 10) -> alt.LayerChart:
         subtitle.append(note)
     description = (
         f"Slope chart of {count_words(len(data), 'need')} ranked by the share of staff and of "
-        f"customers naming them. Customers' top three: {_list_words(by_customers)}. "
-        f"Staff's top three: {_list_words(by_staff)}. "
-        f"Blind spots: {_list_words(blind)}. Assumed only: {_list_words(assumed)}. " + note
+        f"customers naming them. Customers' top three: {list_words(by_customers)}. "
+        f"Staff's top three: {list_words(by_staff)}. "
+        f"Blind spots: {list_words(blind)}. Assumed only: {list_words(assumed)}. " + note
     ).strip()
     return alt.layer(*layers, data=data).properties(
         width=240,
@@ -1037,66 +967,6 @@ def rank_slope_chart(gap: pd.DataFrame, *, top_k: int = 10) -> alt.LayerChart:
 
 _IP_WIDTH = 480
 _IP_HEIGHT = 420
-# Label positions tried in turn, as (name, align, dx, dy): right of the point and a
-# little up first, then the other sides.
-_LABEL_SPOTS = (
-    ("right-up", "left", 9, -9),
-    ("right-down", "left", 9, 9),
-    ("left-up", "right", -9, -9),
-    ("left-down", "right", -9, 9),
-    ("above", "center", 0, -15),
-    ("below", "center", 0, 15),
-)
-
-
-def _place_labels(
-    x: Sequence[float], y: Sequence[float], texts: Sequence[str], *, avoid: Sequence[tuple]
-) -> list[str]:
-    """Choose a side for each point's label so labels do not overlap (greedy, in pixels).
-
-    Parameters
-    ----------
-    x, y : sequence of float
-        Point positions in pixels from the top-left corner of the plot.
-    texts : sequence of str
-        The labels; their width is estimated at 6.8 px a character (12 px sans-serif).
-    avoid : sequence of (left, top, right, bottom)
-        Boxes no label should cover (the corner titles).
-
-    Returns
-    -------
-    list of str
-        One name from ``_LABEL_SPOTS`` per point: the first spot that stays inside the
-        plot and clear of points, earlier labels and ``avoid``; failing that, the one
-        that overlaps least. This is layout only: the points do not move.
-    """
-    half_height = 8.0
-    points = [(px - 7, py - 7, px + 7, py + 7) for px, py in zip(x, y, strict=True)]
-    taken = list(avoid)
-    chosen = []
-
-    def overlap(a, b) -> float:
-        width = min(a[2], b[2]) - max(a[0], b[0])
-        height = min(a[3], b[3]) - max(a[1], b[1])
-        return width * height if width > 0 and height > 0 else 0.0
-
-    for index, (px, py, text) in enumerate(zip(x, y, texts, strict=True)):
-        width = 6.8 * len(str(text))
-        best, best_cost = _LABEL_SPOTS[0][0], math.inf
-        for name, align, dx, dy in _LABEL_SPOTS:
-            left = px + dx - {"left": 0, "right": width, "center": width / 2}[align]
-            box = (left, py + dy - half_height, left + width, py + dy + half_height)
-            outside = max(0.0, -box[0]) + max(0.0, box[2] - _IP_WIDTH)
-            outside += max(0.0, -box[1]) + max(0.0, box[3] - _IP_HEIGHT)
-            others = [pt for i, pt in enumerate(points) if i != index]
-            cost = outside * 100 + sum(overlap(box, other) for other in taken + others)
-            if cost < best_cost:
-                best, best_cost, best_box = name, cost, box
-            if cost == 0:
-                break
-        taken.append(best_box)
-        chosen.append(best)
-    return chosen
 
 
 def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
@@ -1158,7 +1028,7 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
     require_columns(ip, _IP_COLUMNS, name="ip")
     _one_row_per_need(ip, name="ip", builder="importance_performance_chart")
 
-    usable = ip[~_flag(ip["suppressed"]) & ip["importance"].notna() & ip["performance"].notna()]
+    usable = ip[~flag(ip["suppressed"]) & ip["importance"].notna() & ip["performance"].notna()]
     left_out = len(ip) - len(usable)
     cross_importance = float(ip["crosshair_importance"].iloc[0]) if len(ip) else 3.0
     cross_performance = float(ip["crosshair_performance"].iloc[0]) if len(ip) else 3.0
@@ -1180,10 +1050,10 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
     rows = list(usable.itertuples(index=False))
     data["respondents"] = [f"{float(r.n):,.0f}" for r in rows]
     data["importance_said"] = [
-        _mean_text(r.importance, r.importance_ci_low, r.importance_ci_high) for r in rows
+        mean_words(r.importance, r.importance_ci_low, r.importance_ci_high) for r in rows
     ]
     data["performance_said"] = [
-        _mean_text(r.performance, r.performance_ci_low, r.performance_ci_high) for r in rows
+        mean_words(r.performance, r.performance_ci_low, r.performance_ci_high) for r in rows
     ]
     order = data.sort_values(["importance", "performance"], ascending=False).index
     corner_width = {name: 7.6 * len(name) + 10 for name in _QUADRANTS}
@@ -1219,12 +1089,20 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
         )
         if not any(is_missing(v) for v in box)
     ]
-    spots = _place_labels(
+    placed = place_labels(
         [px(v) for v in data.loc[order, "performance"]],
         [py(v) for v in data.loc[order, "importance"]],
+        [7.0] * len(order),
         data.loc[order, "label"].astype(str).tolist(),
+        width=_IP_WIDTH,
+        height=_IP_HEIGHT,
         avoid=corner_boxes + interval_boxes,
+        spots=FIXED_SPOTS,
+        fixed=True,
+        half_height=8.0,
+        measure=lambda text, _size: 6.8 * len(text),
     )
+    spots = [p["spot"] for p in placed]
     data["spot"] = pd.Series(spots, index=order).reindex(data.index)
 
     tooltip = [
@@ -1290,16 +1168,16 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
         filled=True, opacity=1, size=150, stroke="white", strokeWidth=1
     ).encode(x=x("performance"), y=y("importance"), tooltip=tooltip, **quadrant_scales)
     labels = [
-        base.transform_filter(f"datum.spot == {_js(name)}")
+        base.transform_filter(f"datum.spot == {js(name)}")
         .mark_text(align=align, baseline="middle", dx=dx, dy=dy, fontSize=12)
         .encode(
             x=x("performance"),
             y=y("importance"),
             text=alt.Text(field="label", type="nominal"),
-            color=alt.value(_INK),
+            color=alt.value(INK),
             tooltip=tooltip,
         )
-        for name, align, dx, dy in _LABEL_SPOTS
+        for name, align, dx, dy in FIXED_SPOTS
         if (data["spot"] == name).any()
     ]
 
@@ -1324,7 +1202,7 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
     )
     corner = alt.Chart(corners)
     corner_labels = [
-        corner.transform_filter(f"datum.quadrant == {_js(name)}")
+        corner.transform_filter(f"datum.quadrant == {js(name)}")
         .mark_text(
             align=align,
             baseline=baseline,
@@ -1370,8 +1248,8 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
     description = (
         f"Importance–performance grid of {count_words(len(data), 'need')} on the 1–5 scale: "
         "how well each is met now (across) against how important it is (up). "
-        f"Concentrate here (important, poorly met): {_list_words(concentrate)}. "
-        f"Possible overkill (less important, well met): {_list_words(overkill)}. "
+        f"Concentrate here (important, poorly met): {list_words(concentrate)}. "
+        f"Possible overkill (less important, well met): {list_words(overkill)}. "
         + lines_at
         + (" " + note if note else "")
     )

@@ -23,8 +23,8 @@ import altair as alt
 import pandas as pd
 
 from toolkit._validate import require_columns
-from toolkit._words import is_missing, level_words
-from toolkit.charts.needs import _INK, _MUTED
+from toolkit._words import difference_words, estimate_words, is_missing, level_words, p_words
+from toolkit.charts._common import INK, MUTED
 from toolkit.charts.theme import OKABE_ITO
 from toolkit.schema.metrics import METRIC_TITLES
 
@@ -59,40 +59,6 @@ _TREND_COLUMNS = (
 
 
 # ----------------------------------------------------------------------------- words
-
-
-def estimate_words(value, measure: str) -> str:
-    """An estimate as people read it: ``3.62``, ``58%``, ``+12``; missing → ``'–'``.
-
-    >>> estimate_words(0.584, "top_box"), estimate_words(-8.95, "nps"), estimate_words(3.6, "mean")
-    ('58%', '−9', '3.60')
-    """
-    if is_missing(value):
-        return "–"
-    value = float(value)
-    if measure == "top_box":
-        return f"{value:.0%}"
-    if measure == "nps":
-        return f"{value:+.0f}".replace("-", "−") if round(value) != 0 else "0"
-    return f"{value:.2f}"
-
-
-def difference_words(value, measure: str, *, unit: bool = True) -> str:
-    """A change as people read it: ``+0.43``, ``−12 points``, ``+1 point``; missing → ``'–'``.
-
-    ``unit=False`` leaves out "points" (for the ends of an interval).
-
-    >>> difference_words(0.43, "mean"), difference_words(-0.12, "top_box"), difference_words(1, "nps")
-    ('+0.43', '−12 points', '+1 point')
-    """
-    if is_missing(value):
-        return "–"
-    value = float(value)
-    if measure in ("top_box", "nps"):
-        points = value * 100 if measure == "top_box" else value
-        word = (" point" if round(abs(points)) == 1 else " points") if unit else ""
-        return f"{points:+.0f}{word}".replace("-", "−")
-    return f"{value:+.2f}".replace("-", "−")
 
 
 def _interval_words(row, measure: str) -> str:
@@ -248,7 +214,7 @@ def satisfaction_trend_chart(
     height = 170 if by else 280
     if show_n:
         layers.append(
-            base.mark_text(baseline="bottom", fontSize=10, color=_MUTED).encode(
+            base.mark_text(baseline="bottom", fontSize=10, color=MUTED).encode(
                 x=x, y=alt.value(height - 2), text=alt.Text(field="n_text")
             )
         )
@@ -445,13 +411,13 @@ def control_chart_chart(
         base.mark_line(color=_GREY, strokeWidth=1.5).encode(
             x=x, y=alt.Y(field="value", type="quantitative", title=y_title, scale=scale)
         ),
-        base.mark_line(color=_INK, strokeWidth=1.2, interpolate="step").encode(
+        base.mark_line(color=INK, strokeWidth=1.2, interpolate="step").encode(
             x=x, y=alt.Y(field="centre", type="quantitative"), detail=alt.Detail(field="phase")
         ),
     ]
     for limit in ("lower", "upper"):
         lines.append(
-            base.mark_line(color=_MUTED, strokeDash=[6, 4], strokeWidth=1.2).encode(
+            base.mark_line(color=MUTED, strokeDash=[6, 4], strokeWidth=1.2).encode(
                 x=x, y=alt.Y(field=limit, type="quantitative"), detail=alt.Detail(field="phase")
             )
         )
@@ -550,7 +516,7 @@ def before_after_chart(ba: pd.DataFrame, *, title: str | None = None) -> alt.Lay
             f"{difference_words(r.difference, measure)} ({level} interval "
             f"{difference_words(r.ci_low, measure, unit=False)} to "
             f"{difference_words(r.ci_high, measure, unit=False)}; "
-            f"p = {r.p_value:.3g})"
+            f"{p_words(r.p_value)})"
         )
         for side in ("before", "after"):
             records.append(

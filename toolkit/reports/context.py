@@ -43,10 +43,12 @@ import pandas as pd
 from toolkit._words import (
     DASH,
     count_words,
+    fmt_count,
     fmt_number,
     is_missing,
     join_words,
     level_words,
+    p_value,
     pct,
     pct_range,
 )
@@ -192,7 +194,7 @@ class Table:
         return "\n".join(lines)
 
 
-_NUMBER = re.compile(r"^[<>]?[−-]?\d")
+_NUMBER = re.compile(r"^[<>]?[−-]?\d")  # a cell that reads as a number: align it right
 
 
 def _numeric_column(column: pd.Series) -> bool:
@@ -216,6 +218,7 @@ def show_table(
     rows: int | None = None,
     caption: str | None = None,
     note: str | None = None,
+    p_values: Iterable[str] = (),
 ) -> Table:
     """Format a result table for people; the data itself is never changed.
 
@@ -233,6 +236,8 @@ def show_table(
         "37% (31%–43%)". The low and high columns need not be among ``columns``.
     decimals : int or mapping
         Decimals for other numbers (per column with a mapping; default 1).
+    p_values : iterable of str
+        Columns holding p-values, shown as "<0.001" or with three decimals.
     rows : int, optional
         Show only the first ``rows`` rows; a note says how many were left out.
     caption, note : str, optional
@@ -248,7 +253,8 @@ def show_table(
     Columns that identify a person (:data:`IDENTIFYING_COLUMNS`, and every column
     :func:`toolkit.schema.looks_personal` flags) are dropped even when asked for, unless
     the report was run with ``--include-personal`` (:func:`include_personal`).
-    Missing values read "–".
+    Every number is put into words by :mod:`toolkit._words`: missing values read "–",
+    negative numbers carry the true minus sign "−" and a value that rounds to zero none.
 
     Examples
     --------
@@ -273,6 +279,7 @@ def show_table(
             f"it has: {', '.join(map(str, frame.columns))}."
         )
     percent = set(percent)
+    p_values = set(p_values)
     intervals = dict(intervals or {})
     left_out = 0
     if rows is not None and len(frame) > rows:
@@ -284,6 +291,8 @@ def show_table(
         places = decimals.get(column, 1) if isinstance(decimals, Mapping) else decimals
         if column in percent:
             text = [pct(v) for v in values]
+        elif column in p_values:
+            text = [p_value(v) for v in values]
         else:
             text = [_cell(v, places) for v in values]
         if column in intervals:
@@ -324,7 +333,7 @@ def _cell(value: object, decimals: int) -> str | list[str]:
     if isinstance(value, int) or (
         isinstance(value, float) and float(value).is_integer() and decimals == 0
     ):
-        return f"{int(value):,}"
+        return fmt_count(value)
     if isinstance(value, float):
         return fmt_number(value, decimals)
     if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars

@@ -455,10 +455,10 @@ def priority_summary(ctx: CustomerReport, priorities: pd.DataFrame | None = None
         tier; how many are in each tier; which ranks move when a weight moves (ties
         named); criteria not rated (never counted as zero); customers with no score.
     """
-    from toolkit.charts.customers import _parse_weights, weights_in_words
+    from toolkit.charts.customers import parse_weights, weights_in_words
 
     ranked = ctx.priorities() if priorities is None else priorities
-    weights = _parse_weights(ranked["weights"].iloc[0]) if len(ranked) else ctx.weights
+    weights = parse_weights(ranked["weights"].iloc[0]) if len(ranked) else ctx.weights
     scored = ranked[ranked["score"].notna()]
     paragraphs = [
         f"Each customer gets a score from 1 to 5: the weighted mean of the six criteria they "

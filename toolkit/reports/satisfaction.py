@@ -18,7 +18,7 @@ import pandas as pd
 
 from toolkit import satisfaction as sat
 from toolkit._stats import margin_of_error
-from toolkit._words import count_words, is_missing, join_words, level_words
+from toolkit._words import count_words, is_missing, join_words, level_words, p_words
 from toolkit.charts.satisfaction import METRIC_TITLES, difference_words, estimate_words
 from toolkit.errors import DataValidationError
 from toolkit.reports.context import (
@@ -82,7 +82,7 @@ class SatisfactionReport(ReportContext):
         frame = self.tables["responses"]
         if self.since is None and self.until is None:
             return frame
-        when = sat._local_times(frame["submitted_on"], self.conventions["timezone"])
+        when = sat.local_times(frame["submitted_on"], self.conventions["timezone"])
         keep = pd.Series(True, index=frame.index)
         if self.since is not None:
             keep &= when >= self.since
@@ -136,7 +136,7 @@ class SatisfactionReport(ReportContext):
         """Where control limits start again: the chosen event's start (none without one)."""
         if self.event is None:
             return []
-        return sat._event_rows(self.events, self.event)["starts_on"].tolist()
+        return sat.event_rows(self.events, self.event)["starts_on"].tolist()
 
     def groups(self) -> list:
         """The values of ``by`` present, in the engagement's segment order first."""
@@ -301,7 +301,7 @@ def open_satisfaction_report(
         conventions=conventions,
     )
     if report.event is not None:
-        sat._event_rows(report.events, report.event)  # refuses an unknown event by name
+        sat.event_rows(report.events, report.event)  # refuses an unknown event by name
     with report.engagement.reading() as con:
         report.metrics_recorded = [
             r[0] for r in con.execute("SELECT DISTINCT metric FROM responses")
@@ -581,7 +581,8 @@ def changes_summary(changes: pd.DataFrame):
             "change": "Reading",
         },
         intervals={"difference": ("ci_low", "ci_high")},
-        decimals={"difference": 1 if measure == "nps" else 2, "p_value": 3, "p_holm": 3, "n": 0},
+        decimals={"difference": 1 if measure == "nps" else 2, "n": 0},
+        p_values=["p_value", "p_holm"],
         caption="Each period against the one before",
         note=f"Change with its {level_words(confidence)} interval"
         + (" (shares: in proportions)." if measure == "top_box" else "."),
@@ -617,10 +618,10 @@ def events_summary(ba: pd.DataFrame | None):
                 f"after), the level changed by {difference_words(row['its_level_change'], measure)} "
                 f"({level_words(confidence)} interval "
                 f"{difference_words(row['its_level_ci_low'], measure, unit=False)} to "
-                f"{difference_words(row['its_level_ci_high'], measure, unit=False)}, p = "
-                f"{row['its_level_p']:.2g}) and the trend by "
+                f"{difference_words(row['its_level_ci_high'], measure, unit=False)}, "
+                f"{p_words(row['its_level_p'])}) and the trend by "
                 f"{difference_words(row['its_slope_change'], measure)} per period "
-                f"(p = {row['its_slope_p']:.2g})."
+                f"({p_words(row['its_slope_p'])})."
             )
             if row["its_note"]:
                 text += f" ({md_escape(row['its_note'])}.)"
