@@ -8,6 +8,29 @@
       maps/             import maps saved for reuse
       reports/          report runs
 
+This is the only module that speaks SQL. The rest of the toolkit uses the store
+through the methods of :class:`Store` below (:class:`Engagement` is the SQLite
+backend); a new backend (PostgreSQL, say) implements them and passes the contract
+tests in ``tests/store_contract/``. The methods the toolkit calls:
+
+- opening: ``Engagement.open``, ``Engagement.init`` (class methods); ``path``, ``name``,
+  ``settings``, ``settings_data``, ``journal_note``
+- reading: ``reading`` (a read transaction other reads can take as ``con``),
+  ``table``, ``read_tables`` (several tables in one read, narrowed by ``subset``,
+  ``rows``, ``blank``), ``snapshot`` (tables and fingerprint together), ``fingerprint``,
+  ``attribute_columns``, ``distinct_values``, ``segments``, ``known``, ``status``,
+  ``imports``, ``entries``
+- importing: ``import_file`` and ``import_frame`` (hand-offs to
+  :mod:`toolkit.sources.importer`), and what the importer needs: ``earlier_imports``,
+  ``stored_values``, ``land`` (rows and import record, all or nothing)
+- entries one at a time: ``check_entry``, ``entry_version``, ``save_entry``
+  (version-checked), ``delete_entry``, ``code_statements``
+- removing and exporting: ``remove_import``, ``export``
+
+The subset rule (what ``{column: value}`` keeps) also lives here, once:
+:func:`check_subset`, :func:`subset_values`, :func:`apply_subset` and its narrowing in
+SQL.
+
 Every write is one transaction (``BEGIN IMMEDIATE``): an import lands whole or not at
 all. Writers wait for each other (busy timeout) instead of failing. A file is read and
 checked before the write lock is taken. Readers get one consistent snapshot with
@@ -32,6 +55,7 @@ import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -40,7 +64,17 @@ from toolkit.errors import DataValidationError, StoreError
 from toolkit.schema.tables import TABLES, Table, table_named
 from toolkit.settings import load_settings, render_toml
 
-__all__ = ["Engagement", "ImportResult", "SCHEMA_VERSION", "JOURNAL_ENV", "load_starter_codebook"]
+__all__ = [
+    "Engagement",
+    "ImportResult",
+    "JOURNAL_ENV",
+    "SCHEMA_VERSION",
+    "Store",
+    "apply_subset",
+    "check_subset",
+    "load_starter_codebook",
+    "subset_values",
+]
 
 STORE_FILE = "data.sqlite"
 SETTINGS_FILE = "engagement.toml"
@@ -365,6 +399,66 @@ def _looks_networked(folder: Path) -> str | None:
     if fstype in _NETWORK_FS:
         return f"it is on a network file system ({fstype} at {best})"
     return None
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What the rest of the toolkit calls on a store (see the module's docstring).
+
+    :class:`Engagement` is the SQLite backend. Every write is all or nothing; reads
+    taken together (``read_tables``, ``snapshot``) see one consistent state.
+    """
+
+    path: Path
+    settings_data: dict
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def settings(self) -> dict: ...
+
+    def reading(self) -> contextlib.AbstractContextManager: ...
+    def table(self, name: str, *, include_personal: bool = False, con=None) -> pd.DataFrame: ...
+    def read_tables(
+        self,
+        names=None,
+        *,
+        include_personal: bool = False,
+        con=None,
+        subset: Mapping | None = None,
+        rows: Mapping | None = None,
+        blank: Mapping | None = None,
+    ) -> dict[str, pd.DataFrame]: ...
+    def snapshot(
+        self, names=None, *, include_personal: bool = False, **narrowing
+    ) -> tuple[dict[str, pd.DataFrame], str]: ...
+    def fingerprint(self, names=None, *, con=None) -> str: ...
+    def attribute_columns(self, table: str, con=None) -> pd.DataFrame: ...
+    def distinct_values(self, table: str, column: str, *, con=None) -> list: ...
+    def segments(self, con=None) -> list[str]: ...
+    def known(self, con=None): ...
+    def status(self) -> dict: ...
+    def imports(self) -> pd.DataFrame: ...
+    def entries(
+        self, table: str, *, only_forms: bool = False, limit: int | None = None
+    ) -> pd.DataFrame: ...
+
+    def import_file(self, file, **options) -> ImportResult: ...
+    def import_frame(self, frame: pd.DataFrame, *, table: str, **options) -> ImportResult: ...
+    def earlier_imports(self, table: str, sha: str, file_name: str) -> list: ...
+    def stored_values(self, table: str, column: str, values: pd.Series, **options) -> set: ...
+    def land(self, table: str, landing: pd.DataFrame, result: ImportResult, **options) -> None: ...
+
+    def check_entry(self, table: str, values: Mapping, *, entry: int | None = None): ...
+    def entry_version(self, table: str, entry: int, con=None) -> str: ...
+    def save_entry(
+        self, table: str, values: Mapping, *, entry: int | None = None, version: str | None = None
+    ) -> int: ...
+    def delete_entry(self, table: str, entry: int) -> None: ...
+    def code_statements(self, need: str, code: str) -> int: ...
+
+    def remove_import(self, import_id: int) -> dict: ...
+    def export(self, table: str, to, *, include_personal: bool = False) -> int: ...
 
 
 # ----------------------------------------------------------------------------- engagement
