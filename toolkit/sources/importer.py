@@ -56,8 +56,13 @@ def import_file(
 ) -> ImportResult:
     """Import a filled template or a survey tool's export (CSV or XLSX).
 
+    The file is read and checked before the store's write lock is taken; the rows
+    that pass land through :meth:`Engagement.land`, whole or not at all.
+
     Parameters
     ----------
+    engagement : Engagement
+        The store the rows go into.
     file : str or Path
         The file to import.
     table : str, optional
@@ -339,7 +344,7 @@ def import_frame(
 ) -> ImportResult:
     """Import a DataFrame whose columns are canonical fields (and attributes).
 
-    Goes through exactly the checks of :meth:`import_file`, with ``source`` as the
+    Goes through exactly the checks of :func:`import_file`, with ``source`` as the
     file name in messages and the import history. Importing the same data twice adds
     nothing.
     """
