@@ -1300,7 +1300,7 @@ class Engagement:
                 key = canon.frame.at[0, spec.key]
                 if key is not None:
                     taken = con.execute(
-                        f"SELECT _tk_row FROM {spec.name} WHERE {spec.key} = ? AND _tk_row IS NOT ?",
+                        f"SELECT _tk_row FROM {spec.name} WHERE {_quote(spec.key)} = ? AND _tk_row IS NOT ?",
                         (key, entry),
                     ).fetchone()
                     if taken:
