@@ -288,13 +288,7 @@ def test_a_row_wider_than_the_header_is_explained(engagement, tmp_path):
 
 
 # ---------------------------------------------------------------------------- excluding
-
-
-def test_the_same_file_twice_adds_nothing(engagement, customers_csv):
-    first = engagement.import_file(customers_csv, table="customers")
-    again = engagement.import_file(customers_csv, table="customers")
-    assert again.already_imported == first.import_id and again.rows_added == 0
-    assert len(engagement.customers) == 3
+# (the same file twice, removing an import: tests/store_contract/)
 
 
 def test_replace_swaps_an_earlier_import_of_the_file(engagement, write_csv):
@@ -344,27 +338,6 @@ def test_response_ids_already_in_the_store_are_refused(engagement, write_csv):
     )
     path = write_csv("b.csv", [header, ["x1", "2024-01-02", "csat", "5"]])
     assert '"x1" is already in the store' in _rejected(engagement, path, "responses")
-
-
-def test_remove_takes_one_import_out(engagement, write_csv):
-    a = engagement.import_file(
-        write_csv("a.csv", [["starts_on", "label"], ["2024-01-01", "a"]]), table="events"
-    )
-    engagement.import_file(
-        write_csv("b.csv", [["starts_on", "label"], ["2024-01-02", "b"]]), table="events"
-    )
-    done = engagement.remove_import(a.import_id)
-    assert done["rows_removed"] == 1
-    assert list(engagement.events["label"]) == ["b"]
-    with pytest.raises(DataValidationError, match="already removed"):
-        engagement.remove_import(a.import_id)
-    with pytest.raises(DataValidationError, match="no import #999"):
-        engagement.remove_import(999)
-    # A removed file can be imported again.
-    again = engagement.import_file(
-        write_csv("a.csv", [["starts_on", "label"], ["2024-01-01", "a"]]), table="events"
-    )
-    assert again.rows_added == 1
 
 
 def test_removing_customers_that_links_refer_to_is_refused(engagement, customers_csv, write_csv):

@@ -561,10 +561,10 @@ def test_export_html_works_on_a_notebook_without_a_header(tmp_path):
 )
 def test_open_report_reads_the_same_rows_as_filtering_everything(eng, subset):
     from toolkit.catalog import apply_subset
-    from toolkit.reports.context import _check_subset, _read_tables
+    from toolkit.reports.context import _check_subset
 
     tables = ["stated_needs", "assumed_needs", "codebook", "events"]
-    narrowed, fingerprint = _read_tables(eng, tables, subset, include_personal=False)
+    narrowed, fingerprint = eng.snapshot(tables, subset=subset)
     full, full_fingerprint = eng.snapshot(tables)
     assert fingerprint == full_fingerprint == eng.fingerprint(tables)
     expected = apply_subset(full, subset)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import sqlite3
 import tomllib
 
@@ -159,39 +158,8 @@ def test_a_write_that_fails_half_way_lands_nothing(engagement, write_csv, monkey
     assert len(engagement.events) == 0
 
 
-def _import_in_process(args):
-    folder, path = args
-    return Engagement.open(folder).import_file(path, table="events").rows_added
-
-
-def test_writers_in_several_processes_wait_for_each_other(engagement, write_csv):
-    paths = [
-        write_csv(
-            f"events-{i}.csv",
-            [["starts_on", "label"]] + [[f"2024-02-{d:02d}", f"p{i} e{d}"] for d in range(1, 29)],
-        )
-        for i in range(4)
-    ]
-    with multiprocessing.get_context("spawn").Pool(4) as pool:
-        added = pool.map(_import_in_process, [(engagement.path, p) for p in paths])
-    assert added == [28] * 4
-    assert len(engagement.events) == 4 * 28
-    assert len(engagement.imports()) == 1 + 4  # the starter codebook and four files
-
-
-def test_read_tables_reads_every_table_in_one_snapshot(engagement, customers_csv):
-    engagement.import_file(customers_csv, table="customers")
-    tables = engagement.read_tables()
-    assert set(tables) == set(TABLES)
-    assert len(tables["customers"]) == 3
-    assert tables["customers"]["mission_alignment"].dtype == "Int64"
-
-
-def test_fingerprint_changes_when_data_changes(engagement, customers_csv):
-    before = engagement.fingerprint()
-    engagement.import_file(customers_csv, table="customers")
-    assert engagement.fingerprint() != before
-    assert engagement.fingerprint(["codebook"]) == engagement.fingerprint(["codebook"])
+# Importing, re-importing, removal, export, subsets, entries and writers in several
+# processes: tests/store_contract/ (run for every backend).
 
 
 def test_dates_come_back_as_datetimes(engagement, write_csv):

@@ -18,6 +18,7 @@ import pandas as pd
 from toolkit import customers, needs, satisfaction
 from toolkit.errors import DataValidationError
 from toolkit.settings import PRIORITY_CRITERIA
+from toolkit.store import apply_subset  # re-exported: the subset rule lives in the store
 
 __all__ = ["ANALYSES", "Analysis", "run_analysis", "apply_subset", "coded_needs"]
 
@@ -376,35 +377,6 @@ ANALYSES: dict[str, Analysis] = {
         ),
     )
 }
-
-
-def apply_subset(
-    tables: Mapping[str, pd.DataFrame], subset: Mapping | None
-) -> dict[str, pd.DataFrame]:
-    """Keep the rows matching ``subset`` in every table that has its columns.
-
-    ``subset`` maps a column to a value or a list of values; tables without the column
-    are left whole. An event with that column blank applies to everyone (an event's
-    blank segment means every segment), so it is kept.
-    """
-    if not subset:
-        return dict(tables)
-    if not isinstance(subset, Mapping):
-        raise DataValidationError(
-            f"subset must be a mapping of column to value, such as {{segment: Residents}} (got {subset!r})."
-        )
-    out = {}
-    for name, frame in tables.items():
-        keep = pd.Series(True, index=frame.index)
-        for column, value in subset.items():
-            if column in frame:
-                values = value if isinstance(value, list | tuple | set) else [value]
-                match = frame[column].astype(str).isin([str(v) for v in values])
-                if name == "events":
-                    match |= frame[column].isna() | (frame[column].astype(str).str.strip() == "")
-                keep &= match
-        out[name] = frame.loc[keep]
-    return out
 
 
 def run_analysis(

@@ -8,6 +8,29 @@
       maps/             import maps saved for reuse
       reports/          report runs
 
+This is the only module that speaks SQL. The rest of the toolkit uses the store
+through the methods of :class:`Store` below (:class:`Engagement` is the SQLite
+backend); a new backend (PostgreSQL, say) implements them and passes the contract
+tests in ``tests/store_contract/``. The methods the toolkit calls:
+
+- opening: ``Engagement.open``, ``Engagement.init`` (class methods); ``path``, ``name``,
+  ``settings``, ``settings_data``, ``journal_note``
+- reading: ``reading`` (a read transaction other reads can take as ``con``),
+  ``table``, ``read_tables`` (several tables in one read, narrowed by ``subset``,
+  ``rows``, ``blank``), ``snapshot`` (tables and fingerprint together), ``fingerprint``,
+  ``attribute_columns``, ``distinct_values``, ``segments``, ``known``, ``status``,
+  ``imports``, ``entries``
+- importing: ``import_file`` and ``import_frame`` (hand-offs to
+  :mod:`toolkit.sources.importer`), and what the importer needs: ``earlier_imports``,
+  ``stored_values``, ``land`` (rows and import record, all or nothing)
+- entries one at a time: ``check_entry``, ``entry_version``, ``save_entry``
+  (version-checked), ``delete_entry``, ``code_statements``
+- removing and exporting: ``remove_import``, ``export``
+
+The subset rule (what ``{column: value}`` keeps) also lives here, once:
+:func:`check_subset`, :func:`subset_values`, :func:`apply_subset` and its narrowing in
+SQL.
+
 Every write is one transaction (``BEGIN IMMEDIATE``): an import lands whole or not at
 all. Writers wait for each other (busy timeout) instead of failing. A file is read and
 checked before the write lock is taken. Readers get one consistent snapshot with
@@ -28,22 +51,31 @@ import shutil
 import sqlite3
 import uuid
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from toolkit._files import building
 from toolkit.errors import DataValidationError, StoreError
 from toolkit.schema.metrics import DEFAULT_SCALES
-from toolkit.schema.tables import METRICS, TABLES, Table, normalise_header, table_named
+from toolkit.schema.tables import TABLES, Table, table_named
 from toolkit.settings import load_settings, render_toml
-from toolkit.sources.canonical import FORMULA_START
 
-__all__ = ["Engagement", "ImportResult", "SCHEMA_VERSION", "JOURNAL_ENV", "load_starter_codebook"]
+__all__ = [
+    "Engagement",
+    "ImportResult",
+    "JOURNAL_ENV",
+    "SCHEMA_VERSION",
+    "Store",
+    "apply_subset",
+    "check_subset",
+    "load_starter_codebook",
+    "subset_values",
+]
 
 STORE_FILE = "data.sqlite"
 SETTINGS_FILE = "engagement.toml"
@@ -230,14 +262,6 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def load_starter_codebook() -> pd.DataFrame:
     """The codebook of common needs a new engagement starts from (templates/starter-codebook.csv)."""
     from toolkit._resources import resource_dir
@@ -254,6 +278,102 @@ def _toolkit_version() -> str:
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+# ----------------------------------------------------------------------------- subsets
+#
+# One home for the subset rule: the check and its message (check_subset), what a value
+# means (subset_values), the exact rule in pandas (apply_subset) and the narrowing in SQL
+# that reads no more than needed (_subset_sql, used by Engagement.read_tables).
+
+
+def check_subset(subset: object) -> dict:
+    """Check a subset is a mapping of column to value(s); return it as a dict.
+
+    Raises
+    ------
+    DataValidationError
+        ``subset`` is not a mapping.
+    """
+    if not subset:
+        return {}
+    if not isinstance(subset, Mapping):
+        raise DataValidationError(
+            f"subset must be a mapping of column to value, such as {{segment: Residents}} "
+            f"(got {subset!r})."
+        )
+    return dict(subset)
+
+
+def subset_values(value: object) -> list:
+    """A subset's value as the list of values it keeps (one value, or a list of them)."""
+    return list(value) if isinstance(value, list | tuple | set) else [value]
+
+
+def unknown_subset_column(
+    column: object, columns: Iterable[str], reader: str
+) -> DataValidationError:
+    """The error for a subset column no table has; ``reader`` says whose tables.
+
+    ``reader`` completes "no table ... has a column": "of this report", "these reports read".
+    """
+    return DataValidationError(
+        f"subset: no table {reader} has a column {column!r}. "
+        f"Columns you can use: {', '.join(sorted(columns))}."
+    )
+
+
+def apply_subset(
+    tables: Mapping[str, pd.DataFrame], subset: Mapping | None
+) -> dict[str, pd.DataFrame]:
+    """Keep the rows matching ``subset`` in every table that has its columns.
+
+    ``subset`` maps a column to a value or a list of values (compared as text); tables
+    without the column are left whole. An event with that column blank applies to
+    everyone (an event's blank segment means every segment), so it is kept.
+    """
+    subset = check_subset(subset)
+    if not subset:
+        return dict(tables)
+    out = {}
+    for name, frame in tables.items():
+        keep = pd.Series(True, index=frame.index)
+        for column, value in subset.items():
+            if column in frame:
+                match = frame[column].astype(str).isin([str(v) for v in subset_values(value)])
+                if name == "events":
+                    match |= frame[column].isna() | (frame[column].astype(str).str.strip() == "")
+                keep &= match
+        out[name] = frame.loc[keep]
+    return out
+
+
+def _sql_text(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _subset_sql(subset: Mapping, declared: Mapping[str, str]) -> str:
+    """SQL keeping every row :func:`apply_subset` keeps ('' when it cannot narrow).
+
+    Only text columns (``declared`` maps column to declared type) are narrowed: the
+    same text, plus every blank cell, whatever the rule for blanks. Numbers, dates and
+    missing-value spellings compare as text in pandas only, so they are left to it.
+    """
+    clauses = []
+    for column, value in subset.items():
+        if declared.get(column) != "TEXT":
+            continue
+        values = subset_values(value)
+        if (
+            not values
+            or any(isinstance(v, bool) or not isinstance(v, str | int | float) for v in values)
+            or any(str(v) in ("None", "nan", "NaN", "<NA>", "NaT") for v in values)
+        ):
+            continue
+        quoted = _quote(str(column))
+        listed = ", ".join(_sql_text(v) for v in values)
+        clauses.append(f"({quoted} IN ({listed}) OR trim(coalesce({quoted}, '')) = '')")
+    return " AND ".join(clauses)
 
 
 def _looks_networked(folder: Path) -> str | None:
@@ -280,6 +400,66 @@ def _looks_networked(folder: Path) -> str | None:
     if fstype in _NETWORK_FS:
         return f"it is on a network file system ({fstype} at {best})"
     return None
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What the rest of the toolkit calls on a store (see the module's docstring).
+
+    :class:`Engagement` is the SQLite backend. Every write is all or nothing; reads
+    taken together (``read_tables``, ``snapshot``) see one consistent state.
+    """
+
+    path: Path
+    settings_data: dict
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def settings(self) -> dict: ...
+
+    def reading(self) -> contextlib.AbstractContextManager: ...
+    def table(self, name: str, *, include_personal: bool = False, con=None) -> pd.DataFrame: ...
+    def read_tables(
+        self,
+        names=None,
+        *,
+        include_personal: bool = False,
+        con=None,
+        subset: Mapping | None = None,
+        rows: Mapping | None = None,
+        blank: Mapping | None = None,
+    ) -> dict[str, pd.DataFrame]: ...
+    def snapshot(
+        self, names=None, *, include_personal: bool = False, **narrowing
+    ) -> tuple[dict[str, pd.DataFrame], str]: ...
+    def fingerprint(self, names=None, *, con=None) -> str: ...
+    def attribute_columns(self, table: str, con=None) -> pd.DataFrame: ...
+    def distinct_values(self, table: str, column: str, *, con=None) -> list: ...
+    def segments(self, con=None) -> list[str]: ...
+    def known(self, con=None): ...
+    def status(self) -> dict: ...
+    def imports(self) -> pd.DataFrame: ...
+    def entries(
+        self, table: str, *, only_forms: bool = False, limit: int | None = None
+    ) -> pd.DataFrame: ...
+
+    def import_file(self, file, **options) -> ImportResult: ...
+    def import_frame(self, frame: pd.DataFrame, *, table: str, **options) -> ImportResult: ...
+    def earlier_imports(self, table: str, sha: str, file_name: str) -> list: ...
+    def stored_values(self, table: str, column: str, values: pd.Series, **options) -> set: ...
+    def land(self, table: str, landing: pd.DataFrame, result: ImportResult, **options) -> None: ...
+
+    def check_entry(self, table: str, values: Mapping, *, entry: int | None = None): ...
+    def entry_version(self, table: str, entry: int, con=None) -> str: ...
+    def save_entry(
+        self, table: str, values: Mapping, *, entry: int | None = None, version: str | None = None
+    ) -> int: ...
+    def delete_entry(self, table: str, entry: int) -> None: ...
+    def code_statements(self, need: str, code: str) -> int: ...
+
+    def remove_import(self, import_id: int) -> dict: ...
+    def export(self, table: str, to, *, include_personal: bool = False) -> int: ...
 
 
 # ----------------------------------------------------------------------------- engagement
@@ -569,12 +749,102 @@ class Engagement:
         return frame
 
     def read_tables(
-        self, names=None, *, include_personal: bool = False, con: sqlite3.Connection | None = None
+        self,
+        names=None,
+        *,
+        include_personal: bool = False,
+        con: sqlite3.Connection | None = None,
+        subset: Mapping | None = None,
+        rows: Mapping[str, Mapping[str, Sequence]] | None = None,
+        blank: Mapping[str, Sequence[str]] | None = None,
     ) -> dict[str, pd.DataFrame]:
-        """Read several tables in one read transaction, so they agree with each other."""
-        names = [table_named(n).name for n in (names or TABLES)]
+        """Read several tables in one read transaction, so they agree with each other.
+
+        Parameters
+        ----------
+        names : sequence of str, optional
+            The tables (default: all of them).
+        include_personal : bool
+            Keep the attribute columns that identify people.
+        con : optional
+            A read transaction from :meth:`reading`, to read inside it.
+        subset : mapping, optional
+            ``{column: value or list}``: keep only the rows :func:`apply_subset` keeps.
+            Each table is first narrowed in the store (text columns only, blank cells
+            kept for the exact rule to decide), so a report on one campus of a million
+            responses reads that campus's rows only; the exact rule then applies.
+        rows : mapping, optional
+            ``{table: {column: [values]}}``: read only the rows holding these values.
+        blank : mapping, optional
+            ``{table: [columns]}``: columns read as empty (cheaper than reading them).
+
+        Raises
+        ------
+        DataValidationError
+            ``subset`` is not a mapping.
+        """
+        subset = check_subset(subset)
+        rows, blank = dict(rows or {}), dict(blank or {})
+        names = list(names or TABLES)
         with contextlib.nullcontext(con) if con else self.reading() as c:
-            return {n: self.table(n, include_personal=include_personal, con=c) for n in names}
+            narrowed = []
+            try:
+                for given in names:
+                    name = table_named(given).name
+                    where = self._narrowing(c, name, subset, rows.get(given) or rows.get(name))
+                    empty = set(blank.get(given) or blank.get(name) or ())
+                    if not where and not empty:
+                        continue
+                    columns = [r[1] for r in c.execute(f'PRAGMA main.table_info("{name}")')]
+                    select = ", ".join(
+                        f"NULL AS {_quote(col)}" if col in empty else _quote(col) for col in columns
+                    )
+                    # A temporary view of the same name, on this connection only, shadows
+                    # the table while it is read.
+                    c.execute(
+                        f'CREATE TEMP VIEW "{name}" AS SELECT {select} FROM main."{name}"'
+                        + (f" WHERE {where}" if where else "")
+                    )
+                    narrowed.append(name)
+                data = {
+                    table_named(n).name: self.table(n, include_personal=include_personal, con=c)
+                    for n in names
+                }
+            finally:
+                for name in narrowed:
+                    c.execute(f'DROP VIEW temp."{name}"')
+        return apply_subset(data, subset)
+
+    @staticmethod
+    def _narrowing(con, table: str, subset: dict, rows: Mapping | None) -> str:
+        """SQL keeping at least the rows of ``table`` that ``subset`` and ``rows`` keep."""
+        clauses = []
+        if subset:
+            declared = {
+                r[1]: str(r[2]).upper() for r in con.execute(f'PRAGMA main.table_info("{table}")')
+            }
+            clauses.append(_subset_sql(subset, declared))
+        for column, values in (rows or {}).items():
+            listed = ", ".join(_sql_text(v) for v in values)
+            clauses.append(f"{_quote(str(column))} IN ({listed})")
+        return " AND ".join(c for c in clauses if c)
+
+    def distinct_values(
+        self, table: str, column: str, *, con: sqlite3.Connection | None = None
+    ) -> list:
+        """The different values (blanks aside) one column of a table holds, each once.
+
+        In no particular order; the column must exist.
+        """
+        spec = table_named(table)
+        with contextlib.nullcontext(con) if con else self.reading() as c:
+            quoted = _quote(str(column))
+            return [
+                r[0]
+                for r in c.execute(
+                    f'SELECT DISTINCT {quoted} FROM main."{spec.name}" WHERE {quoted} IS NOT NULL'
+                )
+            ]
 
     customers = property(lambda self: self.table("customers"), doc="The customer register.")
     service_links = property(lambda self: self.table("service_links"), doc="Who serves whom.")
@@ -651,305 +921,52 @@ class Engagement:
                 digest.update(f"{name}:{count}:{last}:{imports}".encode())
         return digest.hexdigest()[:12]
 
-    def snapshot(self, names=None) -> tuple[dict[str, pd.DataFrame], str]:
-        """Read tables and their fingerprint in one read transaction: they always agree."""
+    def snapshot(
+        self, names=None, *, include_personal: bool = False, **narrowing
+    ) -> tuple[dict[str, pd.DataFrame], str]:
+        """Read tables and their fingerprint in one read transaction: they always agree.
+
+        ``narrowing`` takes :meth:`read_tables`' ``subset``, ``rows`` and ``blank``; the
+        fingerprint is always over the whole tables.
+        """
         with self.reading() as con:
-            return self.read_tables(names, con=con), self.fingerprint(names, con=con)
+            fingerprint = self.fingerprint(names, con=con)
+            tables = self.read_tables(
+                names, include_personal=include_personal, con=con, **narrowing
+            )
+        return tables, fingerprint
 
     # -- writing ---------------------------------------------------------------
 
-    def _known(self, con: sqlite3.Connection):
+    def known(self, con: sqlite3.Connection | None = None):
+        """What a row may refer to: stored customer ids, codes, segments and scales.
+
+        Returns a :class:`toolkit.sources.canonical.Known`, for the checks of an import
+        or a form entry.
+        """
         from toolkit.sources.canonical import Known
 
         scales = {m: tuple(v) for m, v in self.settings["scales"].items()}
-        return Known(
-            customer_ids={r[0] for r in con.execute("SELECT customer_id FROM customers")},
-            codes={r[0] for r in con.execute("SELECT code FROM codebook")},
-            segments=self.segments(con),
-            scales=scales,
-        )
+        with contextlib.nullcontext(con) if con else self.reading() as c:
+            return Known(
+                customer_ids=set(self.distinct_values("customers", "customer_id", con=c)),
+                codes=set(self.distinct_values("codebook", "code", con=c)),
+                segments=self.segments(c),
+                scales=scales,
+            )
 
-    def import_file(
-        self,
-        file: str | Path,
-        *,
-        table: str | None = None,
-        source: str | None = None,
-        map: str | Path | None = None,  # noqa: A002 - the word users know
-        columns: dict[str, str] | None = None,
-        metrics: dict[str, str] | list[tuple[str, str]] | None = None,
-        replace: bool = False,
-        skip_invalid: bool = False,
-        dry_run: bool = False,
-        sheet: str | None = None,
-        encoding: str | None = None,
-        delimiter: str | None = None,
-        date_order: str | None = None,
-        save_map: str | None = None,
-    ) -> ImportResult:
+    def import_file(self, file: str | Path, **options) -> ImportResult:
         """Import a filled template or a survey tool's export (CSV or XLSX).
 
-        Parameters
-        ----------
-        file : str or Path
-            The file to import.
-        table : str, optional
-            The canonical table, spelled with hyphens or underscores; may be left out
-            when the map names it.
-        source : str, optional
-            The file's format: ``auto`` (the default: detected from its first rows),
-            ``qualtrics``, ``surveymonkey``, ``google-forms``, ``ms-forms``, ``kobo``,
-            ``csv`` or ``xlsx``.
-        map : str or Path, optional
-            An import map: a TOML file, or the name of one saved in ``maps/``.
-        columns : dict, optional
-            ``{field: source}`` added to the map's ``[columns]``; a source is a column
-            name or the question text as the survey tool wrote it.
-        metrics : dict or list of (metric, source), optional
-            Satisfaction questions added to the map's ``[[metrics]]``.
-        replace : bool
-            Replace the rows of earlier imports of this file (same content, or same
-            file name into the same table) instead of adding nothing.
-        skip_invalid : bool
-            Land the valid rows and list each invalid one, instead of rejecting the file.
-        dry_run : bool
-            Check everything and say what would land, changing nothing.
-        sheet, encoding, delimiter : str, optional
-            Override what is detected from the file.
-        date_order : {"dmy", "mdy", "ymd"}, optional
-            How to read dates such as 03/07/2024 (default: detected; ambiguous
-            columns are refused).
-        save_map : str, optional
-            Once the file checks out, save the mapping used as ``maps/NAME.toml``,
-            to import the next wave with ``map=NAME``.
-
-        Returns
-        -------
-        ImportResult
-
-        Raises
-        ------
-        DataValidationError
-            The file has invalid values (every problem is listed, up to 20, with the
-            spreadsheet row, column, value, what was expected and the fix), is not the
-            named format, or the map names a column the file lacks. Nothing was imported.
+        Hands off to :func:`toolkit.sources.importer.import_file` (file -> detect ->
+        map -> check -> store), which takes the same keyword arguments and documents
+        them; the rows that pass land through :meth:`land`. The import is made inside
+        this method (a function-level import) because the importer sits above the
+        store: this and :meth:`import_frame` are the store's only hand-offs upward.
         """
-        from toolkit.sources import maps as import_maps
+        from toolkit.sources.importer import import_file
 
-        imap = import_maps.ImportMap()
-        if map is not None:
-            imap = import_maps.read_map(import_maps.map_path(map, self.path))
-        for name, column in (columns or {}).items():
-            imap.columns[name] = column
-        for metric, column in metrics.items() if isinstance(metrics, dict) else metrics or ():
-            metric = str(metric).strip().lower()
-            if metric not in METRICS:
-                raise DataValidationError(
-                    f'--metric {metric}={column}: "{metric}" is not a metric. Use one of: '
-                    + ", ".join(METRICS)
-                    + "."
-                )
-            imap.metrics = [m for m in imap.metrics if m.column != column]
-            imap.metrics.append(import_maps.MetricSpec(metric, column))
-        if table is None and imap.table is None:
-            raise DataValidationError(
-                f"{Path(file).name}: say which table the rows go into, with --table TABLE or "
-                "table = ... in the map. The tables are: "
-                + ", ".join(t.cli_name for t in TABLES.values())
-                + "."
-            )
-        spec = table_named(table or imap.table)
-        fmt = import_maps.check_format(source or imap.source or "auto")
-        sheet = sheet or imap.sheet
-        encoding = encoding or imap.encoding
-        delimiter = delimiter or imap.delimiter
-        date_order = date_order or imap.date_order
-        if save_map is not None:
-            _check_map_name(save_map)
-        path = Path(file)
-        if not path.is_file():
-            raise DataValidationError(f"{path}: no such file. Check the path and try again.")
-        detection = None
-        if fmt == "auto":
-            from toolkit.sources.detect import detect_format
-
-            detection = detect_format(path, sheet=sheet, encoding=encoding, delimiter=delimiter)
-            fmt = detection.format
-        elif fmt in ("csv", "xlsx"):
-            _check_container(path, fmt)
-        sha = _sha256_file(path)
-        # A dry run saving a map reads the file even when it was imported before.
-        saving = save_map is not None and dry_run
-        if not saving and (done := self._already_imported(spec, sha, path.name, replace, dry_run)):
-            done.source_format = fmt
-            return done  # before reading a file that may hold a million rows
-        if fmt in ("csv", "xlsx") and imap.empty and save_map is None:
-            return self._import_template(
-                path,
-                spec,
-                sha,
-                replace=replace,
-                skip_invalid=skip_invalid,
-                dry_run=dry_run,
-                sheet=sheet,
-                encoding=encoding,
-                delimiter=delimiter,
-                date_order=date_order,
-            )
-        return self._import_survey(
-            path,
-            spec,
-            sha,
-            fmt,
-            imap,
-            detection,
-            replace=replace,
-            skip_invalid=skip_invalid,
-            dry_run=dry_run,
-            sheet=sheet,
-            encoding=encoding,
-            delimiter=delimiter,
-            date_order=date_order,
-            save_map=save_map,
-            map_name=None if map is None else str(map),
-        )
-
-    def _import_template(
-        self,
-        path: Path,
-        spec: Table,
-        sha: str,
-        *,
-        replace,
-        skip_invalid,
-        dry_run,
-        sheet,
-        encoding,
-        delimiter,
-        date_order,
-    ) -> ImportResult:
-        """Import a file whose headers are the canonical fields (a filled template)."""
-        from toolkit.sources.spreadsheet import read_spreadsheet
-
-        fields = set(spec.field_names)
-
-        def header_score(cells: list[str]) -> int:
-            return sum(normalise_header(c) in fields for c in cells if c)
-
-        raw = read_spreadsheet(
-            path,
-            header_hint=header_score,
-            sheet=sheet,
-            sheet_hint=(spec.cli_name, spec.name),
-            encoding=encoding,
-            delimiter=delimiter,
-        )
-        return self._import_raw(
-            raw,
-            spec,
-            sha,
-            replace=replace,
-            skip_invalid=skip_invalid,
-            dry_run=dry_run,
-            date_order=date_order,
-        )
-
-    def _import_survey(
-        self,
-        path: Path,
-        spec: Table,
-        sha: str,
-        fmt: str,
-        imap,
-        detection,
-        *,
-        replace,
-        skip_invalid,
-        dry_run,
-        sheet,
-        encoding,
-        delimiter,
-        date_order,
-        save_map,
-        map_name,
-    ) -> ImportResult:
-        """Import a survey tool's export (or a plain spreadsheet) through an import map.
-
-        The tool's reader finds the header rows, the rows it marks as not real
-        responses and its own columns; the map says what goes where; the rows then go
-        through exactly the checks of a filled template.
-        """
-        from toolkit.sources import reader
-        from toolkit.sources.canonical import to_canonical
-        from toolkit.sources.maps import write_map
-        from toolkit.sources.survey import survey_to_raw
-
-        survey = reader(fmt)(
-            path, sheet=sheet, encoding=encoding, delimiter=delimiter, date_order=date_order
-        )
-        if survey.frame.empty:  # as a template with only its header row is refused
-            raise DataValidationError(
-                f"{path.name}: has the header rows of a {fmt} export (down to spreadsheet row "
-                f"{survey.header_row}) but no responses below them; it may be cut short. Export "
-                "it again once responses are in, or check you chose the right file. Nothing was "
-                "imported."
-            )
-        scales = {m: tuple(v) for m, v in self.settings["scales"].items()}
-        mapped = survey_to_raw(survey, imap, spec, scales=scales, id_prefix=sha[:12])
-        replacing = (
-            [i for i, _, _ in self._earlier_imports(spec, sha, path.name)] if replace else []
-        )
-        with self.reading() as con:
-            canon = to_canonical(
-                mapped.raw,
-                spec,
-                known=self._known(con),
-                date_order=date_order,
-                min_n=self.settings["min_n"],
-                check_near=False,
-            )
-        # The map's own problems (answers it cannot recode) come first; the same cell is
-        # not reported twice.
-        own = {(p.position, p.column) for p in mapped.problems.problems}
-        relabelled = mapped.relabel(canon.problems)
-        kept = [p for p in relabelled if (p.position, p.column) not in own]
-        canon.problem_count += mapped.problems.count - (len(relabelled) - len(kept))
-        canon.problems = kept + mapped.problems.problems
-        canon.bad = canon.bad | mapped.problems.bad
-        canon.personal = [
-            a for a in canon.attributes if a in set(mapped.personal) | set(canon.personal)
-        ]
-        details = {
-            "format": fmt,
-            **({"detected": detection.reason} if detection is not None else {}),
-            **mapped.raw.details,
-            "mapping": mapped.mapping,
-        }
-        if map_name:
-            details["map"] = map_name
-        result = self._land(
-            canon,
-            spec,
-            path.name,
-            sha,
-            fmt,
-            details,
-            replacing=replacing,
-            skip_invalid=skip_invalid,
-            dry_run=dry_run,
-            excluded=mapped.excluded,
-            file_rows=len(survey.frame),
-        )
-        if save_map is not None:
-            target = self.path / "maps" / f"{save_map}.toml"
-            write_map(
-                mapped.imap,
-                target,
-                comment=f"Import map saved from {path.name} ({fmt}) on {_now()[:10]}.\n"
-                f"Reuse it: service-toolkit import ENGAGEMENT NEXT-WAVE.csv --map {save_map}",
-            )
-            result.details["saved_map"] = str(target)
-        return result
+        return import_file(self, file, **options)
 
     def import_frame(
         self,
@@ -963,244 +980,105 @@ class Engagement:
     ) -> ImportResult:
         """Import a DataFrame whose columns are canonical fields (and attributes).
 
-        Goes through exactly the checks of :meth:`import_file`, with ``source`` as the
-        file name in messages and the import history. Importing the same data twice adds
-        nothing.
+        Hands off to :func:`toolkit.sources.importer.import_frame` (a function-level
+        import, as for :meth:`import_file`): exactly the checks of an imported file,
+        with ``source`` as the file name in messages and the import history.
+        Importing the same data twice adds nothing.
         """
-        from toolkit.sources.spreadsheet import RawTable
+        from toolkit.sources.importer import import_frame
 
-        spec = table_named(table)
-        text = pd.DataFrame(
-            {str(col): _frame_cells(frame[col]) for col in frame.columns},
-            index=pd.RangeIndex(len(frame)),
-        )
-        sha = hashlib.sha256(
-            spec.name.encode()
-            + pd.util.hash_pandas_object(text, index=False).to_numpy().tobytes()
-            + "\x1f".join(text.columns).encode()
-        ).hexdigest()
-        if (done := self._already_imported(spec, sha, source, replace, dry_run)) is not None:
-            return done
-        raw = RawTable(
-            frame=text, rows=np.arange(len(text)) + 2, header_row=1, file=source, format="frame"
-        )
-        return self._import_raw(
-            raw, spec, sha, replace=replace, skip_invalid=skip_invalid, dry_run=dry_run
-        )
-
-    def _already_imported(self, spec: Table, sha: str, name: str, replace: bool, dry_run: bool):
-        """The result for a file imported before (same content), unless replacing it."""
-        same = [i for i, s, _ in self._earlier_imports(spec, sha, name) if s == sha]
-        if not same or replace:
-            return None
-        return ImportResult(
-            spec.cli_name, name, sha, "", 0, already_imported=same[0], dry_run=dry_run
-        )
-
-    def _import_raw(
-        self,
-        raw,
-        spec: Table,
-        sha: str,
-        *,
-        replace: bool,
-        skip_invalid: bool,
-        dry_run: bool,
-        date_order: str | None = None,
-    ) -> ImportResult:
-        """Check a file's cells and land them (the shared second half of both imports)."""
-        from toolkit.sources.canonical import to_canonical
-
-        replacing = [i for i, _, _ in self._earlier_imports(spec, sha, raw.file)] if replace else []
-        with self.reading() as con:
-            canon = to_canonical(
-                raw,
-                spec,
-                known=self._known(con),
-                date_order=date_order,
-                min_n=self.settings["min_n"],
-            )
-        return self._land(
-            canon,
-            spec,
-            raw.file,
-            sha,
-            raw.format,
-            raw.details,
-            replacing=replacing,
+        return import_frame(
+            self,
+            frame,
+            table=table,
+            source=source,
+            replace=replace,
             skip_invalid=skip_invalid,
             dry_run=dry_run,
         )
 
-    def _earlier_imports(self, spec: Table, sha: str, file_name: str) -> list[tuple[int, str, str]]:
+    def earlier_imports(self, table: str, sha: str, file_name: str) -> list[tuple[int, str, str]]:
+        """The active imports into ``table`` of the same content or file name.
+
+        Returns ``(import_id, sha256, file_name)`` for each, oldest first.
+        """
         with self.reading() as con:
             return con.execute(
-                "SELECT import_id, sha256, file_name FROM imports WHERE table_name = ? AND status = 'active' "
-                "AND (sha256 = ? OR file_name = ?) ORDER BY import_id",
-                (spec.name, sha, file_name),
+                "SELECT import_id, sha256, file_name FROM imports WHERE table_name = ? "
+                "AND status = 'active' AND (sha256 = ? OR file_name = ?) ORDER BY import_id",
+                (table_named(table).name, sha, file_name),
             ).fetchall()
 
-    def _store_conflicts(self, con, spec: Table, frame: pd.DataFrame, where, replacing: list[int]):
-        """Find rows whose key is already in the store, and rows whose source id is.
+    def stored_values(
+        self,
+        table: str,
+        column: str,
+        values: pd.Series,
+        *,
+        excluding: Sequence[int] = (),
+        con: sqlite3.Connection | None = None,
+    ) -> set:
+        """Which of ``values`` the column already holds (rows of ``excluding`` imports aside).
 
-        Returns a Collector holding a problem for each taken key, and a mask of rows
-        whose source id an earlier import already brought in (those are excluded).
+        The values travel to the store once, as a temporary table joined in SQL, so
+        checking a million incoming ids costs one query.
         """
-        from toolkit.sources.canonical import Collector
-
-        taken = Collector(where, len(frame), spec.name)
-        source_seen = np.zeros(len(frame), dtype=bool)
-        # Source ids first: a row an earlier import brought in is excluded, not an error,
-        # even when its key is taken too (cumulative exports repeat both).
-        checks = [(spec.source_key, "source")] if spec.source_key else []
-        if spec.key:
-            checks.append((spec.key, "key"))
+        spec = table_named(table)
+        filled = values[values.notna()]
+        if filled.empty:
+            return set()
         exclude = ""
-        if replacing:
-            exclude = f" AND (t._tk_import IS NULL OR t._tk_import NOT IN ({','.join(map(str, replacing))}))"
-        if con.execute(f"SELECT 1 FROM {spec.name} LIMIT 1").fetchone() is None:
-            return taken, source_seen  # nothing stored yet, so nothing to collide with
-        con.execute("CREATE TEMP TABLE IF NOT EXISTS _incoming (value TEXT)")
-        for column, kind in checks:
-            values = frame[column]
-            filled = values.notna().to_numpy()
-            if not filled.any():
-                continue
-            con.execute("DELETE FROM _incoming")
-            unique = pd.Series(pd.unique(values[filled]), dtype=object)
-            con.execute(
+        if excluding:
+            listed = ",".join(str(int(i)) for i in excluding)
+            exclude = f" AND (t._tk_import IS NULL OR t._tk_import NOT IN ({listed}))"
+        with contextlib.nullcontext(con) if con else self.reading() as c:
+            if c.execute(f"SELECT 1 FROM {spec.name} LIMIT 1").fetchone() is None:
+                return set()  # nothing stored yet, so nothing to collide with
+            c.execute("CREATE TEMP TABLE IF NOT EXISTS _incoming (value TEXT)")
+            c.execute("DELETE FROM _incoming")
+            unique = pd.Series(pd.unique(filled), dtype=object)
+            c.execute(
                 "INSERT INTO _incoming SELECT value FROM json_each(?)",
                 (unique.to_json(orient="values", force_ascii=False),),
             )
+            quoted = _quote(column)
             present = {
                 r[0]
-                for r in con.execute(
-                    f"SELECT DISTINCT t.{column} FROM _incoming i "
-                    f"JOIN {spec.name} t ON t.{column} = i.value" + exclude
+                for r in c.execute(
+                    f"SELECT DISTINCT t.{quoted} FROM _incoming i "
+                    f"JOIN {spec.name} t ON t.{quoted} = i.value" + exclude
                 )
             }
-            con.execute("DELETE FROM _incoming")
-            if not present:
-                continue
-            hit = (values.isin(present) & values.notna()).to_numpy()
-            if kind == "source":
-                source_seen |= hit
-                continue
-            taken.rows(
-                hit & ~source_seen,
-                spec.key,
-                values.to_numpy(),
-                "is already in the store",
-                f"Each {spec.key} must be new: fix it, or use --replace to replace the rows of "
-                "an earlier import of this file, or remove that import (service-toolkit imports --remove)",
-            )
-        return taken, source_seen & ~taken.bad
+            c.execute("DELETE FROM _incoming")
+        return present
 
-    def _land(
+    def land(
         self,
-        canon,
-        spec: Table,
-        file: str,
-        sha: str,
-        fmt: str,
-        details: dict,
+        table: str,
+        landing: pd.DataFrame,
+        result: ImportResult,
         *,
-        replacing: list[int],
-        skip_invalid: bool,
-        dry_run: bool,
-        excluded: dict[str, int] | None = None,
-        file_rows: int | None = None,
-    ) -> ImportResult:
-        from toolkit.sources.canonical import MAX_LISTED
-
-        result = ImportResult(
-            table=spec.cli_name,
-            file=file,
-            sha256=sha,
-            source_format=fmt,
-            rows_in=len(canon.frame),
-            new_segments=canon.new_segments,
-            attributes=canon.attributes,
-            personal=canon.personal,
-            warnings=list(canon.warnings),
-            dry_run=dry_run,
-            details=details,
-            replaced=replacing,
-            excluded=dict(excluded or {}),
-            file_rows=file_rows,
-        )
-        with self.reading() as con:
-            taken, source_seen = self._store_conflicts(
-                con, spec, canon.frame, canon.where, replacing
-            )
-        problems = canon.problems + taken.problems
-        count = canon.problem_count + taken.count
-        # A survey row with several metrics becomes several rows: a problem in a cell they
-        # share (the date) is one problem, said once, on one spreadsheet row.
-        unique: dict[str, object] = {}
-        for p in problems:
-            unique.setdefault(str(p), p)
-        count -= len(problems) - len(unique)
-        problems = list(unique.values())
-        bad = canon.bad | taken.bad
-        file_level = [p for p in problems if p.position is None]
-        if file_level or (count and not skip_invalid):
-            rows = sorted({p.where for p in problems if p.position is not None})
-            listed = file_level + sorted(
-                (p for p in problems if p.position is not None), key=lambda p: p.position
-            )
-            lines = [f"  {p}" for p in listed[:MAX_LISTED]]
-            if count > MAX_LISTED:
-                lines.append(f"  … and {count - MAX_LISTED} more.")
-            valid = len(canon.frame) - int(bad.sum())
-            hint = "Fix these and import again."
-            if not file_level and valid:
-                hint += (
-                    f" Or use --skip-invalid to import the {valid} valid rows and list the others."
-                )
-            noun = "problem" if count == 1 else "problems"
-            verb = "would be rejected" if dry_run else "was rejected"
-            raise DataValidationError(
-                f"Import of {file} into {spec.cli_name} {verb}: {count} {noun}"
-                f"{f' on {len(rows)} row' + ('s' if len(rows) > 1 else '') if rows else ''}. Nothing was imported.\n"
-                + "\n".join(lines)
-                + "\n"
-                + hint,
-                problems=listed,
-            )
-        keep = ~bad & ~source_seen
-        if bad.any():
-            result.skipped = [str(p) for p in sorted(problems, key=lambda p: p.position or 0)]
-            result.rows_skipped = int(bad.sum())
-            if not keep.any() and not source_seen.any():
-                raise DataValidationError(
-                    f"Import of {file} into {spec.cli_name}: none of its {len(bad)} rows is valid, "
-                    f"so nothing was imported ({count} problems; the first: {problems[0]}). "
-                    "Fix the file and import it again."
-                )
-        if source_seen.any():
-            seen = int(source_seen.sum())
-            if file_rows is not None:  # survey exports count responses, not rows
-                seen = int(canon.frame.loc[source_seen, spec.source_key].nunique())
-            result.excluded["already in the store (same source id)"] = seen
-        result.rows_excluded = sum(result.excluded.values())
-        landing = canon.frame.loc[keep].reset_index(drop=True)
-        rows = canon.rows[keep]
-        if spec.name == "responses":
-            missing = landing["response_id"].isna()
-            if missing.any():
-                made = np.char.add(f"{sha[:12]}-", rows[missing.to_numpy()].astype(str))
-                landing.loc[missing, "response_id"] = made.astype(object)
-        result.rows_added = len(landing)
-        if dry_run:
-            result.preview = landing.head(10)
-            return result
-        self._write(spec, landing, canon, result, replacing)
-        return result
-
-    def _write(
-        self, spec: Table, landing: pd.DataFrame, canon, result: ImportResult, replacing: list[int]
+        attributes: Sequence[str] = (),
+        personal: Sequence[str] = (),
+        new_segments: Sequence[str] = (),
+        replacing: Sequence[int] = (),
     ) -> None:
+        """Land checked rows and their import record, all or nothing, in one transaction.
+
+        The importer (:mod:`toolkit.sources.importer`) calls this once the rows passed
+        every check. In the same transaction the rows of the ``replacing`` imports are
+        taken out, keys are checked again against what landed meanwhile (a taken key
+        refuses the whole import; rows whose source id arrived meanwhile are left out
+        and counted in ``result``), new ``attributes`` columns are added (``personal``
+        ones flagged) and ``new_segments`` join the list. Sets ``result.import_id``.
+
+        Raises
+        ------
+        DataValidationError
+            Another import took one of the keys meanwhile, the store refused a row, or
+            a replacement left other rows referring to rows it took away. Nothing landed.
+        """
+        spec = table_named(table)
         with self.writing() as con:
             # A large import updates its indexes (response_id, source_id) all over: with the
             # default 2 MB page cache they spill to disk many times over.
@@ -1216,8 +1094,21 @@ class Engagement:
                     (_now(), import_id),
                 )
             # Re-check against what landed while this file was being read.
-            taken, source_seen = self._store_conflicts(con, spec, landing, str, [])
-            if taken.count:
+            source_seen = np.zeros(len(landing), dtype=bool)
+            if spec.source_key:
+                seen_ids = self.stored_values(
+                    spec.name, spec.source_key, landing[spec.source_key], con=con
+                )
+                source_seen = (
+                    landing[spec.source_key].isin(seen_ids) & landing[spec.source_key].notna()
+                ).to_numpy()
+            taken = np.zeros(len(landing), dtype=bool)
+            if spec.key:
+                keys = self.stored_values(spec.name, spec.key, landing[spec.key], con=con)
+                taken = (
+                    landing[spec.key].isin(keys) & landing[spec.key].notna()
+                ).to_numpy() & ~source_seen
+            if taken.any():
                 raise DataValidationError(
                     f"Import of {result.file} into {spec.cli_name} was rejected: another import "
                     f"added rows with the same {spec.key} while this one was being checked. "
@@ -1255,7 +1146,7 @@ class Engagement:
             # SQLite column names ignore case: "Campus" lands in an existing "campus".
             existing = {r[1].lower(): r[1] for r in con.execute(f"PRAGMA table_info({spec.name})")}
             renames = {}
-            for column in canon.attributes:
+            for column in attributes:
                 if column.lower() in existing:
                     renames[column] = existing[column.lower()]
                 else:
@@ -1270,8 +1161,8 @@ class Engagement:
                     con.execute(f"ALTER TABLE {spec.name} ADD COLUMN {_quote(column)} {affinity}")
                     existing[column.lower()] = column
             landing = landing.rename(columns=renames)
-            attributes = [renames.get(c, c) for c in canon.attributes]
-            personal = {renames.get(c, c) for c in canon.personal}
+            attributes = [renames.get(c, c) for c in attributes]
+            personal = {renames.get(c, c) for c in personal}
             for column in attributes:
                 con.execute(
                     "INSERT INTO attributes (table_name, column_name, personal, import_id) VALUES (?, ?, ?, ?) "
@@ -1283,11 +1174,11 @@ class Engagement:
                         import_id,
                     ),
                 )
-            if canon.new_segments:
+            if new_segments:
                 start = con.execute("SELECT coalesce(max(position), 0) FROM segments").fetchone()[0]
                 con.executemany(
                     "INSERT OR IGNORE INTO segments (name, position) VALUES (?, ?)",
-                    [(s, start + i + 1) for i, s in enumerate(canon.new_segments)],
+                    [(s, start + i + 1) for i, s in enumerate(new_segments)],
                 )
             # Columns with no value at all are left to their default (NULL): binding
             # them would cost as much as binding data.
@@ -1367,14 +1258,14 @@ class Engagement:
         )
         with self.reading() as con:
             canon = to_canonical(
-                raw, spec, known=self._known(con), min_n=self.settings["min_n"], check_near=False
+                raw, spec, known=self.known(con), min_n=self.settings["min_n"], check_near=False
             )
             problems = list(canon.problems)
             if spec.key and spec.key in canon.frame:
                 key = canon.frame.at[0, spec.key]
                 if key is not None:
                     taken = con.execute(
-                        f"SELECT _tk_row FROM {spec.name} WHERE {spec.key} = ? AND _tk_row IS NOT ?",
+                        f"SELECT _tk_row FROM {spec.name} WHERE {_quote(spec.key)} = ? AND _tk_row IS NOT ?",
                         (key, entry),
                     ).fetchone()
                     if taken:
@@ -1611,61 +1502,6 @@ class Engagement:
         return len(frame)
 
 
-def _check_map_name(name: str) -> None:
-    import re
-
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}", name) or name.endswith(".toml"):
-        raise DataValidationError(
-            f'--save-map "{name}": a map\'s name is letters, digits, "-", "_" and "." '
-            "(it becomes maps/NAME.toml), such as --save-map client-survey."
-        )
-
-
-def _check_container(path: Path, fmt: str) -> None:
-    """Refuse ``--source csv`` on a workbook and ``--source xlsx`` on a text file."""
-    with path.open("rb") as fh:
-        zipped = fh.read(4) == b"PK\x03\x04"
-    if fmt == "xlsx" and not zipped:
-        raise DataValidationError(
-            f"{path.name}: could not be read as xlsx. Expected an Excel workbook (a zip "
-            "archive); found text. Use --source csv, or leave --source out to detect it."
-        )
-    if fmt == "csv" and zipped:
-        raise DataValidationError(
-            f"{path.name}: could not be read as csv. Expected text; found a zip archive (an "
-            "Excel workbook?). Use --source xlsx, or leave --source out to detect it."
-        )
-
-
-def _frame_cells(column: pd.Series) -> pd.Series:
-    """A DataFrame column as the cells a file would hold ("" where missing).
-
-    Dates as ``YYYY-MM-DD`` (with `` HH:MM:SS`` when any value has a time; wall-clock time
-    for time-zone-aware ones), whole floats without ".0", other values as ``str`` gives
-    them. Each distinct value is written once, except in object columns (where 1, 1.0
-    and True are equal keys but different text).
-    """
-    if column.dtype == object:
-        cells = np.array(column.map(str), dtype=object)
-        cells[column.isna().to_numpy()] = ""
-        return pd.Series(cells, dtype=str)
-    codes, values = pd.factorize(column)  # missing: -1
-    if pd.api.types.is_datetime64_any_dtype(column):
-        stamps = pd.DatetimeIndex(values)
-        if stamps.tz is not None:
-            stamps = stamps.tz_localize(None)
-        has_time = bool((stamps != stamps.normalize()).any())
-        text = np.datetime_as_string(
-            stamps.to_numpy().astype("datetime64[s]"), unit="s" if has_time else "D"
-        )
-        labels = [t.replace("T", " ") for t in text.tolist()]
-    else:  # as a form's value is written: whole floats without ".0"
-        labels = [_entry_text(v) for v in values.tolist()]
-    taken = np.where(codes < 0, len(labels), codes)  # missing takes the "" appended last
-    cells = pa.array([*labels, ""], type=pa.string()).take(pa.array(taken, type=pa.int64()))
-    return pd.Series(pd.array(cells, dtype="str"))
-
-
 def _json_rows(frame: pd.DataFrame) -> str:
     """Rows as one JSON array of arrays, to insert with ``json_each`` in one statement.
 
@@ -1697,6 +1533,8 @@ def _export_text(series: pd.Series) -> pd.Series:
     starts with an apostrophe before one of those, so that importing the export (which
     takes one apostrophe off) gives back exactly what was stored.
     """
+    from toolkit.sources.canonical import FORMULA_START  # the rule's home: imports take it off
+
     text = series.astype(object)
     as_text = text.astype(str)
     is_text = text.map(lambda v: isinstance(v, str)).astype(bool)

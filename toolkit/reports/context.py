@@ -52,11 +52,15 @@ from toolkit._words import (
     pct,
     pct_range,
 )
-from toolkit.catalog import apply_subset
 from toolkit.demo.cache import _CACHE_ENV, _build_demo, _current_demo, _demo_stamp, demo_cache_dir
 from toolkit.errors import DataValidationError, StoreError
 from toolkit.schema.tables import looks_personal
-from toolkit.store import Engagement
+from toolkit.store import (
+    Engagement,
+    check_subset,
+    subset_values,
+    unknown_subset_column,
+)
 
 __all__ = [
     "count_words",
@@ -593,11 +597,12 @@ def open_report(
     if isinstance(min_n, bool) or not isinstance(min_n, int) or min_n < 1:
         raise DataValidationError(f"min_n must be a whole number of at least 1 (got {min_n!r}).")
     personal = include_personal()
-    data, fingerprint = _read_tables(
-        eng, tables, subset, include_personal=personal, rows=rows, blank=blank
+    subset = check_subset(subset)
+    # One read transaction, each table narrowed in SQL to the rows the report needs.
+    data, fingerprint = eng.snapshot(
+        tables, include_personal=personal, subset=subset, rows=rows, blank=blank
     )
     _check_subset(data, subset, engagement=eng)
-    data = apply_subset(data, subset)
     enable_charts(interactive=interactive)
     params = dict(parameters or {})
     params.setdefault("engagement", str(engagement))
@@ -627,123 +632,27 @@ def _zone(name: object) -> dt.tzinfo:
         return dt.UTC
 
 
-def _stored_values(engagement: Engagement, tables: Iterable[str], column: str) -> list[str]:
-    from toolkit.schema.tables import table_named
-
-    quoted = str(column).replace('"', '""')
-    seen: set[str] = set()
-    with engagement.reading() as con:
-        for table in tables:
-            name = table_named(table).name
-            rows = con.execute(
-                f'SELECT DISTINCT "{quoted}" FROM main."{name}" WHERE "{quoted}" IS NOT NULL'
-            )
-            seen |= {str(v) for (v,) in rows}
-    return sorted(seen)
-
-
-def _read_tables(
-    eng: Engagement,
-    tables: Sequence[str],
-    subset: Mapping | None,
-    *,
-    include_personal: bool,
-    rows: Mapping[str, Mapping[str, list]] | None = None,
-    blank: Mapping[str, Sequence[str]] | None = None,
-) -> tuple[dict[str, pd.DataFrame], str]:
-    """Read ``tables`` and their fingerprint in one read transaction.
-
-    With a ``subset``, each table that has a subset column of text is first narrowed in
-    SQL: a temporary view of the same name, visible only to this connection, shadows the
-    table while it is read. A report on one campus of a million responses then reads
-    that campus's rows, not all of them. The view keeps every row
-    :func:`toolkit.catalog.apply_subset` keeps (the same text, plus every blank cell,
-    whatever the rule for blanks), and ``apply_subset`` still applies the exact rule
-    afterwards. ``rows`` narrows a table further the same way (exactly those values), and
-    ``blank`` columns are read as NULL. The fingerprint is taken over the whole tables,
-    before any view exists.
-    """
-    from toolkit.schema.tables import table_named
-
-    rows, blank = dict(rows or {}), dict(blank or {})
-    with eng.reading() as con:
-        fingerprint = eng.fingerprint(tables, con=con)
-        for table in tables:
-            name = table_named(table).name
-            clauses = []
-            if subset and isinstance(subset, Mapping):
-                clauses.append(_subset_where(con, name, subset))
-            for column, values in (rows.get(table) or rows.get(name) or {}).items():
-                quoted = str(column).replace('"', '""')
-                clauses.append(f'"{quoted}" IN ({", ".join(_sql_text(v) for v in values)})')
-            where = " AND ".join(c for c in clauses if c)
-            empty = set(blank.get(table) or blank.get(name) or ())
-            if not where and not empty:
-                continue
-            columns = [r[1] for r in con.execute(f'PRAGMA main.table_info("{name}")')]
-            select = ", ".join(
-                f'NULL AS "{c}"' if c in empty else '"' + c.replace('"', '""') + '"'
-                for c in columns
-            )
-            con.execute(
-                f'CREATE TEMP VIEW "{name}" AS SELECT {select} FROM main."{name}"'
-                + (f" WHERE {where}" if where else "")
-            )
-        data = eng.read_tables(tables, include_personal=include_personal, con=con)
-    return data, fingerprint
-
-
-def _sql_text(value: object) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _subset_where(con, table: str, subset: Mapping) -> str:
-    """SQL keeping the rows of ``table`` whose text columns match ``subset`` ('' for none)."""
-    declared = {
-        row[1]: str(row[2]).upper() for row in con.execute(f'PRAGMA main.table_info("{table}")')
-    }
-    clauses = []
-    for column, value in subset.items():
-        if declared.get(column) != "TEXT":
-            continue  # numbers, dates: left to apply_subset
-        values = list(value) if isinstance(value, list | tuple | set) else [value]
-        if (
-            not values
-            or any(isinstance(v, bool) or not isinstance(v, str | int | float) for v in values)
-            or any(str(v) in ("None", "nan", "NaN", "<NA>", "NaT") for v in values)
-        ):
-            continue  # missing values compare as text in pandas only: no SQL filter
-        quoted = str(column).replace('"', '""')
-        # Blank cells stay too: apply_subset decides them (an event with no segment
-        # applies to every segment, say).
-        listed = ", ".join(_sql_text(v) for v in values)
-        clauses.append(f"(\"{quoted}\" IN ({listed}) OR trim(coalesce(\"{quoted}\", '')) = '')")
-    return " AND ".join(clauses)
-
-
 def _check_subset(
     tables: Mapping[str, pd.DataFrame], subset: Mapping | None, *, engagement=None
 ) -> None:
-    if not subset:
-        return
-    if not isinstance(subset, Mapping):
-        raise DataValidationError(
-            f"subset must be a mapping of column to value, such as {{segment: Residents}} "
-            f"(got {subset!r})."
-        )
+    """Refuse a subset naming a column no table has, or keeping no rows.
+
+    The rule itself (what a subset is, which rows it keeps) lives in the store
+    (:func:`toolkit.store.check_subset`, :func:`toolkit.store.apply_subset`).
+    """
+    subset = check_subset(subset)
     for column, value in subset.items():
         having = {name: t for name, t in tables.items() if column in t}
         if not having:
-            columns = sorted({c for t in tables.values() for c in t.columns if not _is_personal(c)})
-            raise DataValidationError(
-                f"subset: no table of this report has a column {column!r}. "
-                f"Columns you can use: {', '.join(columns)}."
-            )
-        values = [str(v) for v in (value if isinstance(value, list | tuple | set) else [value])]
+            columns = {c for t in tables.values() for c in t.columns if not _is_personal(c)}
+            raise unknown_subset_column(column, columns, "of this report")
+        values = [str(v) for v in subset_values(value)]
         kept = sum(int(t[column].astype(str).isin(values).sum()) for t in having.values())
         if not kept:
             if engagement is not None:  # the tables were narrowed in SQL: ask the store
-                seen = _stored_values(engagement, having, column)
+                seen = sorted(
+                    {str(v) for name in having for v in engagement.distinct_values(name, column)}
+                )
             else:
                 seen = sorted(
                     {str(v) for t in having.values() for v in t[column].dropna().unique()}

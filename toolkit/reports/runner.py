@@ -544,10 +544,7 @@ def _each_values(engagement, column: str, report: Report, include_personal: bool
                         "if that is really what you want."
                     )
             found = True
-            rows = con.execute(
-                f'SELECT DISTINCT "{column}" FROM {spec.name} WHERE "{column}" IS NOT NULL'
-            ).fetchall()
-            for (v,) in rows:
+            for v in engagement.distinct_values(spec.name, column, con=con):
                 if isinstance(v, str):
                     v = v.strip()
                     if not v:
@@ -583,7 +580,9 @@ def _plan(
         declared[report.name] = params
     typed = _check_parameters(parameters, declared)
     notes: list[str] = []
-    subset = dict(parameters.get("subset") or {})
+    from toolkit.store import check_subset
+
+    subset = check_subset(parameters.get("subset"))  # a dict of its own, changed below
     if subset:
         _check_subset_columns(engagement, reports, subset, include_personal)
     base = {"engagement": str(engagement.path), "interactive": False}
@@ -642,11 +641,8 @@ def _plan(
 
 def _check_subset_columns(engagement, reports, subset, include_personal) -> None:
     from toolkit.schema.tables import TABLES, table_named
+    from toolkit.store import unknown_subset_column
 
-    if not isinstance(subset, Mapping):
-        raise DataValidationError(
-            f"subset must be a mapping such as {{segment: Residents}}, not {subset!r}."
-        )
     known: set[str] = set()
     personal: set[str] = set()
     with engagement.reading() as con:
@@ -658,11 +654,8 @@ def _check_subset_columns(engagement, reports, subset, include_personal) -> None
                 personal |= set(attrs.loc[attrs["personal"], "column"])
     for column in subset:
         if column not in known or (column in personal and not include_personal):
-            shown = sorted(known - (set() if include_personal else personal))
-            raise DataValidationError(
-                f"subset: no table these reports read has a column {column!r}. "
-                f"Columns you can use: {', '.join(shown)}."
-            )
+            shown = known - (set() if include_personal else personal)
+            raise unknown_subset_column(column, shown, "these reports read")
 
 
 # ----------------------------------------------------------------------------- running

@@ -302,10 +302,7 @@ def open_satisfaction_report(
     )
     if report.event is not None:
         sat.event_rows(report.events, report.event)  # refuses an unknown event by name
-    with report.engagement.reading() as con:
-        report.metrics_recorded = [
-            r[0] for r in con.execute("SELECT DISTINCT metric FROM responses")
-        ]
+    report.metrics_recorded = report.engagement.distinct_values("responses", "metric")
     return report
 
 

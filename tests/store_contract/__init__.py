@@ -1,0 +1,1 @@
+"""Contract tests every store backend must pass (see :class:`toolkit.store.Store`)."""
