@@ -75,3 +75,15 @@ def test_a_report_kernel_starts_without_rfc3987(tmp_path):
         client.execute()
     (output,) = nb.cells[0].outputs
     assert output["text"].strip() == "None"
+
+
+def test_a_forms_kernel_skips_rfc3987_and_a_users_kernel_does_not(tmp_path):
+    from toolkit.forms.serve import ENGAGEMENT_ENV
+    from toolkit.store import Engagement
+
+    folder = Engagement.init(tmp_path / "eng", name="Forms").path
+    code = f"from toolkit.forms import forms_app; forms_app({str(folder)!r}); {PROBE}"
+    # service-toolkit forms starts Voilà with the engagement in the environment
+    assert _python(code, **{ENGAGEMENT_ENV: str(folder)}).splitlines()[-1] == "None"
+    # the same call in someone's own notebook leaves their packages alone
+    assert _python(code).splitlines()[-1] != "None"
