@@ -20,6 +20,7 @@ demo: setup
 test: setup-test
 	@set -- notebooks/*.ipynb; if [ -e "$$1" ]; then nbstripout --verify "$$@"; fi
 	ruff check .
+	ruff format --check .
 	$(PYTHON) -m pytest
 
 test-fast:

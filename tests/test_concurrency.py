@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -30,6 +29,7 @@ from toolkit.store import Engagement
 
 role, folder = sys.argv[1], sys.argv[2]
 eng = Engagement.open(folder)
+print("ready", flush=True)
 start = Path(folder).parent / "go"
 while not start.exists():
     time.sleep(0.01)
@@ -89,7 +89,9 @@ def test_four_writers_and_a_reader_at_once_lose_nothing_and_see_no_torn_state(
     writers = [start("save", str(w), str(SAVES)) for w in range(WRITERS)]
     pairs = start("pairs", str(PAIRS))
     reader = start("read")
-    time.sleep(1.5)  # every process imported the toolkit and opened the store
+    for proc in [*writers, pairs, reader]:  # every one imported the toolkit, opened the store
+        line = proc.stdout.readline()
+        assert line == "ready\n", line + proc.stderr.read()[-2000:]
     (tmp_path / "go").touch()
     results = []
     for proc in [*writers, pairs]:

@@ -2,12 +2,16 @@
 
 Two child processes share one engagement: one imports a 200,000-row responses file, the
 other saves customers one form entry at a time and says so after each save returns. Both
-are killed at once, at points spread over the import's write transaction (found by a
-marker the importer prints when it holds the write lock) and before it. Then the store
-must pass ``PRAGMA integrity_check``, hold all of the import or none of it (its record in
-``imports`` agreeing), hold every save that returned and no half of any, and still take
-writes. Both journal modes are tried: WAL, and the rollback journal used on network
-folders.
+are killed at once, at points spread over the import's write transaction and before it.
+Then the store must pass ``PRAGMA integrity_check``, hold all of the import or none of it
+(its record in ``imports`` agreeing), hold every save that returned and no half of any,
+and still take writes. Both journal modes are tried: WAL, and the rollback journal used
+on network folders.
+
+No kill point depends on how fast the machine is: the importing child stops itself at
+the chosen point and says so, and is killed there. Points inside the write transaction
+are counted in SQLite's own progress steps (every :data:`STEP` virtual-machine
+instructions), so "30% of the way through" is the same work on an idle or a busy machine.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -28,9 +31,12 @@ import pytest
 from toolkit.store import JOURNAL_ENV, Engagement
 
 ROWS = 200_000
-#: Where the kill lands, as a fraction of the write transaction's length after the lock is
-#: taken (None: while the file is still being read, before any lock).
-KILL_POINTS = [None, 0.0, 0.1, 0.3, 0.55, 0.8, 1.5]
+#: SQLite progress-handler period (virtual-machine instructions) of one step.
+STEP = 20_000
+#: Where the kill lands: "before" (the file read and checked, no lock taken yet),
+#: "locked" (the write lock held, nothing written), a fraction of the write transaction's
+#: steps, or "after" (the import committed).
+KILL_POINTS = ["before", "locked", 0.1, 0.3, 0.55, 0.8, "after"]
 
 CHILD = r"""
 import contextlib, sys, time, warnings
@@ -39,28 +45,50 @@ from toolkit.store import Engagement
 
 role, folder = sys.argv[1], sys.argv[2]
 eng = Engagement.open(folder)
+
+
+def pause(where):  # tell the test, then wait for its SIGKILL
+    print("paused", where, flush=True)
+    time.sleep(300)
+    sys.exit("not killed")
+
+
 if role == "import":
+    big, stop = sys.argv[3], sys.argv[4]
     plain = Engagement.writing
 
     @contextlib.contextmanager
     def marked(self):
+        if stop == "before":
+            pause("before")
         with plain(self) as con:
-            print("locked", flush=True)
+            if stop == "locked":
+                pause("locked")
+            steps = [0]
+
+            def step():
+                steps[0] += 1
+                if stop == f"step:{steps[0]}":
+                    pause(stop)
+                return 0
+
+            con.set_progress_handler(step, STEP)
             yield con
+            print("steps", steps[0], flush=True)
 
     Engagement.writing = marked
-    result = eng.import_file(sys.argv[3], table="responses")
+    result = eng.import_file(big, table="responses")
     print("imported", result.rows_added, flush=True)
-    time.sleep(120)  # stay alive: a kill after the commit is a kill point too
+    if stop == "after":
+        pause("after")
 else:
-    print("ready", flush=True)
     for i in range(100_000):
         eng.save_entry("customers", {
             "customer_id": f"c{i}", "name": f"Customer {i}", "kind": "external",
             "segment": "Residents", "mission_alignment": i % 5 + 1, "clout": (i + 2) % 5 + 1,
         })
         print("saved", i, flush=True)
-"""
+""".replace("STEP)", f"{STEP})")
 
 
 def _responses_file(path: Path) -> Path:
@@ -89,15 +117,21 @@ def _start(role: str, folder: Path, env: dict, *extra: str) -> subprocess.Popen:
     )
 
 
-def _wait_for(proc: subprocess.Popen, word: str, timeout: float = 60) -> float:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            raise AssertionError(f"child ended before {word!r}: {proc.stderr.read()}")
+def _wait_for(proc: subprocess.Popen, word: str) -> list[str]:
+    """The child's lines up to and including the first starting with ``word``.
+
+    Waits as long as it takes (pytest-timeout bounds a hang); fails if the child ends.
+    """
+    lines = []
+    while line := proc.stdout.readline():
+        lines.append(line)
         if line.startswith(word):
-            return time.monotonic()
-    raise AssertionError(f"no {word!r} within {timeout} s")
+            return lines
+    raise AssertionError(f"child ended before {word!r}: {proc.stderr.read()}")
+
+
+def _saved(lines: list[str]) -> list[int]:
+    return [int(line.split()[1]) for line in lines if line.startswith("saved")]
 
 
 def _check(folder: Path, saved: list[int], env_mode: str) -> str:
@@ -149,39 +183,33 @@ def test_sigkill_during_an_import_and_form_saves_leaves_all_or_nothing(
     big = _responses_file(tmp_path / "responses-200k.csv")
     template = tmp_path / "template"
     Engagement.init(template, name="Crash")
-    # Calibrate: how long the import's write transaction takes on this machine now.
+    # Count the import's write transaction in progress steps (the same on any machine).
     calibrate = tmp_path / "calibrate"
     shutil.copytree(template, calibrate)
-    proc = _start("import", calibrate, env, str(big))
-    locked = _wait_for(proc, "locked")
-    _wait_for(proc, "imported")
-    write_time = time.monotonic() - locked
+    proc = _start("import", calibrate, env, str(big), "after")
+    (steps,) = [int(line.split()[1]) for line in _wait_for(proc, "paused") if line[:5] == "steps"]
     proc.kill()
-    proc.communicate(timeout=30)
+    proc.communicate(timeout=60)
     assert _check(calibrate, [], journal) == "all"
+    assert steps >= 20, f"only {steps} progress steps: lower STEP to spread the kill points"
 
     outcomes, total_saved = [], 0
     for n, point in enumerate(KILL_POINTS):
         folder = tmp_path / f"kill-{n}"
         shutil.copytree(template, folder)
         saver = _start("save", folder, env)
-        _wait_for(saver, "ready")
-        importer = _start("import", folder, env, str(big))
-        if point is None:
-            time.sleep(0.3)  # reading and checking the file: no lock taken yet
-        else:
-            _wait_for(importer, "locked")
-            time.sleep(point * write_time)
+        before = _wait_for(saver, "saved 1")  # the saves are under way
+        stop = point if isinstance(point, str) else f"step:{max(1, round(point * steps))}"
+        importer = _start("import", folder, env, str(big), stop)
+        _wait_for(importer, "paused")
         for proc in (importer, saver):
             proc.send_signal(signal.SIGKILL)
         saved = []
         for proc in (importer, saver):
-            out, _ = proc.communicate(timeout=30)
+            out, _ = proc.communicate(timeout=60)
             assert proc.returncode == -signal.SIGKILL, "the child finished before the kill"
             if proc is saver:
-                saved = [
-                    int(line.split()[1]) for line in out.splitlines() if line.startswith("saved")
-                ]
+                saved = _saved(before) + _saved(out.splitlines())
         total_saved += len(saved)
         outcomes.append(_check(folder, saved, journal))
         # The store still takes writes: a form save, and the import when it had not landed.
@@ -189,6 +217,6 @@ def test_sigkill_during_an_import_and_form_saves_leaves_all_or_nothing(
         eng.save_entry("customers", {"customer_id": "after", "name": "After", "kind": "internal"})
         if outcomes[-1] == "none" and n == 0:
             assert eng.import_file(big, table="responses").rows_added == ROWS
-    # The kill points covered both outcomes: some kills beat the commit, some came after.
-    assert "none" in outcomes and "all" in outcomes, outcomes
-    assert total_saved > len(KILL_POINTS), "the saves were not under way when the kills came"
+    # Kills before the commit leave nothing; the kill after it leaves it all.
+    assert outcomes == ["none"] * (len(KILL_POINTS) - 1) + ["all"], outcomes
+    assert total_saved >= 2 * len(KILL_POINTS)

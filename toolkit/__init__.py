@@ -1,24 +1,14 @@
 """Service Strategy Toolkit: measure what customers need instead of assuming it.
 
 Heavy modules load on first use, so ``import toolkit`` and ``service-toolkit --help``
-stay quick.
+stay quick. Importing the toolkit changes no other package's modules; the processes the
+toolkit starts itself set themselves up in :mod:`toolkit._startup`.
 """
 
 from __future__ import annotations
 
-import sys
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
-
-# Altair imports jsonschema, which compiles the 38 grammars of the optional rfc3987-syntax
-# package at import when it is installed (Jupyter's event schemas pull it in): about 1.3 s
-# of every kernel's 2 s "import altair", for an "iri" format check Altair never uses.
-# Marking it absent makes jsonschema skip that one format checker. SERVICE_TOOLKIT_KEEP_RFC3987=1
-# keeps it.
-if "rfc3987_syntax" not in sys.modules and not __import__("os").environ.get(
-    "SERVICE_TOOLKIT_KEEP_RFC3987"
-):
-    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
 
 from toolkit.errors import DataValidationError, ReportError, StoreError, ToolkitError
 

@@ -74,6 +74,9 @@ def main():
     An engagement is a folder holding engagement.toml and the store (data.sqlite).
     Start with `service-toolkit demo` for a sample, or `service-toolkit init PATH`.
     """
+    from toolkit._startup import skip_unused_rfc3987
+
+    skip_unused_rfc3987()  # this process is the toolkit's own: see toolkit._startup
 
 
 def _open(path):

@@ -28,6 +28,11 @@ def forms_app(engagement=None):
     """
     import os
 
+    from toolkit._startup import skip_unused_rfc3987
+    from toolkit.forms.serve import ENGAGEMENT_ENV
+
+    if os.environ.get(ENGAGEMENT_ENV):  # a kernel Voilà started for service-toolkit forms
+        skip_unused_rfc3987()
     from toolkit.charts.theme import enable_charts
     from toolkit.forms import app, coding, wizard  # noqa: F401 - loaded while the kernel is warm
 

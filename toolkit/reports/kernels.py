@@ -419,4 +419,7 @@ def _build_manager_class() -> type:
 
 
 if __name__ == "__main__":  # python -m toolkit.reports.kernels SOCKET MODULE...
+    from toolkit._startup import skip_unused_rfc3987
+
+    skip_unused_rfc3987()  # before the template imports Altair; its forks inherit it
     _serve(sys.argv[1], sys.argv[2:])
