@@ -59,40 +59,19 @@ PUBLIC_ONLY = {"reports", "charts"}
 #: Upward arrows allowed for now: (importer, imported) -> why. Function-level only.
 ALLOWED_UPWARD: dict[tuple[str, str], str] = {
     ("toolkit.store", "toolkit.sources.importer"): (
-        "Engagement.import_file hands a file to the importer (file -> detect -> map -> check "
-        "-> store), a function-level call kept so the public method stays where users know it"
-    ),
-    ("toolkit.store", "toolkit.demo"): (
-        "TO BE REMOVED: Engagement.init(demo=...) builds a demo inside the store; the demo "
-        "should fill an engagement from above (issue #14 removes it)"
+        "Engagement.import_file and import_frame hand a file or frame to the importer (file -> "
+        "detect -> map -> check -> store): function-level calls, kept so the public methods "
+        "stay where users know them"
     ),
 }
 
-#: Upward arrows made today that other branches of issue #14 are removing: an expected
-#: failure each, (importer, imported) -> what removes it. Cross each off when it is gone
-#: (test_allowed_exceptions_are_still_needed says which).
-KNOWN_UPWARD: dict[tuple[str, str], str] = {
-    (
-        "toolkit.store",
-        module,
-    ): "the import pipeline moves out of Engagement into toolkit.sources.importer"
-    for module in (
-        "toolkit.sources",
-        "toolkit.sources.canonical",
-        "toolkit.sources.detect",
-        "toolkit.sources.maps",
-        "toolkit.sources.spreadsheet",
-        "toolkit.sources.survey",
-    )
-}
+#: Upward arrows known to be wrong and waiting for their fix: an expected failure each,
+#: (importer, imported) -> what removes it. Empty since issue #14; keep it so.
+KNOWN_UPWARD: dict[tuple[str, str], str] = {}
 
-#: Private names reports and charts use across layers today, each an expected failure to
-#: cross off when fixed: (importer, "imported_module._name").
-KNOWN_PRIVATE_USES: set[tuple[str, str]] = {
-    ("toolkit.reports.customers", "toolkit.charts.customers._parse_weights"),
-    ("toolkit.reports.satisfaction", "toolkit.satisfaction._event_rows"),
-    ("toolkit.reports.satisfaction", "toolkit.satisfaction._local_times"),
-}
+#: Private names reports and charts use across layers, each an expected failure to cross
+#: off when fixed: (importer, "imported_module._name"). Empty since issue #14; keep it so.
+KNOWN_PRIVATE_USES: set[tuple[str, str]] = set()
 
 
 def layer_of(module: str, aliases: dict[str, str] | None = None) -> tuple[int, str] | None:

@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from toolkit._stats import correlation_interval, effective_n, mean_interval, xmr_limits
+from toolkit.schema.checks import FORMULA_START
 from toolkit.schema.tables import TABLES
-from toolkit.sources.canonical import FORMULA_START
 from toolkit.sources.spreadsheet import _UTF8_LETTER
 from toolkit.store import Engagement
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from toolkit.errors import DataValidationError
-from toolkit.sources.canonical import parse_dates
+from toolkit.schema.checks import parse_dates
 from toolkit.sources.detect import detect_format
 
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"

@@ -15,4 +15,5 @@ ALIASES = {
     "toolkit.needs_report": "toolkit.reports.needs",
     "toolkit.customer_report": "toolkit.reports.customers",
     "toolkit.satisfaction_report": "toolkit.reports.satisfaction",
+    "toolkit.sources.canonical": "toolkit.schema.checks",
 }

@@ -61,7 +61,9 @@ import pandas as pd
 
 from toolkit._files import building
 from toolkit.errors import DataValidationError, StoreError
+from toolkit.schema.checks import FORMULA_START, Known, Problem, to_canonical
 from toolkit.schema.metrics import DEFAULT_SCALES
+from toolkit.schema.raw import RawTable
 from toolkit.schema.tables import TABLES, Table, table_named
 from toolkit.settings import load_settings, render_toml
 
@@ -941,11 +943,9 @@ class Engagement:
     def known(self, con: sqlite3.Connection | None = None):
         """What a row may refer to: stored customer ids, codes, segments and scales.
 
-        Returns a :class:`toolkit.sources.canonical.Known`, for the checks of an import
+        Returns a :class:`toolkit.schema.checks.Known`, for the checks of an import
         or a form entry.
         """
-        from toolkit.sources.canonical import Known
-
         scales = {m: tuple(v) for m, v in self.settings["scales"].items()}
         with contextlib.nullcontext(con) if con else self.reading() as c:
             return Known(
@@ -1083,123 +1083,158 @@ class Engagement:
             # A large import updates its indexes (response_id, source_id) all over: with the
             # default 2 MB page cache they spill to disk many times over.
             con.execute(f"PRAGMA cache_size = -{_IMPORT_CACHE_KB}")
-            if replacing:
-                # Rows of other tables may refer to the rows being replaced (links to
-                # customers, needs to codes): check references once the new rows are in.
-                con.execute("PRAGMA defer_foreign_keys = ON")
-            for import_id in replacing:
-                con.execute(f"DELETE FROM {spec.name} WHERE _tk_import = ?", (import_id,))
-                con.execute(
-                    "UPDATE imports SET status = 'replaced', ended_at = ? WHERE import_id = ?",
-                    (_now(), import_id),
-                )
-            # Re-check against what landed while this file was being read.
-            source_seen = np.zeros(len(landing), dtype=bool)
-            if spec.source_key:
-                seen_ids = self.stored_values(
-                    spec.name, spec.source_key, landing[spec.source_key], con=con
-                )
-                source_seen = (
-                    landing[spec.source_key].isin(seen_ids) & landing[spec.source_key].notna()
-                ).to_numpy()
-            taken = np.zeros(len(landing), dtype=bool)
-            if spec.key:
-                keys = self.stored_values(spec.name, spec.key, landing[spec.key], con=con)
-                taken = (
-                    landing[spec.key].isin(keys) & landing[spec.key].notna()
-                ).to_numpy() & ~source_seen
-            if taken.any():
-                raise DataValidationError(
-                    f"Import of {result.file} into {spec.cli_name} was rejected: another import "
-                    f"added rows with the same {spec.key} while this one was being checked. "
-                    "Nothing was imported; run the import again."
-                )
-            if source_seen.any():
-                seen = int(source_seen.sum())
-                if result.file_rows is not None:
-                    seen = int(landing.loc[source_seen, spec.source_key].nunique())
-                landing = landing.loc[~source_seen].reset_index(drop=True)
-                key = "already in the store (same source id)"
-                result.excluded[key] = result.excluded.get(key, 0) + seen
-                result.rows_excluded = sum(result.excluded.values())
-                result.rows_added = len(landing)
-            cursor = con.execute(
-                "INSERT INTO imports (table_name, file_name, sha256, source_format, map, rows_in, "
-                "rows_added, rows_excluded, excluded, skipped, imported_at, toolkit_version) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    spec.name,
-                    result.file,
-                    result.sha256,
-                    result.source_format,
-                    result.details.get("map"),
-                    result.rows_in,
-                    result.rows_added,
-                    result.rows_excluded + result.rows_skipped,
-                    json.dumps(result.excluded),
-                    json.dumps(result.skipped[:10_000]),
-                    _now(),
-                    _toolkit_version(),
-                ),
+            self._take_out(con, spec, replacing)
+            landing = self._recheck_keys(con, spec, landing, result)
+            import_id = self._record_import(con, spec, result)
+            landing, attributes = self._add_attributes(
+                con, spec, landing, attributes, personal, import_id
             )
-            import_id = cursor.lastrowid
-            # SQLite column names ignore case: "Campus" lands in an existing "campus".
-            existing = {r[1].lower(): r[1] for r in con.execute(f"PRAGMA table_info({spec.name})")}
-            renames = {}
-            for column in attributes:
-                if column.lower() in existing:
-                    renames[column] = existing[column.lower()]
-                else:
-                    kind = landing[column].dtype
-                    affinity = (
-                        "INTEGER"
-                        if isinstance(kind, pd.Int64Dtype)
-                        else "REAL"
-                        if pd.api.types.is_float_dtype(kind)
-                        else "TEXT"
-                    )
-                    con.execute(f"ALTER TABLE {spec.name} ADD COLUMN {_quote(column)} {affinity}")
-                    existing[column.lower()] = column
-            landing = landing.rename(columns=renames)
-            attributes = [renames.get(c, c) for c in attributes]
-            personal = {renames.get(c, c) for c in personal}
-            for column in attributes:
-                con.execute(
-                    "INSERT INTO attributes (table_name, column_name, personal, import_id) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT (table_name, column_name) DO UPDATE SET personal = max(personal, excluded.personal)",
-                    (
-                        spec.name,
-                        column,
-                        int(column in personal),
-                        import_id,
-                    ),
-                )
             if new_segments:
                 start = con.execute("SELECT coalesce(max(position), 0) FROM segments").fetchone()[0]
                 con.executemany(
                     "INSERT OR IGNORE INTO segments (name, position) VALUES (?, ?)",
                     [(s, start + i + 1) for i, s in enumerate(new_segments)],
                 )
-            # Columns with no value at all are left to their default (NULL): binding
-            # them would cost as much as binding data.
-            columns = [c for c in (*spec.field_names, *attributes) if landing[c].notna().any()]
-            picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
-            sql = (
-                f"INSERT INTO {spec.name} (_tk_import, {', '.join(_quote(c) for c in columns)}) "
-                f"SELECT {import_id}, {picks} FROM json_each(?)"
-            )
-            try:
-                for start in range(0, len(landing), _INSERT_CHUNK):
-                    chunk = landing.iloc[start : start + _INSERT_CHUNK]
-                    con.execute(sql, (_json_rows(chunk[columns]),))
-            except sqlite3.IntegrityError as err:
-                raise DataValidationError(
-                    f"Import of {result.file} into {spec.cli_name} was rejected by the store: {err}. "
-                    "Nothing was imported."
-                ) from err
+            self._insert_rows(con, spec, landing, attributes, import_id, result.file)
             if replacing:
                 self._check_references(con, spec, result.file)
             result.import_id = import_id
+
+    @staticmethod
+    def _take_out(con: sqlite3.Connection, spec: Table, replacing: Sequence[int]) -> None:
+        """Take out the rows of the imports a ``--replace`` import replaces."""
+        if replacing:
+            # Rows of other tables may refer to the rows being replaced (links to
+            # customers, needs to codes): check references once the new rows are in.
+            con.execute("PRAGMA defer_foreign_keys = ON")
+        for import_id in replacing:
+            con.execute(f"DELETE FROM {spec.name} WHERE _tk_import = ?", (import_id,))
+            con.execute(
+                "UPDATE imports SET status = 'replaced', ended_at = ? WHERE import_id = ?",
+                (_now(), import_id),
+            )
+
+    def _recheck_keys(
+        self, con: sqlite3.Connection, spec: Table, landing: pd.DataFrame, result: ImportResult
+    ) -> pd.DataFrame:
+        """Check keys again against what landed while the file was being read.
+
+        A taken key refuses the import; rows whose source id arrived meanwhile are left
+        out and counted in ``result``. Returns the rows still to land.
+        """
+        source_seen = np.zeros(len(landing), dtype=bool)
+        if spec.source_key:
+            ids = landing[spec.source_key]
+            seen_ids = self.stored_values(spec.name, spec.source_key, ids, con=con)
+            source_seen = (ids.isin(seen_ids) & ids.notna()).to_numpy()
+        if spec.key:
+            keys = landing[spec.key]
+            stored = self.stored_values(spec.name, spec.key, keys, con=con)
+            if ((keys.isin(stored) & keys.notna()).to_numpy() & ~source_seen).any():
+                raise DataValidationError(
+                    f"Import of {result.file} into {spec.cli_name} was rejected: another import "
+                    f"added rows with the same {spec.key} while this one was being checked. "
+                    "Nothing was imported; run the import again."
+                )
+        if not source_seen.any():
+            return landing
+        seen = int(source_seen.sum())
+        if result.file_rows is not None:
+            seen = int(landing.loc[source_seen, spec.source_key].nunique())
+        key = "already in the store (same source id)"
+        result.excluded[key] = result.excluded.get(key, 0) + seen
+        result.rows_excluded = sum(result.excluded.values())
+        landing = landing.loc[~source_seen].reset_index(drop=True)
+        result.rows_added = len(landing)
+        return landing
+
+    @staticmethod
+    def _record_import(con: sqlite3.Connection, spec: Table, result: ImportResult) -> int:
+        """Write the import record; returns its id."""
+        cursor = con.execute(
+            "INSERT INTO imports (table_name, file_name, sha256, source_format, map, rows_in, "
+            "rows_added, rows_excluded, excluded, skipped, imported_at, toolkit_version) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                spec.name,
+                result.file,
+                result.sha256,
+                result.source_format,
+                result.details.get("map"),
+                result.rows_in,
+                result.rows_added,
+                result.rows_excluded + result.rows_skipped,
+                json.dumps(result.excluded),
+                json.dumps(result.skipped[:10_000]),
+                _now(),
+                _toolkit_version(),
+            ),
+        )
+        return cursor.lastrowid
+
+    @staticmethod
+    def _add_attributes(
+        con: sqlite3.Connection,
+        spec: Table,
+        landing: pd.DataFrame,
+        attributes: Sequence[str],
+        personal: Sequence[str],
+        import_id: int,
+    ) -> tuple[pd.DataFrame, list[str]]:
+        """Add the attribute columns the table lacks and record every attribute.
+
+        SQLite column names ignore case: "Campus" lands in an existing "campus", so the
+        rows and the attribute names come back renamed to the stored spelling.
+        """
+        existing = {r[1].lower(): r[1] for r in con.execute(f"PRAGMA table_info({spec.name})")}
+        renames = {}
+        for column in attributes:
+            if column.lower() in existing:
+                renames[column] = existing[column.lower()]
+                continue
+            con.execute(
+                f"ALTER TABLE {spec.name} ADD COLUMN {_quote(column)} "
+                f"{_affinity(landing[column].dtype)}"
+            )
+            existing[column.lower()] = column
+        landing = landing.rename(columns=renames)
+        attributes = [renames.get(c, c) for c in attributes]
+        personal = {renames.get(c, c) for c in personal}
+        for column in attributes:
+            con.execute(
+                "INSERT INTO attributes (table_name, column_name, personal, import_id) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (table_name, column_name) DO UPDATE SET personal = max(personal, excluded.personal)",
+                (spec.name, column, int(column in personal), import_id),
+            )
+        return landing, attributes
+
+    @staticmethod
+    def _insert_rows(
+        con: sqlite3.Connection,
+        spec: Table,
+        landing: pd.DataFrame,
+        attributes: Sequence[str],
+        import_id: int,
+        file: str,
+    ) -> None:
+        """Insert the rows, in chunks of JSON bound once each."""
+        # Columns with no value at all are left to their default (NULL): binding
+        # them would cost as much as binding data.
+        columns = [c for c in (*spec.field_names, *attributes) if landing[c].notna().any()]
+        picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
+        sql = (
+            f"INSERT INTO {spec.name} (_tk_import, {', '.join(_quote(c) for c in columns)}) "
+            f"SELECT {import_id}, {picks} FROM json_each(?)"
+        )
+        try:
+            for start in range(0, len(landing), _INSERT_CHUNK):
+                chunk = landing.iloc[start : start + _INSERT_CHUNK]
+                con.execute(sql, (_json_rows(chunk[columns]),))
+        except sqlite3.IntegrityError as err:
+            raise DataValidationError(
+                f"Import of {file} into {spec.cli_name} was rejected by the store: {err}. "
+                "Nothing was imported."
+            ) from err
 
     def _check_references(self, con: sqlite3.Connection, spec: Table, file: str) -> None:
         """Refuse a replacement that leaves other rows pointing at rows it took away."""
@@ -1237,9 +1272,6 @@ class Engagement:
         (Canonical, list of Problem)
             The typed row, and every problem with the field it concerns (``column``).
         """
-        from toolkit.sources.canonical import to_canonical
-        from toolkit.sources.spreadsheet import RawTable
-
         spec = table_named(table)
         unknown = sorted(set(values) - set(spec.field_names))
         if unknown:
@@ -1269,8 +1301,6 @@ class Engagement:
                         (key, entry),
                     ).fetchone()
                     if taken:
-                        from toolkit.sources.canonical import Problem
-
                         problems.append(
                             Problem(
                                 "the form",
@@ -1502,6 +1532,13 @@ class Engagement:
         return len(frame)
 
 
+def _affinity(kind) -> str:
+    """The SQLite column affinity for a landing column of pandas dtype ``kind``."""
+    if isinstance(kind, pd.Int64Dtype):
+        return "INTEGER"
+    return "REAL" if pd.api.types.is_float_dtype(kind) else "TEXT"
+
+
 def _json_rows(frame: pd.DataFrame) -> str:
     """Rows as one JSON array of arrays, to insert with ``json_each`` in one statement.
 
@@ -1533,8 +1570,6 @@ def _export_text(series: pd.Series) -> pd.Series:
     starts with an apostrophe before one of those, so that importing the export (which
     takes one apostrophe off) gives back exactly what was stored.
     """
-    from toolkit.sources.canonical import FORMULA_START  # the rule's home: imports take it off
-
     text = series.astype(object)
     as_text = text.astype(str)
     is_text = text.map(lambda v: isinstance(v, str)).astype(bool)

@@ -15,7 +15,7 @@ from toolkit._files import swap_in
 from toolkit.demo.build import is_demo, rebuild_demo
 from toolkit.errors import StoreError
 
-__all__ = ["demo_cache_dir"]
+__all__ = ["cached_demo", "demo_cache_dir"]
 
 _CACHE_ENV = "SERVICE_TOOLKIT_CACHE"
 _STAMP_FILE = ".demo-stamp"
@@ -33,6 +33,27 @@ def demo_cache_dir(name: str = "neighbourhood") -> Path:
         base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
         root = str(Path(base) / "service-toolkit")
     return Path(root).expanduser() / f"demo-{name}"
+
+
+def cached_demo(name: str = "neighbourhood") -> Path:
+    """The folder of the bundled demo ``name``, built first when missing or out of date.
+
+    Raises
+    ------
+    StoreError
+        The cache folder cannot be written, or holds something that is not a toolkit
+        demo (left alone); the message says which variable chooses another folder.
+    """
+    path = demo_cache_dir(name)
+    if not _current_demo(path, _demo_stamp(name)):
+        try:
+            _build_demo(path, name)
+        except OSError as err:
+            raise StoreError(
+                f"{path}: cannot build the demo engagement there ({err}). Set {_CACHE_ENV} "
+                "to a folder you can write to, or give an engagement folder."
+            ) from err
+    return path
 
 
 def _demo_stamp(name: str) -> str:

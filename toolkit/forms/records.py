@@ -471,7 +471,7 @@ def record_from_inputs(
 
 
 def field_errors(problems: Sequence, spec: FormSpec) -> dict[str, str]:
-    """The store's problems (:class:`toolkit.sources.canonical.Problem`) by form field."""
+    """The store's problems (:class:`toolkit.schema.checks.Problem`) by form field."""
     out: dict[str, str] = {}
     names = {f.name for f in spec.fields}
     for p in problems:

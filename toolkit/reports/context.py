@@ -52,8 +52,8 @@ from toolkit._words import (
     pct,
     pct_range,
 )
-from toolkit.demo.cache import _CACHE_ENV, _build_demo, _current_demo, _demo_stamp, demo_cache_dir
-from toolkit.errors import DataValidationError, StoreError
+from toolkit.demo.cache import cached_demo, demo_cache_dir
+from toolkit.errors import DataValidationError
 from toolkit.schema.tables import looks_personal
 from toolkit.store import (
     Engagement,
@@ -291,8 +291,8 @@ def show_table(
         frame = frame.head(rows)
     out = pd.DataFrame(index=range(len(frame)))
     for column, heading in shown.items():
-        values = frame[column].tolist()
         places = decimals.get(column, 1) if isinstance(decimals, Mapping) else decimals
+        values = frame[column].tolist()
         if column in percent:
             text = [pct(v) for v in values]
         elif column in p_values:
@@ -300,21 +300,30 @@ def show_table(
         else:
             text = [_cell(v, places) for v in values]
         if column in intervals:
-            low, high = intervals[column]
-            for i, (lo, hi) in enumerate(zip(frame[low], frame[high], strict=True)):
-                if text[i] == DASH or is_missing(lo) or is_missing(hi):
-                    continue
-                bounds = (
-                    pct_range(lo, hi)
-                    if column in percent
-                    else f"{fmt_number(lo, places)} to {fmt_number(hi, places)}"
-                )
-                text[i] = f"{text[i]} ({bounds})"
+            low, high = (frame[c] for c in intervals[column])
+            text = _with_intervals(text, low, high, percent=column in percent, places=places)
         out[heading] = text
     if left_out:
         extra = f"{count_words(left_out, 'more row')} not shown."
         note = f"{note} {extra}" if note else extra
     return Table(out, caption=caption, note=note)
+
+
+def _with_intervals(
+    text: list[str], low: pd.Series, high: pd.Series, *, percent: bool, places: int
+) -> list[str]:
+    """Each estimate's words followed by its interval, "37% (31%–43%)"; none where missing."""
+    out = list(text)
+    for i, (lo, hi) in enumerate(zip(low, high, strict=True)):
+        if out[i] == DASH or is_missing(lo) or is_missing(hi):
+            continue
+        bounds = (
+            pct_range(lo, hi)
+            if percent
+            else f"{fmt_number(lo, places)} to {fmt_number(hi, places)}"
+        )
+        out[i] = f"{out[i]} ({bounds})"
+    return out
 
 
 def _heading(column: str) -> str:
@@ -374,16 +383,7 @@ def open_engagement(
     """
     if str(engagement).strip():
         return Engagement.open(Path(str(engagement).strip()).expanduser())
-    path = demo_cache_dir(demo)
-    if not _current_demo(path, _demo_stamp(demo)):
-        try:
-            _build_demo(path, demo)
-        except OSError as err:
-            raise StoreError(
-                f"{path}: cannot build the demo engagement there ({err}). Set {_CACHE_ENV} "
-                "to a folder you can write to, or give an engagement folder."
-            ) from err
-    return Engagement.open(path)
+    return Engagement.open(cached_demo(demo))
 
 
 @dataclass

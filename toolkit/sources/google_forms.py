@@ -79,7 +79,7 @@ def _timestamps(text, date_order):
     A column whose dates could be day-first or month-first is left as written (the
     import then asks for --date-order, and the ids are made from that).
     """
-    from toolkit.sources.canonical import parse_dates
+    from toolkit.schema.checks import parse_dates
 
     values, bad, used = parse_dates(text, order=date_order, keep_time=True)
     if used == "ambiguous" or bad.any():

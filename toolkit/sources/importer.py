@@ -258,8 +258,8 @@ def _import_survey(
     responses and its own columns; the map says what goes where; the rows then go
     through exactly the checks of a filled template.
     """
+    from toolkit.schema.checks import to_canonical
     from toolkit.sources import reader
-    from toolkit.sources.canonical import to_canonical
     from toolkit.sources.maps import write_map
     from toolkit.sources.survey import survey_to_raw
 
@@ -392,7 +392,7 @@ def _import_raw(
     date_order: str | None = None,
 ) -> ImportResult:
     """Check a file's cells and land them (the shared second half of both imports)."""
-    from toolkit.sources.canonical import to_canonical
+    from toolkit.schema.checks import to_canonical
 
     replacing = (
         [i for i, _, _ in engagement.earlier_imports(spec.name, sha, raw.file)] if replace else []
@@ -427,7 +427,7 @@ def _store_conflicts(
     Returns a Collector holding a problem for each taken key, and a mask of rows
     whose source id an earlier import already brought in (those are excluded).
     """
-    from toolkit.sources.canonical import Collector
+    from toolkit.schema.checks import Collector
 
     taken = Collector(where, len(frame), spec.name)
     source_seen = np.zeros(len(frame), dtype=bool)
@@ -471,7 +471,7 @@ def _land(
     excluded: dict[str, int] | None = None,
     file_rows: int | None = None,
 ) -> ImportResult:
-    from toolkit.sources.canonical import MAX_LISTED
+    from toolkit.schema.checks import MAX_LISTED
 
     result = ImportResult(
         table=spec.cli_name,

@@ -8,7 +8,7 @@ columns are named by their headers.
 
 from __future__ import annotations
 
-from toolkit.sources.canonical import strip_cells
+from toolkit.schema.checks import strip_cells
 from toolkit.sources.spreadsheet import read_spreadsheet
 from toolkit.sources.survey import SurveyTable
 

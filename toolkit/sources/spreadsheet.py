@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import DataValidationError
+from toolkit.schema.raw import RawTable
 
 __all__ = ["RawTable", "Grid", "read_spreadsheet", "read_grid", "SPREADSHEET_SUFFIXES"]
 
@@ -37,43 +38,6 @@ _BOMB_PART = 64 * 1024**2
 _MAX_XLSX_RATIO = 200
 #: Excel's widest sheet; a CSV row with more cells is not a table (or not a CSV at all).
 MAX_COLUMNS = 16_384
-
-
-@dataclass
-class RawTable:
-    """A file's cells as text, with where each row sits in the spreadsheet.
-
-    Attributes
-    ----------
-    frame : DataFrame
-        One column per header cell (headers as written, trimmed), every cell a str.
-    rows : ndarray
-        The spreadsheet row number (1-based, header and title rows counted) of each
-        row of ``frame``.
-    header_row : int
-        The spreadsheet row number of the header.
-    file : str
-        The file's name, for messages.
-    format : str
-        ``csv`` or ``xlsx``.
-    details : dict
-        How it was read (encoding, delimiter, sheet), for dry runs and the import record.
-    trimmed : bool
-        Every cell is trimmed already (spaces around cells taken off).
-    """
-
-    frame: pd.DataFrame
-    rows: np.ndarray
-    header_row: int
-    file: str
-    format: str
-    details: dict = field(default_factory=dict)
-    trimmed: bool = False
-
-    def where(self, position: int) -> str:
-        """Word the place of data row ``position`` (0-based) for a message."""
-        row = int(self.rows[position])
-        return f"row {row - self.header_row} (spreadsheet row {row})"
 
 
 def read_spreadsheet(

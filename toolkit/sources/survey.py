@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import DataValidationError
+from toolkit.schema.checks import Collector, Problem, strip_cells
 from toolkit.schema.metrics import metric_choices
 from toolkit.schema.tables import Table, looks_personal, normalise_header
 from toolkit.sources.answers import answer_key, recode_answers
-from toolkit.sources.canonical import Collector, Problem, strip_cells
 from toolkit.sources.maps import ImportMap, MetricSpec, MultiSpec, closest
 from toolkit.sources.registry import metric_asked
 from toolkit.sources.spreadsheet import RawTable
