@@ -19,6 +19,7 @@ _HOMES = {
     name: "toolkit.reports.runner"
     for name in (
         "REPORTS",
+        "REPORT_TABLES",
         "Parameter",
         "Report",
         "ReportResult",

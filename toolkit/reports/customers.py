@@ -46,6 +46,7 @@ from toolkit.reports.context import (
     pct,
     show_table,
 )
+from toolkit.reports.runner import REPORT_TABLES
 
 __all__ = [
     "CUSTOMER_TABLES",
@@ -64,7 +65,7 @@ __all__ = [
     "service_chain_summary",
 ]
 
-CUSTOMER_TABLES = ("customers", "service_links", "stated_needs", "assumed_needs", "codebook")
+CUSTOMER_TABLES = REPORT_TABLES["customer-map"]
 """The stored tables the customer-map report reads."""
 
 _QUADRANT_ORDER = ("Manage closely", "Keep satisfied", "Keep informed", "Monitor")

@@ -33,6 +33,7 @@ from toolkit.reports.context import (
     pct_range,
     show_table,
 )
+from toolkit.reports.runner import REPORT_TABLES
 
 __all__ = [
     "NEEDS_TABLES",
@@ -48,7 +49,7 @@ __all__ = [
     "statements_to_code",
 ]
 
-NEEDS_TABLES = ("codebook", "assumed_needs", "stated_needs")
+NEEDS_TABLES = REPORT_TABLES["needs-gap"]
 """The stored tables the needs-gap report reads."""
 
 

@@ -72,6 +72,7 @@ from toolkit.errors import DataValidationError, ReportError, StoreError
 
 __all__ = [
     "REPORTS",
+    "REPORT_TABLES",
     "Parameter",
     "Report",
     "ReportResult",
@@ -129,13 +130,15 @@ class Report:
         return self.name
 
 
-_REGISTRY: dict[str, tuple[str, ...]] = {
+#: Each report and the stored tables it reads: the one list (each report's module takes
+#: its tables from here; ``--each`` picks its values from them).
+REPORT_TABLES: dict[str, tuple[str, ...]] = {
     "needs-gap": ("codebook", "assumed_needs", "stated_needs"),
     "customer-map": ("customers", "service_links", "stated_needs", "assumed_needs", "codebook"),
     "satisfaction": ("responses", "events"),
 }
 
-REPORTS: tuple[str, ...] = tuple(_REGISTRY)
+REPORTS: tuple[str, ...] = tuple(REPORT_TABLES)
 """The report names, in the order a run without names runs them. Report ``x-y`` is the
 notebook ``notebooks/x_y.ipynb``."""
 
@@ -166,7 +169,7 @@ def report_named(name: str | os.PathLike) -> Report:
             raise DataValidationError(f"{text}: no notebook there.")
         return Report(path.stem.replace("_", "-"), path, ())
     key = text.lower().replace("_", "-")
-    if key not in _REGISTRY:
+    if key not in REPORT_TABLES:
         raise DataValidationError(
             f'"{text}" is not a report. Choose from: {", ".join(REPORTS)} '
             "(or give the path of a .ipynb notebook)."
@@ -179,7 +182,7 @@ def report_named(name: str | os.PathLike) -> Report:
             f"The {key} report's notebook ({notebook.name}) is missing from this installation "
             f"of the toolkit ({notebook.parent}); reinstall the toolkit."
         )
-    return Report(key, notebook, _REGISTRY[key])
+    return Report(key, notebook, REPORT_TABLES[key])
 
 
 def _read_json(path: Path) -> dict:

@@ -29,6 +29,7 @@ from toolkit.reports.context import (
     open_report,
     show_table,
 )
+from toolkit.reports.runner import REPORT_TABLES
 from toolkit.schema.metrics import METRIC_WORDS as _METRIC_WORDS
 from toolkit.schema.metrics import metric_choices
 
@@ -48,7 +49,7 @@ __all__ = [
     "trend_headline",
 ]
 
-SATISFACTION_TABLES = ("responses", "events")
+SATISFACTION_TABLES = REPORT_TABLES["satisfaction"]
 _UNUSED_COLUMNS = ("response_id", "source_id", "respondent_id", "touchpoint", "comment")
 _MEASURE_WORDS = {"mean": "mean score", "top_box": "top-box share", "nps": "NPS"}
 
