@@ -64,7 +64,7 @@ from toolkit.errors import DataValidationError, StoreError
 from toolkit.schema.checks import FORMULA_START, Known, Problem, to_canonical
 from toolkit.schema.metrics import DEFAULT_SCALES
 from toolkit.schema.raw import RawTable
-from toolkit.schema.tables import TABLES, Table, table_named
+from toolkit.schema.tables import LOAD_ORDER, TABLES, Table, table_named
 from toolkit.settings import load_settings, render_toml
 
 __all__ = [
@@ -184,16 +184,7 @@ def _create_sql() -> list[str]:
             position INTEGER NOT NULL
         )""",
     ]
-    order = [
-        "codebook",
-        "customers",
-        "service_links",
-        "assumed_needs",
-        "stated_needs",
-        "responses",
-        "events",
-    ]
-    for name in order:
+    for name in LOAD_ORDER:
         table = TABLES[name]
         columns = [
             "_tk_row INTEGER PRIMARY KEY",

@@ -8,23 +8,8 @@
     The demo the report notebooks open when no folder is given.
 """
 
-from toolkit._lazy import lazy_exports
+from toolkit.demo import build, cache
+from toolkit.demo.build import *  # noqa: F403 - the names build.__all__ lists
+from toolkit.demo.cache import *  # noqa: F403 - the names cache.__all__ lists
 
-_HOMES = {
-    **{
-        name: "toolkit.demo.build"
-        for name in (
-            "DEMOS",
-            "SIZES",
-            "LARGE_ROWS",
-            "build_demo",
-            "demo_settings",
-            "init_demo",
-            "is_demo",
-            "rebuild_demo",
-        )
-    },
-    "demo_cache_dir": "toolkit.demo.cache",
-}
-__all__ = list(_HOMES)
-__getattr__, __dir__ = lazy_exports(__name__, _HOMES)
+__all__ = [*build.__all__, *cache.__all__]

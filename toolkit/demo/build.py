@@ -43,6 +43,7 @@ import pandas as pd
 from toolkit._files import building
 from toolkit.demo._shared import LARGE_ROWS
 from toolkit.errors import DataValidationError, StoreError
+from toolkit.schema import LOAD_ORDER
 from toolkit.store import Engagement
 
 __all__ = [
@@ -240,17 +241,6 @@ def _build(name: str, *, size: str = "small", seed: int = 20240307):
     return _university(*streams, size=size)
 
 
-_IMPORT_ORDER = (
-    "codebook",
-    "customers",
-    "service_links",
-    "assumed_needs",
-    "stated_needs",
-    "responses",
-    "events",
-)
-
-
 def init_demo(
     path: str | Path,
     name: str = "neighbourhood",
@@ -296,7 +286,7 @@ def init_demo(
     settings = demo_settings(name)
 
     def fill(engagement: Engagement) -> None:
-        for table in _IMPORT_ORDER:
+        for table in LOAD_ORDER:
             if table in frames and len(frames[table]):
                 engagement.import_frame(frames[table], table=table, source=f"demo:{name}")
 

@@ -13,25 +13,7 @@
 re-exported here: ``from toolkit.reports import run_reports``.
 """
 
-from toolkit._lazy import lazy_exports
+from toolkit.reports import runner  # standard library only: cheap to load
+from toolkit.reports.runner import *  # noqa: F403 - the names runner.__all__ lists
 
-_HOMES = {
-    name: "toolkit.reports.runner"
-    for name in (
-        "REPORTS",
-        "REPORT_TABLES",
-        "Parameter",
-        "Report",
-        "ReportResult",
-        "ReportRun",
-        "export_html",
-        "notebook_parameters",
-        "report_named",
-        "run_report",
-        "run_reports",
-        "value_slug",
-        "write_index",
-    )
-}
-__all__ = list(_HOMES)
-__getattr__, __dir__ = lazy_exports(__name__, _HOMES)
+__all__ = list(runner.__all__)

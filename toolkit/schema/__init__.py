@@ -8,40 +8,8 @@
     metric's scale, direction, title and words.
 """
 
-from toolkit.schema.metrics import (
-    DEFAULT_SCALES,
-    METRIC_TITLES,
-    METRIC_WORDS,
-    METRICS,
-    Metric,
-    metric_named,
-    register_metric,
-    unregister_metric,
-)
-from toolkit.schema.tables import (
-    TABLE_NAMES,
-    TABLES,
-    Field,
-    Table,
-    looks_personal,
-    normalise_header,
-    table_named,
-)
+from toolkit.schema import metrics, tables
+from toolkit.schema.metrics import *  # noqa: F403 - the names metrics.__all__ lists
+from toolkit.schema.tables import *  # noqa: F403 - the names tables.__all__ lists
 
-__all__ = [
-    "Field",
-    "Table",
-    "TABLES",
-    "TABLE_NAMES",
-    "METRICS",
-    "DEFAULT_SCALES",
-    "METRIC_TITLES",
-    "METRIC_WORDS",
-    "Metric",
-    "metric_named",
-    "register_metric",
-    "unregister_metric",
-    "table_named",
-    "normalise_header",
-    "looks_personal",
-]
+__all__ = [*tables.__all__, *(name for name in metrics.__all__ if name not in tables.__all__)]

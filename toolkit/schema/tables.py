@@ -17,6 +17,7 @@ __all__ = [
     "Table",
     "TABLES",
     "TABLE_NAMES",
+    "LOAD_ORDER",
     "METRICS",
     "DEFAULT_SCALES",
     "table_named",
@@ -451,6 +452,20 @@ TABLES: dict[str, Table] = {
 }
 
 TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
+
+
+#: The tables in the order they are created and loaded: each after the tables its fields
+#: refer to (the codebook before the needs coded with it, customers before the links
+#: between them). The store creates them and the demos import them in this order.
+LOAD_ORDER: tuple[str, ...] = (
+    "codebook",
+    "customers",
+    "service_links",
+    "assumed_needs",
+    "stated_needs",
+    "responses",
+    "events",
+)
 
 
 def table_named(name: str) -> Table:
