@@ -80,45 +80,46 @@ class Metric:
 _REGISTRY: dict[str, Metric] = {}
 
 
-class _Names(Mapping):
-    """The registered metrics by name, in registration order (a live view)."""
+class RegistryView(Mapping):
+    """A registry's entries by name, in registration order (a live view of ``registry``).
 
-    def __getitem__(self, name: str) -> Metric:
-        return _REGISTRY[name]
+    Serves the metrics here and the survey tools (:data:`toolkit.sources.registry.TOOLS`).
+    """
+
+    def __init__(self, registry: dict):
+        self._registry = registry
+
+    def __getitem__(self, name: str):
+        return self._registry[name]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(list(_REGISTRY))
+        return iter(list(self._registry))
 
     def __len__(self) -> int:
-        return len(_REGISTRY)
+        return len(self._registry)
 
     __hash__ = object.__hash__  # a Field's choices: fields are hashed
 
     def __repr__(self) -> str:
-        return repr(tuple(_REGISTRY))
+        return repr(tuple(self._registry))
 
 
-class _Each(Mapping):
+class _Each(RegistryView):
     """One attribute of each registered metric, by name (a live view)."""
 
     def __init__(self, attribute: str):
+        super().__init__(_REGISTRY)
         self._attribute = attribute
 
     def __getitem__(self, name: str):
         return getattr(_REGISTRY[name], self._attribute)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(list(_REGISTRY))
-
-    def __len__(self) -> int:
-        return len(_REGISTRY)
 
     def __repr__(self) -> str:
         return repr(dict(self))
 
 
 #: Every metric by name (``"csat" in METRICS``, ``METRICS["nps"].scale``, ``list(METRICS)``).
-METRICS: Mapping[str, Metric] = _Names()
+METRICS: Mapping[str, Metric] = RegistryView(_REGISTRY)
 #: The scale each metric is on when a row does not say (engagement.toml may override).
 DEFAULT_SCALES: Mapping[str, tuple[float, float]] = _Each("scale")
 #: Each metric's title on charts ("Satisfaction (CSAT)").

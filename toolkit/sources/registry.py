@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from toolkit.errors import DataValidationError
-from toolkit.schema.metrics import METRICS
+from toolkit.schema.metrics import METRICS, RegistryView
 
 __all__ = [
     "Tool",
@@ -75,22 +75,6 @@ class Tool:
 _REGISTRY: dict[str, Tool] = {}
 
 
-class _Tools(Mapping):
-    """The registered tools by name, in registration order (a live view)."""
-
-    def __getitem__(self, name: str) -> Tool:
-        return _REGISTRY[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(list(_REGISTRY))
-
-    def __len__(self) -> int:
-        return len(_REGISTRY)
-
-    def __repr__(self) -> str:
-        return repr(tuple(_REGISTRY))
-
-
 class _Formats(Sequence):
     """``auto`` then every registered tool's name (a live view, for ``--source``)."""
 
@@ -108,7 +92,7 @@ class _Formats(Sequence):
 
 
 #: Every survey tool by name (``"kobo" in TOOLS``, ``TOOLS["kobo"].aliases``).
-TOOLS: Mapping[str, Tool] = _Tools()
+TOOLS: Mapping[str, Tool] = RegistryView(_REGISTRY)
 #: What ``--source`` and a map's ``source`` accept: ``auto`` and every tool.
 FORMATS: Sequence[str] = _Formats()
 
@@ -210,37 +194,25 @@ def guess_metrics(questions: Mapping[str, str]) -> dict[str, str]:
 
 
 _SOURCES = "toolkit.sources."
-_RULES = "toolkit.sources.detect:"
+
+
+def _survey_tool(name: str, priority: int, *aliases: str) -> Tool:
+    """One of the toolkit's own survey tools, its reader and rule named after it.
+
+    The reader is ``read_<module>`` in ``toolkit.sources.<module>`` and the detection
+    rule ``<module>`` in ``toolkit.sources.detect``: the tool's name with "_" for "-".
+    """
+    module = name.replace("-", "_")
+    reader = f"{_SOURCES}{module}:read_{module}"
+    return Tool(name, reader, f"{_SOURCES}detect:{module}", aliases, priority=priority)
+
+
 for _tool in (
-    Tool("qualtrics", _SOURCES + "qualtrics:read_qualtrics", _RULES + "qualtrics", priority=10),
-    Tool(
-        "surveymonkey",
-        _SOURCES + "surveymonkey:read_surveymonkey",
-        _RULES + "surveymonkey",
-        aliases=("survey-monkey",),
-        priority=20,
-    ),
-    Tool(
-        "google-forms",
-        _SOURCES + "google_forms:read_google_forms",
-        _RULES + "google_forms",
-        aliases=("googleforms",),
-        priority=90,
-    ),
-    Tool(
-        "ms-forms",
-        _SOURCES + "ms_forms:read_ms_forms",
-        _RULES + "ms_forms",
-        aliases=("msforms", "microsoft-forms"),
-        priority=30,
-    ),
-    Tool(
-        "kobo",
-        _SOURCES + "kobo:read_kobo",
-        _RULES + "kobo",
-        aliases=("kobotoolbox", "odk"),
-        priority=40,
-    ),
+    _survey_tool("qualtrics", 10),
+    _survey_tool("surveymonkey", 20, "survey-monkey"),
+    _survey_tool("google-forms", 90, "googleforms"),
+    _survey_tool("ms-forms", 30, "msforms", "microsoft-forms"),
+    _survey_tool("kobo", 40, "kobotoolbox", "odk"),
     Tool("csv", _SOURCES + "plain:read_plain", label="a spreadsheet (CSV)"),
     Tool("xlsx", _SOURCES + "plain:read_plain", label="a spreadsheet (XLSX)"),
 ):
