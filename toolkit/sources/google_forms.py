@@ -20,7 +20,7 @@ import re
 import numpy as np
 
 from toolkit.sources.spreadsheet import read_grid
-from toolkit.sources.survey import SurveyTable, body_of, grid_head, unique_names, wrong_format
+from toolkit.sources.survey import SurveyTable, grid_head, survey_of, wrong_format
 
 __all__ = ["read_google_forms", "SOURCE_ID"]
 
@@ -49,23 +49,15 @@ def read_google_forms(
     head = grid_head(grid)
     if not head or not head[0] or head[0][0].lower() not in _TIMESTAMP:
         raise wrong_format(grid.file, head, grid.format, tried="google-forms", expected=_EXPECTED)
-    columns = unique_names(head[0])
-    frame, rows = body_of(grid, header_rows=1, columns=columns)
-    stamp = columns[0]
+    survey = survey_of(grid, "google-forms", head[0])
+    frame = survey.frame
+    stamp = frame.columns[0]
     frame[stamp] = _timestamps(frame[stamp].map(_wall_time), date_order)
     email = next((c for c in frame.columns if c.lower() in ("email address", "email")), None)
     key = frame[stamp] + ("|" + frame[email].str.lower() if email else "")
     ids = [("gf-" + hashlib.sha1(k.encode()).hexdigest()[:16]) if k.strip("|") else "" for k in key]
     frame.insert(0, SOURCE_ID, np.array(ids, dtype=object))
-    survey = SurveyTable(
-        frame=frame,
-        rows=rows,
-        header_row=grid.first_row,
-        file=grid.file,
-        format="google-forms",
-        questions={c: c for c in frame.columns},
-        details=dict(grid.details),
-    )
+    survey.questions = {SOURCE_ID: SOURCE_ID, **survey.questions}
     survey.defaults = {"source_id": SOURCE_ID, "submitted": stamp}
     survey.joins = "auto"
     if email:

@@ -18,14 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from toolkit.sources.spreadsheet import read_grid
-from toolkit.sources.survey import (
-    Member,
-    SurveyTable,
-    body_of,
-    grid_head,
-    unique_names,
-    wrong_format,
-)
+from toolkit.sources.survey import Member, SurveyTable, grid_head, survey_of, wrong_format
 
 __all__ = ["read_kobo"]
 
@@ -64,20 +57,9 @@ def read_kobo(path, *, sheet=None, encoding=None, delimiter=None, date_order=Non
     )
     if not (kobo or central):
         raise wrong_format(grid.file, head, grid.format, tried="kobo", expected=_EXPECTED)
-    columns = unique_names(first)
-    frame, rows = body_of(grid, header_rows=1, columns=columns)
-    survey = SurveyTable(
-        frame=frame,
-        rows=rows,
-        header_row=grid.first_row,
-        file=grid.file,
-        format="kobo",
-        questions={c: c for c in frame.columns},
-        details={
-            **grid.details,
-            "layout": "ODK Central" if central and not kobo else "KoboToolbox",
-        },
-    )
+    layout = "ODK Central" if central and not kobo else "KoboToolbox"
+    survey = survey_of(grid, "kobo", first, layout=layout)
+    frame = survey.frame
     by_lower = {c.lower(): c for c in frame.columns}
     for key, names in (
         ("source_id", ("_uuid", "meta/instanceid", "meta-instanceid", "key", "instanceid")),

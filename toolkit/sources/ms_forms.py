@@ -9,7 +9,7 @@ are joined by ";" with one after the last ("Milk;Fresh fruit;").
 from __future__ import annotations
 
 from toolkit.sources.spreadsheet import read_grid
-from toolkit.sources.survey import SurveyTable, body_of, grid_head, unique_names, wrong_format
+from toolkit.sources.survey import SurveyTable, grid_head, survey_of, wrong_format
 
 __all__ = ["read_ms_forms"]
 
@@ -31,22 +31,13 @@ def read_ms_forms(
     first = [c.lower() for c in head[0]] if head else []
     if first[:3] != ["id", "start time", "completion time"]:
         raise wrong_format(grid.file, head, grid.format, tried="ms-forms", expected=_EXPECTED)
-    columns = unique_names(head[0])
-    frame, rows = body_of(grid, header_rows=1, columns=columns)
+    survey = survey_of(grid, "ms-forms", head[0])
+    frame = survey.frame
     lowered = {c.lower(): c for c in frame.columns}
     if "email" in lowered:
         email = lowered["email"]
         frame[email] = frame[email].where(frame[email].str.lower() != "anonymous", "")
-    survey = SurveyTable(
-        frame=frame,
-        rows=rows,
-        header_row=grid.first_row,
-        file=grid.file,
-        format="ms-forms",
-        questions={c: c for c in frame.columns},
-        details=dict(grid.details),
-    )
-    survey.defaults = {"source_id": columns[0], "submitted": lowered["completion time"]}
+    survey.defaults = {"source_id": frame.columns[0], "submitted": lowered["completion time"]}
     survey.joins = ";"
     survey.personal = {lowered[c] for c in ("email", "name") if c in lowered}
     for column in frame.columns:

@@ -22,8 +22,8 @@ from toolkit.sources.spreadsheet import read_grid
 from toolkit.sources.survey import (
     Member,
     SurveyTable,
-    body_of,
     grid_head,
+    survey_of,
     unique_names,
     wrong_format,
 )
@@ -109,20 +109,11 @@ def read_qualtrics(
         has_json = any(c.startswith("{") and "ImportId" in c for c in third)
         header_rows = 3 if has_json else 2
         timezone = _timezone(third) if has_json else None
-    columns = unique_names(columns)
-    frame, rows = body_of(grid, header_rows=header_rows, columns=columns)
-    survey = SurveyTable(
-        frame=frame,
-        rows=rows,
-        header_row=grid.first_row + header_rows - 1,
-        file=grid.file,
-        format="qualtrics",
-        questions={c: q for c, q in questions.items() if c in frame},
-        details={
-            **grid.details,
-            "layout": "legacy V1..Vn" if legacy else f"{header_rows} header rows",
-        },
+    layout = "legacy V1..Vn" if legacy else f"{header_rows} header rows"
+    survey = survey_of(
+        grid, "qualtrics", columns, header_rows=header_rows, questions=questions, layout=layout
     )
+    frame = survey.frame
     if timezone:
         survey.details["timezone"] = timezone
     _exclusions(survey)
@@ -135,7 +126,7 @@ def read_qualtrics(
             survey.defaults[key] = found
     survey.personal = {c for c in frame.columns if c in _PERSONAL}
     _groups(survey)
-    _joined(survey, second if not legacy else [], columns)
+    _joined(survey, second if not legacy else [], unique_names(columns))
     survey.joins = ","
     return survey
 

@@ -680,6 +680,29 @@ def body_of(grid, *, header_rows: int, columns: list[str]) -> tuple[pd.DataFrame
     return frame, rows[filled]
 
 
+def survey_of(
+    grid, tool: str, headers: list[str], *, header_rows: int = 1, questions=None, **details
+) -> SurveyTable:
+    """A tool's export read from its grid: the rows under its header rows, named.
+
+    The columns are named by ``headers`` (repeats numbered, see :func:`unique_names`);
+    ``questions`` gives each its question text (default: its name; columns the file
+    does not keep are dropped) and ``details`` are added to the file's.
+    """
+    columns = unique_names(headers)
+    frame, rows = body_of(grid, header_rows=header_rows, columns=columns)
+    asked = {c: c for c in frame.columns} if questions is None else questions
+    return SurveyTable(
+        frame=frame,
+        rows=rows,
+        header_row=grid.first_row + header_rows - 1,
+        file=grid.file,
+        format=tool,
+        questions={c: q for c, q in asked.items() if c in frame},
+        details={**grid.details, **details},
+    )
+
+
 def wrong_format(file: str, head: list[list[str]], container: str, *, tried: str, expected: str):
     """The error for a file that is not the named (or detected) tool's export."""
     from toolkit.sources.detect import describe_head, detect_head

@@ -15,8 +15,8 @@ from toolkit.sources.spreadsheet import read_grid
 from toolkit.sources.survey import (
     Member,
     SurveyTable,
-    body_of,
     grid_head,
+    survey_of,
     unique_names,
     wrong_format,
 )
@@ -68,16 +68,9 @@ def read_surveymonkey(
             # "Response" is the answer itself, beside a single choice's "Other" column.
             plain = single or sub.lower() in _SINGLE
             names[i] = text if plain else f"{text} / {sub}"
+    survey = survey_of(grid, "surveymonkey", names, header_rows=2, questions={})
+    frame = survey.frame
     names = unique_names(names)
-    frame, rows = body_of(grid, header_rows=2, columns=names)
-    survey = SurveyTable(
-        frame=frame,
-        rows=rows,
-        header_row=grid.first_row + 1,
-        file=grid.file,
-        format="surveymonkey",
-        details=dict(grid.details),
-    )
     for text, columns in spans:
         kept = [names[i] for i in columns if names[i] in frame]
         for name in kept:
