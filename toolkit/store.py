@@ -959,34 +959,18 @@ class Engagement:
 
         return import_file(self, file, **options)
 
-    def import_frame(
-        self,
-        frame: pd.DataFrame,
-        *,
-        table: str,
-        source: str = "data frame",
-        replace: bool = False,
-        skip_invalid: bool = False,
-        dry_run: bool = False,
-    ) -> ImportResult:
+    def import_frame(self, frame: pd.DataFrame, *, table: str, **options) -> ImportResult:
         """Import a DataFrame whose columns are canonical fields (and attributes).
 
         Hands off to :func:`toolkit.sources.importer.import_frame` (a function-level
-        import, as for :meth:`import_file`): exactly the checks of an imported file,
-        with ``source`` as the file name in messages and the import history.
-        Importing the same data twice adds nothing.
+        import, as for :meth:`import_file`), which takes the same keyword arguments
+        (``source``, ``replace``, ``skip_invalid``, ``dry_run``) and documents them:
+        exactly the checks of an imported file, with ``source`` as the file name in
+        messages and the import history. Importing the same data twice adds nothing.
         """
         from toolkit.sources.importer import import_frame
 
-        return import_frame(
-            self,
-            frame,
-            table=table,
-            source=source,
-            replace=replace,
-            skip_invalid=skip_invalid,
-            dry_run=dry_run,
-        )
+        return import_frame(self, frame, table=table, **options)
 
     def earlier_imports(self, table: str, sha: str, file_name: str) -> list[tuple[int, str, str]]:
         """The active imports into ``table`` of the same content or file name.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,23 @@ __all__ = ["import_file", "import_frame"]
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class _Options:
+    """How one import runs: the options of :func:`import_file` its steps share.
+
+    :func:`import_file` documents them; :func:`import_frame` reads no file and sets only
+    the first three.
+    """
+
+    replace: bool = False
+    skip_invalid: bool = False
+    dry_run: bool = False
+    sheet: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    date_order: str | None = None
 
 
 def import_file(
@@ -157,37 +175,12 @@ def import_file(
     ):
         done.source_format = fmt
         return done  # before reading a file that may hold a million rows
+    options = _Options(replace, skip_invalid, dry_run, sheet, encoding, delimiter, date_order)
     if fmt in ("csv", "xlsx") and imap.empty and save_map is None:
-        return _import_template(
-            engagement,
-            path,
-            spec,
-            sha,
-            replace=replace,
-            skip_invalid=skip_invalid,
-            dry_run=dry_run,
-            sheet=sheet,
-            encoding=encoding,
-            delimiter=delimiter,
-            date_order=date_order,
-        )
+        return _import_template(engagement, path, spec, sha, options)
+    map_name = None if map is None else str(map)
     return _import_survey(
-        engagement,
-        path,
-        spec,
-        sha,
-        fmt,
-        imap,
-        detection,
-        replace=replace,
-        skip_invalid=skip_invalid,
-        dry_run=dry_run,
-        sheet=sheet,
-        encoding=encoding,
-        delimiter=delimiter,
-        date_order=date_order,
-        save_map=save_map,
-        map_name=None if map is None else str(map),
+        engagement, path, spec, sha, fmt, imap, detection, options, save_map, map_name
     )
 
 
@@ -196,14 +189,7 @@ def _import_template(
     path: Path,
     spec: Table,
     sha: str,
-    *,
-    replace,
-    skip_invalid,
-    dry_run,
-    sheet,
-    encoding,
-    delimiter,
-    date_order,
+    options: _Options,
 ) -> ImportResult:
     """Import a file whose headers are the canonical fields (a filled template)."""
     from toolkit.sources.spreadsheet import read_spreadsheet
@@ -216,21 +202,12 @@ def _import_template(
     raw = read_spreadsheet(
         path,
         header_hint=header_score,
-        sheet=sheet,
+        sheet=options.sheet,
         sheet_hint=(spec.cli_name, spec.name),
-        encoding=encoding,
-        delimiter=delimiter,
+        encoding=options.encoding,
+        delimiter=options.delimiter,
     )
-    return _import_raw(
-        engagement,
-        raw,
-        spec,
-        sha,
-        replace=replace,
-        skip_invalid=skip_invalid,
-        dry_run=dry_run,
-        date_order=date_order,
-    )
+    return _import_raw(engagement, raw, spec, sha, options)
 
 
 def _import_survey(
@@ -241,16 +218,9 @@ def _import_survey(
     fmt: str,
     imap,
     detection,
-    *,
-    replace,
-    skip_invalid,
-    dry_run,
-    sheet,
-    encoding,
-    delimiter,
-    date_order,
-    save_map,
-    map_name,
+    options: _Options,
+    save_map: str | None,
+    map_name: str | None,
 ) -> ImportResult:
     """Import a survey tool's export (or a plain spreadsheet) through an import map.
 
@@ -258,13 +228,16 @@ def _import_survey(
     responses and its own columns; the map says what goes where; the rows then go
     through exactly the checks of a filled template.
     """
-    from toolkit.schema.checks import to_canonical
     from toolkit.sources import reader
     from toolkit.sources.maps import write_map
     from toolkit.sources.survey import survey_to_raw
 
     survey = reader(fmt)(
-        path, sheet=sheet, encoding=encoding, delimiter=delimiter, date_order=date_order
+        path,
+        sheet=options.sheet,
+        encoding=options.encoding,
+        delimiter=options.delimiter,
+        date_order=options.date_order,
     )
     if survey.frame.empty:  # as a template with only its header row is refused
         raise DataValidationError(
@@ -275,18 +248,7 @@ def _import_survey(
         )
     scales = {m: tuple(v) for m, v in engagement.settings["scales"].items()}
     mapped = survey_to_raw(survey, imap, spec, scales=scales, id_prefix=sha[:12])
-    replacing = (
-        [i for i, _, _ in engagement.earlier_imports(spec.name, sha, path.name)] if replace else []
-    )
-    known = engagement.known()
-    canon = to_canonical(
-        mapped.raw,
-        spec,
-        known=known,
-        date_order=date_order,
-        min_n=engagement.settings["min_n"],
-        check_near=False,
-    )
+    replacing, canon = _checked(engagement, mapped.raw, spec, sha, path.name, options, False)
     # The map's own problems (answers it cannot recode) come first; the same cell is
     # not reported twice.
     own = {(p.position, p.column) for p in mapped.problems.problems}
@@ -315,8 +277,8 @@ def _import_survey(
         fmt,
         details,
         replacing=replacing,
-        skip_invalid=skip_invalid,
-        dry_run=dry_run,
+        skip_invalid=options.skip_invalid,
+        dry_run=options.dry_run,
         excluded=mapped.excluded,
         file_rows=len(survey.frame),
     )
@@ -347,6 +309,19 @@ def import_frame(
     Goes through exactly the checks of :func:`import_file`, with ``source`` as the
     file name in messages and the import history. Importing the same data twice adds
     nothing.
+
+    Parameters
+    ----------
+    engagement : Engagement
+        The store the rows go into.
+    frame : DataFrame
+        The rows, one column per canonical field (or attribute).
+    table : str
+        The canonical table, spelled with hyphens or underscores.
+    source : str
+        The name messages and the import history give the data.
+    replace, skip_invalid, dry_run : bool
+        As for :func:`import_file`.
     """
     from toolkit.sources.spreadsheet import RawTable
 
@@ -365,9 +340,7 @@ def import_frame(
     raw = RawTable(
         frame=text, rows=np.arange(len(text)) + 2, header_row=1, file=source, format="frame"
     )
-    return _import_raw(
-        engagement, raw, spec, sha, replace=replace, skip_invalid=skip_invalid, dry_run=dry_run
-    )
+    return _import_raw(engagement, raw, spec, sha, _Options(replace, skip_invalid, dry_run))
 
 
 def _already_imported(
@@ -385,26 +358,10 @@ def _import_raw(
     raw,
     spec: Table,
     sha: str,
-    *,
-    replace: bool,
-    skip_invalid: bool,
-    dry_run: bool,
-    date_order: str | None = None,
+    options: _Options,
 ) -> ImportResult:
     """Check a file's cells and land them (the shared second half of both imports)."""
-    from toolkit.schema.checks import to_canonical
-
-    replacing = (
-        [i for i, _, _ in engagement.earlier_imports(spec.name, sha, raw.file)] if replace else []
-    )
-    known = engagement.known()
-    canon = to_canonical(
-        raw,
-        spec,
-        known=known,
-        date_order=date_order,
-        min_n=engagement.settings["min_n"],
-    )
+    replacing, canon = _checked(engagement, raw, spec, sha, raw.file, options)
     return _land(
         engagement,
         canon,
@@ -414,9 +371,37 @@ def _import_raw(
         raw.format,
         raw.details,
         replacing=replacing,
-        skip_invalid=skip_invalid,
-        dry_run=dry_run,
+        skip_invalid=options.skip_invalid,
+        dry_run=options.dry_run,
     )
+
+
+def _checked(
+    engagement: Engagement,
+    raw,
+    spec: Table,
+    sha: str,
+    name: str,
+    options: _Options,
+    check_near: bool = True,
+):
+    """The earlier imports of ``name`` being replaced, and ``raw`` checked as ``spec``."""
+    from toolkit.schema.checks import to_canonical
+
+    replacing = (
+        [i for i, _, _ in engagement.earlier_imports(spec.name, sha, name)]
+        if options.replace
+        else []
+    )
+    canon = to_canonical(
+        raw,
+        spec,
+        known=engagement.known(),
+        date_order=options.date_order,
+        min_n=engagement.settings["min_n"],
+        check_near=check_near,
+    )
+    return replacing, canon
 
 
 def _store_conflicts(
