@@ -311,11 +311,23 @@ def nps_difference(
     return 100 * difference, z, p
 
 
-def _population_factor(n, population):
-    """√((N − n)/(N − 1)): 0 for a census (n = N), NaN when n exceeds N."""
+def _check_share(p) -> None:
+    """Refuse an expected proportion outside [0, 1]."""
+    if np.any((p < 0) | (p > 1)):
+        _reject(f"p must be a proportion between 0 and 1 (got {p!r}), such as 0.5.")
+
+
+def _population_size(population) -> np.ndarray:
+    """The population size N as floats; refuses an N below 1."""
     big_n = np.asarray(population, dtype=float)
     if np.any(big_n < 1):
         _reject(f"population must be 1 or more people (got {np.nanmin(big_n)!r}).")
+    return big_n
+
+
+def _population_factor(n, population):
+    """√((N − n)/(N − 1)): 0 for a census (n = N), NaN when n exceeds N."""
+    big_n = _population_size(population)
     with np.errstate(invalid="ignore", divide="ignore"):
         factor = np.sqrt(np.clip((big_n - n) / (big_n - 1), 0, None))
     return np.where(n == big_n, 0.0, np.where(n > big_n, np.nan, factor))
@@ -369,8 +381,7 @@ def margin_of_error(
     p = np.asarray(p, dtype=float)
     if np.any(n < 0):
         _reject(f"n must be 0 or more respondents (got {np.nanmin(n)!r}).")
-    if np.any((p < 0) | (p > 1)):
-        _reject(f"p must be a proportion between 0 and 1 (got {p!r}), such as 0.5.")
+    _check_share(p)
     z = z_value(confidence) if z is None else z
     with np.errstate(invalid="ignore", divide="ignore"):
         margin = z * np.sqrt(p * (1 - p) / n)
@@ -435,15 +446,11 @@ def sample_size(
             f"margin must be a proportion above 0 and below 1 (got {margin!r}); "
             "write ±5 points as 0.05."
         )
-    if np.any((p < 0) | (p > 1)):
-        _reject(f"p must be a proportion between 0 and 1 (got {p!r}), such as 0.5.")
+    _check_share(p)
     z = z_value(confidence) if z is None else z
     n = z**2 * p * (1 - p) / margin**2
     if population is not None:
-        big_n = np.asarray(population, dtype=float)
-        if np.any(big_n < 1):
-            _reject(f"population must be 1 or more people (got {np.nanmin(big_n)!r}).")
-        n = n / (1 + (n - 1) / big_n)
+        n = n / (1 + (n - 1) / _population_size(population))
     n = np.maximum(np.ceil(np.round(n, 9)), 1).astype(int)
     return int(n) if n.ndim == 0 else n
 

@@ -148,24 +148,23 @@ def _priorities(tables, by=None, settings=None, weights=None, **params):
     return pd.concat(parts, ignore_index=True)
 
 
-def _power_interest(tables, by=None, settings=None, **params):
-    _refuse_by(
-        "power-interest",
-        by,
-        "it places each customer on its own; the result has kind "
-        "and segment columns to sort or filter by.",
-    )
-    return customers.power_interest(tables["customers"], **params)
+def _one_by_one(name: str, verb: str, function: Callable) -> Callable[..., pd.DataFrame]:
+    """The run of an analysis that takes each customer on its own, so refuses --by."""
+
+    def run(tables, by=None, settings=None, **params):
+        _refuse_by(
+            name,
+            by,
+            f"it {verb} each customer on its own; the result has kind "
+            "and segment columns to sort or filter by.",
+        )
+        return function(tables["customers"], **params)
+
+    return run
 
 
-def _salience(tables, by=None, settings=None, **params):
-    _refuse_by(
-        "salience",
-        by,
-        "it classifies each customer on its own; the result has kind "
-        "and segment columns to sort or filter by.",
-    )
-    return customers.salience(tables["customers"], **params)
+_power_interest = _one_by_one("power-interest", "places", customers.power_interest)
+_salience = _one_by_one("salience", "classifies", customers.salience)
 
 
 def _customer_kinds(tables, by=None, settings=None, **params):

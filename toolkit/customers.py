@@ -110,15 +110,26 @@ def _register(customers: pd.DataFrame, columns=_REGISTER) -> pd.DataFrame:
     if "kind" in columns:
         kind = frame["kind"].astype(object).where(frame["kind"].notna(), None)
         clean = kind.map(lambda k: str(k).strip().lower() if k is not None else None)
-        bad = ~clean.isin(KINDS)
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataValidationError(
-                f"customers: row {i + 1} (customer_id {frame['customer_id'].iloc[i]!r}), column "
-                f'"kind": {kind.iloc[i]!r} is not "internal" or "external". Fix the cell.'
-            )
+        _refuse_cell(
+            frame,
+            ~clean.isin(KINDS),
+            "kind",
+            kind,
+            'is not "internal" or "external". Fix the cell.',
+        )
         frame = frame.assign(kind=clean)
     return frame
+
+
+def _refuse_cell(frame: pd.DataFrame, bad, column: str, raw: pd.Series, problem: str) -> None:
+    """Refuse the first row flagged in ``bad``, naming its row, id, column and value."""
+    bad = np.asarray(bad, dtype=bool)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DataValidationError(
+            f"customers: row {i + 1} (customer_id {frame['customer_id'].iloc[i]!r}), column "
+            f'"{column}": {raw.iloc[i]!r} {problem}'
+        )
 
 
 def _rating(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -129,14 +140,14 @@ def _rating(frame: pd.DataFrame, column: str) -> np.ndarray:
     text = raw.map(lambda v: v.strip() if isinstance(v, str) else v)
     blank = text.isna() | text.eq("")
     values = pd.to_numeric(text.where(~blank, None), errors="coerce").astype(float)
-    bad = (~blank & (values.isna() | ~values.between(1, 5))).to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise DataValidationError(
-            f"customers: row {i + 1} (customer_id {frame['customer_id'].iloc[i]!r}), column "
-            f'"{column}": {raw.iloc[i]!r} is not a rating from 1 to 5. Fix the rating, or leave '
-            "the cell blank (blank means not rated, never zero)."
-        )
+    _refuse_cell(
+        frame,
+        ~blank & (values.isna() | ~values.between(1, 5)),
+        column,
+        raw,
+        "is not a rating from 1 to 5. Fix the rating, or leave the cell blank (blank means "
+        "not rated, never zero).",
+    )
     return values.to_numpy(dtype=float)
 
 
@@ -147,14 +158,13 @@ def _mandate(frame: pd.DataFrame) -> np.ndarray:
     raw = frame["mandate"].astype(object)
     clean = raw.map(lambda v: v.strip().lower() if isinstance(v, str) else v)
     blank = clean.isna() | clean.eq("")
-    bad = (~blank & ~clean.isin(list(MANDATE_POINTS))).to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise DataValidationError(
-            f"customers: row {i + 1} (customer_id {frame['customer_id'].iloc[i]!r}), column "
-            f'"mandate": {raw.iloc[i]!r} is not one of "none", "informal", "formal". Fix the '
-            "cell, or leave it blank (not rated)."
-        )
+    _refuse_cell(
+        frame,
+        ~blank & ~clean.isin(list(MANDATE_POINTS)),
+        "mandate",
+        raw,
+        'is not one of "none", "informal", "formal". Fix the cell, or leave it blank (not rated).',
+    )
     return clean.map(MANDATE_POINTS).astype(float).to_numpy()
 
 

@@ -1202,16 +1202,19 @@ def importance_performance(
                     crosshair_performance=cp,
                 )
             )
-    columns = [
-        "code",
-        "label",
-        "n",
+    means = [
         "importance",
         "importance_ci_low",
         "importance_ci_high",
         "performance",
         "performance_ci_low",
         "performance_ci_high",
+    ]
+    columns = [
+        "code",
+        "label",
+        "n",
+        *means,
         "quadrant",
         "crosshair_importance",
         "crosshair_performance",
@@ -1221,19 +1224,7 @@ def importance_performance(
     ]
     out = pd.DataFrame(
         rows,
-        columns=[
-            "group",
-            "code",
-            "n",
-            "importance",
-            "importance_ci_low",
-            "importance_ci_high",
-            "performance",
-            "performance_ci_low",
-            "performance_ci_high",
-            "crosshair_importance",
-            "crosshair_performance",
-        ],
+        columns=["group", "code", "n", *means, "crosshair_importance", "crosshair_performance"],
     )
     high_imp = out["importance"] >= out["crosshair_importance"]
     high_perf = out["performance"] >= out["crosshair_performance"]
@@ -1243,14 +1234,6 @@ def importance_performance(
         default=QUADRANTS[3],
     ).astype(object)
     out["suppressed"] = out["n"] < min_n
-    means = [
-        "importance",
-        "importance_ci_low",
-        "importance_ci_high",
-        "performance",
-        "performance_ci_low",
-        "performance_ci_high",
-    ]
     out.loc[out["suppressed"], means] = np.nan
     out.loc[out["suppressed"], "quadrant"] = None
     out["crosshair"] = crosshair

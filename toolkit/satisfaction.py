@@ -533,7 +533,7 @@ def _sums(rows: pd.DataFrame, keys: pd.DataFrame, *, metric, top_box, ces, refer
     return _group_sums(keys, values)
 
 
-def _estimates(sums: pd.DataFrame, *, metric, measure, confidence, min_n, small_nps):
+def _estimates(sums: pd.DataFrame, *, metric, measure, confidence, min_n):
     """Turn per-group sums into the documented estimate columns."""
     out = pd.DataFrame(index=sums.index)
     n = sums["n"].to_numpy(dtype=float)
@@ -564,7 +564,7 @@ def _estimates(sums: pd.DataFrame, *, metric, measure, confidence, min_n, small_
         out["promoters"], out["passives"], out["detractors"] = parts
         plain = _stats.nps(*parts, confidence)
         # Small groups, and groups all in one category (the Wald interval has no width).
-        small = (n_eff < small_nps) | (plain[1] == 0)
+        small = (n_eff < SMALL_NPS) | (plain[1] == 0)
         adjusted = _stats.nps(*parts, confidence, adjusted=True)
         out["nps"] = plain[0]
         # The adjusted interval is centred on the adjusted score; with one or two people it
@@ -605,6 +605,14 @@ def _estimates(sums: pd.DataFrame, *, metric, measure, confidence, min_n, small_
     ]
     out.loc[suppressed, hidden] = np.nan
     return out
+
+
+def _measure_setup(metric: str, measure: str | None, ces: Mapping | None) -> tuple[dict, str]:
+    """The CES convention and the measure (the metric's default when not given), checked."""
+    ces = ces_convention(ces)
+    measure = measure or _default_measure(metric, ces)
+    check_choice(measure, MEASURES, name="measure")
+    return ces, measure
 
 
 def _check_common(confidence, min_n, top_box):
@@ -729,9 +737,7 @@ def satisfaction_trend(
     2024-Q2  4 -25.0 adjusted Wald
     """
     _check_common(confidence, min_n, top_box)
-    ces = ces_convention(ces)
-    measure = measure or _default_measure(metric, ces)
-    check_choice(measure, MEASURES, name="measure")
+    ces, measure = _measure_setup(metric, measure, ces)
     if measure == "nps" and metric != "nps":
         raise DataValidationError(f"measure 'nps' needs metric 'nps' (got metric {metric!r}).")
     by_cols = _by_list(by)
@@ -761,14 +767,7 @@ def satisfaction_trend(
     keys = pd.DataFrame({c: rows[c].to_numpy() for c in by_cols})
     keys["t"] = t_codes
     sums = _sums(rows, keys, metric=metric, top_box=top_box, ces=ces, reference=reference)
-    est = _estimates(
-        sums,
-        metric=metric,
-        measure=measure,
-        confidence=confidence,
-        min_n=min_n,
-        small_nps=SMALL_NPS,
-    )
+    est = _estimates(sums, metric=metric, measure=measure, confidence=confidence, min_n=min_n)
     out = sums[by_cols].copy()
     t = sums["t"].to_numpy(dtype=np.int64)
     placed_labels = labels.reindex(t)
@@ -1074,9 +1073,7 @@ def before_after(
     _check_common(confidence, min_n, top_box)
     before = check_positive_int(before, name="before")
     after = check_positive_int(after, name="after")
-    ces = ces_convention(ces)
-    measure = measure or _default_measure(metric, ces)
-    check_choice(measure, MEASURES, name="measure")
+    ces, measure = _measure_setup(metric, measure, ces)
     by_cols = _by_list(by)
     require_columns(responses, by_cols + [date], name="responses")
     chosen = _event_rows(events, event)
@@ -1138,14 +1135,7 @@ def before_after(
         sums = _sums(
             ev_rows[inside], keys, metric=metric, top_box=top_box, ces=ces, reference=reference
         )
-        est = _estimates(
-            sums,
-            metric=metric,
-            measure=measure,
-            confidence=confidence,
-            min_n=min_n,
-            small_nps=SMALL_NPS,
-        )
+        est = _estimates(sums, metric=metric, measure=measure, confidence=confidence, min_n=min_n)
         est = pd.concat([sums[by_cols + ["side"]], est], axis=1)
         groups = _windows_by_group(est, by_cols)
         if not len(ev_rows):
