@@ -42,7 +42,7 @@ from toolkit.reports.context import (
     join_words,
     markdown,
     md_escape,
-    open_report,
+    open_report_as_called,
     pct,
     show_table,
 )
@@ -281,24 +281,9 @@ def open_customer_report(
             f"{', '.join(PRIORITY_CRITERIA)}."
         )
     given = dict(given)
-    params = dict(parameters or {})
-    if not params:
-        params = {
-            "engagement": str(engagement),
-            "subset": dict(subset or {}),
-            "interactive": interactive,
-            "weights": given,
-            "confidence": confidence,
-            "min_n": min_n,
-        }
-    ctx = open_report(
-        engagement,
-        tables=CUSTOMER_TABLES,
-        subset=subset,
-        interactive=interactive,
-        parameters=params,
-        confidence=confidence,
-        min_n=min_n,
+    called = {"weights": given, "confidence": confidence, "min_n": min_n}
+    ctx = open_report_as_called(
+        engagement, subset, interactive, parameters, called, tables=CUSTOMER_TABLES
     )
     if ctx.tables["customers"].empty:
         raise DataValidationError(

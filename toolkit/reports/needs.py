@@ -28,7 +28,7 @@ from toolkit.reports.context import (
     level_words,
     markdown,
     md_escape,
-    open_report,
+    open_report_as_called,
     pct,
     pct_range,
     show_table,
@@ -128,12 +128,12 @@ def open_needs_report(
 
     Reads the codebook, the assumed and the stated needs in one read transaction,
     applies ``subset``, codes both lists against the codebook and switches on the
-    offline chart display (see :func:`open_report`).
+    offline chart display (see :func:`toolkit.reports.context.open_report`).
 
     Parameters
     ----------
     engagement, subset, interactive, confidence, min_n
-        As for :func:`open_report`.
+        As for :func:`toolkit.reports.context.open_report`.
     top_k : int
         How many top needs of each list the rank agreement compares.
     by : str
@@ -154,25 +154,9 @@ def open_needs_report(
     """
     if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
         raise DataValidationError(f"top_k must be a whole number of at least 1 (got {top_k!r}).")
-    params = dict(parameters or {})
-    if not params:
-        params = {
-            "engagement": str(engagement),
-            "subset": dict(subset or {}),
-            "interactive": interactive,
-            "confidence": confidence,
-            "min_n": min_n,
-            "top_k": top_k,
-            "by": by,
-        }
-    ctx = open_report(
-        engagement,
-        tables=NEEDS_TABLES,
-        subset=subset,
-        interactive=interactive,
-        parameters=params,
-        confidence=confidence,
-        min_n=min_n,
+    called = {"confidence": confidence, "min_n": min_n, "top_k": top_k, "by": by}
+    ctx = open_report_as_called(
+        engagement, subset, interactive, parameters, called, tables=NEEDS_TABLES
     )
     for name in ("assumed_needs", "stated_needs"):
         if by not in ctx.tables[name]:
