@@ -792,22 +792,8 @@ def needs_explorer(ctx: NeedsReport, *, chart_needs: int = 15):
         description=ctx.by.replace("_", " ").capitalize(),
         style={"description_width": "initial"},
     )
-    min_n = w.IntSlider(
-        value=ctx.min_n,
-        min=1,
-        max=max(30, ctx.min_n),
-        description="Min group size",
-        style={"description_width": "initial"},
-        continuous_update=False,
-    )
-    top_k = w.IntSlider(
-        value=ctx.top_k,
-        min=1,
-        max=max(15, ctx.top_k),
-        description="Top k",
-        style={"description_width": "initial"},
-        continuous_update=False,
-    )
+    min_n = _count_slider("Min group size", ctx.min_n, 30)
+    top_k = _count_slider("Top k", ctx.top_k, 15)
     out = w.Output()
 
     def draw(_change=None) -> None:
@@ -832,6 +818,20 @@ def needs_explorer(ctx: NeedsReport, *, chart_needs: int = 15):
     draw()
     title = w.HTML("<h3>Explore</h3><p>Pick a group and sizes; the results below redraw.</p>")
     return w.VBox([title, w.HBox([group, min_n, top_k]), out])
+
+
+def _count_slider(description: str, value: int, top: int):
+    """A slider for a whole number from 1 to ``top`` (or ``value``, when larger), read on release."""
+    import ipywidgets as w
+
+    return w.IntSlider(
+        value=value,
+        min=1,
+        max=max(top, value),
+        description=description,
+        style={"description_width": "initial"},
+        continuous_update=False,
+    )
 
 
 def _finding_table(gap: pd.DataFrame) -> Table:
