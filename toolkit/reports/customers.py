@@ -629,15 +629,14 @@ def power_interest_summary(grid: pd.DataFrame):
         )
     missing = grid[grid["quadrant"].isna()]
     if len(missing):
-        lines.append(
-            "Not placed: "
-            + join_words(
-                [f"{md_escape(r.name)} ({md_escape(r.note)})" for r in missing.itertuples()],
-                limit=6,
-            )
-            + "."
-        )
+        lines.append(_left_out("Not placed", missing))
     return markdown(" ".join(lines)), table
+
+
+def _left_out(label: str, missing: pd.DataFrame) -> str:
+    """The sentence naming the customers a summary could not rate, and why: "Not placed: …"."""
+    why = [f"{md_escape(r.name)} ({md_escape(r.note)})" for r in missing.itertuples()]
+    return f"{label}: " + join_words(why, limit=6) + "."
 
 
 def salience_summary(sal: pd.DataFrame):
@@ -695,14 +694,7 @@ def salience_summary(sal: pd.DataFrame):
         )
     missing = sal[sal["salience"].isna()]
     if len(missing):
-        lines.append(
-            "Not classified: "
-            + join_words(
-                [f"{md_escape(r.name)} ({md_escape(r.note)})" for r in missing.itertuples()],
-                limit=6,
-            )
-            + "."
-        )
+        lines.append(_left_out("Not classified", missing))
     return markdown(" ".join(lines)), table
 
 
