@@ -13,9 +13,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from toolkit.schema import table_named
 from toolkit.store import load_starter_codebook
 
 _DATA_DIR = Path(__file__).parent / "data"
+
+_CUSTOMERS = table_named("customers")
+"""The register's columns, in the order the demos' customer files give them."""
 
 
 def read_toml(name: str) -> dict:
@@ -31,11 +35,11 @@ def read_csv(name: str) -> list[list[str]]:
 
 
 def read_customers(name: str) -> list[tuple]:
-    """Read a customer register (the columns of :func:`_customers`) from the data folder.
+    """Read a customer register (the customers table's columns, in order) from the data folder.
 
     Ratings become whole numbers; a blank rating is None.
     """
-    ratings = {4, 5, 6, 7, 8, 10, 11, 12, 13}
+    ratings = {i for i, f in enumerate(_CUSTOMERS.fields) if f.kind == "integer"}
     return [
         tuple((int(cell) if cell else None) if i in ratings else cell for i, cell in enumerate(row))
         for row in read_csv(name)
@@ -210,24 +214,8 @@ def _source_ids(rng: np.random.Generator, n: int, prefix: str = "R_") -> list[st
 
 
 def _customers(rows: list[tuple]) -> pd.DataFrame:
-    columns = [
-        "customer_id",
-        "name",
-        "kind",
-        "segment",
-        "mission_alignment",
-        "clout",
-        "resource_control",
-        "history",
-        "alternatives",
-        "mandate",
-        "power",
-        "interest",
-        "legitimacy",
-        "urgency",
-    ]
-    frame = pd.DataFrame(rows, columns=columns)
-    ratings = columns[4:9] + columns[10:]
+    frame = pd.DataFrame(rows, columns=list(_CUSTOMERS.field_names))
+    ratings = [f.name for f in _CUSTOMERS.fields if f.kind == "integer"]
     frame[ratings] = frame[ratings].astype("Int64")
     return frame
 

@@ -16,6 +16,9 @@ Generic pieces, shared by every report notebook:
     Open the engagement, read the tables a report needs in one read transaction, apply
     ``subset``, resolve ``confidence`` and ``min_n`` against the engagement's settings and
     switch on the offline chart display. Returns a :class:`ReportContext`.
+:func:`open_report_as_called`
+    The same for a report's own opener, which shows the parameters it was called with
+    when the notebook gives none.
 :func:`show_table`
     A table for people: chosen columns under plain headings, shares as percentages,
     numbers rounded for display only, personal columns never shown.
@@ -78,6 +81,7 @@ __all__ = [
     "md_escape",
     "open_engagement",
     "open_report",
+    "open_report_as_called",
     "pct",
     "show_table",
 ]
@@ -620,6 +624,53 @@ def open_report(
         demo=not str(engagement).strip(),
         started=dt.datetime.now(zone),
         include_personal=personal,
+    )
+
+
+def open_report_as_called(
+    engagement: str | os.PathLike,
+    subset: Mapping | None,
+    interactive: bool,
+    parameters: Mapping | None,
+    called: Mapping,
+    *,
+    tables: Sequence[str],
+    **read,
+) -> ReportContext:
+    """:func:`open_report` for a report's own opener, showing the parameters it was called with.
+
+    Parameters
+    ----------
+    engagement, subset, interactive
+        As for :func:`open_report`.
+    parameters : mapping or None
+        The notebook's parameters as given, for the first screen. Empty (a call from
+        Python): ``engagement``, ``subset``, ``interactive`` and then ``called``.
+    called : mapping
+        The opener's other parameters, in the order of its signature; its ``confidence``
+        and ``min_n`` go on to :func:`open_report`.
+    tables, **read
+        As for :func:`open_report` (``rows``, ``blank``, ``demo``).
+
+    Returns
+    -------
+    ReportContext
+    """
+    shown = dict(parameters or {}) or {
+        "engagement": str(engagement),
+        "subset": dict(subset or {}),
+        "interactive": interactive,
+        **called,
+    }
+    return open_report(
+        engagement,
+        tables=tables,
+        subset=subset,
+        interactive=interactive,
+        parameters=shown,
+        confidence=called["confidence"],
+        min_n=called["min_n"],
+        **read,
     )
 
 

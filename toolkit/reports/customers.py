@@ -42,7 +42,7 @@ from toolkit.reports.context import (
     join_words,
     markdown,
     md_escape,
-    open_report,
+    open_report_as_called,
     pct,
     show_table,
 )
@@ -281,24 +281,9 @@ def open_customer_report(
             f"{', '.join(PRIORITY_CRITERIA)}."
         )
     given = dict(given)
-    params = dict(parameters or {})
-    if not params:
-        params = {
-            "engagement": str(engagement),
-            "subset": dict(subset or {}),
-            "interactive": interactive,
-            "weights": given,
-            "confidence": confidence,
-            "min_n": min_n,
-        }
-    ctx = open_report(
-        engagement,
-        tables=CUSTOMER_TABLES,
-        subset=subset,
-        interactive=interactive,
-        parameters=params,
-        confidence=confidence,
-        min_n=min_n,
+    called = {"weights": given, "confidence": confidence, "min_n": min_n}
+    ctx = open_report_as_called(
+        engagement, subset, interactive, parameters, called, tables=CUSTOMER_TABLES
     )
     if ctx.tables["customers"].empty:
         raise DataValidationError(
@@ -644,15 +629,14 @@ def power_interest_summary(grid: pd.DataFrame):
         )
     missing = grid[grid["quadrant"].isna()]
     if len(missing):
-        lines.append(
-            "Not placed: "
-            + join_words(
-                [f"{md_escape(r.name)} ({md_escape(r.note)})" for r in missing.itertuples()],
-                limit=6,
-            )
-            + "."
-        )
+        lines.append(_left_out("Not placed", missing))
     return markdown(" ".join(lines)), table
+
+
+def _left_out(label: str, missing: pd.DataFrame) -> str:
+    """The sentence naming the customers a summary could not rate, and why: "Not placed: …"."""
+    why = [f"{md_escape(r.name)} ({md_escape(r.note)})" for r in missing.itertuples()]
+    return f"{label}: " + join_words(why, limit=6) + "."
 
 
 def salience_summary(sal: pd.DataFrame):
@@ -710,14 +694,7 @@ def salience_summary(sal: pd.DataFrame):
         )
     missing = sal[sal["salience"].isna()]
     if len(missing):
-        lines.append(
-            "Not classified: "
-            + join_words(
-                [f"{md_escape(r.name)} ({md_escape(r.note)})" for r in missing.itertuples()],
-                limit=6,
-            )
-            + "."
-        )
+        lines.append(_left_out("Not classified", missing))
     return markdown(" ".join(lines)), table
 
 

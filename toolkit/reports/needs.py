@@ -28,7 +28,7 @@ from toolkit.reports.context import (
     level_words,
     markdown,
     md_escape,
-    open_report,
+    open_report_as_called,
     pct,
     pct_range,
     show_table,
@@ -128,12 +128,12 @@ def open_needs_report(
 
     Reads the codebook, the assumed and the stated needs in one read transaction,
     applies ``subset``, codes both lists against the codebook and switches on the
-    offline chart display (see :func:`open_report`).
+    offline chart display (see :func:`toolkit.reports.context.open_report`).
 
     Parameters
     ----------
     engagement, subset, interactive, confidence, min_n
-        As for :func:`open_report`.
+        As for :func:`toolkit.reports.context.open_report`.
     top_k : int
         How many top needs of each list the rank agreement compares.
     by : str
@@ -154,25 +154,9 @@ def open_needs_report(
     """
     if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
         raise DataValidationError(f"top_k must be a whole number of at least 1 (got {top_k!r}).")
-    params = dict(parameters or {})
-    if not params:
-        params = {
-            "engagement": str(engagement),
-            "subset": dict(subset or {}),
-            "interactive": interactive,
-            "confidence": confidence,
-            "min_n": min_n,
-            "top_k": top_k,
-            "by": by,
-        }
-    ctx = open_report(
-        engagement,
-        tables=NEEDS_TABLES,
-        subset=subset,
-        interactive=interactive,
-        parameters=params,
-        confidence=confidence,
-        min_n=min_n,
+    called = {"confidence": confidence, "min_n": min_n, "top_k": top_k, "by": by}
+    ctx = open_report_as_called(
+        engagement, subset, interactive, parameters, called, tables=NEEDS_TABLES
     )
     for name in ("assumed_needs", "stated_needs"):
         if by not in ctx.tables[name]:
@@ -808,22 +792,8 @@ def needs_explorer(ctx: NeedsReport, *, chart_needs: int = 15):
         description=ctx.by.replace("_", " ").capitalize(),
         style={"description_width": "initial"},
     )
-    min_n = w.IntSlider(
-        value=ctx.min_n,
-        min=1,
-        max=max(30, ctx.min_n),
-        description="Min group size",
-        style={"description_width": "initial"},
-        continuous_update=False,
-    )
-    top_k = w.IntSlider(
-        value=ctx.top_k,
-        min=1,
-        max=max(15, ctx.top_k),
-        description="Top k",
-        style={"description_width": "initial"},
-        continuous_update=False,
-    )
+    min_n = _count_slider("Min group size", ctx.min_n, 30)
+    top_k = _count_slider("Top k", ctx.top_k, 15)
     out = w.Output()
 
     def draw(_change=None) -> None:
@@ -848,6 +818,20 @@ def needs_explorer(ctx: NeedsReport, *, chart_needs: int = 15):
     draw()
     title = w.HTML("<h3>Explore</h3><p>Pick a group and sizes; the results below redraw.</p>")
     return w.VBox([title, w.HBox([group, min_n, top_k]), out])
+
+
+def _count_slider(description: str, value: int, top: int):
+    """A slider for a whole number from 1 to ``top`` (or ``value``, when larger), read on release."""
+    import ipywidgets as w
+
+    return w.IntSlider(
+        value=value,
+        min=1,
+        max=max(top, value),
+        description=description,
+        style={"description_width": "initial"},
+        continuous_update=False,
+    )
 
 
 def _finding_table(gap: pd.DataFrame) -> Table:

@@ -26,7 +26,7 @@ from toolkit.reports.context import (
     Table,
     markdown,
     md_escape,
-    open_report,
+    open_report_as_called,
     show_table,
 )
 from toolkit.reports.runner import REPORT_TABLES
@@ -242,35 +242,29 @@ def open_satisfaction_report(
             "baseline = 1 cannot set control limits (a moving range needs two periods); "
             "use 0 for every period, or 2 or more."
         )
-    params = dict(parameters or {})
-    if not params:
-        params = {
-            "engagement": str(engagement),
-            "subset": dict(subset or {}),
-            "interactive": interactive,
-            "metric": metric,
-            "period": period,
-            "since": since,
-            "until": until,
-            "by": by,
-            "event": event,
-            "window_days": window_days,
-            "baseline": baseline,
-            "population": population,
-            "confidence": confidence,
-            "min_n": min_n,
-        }
+    called = {
+        "metric": metric,
+        "period": period,
+        "since": since,
+        "until": until,
+        "by": by,
+        "event": event,
+        "window_days": window_days,
+        "baseline": baseline,
+        "population": population,
+        "confidence": confidence,
+        "min_n": min_n,
+    }
     # A report run shows one metric: it reads that metric's responses only, without the
     # ids and comments it never shows (a million responses read in a second, not five).
     # A live session keeps everything, for the explorer.
-    ctx = open_report(
+    ctx = open_report_as_called(
         engagement,
+        subset,
+        interactive,
+        parameters,
+        called,
         tables=SATISFACTION_TABLES,
-        subset=subset,
-        interactive=interactive,
-        parameters=params,
-        confidence=confidence,
-        min_n=min_n,
         rows=None if interactive else {"responses": {"metric": [metric]}},
         blank=None if interactive else {"responses": _UNUSED_COLUMNS},
     )
