@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
+import altair as alt
 import pandas as pd
 
-__all__ = ["INK", "LIGHT", "MUTED", "flag", "js", "wrap_labels"]
+__all__ = ["INK", "LIGHT", "MUTED", "corner_names", "crosshairs", "flag", "js", "wrap_labels"]
 
 INK = "#222222"
 MUTED = "#666666"
@@ -58,3 +59,60 @@ def flag(series: pd.Series) -> pd.Series:
     [True, False, False]
     """
     return series.astype("boolean").fillna(False).astype(bool)
+
+
+def crosshairs(frame: pd.DataFrame, x: alt.X, y: alt.Y) -> list[alt.Chart]:
+    """The two dashed lines that split a grid into quadrants, at the one row of ``frame``.
+
+    Examples
+    --------
+    >>> at = alt.X(field="at", type="quantitative")
+    >>> rules = crosshairs(pd.DataFrame({"at": [3.0]}), at, alt.Y(field="at"))
+    >>> [sorted(rule.to_dict()["encoding"]) for rule in rules]
+    [['x'], ['y']]
+    """
+    cross = alt.Chart(frame)
+    return [
+        cross.mark_rule(strokeDash=[6, 4], color="#555555", strokeWidth=1.5).encode(x=x),
+        cross.mark_rule(strokeDash=[6, 4], color="#555555", strokeWidth=1.5).encode(y=y),
+    ]
+
+
+def corner_names(
+    frame: pd.DataFrame,
+    x: alt.X,
+    y: alt.Y,
+    corners: Iterable[tuple[str, str, str, int, int]],
+    *,
+    colours: Mapping[str, str] | None = None,
+    **mark,
+) -> list[alt.Chart]:
+    """A bold name in each corner of a quadrant grid, one text layer per corner.
+
+    ``frame`` holds a ``quadrant`` column and the corners' positions for ``x`` and
+    ``y``; ``corners`` gives each quadrant's ``(name, align, baseline, dx, dy)``. Each
+    name is drawn in its colour from ``colours`` when given; ``mark`` adds to the
+    text mark's properties.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"quadrant": ["Monitor"], "at": [1.0]})
+    >>> x, y = alt.X(field="at", type="quantitative"), alt.Y(field="at")
+    >>> [name] = corner_names(frame, x, y, [("Monitor", "left", "bottom", 6, -6)])
+    >>> name.to_dict()["mark"]["fontWeight"]
+    'bold'
+    """
+    chart = alt.Chart(frame)
+    return [
+        chart.transform_filter(f"datum.quadrant == {js(name)}")
+        .mark_text(
+            align=align, baseline=baseline, dx=dx, dy=dy, fontSize=14, fontWeight="bold", **mark
+        )
+        .encode(
+            x=x,
+            y=y,
+            text=alt.Text(field="quadrant", type="nominal"),
+            **({} if colours is None else {"color": alt.value(colours[name])}),
+        )
+        for name, align, baseline, dx, dy in corners
+    ]

@@ -34,7 +34,7 @@ import pandas as pd
 
 from toolkit._validate import check_positive_int, require_columns
 from toolkit._words import count_words, fmt_whole, is_missing, list_words
-from toolkit.charts._common import INK, MUTED, js
+from toolkit.charts._common import INK, MUTED, corner_names, crosshairs, js
 from toolkit.charts._layout import place_labels, text_width
 from toolkit.charts.theme import OKABE_ITO
 from toolkit.errors import DataValidationError
@@ -783,29 +783,17 @@ def power_interest_chart(grid: pd.DataFrame, *, title: str | None = None) -> alt
             axis=axis,
         )
 
-    cross = alt.Chart(pd.DataFrame({"at": [threshold]}))
-    crosshairs = [
-        cross.mark_rule(strokeDash=[6, 4], color="#555555", strokeWidth=1.5).encode(x=x("at")),
-        cross.mark_rule(strokeDash=[6, 4], color="#555555", strokeWidth=1.5).encode(y=y("at")),
-    ]
+    crosshair = crosshairs(pd.DataFrame({"at": [threshold]}), x("at"), y("at"))
     corners = pd.DataFrame(
         [{"quadrant": c[0], "interest": c[1], "power": c[2]} for c in _PI_CORNERS]
     )
-    corner = alt.Chart(corners)
-    corner_labels = [
-        corner.transform_filter(f"datum.quadrant == {js(name)}")
-        .mark_text(
-            align=align,
-            baseline=baseline,
-            dx=dx,
-            dy=dy,
-            fontSize=14,
-            fontWeight="bold",
-            color="#444444",
-        )
-        .encode(x=x("interest"), y=y("power"), text=alt.Text(field="quadrant", type="nominal"))
-        for name, _i, _p, align, baseline, dx, dy in _PI_CORNERS
-    ]
+    corner_labels = corner_names(
+        corners,
+        x("interest"),
+        y("power"),
+        [(name, *place) for name, _i, _p, *place in _PI_CORNERS],
+        color="#444444",
+    )
     base = alt.Chart()
     points = base.mark_point(filled=True, opacity=1, stroke="white", strokeWidth=1).encode(
         description=alt.Description(field="aria", type="nominal"),
@@ -845,7 +833,7 @@ def power_interest_chart(grid: pd.DataFrame, *, title: str | None = None) -> alt
         f"Monitor (low power, low interest): {in_quadrant('Monitor')}. "
         "Internal customers are squares, external customers circles. " + note
     ).strip()
-    return alt.layer(*corner_labels, *crosshairs, marks).properties(
+    return alt.layer(*corner_labels, *crosshair, marks).properties(
         width=_PI_WIDTH,
         height=_PI_HEIGHT,
         title=alt.Title(

@@ -40,10 +40,11 @@ from toolkit._words import (
     points,
     share_words,
 )
-from toolkit.charts._common import INK, MUTED, flag, js, wrap_labels
+from toolkit.charts._common import INK, MUTED, corner_names, crosshairs, flag, js, wrap_labels
 from toolkit.charts._layout import FIXED_SPOTS, place_labels
 from toolkit.charts.theme import OKABE_ITO
 from toolkit.errors import DataValidationError
+from toolkit.needs import IMPORTANCE_PERFORMANCE_COLUMNS, QUADRANTS
 
 __all__ = [
     "importance_performance_chart",
@@ -82,28 +83,18 @@ _GAP_COLUMNS = (
     "confidence",
 )
 
-_IP_COLUMNS = (
-    "code",
-    "label",
-    "n",
-    "importance",
-    "importance_ci_low",
-    "importance_ci_high",
-    "performance",
-    "performance_ci_low",
-    "performance_ci_high",
-    "quadrant",
-    "crosshair_importance",
-    "crosshair_performance",
-    "crosshair",
-    "suppressed",
+# The chart draws every column of the analysis but its confidence.
+_IP_COLUMNS = tuple(c for c in IMPORTANCE_PERFORMANCE_COLUMNS if c != "confidence")
+# The ones drawn as they are: n is said in words, the crosshair and flags hold for all rows.
+_IP_DRAWN = tuple(
+    c for c in _IP_COLUMNS if c not in ("n", "suppressed") and not c.startswith("crosshair")
 )
 
 _KNOWN_COLUMNS = frozenset(
     (*_GAP_COLUMNS, *_IP_COLUMNS, "theme", "staff_importance", "customer_importance")
 )
 
-_QUADRANTS = ("Concentrate here", "Keep up the good work", "Low priority", "Possible overkill")
+_QUADRANTS = QUADRANTS
 _QUADRANT_COLOURS = (_VERMILLION, _GREEN, "#777777", _BLUE)
 _QUADRANT_SHAPES = ("triangle-up", "circle", "square", "diamond")
 
@@ -1034,19 +1025,7 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
     cross_performance = float(ip["crosshair_performance"].iloc[0]) if len(ip) else 3.0
     crosshair = str(ip["crosshair"].iloc[0]) if len(ip) else "midpoint"
 
-    data = usable[
-        [
-            "code",
-            "label",
-            "importance",
-            "importance_ci_low",
-            "importance_ci_high",
-            "performance",
-            "performance_ci_low",
-            "performance_ci_high",
-            "quadrant",
-        ]
-    ].copy()
+    data = usable[list(_IP_DRAWN)].copy()
     rows = list(usable.itertuples(index=False))
     data["respondents"] = [f"{float(r.n):,.0f}" for r in rows]
     data["importance_said"] = [
@@ -1184,15 +1163,7 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
     crosshair_frame = pd.DataFrame(
         {"importance": [cross_importance], "performance": [cross_performance]}
     )
-    cross = alt.Chart(crosshair_frame)
-    crosshairs = [
-        cross.mark_rule(strokeDash=[6, 4], color="#555555", strokeWidth=1.5).encode(
-            x=x("performance")
-        ),
-        cross.mark_rule(strokeDash=[6, 4], color="#555555", strokeWidth=1.5).encode(
-            y=y("importance")
-        ),
-    ]
+    crosshair_rules = crosshairs(crosshair_frame, x("performance"), y("importance"))
     corners = pd.DataFrame(
         {
             "quadrant": list(_QUADRANTS),
@@ -1200,30 +1171,18 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
             "importance": [5.0, 5.0, 1.0, 1.0],
         }
     )
-    corner = alt.Chart(corners)
-    corner_labels = [
-        corner.transform_filter(f"datum.quadrant == {js(name)}")
-        .mark_text(
-            align=align,
-            baseline=baseline,
-            dx=dx,
-            dy=dy,
-            fontSize=14,
-            fontWeight="bold",
-        )
-        .encode(
-            x=x("performance"),
-            y=y("importance"),
-            text=alt.Text(field="quadrant", type="nominal"),
-            color=alt.value(colour),
-        )
-        for name, colour, align, baseline, dx, dy in (
-            (_QUADRANTS[0], _VERMILLION, "left", "top", 8, 8),
-            (_QUADRANTS[1], "#007A5A", "right", "top", -8, 8),
-            (_QUADRANTS[2], "#555555", "left", "bottom", 8, -8),
-            (_QUADRANTS[3], _BLUE, "right", "bottom", -8, -8),
-        )
-    ]
+    corner_labels = corner_names(
+        corners,
+        x("performance"),
+        y("importance"),
+        [
+            (_QUADRANTS[0], "left", "top", 8, 8),
+            (_QUADRANTS[1], "right", "top", -8, 8),
+            (_QUADRANTS[2], "left", "bottom", 8, -8),
+            (_QUADRANTS[3], "right", "bottom", -8, -8),
+        ],
+        colours=dict(zip(_QUADRANTS, (_VERMILLION, "#007A5A", "#555555", _BLUE), strict=True)),
+    )
 
     if crosshair == "mean":
         lines_at = (
@@ -1254,7 +1213,7 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
         + (" " + note if note else "")
     )
     return alt.layer(
-        *corner_labels, *crosshairs, *intervals, points, *labels, data=data
+        *corner_labels, *crosshair_rules, *intervals, points, *labels, data=data
     ).properties(
         width=_IP_WIDTH,
         height=_IP_HEIGHT,
