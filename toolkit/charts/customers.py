@@ -36,7 +36,7 @@ from toolkit._validate import check_positive_int, require_columns
 from toolkit._words import count_words, fmt_whole, is_missing, list_words
 from toolkit.charts._common import INK, MUTED, corner_names, crosshairs, js
 from toolkit.charts._layout import place_labels, text_width
-from toolkit.charts.theme import OKABE_ITO
+from toolkit.charts.theme import BLUE, ORANGE
 from toolkit.errors import DataValidationError
 from toolkit.settings import PRIORITY_CRITERIA
 
@@ -49,13 +49,12 @@ __all__ = [
     "weights_in_words",
 ]
 
-_BLUE, _ORANGE, _GREEN, _VERMILLION, _PURPLE, _SKY, _YELLOW, _BLACK = OKABE_ITO
 _EDGE = "#8c8c8c"
 _HALO = "white"
 
 _KIND_LABELS = {"internal": "Internal customer", "external": "External customer"}
 _KIND_DOMAIN = list(_KIND_LABELS.values())
-_KIND_COLOURS = [_ORANGE, _BLUE]
+_KIND_COLOURS = [ORANGE, BLUE]
 _KIND_SHAPES = ["square", "circle"]
 
 CRITERIA_TITLES = {

@@ -42,7 +42,7 @@ from toolkit._words import (
 )
 from toolkit.charts._common import INK, MUTED, corner_names, crosshairs, flag, js, wrap_labels
 from toolkit.charts._layout import FIXED_SPOTS, place_labels
-from toolkit.charts.theme import OKABE_ITO
+from toolkit.charts.theme import BLUE, GREEN, VERMILLION
 from toolkit.errors import DataValidationError
 from toolkit.needs import IMPORTANCE_PERFORMANCE_COLUMNS, QUADRANTS
 
@@ -53,7 +53,6 @@ __all__ = [
     "rank_slope_chart",
 ]
 
-_BLUE, _ORANGE, _GREEN, _VERMILLION, _PURPLE, _SKY, _YELLOW, _BLACK = OKABE_ITO
 _SUPPRESSED_FILL = "#e3e3e3"
 
 _STAFF = "Staff assumed"
@@ -95,7 +94,7 @@ _KNOWN_COLUMNS = frozenset(
 )
 
 _QUADRANTS = QUADRANTS
-_QUADRANT_COLOURS = (_VERMILLION, _GREEN, "#777777", _BLUE)
+_QUADRANT_COLOURS = (VERMILLION, GREEN, "#777777", BLUE)
 _QUADRANT_SHAPES = ("triangle-up", "circle", "square", "diamond")
 
 
@@ -292,7 +291,7 @@ def needs_gap_chart(
     colour = alt.Color(
         field="who",
         type="nominal",
-        scale=alt.Scale(domain=who_domain, range=[_BLUE, _VERMILLION]),
+        scale=alt.Scale(domain=who_domain, range=[BLUE, VERMILLION]),
         legend=alt.Legend(title=None, orient="top", symbolSize=140, labelFontSize=13),
     )
     shape = alt.Shape(
@@ -313,10 +312,10 @@ def needs_gap_chart(
         opacity=alt.condition(emphasised, alt.value(0.75), alt.value(0.5)),
         tooltip=tooltip,
     )
-    staff_interval = base.mark_rule(color=_BLUE, strokeWidth=2, yOffset=-7).encode(
+    staff_interval = base.mark_rule(color=BLUE, strokeWidth=2, yOffset=-7).encode(
         y=y, x=x("staff_ci_low"), x2=alt.X2(field="staff_ci_high"), tooltip=tooltip
     )
-    customer_interval = base.mark_rule(color=_VERMILLION, strokeWidth=2, yOffset=7).encode(
+    customer_interval = base.mark_rule(color=VERMILLION, strokeWidth=2, yOffset=7).encode(
         y=y, x=x("customer_ci_low"), x2=alt.X2(field="customer_ci_high"), tooltip=tooltip
     )
     staff_point = (
@@ -343,7 +342,7 @@ def needs_gap_chart(
             y=y,
             x=alt.X(datum=0, type="quantitative"),
             x2=alt.X2(datum=1),
-            color=alt.condition(is_blind, alt.value(_VERMILLION), alt.value(_BLUE)),
+            color=alt.condition(is_blind, alt.value(VERMILLION), alt.value(BLUE)),
             tooltip=tooltip,
         )
     )
@@ -857,7 +856,7 @@ def rank_slope_chart(gap: pd.DataFrame, *, top_k: int = 10) -> alt.LayerChart:
         symbolStrokeWidth=3,
         symbolSize=400,
     )
-    finding_colours = alt.Scale(domain=finding_domain, range=[_VERMILLION, _BLUE, "#a0a0a0"])
+    finding_colours = alt.Scale(domain=finding_domain, range=[VERMILLION, BLUE, "#a0a0a0"])
     colour = alt.Color(field="finding", type="nominal", scale=finding_colours, legend=legend)
     dot_colour = alt.Color(field="finding", type="nominal", scale=finding_colours, legend=None)
     dash = alt.StrokeDash(
@@ -1181,7 +1180,7 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
             (_QUADRANTS[2], "left", "bottom", 8, -8),
             (_QUADRANTS[3], "right", "bottom", -8, -8),
         ],
-        colours=dict(zip(_QUADRANTS, (_VERMILLION, "#007A5A", "#555555", _BLUE), strict=True)),
+        colours=dict(zip(_QUADRANTS, (VERMILLION, "#007A5A", "#555555", BLUE), strict=True)),
     )
 
     if crosshair == "mean":

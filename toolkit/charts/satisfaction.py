@@ -25,7 +25,7 @@ import pandas as pd
 from toolkit._validate import require_columns
 from toolkit._words import difference_words, estimate_words, is_missing, level_words, p_words
 from toolkit.charts._common import INK, MUTED
-from toolkit.charts.theme import OKABE_ITO
+from toolkit.charts.theme import BLUE, VERMILLION
 from toolkit.schema.metrics import METRIC_TITLES
 
 __all__ = [
@@ -37,7 +37,6 @@ __all__ = [
     "satisfaction_trend_chart",
 ]
 
-_BLUE, _ORANGE, _GREEN, _VERMILLION, _PURPLE, _SKY, _YELLOW, _BLACK = OKABE_ITO
 _GREY = "#8c8c8c"
 
 _MEASURE_TITLES = {"mean": "mean score", "top_box": "top-box share", "nps": "NPS"}
@@ -202,14 +201,14 @@ def satisfaction_trend_chart(
         tooltip.insert(0, alt.Tooltip(field="group", type="nominal", title=by.capitalize()))
 
     base = alt.Chart().transform_filter("datum.layer === 'point'")
-    band = base.mark_area(opacity=0.22, color=_BLUE).encode(
+    band = base.mark_area(opacity=0.22, color=BLUE).encode(
         x=x,
         y=alt.Y(field="ci_low", type="quantitative", title=y_title, scale=_y_scale(trend, measure)),
         y2=alt.Y2(field="ci_high"),
         tooltip=tooltip,
     )
-    line = base.mark_line(color=_BLUE, strokeWidth=2).encode(x=x, y=y)
-    points = base.mark_point(filled=True, size=55, color=_BLUE).encode(x=x, y=y, tooltip=tooltip)
+    line = base.mark_line(color=BLUE, strokeWidth=2).encode(x=x, y=y)
+    points = base.mark_point(filled=True, size=55, color=BLUE).encode(x=x, y=y, tooltip=tooltip)
     layers = [band, line, points]
     height = 170 if by else 280
     if show_n:
@@ -225,7 +224,7 @@ def satisfaction_trend_chart(
             alt.Tooltip(field="event_date", type="nominal", title="Started"),
         ]
         layers.append(
-            marks.mark_rule(color=_VERMILLION, strokeDash=[5, 4], strokeWidth=1.5).encode(
+            marks.mark_rule(color=VERMILLION, strokeDash=[5, 4], strokeWidth=1.5).encode(
                 x=alt.X(field="when", type="temporal"), tooltip=event_tooltip
             )
         )
@@ -236,7 +235,7 @@ def satisfaction_trend_chart(
                 dx=4,
                 fontSize=12,
                 fontWeight="bold",
-                color=_VERMILLION,
+                color=VERMILLION,
             ).encode(
                 x=alt.X(field="when", type="temporal"),
                 y=alt.value(3),
@@ -429,7 +428,7 @@ def control_chart_chart(
             type="nominal",
             title=None,
             scale=alt.Scale(
-                domain=["Better", "Worse", "No signal"], range=[_BLUE, _VERMILLION, _GREY]
+                domain=["Better", "Worse", "No signal"], range=[BLUE, VERMILLION, _GREY]
             ),
         ),
         shape=alt.Shape(
@@ -553,7 +552,7 @@ def before_after_chart(ba: pd.DataFrame, *, title: str | None = None) -> alt.Lay
         type="nominal",
         title="Change",
         scale=alt.Scale(
-            domain=["Better", "Worse", "No clear change"], range=[_BLUE, _VERMILLION, _GREY]
+            domain=["Better", "Worse", "No clear change"], range=[BLUE, VERMILLION, _GREY]
         ),
     )
     base = alt.Chart(data)
