@@ -9,7 +9,17 @@ from collections.abc import Iterable, Mapping
 import altair as alt
 import pandas as pd
 
-__all__ = ["INK", "LIGHT", "MUTED", "corner_names", "crosshairs", "flag", "js", "wrap_labels"]
+__all__ = [
+    "INK",
+    "LIGHT",
+    "MUTED",
+    "corner_names",
+    "crosshairs",
+    "flag",
+    "js",
+    "tips",
+    "wrap_labels",
+]
 
 INK = "#222222"
 MUTED = "#666666"
@@ -25,6 +35,24 @@ def js(value) -> str:
     ('"left"', '{"a": ["x", ""]}')
     """
     return json.dumps(value, ensure_ascii=False)
+
+
+def tips(*fields: tuple[str, str] | alt.Tooltip) -> list[alt.Tooltip]:
+    """Tooltips that show fields as they are (text), one per ``(field, title)``.
+
+    A ready-made ``alt.Tooltip`` (a number with its format, say) is kept as it is.
+
+    Examples
+    --------
+    >>> [tip.to_dict() for tip in tips(("n_said", "Respondents (n)"))]
+    [{'field': 'n_said', 'title': 'Respondents (n)', 'type': 'nominal'}]
+    """
+    return [
+        tip
+        if isinstance(tip, alt.Tooltip)
+        else alt.Tooltip(field=tip[0], type="nominal", title=tip[1])
+        for tip in fields
+    ]
 
 
 def wrap_labels(labels: Iterable[str], width: int) -> tuple[str, int]:

@@ -34,7 +34,7 @@ import pandas as pd
 
 from toolkit._validate import check_positive_int, require_columns
 from toolkit._words import count_words, fmt_whole, is_missing, list_words
-from toolkit.charts._common import INK, MUTED, corner_names, crosshairs, js
+from toolkit.charts._common import INK, MUTED, corner_names, crosshairs, js, tips
 from toolkit.charts._layout import place_labels, text_width
 from toolkit.charts.theme import BLUE, ORANGE
 from toolkit.errors import DataValidationError
@@ -395,19 +395,16 @@ def priority_chart(
     for criterion in PRIORITY_CRITERIA:
         data[f"points_{criterion}"] = [_points_text(criterion, getattr(r, criterion)) for r in rows]
 
-    tooltip = [
-        alt.Tooltip(field="name", type="nominal", title="Customer"),
-        alt.Tooltip(field="kind_label", type="nominal", title="Kind"),
-        alt.Tooltip(field="segment", type="nominal", title="Segment"),
-        alt.Tooltip(field="score_said", type="nominal", title="Priority score"),
-        alt.Tooltip(field="tier_said", type="nominal", title="Tier"),
-        alt.Tooltip(field="rank_said", type="nominal", title="Rank"),
-        alt.Tooltip(field="rated_said", type="nominal", title="Criteria rated"),
-        *(
-            alt.Tooltip(field=f"points_{c}", type="nominal", title=_CRITERIA_TOOLTIPS[c])
-            for c in PRIORITY_CRITERIA
-        ),
-    ]
+    tooltip = tips(
+        ("name", "Customer"),
+        ("kind_label", "Kind"),
+        ("segment", "Segment"),
+        ("score_said", "Priority score"),
+        ("tier_said", "Tier"),
+        ("rank_said", "Rank"),
+        ("rated_said", "Criteria rated"),
+        *((f"points_{c}", _CRITERIA_TOOLTIPS[c]) for c in PRIORITY_CRITERIA),
+    )
     height = max(_ROW * len(data), 2 * _ROW)
     y = alt.Y(
         field="row",
@@ -751,15 +748,15 @@ def power_interest_chart(grid: pd.DataFrame, *, title: str | None = None) -> alt
         v - p["dy"] / _PI_HEIGHT * span for v, p in zip(data["power"], placements, strict=True)
     ]
 
-    tooltip = [
-        alt.Tooltip(field="names_said", type="nominal", title="Customers"),
-        alt.Tooltip(field="kind_label", type="nominal", title="Kind"),
-        alt.Tooltip(field="count_said", type="nominal", title="Customers at this point (n)"),
-        alt.Tooltip(field="power_said", type="nominal", title="Power (1–5)"),
-        alt.Tooltip(field="interest_said", type="nominal", title="Interest (1–5)"),
-        alt.Tooltip(field="quadrant", type="nominal", title="Quadrant"),
-        alt.Tooltip(field="strategy", type="nominal", title="Strategy"),
-    ]
+    tooltip = tips(
+        ("names_said", "Customers"),
+        ("kind_label", "Kind"),
+        ("count_said", "Customers at this point (n)"),
+        ("power_said", "Power (1–5)"),
+        ("interest_said", "Interest (1–5)"),
+        ("quadrant", "Quadrant"),
+        ("strategy", "Strategy"),
+    )
     scale = alt.Scale(domain=list(_PI_DOMAIN), nice=False, zero=False)
 
     axis = alt.Axis(values=[1, 2, 3, 4, 5], titlePadding=10, grid=False)
@@ -1118,20 +1115,20 @@ def service_chain_chart(
     def y(field: str) -> alt.Y:
         return alt.Y(field=field, type="quantitative", scale=y_scale, axis=None)
 
-    edge_tooltip = [
-        alt.Tooltip(field="provider", type="nominal", title="Provider"),
-        alt.Tooltip(field="customer", type="nominal", title="Serves"),
-        alt.Tooltip(field="service", type="nominal", title="Service"),
-        alt.Tooltip(field="direction", type="nominal", title="Direction"),
-    ]
-    node_tooltip = [
-        alt.Tooltip(field="name", type="nominal", title="Customer"),
-        alt.Tooltip(field="kind_label", type="nominal", title="Kind"),
-        alt.Tooltip(field="segment", type="nominal", title="Segment"),
-        alt.Tooltip(field="links_said", type="nominal", title="Links (n)"),
-        alt.Tooltip(field="serves_said", type="nominal", title="Serves"),
-        alt.Tooltip(field="served_by_said", type="nominal", title="Served by"),
-    ]
+    edge_tooltip = tips(
+        ("provider", "Provider"),
+        ("customer", "Serves"),
+        ("service", "Service"),
+        ("direction", "Direction"),
+    )
+    node_tooltip = tips(
+        ("name", "Customer"),
+        ("kind_label", "Kind"),
+        ("segment", "Segment"),
+        ("links_said", "Links (n)"),
+        ("serves_said", "Serves"),
+        ("served_by_said", "Served by"),
+    )
     if has_score:
         node_tooltip.append(
             alt.Tooltip(field="priority_said", type="nominal", title="Priority score")

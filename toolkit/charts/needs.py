@@ -40,7 +40,7 @@ from toolkit._words import (
     points,
     share_words,
 )
-from toolkit.charts._common import INK, MUTED, corner_names, crosshairs, flag, js, wrap_labels
+from toolkit.charts._common import INK, MUTED, corner_names, crosshairs, flag, js, tips, wrap_labels
 from toolkit.charts._layout import FIXED_SPOTS, place_labels
 from toolkit.charts.theme import BLUE, GREEN, VERMILLION
 from toolkit.errors import DataValidationError
@@ -250,15 +250,15 @@ def needs_gap_chart(
     flagged = blind + assumed
     level = level_words(_first(gap, "confidence", 0.95))
 
-    tooltip = [
-        alt.Tooltip(field="label", type="nominal", title="Need"),
-        alt.Tooltip(field="kind", type="nominal", title="Finding"),
-        alt.Tooltip(field="customers_said", type="nominal", title=_CUSTOMERS),
-        alt.Tooltip(field="customer_count", type="nominal", title="Customers naming it"),
-        alt.Tooltip(field="staff_said", type="nominal", title=_STAFF),
-        alt.Tooltip(field="staff_count", type="nominal", title="Staff naming it"),
-        alt.Tooltip(field="gap_said", type="nominal", title="Gap (customers − staff)"),
-    ]
+    tooltip = tips(
+        ("label", "Need"),
+        ("kind", "Finding"),
+        ("customers_said", _CUSTOMERS),
+        ("customer_count", "Customers naming it"),
+        ("staff_said", _STAFF),
+        ("staff_count", "Staff naming it"),
+        ("gap_said", "Gap (customers − staff)"),
+    )
     y = alt.Y(
         field="label",
         type="nominal",
@@ -578,12 +578,12 @@ def needs_heatmap_chart(
         legend_labels = "format(datum.value, '.0%')"
         dark = f"datum[{js(value)}] > {top_value * 0.55}"
 
-    tooltip = [
-        alt.Tooltip(field="label", type="nominal", title="Need"),
-        alt.Tooltip(field=by, type="nominal", title=by.replace("_", " ").capitalize()),
-        alt.Tooltip(field="value_said", type="nominal", title=legend_title),
-        alt.Tooltip(field="count_said", type="nominal", title="Respondents"),
-    ]
+    tooltip = tips(
+        ("label", "Need"),
+        (by, by.replace("_", " ").capitalize()),
+        ("value_said", legend_title),
+        ("count_said", "Respondents"),
+    )
     header_expr, header_lines = wrap_labels(groups, 15)
     x = alt.X(
         field=by,
@@ -812,14 +812,14 @@ def rank_slope_chart(gap: pd.DataFrame, *, top_k: int = 10) -> alt.LayerChart:
     if math.isnan(max_slot):
         max_slot = 1.0
 
-    tooltip = [
-        alt.Tooltip(field="label", type="nominal", title="Need"),
-        alt.Tooltip(field="kind", type="nominal", title="Finding"),
-        alt.Tooltip(field="staff_said", type="nominal", title="Staff priority"),
-        alt.Tooltip(field="staff_count", type="nominal", title="Staff naming it"),
-        alt.Tooltip(field="customers_said", type="nominal", title="Customer priority"),
-        alt.Tooltip(field="customer_count", type="nominal", title="Customers naming it"),
-    ]
+    tooltip = tips(
+        ("label", "Need"),
+        ("kind", "Finding"),
+        ("staff_said", "Staff priority"),
+        ("staff_count", "Staff naming it"),
+        ("customers_said", "Customer priority"),
+        ("customer_count", "Customers naming it"),
+    )
     y_scale = alt.Scale(domain=[max_slot + 0.5, 0.5], nice=False, zero=False)
 
     def y(field: str) -> alt.Y:
@@ -1083,13 +1083,13 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
     spots = [p["spot"] for p in placed]
     data["spot"] = pd.Series(spots, index=order).reindex(data.index)
 
-    tooltip = [
-        alt.Tooltip(field="label", type="nominal", title="Need"),
-        alt.Tooltip(field="quadrant", type="nominal", title="Quadrant"),
-        alt.Tooltip(field="respondents", type="nominal", title="Respondents (n)"),
-        alt.Tooltip(field="importance_said", type="nominal", title="Importance (1–5)"),
-        alt.Tooltip(field="performance_said", type="nominal", title="How well met (1–5)"),
-    ]
+    tooltip = tips(
+        ("label", "Need"),
+        ("quadrant", "Quadrant"),
+        ("respondents", "Respondents (n)"),
+        ("importance_said", "Importance (1–5)"),
+        ("performance_said", "How well met (1–5)"),
+    )
     scale = alt.Scale(domain=[1, 5], nice=False, zero=False)
 
     def x(field: str) -> alt.X:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from toolkit._validate import require_columns
 from toolkit._words import difference_words, estimate_words, is_missing, level_words, p_words
-from toolkit.charts._common import INK, MUTED
+from toolkit.charts._common import INK, MUTED, tips
 from toolkit.charts.theme import BLUE, VERMILLION
 from toolkit.schema.metrics import METRIC_TITLES
 
@@ -39,6 +39,7 @@ __all__ = [
 
 _GREY = "#8c8c8c"
 
+_RESPONSES = alt.Tooltip(field="n", type="quantitative", title="Responses", format=",")
 _MEASURE_TITLES = {"mean": "mean score", "top_box": "top-box share", "nps": "NPS"}
 
 _TREND_COLUMNS = (
@@ -191,12 +192,12 @@ def satisfaction_trend_chart(
         x = alt.X(field="period", type="ordinal", sort=order, title=None)
     y_title = _axis_title(metric, measure, scale)
     y = alt.Y(field="estimate", type="quantitative", title=y_title, scale=_y_scale(trend, measure))
-    tooltip = [
-        alt.Tooltip(field="period", type="nominal", title="Period"),
-        alt.Tooltip(field="said", type="nominal", title=_MEASURE_TITLES.get(measure, "estimate")),
-        alt.Tooltip(field="n", type="quantitative", title="Responses", format=","),
-        alt.Tooltip(field="method", type="nominal", title="Interval"),
-    ]
+    tooltip = tips(
+        ("period", "Period"),
+        ("said", _MEASURE_TITLES.get(measure, "estimate")),
+        _RESPONSES,
+        ("method", "Interval"),
+    )
     if by:
         tooltip.insert(0, alt.Tooltip(field="group", type="nominal", title=by.capitalize()))
 
@@ -219,10 +220,7 @@ def satisfaction_trend_chart(
         )
     if timed and len(event_rows):
         marks = alt.Chart().transform_filter("datum.layer === 'event'")
-        event_tooltip = [
-            alt.Tooltip(field="event", type="nominal", title="Event"),
-            alt.Tooltip(field="event_date", type="nominal", title="Started"),
-        ]
+        event_tooltip = tips(("event", "Event"), ("event_date", "Started"))
         layers.append(
             marks.mark_rule(color=VERMILLION, strokeDash=[5, 4], strokeWidth=1.5).encode(
                 x=alt.X(field="when", type="temporal"), tooltip=event_tooltip
@@ -398,13 +396,13 @@ def control_chart_chart(
     x = alt.X(field="period", type="ordinal", sort=order, title=None, axis=alt.Axis(labelAngle=-45))
     y_title = {"top_box": "Top-box share", "nps": "NPS"}.get(measure, "Mean score")
     scale = alt.Scale(zero=False) if measure != "top_box" else alt.Scale(domain=[0, 1])
-    tooltip = [
-        alt.Tooltip(field="period", type="nominal", title="Period"),
-        alt.Tooltip(field="value_text", type="nominal", title=y_title),
-        alt.Tooltip(field="limits_text", type="nominal", title="Process limits"),
-        alt.Tooltip(field="n", type="quantitative", title="Responses", format=","),
-        alt.Tooltip(field="signal_text", type="nominal", title="Signals"),
-    ]
+    tooltip = tips(
+        ("period", "Period"),
+        ("value_text", y_title),
+        ("limits_text", "Process limits"),
+        _RESPONSES,
+        ("signal_text", "Signals"),
+    )
     base = alt.Chart(data)
     lines = [
         base.mark_line(color=_GREY, strokeWidth=1.5).encode(
@@ -539,14 +537,14 @@ def before_after_chart(ba: pd.DataFrame, *, title: str | None = None) -> alt.Lay
     x_title = {"top_box": "Top-box share", "nps": "NPS"}.get(measure, "Mean score")
     scale = alt.Scale(domain=[0, 1]) if measure == "top_box" else alt.Scale(zero=False)
     x = alt.X(field="estimate", type="quantitative", title=x_title, scale=scale)
-    tooltip = [
-        alt.Tooltip(field="event", type="nominal", title="Event"),
-        alt.Tooltip(field="side", type="nominal", title="Window"),
-        alt.Tooltip(field="said", type="nominal", title=x_title),
-        alt.Tooltip(field="n", type="quantitative", title="Responses", format=","),
-        alt.Tooltip(field="difference", type="nominal", title="After − before"),
-        alt.Tooltip(field="change", type="nominal", title="Change"),
-    ]
+    tooltip = tips(
+        ("event", "Event"),
+        ("side", "Window"),
+        ("said", x_title),
+        _RESPONSES,
+        ("difference", "After − before"),
+        ("change", "Change"),
+    )
     colour = alt.Color(
         field="change",
         type="nominal",
