@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import altair as alt
 import pandas as pd
@@ -87,6 +87,29 @@ def flag(series: pd.Series) -> pd.Series:
     [True, False, False]
     """
     return series.astype("boolean").fillna(False).astype(bool)
+
+
+def grid_axes(
+    scale: alt.Scale, axis: alt.Axis, *, across: str, up: str
+) -> tuple[Callable[[str], alt.X], Callable[[str], alt.Y]]:
+    """Position encodings for a grid of two ratings: ``x(field)`` across, ``y(field)`` up.
+
+    Both run on one ``scale`` and ``axis``, titled ``across`` and ``up``.
+
+    Examples
+    --------
+    >>> x, y = grid_axes(alt.Scale(domain=[1, 5]), alt.Axis(), across="Interest", up="Power")
+    >>> x("interest").to_dict()["title"], y("power").to_dict()["field"]
+    ('Interest', 'power')
+    """
+
+    def x(field: str) -> alt.X:
+        return alt.X(field=field, type="quantitative", scale=scale, title=across, axis=axis)
+
+    def y(field: str) -> alt.Y:
+        return alt.Y(field=field, type="quantitative", scale=scale, title=up, axis=axis)
+
+    return x, y
 
 
 def crosshairs(frame: pd.DataFrame, x: alt.X, y: alt.Y) -> list[alt.Chart]:

@@ -34,7 +34,7 @@ import pandas as pd
 
 from toolkit._validate import check_positive_int, require_columns
 from toolkit._words import count_words, fmt_whole, is_missing, list_words
-from toolkit.charts._common import INK, MUTED, corner_names, crosshairs, js, tips
+from toolkit.charts._common import INK, MUTED, corner_names, crosshairs, grid_axes, js, tips
 from toolkit.charts._layout import place_labels, text_width
 from toolkit.charts.theme import BLUE, ORANGE
 from toolkit.errors import DataValidationError
@@ -759,25 +759,12 @@ def power_interest_chart(grid: pd.DataFrame, *, title: str | None = None) -> alt
     )
     scale = alt.Scale(domain=list(_PI_DOMAIN), nice=False, zero=False)
 
-    axis = alt.Axis(values=[1, 2, 3, 4, 5], titlePadding=10, grid=False)
-
-    def x(field: str) -> alt.X:
-        return alt.X(
-            field=field,
-            type="quantitative",
-            scale=scale,
-            title="Interest in what we do (1 = little, 5 = a great deal)",
-            axis=axis,
-        )
-
-    def y(field: str) -> alt.Y:
-        return alt.Y(
-            field=field,
-            type="quantitative",
-            scale=scale,
-            title="Power over us (1 = little, 5 = a great deal)",
-            axis=axis,
-        )
+    x, y = grid_axes(
+        scale,
+        alt.Axis(values=[1, 2, 3, 4, 5], titlePadding=10, grid=False),
+        across="Interest in what we do (1 = little, 5 = a great deal)",
+        up="Power over us (1 = little, 5 = a great deal)",
+    )
 
     crosshair = crosshairs(pd.DataFrame({"at": [threshold]}), x("at"), y("at"))
     corners = pd.DataFrame(

@@ -40,7 +40,17 @@ from toolkit._words import (
     points,
     share_words,
 )
-from toolkit.charts._common import INK, MUTED, corner_names, crosshairs, flag, js, tips, wrap_labels
+from toolkit.charts._common import (
+    INK,
+    MUTED,
+    corner_names,
+    crosshairs,
+    flag,
+    grid_axes,
+    js,
+    tips,
+    wrap_labels,
+)
 from toolkit.charts._layout import FIXED_SPOTS, place_labels
 from toolkit.charts.theme import BLUE, GREEN, VERMILLION
 from toolkit.errors import DataValidationError
@@ -1092,23 +1102,12 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
     )
     scale = alt.Scale(domain=[1, 5], nice=False, zero=False)
 
-    def x(field: str) -> alt.X:
-        return alt.X(
-            field=field,
-            type="quantitative",
-            scale=scale,
-            title="How well it is met now (1 = poorly, 5 = very well)",
-            axis=alt.Axis(values=[1, 2, 3, 4, 5], format="d", titlePadding=10),
-        )
-
-    def y(field: str) -> alt.Y:
-        return alt.Y(
-            field=field,
-            type="quantitative",
-            scale=scale,
-            title="How important it is (1 = not, 5 = very)",
-            axis=alt.Axis(values=[1, 2, 3, 4, 5], format="d", titlePadding=10),
-        )
+    x, y = grid_axes(
+        scale,
+        alt.Axis(values=[1, 2, 3, 4, 5], format="d", titlePadding=10),
+        across="How well it is met now (1 = poorly, 5 = very well)",
+        up="How important it is (1 = not, 5 = very)",
+    )
 
     quadrant_legend = alt.Legend(
         title=None, orient="bottom", labelFontSize=13, symbolSize=140, columns=4
