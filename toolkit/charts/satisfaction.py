@@ -153,16 +153,15 @@ def satisfaction_trend_chart(
     shown = trend.copy()
     hidden = int(trend["suppressed"].astype(bool).sum())
     timed = len(trend) > 0 and trend["period_start"].notna().all()
-    data = pd.DataFrame(
-        {
-            "period": shown["period"].astype(str),
-            "t": shown["t"].astype(int),
-            "estimate": shown["estimate"].astype(float),
-            "ci_low": shown["ci_low"].astype(float),
-            "ci_high": shown["ci_high"].astype(float),
-            "n": shown["n"].astype(int),
-        }
-    )
+    types = {
+        "period": str,
+        "t": int,
+        "estimate": float,
+        "ci_low": float,
+        "ci_high": float,
+        "n": int,
+    }
+    data = shown[list(types)].astype(types)
     if timed:
         data["when"] = _midpoints(shown).dt.strftime("%Y-%m-%d").to_numpy()
     if by:
@@ -371,18 +370,10 @@ def control_chart_chart(
     if kind == "p":
         measure = "top_box"
     rows = list(chart.itertuples(index=False))
-    data = pd.DataFrame(
-        {
-            "period": chart["period"].astype(str),
-            "t": chart["t"].astype(int),
-            "value": chart["value"].astype(float),
-            "centre": chart["centre"].astype(float),
-            "lower": chart["lower"].astype(float),
-            "upper": chart["upper"].astype(float),
-            "phase": chart["phase"].astype(int).astype(str),
-            "n": chart["n"].astype(int),
-        }
-    )
+    types = {"period": str, "t": int, "value": float, "centre": float, "lower": float}
+    types |= {"upper": float, "phase": int, "n": int}
+    data = chart[list(types)].astype(types)
+    data["phase"] = data["phase"].astype(str)
     data["value_text"] = [estimate_words(r.value, measure) for r in rows]
     data["limits_text"] = [
         f"{estimate_words(r.lower, measure)} to {estimate_words(r.upper, measure)}" for r in rows
