@@ -41,10 +41,29 @@ __all__ = [
     "rank_agreement",
     "common_ground",
     "importance_performance",
+    "IMPORTANCE_PERFORMANCE_COLUMNS",
 ]
 
 CLASSIFICATIONS = ("blind spot", "assumed only", "shared priority", "low priority")
 QUADRANTS = ("Concentrate here", "Keep up the good work", "Low priority", "Possible overkill")
+#: The columns :func:`importance_performance` returns, after the ``by`` column if any.
+IMPORTANCE_PERFORMANCE_COLUMNS = (
+    "code",
+    "label",
+    "n",
+    "importance",
+    "importance_ci_low",
+    "importance_ci_high",
+    "performance",
+    "performance_ci_low",
+    "performance_ci_high",
+    "quadrant",
+    "crosshair_importance",
+    "crosshair_performance",
+    "crosshair",
+    "suppressed",
+    "confidence",
+)
 _APOSTROPHES = "['’`]"
 _NOT_WORD = r"[^\p{L}\p{N}]+"  # RE2 (pyarrow): neither a letter nor a digit
 _ASCII_NOT_WORD = str.maketrans(  # the same for ASCII, NUL kept (it separates texts)
@@ -1202,26 +1221,8 @@ def importance_performance(
                     crosshair_performance=cp,
                 )
             )
-    means = [
-        "importance",
-        "importance_ci_low",
-        "importance_ci_high",
-        "performance",
-        "performance_ci_low",
-        "performance_ci_high",
-    ]
-    columns = [
-        "code",
-        "label",
-        "n",
-        *means,
-        "quadrant",
-        "crosshair_importance",
-        "crosshair_performance",
-        "crosshair",
-        "suppressed",
-        "confidence",
-    ]
+    means = list(IMPORTANCE_PERFORMANCE_COLUMNS[3:9])  # importance ... performance_ci_high
+    columns = list(IMPORTANCE_PERFORMANCE_COLUMNS)
     out = pd.DataFrame(
         rows,
         columns=["group", "code", "n", *means, "crosshair_importance", "crosshair_performance"],

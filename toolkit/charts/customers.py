@@ -34,9 +34,9 @@ import pandas as pd
 
 from toolkit._validate import check_positive_int, require_columns
 from toolkit._words import count_words, fmt_whole, is_missing, list_words
-from toolkit.charts._common import INK, MUTED, js
+from toolkit.charts._common import INK, MUTED, corner_names, crosshairs, grid_axes, js, tips
 from toolkit.charts._layout import place_labels, text_width
-from toolkit.charts.theme import OKABE_ITO
+from toolkit.charts.theme import BLUE, ORANGE
 from toolkit.errors import DataValidationError
 from toolkit.settings import PRIORITY_CRITERIA
 
@@ -49,13 +49,12 @@ __all__ = [
     "weights_in_words",
 ]
 
-_BLUE, _ORANGE, _GREEN, _VERMILLION, _PURPLE, _SKY, _YELLOW, _BLACK = OKABE_ITO
 _EDGE = "#8c8c8c"
 _HALO = "white"
 
 _KIND_LABELS = {"internal": "Internal customer", "external": "External customer"}
 _KIND_DOMAIN = list(_KIND_LABELS.values())
-_KIND_COLOURS = [_ORANGE, _BLUE]
+_KIND_COLOURS = [ORANGE, BLUE]
 _KIND_SHAPES = ["square", "circle"]
 
 CRITERIA_TITLES = {
@@ -396,19 +395,16 @@ def priority_chart(
     for criterion in PRIORITY_CRITERIA:
         data[f"points_{criterion}"] = [_points_text(criterion, getattr(r, criterion)) for r in rows]
 
-    tooltip = [
-        alt.Tooltip(field="name", type="nominal", title="Customer"),
-        alt.Tooltip(field="kind_label", type="nominal", title="Kind"),
-        alt.Tooltip(field="segment", type="nominal", title="Segment"),
-        alt.Tooltip(field="score_said", type="nominal", title="Priority score"),
-        alt.Tooltip(field="tier_said", type="nominal", title="Tier"),
-        alt.Tooltip(field="rank_said", type="nominal", title="Rank"),
-        alt.Tooltip(field="rated_said", type="nominal", title="Criteria rated"),
-        *(
-            alt.Tooltip(field=f"points_{c}", type="nominal", title=_CRITERIA_TOOLTIPS[c])
-            for c in PRIORITY_CRITERIA
-        ),
-    ]
+    tooltip = tips(
+        ("name", "Customer"),
+        ("kind_label", "Kind"),
+        ("segment", "Segment"),
+        ("score_said", "Priority score"),
+        ("tier_said", "Tier"),
+        ("rank_said", "Rank"),
+        ("rated_said", "Criteria rated"),
+        *((f"points_{c}", _CRITERIA_TOOLTIPS[c]) for c in PRIORITY_CRITERIA),
+    )
     height = max(_ROW * len(data), 2 * _ROW)
     y = alt.Y(
         field="row",
@@ -752,60 +748,35 @@ def power_interest_chart(grid: pd.DataFrame, *, title: str | None = None) -> alt
         v - p["dy"] / _PI_HEIGHT * span for v, p in zip(data["power"], placements, strict=True)
     ]
 
-    tooltip = [
-        alt.Tooltip(field="names_said", type="nominal", title="Customers"),
-        alt.Tooltip(field="kind_label", type="nominal", title="Kind"),
-        alt.Tooltip(field="count_said", type="nominal", title="Customers at this point (n)"),
-        alt.Tooltip(field="power_said", type="nominal", title="Power (1–5)"),
-        alt.Tooltip(field="interest_said", type="nominal", title="Interest (1–5)"),
-        alt.Tooltip(field="quadrant", type="nominal", title="Quadrant"),
-        alt.Tooltip(field="strategy", type="nominal", title="Strategy"),
-    ]
+    tooltip = tips(
+        ("names_said", "Customers"),
+        ("kind_label", "Kind"),
+        ("count_said", "Customers at this point (n)"),
+        ("power_said", "Power (1–5)"),
+        ("interest_said", "Interest (1–5)"),
+        ("quadrant", "Quadrant"),
+        ("strategy", "Strategy"),
+    )
     scale = alt.Scale(domain=list(_PI_DOMAIN), nice=False, zero=False)
 
-    axis = alt.Axis(values=[1, 2, 3, 4, 5], titlePadding=10, grid=False)
+    x, y = grid_axes(
+        scale,
+        alt.Axis(values=[1, 2, 3, 4, 5], titlePadding=10, grid=False),
+        across="Interest in what we do (1 = little, 5 = a great deal)",
+        up="Power over us (1 = little, 5 = a great deal)",
+    )
 
-    def x(field: str) -> alt.X:
-        return alt.X(
-            field=field,
-            type="quantitative",
-            scale=scale,
-            title="Interest in what we do (1 = little, 5 = a great deal)",
-            axis=axis,
-        )
-
-    def y(field: str) -> alt.Y:
-        return alt.Y(
-            field=field,
-            type="quantitative",
-            scale=scale,
-            title="Power over us (1 = little, 5 = a great deal)",
-            axis=axis,
-        )
-
-    cross = alt.Chart(pd.DataFrame({"at": [threshold]}))
-    crosshairs = [
-        cross.mark_rule(strokeDash=[6, 4], color="#555555", strokeWidth=1.5).encode(x=x("at")),
-        cross.mark_rule(strokeDash=[6, 4], color="#555555", strokeWidth=1.5).encode(y=y("at")),
-    ]
+    crosshair = crosshairs(pd.DataFrame({"at": [threshold]}), x("at"), y("at"))
     corners = pd.DataFrame(
         [{"quadrant": c[0], "interest": c[1], "power": c[2]} for c in _PI_CORNERS]
     )
-    corner = alt.Chart(corners)
-    corner_labels = [
-        corner.transform_filter(f"datum.quadrant == {js(name)}")
-        .mark_text(
-            align=align,
-            baseline=baseline,
-            dx=dx,
-            dy=dy,
-            fontSize=14,
-            fontWeight="bold",
-            color="#444444",
-        )
-        .encode(x=x("interest"), y=y("power"), text=alt.Text(field="quadrant", type="nominal"))
-        for name, _i, _p, align, baseline, dx, dy in _PI_CORNERS
-    ]
+    corner_labels = corner_names(
+        corners,
+        x("interest"),
+        y("power"),
+        [(name, *place) for name, _i, _p, *place in _PI_CORNERS],
+        color="#444444",
+    )
     base = alt.Chart()
     points = base.mark_point(filled=True, opacity=1, stroke="white", strokeWidth=1).encode(
         description=alt.Description(field="aria", type="nominal"),
@@ -845,7 +816,7 @@ def power_interest_chart(grid: pd.DataFrame, *, title: str | None = None) -> alt
         f"Monitor (low power, low interest): {in_quadrant('Monitor')}. "
         "Internal customers are squares, external customers circles. " + note
     ).strip()
-    return alt.layer(*corner_labels, *crosshairs, marks).properties(
+    return alt.layer(*corner_labels, *crosshair, marks).properties(
         width=_PI_WIDTH,
         height=_PI_HEIGHT,
         title=alt.Title(
@@ -1131,20 +1102,20 @@ def service_chain_chart(
     def y(field: str) -> alt.Y:
         return alt.Y(field=field, type="quantitative", scale=y_scale, axis=None)
 
-    edge_tooltip = [
-        alt.Tooltip(field="provider", type="nominal", title="Provider"),
-        alt.Tooltip(field="customer", type="nominal", title="Serves"),
-        alt.Tooltip(field="service", type="nominal", title="Service"),
-        alt.Tooltip(field="direction", type="nominal", title="Direction"),
-    ]
-    node_tooltip = [
-        alt.Tooltip(field="name", type="nominal", title="Customer"),
-        alt.Tooltip(field="kind_label", type="nominal", title="Kind"),
-        alt.Tooltip(field="segment", type="nominal", title="Segment"),
-        alt.Tooltip(field="links_said", type="nominal", title="Links (n)"),
-        alt.Tooltip(field="serves_said", type="nominal", title="Serves"),
-        alt.Tooltip(field="served_by_said", type="nominal", title="Served by"),
-    ]
+    edge_tooltip = tips(
+        ("provider", "Provider"),
+        ("customer", "Serves"),
+        ("service", "Service"),
+        ("direction", "Direction"),
+    )
+    node_tooltip = tips(
+        ("name", "Customer"),
+        ("kind_label", "Kind"),
+        ("segment", "Segment"),
+        ("links_said", "Links (n)"),
+        ("serves_said", "Serves"),
+        ("served_by_said", "Served by"),
+    )
     if has_score:
         node_tooltip.append(
             alt.Tooltip(field="priority_said", type="nominal", title="Priority score")

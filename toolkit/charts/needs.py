@@ -40,10 +40,21 @@ from toolkit._words import (
     points,
     share_words,
 )
-from toolkit.charts._common import INK, MUTED, flag, js, wrap_labels
+from toolkit.charts._common import (
+    INK,
+    MUTED,
+    corner_names,
+    crosshairs,
+    flag,
+    grid_axes,
+    js,
+    tips,
+    wrap_labels,
+)
 from toolkit.charts._layout import FIXED_SPOTS, place_labels
-from toolkit.charts.theme import OKABE_ITO
+from toolkit.charts.theme import BLUE, GREEN, VERMILLION
 from toolkit.errors import DataValidationError
+from toolkit.needs import IMPORTANCE_PERFORMANCE_COLUMNS, QUADRANTS
 
 __all__ = [
     "importance_performance_chart",
@@ -52,7 +63,6 @@ __all__ = [
     "rank_slope_chart",
 ]
 
-_BLUE, _ORANGE, _GREEN, _VERMILLION, _PURPLE, _SKY, _YELLOW, _BLACK = OKABE_ITO
 _SUPPRESSED_FILL = "#e3e3e3"
 
 _STAFF = "Staff assumed"
@@ -82,29 +92,19 @@ _GAP_COLUMNS = (
     "confidence",
 )
 
-_IP_COLUMNS = (
-    "code",
-    "label",
-    "n",
-    "importance",
-    "importance_ci_low",
-    "importance_ci_high",
-    "performance",
-    "performance_ci_low",
-    "performance_ci_high",
-    "quadrant",
-    "crosshair_importance",
-    "crosshair_performance",
-    "crosshair",
-    "suppressed",
+# The chart draws every column of the analysis but its confidence.
+_IP_COLUMNS = tuple(c for c in IMPORTANCE_PERFORMANCE_COLUMNS if c != "confidence")
+# The ones drawn as they are: n is said in words, the crosshair and flags hold for all rows.
+_IP_DRAWN = tuple(
+    c for c in _IP_COLUMNS if c not in ("n", "suppressed") and not c.startswith("crosshair")
 )
 
 _KNOWN_COLUMNS = frozenset(
     (*_GAP_COLUMNS, *_IP_COLUMNS, "theme", "staff_importance", "customer_importance")
 )
 
-_QUADRANTS = ("Concentrate here", "Keep up the good work", "Low priority", "Possible overkill")
-_QUADRANT_COLOURS = (_VERMILLION, _GREEN, "#777777", _BLUE)
+_QUADRANTS = QUADRANTS
+_QUADRANT_COLOURS = (VERMILLION, GREEN, "#777777", BLUE)
 _QUADRANT_SHAPES = ("triangle-up", "circle", "square", "diamond")
 
 
@@ -260,15 +260,15 @@ def needs_gap_chart(
     flagged = blind + assumed
     level = level_words(_first(gap, "confidence", 0.95))
 
-    tooltip = [
-        alt.Tooltip(field="label", type="nominal", title="Need"),
-        alt.Tooltip(field="kind", type="nominal", title="Finding"),
-        alt.Tooltip(field="customers_said", type="nominal", title=_CUSTOMERS),
-        alt.Tooltip(field="customer_count", type="nominal", title="Customers naming it"),
-        alt.Tooltip(field="staff_said", type="nominal", title=_STAFF),
-        alt.Tooltip(field="staff_count", type="nominal", title="Staff naming it"),
-        alt.Tooltip(field="gap_said", type="nominal", title="Gap (customers − staff)"),
-    ]
+    tooltip = tips(
+        ("label", "Need"),
+        ("kind", "Finding"),
+        ("customers_said", _CUSTOMERS),
+        ("customer_count", "Customers naming it"),
+        ("staff_said", _STAFF),
+        ("staff_count", "Staff naming it"),
+        ("gap_said", "Gap (customers − staff)"),
+    )
     y = alt.Y(
         field="label",
         type="nominal",
@@ -301,7 +301,7 @@ def needs_gap_chart(
     colour = alt.Color(
         field="who",
         type="nominal",
-        scale=alt.Scale(domain=who_domain, range=[_BLUE, _VERMILLION]),
+        scale=alt.Scale(domain=who_domain, range=[BLUE, VERMILLION]),
         legend=alt.Legend(title=None, orient="top", symbolSize=140, labelFontSize=13),
     )
     shape = alt.Shape(
@@ -322,10 +322,10 @@ def needs_gap_chart(
         opacity=alt.condition(emphasised, alt.value(0.75), alt.value(0.5)),
         tooltip=tooltip,
     )
-    staff_interval = base.mark_rule(color=_BLUE, strokeWidth=2, yOffset=-7).encode(
+    staff_interval = base.mark_rule(color=BLUE, strokeWidth=2, yOffset=-7).encode(
         y=y, x=x("staff_ci_low"), x2=alt.X2(field="staff_ci_high"), tooltip=tooltip
     )
-    customer_interval = base.mark_rule(color=_VERMILLION, strokeWidth=2, yOffset=7).encode(
+    customer_interval = base.mark_rule(color=VERMILLION, strokeWidth=2, yOffset=7).encode(
         y=y, x=x("customer_ci_low"), x2=alt.X2(field="customer_ci_high"), tooltip=tooltip
     )
     staff_point = (
@@ -352,7 +352,7 @@ def needs_gap_chart(
             y=y,
             x=alt.X(datum=0, type="quantitative"),
             x2=alt.X2(datum=1),
-            color=alt.condition(is_blind, alt.value(_VERMILLION), alt.value(_BLUE)),
+            color=alt.condition(is_blind, alt.value(VERMILLION), alt.value(BLUE)),
             tooltip=tooltip,
         )
     )
@@ -588,12 +588,12 @@ def needs_heatmap_chart(
         legend_labels = "format(datum.value, '.0%')"
         dark = f"datum[{js(value)}] > {top_value * 0.55}"
 
-    tooltip = [
-        alt.Tooltip(field="label", type="nominal", title="Need"),
-        alt.Tooltip(field=by, type="nominal", title=by.replace("_", " ").capitalize()),
-        alt.Tooltip(field="value_said", type="nominal", title=legend_title),
-        alt.Tooltip(field="count_said", type="nominal", title="Respondents"),
-    ]
+    tooltip = tips(
+        ("label", "Need"),
+        (by, by.replace("_", " ").capitalize()),
+        ("value_said", legend_title),
+        ("count_said", "Respondents"),
+    )
     header_expr, header_lines = wrap_labels(groups, 15)
     x = alt.X(
         field=by,
@@ -822,14 +822,14 @@ def rank_slope_chart(gap: pd.DataFrame, *, top_k: int = 10) -> alt.LayerChart:
     if math.isnan(max_slot):
         max_slot = 1.0
 
-    tooltip = [
-        alt.Tooltip(field="label", type="nominal", title="Need"),
-        alt.Tooltip(field="kind", type="nominal", title="Finding"),
-        alt.Tooltip(field="staff_said", type="nominal", title="Staff priority"),
-        alt.Tooltip(field="staff_count", type="nominal", title="Staff naming it"),
-        alt.Tooltip(field="customers_said", type="nominal", title="Customer priority"),
-        alt.Tooltip(field="customer_count", type="nominal", title="Customers naming it"),
-    ]
+    tooltip = tips(
+        ("label", "Need"),
+        ("kind", "Finding"),
+        ("staff_said", "Staff priority"),
+        ("staff_count", "Staff naming it"),
+        ("customers_said", "Customer priority"),
+        ("customer_count", "Customers naming it"),
+    )
     y_scale = alt.Scale(domain=[max_slot + 0.5, 0.5], nice=False, zero=False)
 
     def y(field: str) -> alt.Y:
@@ -866,7 +866,7 @@ def rank_slope_chart(gap: pd.DataFrame, *, top_k: int = 10) -> alt.LayerChart:
         symbolStrokeWidth=3,
         symbolSize=400,
     )
-    finding_colours = alt.Scale(domain=finding_domain, range=[_VERMILLION, _BLUE, "#a0a0a0"])
+    finding_colours = alt.Scale(domain=finding_domain, range=[VERMILLION, BLUE, "#a0a0a0"])
     colour = alt.Color(field="finding", type="nominal", scale=finding_colours, legend=legend)
     dot_colour = alt.Color(field="finding", type="nominal", scale=finding_colours, legend=None)
     dash = alt.StrokeDash(
@@ -1034,19 +1034,7 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
     cross_performance = float(ip["crosshair_performance"].iloc[0]) if len(ip) else 3.0
     crosshair = str(ip["crosshair"].iloc[0]) if len(ip) else "midpoint"
 
-    data = usable[
-        [
-            "code",
-            "label",
-            "importance",
-            "importance_ci_low",
-            "importance_ci_high",
-            "performance",
-            "performance_ci_low",
-            "performance_ci_high",
-            "quadrant",
-        ]
-    ].copy()
+    data = usable[list(_IP_DRAWN)].copy()
     rows = list(usable.itertuples(index=False))
     data["respondents"] = [f"{float(r.n):,.0f}" for r in rows]
     data["importance_said"] = [
@@ -1105,32 +1093,21 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
     spots = [p["spot"] for p in placed]
     data["spot"] = pd.Series(spots, index=order).reindex(data.index)
 
-    tooltip = [
-        alt.Tooltip(field="label", type="nominal", title="Need"),
-        alt.Tooltip(field="quadrant", type="nominal", title="Quadrant"),
-        alt.Tooltip(field="respondents", type="nominal", title="Respondents (n)"),
-        alt.Tooltip(field="importance_said", type="nominal", title="Importance (1–5)"),
-        alt.Tooltip(field="performance_said", type="nominal", title="How well met (1–5)"),
-    ]
+    tooltip = tips(
+        ("label", "Need"),
+        ("quadrant", "Quadrant"),
+        ("respondents", "Respondents (n)"),
+        ("importance_said", "Importance (1–5)"),
+        ("performance_said", "How well met (1–5)"),
+    )
     scale = alt.Scale(domain=[1, 5], nice=False, zero=False)
 
-    def x(field: str) -> alt.X:
-        return alt.X(
-            field=field,
-            type="quantitative",
-            scale=scale,
-            title="How well it is met now (1 = poorly, 5 = very well)",
-            axis=alt.Axis(values=[1, 2, 3, 4, 5], format="d", titlePadding=10),
-        )
-
-    def y(field: str) -> alt.Y:
-        return alt.Y(
-            field=field,
-            type="quantitative",
-            scale=scale,
-            title="How important it is (1 = not, 5 = very)",
-            axis=alt.Axis(values=[1, 2, 3, 4, 5], format="d", titlePadding=10),
-        )
+    x, y = grid_axes(
+        scale,
+        alt.Axis(values=[1, 2, 3, 4, 5], format="d", titlePadding=10),
+        across="How well it is met now (1 = poorly, 5 = very well)",
+        up="How important it is (1 = not, 5 = very)",
+    )
 
     quadrant_legend = alt.Legend(
         title=None, orient="bottom", labelFontSize=13, symbolSize=140, columns=4
@@ -1184,15 +1161,7 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
     crosshair_frame = pd.DataFrame(
         {"importance": [cross_importance], "performance": [cross_performance]}
     )
-    cross = alt.Chart(crosshair_frame)
-    crosshairs = [
-        cross.mark_rule(strokeDash=[6, 4], color="#555555", strokeWidth=1.5).encode(
-            x=x("performance")
-        ),
-        cross.mark_rule(strokeDash=[6, 4], color="#555555", strokeWidth=1.5).encode(
-            y=y("importance")
-        ),
-    ]
+    crosshair_rules = crosshairs(crosshair_frame, x("performance"), y("importance"))
     corners = pd.DataFrame(
         {
             "quadrant": list(_QUADRANTS),
@@ -1200,30 +1169,18 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
             "importance": [5.0, 5.0, 1.0, 1.0],
         }
     )
-    corner = alt.Chart(corners)
-    corner_labels = [
-        corner.transform_filter(f"datum.quadrant == {js(name)}")
-        .mark_text(
-            align=align,
-            baseline=baseline,
-            dx=dx,
-            dy=dy,
-            fontSize=14,
-            fontWeight="bold",
-        )
-        .encode(
-            x=x("performance"),
-            y=y("importance"),
-            text=alt.Text(field="quadrant", type="nominal"),
-            color=alt.value(colour),
-        )
-        for name, colour, align, baseline, dx, dy in (
-            (_QUADRANTS[0], _VERMILLION, "left", "top", 8, 8),
-            (_QUADRANTS[1], "#007A5A", "right", "top", -8, 8),
-            (_QUADRANTS[2], "#555555", "left", "bottom", 8, -8),
-            (_QUADRANTS[3], _BLUE, "right", "bottom", -8, -8),
-        )
-    ]
+    corner_labels = corner_names(
+        corners,
+        x("performance"),
+        y("importance"),
+        [
+            (_QUADRANTS[0], "left", "top", 8, 8),
+            (_QUADRANTS[1], "right", "top", -8, 8),
+            (_QUADRANTS[2], "left", "bottom", 8, -8),
+            (_QUADRANTS[3], "right", "bottom", -8, -8),
+        ],
+        colours=dict(zip(_QUADRANTS, (VERMILLION, "#007A5A", "#555555", BLUE), strict=True)),
+    )
 
     if crosshair == "mean":
         lines_at = (
@@ -1254,7 +1211,7 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
         + (" " + note if note else "")
     )
     return alt.layer(
-        *corner_labels, *crosshairs, *intervals, points, *labels, data=data
+        *corner_labels, *crosshair_rules, *intervals, points, *labels, data=data
     ).properties(
         width=_IP_WIDTH,
         height=_IP_HEIGHT,

@@ -24,8 +24,8 @@ import pandas as pd
 
 from toolkit._validate import require_columns
 from toolkit._words import difference_words, estimate_words, is_missing, level_words, p_words
-from toolkit.charts._common import INK, MUTED
-from toolkit.charts.theme import OKABE_ITO
+from toolkit.charts._common import INK, MUTED, tips
+from toolkit.charts.theme import BLUE, VERMILLION
 from toolkit.schema.metrics import METRIC_TITLES
 
 __all__ = [
@@ -37,9 +37,9 @@ __all__ = [
     "satisfaction_trend_chart",
 ]
 
-_BLUE, _ORANGE, _GREEN, _VERMILLION, _PURPLE, _SKY, _YELLOW, _BLACK = OKABE_ITO
 _GREY = "#8c8c8c"
 
+_RESPONSES = alt.Tooltip(field="n", type="quantitative", title="Responses", format=",")
 _MEASURE_TITLES = {"mean": "mean score", "top_box": "top-box share", "nps": "NPS"}
 
 _TREND_COLUMNS = (
@@ -153,16 +153,15 @@ def satisfaction_trend_chart(
     shown = trend.copy()
     hidden = int(trend["suppressed"].astype(bool).sum())
     timed = len(trend) > 0 and trend["period_start"].notna().all()
-    data = pd.DataFrame(
-        {
-            "period": shown["period"].astype(str),
-            "t": shown["t"].astype(int),
-            "estimate": shown["estimate"].astype(float),
-            "ci_low": shown["ci_low"].astype(float),
-            "ci_high": shown["ci_high"].astype(float),
-            "n": shown["n"].astype(int),
-        }
-    )
+    types = {
+        "period": str,
+        "t": int,
+        "estimate": float,
+        "ci_low": float,
+        "ci_high": float,
+        "n": int,
+    }
+    data = shown[list(types)].astype(types)
     if timed:
         data["when"] = _midpoints(shown).dt.strftime("%Y-%m-%d").to_numpy()
     if by:
@@ -192,24 +191,24 @@ def satisfaction_trend_chart(
         x = alt.X(field="period", type="ordinal", sort=order, title=None)
     y_title = _axis_title(metric, measure, scale)
     y = alt.Y(field="estimate", type="quantitative", title=y_title, scale=_y_scale(trend, measure))
-    tooltip = [
-        alt.Tooltip(field="period", type="nominal", title="Period"),
-        alt.Tooltip(field="said", type="nominal", title=_MEASURE_TITLES.get(measure, "estimate")),
-        alt.Tooltip(field="n", type="quantitative", title="Responses", format=","),
-        alt.Tooltip(field="method", type="nominal", title="Interval"),
-    ]
+    tooltip = tips(
+        ("period", "Period"),
+        ("said", _MEASURE_TITLES.get(measure, "estimate")),
+        _RESPONSES,
+        ("method", "Interval"),
+    )
     if by:
         tooltip.insert(0, alt.Tooltip(field="group", type="nominal", title=by.capitalize()))
 
     base = alt.Chart().transform_filter("datum.layer === 'point'")
-    band = base.mark_area(opacity=0.22, color=_BLUE).encode(
+    band = base.mark_area(opacity=0.22, color=BLUE).encode(
         x=x,
         y=alt.Y(field="ci_low", type="quantitative", title=y_title, scale=_y_scale(trend, measure)),
         y2=alt.Y2(field="ci_high"),
         tooltip=tooltip,
     )
-    line = base.mark_line(color=_BLUE, strokeWidth=2).encode(x=x, y=y)
-    points = base.mark_point(filled=True, size=55, color=_BLUE).encode(x=x, y=y, tooltip=tooltip)
+    line = base.mark_line(color=BLUE, strokeWidth=2).encode(x=x, y=y)
+    points = base.mark_point(filled=True, size=55, color=BLUE).encode(x=x, y=y, tooltip=tooltip)
     layers = [band, line, points]
     height = 170 if by else 280
     if show_n:
@@ -220,12 +219,9 @@ def satisfaction_trend_chart(
         )
     if timed and len(event_rows):
         marks = alt.Chart().transform_filter("datum.layer === 'event'")
-        event_tooltip = [
-            alt.Tooltip(field="event", type="nominal", title="Event"),
-            alt.Tooltip(field="event_date", type="nominal", title="Started"),
-        ]
+        event_tooltip = tips(("event", "Event"), ("event_date", "Started"))
         layers.append(
-            marks.mark_rule(color=_VERMILLION, strokeDash=[5, 4], strokeWidth=1.5).encode(
+            marks.mark_rule(color=VERMILLION, strokeDash=[5, 4], strokeWidth=1.5).encode(
                 x=alt.X(field="when", type="temporal"), tooltip=event_tooltip
             )
         )
@@ -236,7 +232,7 @@ def satisfaction_trend_chart(
                 dx=4,
                 fontSize=12,
                 fontWeight="bold",
-                color=_VERMILLION,
+                color=VERMILLION,
             ).encode(
                 x=alt.X(field="when", type="temporal"),
                 y=alt.value(3),
@@ -374,18 +370,10 @@ def control_chart_chart(
     if kind == "p":
         measure = "top_box"
     rows = list(chart.itertuples(index=False))
-    data = pd.DataFrame(
-        {
-            "period": chart["period"].astype(str),
-            "t": chart["t"].astype(int),
-            "value": chart["value"].astype(float),
-            "centre": chart["centre"].astype(float),
-            "lower": chart["lower"].astype(float),
-            "upper": chart["upper"].astype(float),
-            "phase": chart["phase"].astype(int).astype(str),
-            "n": chart["n"].astype(int),
-        }
-    )
+    types = {"period": str, "t": int, "value": float, "centre": float, "lower": float}
+    types |= {"upper": float, "phase": int, "n": int}
+    data = chart[list(types)].astype(types)
+    data["phase"] = data["phase"].astype(str)
     data["value_text"] = [estimate_words(r.value, measure) for r in rows]
     data["limits_text"] = [
         f"{estimate_words(r.lower, measure)} to {estimate_words(r.upper, measure)}" for r in rows
@@ -399,13 +387,13 @@ def control_chart_chart(
     x = alt.X(field="period", type="ordinal", sort=order, title=None, axis=alt.Axis(labelAngle=-45))
     y_title = {"top_box": "Top-box share", "nps": "NPS"}.get(measure, "Mean score")
     scale = alt.Scale(zero=False) if measure != "top_box" else alt.Scale(domain=[0, 1])
-    tooltip = [
-        alt.Tooltip(field="period", type="nominal", title="Period"),
-        alt.Tooltip(field="value_text", type="nominal", title=y_title),
-        alt.Tooltip(field="limits_text", type="nominal", title="Process limits"),
-        alt.Tooltip(field="n", type="quantitative", title="Responses", format=","),
-        alt.Tooltip(field="signal_text", type="nominal", title="Signals"),
-    ]
+    tooltip = tips(
+        ("period", "Period"),
+        ("value_text", y_title),
+        ("limits_text", "Process limits"),
+        _RESPONSES,
+        ("signal_text", "Signals"),
+    )
     base = alt.Chart(data)
     lines = [
         base.mark_line(color=_GREY, strokeWidth=1.5).encode(
@@ -429,7 +417,7 @@ def control_chart_chart(
             type="nominal",
             title=None,
             scale=alt.Scale(
-                domain=["Better", "Worse", "No signal"], range=[_BLUE, _VERMILLION, _GREY]
+                domain=["Better", "Worse", "No signal"], range=[BLUE, VERMILLION, _GREY]
             ),
         ),
         shape=alt.Shape(
@@ -540,20 +528,20 @@ def before_after_chart(ba: pd.DataFrame, *, title: str | None = None) -> alt.Lay
     x_title = {"top_box": "Top-box share", "nps": "NPS"}.get(measure, "Mean score")
     scale = alt.Scale(domain=[0, 1]) if measure == "top_box" else alt.Scale(zero=False)
     x = alt.X(field="estimate", type="quantitative", title=x_title, scale=scale)
-    tooltip = [
-        alt.Tooltip(field="event", type="nominal", title="Event"),
-        alt.Tooltip(field="side", type="nominal", title="Window"),
-        alt.Tooltip(field="said", type="nominal", title=x_title),
-        alt.Tooltip(field="n", type="quantitative", title="Responses", format=","),
-        alt.Tooltip(field="difference", type="nominal", title="After − before"),
-        alt.Tooltip(field="change", type="nominal", title="Change"),
-    ]
+    tooltip = tips(
+        ("event", "Event"),
+        ("side", "Window"),
+        ("said", x_title),
+        _RESPONSES,
+        ("difference", "After − before"),
+        ("change", "Change"),
+    )
     colour = alt.Color(
         field="change",
         type="nominal",
         title="Change",
         scale=alt.Scale(
-            domain=["Better", "Worse", "No clear change"], range=[_BLUE, _VERMILLION, _GREY]
+            domain=["Better", "Worse", "No clear change"], range=[BLUE, VERMILLION, _GREY]
         ),
     )
     base = alt.Chart(data)

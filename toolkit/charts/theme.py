@@ -55,7 +55,15 @@ import altair as alt
 from toolkit.charts._vega_bundle import _js_json, vega_script
 
 __all__ = [
+    "BLACK",
+    "BLUE",
+    "GREEN",
     "OKABE_ITO",
+    "ORANGE",
+    "PURPLE",
+    "SKY",
+    "VERMILLION",
+    "YELLOW",
     "REPORT_RENDERER",
     "THEME",
     "chart_svg_html",
@@ -86,6 +94,9 @@ OKABE_ITO = (
 Source: Okabe, M. & Ito, K., "Color Universal Design (CUD): how to make figures and
 presentations that are friendly to colorblind people", https://jfly.uni-koeln.de/color/.
 """
+
+BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, YELLOW, BLACK = OKABE_ITO
+"""The palette's colours by name, for charts that give a colour a meaning."""
 
 _FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 _INK = "#222222"
