@@ -1221,7 +1221,9 @@ def importance_performance(
                     crosshair_performance=cp,
                 )
             )
-    means = list(IMPORTANCE_PERFORMANCE_COLUMNS[3:9])  # importance ... performance_ci_high
+    means = [
+        c for c in IMPORTANCE_PERFORMANCE_COLUMNS if c.startswith(("importance", "performance"))
+    ]
     columns = list(IMPORTANCE_PERFORMANCE_COLUMNS)
     out = pd.DataFrame(
         rows,
