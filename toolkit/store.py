@@ -61,7 +61,7 @@ import pandas as pd
 
 from toolkit._files import building
 from toolkit.errors import DataValidationError, StoreError
-from toolkit.schema.checks import FORMULA_START, Known, Problem, to_canonical
+from toolkit.schema.checks import FORMULA_START, Known, Problem, cell_text, to_canonical
 from toolkit.schema.metrics import DEFAULT_SCALES
 from toolkit.schema.raw import RawTable
 from toolkit.schema.tables import LOAD_ORDER, TABLES, Table, table_named
@@ -1254,7 +1254,7 @@ class Engagement:
                 f"{spec.cli_name} has no field {', '.join(map(repr, unknown))}; its fields are: "
                 f"{', '.join(spec.field_names)}."
             )
-        cells = {f: _entry_text(values.get(f)) for f in spec.field_names}
+        cells = {f: cell_text(values.get(f)) for f in spec.field_names}
         raw = RawTable(
             frame=pd.DataFrame([cells], dtype=object),
             rows=np.array([1]),
@@ -1567,19 +1567,6 @@ def _export_frame(frame: pd.DataFrame, spec: Table) -> pd.DataFrame:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
             out[col] = _export_text(out[col])
     return out
-
-
-def _entry_text(value: object) -> str:
-    """A form value as the cell text an import would read."""
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _problem_words(problem) -> str:

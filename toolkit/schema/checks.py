@@ -8,6 +8,7 @@ Nothing here touches the store: what the store already holds comes in as ``known
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -20,6 +21,7 @@ from toolkit.schema.tables import DEFAULT_SCALES, Field, Table, looks_personal, 
 
 __all__ = [
     "Problem",
+    "cell_text",
     "Canonical",
     "Collector",
     "Known",
@@ -706,3 +708,20 @@ def _small_groups(table: Table, frame: pd.DataFrame, min_n: int) -> list[str]:
         for segment, n in counts.items()
         if n < min_n
     ]
+
+
+def cell_text(value: object) -> str:
+    """A value as the cell text an import would read (whole floats without ``.0``).
+
+    >>> cell_text(3.0), cell_text(None), cell_text(dt.date(2024, 3, 7))
+    ('3', '', '2024-03-07')
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -24,17 +24,14 @@ import pandas as pd
 import pyarrow as pa
 
 from toolkit.errors import DataValidationError
+from toolkit.schema.checks import cell_text
 from toolkit.schema.tables import METRICS, TABLES, Table, normalise_header, table_named
-from toolkit.store import ImportResult, _entry_text
+from toolkit.store import ImportResult
 
 if TYPE_CHECKING:
     from toolkit.store import Engagement
 
 __all__ = ["import_file", "import_frame"]
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -287,7 +284,7 @@ def _import_survey(
         write_map(
             mapped.imap,
             target,
-            comment=f"Import map saved from {path.name} ({fmt}) on {_now()[:10]}.\n"
+            comment=f"Import map saved from {path.name} ({fmt}) on {dt.date.today().isoformat()}.\n"
             f"Reuse it: service-toolkit import ENGAGEMENT NEXT-WAVE.csv --map {save_map}",
         )
         result.details["saved_map"] = str(target)
@@ -596,7 +593,7 @@ def _frame_cells(column: pd.Series) -> pd.Series:
         )
         labels = [t.replace("T", " ") for t in text.tolist()]
     else:  # as a form's value is written: whole floats without ".0"
-        labels = [_entry_text(v) for v in values.tolist()]
+        labels = [cell_text(v) for v in values.tolist()]
     taken = np.where(codes < 0, len(labels), codes)  # missing takes the "" appended last
     cells = pa.array([*labels, ""], type=pa.string()).take(pa.array(taken, type=pa.int64()))
     return pd.Series(pd.array(cells, dtype="str"))
