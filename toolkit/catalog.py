@@ -344,7 +344,7 @@ ANALYSES: dict[str, Analysis] = {
             ("responses",),
             _trend,
             (satisfaction.satisfaction_trend,),
-            "CSAT, NPS or CES per period (and --by group): mean, top box, NPS, intervals",
+            "each metric per period (and --by group): mean, top box, NPS, intervals",
         ),
         Analysis(
             "nps-trend",

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from toolkit.errors import ToolkitError
+from toolkit.schema.metrics import metric_choices
 from toolkit.sources.registry import FORMATS
 
 TABLE_CHOICES = (
@@ -208,7 +209,7 @@ _SOURCES = FORMATS
     "metrics",
     metavar="METRIC=SOURCE",
     multiple=True,
-    help="SOURCE is a csat, nps or ces question: one responses row per answer (repeatable).",
+    help=f"SOURCE is a {metric_choices()} question: one responses row per answer (repeatable).",
 )
 @click.option("--replace", is_flag=True, help="Replace the rows of earlier imports of this file.")
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows; list each invalid one.")
