@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import webbrowser
 from pathlib import Path
@@ -81,6 +82,7 @@ def serve_forms(
             f"Port {port} on {HOST} is already in use. Choose another with --port, or leave "
             "--port out to use a free one."
         )
+    restore = _stop_on_signals()
     process = subprocess.Popen(
         forms_command(port),
         env=_environment(engagement),
@@ -89,21 +91,13 @@ def serve_forms(
         text=True,
         start_new_session=True,
     )
-    url = f"http://{HOST}:{port}/"
-    deadline = time.monotonic() + 60
-    while not _port_taken(port):
-        if process.poll() is not None or time.monotonic() > deadline:
-            output = process.stdout.read() if process.stdout else ""
-            _stop(process)
-            raise ToolkitError(
-                f"The forms server did not start: {output.strip()[-800:] or 'no output'}"
-            )
-        time.sleep(0.2)
-    echo(f"Forms for {engagement} at {url}")
-    echo("Open that address in a browser on this machine. Press Ctrl-C to stop.")
-    if open_browser:
-        webbrowser.open(url)
     try:
+        _wait_until_serving(process, port)
+        url = f"http://{HOST}:{port}/"
+        echo(f"Forms for {engagement} at {url}")
+        echo("Open that address in a browser on this machine. Press Ctrl-C to stop.")
+        if open_browser:
+            webbrowser.open(url)
         for line in process.stdout or []:  # keep the pipe drained; show only errors
             if "ERROR" in line or "Traceback" in line:
                 echo(line.rstrip())
@@ -113,6 +107,44 @@ def serve_forms(
         _stop(process)
         echo("Stopped. Everything saved is in the engagement.")
         return 0
+    finally:
+        restore()
+
+
+def _stop_on_signals():
+    """Ctrl-C (INT), TERM and a closed terminal (HUP) all stop the server.
+
+    Each raises KeyboardInterrupt in the command, which stops Voilà. Set explicitly, so
+    that Ctrl-C works even when the command was started with INT ignored (as a
+    non-interactive shell starts a background job). Returns a function putting the
+    handlers that were there back (nothing is changed outside the main thread).
+    """
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    signals = [getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    before = {sig: signal.signal(sig, stop) for sig in signals}  # no SIGHUP on Windows
+
+    def restore() -> None:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+
+    return restore
+
+
+def _wait_until_serving(process: subprocess.Popen, port: int) -> None:
+    deadline = time.monotonic() + 60
+    while not _port_taken(port):
+        if process.poll() is not None or time.monotonic() > deadline:
+            output = process.stdout.read() if process.stdout else ""
+            _stop(process)
+            raise ToolkitError(
+                f"The forms server did not start: {output.strip()[-800:] or 'no output'}"
+            )
+        time.sleep(0.2)
 
 
 def _stop(process: subprocess.Popen) -> None:
