@@ -135,8 +135,8 @@ def _column_sql(table: Table) -> list[str]:
         if f.name == table.key:
             sql += " UNIQUE"
         checks = []
-        if f.sql_choices:
-            checks.append(f'"{f.name}" IN (' + ", ".join(f"'{c}'" for c in f.sql_choices) + ")")
+        if f.choices:  # for `metric`: the names registered when the store is made
+            checks.append(f'"{f.name}" IN (' + ", ".join(f"'{c}'" for c in f.choices) + ")")
         if f.low is not None:
             checks.append(f'"{f.name}" >= {f.low:g}')
         if f.high is not None:
@@ -641,7 +641,9 @@ class Engagement:
         try:
             # Another process may have migrated while we waited for the lock.
             current = con.execute("PRAGMA user_version").fetchone()[0]
-            for step in MIGRATIONS[current:]:
+            # A new store's tables are made as the schema is now: a metric registered
+            # (toolkit.schema.register_metric) before the store is made is in its checks.
+            for step in [_create_sql(), *MIGRATIONS[1:]][current:]:
                 for statement in step:
                     con.execute(statement)
             con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

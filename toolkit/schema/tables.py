@@ -48,15 +48,6 @@ class Field:
     def sql_type(self) -> str:
         return {"integer": "INTEGER", "number": "REAL"}.get(self.kind, "TEXT")
 
-    @property
-    def sql_choices(self) -> tuple[str, ...]:
-        """The vocabulary the database itself checks: none for a registry's names.
-
-        The metrics registry grows (:func:`~toolkit.schema.metrics.register_metric`), so
-        the toolkit checks a ``metric`` against it on every import and entry instead.
-        """
-        return () if self.choices is METRICS else tuple(self.choices)
-
     def expected(self) -> str:
         """Say in words what a valid value looks like."""
         if self.kind == "choice":
