@@ -63,3 +63,42 @@ def test_the_forms_server_stops_with_voila_on_a_signal(stop, tmp_path):
         time.sleep(0.3)
     assert not _listening(port), "Voilà kept serving after the command stopped"
     assert "Stopped. Everything saved is in the engagement." in log.read_text()
+
+
+def test_closing_the_terminal_stops_the_forms_server(tmp_path):
+    # The command runs on a terminal of its own (a pty); closing it sends SIGHUP, and the
+    # messages it then writes fail (EIO): Voilà must stop all the same.
+    import os
+    import pty
+    import select
+
+    folder = tmp_path / "riverside"
+    Engagement.init(folder, name="Riverside")
+    port = _free_port()
+    command = [sys.executable, "-m", "toolkit.cli", "forms", str(folder), "--no-browser"]
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: the command, with the pty as its controlling terminal
+        os.execv(sys.executable, [*command, "--port", str(port)])
+    shown = b""
+    deadline = time.monotonic() + 120  # a bound for a hang, not a speed check
+    try:
+        while b"Press Ctrl-C" not in shown:
+            assert time.monotonic() < deadline, shown.decode(errors="replace")
+            if select.select([terminal], [], [], 1)[0]:
+                shown += os.read(terminal, 4096)
+    finally:
+        os.close(terminal)  # the terminal window closes
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("service-toolkit forms kept running after its terminal closed")
+        time.sleep(0.3)
+    assert os.waitstatus_to_exitcode(status) == 0
+    deadline = time.monotonic() + 30
+    while _listening(port) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert not _listening(port), "Voilà kept serving after the terminal closed"

@@ -15,5 +15,6 @@ ALIASES = {
     "toolkit.needs_report": "toolkit.reports.needs",
     "toolkit.customer_report": "toolkit.reports.customers",
     "toolkit.satisfaction_report": "toolkit.reports.satisfaction",
+    "toolkit.report_kernels": "toolkit.reports.kernels",
     "toolkit.sources.canonical": "toolkit.schema.checks",
 }

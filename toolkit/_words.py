@@ -17,6 +17,7 @@ precision and the ASCII minus.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 
 import pandas as pd
@@ -145,8 +146,14 @@ def fmt_count(value: object) -> str:
     --------
     >>> fmt_count(1234), fmt_count(-40), fmt_count(12.0), fmt_count(None)
     ('1,234', '−40', '12', '–')
+    >>> fmt_count(12345678901234567)  # integers exactly, past a float's 2**53
+    '12,345,678,901,234,567'
     """
-    return DASH if is_missing(value) else signed(f"{float(value):,.0f}")
+    if is_missing(value):
+        return DASH
+    if isinstance(value, numbers.Integral):
+        return signed(f"{int(value):,}")
+    return signed(f"{float(value):,.0f}")
 
 
 def points(value: object) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -83,15 +84,16 @@ def serve_forms(
             "--port out to use a free one."
         )
     restore = _stop_on_signals()
-    process = subprocess.Popen(
-        forms_command(port),
-        env=_environment(engagement),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    process = None
     try:
+        process = subprocess.Popen(
+            forms_command(port),
+            env=_environment(engagement),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
         _wait_until_serving(process, port)
         url = f"http://{HOST}:{port}/"
         echo(f"Forms for {engagement} at {url}")
@@ -103,9 +105,14 @@ def serve_forms(
                 echo(line.rstrip())
         return process.wait()
     except KeyboardInterrupt:
-        echo("Stopping the forms server…")
-        _stop(process)
-        echo("Stopped. Everything saved is in the engagement.")
+        # After a hang-up the terminal is gone and writing to it fails (EIO): a message
+        # that cannot be shown must not keep Voilà running.
+        with contextlib.suppress(OSError):
+            echo("Stopping the forms server…")
+        if process is not None:
+            _stop(process)
+        with contextlib.suppress(OSError):
+            echo("Stopped. Everything saved is in the engagement.")
         return 0
     finally:
         restore()
