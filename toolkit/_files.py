@@ -18,13 +18,15 @@ Examples
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["building", "swap_in"]
+__all__ = ["building", "swap_in", "write_atomic"]
 
 
 def swap_in(staging: str | Path, path: str | Path, *, replace: bool = True) -> None:
@@ -105,3 +107,15 @@ def building(path: str | Path, *, replace: bool = True, suffix: str = ".partial"
         swap_in(staging, path, replace=replace)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` so readers see the old file or the new, whole.
+
+    The text goes to a hidden file beside ``path`` (named for this process and thread, so
+    concurrent writers never share one), which then replaces ``path`` in one rename.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

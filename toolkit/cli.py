@@ -664,7 +664,8 @@ def params(name, as_json):
     NAME is needs-gap, customer-map or satisfaction, or the path of a notebook. Give
     them to `service-toolkit report` with -p NAME VALUE, -y 'YAML' or -f FILE.yaml.
     """
-    from toolkit.reports.runner import RUNNER_PARAMETERS, notebook_parameters, report_named
+    from toolkit.reports.parameters import RUNNER_PARAMETERS, notebook_parameters
+    from toolkit.reports.runner import report_named
 
     chosen = report_named(name)
     declared = notebook_parameters(chosen.notebook)

@@ -1,7 +1,11 @@
 """Report runs: notebooks run by papermill into offline HTML.
 
 :mod:`toolkit.reports.runner`
-    Parameters, running notebooks, the HTML export and the index of runs.
+    Planning and running report notebooks (papermill, ``--each``, ``--jobs``).
+:mod:`toolkit.reports.parameters`
+    A notebook's declared parameters, checked before any kernel starts.
+:mod:`toolkit.reports.html`, :mod:`toolkit.reports.index`
+    The offline HTML of one report; the index of every run.
 :mod:`toolkit.reports.kernels`
     Fresh kernels forked from a pre-imported template.
 :mod:`toolkit.reports.context`

@@ -57,6 +57,7 @@ from toolkit._words import (
 )
 from toolkit.demo.cache import cached_demo, demo_cache_dir
 from toolkit.errors import DataValidationError
+from toolkit.reports.runner import INCLUDE_PERSONAL_ENV
 from toolkit.schema.tables import looks_personal
 from toolkit.store import (
     Engagement,
@@ -135,9 +136,6 @@ def markdown(text: str, metadata: Mapping | None = None):
     return Markdown(text, metadata=dict(metadata) if metadata else None)
 
 
-_INCLUDE_PERSONAL_ENV = "SERVICE_TOOLKIT_INCLUDE_PERSONAL"
-
-
 def include_personal() -> bool:
     """True when this kernel runs a report asked to include personal columns.
 
@@ -145,7 +143,7 @@ def include_personal() -> bool:
     to ``1`` in the kernel's environment for ``--include-personal`` and to ``0``
     otherwise; a notebook opened by hand never includes them.
     """
-    return os.environ.get(_INCLUDE_PERSONAL_ENV) == "1"
+    return os.environ.get(INCLUDE_PERSONAL_ENV) == "1"
 
 
 class Table:

@@ -13,7 +13,7 @@ comes from the time and is never reused), one ``<name>[--<value>].html`` per rep
 to its executed ``.ipynb``, and a ``run.json`` describing the run; then
 ``reports/index.html`` is rewritten to list every run, newest first.
 
-Notebook parameters
+Notebook parameters (:mod:`toolkit.reports.parameters`)
     Each notebook declares its parameters in a cell tagged ``parameters`` as
     ``name: type = default  # help`` (:func:`notebook_parameters` reads it without a
     kernel). Values are checked and typed against those declarations *before* any
@@ -37,7 +37,7 @@ Speed
     forked from the template (no state shared between reports; a kernel that dies fails
     only its report). Reports run ``jobs`` at a time.
 
-HTML
+HTML (:mod:`toolkit.reports.html`; the index of runs: :mod:`toolkit.reports.index`)
     The template ``templates/report/`` (extending nbconvert's ``lab``) drops code,
     prompts, require.js, MathJax, Mermaid and the widget manager; inlines
     :func:`toolkit.charts.theme.vega_script` once in the head; puts a first screen (report,
@@ -48,27 +48,32 @@ HTML
 
 from __future__ import annotations
 
-import ast
-import contextlib
 import datetime as dt
-import html
-import io
 import json
 import os
 import re
 import sys
 import threading
 import time
-import tokenize
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
+from toolkit._files import write_atomic
 from toolkit.errors import DataValidationError, ReportError, StoreError
+from toolkit.reports.html import _now_iso, export_html
+from toolkit.reports.index import write_index
+from toolkit.reports.parameters import (
+    REQUIRED_PARAMETERS,
+    Parameter,
+    _check_parameters,
+    _read_json,
+    _source,
+    notebook_parameters,
+)
 
 __all__ = [
     "REPORTS",
@@ -89,11 +94,6 @@ __all__ = [
 INCLUDE_PERSONAL_ENV = "SERVICE_TOOLKIT_INCLUDE_PERSONAL"
 """Set to ``1`` in a report's kernel when the run was asked to include personal columns."""
 
-RUNNER_PARAMETERS = ("engagement", "interactive")
-"""Parameters the runner sets itself; a user value for them is refused."""
-
-REQUIRED_PARAMETERS = ("engagement", "subset", "interactive")
-"""Every report notebook declares these (DESIGN §8)."""
 
 # ----------------------------------------------------------------------------- the reports
 
@@ -183,212 +183,6 @@ def report_named(name: str | os.PathLike) -> Report:
             f"of the toolkit ({notebook.parent}); reinstall the toolkit."
         )
     return Report(key, notebook, REPORT_TABLES[key])
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise DataValidationError(f"{path}: not a readable notebook ({err}).") from err
-
-
-def _source(cell: Mapping) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
-
-
-# ----------------------------------------------------------------------------- parameters
-
-
-_TYPES = {
-    "str": "text",
-    "int": "whole number",
-    "float": "number",
-    "bool": "true or false",
-    "dict": "mapping",
-    "list": "list",
-}
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """One parameter as a notebook's parameters cell declares it.
-
-    Attributes
-    ----------
-    name : str
-    type : str or None
-        The annotation (``str``, ``int``, ``float``, ``bool``, ``dict``, ``list``);
-        None when the line has none (any value is accepted).
-    default : Any
-        The default value (``ast.literal_eval`` of the source); the source text when it
-        is not a literal.
-    default_text : str
-        The default as written in the notebook.
-    help : str
-        The line's trailing comment.
-    """
-
-    name: str
-    type: str | None
-    default: Any
-    default_text: str
-    help: str
-
-    def check(self, value: Any) -> Any:
-        """Return ``value`` typed for this parameter, or raise ``ValueError`` saying why."""
-        kind = self.type
-        if kind is None:
-            return value
-        if kind == "bool":
-            if isinstance(value, bool):
-                return value
-        elif kind == "int":
-            if isinstance(value, int) and not isinstance(value, bool):
-                return value
-            if isinstance(value, float) and value.is_integer():
-                return int(value)
-        elif kind == "float":
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                return float(value)
-        elif kind == "str":
-            if isinstance(value, str):
-                return value
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                return str(value)
-        elif kind == "dict":
-            if isinstance(value, Mapping):
-                return dict(value)
-        elif kind == "list":
-            if isinstance(value, list | tuple):
-                return list(value)
-        else:
-            return value
-        raise ValueError(f"expected {_TYPES.get(kind, kind)} ({kind}), got {value!r}")
-
-    def describe(self) -> str:
-        kind = f": {self.type}" if self.type else ""
-        return f"{self.name}{kind} = {self.default_text}" + (
-            f"  ({self.help})" if self.help else ""
-        )
-
-
-def notebook_parameters(notebook: str | os.PathLike) -> dict[str, Parameter]:
-    """Read the parameters a notebook declares, without starting a kernel.
-
-    Parameters
-    ----------
-    notebook : str or path-like
-        A ``.ipynb`` file whose cell tagged ``parameters`` holds lines written
-        ``name: type = default  # help``.
-
-    Returns
-    -------
-    dict of str to Parameter
-        In the order declared; empty when no cell is tagged ``parameters``.
-
-    Raises
-    ------
-    DataValidationError
-        The notebook cannot be read, or its parameters cell is not valid Python.
-
-    Examples
-    --------
-    >>> from toolkit._resources import resource_dir
-    >>> p = notebook_parameters(resource_dir("notebooks") / "needs_gap.ipynb")["top_k"]
-    >>> p.type, p.default, p.help
-    ('int', 5, "how many of each side's top needs to compare")
-    """
-    nb = _read_json(Path(notebook))
-    cells = [
-        c for c in nb.get("cells", []) if "parameters" in c.get("metadata", {}).get("tags", [])
-    ]
-    if not cells:
-        return {}
-    source = _source(cells[0])
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as err:
-        raise DataValidationError(
-            f"{Path(notebook).name}: the parameters cell is not valid Python (line {err.lineno}: "
-            f"{err.msg})."
-        ) from err
-    comments = {}
-    with contextlib.suppress(tokenize.TokenError, IndentationError):
-        for token in tokenize.generate_tokens(io.StringIO(source).readline):
-            if token.type == tokenize.COMMENT:
-                comments[token.start[0]] = token.string.lstrip("#").strip()
-    found: dict[str, Parameter] = {}
-    for node in tree.body:
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            target, annotation, value = node.target.id, node.annotation, node.value
-            kind = annotation.id if isinstance(annotation, ast.Name) else ast.unparse(annotation)
-        elif (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-        ):
-            target, kind, value = node.targets[0].id, None, node.value
-        else:
-            continue
-        text = ast.get_source_segment(source, value) if value is not None else "None"
-        try:
-            default = ast.literal_eval(value) if value is not None else None
-        except ValueError:
-            default = text
-        found[target] = Parameter(target, kind, default, text or "", comments.get(node.lineno, ""))
-    return found
-
-
-def _check_parameters(
-    given: Mapping[str, Any], declared: Mapping[str, Mapping[str, Parameter]]
-) -> dict[str, dict[str, Any]]:
-    """Type ``given`` for each report; raise listing the valid parameters on a problem."""
-    problems = []
-    for name in given:
-        if name in RUNNER_PARAMETERS:
-            why = (
-                "is the PATH argument"
-                if name == "engagement"
-                else "is always false for report runs (the runner sets it)"
-            )
-            problems.append(f"{name}: {why}; leave it out.")
-        elif not any(name in params for params in declared.values()):
-            close = _close_names(name, {p for params in declared.values() for p in params})
-            hint = f" Did you mean {close}?" if close else ""
-            problems.append(f"{name}: no report of this run has this parameter.{hint}")
-    typed: dict[str, dict[str, Any]] = {report: {} for report in declared}
-    for report, params in declared.items():
-        for name, value in given.items():
-            if name in RUNNER_PARAMETERS or name not in params:
-                continue
-            try:
-                typed[report][name] = params[name].check(value)
-            except ValueError as err:
-                problems.append(f"{name} ({report}): {err}.")
-    if problems:
-        listing = "\n".join(
-            f"  {report}: "
-            + ", ".join(
-                f"{p.name} ({p.type or 'any'})"
-                for p in params.values()
-                if p.name not in RUNNER_PARAMETERS
-            )
-            for report, params in declared.items()
-        )
-        raise DataValidationError(
-            "Bad report parameters; no report was run.\n  "
-            + "\n  ".join(dict.fromkeys(problems))
-            + f"\nValid parameters:\n{listing}\n(service-toolkit params NAME explains each.)"
-        )
-    return typed
-
-
-def _close_names(name: str, names: Iterable[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, sorted(names), n=2, cutoff=0.6)
-    return " or ".join(close)
 
 
 # ----------------------------------------------------------------------------- results
@@ -878,10 +672,6 @@ def run_report(
     return result
 
 
-def _now_iso() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
 def _import_runtime() -> None:
     """Import papermill and nbconvert here, while the kernel template imports its modules.
 
@@ -1056,287 +846,6 @@ def _write_run_json(run: ReportRun) -> None:
         for key in ("html", "notebook"):
             if r[key]:
                 r[key] = f"{run.run_id}/{Path(r[key]).name}"
-    _write_atomic(
+    write_atomic(
         run.folder / "run.json", json.dumps(data, indent=2, default=str, ensure_ascii=False)
     )
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-# ----------------------------------------------------------------------------- HTML
-
-
-def _template_dir() -> Path:
-    from toolkit._resources import resource_dir
-
-    return resource_dir("templates")
-
-
-def export_html(nb, path: str | os.PathLike) -> Path:
-    """Write an executed report notebook as one self-contained, offline HTML file.
-
-    Parameters
-    ----------
-    nb : nbformat.NotebookNode
-        An executed report notebook (papermill's output).
-    path : str or path-like
-        The ``.html`` file to write.
-
-    Returns
-    -------
-    Path
-
-    Notes
-    -----
-    Code, prompts, the parameters cells and empty code cells are left out; the
-    notebook's ``# title`` becomes the first screen's heading, and its header table
-    (from :meth:`toolkit.reports.context.ReportContext.header`) becomes the first screen. Every
-    value on the first screen is HTML-escaped here; the notebook's own outputs escape
-    data text where they are made (:func:`toolkit.reports.context.md_escape`, ``Table``).
-    """
-    import copy
-
-    from nbconvert import HTMLExporter
-
-    from toolkit.charts._vega_bundle import vega_script
-
-    nb = copy.deepcopy(nb)
-    nb.metadata.pop("widgets", None)
-    info = dict(nb.metadata.get("service_toolkit") or {})
-    header = None
-    cells = []
-    title = info.get("title")
-    for cell in nb.cells:
-        tags = set(cell.metadata.get("tags", []))
-        if tags & {"parameters", "injected-parameters", "remove_cell", "papermill-error-cell-tag"}:
-            continue
-        if cell.cell_type == "code":
-            kept = []
-            for output in cell.get("outputs", []):
-                meta = _toolkit_metadata(output)
-                if "header" in meta and header is None:
-                    header = meta["header"]
-                    continue
-                kept.append(output)
-            cell.outputs = kept
-            if not kept:
-                continue
-        if cell.cell_type == "markdown":
-            lines = cell.source.splitlines()
-            if lines and lines[0].startswith("# ") and not cells:
-                title = title or lines[0][2:].strip()
-                cell.source = "\n".join(lines[1:]).strip()
-                if not cell.source:
-                    continue
-            if cell.source.lstrip().startswith("## "):
-                cell.metadata["tags"] = sorted(tags | {"tk-section"})
-        cells.append(cell)
-    nb.cells = cells
-    title = title or info.get("report") or "Report"
-    nb.metadata["title"] = _plain_title(title, info)
-    exporter = HTMLExporter(
-        template_name="report",
-        extra_template_basedirs=[str(_template_dir())],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
-    resources = {
-        "tk_vega_script": vega_script(),
-        "tk_cover": _cover_html(title, info, header),
-    }
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
-    path = Path(path)
-    _write_atomic(path, body)
-    return path
-
-
-def _toolkit_metadata(output: Mapping) -> dict:
-    """An output's ``service_toolkit`` metadata (IPython files it under the mimetype)."""
-    metadata = output.get("metadata", {}) or {}
-    found = metadata.get("service_toolkit")
-    if found is None:
-        for value in metadata.values():
-            if isinstance(value, Mapping) and "service_toolkit" in value:
-                found = value["service_toolkit"]
-                break
-    return dict(found or {})
-
-
-def _plain_title(title: str, info: Mapping) -> str:
-    value = info.get("value")
-    return f"{title}: {value}" if value is not None else title
-
-
-def _cover_html(title: str, info: Mapping, header: Mapping | None) -> str:
-    """The first screen: what, for whom, from which data, when, with which settings."""
-    from toolkit import __version__
-
-    e = html.escape
-    header = dict(header or {})
-    value = info.get("value")
-    facts: list[tuple[str, str]] = [("Report", e(str(info.get("report") or "")))]
-    engagement = (
-        header.get("engagement") or Path(str(info.get("parameters", {}).get("engagement", ""))).name
-    )
-    facts.append(
-        ("Engagement", e(str(engagement)) + (" (demo data)" if header.get("demo") else ""))
-    )
-    if header.get("organisation"):
-        facts.append(("Organisation", e(str(header["organisation"]))))
-    facts.append(
-        ("Customers included", e(str(header.get("customers_included") or _subset_text(info))))
-    )
-    params = header.get("parameters")
-    if params is None:
-        params = {
-            k: v
-            for k, v in (info.get("parameters") or {}).items()
-            if k not in ("engagement", "subset", "interactive")
-        }
-    items = "".join(f"<li><code>{e(str(k))}</code> = {e(str(v))}</li>" for k, v in params.items())
-    facts.append(("Parameters", f"<ul>{items}</ul>" if items else "defaults"))
-    facts.append(
-        ("Data fingerprint", f"<code>{e(str(header.get('fingerprint') or 'not recorded'))}</code>")
-    )
-    facts.append(("Toolkit version", e(str(header.get("toolkit_version") or __version__))))
-    facts.append(
-        ("Run at", e(str(header.get("run_at_text") or header.get("run_at") or _now_iso())))
-    )
-    if info.get("run_id"):
-        facts.append(("Run", f"<code>{e(str(info['run_id']))}</code>"))
-    if info.get("include_personal") or header.get("include_personal"):
-        facts.append(("Personal data", "<strong>included</strong> (run with --include-personal)"))
-    rows = "\n".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts)
-    organisation = header.get("organisation")
-    min_n = header.get("min_n")
-    suppressed = (
-        f"Groups with fewer than {e(str(min_n))} people are suppressed: their numbers are not "
-        "shown and the tables say so. This protects the people in them, and so few answers say "
-        "little about a group."
-        if min_n
-        else "Groups below the engagement's minimum size are suppressed, and the tables say so."
-    )
-    demo = (
-        '<p class="tk-demo">Sample data: the toolkit\'s bundled demo engagement, not real answers.</p>'
-        if header.get("demo")
-        else ""
-    )
-    subtitle = f' <span class="tk-value">{e(str(value))}</span>' if value is not None else ""
-    return f"""<header class="tk-cover" aria-label="About this report">
-<p class="tk-kicker">{e(str(organisation or engagement))}</p>
-<h1 class="tk-title">{e(title)}{subtitle}</h1>
-{demo}
-<dl class="tk-facts">
-{rows}
-</dl>
-<p class="tk-suppressed">{suppressed}</p>
-</header>"""
-
-
-def _subset_text(info: Mapping) -> str:
-    subset = (info.get("parameters") or {}).get("subset") or {}
-    if not subset:
-        return "everyone"
-    return "; ".join(f"{k} = {v}" for k, v in subset.items())
-
-
-# ----------------------------------------------------------------------------- the index
-
-
-def write_index(out: str | os.PathLike) -> Path:
-    """Rewrite ``index.html`` in a reports folder: every run, newest first.
-
-    Parameters
-    ----------
-    out : str or path-like
-        The reports folder (holding one folder per run, each with its ``run.json``).
-
-    Returns
-    -------
-    Path
-        The index file. Each report is listed with its name (and ``each`` value), its
-        parameters, its time, its status and links to its HTML and notebook; failures
-        show their error. All text is HTML-escaped.
-    """
-    out = Path(out)
-    runs = []
-    for run_json in out.glob("*/run.json"):
-        try:
-            runs.append(json.loads(run_json.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            continue
-    runs.sort(key=lambda r: (r.get("started", ""), r.get("run_id", "")), reverse=True)
-    e = html.escape
-    sections = []
-    for run in runs:
-        rows = []
-        for r in run.get("results", []):
-            name = e(str(r["name"])) + (
-                f" — {e(str(r['value']))}" if r.get("value") is not None else ""
-            )
-            params = ", ".join(
-                f"{e(str(k))} = {e(json.dumps(v, ensure_ascii=False, default=str))}"
-                for k, v in (r.get("parameters") or {}).items()
-                if not (k == "subset" and not v)
-            )
-            links = []
-            if r.get("html"):
-                links.append(f'<a href="{e(quote(r["html"]))}">report</a>')
-            if r.get("notebook"):
-                links.append(f'<a href="{e(quote(r["notebook"]))}">notebook</a>')
-            status = e(r.get("status", ""))
-            error = f'<div class="error">{e(r["error"])}</div>' if r.get("error") else ""
-            rows.append(
-                f'<tr class="{status}"><td>{name}</td><td>{params or "defaults"}</td>'
-                f'<td>{e(str(r.get("seconds", "")))} s</td><td class="status">{status}{error}</td>'
-                f"<td>{' · '.join(links)}</td></tr>"
-            )
-        notes = "".join(f'<p class="note">{e(n)}</p>' for n in run.get("notes", []))
-        each = f" — one report per {e(run['each'])}" if run.get("each") else ""
-        sections.append(
-            f"<section><h2>{e(_when(run.get('started', '')))}"
-            f'<span class="run {e(run.get("status", ""))}">{e(run.get("status", ""))}</span></h2>'
-            f'<p class="meta">Run <code>{e(run.get("run_id", ""))}</code>, engagement '
-            f"{e(str(run.get('engagement', '')))}{each}; {run.get('reports', 0)} reports, "
-            f"{run.get('failed', 0)} failed.</p>{notes}"
-            "<table><thead><tr><th>Report</th><th>Parameters</th><th>Took</th><th>Status</th>"
-            f"<th>Open</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
-        )
-    body = "\n".join(sections) or "<p>No report runs yet.</p>"
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Reports</title>
-<style>
-body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #222;
-       max-width: 1100px; margin: 2rem auto; padding: 0 1rem; line-height: 1.4; }}
-h1 {{ font-size: 1.6rem; }} h2 {{ font-size: 1.15rem; margin: 2rem 0 .3rem; }}
-table {{ border-collapse: collapse; width: 100%; font-size: .92rem; }}
-th, td {{ text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #ddd; vertical-align: top; }}
-.meta, .note {{ color: #555; margin: .2rem 0 .6rem; }}
-.run {{ font-size: .8rem; margin-left: .6rem; padding: .1rem .4rem; border-radius: 3px; background: #eee; }}
-.run.failed, tr.failed .status {{ color: #a00; }} .run.ok {{ color: #064; }}
-.error {{ color: #a00; font-size: .85rem; margin-top: .2rem; }}
-</style></head>
-<body><h1>Reports</h1>
-<p class="meta">Every report run, newest first. Each report opens offline in any browser.</p>
-{body}
-</body></html>
-"""
-    index = out / "index.html"
-    out.mkdir(parents=True, exist_ok=True)
-    _write_atomic(index, page)
-    return index
-
-
-def _when(iso: str) -> str:
-    try:
-        moment = dt.datetime.fromisoformat(iso)
-    except ValueError:
-        return iso
-    return f"{moment.day} {moment:%B %Y, %H:%M:%S} UTC"
