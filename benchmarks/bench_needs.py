@@ -82,6 +82,7 @@ def coding_speed(quick: bool = False) -> list[dict]:
     one-off import of rapidfuzz falls outside it (the first run pays it, later ones
     show the steady cost).
     """
+    from toolkit import coding as coder
     from toolkit import needs
 
     rows = 20_000 if quick else 100_000
@@ -92,7 +93,7 @@ def coding_speed(quick: bool = False) -> list[dict]:
     )
 
     def coding(path: Path):
-        needs._matcher.cache_clear()
+        coder._matcher.cache_clear()
         frame = pd.read_csv(path)
         coded = needs.code_needs(frame, book)
         gap = needs.needs_gap(needs.code_needs(assumed, book), coded, codebook=book, by="segment")

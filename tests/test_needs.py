@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from scipy import stats as sps
 
 from toolkit._stats import newcombe_difference, wilson
+from toolkit.coding import _words
 from toolkit.demo.build import build_demo
 from toolkit.errors import DataValidationError
 from toolkit.needs import (
-    _words,
     code_needs,
     codebook_version,
     common_ground,

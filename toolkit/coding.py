@@ -1,0 +1,434 @@
+"""Coding free-text needs against a codebook: which need each statement names.
+
+:func:`code_needs` gives each statement the code whose keyword it mentions (longest
+keyword first, then most mentions, then codebook order), allowing plurals, word stems and
+small typos; :func:`uncoded_needs` lists what no keyword matched, most frequent first;
+:func:`codebook_version` identifies a codebook. All distinct texts are split into words
+at once with pyarrow and matched with NumPy lookups; the matcher is cached per codebook.
+The analyses of coded needs are in :mod:`toolkit.needs`.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import itertools
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from toolkit._validate import require_columns
+
+__all__ = ["code_needs", "codebook_version", "uncoded_needs"]
+
+_APOSTROPHES = "['’`]"
+_NOT_WORD = r"[^\p{L}\p{N}]+"  # RE2 (pyarrow): neither a letter nor a digit
+_ASCII_NOT_WORD = str.maketrans(  # the same for ASCII, NUL kept (it separates texts)
+    {**{chr(c): " " for c in range(1, 128) if not chr(c).isalnum()}, "'": None, "`": None}
+)
+_STEM_MIN = 5  # a keyword this long also matches words it begins ("refrigerat" → "refrigerator")
+_NO_CODE = -1
+
+
+def _words(texts: list[str]) -> pa.ListArray:
+    """Each text's words: lower case, apostrophes dropped, split at whatever is neither a
+    letter nor a digit ("Don't-stop!" → ["dont", "stop"]).
+
+    The one normalisation for statements and codebook alike, for all texts at once: ASCII
+    texts through one ``str.translate`` of them joined, others lower-cased by Python and
+    split by pyarrow's RE2 (the two agree on ASCII).
+    """
+    joined = "\x00".join(texts)
+    if joined.isascii() and joined.count("\x00") == len(texts) - 1:
+        spaced = pa.array(joined.lower().translate(_ASCII_NOT_WORD).split("\x00"), pa.string())
+    else:
+        lower = [t.lower() for t in texts]  # Python's: a word-final Σ becomes ς
+        try:
+            lower = pa.array(lower, type=pa.string())
+        except UnicodeEncodeError:  # lone surrogates (frames built in Python): not letters
+            lower = pa.array([t.encode("utf-8", "replace").decode() for t in lower], pa.string())
+        unquoted = pc.replace_substring_regex(lower, pattern=_APOSTROPHES, replacement="")
+        spaced = pc.replace_substring_regex(unquoted, pattern=_NOT_WORD, replacement=" ")
+    return pc.ascii_split_whitespace(pc.ascii_trim_whitespace(spaced))  # "" → [""]
+
+
+def _codebook_rows(codebook: pd.DataFrame) -> tuple[tuple[str, str, str], ...]:
+    """The codebook as (code, label, keywords) strings, in its order (blank for missing)."""
+    columns = [
+        codebook[c].tolist() if c in codebook else [None] * len(codebook)
+        for c in ("code", "label", "keywords")
+    ]
+    return tuple(
+        tuple("" if v is None or v is pd.NA or v != v else str(v) for v in row)  # v != v: NaN
+        for row in zip(*columns, strict=True)
+    )
+
+
+def codebook_version(codebook: pd.DataFrame) -> str:
+    """A short hash of the codebook's codes, labels and keywords.
+
+    Recorded with every automatic code, so a result says which codebook made it.
+    """
+    require_columns(codebook, ["code"], name="codebook")
+    return _version(_codebook_rows(codebook))
+
+
+def _version(rows: tuple[tuple[str, str, str], ...]) -> str:
+    digest = hashlib.sha256()
+    for row in sorted(rows, key=lambda r: r[0]):
+        digest.update("\x1f".join(row).encode() + b"\x1e")
+    return digest.hexdigest()[:12]
+
+
+def _lookup(values: pa.Array, keys: pa.Array) -> np.ndarray:
+    """Position of each value in ``keys``, -1 where absent."""
+    return pc.fill_null(pc.index_in(values, value_set=keys), _NO_CODE).to_numpy()
+
+
+class _Matcher:
+    """Codes statements: exact phrase, then keywords, then keywords with a typo.
+
+    Built once per codebook (see :func:`_matcher`). Keyword matching works on the words
+    of all distinct texts at once: each run of n words that begins like an n-word keyword
+    is looked up among them (also with "s" or "es" added), longest keywords first, then
+    single words, so each word start holds at most one keyword, the longest found there;
+    a word no keyword matched is then tried against the stems (keywords of five letters
+    or more begin it).
+    """
+
+    def __init__(self, rows: tuple[tuple[str, str, str], ...]):
+        self.version = _version(rows)
+        self.codes: list[str] = []
+        first_row: dict[str, int] = {}
+        for code, _, _ in rows:
+            if code not in first_row:
+                first_row[code] = len(self.codes)
+                self.codes.append(code)
+        names = [code.replace("_", " ") for code, _, _ in rows]
+        labels = [label for _, label, _ in rows]
+        keywords = [words.split(";") for _, _, words in rows]
+        flat = list(itertools.chain.from_iterable(keywords))
+        normal = pc.binary_join(_words(names + labels + flat), " ").to_pylist()
+        names, labels, flat = (
+            normal[: len(rows)],
+            normal[len(rows) : 2 * len(rows)],
+            normal[2 * len(rows) :],
+        )
+        exact: dict[str, int] = {}
+        phrases: dict[str, list[int]] = {}  # keyword → codes, in codebook order
+        at = 0
+        for r, (code, _, _) in enumerate(rows):
+            c = first_row[code]
+            exact.setdefault(names[r], c)
+            exact.setdefault(labels[r], c)
+            for phrase in flat[at : at + len(keywords[r])]:
+                if phrase:
+                    exact.setdefault(phrase, c)
+                    if c not in phrases.setdefault(phrase, []):
+                        phrases[phrase].append(c)
+            at += len(keywords[r])
+        exact.pop("", None)
+        self.exact_keys = pa.array(list(exact), type=pa.string())
+        self.exact_codes = np.array(list(exact.values()), dtype=np.int64)
+        self.phrases = list(phrases)
+        self.phrase_codes = list(phrases.values())
+        counts = np.array([len(c) for c in self.phrase_codes], dtype=np.int64)
+        self.phrase_first = np.cumsum(counts) - counts  # phrase_codes flattened: where each starts
+        self.phrase_count = counts
+        self.phrase_code = np.array(list(itertools.chain(*self.phrase_codes)), dtype=np.int64)
+        self.phrase_length = np.array([len(p) for p in self.phrases], dtype=np.int64)
+        # Per word count: each keyword, and its plurals unless they are keywords themselves.
+        self.forms: dict[int, tuple[pa.Array, np.ndarray]] = {}
+        by_words: dict[int, dict[str, int]] = {}
+        for suffix in ("es", "s", ""):
+            for i, phrase in enumerate(self.phrases):
+                by_words.setdefault(phrase.count(" ") + 1, {})[phrase + suffix] = i
+        for words, forms in by_words.items():
+            self.forms[words] = (
+                pa.array(list(forms), type=pa.string()),
+                np.array(list(forms.values())),
+            )
+        self.heads = pa.array(  # first words of keywords of several words
+            sorted({p.split(" ")[0] for p in self.phrases if " " in p}), type=pa.string()
+        )
+        stems: dict[int, dict[str, int]] = {}
+        for i, phrase in enumerate(self.phrases):
+            if " " not in phrase and len(phrase) >= _STEM_MIN:
+                stems.setdefault(len(phrase), {})[phrase] = i
+        self.stems = {
+            n: (pa.array(list(s), type=pa.string()), np.array(list(s.values())))
+            for n, s in sorted(stems.items(), reverse=True)
+        }
+        # Typo candidates by word count and length (keywords under 4 letters never match).
+        self.typo_choices: dict[tuple[int, int], list[int]] = {}  # (words, length) → keywords
+        for i, phrase in enumerate(self.phrases):
+            if _edits_allowed(len(phrase)):
+                self.typo_choices.setdefault((phrase.count(" ") + 1, len(phrase)), []).append(i)
+        self._near: dict[tuple[int, int], tuple[list[str], list[int], int]] = {}
+
+    def code(self, texts: list[str], fuzzy: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Code distinct texts: per text the code's index (-1: none), how, and the score."""
+        words = _words(texts)
+        normal = pc.binary_join(words, " ")
+        hit = _lookup(normal, self.exact_keys)
+        code = np.full(len(texts), _NO_CODE)
+        code[hit >= 0] = self.exact_codes[hit[hit >= 0]]
+        how = np.where(code >= 0, "exact", None).astype(object)
+        score = np.where(code >= 0, 1.0, np.nan)
+        blank = pc.equal(normal, "").to_numpy(zero_copy_only=False)
+        pending = np.flatnonzero((code < 0) & ~blank)
+        if len(pending) and self.phrases:
+            found = self._keywords(words.take(pending))
+            code[pending] = found
+            how[pending[found >= 0]] = "keyword"
+            score[pending[found >= 0]] = 1.0
+            pending = pending[found < 0]
+        if fuzzy and len(pending) and self.typo_choices:
+            for i, (c, s) in self._typos(words.take(pending)).items():
+                code[pending[i]], how[pending[i]], score[pending[i]] = c, "fuzzy", s
+        return code, how, score
+
+    def _keywords(self, words: pa.ListArray) -> np.ndarray:
+        """The best keyword code of each text, given as its words (-1: none).
+
+        The longest matched keyword wins, then the code with most keyword hits, then
+        codebook order.
+        """
+        flat = pc.list_flatten(words)
+        owner = pc.list_parent_indices(words).to_numpy()
+        keyword = np.full(len(flat), _NO_CODE)  # the keyword found at each word start
+        # Keywords of several words, longest first, from the words that begin one.
+        starts = np.flatnonzero(_lookup(flat, self.heads) >= 0)
+        run = flat.take(starts)
+        runs = {}
+        for n in range(2, max(self.forms) + 1):
+            end = np.minimum(starts + n - 1, len(flat) - 1)
+            run = pc.binary_join_element_wise(run, flat.take(end), " ")
+            runs[n] = run, (starts + n - 1 < len(flat)) & (owner[end] == owner[starts])
+        for n, (run, inside) in sorted(runs.items(), reverse=True):
+            if n not in self.forms:  # no keyword of this many words (one of 3 but none of 2)
+                continue
+            hit = _lookup(run, self.forms[n][0])
+            found = inside & (hit >= 0) & (keyword[starts] < 0)
+            keyword[starts[found]] = self.forms[n][1][hit[found]]
+        if 1 in self.forms:  # then single words
+            hit = _lookup(flat, self.forms[1][0])
+            found = (hit >= 0) & (keyword < 0)
+            keyword[found] = self.forms[1][1][hit[found]]
+        if self.stems:
+            length = pc.utf8_length(flat).to_numpy()
+            for n, (stems, phrase) in self.stems.items():  # longest first
+                open_ = np.flatnonzero((keyword < 0) & (length > n))
+                if len(open_) == 0:
+                    continue
+                hit = _lookup(pc.utf8_slice_codeunits(flat.take(open_), 0, n), stems)
+                keyword[open_[hit >= 0]] = phrase[hit[hit >= 0]]
+        at = np.flatnonzero(keyword >= 0)
+        return self._best(owner[at], keyword[at], len(words))
+
+    def _best(self, text: np.ndarray, keyword: np.ndarray, size: int) -> np.ndarray:
+        """Per text, the code of its longest keyword, then most hits, then codebook order."""
+        best = np.full(size, _NO_CODE)
+        if len(text) == 0:
+            return best
+        counts = self.phrase_count[keyword]  # a keyword of several codes counts for each
+        within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        code = self.phrase_code[np.repeat(self.phrase_first[keyword], counts) + within]
+        text, length = np.repeat(text, counts), np.repeat(self.phrase_length[keyword], counts)
+        pair = text * len(self.codes) + code
+        by_pair = np.lexsort((-length, pair))  # each pair's longest keyword first
+        pair, length = pair[by_pair], length[by_pair]
+        first = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+        hits = np.diff(np.r_[first, len(pair)])
+        text, code, length = (
+            pair[first] // len(self.codes),
+            pair[first] % len(self.codes),
+            length[first],
+        )
+        rank = np.lexsort((code, -hits, -length, text))  # code indices follow codebook order
+        text, code = text[rank], code[rank]
+        winner = np.r_[True, text[1:] != text[:-1]]
+        best[text[winner]] = code[winner]
+        return best
+
+    def _typos(self, words: pa.ListArray) -> dict[int, tuple[int, float]]:
+        """Keywords written with a typo: "mlik" for milk, "fresh fod" for fresh food.
+
+        Every run of words as long as a keyword is compared with it by optimal string
+        alignment distance (rapidfuzz, in C++): up to 1 edit for keywords of 6–9
+        characters, 2 from 10, and for 4–5 characters only two swapped letters. Each
+        distinct run is compared once, with the keywords of about its length. Returns
+        text position → (code, score).
+        """
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        flat = pc.list_flatten(words)
+        owner = pc.list_parent_indices(words).to_numpy()
+        best: dict[int, tuple[float, int, int, int]] = {}
+        run = flat
+        for n in range(1, max(n for n, _ in self.typo_choices) + 1):
+            if n > 1:
+                run = pc.binary_join_element_wise(run[:-1], flat[n - 1 :], " ")
+            within = owner[: len(run)] == owner[n - 1 :]  # runs inside one text
+            encoded = pc.dictionary_encode(run.filter(within))
+            distinct = encoded.dictionary.to_pylist()
+            # The texts holding each distinct run: run_owner[bounds[r] : bounds[r + 1]].
+            index = encoded.indices.to_numpy()
+            by_run = np.argsort(index, kind="stable")
+            run_owner = owner[: len(run)][within][by_run]
+            bounds = np.searchsorted(index[by_run], np.arange(len(distinct) + 1))
+            lengths = pc.utf8_length(encoded.dictionary).to_numpy()
+            for length in np.unique(lengths):
+                phrases, keywords, most = self._near_choices(n, int(length))
+                if not phrases:
+                    continue
+                windows = np.flatnonzero(lengths == length)
+                distance = process.cdist(
+                    [distinct[w] for w in windows],
+                    phrases,
+                    scorer=OSA.distance,
+                    score_cutoff=most,  # a tighter cutoff lets rapidfuzz stop sooner
+                    dtype=np.int32,
+                )
+                for q, k in zip(*np.nonzero((distance > 0) & (distance <= most)), strict=True):
+                    phrase, d, r = phrases[k], int(distance[q, k]), windows[q]
+                    allowed = _edits_allowed(len(phrase))
+                    if len(phrase) < 6 and sorted(distinct[r]) != sorted(phrase):
+                        allowed = 0  # 4–5 letters: only two letters swapped
+                    if d > allowed:
+                        continue
+                    score = 1 - d / max(len(phrase), int(length))
+                    for code in self.phrase_codes[keywords[k]]:
+                        candidate = (score, len(phrase), -code, code)
+                        for t in run_owner[bounds[r] : bounds[r + 1]].tolist():
+                            if t not in best or candidate > best[t]:
+                                best[t] = candidate
+        return {t: (code, round(score, 4)) for t, (score, _, _, code) in best.items()}
+
+    def _near_choices(self, words: int, length: int) -> tuple[list[str], list[int], int]:
+        """Keywords of ``words`` words that a run of ``length`` characters may be a typo
+        of, and the most edits any of them allows.
+
+        A keyword of 4–5 letters allows only a swap, so only runs of its own length.
+        """
+        key = (words, length)
+        if key not in self._near:
+            near = [
+                other
+                for other in range(length - 2, length + 3)
+                if (_edits_allowed(other) if other >= 6 else 0) >= abs(other - length)
+            ]
+            near = [other for other in near if (words, other) in self.typo_choices]
+            keywords = [i for other in near for i in self.typo_choices[(words, other)]]
+            most = max((_edits_allowed(other) for other in near), default=0)
+            self._near[key] = ([self.phrases[i] for i in keywords], keywords, most)
+        return self._near[key]
+
+
+def _edits_allowed(length: int) -> int:
+    """Typos a keyword of ``length`` characters may carry: 2 from 10, 1 from 4, else none."""
+    return 2 if length >= 10 else 1 if length >= 4 else 0
+
+
+@functools.lru_cache(maxsize=8)
+def _matcher(rows: tuple[tuple[str, str, str], ...]) -> _Matcher:
+    """The matcher of a codebook, built once per process (notebook panels recode often)."""
+    return _Matcher(rows)
+
+
+def code_needs(
+    statements: pd.DataFrame,
+    codebook: pd.DataFrame,
+    *,
+    text: str = "need",
+    fuzzy: bool = True,
+) -> pd.DataFrame:
+    """Code free-text needs against the codebook.
+
+    Each statement not coded by a person is matched, in order, by: **exact** (the text
+    is a code, label or keyword), **keyword** (a keyword or phrase appears in it; the
+    longest matching keyword wins, then the code with most keyword hits, then codebook
+    order; keywords of five letters or more also match words they begin, so
+    "refrigerat" matches "refrigerator"), **fuzzy** (a keyword written with a typo,
+    found by rapidfuzz's optimal string alignment distance: one edit for keywords of 6–9
+    characters, two from 10, a swapped pair of letters for 4–5). A code a person set (a
+    ``code`` with ``coded_by`` "person" or blank) is never changed. Each distinct text
+    is coded once, however often it repeats.
+
+    Parameters
+    ----------
+    statements : DataFrame
+        Rows with a free-text column and optional ``code``/``coded_by`` columns.
+    codebook : DataFrame
+        ``code``, ``label`` and ``keywords`` (separated by semicolons).
+    text : str
+        The free-text column.
+    fuzzy : bool
+        Also match keywords written with a typo.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``statements`` with ``code``, ``coded_by`` (person, exact, keyword,
+        fuzzy, or empty when nothing matched), ``match_score`` (1 for exact and keyword
+        matches; for fuzzy ones 1 − edits / length) and ``codebook_version``.
+
+    Examples
+    --------
+    >>> book = pd.DataFrame({"code": ["perishable_food", "food_pantry"],
+    ...                      "label": ["Milk and perishable food", "Food pantry"],
+    ...                      "keywords": ["milk; fresh food; spoil", "pantry; food bank"]})
+    >>> said = pd.DataFrame({"need": ["Milk for the kids", "another food pantry", "fresh fod"]})
+    >>> code_needs(said, book)[["code", "coded_by"]].values.tolist()
+    [['perishable_food', 'keyword'], ['food_pantry', 'keyword'], ['perishable_food', 'fuzzy']]
+    """
+    require_columns(statements, [text], name="statements")
+    require_columns(codebook, ["code"], name="codebook")
+    out = statements.copy(deep=False)  # copy-on-write: the input is never changed
+    matcher = _matcher(_codebook_rows(codebook))
+    positions, distinct = pd.factorize(out[text])  # each distinct text is coded once
+    found, how, score = matcher.code([str(t) for t in distinct.tolist()], fuzzy)
+    # Position -1 (no text) takes the appended blank.
+    auto_code = np.array([*matcher.codes, None], dtype=object)[
+        np.append(found, _NO_CODE)[positions]
+    ]
+    auto_by = np.append(how, None)[positions]
+    auto_score = np.append(score, np.nan)[positions]
+    code = (
+        out["code"].to_numpy(dtype=object)
+        if "code" in out
+        else np.full(len(out), None, dtype=object)
+    )
+    coded_by = (
+        out["coded_by"].to_numpy(dtype=object)
+        if "coded_by" in out
+        else np.full(len(out), None, dtype=object)
+    )
+    by_person = ~pd.isna(code) & (pd.isna(coded_by) | (coded_by == "person"))
+    out["code"] = pd.Series(np.where(by_person, code, auto_code), index=out.index, dtype=object)
+    out["coded_by"] = pd.Series(
+        np.where(by_person, "person", auto_by), index=out.index, dtype=object
+    )
+    out["match_score"] = np.where(by_person, np.nan, auto_score)
+    out["codebook_version"] = matcher.version
+    return out
+
+
+def uncoded_needs(
+    coded: pd.DataFrame, *, text: str = "need", by: str | None = None
+) -> pd.DataFrame:
+    """The statements no code matched, for a person to code: one row per distinct text.
+
+    Returns ``[by], need (the text), statements`` (how many rows say it), sorted with the
+    most frequent first, so coding the top of the list covers the most statements.
+    """
+    require_columns(coded, [text, "code", by], name="statements")
+    rows = coded.loc[coded["code"].isna() & coded[text].notna()]
+    keys = [by, text] if by else [text]
+    counts = rows.groupby(keys, dropna=False, sort=False).size().reset_index(name="statements")
+    return counts.sort_values(
+        ["statements", text], ascending=[False, True], kind="stable"
+    ).reset_index(drop=True)
