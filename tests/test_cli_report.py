@@ -120,6 +120,18 @@ def test_include_personal_lets_personal_columns_through(eng):
     assert EMAIL in html.read_text()
 
 
+def test_each_on_a_personal_column_writes_files_named_without_its_values(eng, tmp_path):
+    out = tmp_path / "each"
+    args = ("--each", "Email", "--include-personal", "-p", "when", "never", "--out", out)
+    result = invoke("report", eng.path, FAILING, *args, "--json")
+    assert result.exit_code == 0, result.output
+    (report,) = json.loads(result.stdout)["results"]
+    assert report["value"] == EMAIL  # the run says whose it is, the file name does not
+    assert Path(report["html"]).name == "failing--email-1.html"
+    names = [p.name for p in out.rglob("*")]
+    assert names and not any("sam" in n or "example" in n for n in names)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -128,7 +140,7 @@ def test_include_personal_lets_personal_columns_through(eng):
         (["customer-map", "-p", "top_k", "3"], "top_k: no report of this run has this parameter"),
         (["-p", "interactive", "true"], "interactive: is always false for report runs"),
         (["needs-gap", "--each", "campus"], "no table read by needs-gap has a column 'campus'"),
-        (["needs-gap", "--each", "Email"], "Email identifies people"),
+        (["needs-gap", "--each", "Email"], '--each "Email": the column identifies people'),
         (
             ["needs-gap", "-y", "{subset: {ward: 3}}"],
             "no table these reports read has a column 'ward'",

@@ -17,6 +17,7 @@ import pandas as pd
 
 from toolkit import customers, needs, satisfaction
 from toolkit.errors import DataValidationError
+from toolkit.schema.personal import DIRECT, personal_refusal
 from toolkit.settings import PRIORITY_CRITERIA
 from toolkit.store import apply_subset  # re-exported: the subset rule lives in the store
 
@@ -385,6 +386,7 @@ def run_analysis(
     by: str | None = None,
     params: Mapping | None = None,
     subset: Mapping | None = None,
+    include_personal: bool = False,
 ) -> pd.DataFrame:
     """Run a named analysis on an engagement's store.
 
@@ -401,11 +403,16 @@ def run_analysis(
         ``min_n`` default to the engagement's settings.
     subset : mapping, optional
         Rows to keep, as for reports: ``{column: value}``.
+    include_personal : bool
+        Read the columns that identify people too (``--include-personal``). Without it
+        ``by`` may name a quasi-identifier (a postcode: groups under ``min_n`` are
+        suppressed as always) but not a direct one (:mod:`toolkit.schema.personal`).
 
     Raises
     ------
     DataValidationError
-        An unknown analysis or parameter (the valid ones are listed), or a bad value.
+        An unknown analysis or parameter (the valid ones are listed), a bad value, or
+        ``by`` naming a column that identifies people without ``include_personal``.
     """
     if name not in ANALYSES:
         raise DataValidationError(
@@ -424,13 +431,29 @@ def run_analysis(
     for key in SETTING_PARAMETERS:
         if key in accepted and key not in params:
             params[key] = settings[key]
-    tables = apply_subset(engagement.read_tables(analysis.tables), subset)
+    tables = apply_subset(_read_for(engagement, analysis, by, include_personal), subset)
     try:
         return analysis.run(tables, by=by, settings=settings, **params)
     except TypeError as err:
         raise DataValidationError(
             f"{name}: a parameter has the wrong kind of value ({err})."
         ) from err
+
+
+def _read_for(engagement, analysis: Analysis, by: str | None, include_personal: bool):
+    """The analysis's tables: personal columns left out, except a quasi-identifier ``by``."""
+    personal = {} if include_personal else engagement.personal_columns(analysis.tables)
+    flag = personal.get(by) if by is not None else None
+    if flag is None:
+        return engagement.read_tables(analysis.tables, include_personal=include_personal)
+    if flag.kind == DIRECT:
+        use = "to group a table (its groups would be single people)"
+        raise DataValidationError(personal_refusal("--by", by, flag, use=use))
+    tables = engagement.read_tables(analysis.tables, include_personal=True)
+    others = set(personal) - {by}
+    return {
+        name: t.drop(columns=[c for c in t.columns if c in others]) for name, t in tables.items()
+    }
 
 
 def _default(p: inspect.Parameter) -> str:

@@ -358,12 +358,7 @@ def _print_import(result) -> None:
         click.echo("  New segments: " + ", ".join(result.new_segments) + ".")
     if result.attributes:
         click.echo("  Extra columns kept as attributes: " + ", ".join(result.attributes) + ".")
-    if result.personal:
-        click.echo(
-            "  Personal columns (kept out of reports, tables and exports unless --include-personal): "
-            + ", ".join(result.personal)
-            + "."
-        )
+    _echo_personal(result.personal_flags)
     if result.skipped:
         _echo_err(f"Skipped {result.rows_skipped:,} invalid rows (--skip-invalid):")
         for line in result.skipped:
@@ -372,6 +367,26 @@ def _print_import(result) -> None:
         _echo_err(f"Warning: {warning}")
     if saved:
         click.echo(f"Saved the import map to {saved}; next wave: --map {Path(saved).stem}")
+
+
+def _personal_words(kind: str, reason: str) -> str:
+    """How a flag is worded: "direct identifier: header says e-mail"."""
+    what = {"direct": "direct identifier", "quasi": "quasi-identifier, usable by table --by"}
+    return f"{what[kind]}: {reason}" if kind in what else reason
+
+
+def _echo_personal(flags: dict) -> None:
+    """The import summary's lines on personal columns: which, and why."""
+    personal = {c: f for c, f in flags.items() if f["kind"]}
+    if personal:
+        click.echo(
+            "  Personal columns (kept out of reports, tables and exports unless --include-personal):"
+        )
+        for column, flag in personal.items():
+            click.echo(f"    {column} ({_personal_words(flag['kind'], flag['reason'])})")
+    cleared = [c for c, f in flags.items() if not f["kind"]]
+    if cleared:
+        click.echo("  Not personal (the import map says so): " + ", ".join(cleared) + ".")
 
 
 @main.command()
@@ -398,6 +413,11 @@ def _print_status(data: dict, title: str | None = None) -> None:
         click.echo(f"{table.ljust(width)}  {count:>9,}")
     if data["segments"]:
         click.echo("\nSegments: " + ", ".join(data["segments"]))
+    if data.get("personal"):
+        click.echo("\nPersonal columns (kept out unless --include-personal):")
+        for p in data["personal"]:
+            words = _personal_words(p["kind"], p["reason"])
+            click.echo(f"  {p['table']:<14} {p['column']} ({words})")
     if data["imports"]:
         click.echo("\nImports:")
         for imp in data["imports"]:
@@ -555,7 +575,12 @@ def _parameter_options(command):
     help="Write FILE.csv or FILE.xlsx instead of CSV on stdout.",
 )
 @click.option("--help-params", is_flag=True, help="List the analysis's parameters and stop.")
-def table(path, name, by, pairs, params_file, yaml_text, to, help_params):
+@click.option(
+    "--include-personal",
+    is_flag=True,
+    help="Let columns that identify people be read (and --by name one).",
+)
+def table(path, name, by, pairs, params_file, yaml_text, to, help_params, include_personal):
     """Compute the analysis NAME on the engagement at PATH and write its table.
 
     CSV on stdout (UTF-8, full precision, empty cell for missing), warnings on stderr.
@@ -575,7 +600,9 @@ def table(path, name, by, pairs, params_file, yaml_text, to, help_params):
     if to is not None and to.suffix.lower() not in (".csv", ".xlsx"):
         raise click.BadParameter("give a file name ending in .csv or .xlsx", param_hint="--to")
     params = _parameters(pairs, params_file, yaml_text)
-    result = run_analysis(_open(path), name, by=by, params=params)
+    result = run_analysis(
+        _open(path), name, by=by, params=params, include_personal=include_personal
+    )
     _write_table(result, to)
 
 

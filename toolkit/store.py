@@ -18,7 +18,7 @@ tests in ``tests/store_contract/``. The methods the toolkit calls:
 - reading: ``reading`` (a read transaction other reads can take as ``con``),
   ``table``, ``read_tables`` (several tables in one read, narrowed by ``subset``,
   ``rows``, ``blank``), ``snapshot`` (tables and fingerprint together), ``fingerprint``,
-  ``attribute_columns``, ``distinct_values``, ``segments``, ``known``, ``status``,
+  ``attribute_columns``, ``personal_columns``, ``distinct_values``, ``segments``, ``known``, ``status``,
   ``imports``, ``entries``
 - importing: ``import_file`` and ``import_frame`` (hand-offs to
   :mod:`toolkit.sources.importer`), and what the importer needs: ``earlier_imports``,
@@ -63,6 +63,7 @@ from toolkit._files import building
 from toolkit.errors import DataValidationError, StoreError
 from toolkit.schema.checks import FORMULA_START, Known, Problem, cell_text, to_canonical
 from toolkit.schema.metrics import DEFAULT_SCALES
+from toolkit.schema.personal import DIRECT, QUASI, SAMPLE, PersonalFlag, column_flag, stricter
 from toolkit.schema.raw import RawTable
 from toolkit.schema.tables import LOAD_ORDER, TABLES, Table, table_named
 from toolkit.settings import load_settings, render_toml
@@ -203,8 +204,47 @@ def _create_sql() -> list[str]:
     return statements
 
 
-#: Forward migrations: MIGRATIONS[i] takes a store from version i to i + 1.
-MIGRATIONS: list[list[str]] = [_create_sql()]
+def _classify_stored_attributes(con: sqlite3.Connection) -> None:
+    """Schema 2: classify every stored attribute column by its header and its values.
+
+    The first :data:`~toolkit.schema.personal.SAMPLE` filled cells of each column are
+    read (bounded work however many rows). Flags only get stricter: a column an earlier
+    version marked personal stays personal (as a direct identifier when neither its
+    header nor its values say why; a map's ``[personal]`` can clear it at the next import).
+    """
+    rows = con.execute("SELECT table_name, column_name, personal FROM attributes").fetchall()
+    for table, column, old in rows:
+        quoted = _quote(column)
+        values = [
+            v
+            for (v,) in con.execute(
+                f"SELECT {quoted} FROM {table} WHERE {quoted} IS NOT NULL AND {quoted} != '' "
+                f"LIMIT {SAMPLE}"
+            )
+        ]
+        flag = column_flag(column, values)
+        if old and flag is None:
+            flag = PersonalFlag(DIRECT, "marked personal by an earlier version", "earlier version")
+        if flag is None or flag.level < old:
+            continue
+        con.execute(
+            "UPDATE attributes SET personal = ?, personal_reason = ?, personal_by = ? "
+            "WHERE table_name = ? AND column_name = ?",
+            (flag.level, flag.reason, flag.by, table, column),
+        )
+
+
+#: Forward migrations: MIGRATIONS[i] takes a store from version i to i + 1. A step is
+#: SQL statements and functions called with the connection, in one transaction.
+MIGRATIONS: list[list[str | Callable[[sqlite3.Connection], None]]] = [
+    _create_sql(),
+    [
+        # attributes.personal: 0 not personal, 1 quasi-identifier, 2 direct identifier.
+        "ALTER TABLE attributes ADD COLUMN personal_reason TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE attributes ADD COLUMN personal_by TEXT NOT NULL DEFAULT ''",
+        _classify_stored_attributes,
+    ],
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -236,6 +276,7 @@ class ImportResult:
     new_segments: list[str] = field(default_factory=list)
     attributes: list[str] = field(default_factory=list)
     personal: list[str] = field(default_factory=list)
+    personal_flags: dict[str, dict] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     import_id: int | None = None
     already_imported: int | None = None
@@ -428,6 +469,7 @@ class Store(Protocol):
     ) -> tuple[dict[str, pd.DataFrame], str]: ...
     def fingerprint(self, names=None, *, con=None) -> str: ...
     def attribute_columns(self, table: str, con=None) -> pd.DataFrame: ...
+    def personal_columns(self, tables=None, con=None) -> dict: ...
     def distinct_values(self, table: str, column: str, *, con=None) -> list: ...
     def segments(self, con=None) -> list[str]: ...
     def known(self, con=None): ...
@@ -645,7 +687,7 @@ class Engagement:
             # (toolkit.schema.register_metric) before the store is made is in its checks.
             for step in [_create_sql(), *MIGRATIONS[1:]][current:]:
                 for statement in step:
-                    con.execute(statement)
+                    statement(con) if callable(statement) else con.execute(statement)
             con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             con.execute("COMMIT")
         except BaseException:
@@ -694,11 +736,41 @@ class Engagement:
     # -- reading ---------------------------------------------------------------
 
     def attribute_columns(self, table: str, con: sqlite3.Connection | None = None) -> pd.DataFrame:
-        """The attribute columns a table has gained from imports, with their personal flag."""
-        query = "SELECT column_name, personal FROM attributes WHERE table_name = ? ORDER BY rowid"
+        """The attribute columns a table has gained from imports, with their personal flag.
+
+        Columns: ``column``; ``personal`` (bool); ``kind`` (``direct``, ``quasi`` or blank)
+        and ``reason`` (why, as the import summary words it; :mod:`toolkit.schema.personal`).
+        """
+        query = (
+            "SELECT column_name, personal, personal_reason FROM attributes "
+            "WHERE table_name = ? ORDER BY rowid"
+        )
         with contextlib.nullcontext(con) if con else self.reading() as c:
             rows = c.execute(query, (table_named(table).name,)).fetchall()
-        return pd.DataFrame(rows, columns=["column", "personal"]).astype({"personal": bool})
+        kinds = {0: "", 1: QUASI, 2: DIRECT}
+        return pd.DataFrame(
+            [(c, bool(level), kinds[level], reason) for c, level, reason in rows],
+            columns=["column", "personal", "kind", "reason"],
+        ).astype({"personal": bool})
+
+    def personal_columns(
+        self, tables: Iterable[str] | None = None, con: sqlite3.Connection | None = None
+    ) -> dict[str, PersonalFlag]:
+        """The personal attribute columns of ``tables`` (default: all), each with its flag.
+
+        A column personal in several tables gets its strictest flag.
+        """
+        query = (
+            "SELECT column_name, personal, personal_reason, personal_by FROM attributes "
+            "WHERE table_name = ? AND personal > 0 ORDER BY rowid"
+        )
+        found: dict[str, PersonalFlag] = {}
+        with contextlib.nullcontext(con) if con else self.reading() as c:
+            for table in tables or LOAD_ORDER:
+                for column, level, reason, by in c.execute(query, (table_named(table).name,)):
+                    flag = PersonalFlag.from_level(level, reason, by)
+                    found[column] = stricter(found.get(column), flag)
+        return found
 
     def table(
         self, name: str, *, include_personal: bool = False, con=None, row_ids: bool = False
@@ -875,6 +947,10 @@ class Engagement:
                 "SELECT import_id, table_name, file_name, rows_added, rows_excluded, imported_at, status "
                 "FROM imports ORDER BY import_id"
             ).fetchall()
+            personal = con.execute(
+                "SELECT table_name, column_name, personal, personal_reason FROM attributes "
+                "WHERE personal > 0 ORDER BY rowid"
+            ).fetchall()
         return {
             "engagement": self.name,
             "organisation": self.settings_data.get("organisation", ""),
@@ -883,6 +959,15 @@ class Engagement:
             "journal_mode": self._journal,
             "tables": counts,
             "segments": self.segments(),
+            "personal": [
+                {
+                    "table": t.replace("_", "-"),
+                    "column": c,
+                    "kind": PersonalFlag.from_level(level, "", "").kind,
+                    "reason": reason,
+                }
+                for t, c, level, reason in personal
+            ],
             "imports": [
                 dict(
                     zip(
@@ -1036,7 +1121,7 @@ class Engagement:
         result: ImportResult,
         *,
         attributes: Sequence[str] = (),
-        personal: Sequence[str] = (),
+        personal: Mapping[str, PersonalFlag] | None = None,
         new_segments: Sequence[str] = (),
         replacing: Sequence[int] = (),
     ) -> None:
@@ -1046,8 +1131,9 @@ class Engagement:
         every check. In the same transaction the rows of the ``replacing`` imports are
         taken out, keys are checked again against what landed meanwhile (a taken key
         refuses the whole import; rows whose source id arrived meanwhile are left out
-        and counted in ``result``), new ``attributes`` columns are added (``personal``
-        ones flagged) and ``new_segments`` join the list. Sets ``result.import_id``.
+        and counted in ``result``), new ``attributes`` columns are added (each recorded
+        with its flag from ``personal``, which only gets stricter unless a map set it)
+        and ``new_segments`` join the list. Sets ``result.import_id``.
 
         Raises
         ------
@@ -1064,7 +1150,7 @@ class Engagement:
             landing = self._recheck_keys(con, spec, landing, result)
             import_id = self._record_import(con, spec, result)
             landing, attributes = self._add_attributes(
-                con, spec, landing, attributes, personal, import_id
+                con, spec, landing, attributes, personal or {}, import_id
             )
             if new_segments:
                 start = con.execute("SELECT coalesce(max(position), 0) FROM segments").fetchone()[0]
@@ -1155,7 +1241,7 @@ class Engagement:
         spec: Table,
         landing: pd.DataFrame,
         attributes: Sequence[str],
-        personal: Sequence[str],
+        personal: Mapping[str, PersonalFlag],
         import_id: int,
     ) -> tuple[pd.DataFrame, list[str]]:
         """Add the attribute columns the table lacks and record every attribute.
@@ -1176,12 +1262,27 @@ class Engagement:
             existing[column.lower()] = column
         landing = landing.rename(columns=renames)
         attributes = [renames.get(c, c) for c in attributes]
-        personal = {renames.get(c, c) for c in personal}
+        flags = {renames.get(c, c): flag for c, flag in personal.items()}
+        # A flag only gets stricter, unless an import map set it (either way).
+        wins = "excluded.personal_by = 'map' OR excluded.personal > personal"
         for column in attributes:
+            flag = flags.get(column)
             con.execute(
-                "INSERT INTO attributes (table_name, column_name, personal, import_id) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (table_name, column_name) DO UPDATE SET personal = max(personal, excluded.personal)",
-                (spec.name, column, int(column in personal), import_id),
+                "INSERT INTO attributes (table_name, column_name, personal, personal_reason, "
+                "personal_by, import_id) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (table_name, column_name) DO UPDATE SET "
+                f"personal = CASE WHEN {wins} THEN excluded.personal ELSE personal END, "
+                f"personal_reason = CASE WHEN {wins} THEN excluded.personal_reason "
+                "ELSE personal_reason END, "
+                f"personal_by = CASE WHEN {wins} THEN excluded.personal_by ELSE personal_by END",
+                (
+                    spec.name,
+                    column,
+                    flag.level if flag else 0,
+                    flag.reason if flag else "",
+                    flag.by if flag else "",
+                    import_id,
+                ),
             )
         return landing, attributes
 

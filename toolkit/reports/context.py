@@ -58,7 +58,7 @@ from toolkit._words import (
 from toolkit.demo.cache import cached_demo, demo_cache_dir
 from toolkit.errors import DataValidationError
 from toolkit.reports.runner import INCLUDE_PERSONAL_ENV
-from toolkit.schema.tables import looks_personal
+from toolkit.schema.personal import looks_personal
 from toolkit.store import (
     Engagement,
     check_subset,

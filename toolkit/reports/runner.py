@@ -74,6 +74,7 @@ from toolkit.reports.parameters import (
     _source,
     notebook_parameters,
 )
+from toolkit.schema.personal import personal_refusal
 
 __all__ = [
     "REPORTS",
@@ -320,7 +321,7 @@ def _natural(value: Any) -> tuple:
     )
 
 
-def _each_values(engagement, column: str, report: Report, include_personal: bool):
+def _each_values(engagement, column: str, report: Report):
     """The values of ``column`` in the tables ``report`` reads; None if none has it."""
     from toolkit.schema.tables import TABLES, table_named
 
@@ -333,13 +334,6 @@ def _each_values(engagement, column: str, report: Report, include_personal: bool
             is_attr = column in set(attrs["column"])
             if column not in spec.field_names and not is_attr:
                 continue
-            if is_attr and bool(attrs.loc[attrs["column"] == column, "personal"].any()):
-                if not include_personal:
-                    raise DataValidationError(
-                        f"--each {column}: {column} identifies people, so it is kept out of "
-                        "reports (a report per person would name them). Add --include-personal "
-                        "if that is really what you want."
-                    )
             found = True
             for v in engagement.distinct_values(spec.name, column, con=con):
                 if isinstance(v, str):
@@ -392,7 +386,11 @@ def _plan(
     allowed = subset.pop(each, None)
     if allowed is not None and not isinstance(allowed, list | tuple | set):
         allowed = [allowed]
-    per_report = {r.name: _each_values(engagement, each, r, include_personal) for r in reports}
+    flag = _personal_flags(engagement, reports).get(each)
+    if flag is not None and not include_personal:
+        use = "for --each (a report per person would name them in its title and file)"
+        raise DataValidationError(personal_refusal("--each", each, flag, use=use))
+    per_report = {r.name: _each_values(engagement, each, r) for r in reports}
     if allowed is not None:
         wanted = {str(v) for v in allowed}
         per_report = {
@@ -413,6 +411,8 @@ def _plan(
                 slug = value_slug(value)
                 taken[slug] = taken.get(slug, 0) + 1
                 slugs[key] = slug if taken[slug] == 1 else f"{slug}-{taken[slug]}"
+    if flag is not None:
+        slugs = _neutral_slugs(each, per_report)
     for report in reports:
         values = per_report[report.name]
         if values is None:
@@ -436,23 +436,47 @@ def _plan(
     return jobs, notes
 
 
+def _neutral_slugs(column: str, per_report: Mapping[str, list | None]) -> dict[str, str]:
+    """File names for the values of a personal ``--each`` column: numbered, never the value.
+
+    ``--each Email --include-personal`` writes ``needs-gap--email-1.html``, … in the
+    values' order; the index still says which report is whose.
+    """
+    slugs: dict[str, str] = {}
+    stem = value_slug(column)
+    for values in per_report.values():
+        for value in values or ():
+            slugs.setdefault(str(value), f"{stem}-{len(slugs) + 1}")
+    return slugs
+
+
+def _personal_flags(engagement, reports) -> dict:
+    """The personal columns of the tables ``reports`` read, each with its flag."""
+    from toolkit.schema.tables import TABLES
+
+    tables = {t for r in reports for t in (r.tables or tuple(TABLES))}
+    return engagement.personal_columns(sorted(tables))
+
+
 def _check_subset_columns(engagement, reports, subset, include_personal) -> None:
     from toolkit.schema.tables import TABLES, table_named
     from toolkit.store import unknown_subset_column
 
     known: set[str] = set()
-    personal: set[str] = set()
     with engagement.reading() as con:
         for report in reports:
             for table in report.tables or tuple(TABLES):
                 spec = table_named(table)
-                attrs = engagement.attribute_columns(spec.name, con)
-                known |= set(spec.field_names) | set(attrs["column"])
-                personal |= set(attrs.loc[attrs["personal"], "column"])
+                known |= set(spec.field_names) | set(
+                    engagement.attribute_columns(spec.name, con)["column"]
+                )
+    personal = {} if include_personal else _personal_flags(engagement, reports)
     for column in subset:
-        if column not in known or (column in personal and not include_personal):
-            shown = known - (set() if include_personal else personal)
-            raise unknown_subset_column(column, shown, "these reports read")
+        if column in personal:
+            use = "to choose a report's rows (the report would be about one person or a few)"
+            raise DataValidationError(personal_refusal("subset", column, personal[column], use=use))
+        if column not in known:
+            raise unknown_subset_column(column, known - set(personal), "these reports read")
 
 
 # ----------------------------------------------------------------------------- running

@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 from rapidfuzz.distance import Levenshtein
 
+from toolkit.schema.personal import PersonalFlag, column_flag
 from toolkit.schema.raw import RawTable
-from toolkit.schema.tables import DEFAULT_SCALES, Field, Table, looks_personal, normalise_header
+from toolkit.schema.tables import DEFAULT_SCALES, Field, Table, normalise_header
 
 __all__ = [
     "Problem",
@@ -90,8 +91,9 @@ class Canonical:
         Spreadsheet row number of each row of ``frame``.
     attributes : list of str
         Extra columns kept as attributes, in file order.
-    personal : list of str
-        Attribute columns that identify people.
+    personal : dict of str to PersonalFlag
+        Attribute columns that identify people, in file order, each with its kind and
+        reason (by header or by values: :mod:`toolkit.schema.personal`).
     problems : list of Problem
         Up to ``MAX_KEPT`` problems, file-level ones first.
     problem_count : int
@@ -106,7 +108,7 @@ class Canonical:
     rows: np.ndarray
     header_row: int
     attributes: list[str]
-    personal: list[str]
+    personal: dict[str, PersonalFlag]
     problems: list[Problem]
     problem_count: int
     bad: np.ndarray
@@ -520,12 +522,12 @@ def to_canonical(
         if "segment" in frame:
             frame["segment"], new_segments = _match_segments(frame["segment"], known.segments)
             warnings += _small_groups(table, frame, min_n)
-    personal = []
+    personal: dict[str, PersonalFlag] = {}
     for col in attributes:
         text = _unneutralise(_trimmed(raw, col))
         frame[col] = _attribute_values(text)
-        if looks_personal(col):
-            personal.append(col)
+        if (flag := column_flag(col, text)) is not None:
+            personal[col] = flag
     return Canonical(
         frame=frame,
         rows=raw.rows,

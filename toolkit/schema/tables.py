@@ -22,7 +22,6 @@ __all__ = [
     "DEFAULT_SCALES",
     "table_named",
     "normalise_header",
-    "looks_personal",
 ]
 
 
@@ -477,29 +476,3 @@ def normalise_header(header: object) -> str:
     """
     text = str(header).replace("\ufeff", "").strip().lower()
     return re.sub(r"[\s\-./]+", "_", text).strip("_")
-
-
-_PERSONAL = re.compile(
-    r"(^|[_\s])("
-    r"(first|last|full|given|family|sur|respondent|recipient|contact|customer)?_?name"
-    r"|e_?mail(_address)?|email|phone|mobile|telephone|ip(_?address)?|ipaddress"
-    r"|latitude|longitude|lat|lon|lng|location(_?latitude|_?longitude)?|gps|geolocation"
-    r"|street|address|postcode|zip(_?code)?|date_?of_?birth|dob|recipient\w*"
-    r")($|[_\s])"
-)
-
-
-def looks_personal(header: object) -> bool:
-    """Say whether a column's header names data that identifies a person.
-
-    Names, e-mails, phone numbers, IP addresses, locations and recipient fields are
-    personal: kept in the store but never shown in a report, table or export unless
-    asked for with ``--include-personal``.
-
-    >>> looks_personal("Recipient Email"), looks_personal("IPAddress"), looks_personal("campus")
-    (True, True, False)
-    """
-    norm = normalise_header(header)
-    if norm.startswith("recipient"):
-        return True
-    return bool(_PERSONAL.search(norm))

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ import pyarrow as pa
 
 from toolkit.errors import DataValidationError
 from toolkit.schema.checks import cell_text
+from toolkit.schema.personal import DIRECT, QUASI, PersonalFlag, stricter
 from toolkit.schema.tables import METRICS, TABLES, Table, normalise_header, table_named
 from toolkit.store import ImportResult
 
@@ -49,6 +51,8 @@ class _Options:
     encoding: str | None = None
     delimiter: str | None = None
     date_order: str | None = None
+    personal: Mapping[str, bool | str] = field(default_factory=dict)
+    map_name: str | None = None
 
 
 def import_file(
@@ -172,7 +176,17 @@ def import_file(
     ):
         done.source_format = fmt
         return done  # before reading a file that may hold a million rows
-    options = _Options(replace, skip_invalid, dry_run, sheet, encoding, delimiter, date_order)
+    options = _Options(
+        replace,
+        skip_invalid,
+        dry_run,
+        sheet,
+        encoding,
+        delimiter,
+        date_order,
+        personal=imap.personal,
+        map_name=imap.name,
+    )
     if fmt in ("csv", "xlsx") and imap.empty and save_map is None:
         return _import_template(engagement, path, spec, sha, options)
     map_name = None if map is None else str(map)
@@ -254,9 +268,12 @@ def _import_survey(
     canon.problem_count += mapped.problems.count - (len(relabelled) - len(kept))
     canon.problems = kept + mapped.problems.problems
     canon.bad = canon.bad | mapped.problems.bad
-    canon.personal = [
-        a for a in canon.attributes if a in set(mapped.personal) | set(canon.personal)
-    ]
+    canon.personal = {
+        a: stricter(mapped.personal.get(a), canon.personal.get(a))
+        for a in canon.attributes
+        if a in mapped.personal or a in canon.personal
+    }
+    _set_by_map(canon, spec, options, path.name)
     details = {
         "format": fmt,
         **({"detected": detection.reason} if detection is not None else {}),
@@ -359,6 +376,7 @@ def _import_raw(
 ) -> ImportResult:
     """Check a file's cells and land them (the shared second half of both imports)."""
     replacing, canon = _checked(engagement, raw, spec, sha, raw.file, options)
+    _set_by_map(canon, spec, options, raw.file)
     return _land(
         engagement,
         canon,
@@ -463,7 +481,8 @@ def _land(
         rows_in=len(canon.frame),
         new_segments=canon.new_segments,
         attributes=canon.attributes,
-        personal=canon.personal,
+        personal=[a for a, flag in canon.personal.items() if flag.level],
+        personal_flags={a: asdict(flag) for a, flag in canon.personal.items()},
         warnings=list(canon.warnings),
         dry_run=dry_run,
         details=details,
@@ -542,6 +561,33 @@ def _land(
         replacing=replacing,
     )
     return result
+
+
+def _set_by_map(canon, spec: Table, options: _Options, file: str) -> None:
+    """Apply a map's ``[personal]``: each named attribute column set personal or not.
+
+    Raises
+    ------
+    DataValidationError
+        The map names a column that is not one of this file's attribute columns.
+    """
+    by_key = {normalise_header(a): a for a in canon.attributes}
+    for name, value in options.personal.items():
+        column = name if name in canon.attributes else by_key.get(normalise_header(name))
+        if column is None:
+            where = f"under [personal] in {options.map_name}" if options.map_name else "[personal]"
+            why = (
+                f"a field of {spec.cli_name}; fields are never personal"
+                if normalise_header(name) in spec.field_names
+                else f"not one of {file}'s attribute columns"
+            )
+            listed = ", ".join(f'"{a}"' for a in canon.attributes) or "none"
+            raise DataValidationError(
+                f'{where}: "{name}" is {why} (its attribute columns: {listed}). Name one '
+                "of those, or take the line out. Nothing was imported."
+            )
+        kind = {True: DIRECT, False: "", "quasi": QUASI}[value]
+        canon.personal[column] = PersonalFlag(kind, "the import map says so", "map")
 
 
 def _check_map_name(name: str) -> None:

@@ -28,6 +28,11 @@ and reused every wave::
     separator = ";"                 # how one cell's choices are joined
     options = ["Milk", "Fresh fruit"]  # optional: the choices, so an "Other" answer with a comma stays whole
 
+    [personal]                      # attribute column = true, false or "quasi": overrides the automatic flag
+    "Campus name" = false           # not a person's name: usable by --each, --by and exports
+    "Q12" = true                    # identifies people: kept out unless --include-personal
+    "Suburb" = "quasi"              # narrows people down: also usable by table --by (min_n applies)
+
 This module reads, checks and writes maps; applying one to a file is
 :mod:`toolkit.sources.survey`'s job.
 """
@@ -62,7 +67,7 @@ __all__ = [
 
 DATE_ORDERS = ("dmy", "mdy", "ymd")
 _TOP_KEYS = ("table", "source", "date_order", "sheet", "encoding", "delimiter")
-_SECTIONS = ("columns", "constants", "metrics", "values", "multi")
+_SECTIONS = ("columns", "constants", "metrics", "values", "multi", "personal")
 _METRIC_KEYS = ("metric", "column", "scale", "touchpoint")
 _MULTI_KEYS = ("separator", "options")
 
@@ -91,7 +96,10 @@ class ImportMap:
 
     ``columns`` maps a canonical field (or an attribute's new name) to a source column
     or question text; ``constants`` gives a field one value for every row; ``values``
-    recodes answer labels per source column; ``multi`` says how multi-select cells split.
+    recodes answer labels per source column; ``multi`` says how multi-select cells split;
+    ``personal`` sets attribute columns personal (True) or not (False) whatever their
+    header or values say (:mod:`toolkit.schema.personal`). A map with only ``personal``
+    counts as empty: the file is still read as a filled template.
     """
 
     table: str | None = None
@@ -101,6 +109,7 @@ class ImportMap:
     metrics: list[MetricSpec] = field(default_factory=list)
     values: dict[str, dict[str, float | str]] = field(default_factory=dict)
     multi: dict[str, MultiSpec] = field(default_factory=dict)
+    personal: dict[str, bool | str] = field(default_factory=dict)
     date_order: str | None = None
     sheet: str | None = None
     encoding: str | None = None
@@ -238,6 +247,7 @@ def parse_map(data: dict, *, name: str = "the map") -> ImportMap:
         raise _bad(name, "metrics is not a list of tables", "Write each one as [[metrics]]")
     for i, spec in enumerate(metrics, 1):
         out.metrics.append(_metric(spec, f"[[metrics]] number {i}", name))
+    out.personal = _personal(data.get("personal", {}), name)
     values = data.get("values", {})
     if not isinstance(values, dict):
         raise _bad(
@@ -292,6 +302,17 @@ def parse_map(data: dict, *, name: str = "the map") -> ImportMap:
             options=tuple(_text(name, f'[multi."{column}"] options', o) for o in options),
         )
     return out
+
+
+def _personal(table, name: str) -> dict[str, bool | str]:
+    """``[personal]``: attribute column = true, false or "quasi"."""
+    fix = 'Write it as [personal] with lines "COLUMN" = true, false or "quasi"'
+    if not isinstance(table, dict):
+        raise _bad(name, "personal is not a table", fix)
+    for column, value in table.items():
+        if not isinstance(value, bool) and value != "quasi":
+            raise _bad(name, f'[personal] "{column}" is {value!r}, not true, false or "quasi"', fix)
+    return {str(k): v for k, v in table.items()}
 
 
 def _metric(spec, where: str, name: str) -> MetricSpec:
@@ -402,6 +423,12 @@ def render_map(m: ImportMap, *, comment: str = "") -> str:
             lines.append(f"separator = {_value(spec.separator)}")
         if spec.options:
             lines.append(f"options = {_value(list(spec.options))}")
+    if m.personal:
+        lines += ["", "[personal]"]
+        lines += [
+            f"{_key(k)} = {_value(v) if isinstance(v, str) else str(v).lower()}"
+            for k, v in m.personal.items()
+        ]
     return "\n".join(lines).lstrip("\n") + "\n"
 
 

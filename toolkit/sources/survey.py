@@ -26,7 +26,8 @@ import pandas as pd
 from toolkit.errors import DataValidationError
 from toolkit.schema.checks import Collector, Problem, strip_cells
 from toolkit.schema.metrics import metric_choices
-from toolkit.schema.tables import Table, looks_personal, normalise_header
+from toolkit.schema.personal import DIRECT, PersonalFlag, header_flag
+from toolkit.schema.tables import Table, normalise_header
 from toolkit.sources.answers import answer_key, recode_answers
 from toolkit.sources.maps import ImportMap, MetricSpec, MultiSpec, closest
 from toolkit.sources.registry import metric_asked
@@ -127,7 +128,7 @@ class Mapped:
     origin: dict[str, object]  # canonical field -> source label (str or per-row array)
     problems: Collector
     excluded: dict[str, int]
-    personal: list[str]
+    personal: dict[str, PersonalFlag]  # attribute name -> why it is personal
     mapping: dict[str, str]  # what came from where, for the dry run
     imap: ImportMap  # the map as applied (defaults filled in), for --save-map
 
@@ -321,17 +322,13 @@ def survey_to_raw(
         origin[name] = survey.label(column)
     for name, value in constants.items():
         base[name] = pd.Series(value, index=frame.index, dtype=object)
-    personal = [
-        n
-        for n, c in resolved.items()
-        if n not in fields and (c in survey.personal or looks_personal(c) or looks_personal(n))
-    ]
+    personal = {n: _tool_flag(survey, c, n) for n, c in resolved.items() if n not in fields}
     for column in [c for c in survey.frame.columns if c not in consumed]:
         # A column spelled like a field another column fills stays, renamed.
         name = f"{column} (survey)" if normalise_header(column) in fields else column
         base[name] = frame[column]
-        if column in survey.personal or looks_personal(column):
-            personal.append(name)
+        personal[name] = _tool_flag(survey, column, name)
+    personal = {n: flag for n, flag in personal.items() if flag is not None}
     base_frame = pd.DataFrame(base, index=frame.index)
     mapping = {n: survey.label(c) for n, c in resolved.items()}
     mapping.update({n: f"= {v}" for n, v in constants.items()})
@@ -370,11 +367,25 @@ def survey_to_raw(
         metrics=[m.spec for m in metrics],
         values=dict(imap.values),
         multi=dict(imap.multi),
+        personal=dict(imap.personal),
         date_order=imap.date_order,
     )
     if need_source is not None and "need" not in given:
         applied.columns["need"] = need_source
     return Mapped(raw, origin, out, excluded, personal, mapping, applied)
+
+
+def _tool_flag(survey: SurveyTable, column: str, name: str) -> PersonalFlag | None:
+    """A column's flag by its header in the file, its name as an attribute, or the tool's word.
+
+    Its values are classified later, with every attribute's (:func:`to_canonical`).
+    """
+    flag = header_flag(column) or header_flag(name)
+    if flag is None and column in survey.personal:
+        flag = PersonalFlag(
+            DIRECT, f"the {survey.format} export marks it as personal", "survey tool"
+        )
+    return flag
 
 
 def _where_of(survey: SurveyTable, rows: np.ndarray, positions: np.ndarray):
