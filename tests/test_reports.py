@@ -240,7 +240,7 @@ def test_subset_and_each_columns_are_checked_before_any_kernel_starts(eng, no_ke
         DataValidationError, match="no table read by needs-gap has a column 'touchpoint'"
     ):
         run_reports(eng.path, ["needs-gap"], each="touchpoint")
-    with pytest.raises(DataValidationError, match="--each \"Email\": the column identifies people"):
+    with pytest.raises(DataValidationError, match='--each "Email": the column identifies people'):
         run_reports(eng.path, ["needs-gap"], each="Email")
     with pytest.raises(DataValidationError, match="the column has no values in the data"):
         run_reports(

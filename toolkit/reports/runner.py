@@ -386,10 +386,7 @@ def _plan(
     allowed = subset.pop(each, None)
     if allowed is not None and not isinstance(allowed, list | tuple | set):
         allowed = [allowed]
-    flag = _personal_flags(engagement, reports).get(each)
-    if flag is not None and not include_personal:
-        use = "for --each (a report per person would name them in its title and file)"
-        raise DataValidationError(personal_refusal("--each", each, flag, use=use))
+    personal = _personal_each(engagement, each, reports, include_personal)
     per_report = {r.name: _each_values(engagement, each, r) for r in reports}
     if allowed is not None:
         wanted = {str(v) for v in allowed}
@@ -411,8 +408,7 @@ def _plan(
                 slug = value_slug(value)
                 taken[slug] = taken.get(slug, 0) + 1
                 slugs[key] = slug if taken[slug] == 1 else f"{slug}-{taken[slug]}"
-    if flag is not None:
-        slugs = _neutral_slugs(each, per_report)
+    slugs = _neutral_slugs(each, per_report) if personal else slugs
     for report in reports:
         values = per_report[report.name]
         if values is None:
@@ -448,6 +444,15 @@ def _neutral_slugs(column: str, per_report: Mapping[str, list | None]) -> dict[s
         for value in values or ():
             slugs.setdefault(str(value), f"{stem}-{len(slugs) + 1}")
     return slugs
+
+
+def _personal_each(engagement, each: str, reports, include_personal: bool) -> bool:
+    """Whether ``--each`` names a personal column; refused unless ``include_personal``."""
+    flag = _personal_flags(engagement, reports).get(each)
+    if flag is not None and not include_personal:
+        use = "for --each (a report per person would name them in its title and file)"
+        raise DataValidationError(personal_refusal("--each", each, flag, use=use))
+    return flag is not None
 
 
 def _personal_flags(engagement, reports) -> dict:

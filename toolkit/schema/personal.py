@@ -38,9 +38,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-import pandas as pd
-
 __all__ = [
     "DIRECT",
     "QUASI",
@@ -373,6 +370,9 @@ def sample_values(values) -> list[str]:
     ``values`` is any sequence of cells (text, numbers, None); blank cells are skipped.
     Finding the filled cells is one vectorised pass; only the sample becomes text.
     """
+    import numpy as np  # here: the CLI's --help imports this module and stays light
+    import pandas as pd
+
     cells = np.asarray(values, dtype=object)
     if not len(cells):
         return []
@@ -381,7 +381,9 @@ def sample_values(values) -> list[str]:
     return [text for text in (str(v).strip() for v in picked) if text]
 
 
-def _spread(length: int, cap: int) -> np.ndarray:
+def _spread(length: int, cap: int):
+    import numpy as np
+
     if length <= cap:
         return np.arange(length)
     return np.linspace(0, length - 1, cap).astype(np.int64)

@@ -423,13 +423,16 @@ def render_map(m: ImportMap, *, comment: str = "") -> str:
             lines.append(f"separator = {_value(spec.separator)}")
         if spec.options:
             lines.append(f"options = {_value(list(spec.options))}")
-    if m.personal:
-        lines += ["", "[personal]"]
-        lines += [
-            f"{_key(k)} = {_value(v) if isinstance(v, str) else str(v).lower()}"
-            for k, v in m.personal.items()
-        ]
+    lines += _personal_lines(m.personal)
     return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def _personal_lines(personal: dict[str, bool | str]) -> list[str]:
+    lines = [
+        f"{_key(k)} = {_value(v) if isinstance(v, str) else str(v).lower()}"
+        for k, v in personal.items()
+    ]
+    return ["", "[personal]", *lines] if lines else []
 
 
 def write_map(m: ImportMap, path: str | Path, *, comment: str = "") -> Path:
