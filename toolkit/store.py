@@ -260,7 +260,9 @@ class ImportResult:
     survey export read through a map, ``file_rows`` is the number of responses in the
     file, ``rows_in`` the canonical rows they became (one per metric answered, one per
     need chosen) and ``excluded`` counts responses; ``details`` holds the detected
-    format, the mapping and the map saved, if any.
+    format, the mapping and the map saved, if any. ``personal`` lists the attribute
+    columns kept out unless ``--include-personal``; ``personal_flags`` gives, for them and
+    for any a map cleared, ``{"kind": "direct" | "quasi" | "", "reason": …, "by": …}``.
     """
 
     table: str

@@ -307,9 +307,13 @@ class ImportWizard:
                 f"<details open><summary>What goes where</summary><ul>{listed}</ul></details>"
             )
         if result.personal:
+            why = result.personal_flags
+            listed = ", ".join(
+                f"{c} ({why[c]['reason']})" if c in why else c for c in result.personal
+            )
             lines.append(
                 "<p>Columns that identify people, kept out of reports: "
-                + html.escape(", ".join(result.personal))
+                + html.escape(listed)
                 + ".</p>"
             )
         for warning in result.warnings:

@@ -368,17 +368,19 @@ def sample_values(values) -> list[str]:
     """Up to :data:`SAMPLE` filled cells of a column, evenly spread over it, as text.
 
     ``values`` is any sequence of cells (text, numbers, None); blank cells are skipped.
-    Finding the filled cells is one vectorised pass; only the sample becomes text.
+    Bounded work: a few thousand evenly spread cells are looked at first, and the whole
+    column only when too few of them are filled.
     """
     import numpy as np  # here: the CLI's --help imports this module and stays light
     import pandas as pd
 
-    cells = np.asarray(values, dtype=object)
-    if not len(cells):
-        return []
-    filled = np.flatnonzero(~(pd.isna(cells) | (cells == "")))
-    picked = cells[filled[_spread(len(filled), SAMPLE)]]
-    return [text for text in (str(v).strip() for v in picked) if text]
+    column = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    picked = column.iloc[_spread(len(column), 4 * SAMPLE)]
+    filled = picked[picked.notna() & picked.astype(str).str.strip().ne("")]
+    if len(filled) < SAMPLE and len(picked) < len(column):
+        filled = column[column.notna() & column.ne("")]  # cells of spaces dropped below
+    filled = filled.iloc[_spread(len(filled), SAMPLE)]
+    return [text for text in (str(v).strip() for v in np.asarray(filled, dtype=object)) if text]
 
 
 def _spread(length: int, cap: int):
