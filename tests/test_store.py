@@ -98,10 +98,11 @@ def test_a_migration_backs_the_store_up_first(engagement, monkeypatch):
     monkeypatch.setattr(store_module, "MIGRATIONS", migrations)
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", len(migrations))
     Engagement.open(engagement.path)
-    backups = list(engagement.path.glob("data.sqlite.v1-*.bak"))
+    before = len(migrations) - 1
+    backups = list(engagement.path.glob(f"data.sqlite.v{before}-*.bak"))
     assert len(backups) == 1
     old = sqlite3.connect(backups[0])
-    assert old.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert old.execute("PRAGMA user_version").fetchone()[0] == before
     assert old.execute("SELECT count(*) FROM codebook").fetchone()[0] == len(engagement.codebook)
     new = sqlite3.connect(engagement.store_path)
     assert new.execute("PRAGMA user_version").fetchone()[0] == len(migrations)

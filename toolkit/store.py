@@ -120,34 +120,51 @@ _SYNCED = (
     "pcloud",
 )
 _INSERT_CHUNK = 100_000
+#: Rows wider than this many columns are bound value by value: ``json_extract`` finds
+#: the i-th value of a row by walking the row, which grows with the square of its width.
+_JSON_MAX_COLUMNS = 64
+#: SQLite's default most columns in one table (SQLITE_MAX_COLUMN), when the library
+#: cannot say its own (``Connection.getlimit`` is Python 3.11+).
+_COLUMN_LIMIT = 2000
 _IMPORT_CACHE_KB = 256 * 1024  # an upper bound: SQLite takes pages only as it needs them
 
 
 # ----------------------------------------------------------------------------- schema
 
 
+def _quote(name: str) -> str:
+    """A name (table, column, index) as SQL spells it, whatever characters it holds."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_text(value: object) -> str:
+    """A value as an SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def _column_sql(table: Table) -> list[str]:
     parts = []
     for f in table.fields:
-        sql = f'"{f.name}" {f.sql_type}'
+        name = _quote(f.name)
+        sql = f"{name} {f.sql_type}"
         if f.required:
             sql += " NOT NULL"
         if f.name == table.key:
             sql += " UNIQUE"
         checks = []
         if f.choices:  # for `metric`: the names registered when the store is made
-            checks.append(f'"{f.name}" IN (' + ", ".join(f"'{c}'" for c in f.choices) + ")")
+            checks.append(f"{name} IN (" + ", ".join(_sql_text(c) for c in f.choices) + ")")
         if f.low is not None:
-            checks.append(f'"{f.name}" >= {f.low:g}')
+            checks.append(f"{name} >= {f.low:g}")
         if f.high is not None:
-            checks.append(f'"{f.name}" <= {f.high:g}')
+            checks.append(f"{name} <= {f.high:g}")
         if f.kind == "integer":
-            checks.append(f"typeof(\"{f.name}\") = 'integer'")
+            checks.append(f"typeof({name}) = 'integer'")
         if checks:
-            sql += f' CHECK ("{f.name}" IS NULL OR (' + " AND ".join(checks) + "))"
+            sql += f" CHECK ({name} IS NULL OR (" + " AND ".join(checks) + "))"
         if f.references:
             ref_table, ref_field = f.references.split(".")
-            sql += f' REFERENCES {ref_table}("{ref_field}")'
+            sql += f" REFERENCES {_quote(ref_table)}({_quote(ref_field)})"
         parts.append(sql)
     return parts
 
@@ -197,14 +214,49 @@ def _create_sql() -> list[str]:
             )
         if name == "events":
             columns.append("CHECK (ends_on IS NULL OR ends_on >= starts_on)")
-        statements.append(f"CREATE TABLE {name} (\n  " + ",\n  ".join(columns) + "\n)")
+        statements.append(f"CREATE TABLE {_quote(name)} (\n  " + ",\n  ".join(columns) + "\n)")
         if table.source_key:
-            statements.append(f"CREATE INDEX {name}_by_source ON {name}({table.source_key})")
+            statements.append(
+                f"CREATE INDEX {_quote(name + '_by_source')} "
+                f"ON {_quote(name)}({_quote(table.source_key)})"
+            )
     return statements
 
 
-#: Forward migrations: MIGRATIONS[i] takes a store from version i to i + 1.
-MIGRATIONS: list[list[str]] = [_create_sql()]
+def _record_attribute_uses(con: sqlite3.Connection) -> None:
+    """Record which active imports use each attribute column (a store made before 2).
+
+    The import that added a column uses it, and so does every import with a value in it.
+    """
+    for table, column, first in con.execute(
+        "SELECT table_name, column_name, import_id FROM attributes"
+    ).fetchall():
+        if first is not None:
+            con.execute(
+                "INSERT OR IGNORE INTO attribute_imports VALUES (?, ?, ?)", (table, column, first)
+            )
+        con.execute(
+            f"INSERT OR IGNORE INTO attribute_imports SELECT DISTINCT ?, ?, _tk_import "
+            f"FROM {_quote(table)} WHERE _tk_import IS NOT NULL AND {_quote(column)} IS NOT NULL",
+            (table, column),
+        )
+
+
+#: Forward migrations: MIGRATIONS[i] takes a store from version i to i + 1. A step is
+#: SQL statements, or functions taking the connection (for what SQL alone cannot say).
+MIGRATIONS: list[list[str | Callable[[sqlite3.Connection], None]]] = [
+    _create_sql(),
+    # 2: which imports use each attribute column, so removing the last one removes it.
+    [
+        """CREATE TABLE attribute_imports (
+            table_name TEXT NOT NULL,
+            column_name TEXT NOT NULL,
+            import_id INTEGER NOT NULL REFERENCES imports(import_id),
+            PRIMARY KEY (table_name, column_name, import_id)
+        )""",
+        _record_attribute_uses,
+    ],
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -269,8 +321,16 @@ def _toolkit_version() -> str:
     return __version__
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def _create_private(path: Path) -> None:
+    """Create ``path`` empty and readable by its owner only, unless it exists.
+
+    SQLite gives the journal, write-ahead log and shared-memory files it makes beside a
+    database the database's own permissions, so they are private too.
+    """
+    if os.path.lexists(path):
+        return
+    with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 # ----------------------------------------------------------------------------- subsets
@@ -339,10 +399,6 @@ def apply_subset(
                 keep &= match
         out[name] = frame.loc[keep]
     return out
-
-
-def _sql_text(value: object) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _subset_sql(subset: Mapping, declared: Mapping[str, str]) -> str:
@@ -440,6 +496,7 @@ class Store(Protocol):
     def import_file(self, file, **options) -> ImportResult: ...
     def import_frame(self, frame: pd.DataFrame, *, table: str, **options) -> ImportResult: ...
     def earlier_imports(self, table: str, sha: str, file_name: str) -> list: ...
+    def check_columns(self, table: str, columns: Sequence[str], *, file: str) -> None: ...
     def stored_values(self, table: str, column: str, values: pd.Series, **options) -> set: ...
     def land(self, table: str, landing: pd.DataFrame, result: ImportResult, **options) -> None: ...
 
@@ -587,6 +644,7 @@ class Engagement:
 
     def _connect(self) -> sqlite3.Connection:
         try:
+            _create_private(self.store_path)
             con = sqlite3.connect(
                 self.store_path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
             )
@@ -601,6 +659,11 @@ class Engagement:
             raise StoreError(
                 f"{self.store_path}: cannot be opened as the engagement's store ({err}). "
                 "If it was damaged, restore it from a backup."
+            ) from err
+        except OSError as err:
+            raise StoreError(
+                f"{self.store_path}: the store cannot be created ({err.strerror}). Check that "
+                "the folder exists and that you may write to it."
             ) from err
         return con
 
@@ -633,6 +696,7 @@ class Engagement:
         if version > 0:
             stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
             backup = self.path / f"{STORE_FILE}.v{version}-{stamp}.bak"
+            _create_private(backup)
             target = sqlite3.connect(backup)
             with target:
                 con.backup(target)
@@ -645,7 +709,7 @@ class Engagement:
             # (toolkit.schema.register_metric) before the store is made is in its checks.
             for step in [_create_sql(), *MIGRATIONS[1:]][current:]:
                 for statement in step:
-                    con.execute(statement)
+                    statement(con) if callable(statement) else con.execute(statement)
             con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             con.execute("COMMIT")
         except BaseException:
@@ -1057,6 +1121,9 @@ class Engagement:
         """
         spec = table_named(table)
         with self.writing() as con:
+            if self._landed_meanwhile(con, spec, result, replacing):
+                return
+            self._check_room(con, spec, attributes, result.file)
             # A large import updates its indexes (response_id, source_id) all over: with the
             # default 2 MB page cache they spill to disk many times over.
             con.execute(f"PRAGMA cache_size = -{_IMPORT_CACHE_KB}")
@@ -1075,7 +1142,63 @@ class Engagement:
             self._insert_rows(con, spec, landing, attributes, import_id, result.file)
             if replacing:
                 self._check_references(con, spec, result.file)
+                self._drop_unused_columns(con, spec, replacing)
             result.import_id = import_id
+
+    @staticmethod
+    def _landed_meanwhile(
+        con: sqlite3.Connection, spec: Table, result: ImportResult, replacing: Sequence[int]
+    ) -> bool:
+        """The already-imported check again, under the write lock: True if the same
+        content landed while this import was being read (a concurrent import of the same
+        file), with ``result`` made what a re-import gives. Nothing is then written.
+        """
+        placeholders = ",".join("?" * len(replacing))
+        row = con.execute(
+            "SELECT import_id FROM imports WHERE table_name = ? AND sha256 = ? "
+            f"AND status = 'active' AND import_id NOT IN ({placeholders}) ORDER BY import_id",
+            (spec.name, result.sha256, *replacing),
+        ).fetchone()
+        if row is None:
+            return False
+        result.already_imported = row[0]
+        result.rows_added = result.rows_excluded = result.rows_skipped = 0
+        result.excluded, result.skipped, result.new_segments, result.replaced = {}, [], [], []
+        return True
+
+    def check_columns(self, table: str, columns: Sequence[str], *, file: str) -> None:
+        """Refuse ``file`` if the columns it would add to ``table`` pass the column limit.
+
+        ``columns`` are the file's attribute columns (those ``table`` already has, in any
+        case, add nothing). The importer asks before checking the file's cells; :meth:`land`
+        asks again under the write lock, before anything lands.
+
+        Raises
+        ------
+        DataValidationError
+            Too many columns: the message names the file, how many columns it would add,
+            how many the table has, the limit and what to do.
+        """
+        with self.reading() as con:
+            self._check_room(con, table_named(table), columns, file)
+
+    @staticmethod
+    def _check_room(
+        con: sqlite3.Connection, spec: Table, columns: Sequence[str], file: str
+    ) -> None:
+        stored = [r[1] for r in con.execute(f"PRAGMA table_info({_quote(spec.name)})")]
+        adding = {str(c).lower() for c in columns} - {c.lower() for c in stored}
+        limit = _column_limit(con)
+        if len(stored) + len(adding) <= limit:
+            return
+        raise DataValidationError(
+            f"{file}: would add {len(adding):,} columns to {spec.cli_name}, which has "
+            f"{len(stored):,} already; a table can have at most {limit:,} columns. Nothing was "
+            "imported. Delete the columns you do not need from the file (or import it through "
+            "a map, which keeps only the columns it names), or split it into files of fewer "
+            "columns. Removing an earlier import (service-toolkit imports --remove) also "
+            "removes the columns only it added."
+        )
 
     @staticmethod
     def _take_out(con: sqlite3.Connection, spec: Table, replacing: Sequence[int]) -> None:
@@ -1087,7 +1210,8 @@ class Engagement:
         for import_id in replacing:
             con.execute(f"DELETE FROM {spec.name} WHERE _tk_import = ?", (import_id,))
             con.execute(
-                "UPDATE imports SET status = 'replaced', ended_at = ? WHERE import_id = ?",
+                "UPDATE imports SET status = 'replaced', ended_at = ? "
+                "WHERE import_id = ? AND status = 'active'",
                 (_now(), import_id),
             )
 
@@ -1161,28 +1285,33 @@ class Engagement:
         """Add the attribute columns the table lacks and record every attribute.
 
         SQLite column names ignore case: "Campus" lands in an existing "campus", so the
-        rows and the attribute names come back renamed to the stored spelling.
+        rows and the attribute names come back renamed to the stored spelling. The import
+        is recorded as using each of its attributes.
         """
-        existing = {r[1].lower(): r[1] for r in con.execute(f"PRAGMA table_info({spec.name})")}
-        renames = {}
+        existing = {
+            r[1].lower(): r[1] for r in con.execute(f"PRAGMA table_info({_quote(spec.name)})")
+        }
+        renames, adding = {}, []
         for column in attributes:
             if column.lower() in existing:
                 renames[column] = existing[column.lower()]
                 continue
-            con.execute(
-                f"ALTER TABLE {spec.name} ADD COLUMN {_quote(column)} "
-                f"{_affinity(landing[column].dtype)}"
-            )
+            adding.append(f"{_quote(column)} {_affinity(landing[column].dtype)}")
             existing[column.lower()] = column
+        _add_columns(con, spec.name, adding)
         landing = landing.rename(columns=renames)
         attributes = [renames.get(c, c) for c in attributes]
         personal = {renames.get(c, c) for c in personal}
-        for column in attributes:
-            con.execute(
-                "INSERT INTO attributes (table_name, column_name, personal, import_id) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (table_name, column_name) DO UPDATE SET personal = max(personal, excluded.personal)",
-                (spec.name, column, int(column in personal), import_id),
-            )
+        con.executemany(
+            "INSERT INTO attributes (table_name, column_name, personal, import_id) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (table_name, column_name) DO UPDATE SET personal = max(personal, excluded.personal)",
+            [(spec.name, c, int(c in personal), import_id) for c in attributes],
+        )
+        con.executemany(
+            "INSERT OR IGNORE INTO attribute_imports (table_name, column_name, import_id) "
+            "VALUES (?, ?, ?)",
+            [(spec.name, c, import_id) for c in attributes],
+        )
         return landing, attributes
 
     @staticmethod
@@ -1194,24 +1323,73 @@ class Engagement:
         import_id: int,
         file: str,
     ) -> None:
-        """Insert the rows, in chunks of JSON bound once each."""
+        """Insert the rows, in chunks of JSON bound once each (wide rows value by value)."""
         # Columns with no value at all are left to their default (NULL): binding
         # them would cost as much as binding data.
         columns = [c for c in (*spec.field_names, *attributes) if landing[c].notna().any()]
-        picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
-        sql = (
-            f"INSERT INTO {spec.name} (_tk_import, {', '.join(_quote(c) for c in columns)}) "
-            f"SELECT {import_id}, {picks} FROM json_each(?)"
-        )
+        names = ", ".join(_quote(c) for c in columns)
+        wide = len(columns) > _JSON_MAX_COLUMNS
+        if wide:
+            marks = ", ".join("?" * len(columns))
+            sql = f"INSERT INTO {spec.name} (_tk_import, {names}) VALUES ({import_id}, {marks})"
+        else:
+            picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
+            sql = (
+                f"INSERT INTO {spec.name} (_tk_import, {names}) "
+                f"SELECT {import_id}, {picks} FROM json_each(?)"
+            )
         try:
             for start in range(0, len(landing), _INSERT_CHUNK):
-                chunk = landing.iloc[start : start + _INSERT_CHUNK]
-                con.execute(sql, (_json_rows(chunk[columns]),))
+                rows = _json_rows(landing.iloc[start : start + _INSERT_CHUNK][columns])
+                if wide:  # the same values as JSON carries them, bound one by one
+                    con.executemany(sql, json.loads(rows))
+                else:
+                    con.execute(sql, (rows,))
         except sqlite3.IntegrityError as err:
             raise DataValidationError(
                 f"Import of {file} into {spec.cli_name} was rejected by the store: {err}. "
                 "Nothing was imported."
             ) from err
+
+    @staticmethod
+    def _drop_unused_columns(
+        con: sqlite3.Connection, spec: Table, gone: Sequence[int]
+    ) -> list[str]:
+        """Drop the attribute columns the ``gone`` imports used and no active import uses.
+
+        A column still holding a value somewhere is kept whatever the records say.
+        Returns the columns dropped.
+        """
+        placeholders = ",".join("?" * len(gone))
+        unused = [
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT column_name FROM attribute_imports u "
+                f"WHERE table_name = ? AND import_id IN ({placeholders}) AND NOT EXISTS ("
+                "SELECT 1 FROM attribute_imports o JOIN imports i USING (import_id) "
+                "WHERE o.table_name = u.table_name AND o.column_name = u.column_name "
+                "AND i.status = 'active') ORDER BY column_name",
+                (spec.name, *gone),
+            )
+        ]
+        dropped = []
+        table = _quote(spec.name)
+        for column in unused:
+            quoted = _quote(column)
+            if con.execute(f"SELECT 1 FROM {table} WHERE {quoted} IS NOT NULL LIMIT 1").fetchone():
+                continue
+            if not _drop_column(con, spec.name, column):
+                continue
+            con.execute(
+                "DELETE FROM attributes WHERE table_name = ? AND column_name = ?",
+                (spec.name, column),
+            )
+            con.execute(
+                "DELETE FROM attribute_imports WHERE table_name = ? AND column_name = ?",
+                (spec.name, column),
+            )
+            dropped.append(column)
+        return dropped
 
     def _check_references(self, con: sqlite3.Connection, spec: Table, file: str) -> None:
         """Refuse a replacement that leaves other rows pointing at rows it took away."""
@@ -1448,7 +1626,12 @@ class Engagement:
     # -- removing and exporting ---------------------------------------------------
 
     def remove_import(self, import_id: int) -> dict:
-        """Take one import's rows out of the store, in one transaction."""
+        """Take one import's rows out of the store, in one transaction.
+
+        The attribute columns it used that no remaining import uses go too (with their
+        records), in the same transaction. Returns ``import_id``, ``table``, ``file``,
+        ``rows_removed`` and ``columns_removed`` (their names).
+        """
         with self.writing() as con:
             row = con.execute(
                 "SELECT table_name, status, file_name FROM imports WHERE import_id = ?",
@@ -1477,11 +1660,13 @@ class Engagement:
                 "UPDATE imports SET status = 'removed', ended_at = ? WHERE import_id = ?",
                 (_now(), import_id),
             )
+            columns = self._drop_unused_columns(con, table_named(table), [import_id])
         return {
             "import_id": import_id,
             "table": table.replace("_", "-"),
             "file": file_name,
             "rows_removed": removed,
+            "columns_removed": columns,
         }
 
     def export(self, table: str, to: str | Path, *, include_personal: bool = False) -> int:
@@ -1507,6 +1692,89 @@ class Engagement:
                 frame.to_excel(writer, sheet_name=spec.cli_name, index=False)
         shutil.move(tmp, to)
         return len(frame)
+
+
+def _column_limit(con: sqlite3.Connection) -> int:
+    """The most columns one table may have in this SQLite (SQLITE_MAX_COLUMN)."""
+    if hasattr(con, "getlimit"):
+        return con.getlimit(sqlite3.SQLITE_LIMIT_COLUMN)
+    return _COLUMN_LIMIT
+
+
+def _add_columns(con: sqlite3.Connection, table: str, columns: Sequence[str]) -> None:
+    """Add columns (``'"name" TYPE'`` each) to ``table`` in one step, inside a transaction.
+
+    ``ALTER TABLE ADD COLUMN`` reads the whole schema again each time, so adding
+    columns one by one grows with the square of their number. SQLite adds the first;
+    the others go into its ``CREATE TABLE`` text right after it in one edit of the
+    schema (what ``ADD COLUMN`` itself does: rows already stored read the new columns
+    as NULL), checked by reading the table's columns back. Where SQLite refuses
+    schema edits (its defensive mode), or the check fails, they are added one by one.
+    """
+    if not columns:
+        return
+    name = _quote(table)
+    con.execute(f"ALTER TABLE {name} ADD COLUMN {columns[0]}")
+    rest = columns[1:]
+    if not rest:
+        return
+    expected = len(con.execute(f"PRAGMA table_info({name})").fetchall()) + len(rest)
+    con.execute("SAVEPOINT add_columns")
+    try:
+        _edit_schema(con, table, columns[0], rest)
+        if len(con.execute(f"PRAGMA table_info({name})").fetchall()) != expected:
+            raise sqlite3.DatabaseError("the columns did not all arrive")
+    except sqlite3.DatabaseError:
+        con.execute("PRAGMA writable_schema = OFF")
+        con.execute("ROLLBACK TO add_columns")
+        for column in rest:
+            con.execute(f"ALTER TABLE {name} ADD COLUMN {column}")
+    finally:
+        con.execute("RELEASE add_columns")
+
+
+#: Set by the tests to take the one-by-one path of :func:`_add_columns`.
+_SCHEMA_EDIT = True
+
+
+def _edit_schema(con: sqlite3.Connection, table: str, after: str, columns: Sequence[str]) -> None:
+    """Put ``columns`` into ``table``'s ``CREATE TABLE`` text right after column ``after``."""
+    if not _SCHEMA_EDIT:
+        raise sqlite3.DatabaseError("schema edits turned off")
+    sql = con.execute(
+        "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", (table,)
+    ).fetchone()[0]
+    at = sql.rfind(after)
+    if at < 0:
+        raise sqlite3.DatabaseError(f"{after} is not in the table's definition")
+    at += len(after)
+    sql = sql[:at] + "".join(f", {c}" for c in columns) + sql[at:]
+    version = con.execute("PRAGMA schema_version").fetchone()[0]
+    con.execute("PRAGMA writable_schema = ON")
+    con.execute("UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = ?", (sql, table))
+    con.execute(f"PRAGMA schema_version = {version + 1}")
+    con.execute("PRAGMA writable_schema = RESET")
+
+
+def _drop_column(con: sqlite3.Connection, table: str, column: str) -> bool:
+    """Drop one column, and any index on it; False (nothing changed) if SQLite refuses.
+
+    The toolkit puts no index, view or trigger on an attribute column; an index someone
+    added goes with its column, and a view or trigger of theirs keeps the column in place.
+    """
+    con.execute("SAVEPOINT drop_column")
+    try:
+        for index in con.execute(f"PRAGMA index_list({_quote(table)})").fetchall():
+            columns = {r[2] for r in con.execute(f"PRAGMA index_info({_quote(index[1])})")}
+            if column in columns and index[3] == "c":  # made with CREATE INDEX
+                con.execute(f"DROP INDEX {_quote(index[1])}")
+        con.execute(f"ALTER TABLE {_quote(table)} DROP COLUMN {_quote(column)}")
+    except sqlite3.OperationalError:
+        con.execute("ROLLBACK TO drop_column")
+        return False
+    finally:
+        con.execute("RELEASE drop_column")
+    return True
 
 
 def _affinity(kind) -> str:

@@ -390,6 +390,17 @@ def _checked(
         if options.replace
         else []
     )
+    # Before its cells are checked: a file too wide for the store is refused at once.
+    fields = set(spec.field_names)
+    engagement.check_columns(
+        spec.name,
+        [
+            c
+            for c in raw.frame.columns
+            if normalise_header(c) not in fields and not str(c).startswith("(column ")
+        ],
+        file=name,
+    )
     canon = to_canonical(
         raw,
         spec,
@@ -472,6 +483,12 @@ def _land(
         file_rows=file_rows,
     )
     taken, source_seen = _store_conflicts(engagement, spec, canon.frame, canon.where, replacing)
+    if (taken.count or source_seen.any()) and (
+        done := _already_imported(engagement, spec, sha, file, bool(replacing), dry_run)
+    ):
+        # The same file landed (another import of it, at once) while this one was read.
+        done.source_format = fmt
+        return done
     problems = canon.problems + taken.problems
     count = canon.problem_count + taken.count
     # A survey row with several metrics becomes several rows: a problem in a cell they
