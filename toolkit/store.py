@@ -782,9 +782,9 @@ class Engagement:
             select = ", ".join(_quote(col) for col in columns)
             if row_ids:
                 select = "_tk_row, " + select
-            cursor = c.execute(f"SELECT {select} FROM {table.name} ORDER BY _tk_row")
+            cursor = c.execute(f"SELECT {select} FROM {_quote(table.name)} ORDER BY _tk_row")
             rows = cursor.fetchall()
-            declared = {r[1]: r[2] for r in c.execute(f"PRAGMA table_info({table.name})")}
+            declared = {r[1]: r[2] for r in c.execute(f"PRAGMA table_info({_quote(table.name)})")}
         frame = pd.DataFrame.from_records(
             rows, columns=(["entry"] if row_ids else []) + columns, coerce_float=True
         )
@@ -854,14 +854,14 @@ class Engagement:
                     empty = set(blank.get(given) or blank.get(name) or ())
                     if not where and not empty:
                         continue
-                    columns = [r[1] for r in c.execute(f'PRAGMA main.table_info("{name}")')]
+                    columns = [r[1] for r in c.execute(f"PRAGMA main.table_info({_quote(name)})")]
                     select = ", ".join(
                         f"NULL AS {_quote(col)}" if col in empty else _quote(col) for col in columns
                     )
                     # A temporary view of the same name, on this connection only, shadows
                     # the table while it is read.
                     c.execute(
-                        f'CREATE TEMP VIEW "{name}" AS SELECT {select} FROM main."{name}"'
+                        f"CREATE TEMP VIEW {_quote(name)} AS SELECT {select} FROM main.{_quote(name)}"
                         + (f" WHERE {where}" if where else "")
                     )
                     narrowed.append(name)
@@ -871,7 +871,7 @@ class Engagement:
                 }
             finally:
                 for name in narrowed:
-                    c.execute(f'DROP VIEW temp."{name}"')
+                    c.execute(f"DROP VIEW temp.{_quote(name)}")
         return apply_subset(data, subset)
 
     @staticmethod
@@ -880,7 +880,8 @@ class Engagement:
         clauses = []
         if subset:
             declared = {
-                r[1]: str(r[2]).upper() for r in con.execute(f'PRAGMA main.table_info("{table}")')
+                r[1]: str(r[2]).upper()
+                for r in con.execute(f"PRAGMA main.table_info({_quote(table)})")
             }
             clauses.append(_subset_sql(subset, declared))
         for column, values in (rows or {}).items():
@@ -901,7 +902,7 @@ class Engagement:
             return [
                 r[0]
                 for r in c.execute(
-                    f'SELECT DISTINCT {quoted} FROM main."{spec.name}" WHERE {quoted} IS NOT NULL'
+                    f'SELECT DISTINCT {quoted} FROM main.{_quote(spec.name)} WHERE {quoted} IS NOT NULL'
                 )
             ]
 
@@ -932,7 +933,7 @@ class Engagement:
         """Row counts per table, the import history and how the store is set up."""
         with self.reading() as con:
             counts = {
-                t.cli_name: con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0]
+                t.cli_name: con.execute(f"SELECT count(*) FROM {_quote(t.name)}").fetchone()[0]
                 for t in TABLES.values()
             }
             imports = con.execute(
@@ -972,7 +973,9 @@ class Engagement:
         digest = hashlib.sha256()
         with contextlib.nullcontext(con) if con else self.reading() as c:
             for name in [table_named(n).name for n in (names or TABLES)]:
-                count, last = c.execute(f"SELECT count(*), max(_tk_row) FROM {name}").fetchone()
+                count, last = c.execute(
+                    f"SELECT count(*), max(_tk_row) FROM {_quote(name)}"
+                ).fetchone()
                 imports = c.execute(
                     "SELECT group_concat(sha256) FROM imports WHERE table_name = ? AND status = 'active'",
                     (name,),
@@ -1073,7 +1076,7 @@ class Engagement:
             listed = ",".join(str(int(i)) for i in excluding)
             exclude = f" AND (t._tk_import IS NULL OR t._tk_import NOT IN ({listed}))"
         with contextlib.nullcontext(con) if con else self.reading() as c:
-            if c.execute(f"SELECT 1 FROM {spec.name} LIMIT 1").fetchone() is None:
+            if c.execute(f"SELECT 1 FROM {_quote(spec.name)} LIMIT 1").fetchone() is None:
                 return set()  # nothing stored yet, so nothing to collide with
             c.execute("CREATE TEMP TABLE IF NOT EXISTS _incoming (value TEXT)")
             c.execute("DELETE FROM _incoming")
@@ -1087,7 +1090,7 @@ class Engagement:
                 r[0]
                 for r in c.execute(
                     f"SELECT DISTINCT t.{quoted} FROM _incoming i "
-                    f"JOIN {spec.name} t ON t.{quoted} = i.value" + exclude
+                    f"JOIN {_quote(spec.name)} t ON t.{quoted} = i.value" + exclude
                 )
             }
             c.execute("DELETE FROM _incoming")
@@ -1208,7 +1211,7 @@ class Engagement:
             # customers, needs to codes): check references once the new rows are in.
             con.execute("PRAGMA defer_foreign_keys = ON")
         for import_id in replacing:
-            con.execute(f"DELETE FROM {spec.name} WHERE _tk_import = ?", (import_id,))
+            con.execute(f"DELETE FROM {_quote(spec.name)} WHERE _tk_import = ?", (import_id,))
             con.execute(
                 "UPDATE imports SET status = 'replaced', ended_at = ? "
                 "WHERE import_id = ? AND status = 'active'",
@@ -1331,11 +1334,11 @@ class Engagement:
         wide = len(columns) > _JSON_MAX_COLUMNS
         if wide:
             marks = ", ".join("?" * len(columns))
-            sql = f"INSERT INTO {spec.name} (_tk_import, {names}) VALUES ({import_id}, {marks})"
+            sql = f"INSERT INTO {_quote(spec.name)} (_tk_import, {names}) VALUES ({import_id}, {marks})"
         else:
             picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
             sql = (
-                f"INSERT INTO {spec.name} (_tk_import, {names}) "
+                f"INSERT INTO {_quote(spec.name)} (_tk_import, {names}) "
                 f"SELECT {import_id}, {picks} FROM json_each(?)"
             )
         try:
@@ -1452,7 +1455,7 @@ class Engagement:
                 key = canon.frame.at[0, spec.key]
                 if key is not None:
                     taken = con.execute(
-                        f"SELECT _tk_row FROM {spec.name} WHERE {_quote(spec.key)} = ? AND _tk_row IS NOT ?",
+                        f"SELECT _tk_row FROM {_quote(spec.name)} WHERE {_quote(spec.key)} = ? AND _tk_row IS NOT ?",
                         (key, entry),
                     ).fetchone()
                     if taken:
@@ -1477,7 +1480,9 @@ class Engagement:
         """
         spec = table_named(table)
         with contextlib.nullcontext(con) if con else self.reading() as c:
-            row = c.execute(f"SELECT * FROM {spec.name} WHERE _tk_row = ?", (entry,)).fetchone()
+            row = c.execute(
+                f"SELECT * FROM {_quote(spec.name)} WHERE _tk_row = ?", (entry,)
+            ).fetchone()
         return hashlib.sha256(json.dumps(row, default=str).encode()).hexdigest()[:16]
 
     def save_entry(
@@ -1526,7 +1531,7 @@ class Engagement:
             try:
                 if entry is None:
                     cursor = con.execute(
-                        f"INSERT INTO {spec.name} ({columns}) SELECT {picks} FROM json_each(?)",
+                        f"INSERT INTO {_quote(spec.name)} ({columns}) SELECT {picks} FROM json_each(?)",
                         (payload,),
                     )
                     entry = cursor.lastrowid
@@ -1538,7 +1543,7 @@ class Engagement:
                             "then save again."
                         )
                     cursor = con.execute(
-                        f"UPDATE {spec.name} SET ({columns}) = (SELECT {picks} FROM json_each(?)) "
+                        f"UPDATE {_quote(spec.name)} SET ({columns}) = (SELECT {picks} FROM json_each(?)) "
                         "WHERE _tk_row = ?",
                         (payload, entry),
                     )
@@ -1564,7 +1569,7 @@ class Engagement:
         spec = table_named(table)
         with self.writing() as con:
             try:
-                cursor = con.execute(f"DELETE FROM {spec.name} WHERE _tk_row = ?", (entry,))
+                cursor = con.execute(f"DELETE FROM {_quote(spec.name)} WHERE _tk_row = ?", (entry,))
             except sqlite3.IntegrityError as err:
                 raise DataValidationError(
                     f"{spec.cli_name} entry #{entry} was not deleted: other entries refer to it "
@@ -1590,7 +1595,7 @@ class Engagement:
             count = 0
             for table in ("assumed_needs", "stated_needs"):
                 count += con.execute(
-                    f"UPDATE {table} SET code = ?, coded_by = 'person', match_score = NULL "
+                    f"UPDATE {_quote(table)} SET code = ?, coded_by = 'person', match_score = NULL "
                     "WHERE need = ? AND (code IS NULL OR code = '')",
                     (code, need),
                 ).rowcount
@@ -1613,14 +1618,14 @@ class Engagement:
                 # A temporary view of the same name, on this connection only, shadows the
                 # table while it is read (as report subsets do).
                 con.execute(
-                    f"CREATE TEMP VIEW {spec.name} AS SELECT * FROM main.{spec.name} "
+                    f"CREATE TEMP VIEW {_quote(spec.name)} AS SELECT * FROM main.{_quote(spec.name)} "
                     f"{where} {newest}"
                 )
             try:
                 frame = self.table(spec.name, con=con, row_ids=True)
             finally:
                 if where or newest:
-                    con.execute(f"DROP VIEW temp.{spec.name}")
+                    con.execute(f"DROP VIEW temp.{_quote(spec.name)}")
         return frame.iloc[::-1].reset_index(drop=True)
 
     # -- removing and exporting ---------------------------------------------------
@@ -1648,7 +1653,7 @@ class Engagement:
                 )
             try:
                 removed = con.execute(
-                    f"DELETE FROM {table} WHERE _tk_import = ?", (import_id,)
+                    f"DELETE FROM {_quote(table)} WHERE _tk_import = ?", (import_id,)
                 ).rowcount
             except sqlite3.IntegrityError as err:
                 raise DataValidationError(
