@@ -902,7 +902,7 @@ class Engagement:
             return [
                 r[0]
                 for r in c.execute(
-                    f'SELECT DISTINCT {quoted} FROM main.{_quote(spec.name)} WHERE {quoted} IS NOT NULL'
+                    f"SELECT DISTINCT {quoted} FROM main.{_quote(spec.name)} WHERE {quoted} IS NOT NULL"
                 )
             ]
 
