@@ -162,3 +162,32 @@ def test_a_rollback_journal_is_private_too(tmp_path, monkeypatch):
             assert journal.exists() and _mode(journal) == 0o600
     finally:
         os.umask(old)
+
+
+def test_the_command_line_says_which_columns_left_and_refuses_a_wide_file(
+    engagement, write_csv, run
+):
+    a = engagement.import_file(
+        write_csv("a.csv", [["starts_on", "label", "x"], ["2024-01-01", "a", "1"]]),
+        table="events",
+    )
+    removed = run("imports", engagement.path, "--remove", a.import_id)
+    assert removed.exit_code == 0
+    assert "Columns no other import uses, removed: x." in removed.output
+    wide = _wide_csv(write_csv, "too-wide.csv", 2_100)
+    refused = run("import", engagement.path, wide, "--table", "events")
+    assert refused.exit_code == 1
+    assert "too-wide.csv: would add 2,100 columns to events" in refused.stderr
+
+
+def test_a_file_too_wide_is_refused_before_its_cells_are_checked(
+    engagement, write_csv, monkeypatch
+):
+    import toolkit.schema.checks as checks
+
+    def never(*args, **kwargs):
+        raise AssertionError("the cells were checked first")
+
+    monkeypatch.setattr(checks, "to_canonical", never)
+    with pytest.raises(DataValidationError, match="would add 2,100 columns"):
+        engagement.import_file(_wide_csv(write_csv, "too-wide.csv", 2_100), table="events")
