@@ -22,7 +22,8 @@ tests in ``tests/store_contract/``. The methods the toolkit calls:
   ``imports``, ``entries``
 - importing: ``import_file`` and ``import_frame`` (hand-offs to
   :mod:`toolkit.sources.importer`), and what the importer needs: ``earlier_imports``,
-  ``stored_values``, ``land`` (rows and import record, all or nothing)
+  ``check_columns`` (the column limit), ``stored_values``, ``land`` (rows and import
+  record, all or nothing)
 - entries one at a time: ``check_entry``, ``entry_version``, ``save_entry``
   (version-checked), ``delete_entry``, ``code_statements``
 - removing and exporting: ``remove_import``, ``export``
@@ -33,7 +34,12 @@ SQL.
 
 Every write is one transaction (``BEGIN IMMEDIATE``): an import lands whole or not at
 all. Writers wait for each other (busy timeout) instead of failing. A file is read and
-checked before the write lock is taken. Readers get one consistent snapshot with
+checked before the write lock is taken; under the lock ``land`` asks again whether the
+same content landed meanwhile (then it adds nothing, as a re-import) and whether its new
+columns fit SQLite's column limit. Removing an import removes the attribute columns no
+remaining import uses (``attribute_imports`` records which imports use each). Names are
+always quoted (:func:`_quote`). The store and the files SQLite makes beside it are
+created readable by their owner only. Readers get one consistent snapshot with
 :meth:`Engagement.read_tables`. The schema version lives in ``PRAGMA user_version``;
 a migration backs the store up first, and an older toolkit refuses a newer store.
 On a network or synced folder, where SQLite's WAL is unsafe, the store uses a
