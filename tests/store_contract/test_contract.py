@@ -306,3 +306,14 @@ def test_attribute_names_sql_would_misread_work_everywhere(store, write_csv, tmp
     assert list(store.table("events")['camp"us']) == ["East"]
     store.remove_import(second.import_id)
     assert _attribute_names(store) == set()
+
+
+def test_replacing_an_import_removes_the_columns_only_the_old_file_had(store, write_csv):
+    store.import_file(
+        write_csv("a.csv", [["starts_on", "label", "x", "y"], ["2024-01-01", "a", "1", "2"]]),
+        table="events",
+    )
+    newer = write_csv("a.csv", [["starts_on", "label", "y"], ["2024-01-01", "a", "5"]])
+    store.import_file(newer, table="events", replace=True)
+    assert _attribute_names(store) == {"y"}
+    assert store.table("events")["y"].tolist() == [5]
