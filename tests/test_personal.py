@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from tests._old_store import as_version_1
 from toolkit.cli import main
 from toolkit.errors import DataValidationError
 from toolkit.reports.runner import _plan, report_named, run_reports
@@ -420,27 +421,27 @@ def test_table_by_refuses_a_direct_identifier_and_allows_a_postcode(people):
 def _as_version_1(engagement: Engagement, flags: dict[str, int]) -> None:
     """Make the store look as schema 1 left it: no reasons, personal 0/1 by the old rule."""
     con = sqlite3.connect(engagement.store_path)
-    con.execute("ALTER TABLE attributes DROP COLUMN personal_reason")
-    con.execute("ALTER TABLE attributes DROP COLUMN personal_by")
     con.execute("UPDATE attributes SET personal = 0")
     for column, old in flags.items():
         con.execute("UPDATE attributes SET personal = ? WHERE column_name = ?", (old, column))
-    con.execute("PRAGMA user_version = 1")
     con.commit()
     con.close()
+    as_version_1(engagement.store_path)
 
 
 def test_migrating_an_old_store_scans_its_columns_and_only_tightens(people):
     # Schema 1 flagged by header only: "Email:" and the phones in "Info" slipped through;
-    # its name rule hid "Campus name".
-    _as_version_1(people, {"Campus name": 1, "Postal code": 1})
+    # its name rule hid "Campus name". A column it flagged for another reason (a survey
+    # tool's marking) stays personal.
+    _as_version_1(people, {"Campus name": 1, "Postal code": 1, "Visit date": 1})
     migrated = Engagement.open(people.path)
     assert list(people.path.glob("data.sqlite.v1-*.bak"))
     flags = migrated.personal_columns(["stated_needs"])
     assert flags["Email:"].reason == "header says e-mail"
     assert flags["Info"].reason == "values look like phone numbers"
     assert flags["Q7"].kind == DIRECT and flags["Postal code"].kind == QUASI
-    assert flags["Campus name"].kind == DIRECT  # never loosened by a migration
-    assert flags["Campus name"].by == "earlier version"
-    assert "Visit date" not in flags
-    assert "Info" not in migrated.stated_needs and "Visit date" in migrated.stated_needs
+    # The first version's "any header ending in name" rule is the one flag a migration
+    # clears; everything else only gets stricter.
+    assert "Campus name" not in flags and "Campus name" in migrated.stated_needs
+    assert flags["Visit date"].kind == DIRECT and flags["Visit date"].by == "earlier version"
+    assert "Info" not in migrated.stated_needs and "Visit date" not in migrated.stated_needs

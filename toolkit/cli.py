@@ -446,6 +446,12 @@ def imports(path, remove, as_json):
                 f"Removed import #{done['import_id']} ({done['file']}): "
                 f"{done['rows_removed']:,} rows taken out of {done['table']}."
             )
+            if done["columns_removed"]:
+                click.echo(
+                    "Columns no other import uses, removed: "
+                    + ", ".join(done["columns_removed"])
+                    + "."
+                )
         return
     frame = engagement.imports()
     if as_json:

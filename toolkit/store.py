@@ -22,7 +22,8 @@ tests in ``tests/store_contract/``. The methods the toolkit calls:
   ``imports``, ``entries``
 - importing: ``import_file`` and ``import_frame`` (hand-offs to
   :mod:`toolkit.sources.importer`), and what the importer needs: ``earlier_imports``,
-  ``stored_values``, ``land`` (rows and import record, all or nothing)
+  ``check_columns`` (the column limit), ``stored_values``, ``land`` (rows and import
+  record, all or nothing)
 - entries one at a time: ``check_entry``, ``entry_version``, ``save_entry``
   (version-checked), ``delete_entry``, ``code_statements``
 - removing and exporting: ``remove_import``, ``export``
@@ -33,7 +34,12 @@ SQL.
 
 Every write is one transaction (``BEGIN IMMEDIATE``): an import lands whole or not at
 all. Writers wait for each other (busy timeout) instead of failing. A file is read and
-checked before the write lock is taken. Readers get one consistent snapshot with
+checked before the write lock is taken; under the lock ``land`` asks again whether the
+same content landed meanwhile (then it adds nothing, as a re-import) and whether its new
+columns fit SQLite's column limit. Removing an import removes the attribute columns no
+remaining import uses (``attribute_imports`` records which imports use each). Names are
+always quoted (:func:`_quote`). The store and the files SQLite makes beside it are
+created readable by their owner only. Readers get one consistent snapshot with
 :meth:`Engagement.read_tables`. The schema version lives in ``PRAGMA user_version``;
 a migration backs the store up first, and an older toolkit refuses a newer store.
 On a network or synced folder, where SQLite's WAL is unsafe, the store uses a
@@ -47,6 +53,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import uuid
@@ -121,34 +128,51 @@ _SYNCED = (
     "pcloud",
 )
 _INSERT_CHUNK = 100_000
+#: Rows wider than this many columns are bound value by value: ``json_extract`` finds
+#: the i-th value of a row by walking the row, which grows with the square of its width.
+_JSON_MAX_COLUMNS = 64
+#: SQLite's default most columns in one table (SQLITE_MAX_COLUMN), when the library
+#: cannot say its own (``Connection.getlimit`` is Python 3.11+).
+_COLUMN_LIMIT = 2000
 _IMPORT_CACHE_KB = 256 * 1024  # an upper bound: SQLite takes pages only as it needs them
 
 
 # ----------------------------------------------------------------------------- schema
 
 
+def _quote(name: str) -> str:
+    """A name (table, column, index) as SQL spells it, whatever characters it holds."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_text(value: object) -> str:
+    """A value as an SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def _column_sql(table: Table) -> list[str]:
     parts = []
     for f in table.fields:
-        sql = f'"{f.name}" {f.sql_type}'
+        name = _quote(f.name)
+        sql = f"{name} {f.sql_type}"
         if f.required:
             sql += " NOT NULL"
         if f.name == table.key:
             sql += " UNIQUE"
         checks = []
         if f.choices:  # for `metric`: the names registered when the store is made
-            checks.append(f'"{f.name}" IN (' + ", ".join(f"'{c}'" for c in f.choices) + ")")
+            checks.append(f"{name} IN (" + ", ".join(_sql_text(c) for c in f.choices) + ")")
         if f.low is not None:
-            checks.append(f'"{f.name}" >= {f.low:g}')
+            checks.append(f"{name} >= {f.low:g}")
         if f.high is not None:
-            checks.append(f'"{f.name}" <= {f.high:g}')
+            checks.append(f"{name} <= {f.high:g}")
         if f.kind == "integer":
-            checks.append(f"typeof(\"{f.name}\") = 'integer'")
+            checks.append(f"typeof({name}) = 'integer'")
         if checks:
-            sql += f' CHECK ("{f.name}" IS NULL OR (' + " AND ".join(checks) + "))"
+            sql += f" CHECK ({name} IS NULL OR (" + " AND ".join(checks) + "))"
         if f.references:
             ref_table, ref_field = f.references.split(".")
-            sql += f' REFERENCES {ref_table}("{ref_field}")'
+            sql += f" REFERENCES {_quote(ref_table)}({_quote(ref_field)})"
         parts.append(sql)
     return parts
 
@@ -198,19 +222,29 @@ def _create_sql() -> list[str]:
             )
         if name == "events":
             columns.append("CHECK (ends_on IS NULL OR ends_on >= starts_on)")
-        statements.append(f"CREATE TABLE {name} (\n  " + ",\n  ".join(columns) + "\n)")
+        statements.append(f"CREATE TABLE {_quote(name)} (\n  " + ",\n  ".join(columns) + "\n)")
         if table.source_key:
-            statements.append(f"CREATE INDEX {name}_by_source ON {name}({table.source_key})")
+            statements.append(
+                f"CREATE INDEX {_quote(name + '_by_source')} "
+                f"ON {_quote(name)}({_quote(table.source_key)})"
+            )
     return statements
+
+
+#: The first version's header rule flagged every header ending in "name" (schema 2 clears
+#: those the new rule finds impersonal: a campus's, a programme's, a service's name).
+_EARLIER_NAME_RULE = re.compile(r"name\W*$", re.IGNORECASE)
 
 
 def _classify_stored_attributes(con: sqlite3.Connection) -> None:
     """Schema 2: classify every stored attribute column by its header and its values.
 
     The first :data:`~toolkit.schema.personal.SAMPLE` filled cells of each column are
-    read (bounded work however many rows). Flags only get stricter: a column an earlier
-    version marked personal stays personal (as a direct identifier when neither its
-    header nor its values say why; a map's ``[personal]`` can clear it at the next import).
+    read (bounded work however many rows). Flags only get stricter, with one exception:
+    the first version flagged any header ending in "name", so a place's or a thing's name
+    (``Campus name``) that neither its header nor its values make personal is cleared. Any
+    other column an earlier version marked personal stays personal (as a direct identifier
+    when neither its header nor its values say why; a map's ``[personal]`` can clear it).
     """
     rows = con.execute("SELECT table_name, column_name, personal FROM attributes").fetchall()
     for table, column, old in rows:
@@ -218,11 +252,17 @@ def _classify_stored_attributes(con: sqlite3.Connection) -> None:
         values = [
             v
             for (v,) in con.execute(
-                f"SELECT {quoted} FROM {table} WHERE {quoted} IS NOT NULL AND {quoted} != '' "
+                f"SELECT {quoted} FROM {_quote(table)} WHERE {quoted} IS NOT NULL AND {quoted} != '' "
                 f"LIMIT {SAMPLE}"
             )
         ]
         flag = column_flag(column, values)
+        if old and flag is None and _EARLIER_NAME_RULE.search(column):
+            con.execute(
+                "UPDATE attributes SET personal = 0 WHERE table_name = ? AND column_name = ?",
+                (table, column),
+            )
+            continue
         if old and flag is None:
             flag = PersonalFlag(DIRECT, "marked personal by an earlier version", "earlier version")
         if flag is None or flag.level < old:
@@ -234,15 +274,43 @@ def _classify_stored_attributes(con: sqlite3.Connection) -> None:
         )
 
 
+def _record_attribute_uses(con: sqlite3.Connection) -> None:
+    """Record which active imports use each attribute column (a store made before 2).
+
+    The import that added a column uses it, and so does every import with a value in it.
+    """
+    for table, column, first in con.execute(
+        "SELECT table_name, column_name, import_id FROM attributes"
+    ).fetchall():
+        if first is not None:
+            con.execute(
+                "INSERT OR IGNORE INTO attribute_imports VALUES (?, ?, ?)", (table, column, first)
+            )
+        con.execute(
+            f"INSERT OR IGNORE INTO attribute_imports SELECT DISTINCT ?, ?, _tk_import "
+            f"FROM {_quote(table)} WHERE _tk_import IS NOT NULL AND {_quote(column)} IS NOT NULL",
+            (table, column),
+        )
+
+
 #: Forward migrations: MIGRATIONS[i] takes a store from version i to i + 1. A step is
 #: SQL statements and functions called with the connection, in one transaction.
 MIGRATIONS: list[list[str | Callable[[sqlite3.Connection], None]]] = [
     _create_sql(),
+    # 2: personal flags with kind and reason (attributes.personal: 0 not personal,
+    # 1 quasi-identifier, 2 direct identifier), stored columns classified by content;
+    # which imports use each attribute column, so removing the last one removes it.
     [
-        # attributes.personal: 0 not personal, 1 quasi-identifier, 2 direct identifier.
         "ALTER TABLE attributes ADD COLUMN personal_reason TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE attributes ADD COLUMN personal_by TEXT NOT NULL DEFAULT ''",
         _classify_stored_attributes,
+        """CREATE TABLE attribute_imports (
+            table_name TEXT NOT NULL,
+            column_name TEXT NOT NULL,
+            import_id INTEGER NOT NULL REFERENCES imports(import_id),
+            PRIMARY KEY (table_name, column_name, import_id)
+        )""",
+        _record_attribute_uses,
     ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -312,8 +380,16 @@ def _toolkit_version() -> str:
     return __version__
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def _create_private(path: Path) -> None:
+    """Create ``path`` empty and readable by its owner only, unless it exists.
+
+    SQLite gives the journal, write-ahead log and shared-memory files it makes beside a
+    database the database's own permissions, so they are private too.
+    """
+    if os.path.lexists(path):
+        return
+    with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 # ----------------------------------------------------------------------------- subsets
@@ -382,10 +458,6 @@ def apply_subset(
                 keep &= match
         out[name] = frame.loc[keep]
     return out
-
-
-def _sql_text(value: object) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _subset_sql(subset: Mapping, declared: Mapping[str, str]) -> str:
@@ -484,6 +556,7 @@ class Store(Protocol):
     def import_file(self, file, **options) -> ImportResult: ...
     def import_frame(self, frame: pd.DataFrame, *, table: str, **options) -> ImportResult: ...
     def earlier_imports(self, table: str, sha: str, file_name: str) -> list: ...
+    def check_columns(self, table: str, columns: Sequence[str], *, file: str) -> None: ...
     def stored_values(self, table: str, column: str, values: pd.Series, **options) -> set: ...
     def land(self, table: str, landing: pd.DataFrame, result: ImportResult, **options) -> None: ...
 
@@ -631,6 +704,7 @@ class Engagement:
 
     def _connect(self) -> sqlite3.Connection:
         try:
+            _create_private(self.store_path)
             con = sqlite3.connect(
                 self.store_path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
             )
@@ -645,6 +719,11 @@ class Engagement:
             raise StoreError(
                 f"{self.store_path}: cannot be opened as the engagement's store ({err}). "
                 "If it was damaged, restore it from a backup."
+            ) from err
+        except OSError as err:
+            raise StoreError(
+                f"{self.store_path}: the store cannot be created ({err.strerror}). Check that "
+                "the folder exists and that you may write to it."
             ) from err
         return con
 
@@ -677,6 +756,7 @@ class Engagement:
         if version > 0:
             stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
             backup = self.path / f"{STORE_FILE}.v{version}-{stamp}.bak"
+            _create_private(backup)
             target = sqlite3.connect(backup)
             with target:
                 con.backup(target)
@@ -792,9 +872,9 @@ class Engagement:
             select = ", ".join(_quote(col) for col in columns)
             if row_ids:
                 select = "_tk_row, " + select
-            cursor = c.execute(f"SELECT {select} FROM {table.name} ORDER BY _tk_row")
+            cursor = c.execute(f"SELECT {select} FROM {_quote(table.name)} ORDER BY _tk_row")
             rows = cursor.fetchall()
-            declared = {r[1]: r[2] for r in c.execute(f"PRAGMA table_info({table.name})")}
+            declared = {r[1]: r[2] for r in c.execute(f"PRAGMA table_info({_quote(table.name)})")}
         frame = pd.DataFrame.from_records(
             rows, columns=(["entry"] if row_ids else []) + columns, coerce_float=True
         )
@@ -864,14 +944,14 @@ class Engagement:
                     empty = set(blank.get(given) or blank.get(name) or ())
                     if not where and not empty:
                         continue
-                    columns = [r[1] for r in c.execute(f'PRAGMA main.table_info("{name}")')]
+                    columns = [r[1] for r in c.execute(f"PRAGMA main.table_info({_quote(name)})")]
                     select = ", ".join(
                         f"NULL AS {_quote(col)}" if col in empty else _quote(col) for col in columns
                     )
                     # A temporary view of the same name, on this connection only, shadows
                     # the table while it is read.
                     c.execute(
-                        f'CREATE TEMP VIEW "{name}" AS SELECT {select} FROM main."{name}"'
+                        f"CREATE TEMP VIEW {_quote(name)} AS SELECT {select} FROM main.{_quote(name)}"
                         + (f" WHERE {where}" if where else "")
                     )
                     narrowed.append(name)
@@ -881,7 +961,7 @@ class Engagement:
                 }
             finally:
                 for name in narrowed:
-                    c.execute(f'DROP VIEW temp."{name}"')
+                    c.execute(f"DROP VIEW temp.{_quote(name)}")
         return apply_subset(data, subset)
 
     @staticmethod
@@ -890,7 +970,8 @@ class Engagement:
         clauses = []
         if subset:
             declared = {
-                r[1]: str(r[2]).upper() for r in con.execute(f'PRAGMA main.table_info("{table}")')
+                r[1]: str(r[2]).upper()
+                for r in con.execute(f"PRAGMA main.table_info({_quote(table)})")
             }
             clauses.append(_subset_sql(subset, declared))
         for column, values in (rows or {}).items():
@@ -911,7 +992,7 @@ class Engagement:
             return [
                 r[0]
                 for r in c.execute(
-                    f'SELECT DISTINCT {quoted} FROM main."{spec.name}" WHERE {quoted} IS NOT NULL'
+                    f"SELECT DISTINCT {quoted} FROM main.{_quote(spec.name)} WHERE {quoted} IS NOT NULL"
                 )
             ]
 
@@ -942,7 +1023,7 @@ class Engagement:
         """Row counts per table, the import history and how the store is set up."""
         with self.reading() as con:
             counts = {
-                t.cli_name: con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0]
+                t.cli_name: con.execute(f"SELECT count(*) FROM {_quote(t.name)}").fetchone()[0]
                 for t in TABLES.values()
             }
             imports = con.execute(
@@ -995,7 +1076,9 @@ class Engagement:
         digest = hashlib.sha256()
         with contextlib.nullcontext(con) if con else self.reading() as c:
             for name in [table_named(n).name for n in (names or TABLES)]:
-                count, last = c.execute(f"SELECT count(*), max(_tk_row) FROM {name}").fetchone()
+                count, last = c.execute(
+                    f"SELECT count(*), max(_tk_row) FROM {_quote(name)}"
+                ).fetchone()
                 imports = c.execute(
                     "SELECT group_concat(sha256) FROM imports WHERE table_name = ? AND status = 'active'",
                     (name,),
@@ -1096,7 +1179,7 @@ class Engagement:
             listed = ",".join(str(int(i)) for i in excluding)
             exclude = f" AND (t._tk_import IS NULL OR t._tk_import NOT IN ({listed}))"
         with contextlib.nullcontext(con) if con else self.reading() as c:
-            if c.execute(f"SELECT 1 FROM {spec.name} LIMIT 1").fetchone() is None:
+            if c.execute(f"SELECT 1 FROM {_quote(spec.name)} LIMIT 1").fetchone() is None:
                 return set()  # nothing stored yet, so nothing to collide with
             c.execute("CREATE TEMP TABLE IF NOT EXISTS _incoming (value TEXT)")
             c.execute("DELETE FROM _incoming")
@@ -1110,7 +1193,7 @@ class Engagement:
                 r[0]
                 for r in c.execute(
                     f"SELECT DISTINCT t.{quoted} FROM _incoming i "
-                    f"JOIN {spec.name} t ON t.{quoted} = i.value" + exclude
+                    f"JOIN {_quote(spec.name)} t ON t.{quoted} = i.value" + exclude
                 )
             }
             c.execute("DELETE FROM _incoming")
@@ -1145,6 +1228,9 @@ class Engagement:
         """
         spec = table_named(table)
         with self.writing() as con:
+            if self._landed_meanwhile(con, spec, result, replacing):
+                return
+            self._check_room(con, spec, attributes, result.file)
             # A large import updates its indexes (response_id, source_id) all over: with the
             # default 2 MB page cache they spill to disk many times over.
             con.execute(f"PRAGMA cache_size = -{_IMPORT_CACHE_KB}")
@@ -1163,7 +1249,63 @@ class Engagement:
             self._insert_rows(con, spec, landing, attributes, import_id, result.file)
             if replacing:
                 self._check_references(con, spec, result.file)
+                self._drop_unused_columns(con, spec, replacing)
             result.import_id = import_id
+
+    @staticmethod
+    def _landed_meanwhile(
+        con: sqlite3.Connection, spec: Table, result: ImportResult, replacing: Sequence[int]
+    ) -> bool:
+        """The already-imported check again, under the write lock: True if the same
+        content landed while this import was being read (a concurrent import of the same
+        file), with ``result`` made what a re-import gives. Nothing is then written.
+        """
+        placeholders = ",".join("?" * len(replacing))
+        row = con.execute(
+            "SELECT import_id FROM imports WHERE table_name = ? AND sha256 = ? "
+            f"AND status = 'active' AND import_id NOT IN ({placeholders}) ORDER BY import_id",
+            (spec.name, result.sha256, *replacing),
+        ).fetchone()
+        if row is None:
+            return False
+        result.already_imported = row[0]
+        result.rows_added = result.rows_excluded = result.rows_skipped = 0
+        result.excluded, result.skipped, result.new_segments, result.replaced = {}, [], [], []
+        return True
+
+    def check_columns(self, table: str, columns: Sequence[str], *, file: str) -> None:
+        """Refuse ``file`` if the columns it would add to ``table`` pass the column limit.
+
+        ``columns`` are the file's attribute columns (those ``table`` already has, in any
+        case, add nothing). The importer asks before checking the file's cells; :meth:`land`
+        asks again under the write lock, before anything lands.
+
+        Raises
+        ------
+        DataValidationError
+            Too many columns: the message names the file, how many columns it would add,
+            how many the table has, the limit and what to do.
+        """
+        with self.reading() as con:
+            self._check_room(con, table_named(table), columns, file)
+
+    @staticmethod
+    def _check_room(
+        con: sqlite3.Connection, spec: Table, columns: Sequence[str], file: str
+    ) -> None:
+        stored = [r[1] for r in con.execute(f"PRAGMA table_info({_quote(spec.name)})")]
+        adding = {str(c).lower() for c in columns} - {c.lower() for c in stored}
+        limit = _column_limit(con)
+        if len(stored) + len(adding) <= limit:
+            return
+        raise DataValidationError(
+            f"{file}: would add {len(adding):,} columns to {spec.cli_name}, which has "
+            f"{len(stored):,} already; a table can have at most {limit:,} columns. Nothing was "
+            "imported. Delete the columns you do not need from the file (or import it through "
+            "a map, which keeps only the columns it names), or split it into files of fewer "
+            "columns. Removing an earlier import (service-toolkit imports --remove) also "
+            "removes the columns only it added."
+        )
 
     @staticmethod
     def _take_out(con: sqlite3.Connection, spec: Table, replacing: Sequence[int]) -> None:
@@ -1173,9 +1315,10 @@ class Engagement:
             # customers, needs to codes): check references once the new rows are in.
             con.execute("PRAGMA defer_foreign_keys = ON")
         for import_id in replacing:
-            con.execute(f"DELETE FROM {spec.name} WHERE _tk_import = ?", (import_id,))
+            con.execute(f"DELETE FROM {_quote(spec.name)} WHERE _tk_import = ?", (import_id,))
             con.execute(
-                "UPDATE imports SET status = 'replaced', ended_at = ? WHERE import_id = ?",
+                "UPDATE imports SET status = 'replaced', ended_at = ? "
+                "WHERE import_id = ? AND status = 'active'",
                 (_now(), import_id),
             )
 
@@ -1249,19 +1392,20 @@ class Engagement:
         """Add the attribute columns the table lacks and record every attribute.
 
         SQLite column names ignore case: "Campus" lands in an existing "campus", so the
-        rows and the attribute names come back renamed to the stored spelling.
+        rows and the attribute names come back renamed to the stored spelling. The import
+        is recorded as using each of its attributes.
         """
-        existing = {r[1].lower(): r[1] for r in con.execute(f"PRAGMA table_info({spec.name})")}
-        renames = {}
+        existing = {
+            r[1].lower(): r[1] for r in con.execute(f"PRAGMA table_info({_quote(spec.name)})")
+        }
+        renames, adding = {}, []
         for column in attributes:
             if column.lower() in existing:
                 renames[column] = existing[column.lower()]
                 continue
-            con.execute(
-                f"ALTER TABLE {spec.name} ADD COLUMN {_quote(column)} "
-                f"{_affinity(landing[column].dtype)}"
-            )
+            adding.append(f"{_quote(column)} {_affinity(landing[column].dtype)}")
             existing[column.lower()] = column
+        _add_columns(con, spec.name, adding)
         landing = landing.rename(columns=renames)
         attributes = [renames.get(c, c) for c in attributes]
         flags = {renames.get(c, c): flag for c, flag in personal.items()}
@@ -1286,6 +1430,11 @@ class Engagement:
                     import_id,
                 ),
             )
+        con.executemany(
+            "INSERT OR IGNORE INTO attribute_imports (table_name, column_name, import_id) "
+            "VALUES (?, ?, ?)",
+            [(spec.name, c, import_id) for c in attributes],
+        )
         return landing, attributes
 
     @staticmethod
@@ -1297,24 +1446,73 @@ class Engagement:
         import_id: int,
         file: str,
     ) -> None:
-        """Insert the rows, in chunks of JSON bound once each."""
+        """Insert the rows, in chunks of JSON bound once each (wide rows value by value)."""
         # Columns with no value at all are left to their default (NULL): binding
         # them would cost as much as binding data.
         columns = [c for c in (*spec.field_names, *attributes) if landing[c].notna().any()]
-        picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
-        sql = (
-            f"INSERT INTO {spec.name} (_tk_import, {', '.join(_quote(c) for c in columns)}) "
-            f"SELECT {import_id}, {picks} FROM json_each(?)"
-        )
+        names = ", ".join(_quote(c) for c in columns)
+        wide = len(columns) > _JSON_MAX_COLUMNS
+        if wide:
+            marks = ", ".join("?" * len(columns))
+            sql = f"INSERT INTO {_quote(spec.name)} (_tk_import, {names}) VALUES ({import_id}, {marks})"
+        else:
+            picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
+            sql = (
+                f"INSERT INTO {_quote(spec.name)} (_tk_import, {names}) "
+                f"SELECT {import_id}, {picks} FROM json_each(?)"
+            )
         try:
             for start in range(0, len(landing), _INSERT_CHUNK):
-                chunk = landing.iloc[start : start + _INSERT_CHUNK]
-                con.execute(sql, (_json_rows(chunk[columns]),))
+                rows = _json_rows(landing.iloc[start : start + _INSERT_CHUNK][columns])
+                if wide:  # the same values as JSON carries them, bound one by one
+                    con.executemany(sql, json.loads(rows))
+                else:
+                    con.execute(sql, (rows,))
         except sqlite3.IntegrityError as err:
             raise DataValidationError(
                 f"Import of {file} into {spec.cli_name} was rejected by the store: {err}. "
                 "Nothing was imported."
             ) from err
+
+    @staticmethod
+    def _drop_unused_columns(
+        con: sqlite3.Connection, spec: Table, gone: Sequence[int]
+    ) -> list[str]:
+        """Drop the attribute columns the ``gone`` imports used and no active import uses.
+
+        A column still holding a value somewhere is kept whatever the records say.
+        Returns the columns dropped.
+        """
+        placeholders = ",".join("?" * len(gone))
+        unused = [
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT column_name FROM attribute_imports u "
+                f"WHERE table_name = ? AND import_id IN ({placeholders}) AND NOT EXISTS ("
+                "SELECT 1 FROM attribute_imports o JOIN imports i USING (import_id) "
+                "WHERE o.table_name = u.table_name AND o.column_name = u.column_name "
+                "AND i.status = 'active') ORDER BY column_name",
+                (spec.name, *gone),
+            )
+        ]
+        dropped = []
+        table = _quote(spec.name)
+        for column in unused:
+            quoted = _quote(column)
+            if con.execute(f"SELECT 1 FROM {table} WHERE {quoted} IS NOT NULL LIMIT 1").fetchone():
+                continue
+            if not _drop_column(con, spec.name, column):
+                continue
+            con.execute(
+                "DELETE FROM attributes WHERE table_name = ? AND column_name = ?",
+                (spec.name, column),
+            )
+            con.execute(
+                "DELETE FROM attribute_imports WHERE table_name = ? AND column_name = ?",
+                (spec.name, column),
+            )
+            dropped.append(column)
+        return dropped
 
     def _check_references(self, con: sqlite3.Connection, spec: Table, file: str) -> None:
         """Refuse a replacement that leaves other rows pointing at rows it took away."""
@@ -1377,7 +1575,7 @@ class Engagement:
                 key = canon.frame.at[0, spec.key]
                 if key is not None:
                     taken = con.execute(
-                        f"SELECT _tk_row FROM {spec.name} WHERE {_quote(spec.key)} = ? AND _tk_row IS NOT ?",
+                        f"SELECT _tk_row FROM {_quote(spec.name)} WHERE {_quote(spec.key)} = ? AND _tk_row IS NOT ?",
                         (key, entry),
                     ).fetchone()
                     if taken:
@@ -1402,7 +1600,9 @@ class Engagement:
         """
         spec = table_named(table)
         with contextlib.nullcontext(con) if con else self.reading() as c:
-            row = c.execute(f"SELECT * FROM {spec.name} WHERE _tk_row = ?", (entry,)).fetchone()
+            row = c.execute(
+                f"SELECT * FROM {_quote(spec.name)} WHERE _tk_row = ?", (entry,)
+            ).fetchone()
         return hashlib.sha256(json.dumps(row, default=str).encode()).hexdigest()[:16]
 
     def save_entry(
@@ -1451,7 +1651,7 @@ class Engagement:
             try:
                 if entry is None:
                     cursor = con.execute(
-                        f"INSERT INTO {spec.name} ({columns}) SELECT {picks} FROM json_each(?)",
+                        f"INSERT INTO {_quote(spec.name)} ({columns}) SELECT {picks} FROM json_each(?)",
                         (payload,),
                     )
                     entry = cursor.lastrowid
@@ -1463,7 +1663,7 @@ class Engagement:
                             "then save again."
                         )
                     cursor = con.execute(
-                        f"UPDATE {spec.name} SET ({columns}) = (SELECT {picks} FROM json_each(?)) "
+                        f"UPDATE {_quote(spec.name)} SET ({columns}) = (SELECT {picks} FROM json_each(?)) "
                         "WHERE _tk_row = ?",
                         (payload, entry),
                     )
@@ -1489,7 +1689,7 @@ class Engagement:
         spec = table_named(table)
         with self.writing() as con:
             try:
-                cursor = con.execute(f"DELETE FROM {spec.name} WHERE _tk_row = ?", (entry,))
+                cursor = con.execute(f"DELETE FROM {_quote(spec.name)} WHERE _tk_row = ?", (entry,))
             except sqlite3.IntegrityError as err:
                 raise DataValidationError(
                     f"{spec.cli_name} entry #{entry} was not deleted: other entries refer to it "
@@ -1515,7 +1715,7 @@ class Engagement:
             count = 0
             for table in ("assumed_needs", "stated_needs"):
                 count += con.execute(
-                    f"UPDATE {table} SET code = ?, coded_by = 'person', match_score = NULL "
+                    f"UPDATE {_quote(table)} SET code = ?, coded_by = 'person', match_score = NULL "
                     "WHERE need = ? AND (code IS NULL OR code = '')",
                     (code, need),
                 ).rowcount
@@ -1538,20 +1738,25 @@ class Engagement:
                 # A temporary view of the same name, on this connection only, shadows the
                 # table while it is read (as report subsets do).
                 con.execute(
-                    f"CREATE TEMP VIEW {spec.name} AS SELECT * FROM main.{spec.name} "
+                    f"CREATE TEMP VIEW {_quote(spec.name)} AS SELECT * FROM main.{_quote(spec.name)} "
                     f"{where} {newest}"
                 )
             try:
                 frame = self.table(spec.name, con=con, row_ids=True)
             finally:
                 if where or newest:
-                    con.execute(f"DROP VIEW temp.{spec.name}")
+                    con.execute(f"DROP VIEW temp.{_quote(spec.name)}")
         return frame.iloc[::-1].reset_index(drop=True)
 
     # -- removing and exporting ---------------------------------------------------
 
     def remove_import(self, import_id: int) -> dict:
-        """Take one import's rows out of the store, in one transaction."""
+        """Take one import's rows out of the store, in one transaction.
+
+        The attribute columns it used that no remaining import uses go too (with their
+        records), in the same transaction. Returns ``import_id``, ``table``, ``file``,
+        ``rows_removed`` and ``columns_removed`` (their names).
+        """
         with self.writing() as con:
             row = con.execute(
                 "SELECT table_name, status, file_name FROM imports WHERE import_id = ?",
@@ -1568,7 +1773,7 @@ class Engagement:
                 )
             try:
                 removed = con.execute(
-                    f"DELETE FROM {table} WHERE _tk_import = ?", (import_id,)
+                    f"DELETE FROM {_quote(table)} WHERE _tk_import = ?", (import_id,)
                 ).rowcount
             except sqlite3.IntegrityError as err:
                 raise DataValidationError(
@@ -1580,11 +1785,13 @@ class Engagement:
                 "UPDATE imports SET status = 'removed', ended_at = ? WHERE import_id = ?",
                 (_now(), import_id),
             )
+            columns = self._drop_unused_columns(con, table_named(table), [import_id])
         return {
             "import_id": import_id,
             "table": table.replace("_", "-"),
             "file": file_name,
             "rows_removed": removed,
+            "columns_removed": columns,
         }
 
     def export(self, table: str, to: str | Path, *, include_personal: bool = False) -> int:
@@ -1610,6 +1817,89 @@ class Engagement:
                 frame.to_excel(writer, sheet_name=spec.cli_name, index=False)
         shutil.move(tmp, to)
         return len(frame)
+
+
+def _column_limit(con: sqlite3.Connection) -> int:
+    """The most columns one table may have in this SQLite (SQLITE_MAX_COLUMN)."""
+    if hasattr(con, "getlimit"):
+        return con.getlimit(sqlite3.SQLITE_LIMIT_COLUMN)
+    return _COLUMN_LIMIT
+
+
+def _add_columns(con: sqlite3.Connection, table: str, columns: Sequence[str]) -> None:
+    """Add columns (``'"name" TYPE'`` each) to ``table`` in one step, inside a transaction.
+
+    ``ALTER TABLE ADD COLUMN`` reads the whole schema again each time, so adding
+    columns one by one grows with the square of their number. SQLite adds the first;
+    the others go into its ``CREATE TABLE`` text right after it in one edit of the
+    schema (what ``ADD COLUMN`` itself does: rows already stored read the new columns
+    as NULL), checked by reading the table's columns back. Where SQLite refuses
+    schema edits (its defensive mode), or the check fails, they are added one by one.
+    """
+    if not columns:
+        return
+    name = _quote(table)
+    con.execute(f"ALTER TABLE {name} ADD COLUMN {columns[0]}")
+    rest = columns[1:]
+    if not rest:
+        return
+    expected = len(con.execute(f"PRAGMA table_info({name})").fetchall()) + len(rest)
+    con.execute("SAVEPOINT add_columns")
+    try:
+        _edit_schema(con, table, columns[0], rest)
+        if len(con.execute(f"PRAGMA table_info({name})").fetchall()) != expected:
+            raise sqlite3.DatabaseError("the columns did not all arrive")
+    except sqlite3.DatabaseError:
+        con.execute("PRAGMA writable_schema = OFF")
+        con.execute("ROLLBACK TO add_columns")
+        for column in rest:
+            con.execute(f"ALTER TABLE {name} ADD COLUMN {column}")
+    finally:
+        con.execute("RELEASE add_columns")
+
+
+#: Set by the tests to take the one-by-one path of :func:`_add_columns`.
+_SCHEMA_EDIT = True
+
+
+def _edit_schema(con: sqlite3.Connection, table: str, after: str, columns: Sequence[str]) -> None:
+    """Put ``columns`` into ``table``'s ``CREATE TABLE`` text right after column ``after``."""
+    if not _SCHEMA_EDIT:
+        raise sqlite3.DatabaseError("schema edits turned off")
+    sql = con.execute(
+        "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", (table,)
+    ).fetchone()[0]
+    at = sql.rfind(after)
+    if at < 0:
+        raise sqlite3.DatabaseError(f"{after} is not in the table's definition")
+    at += len(after)
+    sql = sql[:at] + "".join(f", {c}" for c in columns) + sql[at:]
+    version = con.execute("PRAGMA schema_version").fetchone()[0]
+    con.execute("PRAGMA writable_schema = ON")
+    con.execute("UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = ?", (sql, table))
+    con.execute(f"PRAGMA schema_version = {version + 1}")
+    con.execute("PRAGMA writable_schema = RESET")
+
+
+def _drop_column(con: sqlite3.Connection, table: str, column: str) -> bool:
+    """Drop one column, and any index on it; False (nothing changed) if SQLite refuses.
+
+    The toolkit puts no index, view or trigger on an attribute column; an index someone
+    added goes with its column, and a view or trigger of theirs keeps the column in place.
+    """
+    con.execute("SAVEPOINT drop_column")
+    try:
+        for index in con.execute(f"PRAGMA index_list({_quote(table)})").fetchall():
+            columns = {r[2] for r in con.execute(f"PRAGMA index_info({_quote(index[1])})")}
+            if column in columns and index[3] == "c":  # made with CREATE INDEX
+                con.execute(f"DROP INDEX {_quote(index[1])}")
+        con.execute(f"ALTER TABLE {_quote(table)} DROP COLUMN {_quote(column)}")
+    except sqlite3.OperationalError:
+        con.execute("ROLLBACK TO drop_column")
+        return False
+    finally:
+        con.execute("RELEASE drop_column")
+    return True
 
 
 def _affinity(kind) -> str:

@@ -184,3 +184,136 @@ def test_writers_in_several_processes_wait_for_each_other(store, backend, write_
     assert added == [28] * 4
     assert len(store.table("events")) == 4 * 28
     assert len(store.imports()) == 1 + 4  # the starter codebook and four files
+
+
+def _import_table_in_process(args):
+    from tests.store_contract.conftest import BACKENDS
+
+    backend, folder, path, table = args
+    result = BACKENDS[backend][1](folder).import_file(path, table=table)
+    return result.rows_added, result.already_imported
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("table", "header", "row"),
+    [
+        ("stated-needs", ["respondent_id", "need"], lambda i: [f"r{i}", f"need {i % 50}"]),
+        (
+            "responses",
+            ["response_id", "submitted_on", "metric", "score"],
+            lambda i: [f"x{i}", "2024-03-01", "csat", str(1 + i % 5)],
+        ),
+    ],
+)
+def test_one_file_imported_by_four_processes_at_once_lands_once(
+    store, backend, write_csv, table, header, row
+):
+    """Issue 15 (5): the same-file check runs again under the write lock."""
+    path = write_csv("same.csv", [header] + [row(i) for i in range(20_000)])
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        outcomes = pool.map(_import_table_in_process, [(backend, store.path, path, table)] * 4)
+    winners = [added for added, earlier in outcomes if earlier is None]
+    assert winners == [20_000]
+    first = store.imports()["import_id"].max()
+    # The others say what a re-import says: imported before as #first, nothing added.
+    assert sorted(outcomes) == sorted([(20_000, None)] + [(0, first)] * 3)
+    assert len(store.table(table)) == 20_000
+    assert (store.imports()["table_name"] == table).sum() == 1
+
+
+def _attribute_names(store, table="events"):
+    return set(store.table(table).columns) - set(TABLES[table].field_names)
+
+
+def test_removing_an_import_removes_the_columns_only_it_used(store, write_csv):
+    """Issue 15 (6): columns leave with the last import that used them."""
+    a = store.import_file(
+        write_csv("a.csv", [["starts_on", "label", "x", "y"], ["2024-01-01", "a", "1", "2"]]),
+        table="events",
+    )
+    b = store.import_file(
+        write_csv("b.csv", [["starts_on", "label", "y", "z"], ["2024-01-02", "b", "3", "four"]]),
+        table="events",
+    )
+    assert _attribute_names(store) == {"x", "y", "z"}
+    done = store.remove_import(a.import_id)
+    assert done["columns_removed"] == ["x"]
+    assert _attribute_names(store) == {"y", "z"}
+    assert set(store.attribute_columns("events")["column"]) == {"y", "z"}
+    events = store.read_tables(["events"])["events"]
+    assert events[["label", "y", "z"]].values.tolist() == [["b", 3, "four"]]
+    done = store.remove_import(b.import_id)
+    assert sorted(done["columns_removed"]) == ["y", "z"]
+    assert _attribute_names(store) == set()
+    assert store.attribute_columns("events").empty
+    # Nothing of the columns is left behind: the same names come back as new columns.
+    again = store.import_file(
+        write_csv("c.csv", [["starts_on", "label", "X"], ["2024-01-03", "c", "text"]]),
+        table="events",
+    )
+    assert again.attributes == ["X"]
+    assert list(store.table("events")["X"]) == ["text"]
+
+
+def test_a_file_too_wide_for_the_store_is_refused_before_anything_lands(store, write_csv):
+    """Issue 15 (6): the column limit, counting the columns the table has, refuses first."""
+    store.import_file(
+        write_csv("some.csv", [["starts_on", "label", "a0", "a1"], ["2024-01-01", "a", "1", "2"]]),
+        table="events",
+    )
+    header = ["starts_on", "label"] + [f"w{i}" for i in range(2_100)]
+    wide = write_csv("wide.csv", [header, ["2024-01-02", "b"] + ["v"] * 2_100])
+    before, fingerprint = store.status(), store.fingerprint()
+    with pytest.raises(DataValidationError) as refused:
+        store.import_file(wide, table="events")
+    message = str(refused.value)
+    assert "wide.csv: would add 2,100 columns to events" in message
+    assert "at most" in message and "Nothing was imported" in message
+    assert "split it" in message
+    assert store.status() == before and store.fingerprint() == fingerprint
+    assert _attribute_names(store) == {"a0", "a1"}
+
+
+STRANGE = ['camp"us', "select", "a]b", "x y", "ünï"]
+
+
+def test_attribute_names_sql_would_misread_work_everywhere(store, write_csv, tmp_path):
+    """Issue 15 (7): every column name is quoted wherever it meets SQL."""
+    rows = [["starts_on", "label", *STRANGE]]
+    rows += [["2024-01-01", "a", "North", "1", "p", "q r", "é"]]
+    rows += [["2024-01-02", "b", "South", "2", "p", "s", "è"]]
+    first = store.import_file(write_csv("odd.csv", rows), table="events")
+    assert first.attributes == STRANGE
+    events = store.table("events")
+    assert list(events['camp"us']) == ["North", "South"]
+    assert list(events["select"]) == [1, 2]
+    assert sorted(store.distinct_values("events", 'camp"us')) == ["North", "South"]
+    assert sorted(store.distinct_values("events", "ünï")) == ["è", "é"]
+    narrowed = store.read_tables(["events"], subset={'camp"us': "North", "x y": "q r"})
+    assert list(narrowed["events"]["label"]) == ["a"]
+    narrowed = store.read_tables(["events"], rows={"events": {"a]b": ["p"]}})
+    assert len(narrowed["events"]) == 2
+    out = tmp_path / "odd-export.csv"
+    assert store.export("events", out) == 2
+    assert pd.read_csv(out).columns.tolist()[-5:] == STRANGE
+    # The next import of the same columns lands in them; removing both takes them away.
+    second = store.import_file(
+        write_csv("odd2.csv", [rows[0], ["2024-01-03", "c", "East", "3", "", "", ""]]),
+        table="events",
+    )
+    store.remove_import(first.import_id)
+    assert list(store.table("events")['camp"us']) == ["East"]
+    store.remove_import(second.import_id)
+    assert _attribute_names(store) == set()
+
+
+def test_replacing_an_import_removes_the_columns_only_the_old_file_had(store, write_csv):
+    store.import_file(
+        write_csv("a.csv", [["starts_on", "label", "x", "y"], ["2024-01-01", "a", "1", "2"]]),
+        table="events",
+    )
+    newer = write_csv("a.csv", [["starts_on", "label", "y"], ["2024-01-01", "a", "5"]])
+    store.import_file(newer, table="events", replace=True)
+    assert _attribute_names(store) == {"y"}
+    assert store.table("events")["y"].tolist() == [5]

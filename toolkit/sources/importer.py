@@ -408,6 +408,17 @@ def _checked(
         if options.replace
         else []
     )
+    # Before its cells are checked: a file too wide for the store is refused at once.
+    fields = set(spec.field_names)
+    engagement.check_columns(
+        spec.name,
+        [
+            c
+            for c in raw.frame.columns
+            if normalise_header(c) not in fields and not str(c).startswith("(column ")
+        ],
+        file=name,
+    )
     canon = to_canonical(
         raw,
         spec,
@@ -471,7 +482,6 @@ def _land(
     excluded: dict[str, int] | None = None,
     file_rows: int | None = None,
 ) -> ImportResult:
-    from toolkit.schema.checks import MAX_LISTED
 
     result = ImportResult(
         table=spec.cli_name,
@@ -491,6 +501,14 @@ def _land(
         file_rows=file_rows,
     )
     taken, source_seen = _store_conflicts(engagement, spec, canon.frame, canon.where, replacing)
+    if (
+        not dry_run
+        and (taken.count or source_seen.any())
+        and (done := _already_imported(engagement, spec, sha, file, bool(replacing), dry_run))
+    ):
+        # The same file landed (another import of it, at once) while this one was read.
+        done.source_format = fmt
+        return done
     problems = canon.problems + taken.problems
     count = canon.problem_count + taken.count
     # A survey row with several metrics becomes several rows: a problem in a cell they
@@ -501,29 +519,7 @@ def _land(
     count -= len(problems) - len(unique)
     problems = list(unique.values())
     bad = canon.bad | taken.bad
-    file_level = [p for p in problems if p.position is None]
-    if file_level or (count and not skip_invalid):
-        rows = sorted({p.where for p in problems if p.position is not None})
-        listed = file_level + sorted(
-            (p for p in problems if p.position is not None), key=lambda p: p.position
-        )
-        lines = [f"  {p}" for p in listed[:MAX_LISTED]]
-        if count > MAX_LISTED:
-            lines.append(f"  … and {count - MAX_LISTED} more.")
-        valid = len(canon.frame) - int(bad.sum())
-        hint = "Fix these and import again."
-        if not file_level and valid:
-            hint += f" Or use --skip-invalid to import the {valid} valid rows and list the others."
-        noun = "problem" if count == 1 else "problems"
-        verb = "would be rejected" if dry_run else "was rejected"
-        raise DataValidationError(
-            f"Import of {file} into {spec.cli_name} {verb}: {count} {noun}"
-            f"{f' on {len(rows)} row' + ('s' if len(rows) > 1 else '') if rows else ''}. Nothing was imported.\n"
-            + "\n".join(lines)
-            + "\n"
-            + hint,
-            problems=listed,
-        )
+    _refuse_invalid(spec, file, problems, count, bad, skip_invalid=skip_invalid, dry_run=dry_run)
     keep = ~bad & ~source_seen
     if bad.any():
         result.skipped = [str(p) for p in sorted(problems, key=lambda p: p.position or 0)]
@@ -588,6 +584,40 @@ def _set_by_map(canon, spec: Table, options: _Options, file: str) -> None:
             )
         kind = {True: DIRECT, False: "", "quasi": QUASI}[value]
         canon.personal[column] = PersonalFlag(kind, "the import map says so", "map")
+
+
+def _refuse_invalid(
+    spec: Table, file: str, problems: list, count: int, bad, *, skip_invalid: bool, dry_run: bool
+) -> None:
+    """Refuse the file, listing its problems, unless ``--skip-invalid`` lets it land.
+
+    A problem with the file itself (not one row) always refuses it.
+    """
+    from toolkit.schema.checks import MAX_LISTED
+
+    file_level = [p for p in problems if p.position is None]
+    if file_level or (count and not skip_invalid):
+        rows = sorted({p.where for p in problems if p.position is not None})
+        listed = file_level + sorted(
+            (p for p in problems if p.position is not None), key=lambda p: p.position
+        )
+        lines = [f"  {p}" for p in listed[:MAX_LISTED]]
+        if count > MAX_LISTED:
+            lines.append(f"  … and {count - MAX_LISTED} more.")
+        valid = len(bad) - int(bad.sum())
+        hint = "Fix these and import again."
+        if not file_level and valid:
+            hint += f" Or use --skip-invalid to import the {valid} valid rows and list the others."
+        noun = "problem" if count == 1 else "problems"
+        verb = "would be rejected" if dry_run else "was rejected"
+        raise DataValidationError(
+            f"Import of {file} into {spec.cli_name} {verb}: {count} {noun}"
+            f"{f' on {len(rows)} row' + ('s' if len(rows) > 1 else '') if rows else ''}. Nothing was imported.\n"
+            + "\n".join(lines)
+            + "\n"
+            + hint,
+            problems=listed,
+        )
 
 
 def _check_map_name(name: str) -> None:
