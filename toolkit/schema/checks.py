@@ -523,11 +523,14 @@ def to_canonical(
             frame["segment"], new_segments = _match_segments(frame["segment"], known.segments)
             warnings += _small_groups(table, frame, min_n)
     personal: dict[str, PersonalFlag] = {}
+    extra: dict[str, pd.Series] = {}
     for col in attributes:
         text = _unneutralise(_trimmed(raw, col))
-        frame[col] = _attribute_values(text)
+        extra[col] = _attribute_values(text)
         if (flag := column_flag(col, text)) is not None:
             personal[col] = flag
+    if extra:  # joined once: a column at a time grows with the square of a wide file's width
+        frame = pd.concat([frame, pd.DataFrame(extra, index=frame.index)], axis=1)
     return Canonical(
         frame=frame,
         rows=raw.rows,
