@@ -720,12 +720,44 @@ def _write_table(frame, to) -> None:
     "--port", type=click.IntRange(1, 65535), help="Port on 127.0.0.1 (default: a free one)."
 )
 @click.option("--no-browser", is_flag=True, help="Print the address without opening a browser.")
-def forms(path, port, no_browser):
-    """Serve the planner forms for the engagement at PATH on this machine (Ctrl-C stops)."""
+@click.option(
+    "--new-token",
+    is_flag=True,
+    help="Replace the engagement's token: addresses printed before stop working.",
+)
+@click.option(
+    "--max-pages",
+    type=click.IntRange(1, 64),
+    help="The most forms pages open at once, each holding about 600 MB (default: 4).",
+)
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer to this host name (repeatable); for a team reaching this machine "
+    "through a proxy of its own. Loopback names are always answered.",
+)
+def forms(path, port, no_browser, new_token, max_pages, allow_hosts):
+    """Serve the planner forms for the engagement at PATH on this machine (Ctrl-C stops).
+
+    The address printed (and opened) ends in ?token=…: the key to the forms. It is kept
+    in PATH/.forms-token, readable by you only, so the address stays the same from one
+    start to the next; --new-token makes a new one. Requests without it, or naming
+    another host or coming from another site, are refused.
+    """
     from toolkit.forms.serve import serve_forms
 
-    engagement = _open(path)
-    code = serve_forms(engagement.path, port=port, open_browser=not no_browser, echo=click.echo)
+    engagement = _open(path.expanduser())
+    code = serve_forms(
+        engagement.path,
+        port=port,
+        open_browser=not no_browser,
+        echo=click.echo,
+        new_token=new_token,
+        allow_hosts=allow_hosts,
+        **({"max_pages": max_pages} if max_pages else {}),
+    )
     sys.exit(code)
 
 
