@@ -505,3 +505,29 @@ def test_a_flood_of_page_loads_is_bounded_by_the_cap(forms):
             assert forms.close_page(kernel, cookies)[0] == 204
     kernel, cookies = forms.open_page()
     forms.close_page(kernel, cookies)
+
+
+@pytest.mark.parametrize("given", ["riverside", "./riverside", "~/riverside", "ABSOLUTE"])
+def test_every_form_of_the_path_reaches_the_kernel_as_an_absolute_folder(
+    given, tmp_path, monkeypatch
+):
+    from click.testing import CliRunner
+
+    import toolkit.forms.serve as serve
+    from toolkit.cli import main
+
+    Engagement.init(tmp_path / "riverside", name="Riverside")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    handed = []
+
+    def environment(engagement, token):  # what the kernels would be given; then Ctrl-C
+        handed.append(engagement)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(serve, "_environment", environment)
+    path = str(tmp_path / "riverside") if given == "ABSOLUTE" else given
+    result = CliRunner().invoke(main, ["forms", path, "--no-browser"])
+    assert result.exit_code == 0, result.output
+    assert handed == [(tmp_path / "riverside").resolve()]
+    assert handed[0].is_absolute()

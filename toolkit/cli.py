@@ -742,9 +742,9 @@ def forms(path, port, no_browser, new_token, max_pages, allow_hosts):
     """Serve the planner forms for the engagement at PATH on this machine (Ctrl-C stops).
 
     The address printed (and opened) ends in ?token=…: the key to the forms. It is kept
-    in PATH/.forms-token, readable by you only, so the address stays the same from one
-    start to the next; --new-token makes a new one. Requests without it, or naming
-    another host or coming from another site, are refused.
+    in PATH/.forms-token, readable by you only, so it stays the same from one start to
+    the next (give --port too to keep the whole address); --new-token makes a new one.
+    Requests without it, or naming another host or coming from another site, are refused.
     """
     from toolkit.forms.serve import serve_forms
 
