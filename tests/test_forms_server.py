@@ -531,3 +531,48 @@ def test_every_form_of_the_path_reaches_the_kernel_as_an_absolute_folder(
     assert result.exit_code == 0, result.output
     assert handed == [(tmp_path / "riverside").resolve()]
     assert handed[0].is_absolute()
+
+
+@pytest.mark.slow
+def test_kernels_with_no_page_connected_are_culled_and_the_warm_one_is_kept(tmp_path):
+    # The server's own command line with short culling times: a page loaded by a script
+    # that never connects (or a tab that died without its unload call) loses its kernel.
+    from toolkit.forms.serve import _environment
+    from toolkit.forms.voila_app import TOKEN_ENV
+
+    folder = tmp_path / "riverside"
+    Engagement.init(folder, name="Riverside")
+    port = _free_port()
+    command = forms_command(port, cull_idle_seconds=5, cull_interval_seconds=2)
+    env = _environment(folder.resolve(), "t" * 43)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    log = tmp_path / "voila.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        first = _wait_for_kernels(process.pid, 1)  # warm now, the page's below
+        forms = Forms(process, port, env[TOKEN_ENV], folder, log)
+        page, _cookies = forms.open_page()  # nothing connects to its kernel
+        state = f"/api/kernels/{page}?token={forms.token}"
+        assert forms.request("GET", state)[0] == 200
+        deadline = time.monotonic() + WAIT
+        while forms.request("GET", state)[0] != 404:
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(1)
+        while _alive(first):  # its process ends too
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(1)
+        # The pool's new warm kernel, idle longer than the timeout, is never culled.
+        while not (warm := {p: s for p, s in _kernels(process.pid).items() if p not in first}):
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(1)
+        time.sleep(5 + 3 * 2)
+        assert _alive(warm) == list(warm), "the warm kernel was culled"
+    finally:
+        kernels = _kernels(process.pid)
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=WAIT)
+        for pid in _alive(kernels):
+            os.kill(pid, signal.SIGKILL)
