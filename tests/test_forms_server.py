@@ -218,7 +218,7 @@ def test_the_voila_command_caps_pages_culls_unwatched_kernels_and_names_its_host
     command = forms_command(8123)
     assert command[1:3] == ["-m", "toolkit.forms.voila_app"]  # Voilà with Host/Origin checks
     assert int(_option(command, "FormsVoila.max_pages")) == DEFAULT_MAX_PAGES >= 4
-    assert eval(_option(command, "FormsVoila.allowed_hosts")) == ["localhost", "127.0.0.1", "::1"]
+    assert eval(_option(command, "FormsVoila.allowed_hosts")) == []  # loopback names only
     # Kernels with no page connected are culled; a page left open is not; the warm
     # kernel is never culled (Voilà's kernel manager skips its pool).
     assert 0 < int(_option(command, "MappingKernelManager.cull_idle_timeout")) <= 600
@@ -228,10 +228,7 @@ def test_the_voila_command_caps_pages_culls_unwatched_kernels_and_names_its_host
     assert not any("token" in a.lower() for a in command)  # not in other users' `ps`
     team = forms_command(8123, max_pages=9, allow_hosts=("Forms.Example.org",))
     assert int(_option(team, "FormsVoila.max_pages")) == 9
-    assert "forms.example.org" in eval(_option(team, "FormsVoila.allowed_hosts"))
-
-
-LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+    assert eval(_option(team, "FormsVoila.allowed_hosts")) == ["forms.example.org"]
 
 
 @pytest.mark.parametrize(
@@ -245,7 +242,7 @@ LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
     ],
 )
 def test_loopback_names_on_the_served_port_are_answered(host, origin):
-    assert request_refusal(host, origin, allowed=LOOPBACK, port=8123) is None
+    assert request_refusal(host, origin, port=8123) is None
 
 
 @pytest.mark.parametrize(
@@ -265,8 +262,37 @@ def test_loopback_names_on_the_served_port_are_answered(host, origin):
     ],
 )
 def test_foreign_hosts_and_origins_are_refused_with_a_reason(host, origin):
-    refusal = request_refusal(host, origin, allowed=LOOPBACK, port=8123)
+    refusal = request_refusal(host, origin, port=8123)
     assert refusal and "service-toolkit forms printed" in refusal
+    # Allowing a team's name changes nothing for any other name.
+    assert request_refusal(host, origin, port=8123, extra=frozenset({"forms.example.org"}))
+
+
+def test_a_name_allowed_for_a_team_is_answered_behind_its_proxy():
+    team = frozenset({"forms.example.org"})
+    assert (
+        request_refusal("forms.example.org", "https://forms.example.org", port=8123, extra=team)
+        is None
+    )
+    assert request_refusal("FORMS.example.org:443", None, port=8123, extra=team) is None
+    assert request_refusal("127.0.0.1:8123", None, port=8123, extra=team) is None
+    assert request_refusal("evil.example", "https://forms.example.org", port=8123, extra=team)
+    assert request_refusal("forms.example.org", "https://evil.example", port=8123, extra=team)
+
+
+@pytest.mark.parametrize("name", ["http://forms.example.org", "forms.example.org:8443", "a/b", ""])
+def test_allow_host_takes_a_bare_name(name, tmp_path):
+    from click.testing import CliRunner
+
+    from toolkit.cli import main
+
+    Engagement.init(tmp_path / "riverside", name="Riverside")
+    result = CliRunner().invoke(main, ["forms", str(tmp_path / "riverside"), "--allow-host", name])
+    assert result.exit_code == 2
+    assert (
+        "is not a host name" in result.output and "--allow-host forms.example.org" in result.output
+    )
+    assert not (tmp_path / "riverside" / TOKEN_FILE).exists()  # refused before anything
 
 
 # --------------------------------------------------------------------------- a running server
@@ -503,8 +529,12 @@ def test_a_flood_of_page_loads_is_bounded_by_the_cap(forms):
                 c.split(";", 1)[0].split("=", 1) for c in headers.get_all("Set-Cookie") or []
             )
             assert forms.close_page(kernel, cookies)[0] == 204
-    kernel, cookies = forms.open_page()
-    forms.close_page(kernel, cookies)
+    # The cap counts pages, not the warm kernel: two pages open, the third is told.
+    pages = [forms.open_page(), forms.open_page()]
+    status, _, text = forms.request("GET", f"/?token={forms.token}")
+    assert status == 503 and "2 forms pages are already open" in text
+    for kernel, cookies in pages:
+        assert forms.close_page(kernel, cookies)[0] == 204
 
 
 @pytest.mark.parametrize("given", ["riverside", "./riverside", "~/riverside", "ABSOLUTE"])
@@ -576,3 +606,48 @@ def test_kernels_with_no_page_connected_are_culled_and_the_warm_one_is_kept(tmp_
         process.wait(timeout=WAIT)
         for pid in _alive(kernels):
             os.kill(pid, signal.SIGKILL)
+
+
+def _start_and_stop(folder: Path, *options: str, probe=()) -> tuple[str, dict[str, int]]:
+    """Start `forms FOLDER`; return the printed token and what the API says to each token
+    in ``probe`` and to the printed one (404: known, no such kernel; 403: refused)."""
+    port = _free_port()
+    log = folder.parent / f"forms-{port}.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "toolkit.cli", "forms", str(folder), "--no-browser"]
+            + ["--port", str(port), *options],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + WAIT
+        while not (found := re.search(r"\?token=(\S+)", log.read_text())):
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.3)
+        forms = Forms(process, port, found.group(1), folder, log)
+        nothing = "/api/kernels/00000000-0000-0000-0000-000000000000?token="
+        probes = {t: forms.request("GET", nothing + t)[0] for t in (*probe, forms.token)}
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=WAIT) == 0, log.read_text()
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    return found.group(1), probes
+
+
+@pytest.mark.slow
+def test_the_printed_address_survives_a_restart_until_a_new_token(tmp_path):
+    folder = tmp_path / "riverside"
+    Engagement.init(folder, name="Riverside")
+    first, _ = _start_and_stop(folder)
+    assert stat.S_IMODE((folder / TOKEN_FILE).stat().st_mode) == 0o600
+    again, probes = _start_and_stop(folder)
+    assert again == first and probes == {first: 404}  # known, and no such kernel
+    new, probes = _start_and_stop(folder, "--new-token", probe=[first])
+    assert new != first and (folder / TOKEN_FILE).read_text().strip() == new
+    assert probes == {first: 403, new: 404}  # the old address no longer opens anything
+    assert stat.S_IMODE((folder / TOKEN_FILE).stat().st_mode) == 0o600

@@ -714,6 +714,22 @@ def _write_table(frame, to) -> None:
     _echo_err(f"Wrote {len(out):,} rows to {to}.")
 
 
+def _host_names(ctx, param, values) -> tuple[str, ...]:
+    """``--allow-host`` values: bare host names (no scheme, port or path), lower case."""
+    import re
+
+    names = []
+    for value in values:
+        name = value.strip().lower()
+        if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?", name):
+            raise click.BadParameter(
+                f"{value!r} is not a host name. Give the name alone, as in "
+                "--allow-host forms.example.org (no http://, port or path)."
+            )
+        names.append(name)
+    return tuple(names)
+
+
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option(
@@ -735,6 +751,7 @@ def _write_table(frame, to) -> None:
     "allow_hosts",
     multiple=True,
     metavar="NAME",
+    callback=_host_names,
     help="Also answer to this host name (repeatable); for a team reaching this machine "
     "through a proxy of its own. Loopback names are always answered.",
 )

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from toolkit._resources import resource_dir
 from toolkit.errors import ToolkitError
-from toolkit.forms.voila_app import LOOPBACK_NAMES, TOKEN_ENV
+from toolkit.forms.voila_app import TOKEN_ENV
 from toolkit.forms.wizard import MAX_UPLOAD_MB
 
 __all__ = [
@@ -114,14 +114,14 @@ def forms_command(
 ) -> list[str]:
     """The Voilà command line: loopback only, no port drift, local assets, large uploads.
 
-    Also the page cap, the host names answered (loopback names and ``allow_hosts``), and
+    Also the page cap, the host names answered besides loopback names (``allow_hosts``), and
     the culling of kernels with no page connected (never the warm one waiting for the
     next page). The token is not here: it goes through the environment, out of sight of
     other users' process lists.
     """
     notebook = resource_dir("notebooks") / "forms.ipynb"
     limit = (MAX_UPLOAD_MB + 20) * 1024 * 1024
-    hosts = list(dict.fromkeys([*LOOPBACK_NAMES, *(h.strip().lower() for h in allow_hosts)]))
+    hosts = list(dict.fromkeys(h.strip().lower() for h in allow_hosts))
     return [
         sys.executable,
         "-m",

@@ -5,8 +5,9 @@ Started as ``python -m toolkit.forms.voila_app NOTEBOOK [Voilà options]`` by
 
 - **Host and Origin checked on every request** (pages, kernels, websockets, static files,
   the kernels' own ``voila/query`` socket): the Host header must be a name in
-  ``FormsVoila.allowed_hosts`` (loopback names by default) with the served port, and an
-  Origin header, when a browser sends one, must be ``http://`` such a host and port.
+  ``LOOPBACK_NAMES`` with the served port, or one of ``FormsVoila.allowed_hosts``; an
+  Origin header, when a browser sends one, must be ``http://`` such a host and port (or
+  an allowed host).
   Voilà sets ``allow_remote_access=True``, which turns jupyter_server's own Host check
   off; a DNS-rebinding page (``evil.example`` resolving to 127.0.0.1) is refused here.
 - **The token** from the ``SERVICE_TOOLKIT_FORMS_TOKEN`` environment variable (removed
@@ -51,35 +52,50 @@ def _host_name(host: str) -> str:
     return host[1:-1] if host.startswith("[") and host.endswith("]") else host
 
 
+def _host_refusal(host: str | None, *, extra: frozenset[str], port: int) -> str | None:
+    name, given_port = split_host_and_port((host or "").strip().lower())
+    name = _host_name(name)
+    if (name in LOOPBACK_NAMES and given_port == port) or name in extra:
+        return None
+    return (
+        f"This forms server answers only at http://127.0.0.1:{port}/ (or localhost), "
+        f"not at {host or 'an address with no host name'}. Open the address "
+        "service-toolkit forms printed."
+    )
+
+
+def _origin_refusal(origin: str, *, extra: frozenset[str], port: int) -> str | None:
+    parts = urlsplit(origin.strip().lower())
+    try:
+        origin_port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:
+        origin_port = None
+    name = parts.hostname or ""
+    if parts.scheme == "http" and name in LOOPBACK_NAMES and origin_port == port:
+        return None
+    if parts.scheme in ("http", "https") and name in extra:
+        return None
+    return (
+        f"This forms server refuses requests made by another site ({origin}). "
+        "Open the address service-toolkit forms printed in its own tab."
+    )
+
+
 def request_refusal(
-    host: str | None, origin: str | None, *, allowed: frozenset[str], port: int
+    host: str | None, origin: str | None, *, port: int, extra: frozenset[str] = frozenset()
 ) -> str | None:
     """Why a request with these Host and Origin headers is refused, or None to serve it.
 
     ``host`` is the Host header (``name:port``); ``origin`` the Origin header, None when
-    the request has none (a typed address, a script). Names compare without case, IPv6
-    addresses without their brackets.
+    the request has none (a typed address, a script). A loopback name must come with the
+    served ``port`` (another port on this machine is another site); a name in ``extra``
+    (``--allow-host``, for a team behind a proxy of its own) may come with any port, and
+    over https. Names compare without case, IPv6 addresses without their brackets.
     """
-    name, given_port = split_host_and_port((host or "").strip().lower())
-    if _host_name(name) not in allowed or given_port != port:
-        return (
-            f"This forms server answers only at http://127.0.0.1:{port}/ (or localhost), "
-            f"not at {host or 'an address with no host name'}. Open the address "
-            "service-toolkit forms printed."
-        )
-    if origin is None:
-        return None
-    parts = urlsplit(origin.strip().lower())
-    try:
-        origin_port = parts.port or 80
-    except ValueError:
-        origin_port = None
-    if parts.scheme != "http" or (parts.hostname or "") not in allowed or origin_port != port:
-        return (
-            f"This forms server refuses requests made by another site ({origin}). "
-            "Open the address service-toolkit forms printed in its own tab."
-        )
-    return None
+    refusal = _host_refusal(host, extra=extra, port=port)
+    if refusal is None and origin is not None:
+        refusal = _origin_refusal(origin, extra=extra, port=port)
+    return refusal
 
 
 def _page(title: str, message: str) -> str:
@@ -107,14 +123,14 @@ class RefusedHandler(tornado.web.RequestHandler):
 class GuardedApplication(tornado.web.Application):
     """A tornado application that checks Host and Origin before finding any handler."""
 
-    allowed_hosts: frozenset[str] = frozenset(LOOPBACK_NAMES)
+    extra_hosts: frozenset[str] = frozenset()
     served_port: int = 0
 
     def find_handler(self, request, **kwargs):
         headers = request.headers
         origin = headers.get("Origin", headers.get("Sec-Websocket-Origin"))
         refusal = request_refusal(
-            headers.get("Host"), origin, allowed=self.allowed_hosts, port=self.served_port
+            headers.get("Host"), origin, port=self.served_port, extra=self.extra_hosts
         )
         if refusal is not None:
             return self._refuse(request, 403, "Refused", refusal)
@@ -139,11 +155,28 @@ class FormsPageHandler(TornadoVoilaHandler):
             self.finish(_page("Too many forms pages open", voila.cap_message()))
             return
         self.xsrf_token  # noqa: B018 - sets the _xsrf cookie the page's shutdown call sends
-        voila.loading += 1
+        # A page given the warm kernel holds a kernel already counted; any other page is
+        # counted while its kernel starts (until then the kernel manager does not list it).
+        starting = 0 if self._takes_the_warm_kernel() else 1
+        voila.starting += starting
         try:
             await super().get(path)
         finally:
-            voila.loading -= 1
+            voila.starting -= starting
+
+    def _takes_the_warm_kernel(self) -> bool:
+        # Voilà's own test (should_use_rendered_notebook), with the warm kernel ready.
+        if self.get_argument("template", None) or self.get_argument("theme", None):
+            return False
+        pool = getattr(self.kernel_manager, "_pools", {}).get(self.notebook_path) or []
+        return bool(pool) and _ready(pool[0]) is not None
+
+
+def _ready(task) -> str | None:
+    """The kernel id of a pool entry whose kernel has started, else None."""
+    if task.done() and not task.cancelled() and task.exception() is None:
+        return task.result().get("kernel_id")
+    return None
 
 
 class FormsVoila(Voila):
@@ -153,15 +186,14 @@ class FormsVoila(Voila):
 
     allowed_hosts = List(
         Unicode(),
-        default_value=list(LOOPBACK_NAMES),
-        help="Host names this server answers to (Host and Origin headers).",
+        help="Host names this server answers to besides the loopback names, on any port.",
     ).tag(config=True)
 
     max_pages = Int(4, help="The most forms pages open at once, each with its kernel.").tag(
         config=True
     )
 
-    loading = 0  # pages whose GET is under way: their kernel may not be counted yet
+    starting = 0  # pages whose kernel is starting: the kernel manager does not list it yet
 
     def initialize(self, argv=None):
         token = os.environ.pop(TOKEN_ENV, "")
@@ -189,22 +221,18 @@ class FormsVoila(Voila):
         self.connection_dir = tempfile.mkdtemp(prefix="voila_", dir=self.connection_dir_root)
         settings = self.init_settings()
         self.app = GuardedApplication(**settings)
-        self.app.allowed_hosts = frozenset(h.strip().lower() for h in self.allowed_hosts)
+        self.app.extra_hosts = frozenset(h.strip().lower() for h in self.allowed_hosts)
         self.app.served_port = self.port
         self.app.settings.update(self.tornado_settings)
         self.app.add_handlers(".*$", self.init_handlers())
         self.listen()
 
     def pages_open(self) -> int:
-        """Kernels held by pages (the warm pool left out) plus pages still loading."""
+        """Kernels held by pages (the warm one left out), and pages whose kernel is starting."""
         manager = self.kernel_manager
-        pooled = set()
-        for pool in getattr(manager, "_pools", {}).values():
-            for task in pool:
-                if task.done() and not task.cancelled() and task.exception() is None:
-                    pooled.add(task.result().get("kernel_id"))
-        held = [k for k in manager.list_kernel_ids() if k not in pooled]
-        return len(held) + self.loading
+        warm = {_ready(t) for pool in getattr(manager, "_pools", {}).values() for t in pool}
+        held = [k for k in manager.list_kernel_ids() if k not in warm]
+        return len(held) + self.starting
 
     def cap_message(self) -> str:
         n = self.max_pages
