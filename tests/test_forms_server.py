@@ -567,8 +567,7 @@ def test_every_form_of_the_path_reaches_the_kernel_as_an_absolute_folder(
 def test_kernels_with_no_page_connected_are_culled_and_the_warm_one_is_kept(tmp_path):
     # The server's own command line with short culling times: a page loaded by a script
     # that never connects (or a tab that died without its unload call) loses its kernel.
-    from toolkit.forms.serve import _environment
-    from toolkit.forms.voila_app import TOKEN_ENV
+    from toolkit.forms.serve import TOKEN_ENV, _environment
 
     folder = tmp_path / "riverside"
     Engagement.init(folder, name="Riverside")

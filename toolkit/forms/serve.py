@@ -17,12 +17,11 @@ from pathlib import Path
 
 from toolkit._resources import resource_dir
 from toolkit.errors import ToolkitError
-from toolkit.forms.voila_app import TOKEN_ENV
-from toolkit.forms.wizard import MAX_UPLOAD_MB
 
 __all__ = [
     "DEFAULT_MAX_PAGES",
     "ENGAGEMENT_ENV",
+    "TOKEN_ENV",
     "TOKEN_FILE",
     "forms_command",
     "forms_token",
@@ -31,6 +30,9 @@ __all__ = [
 
 ENGAGEMENT_ENV = "SERVICE_TOOLKIT_ENGAGEMENT"
 """The environment variable that tells ``notebooks/forms.ipynb`` which engagement to open."""
+
+TOKEN_ENV = "SERVICE_TOOLKIT_FORMS_TOKEN"
+"""The environment variable carrying the token to the server (never on its command line)."""
 
 HOST = "127.0.0.1"
 
@@ -119,6 +121,8 @@ def forms_command(
     next page). The token is not here: it goes through the environment, out of sight of
     other users' process lists.
     """
+    from toolkit.forms.wizard import MAX_UPLOAD_MB  # (ipywidgets, pandas: not for the kernels)
+
     notebook = resource_dir("notebooks") / "forms.ipynb"
     limit = (MAX_UPLOAD_MB + 20) * 1024 * 1024
     hosts = list(dict.fromkeys(h.strip().lower() for h in allow_hosts))

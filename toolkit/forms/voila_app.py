@@ -33,10 +33,9 @@ from traitlets import Int, List, Unicode
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
-__all__ = ["LOOPBACK_NAMES", "TOKEN_ENV", "FormsVoila", "main", "request_refusal"]
+from toolkit.forms.serve import TOKEN_ENV
 
-TOKEN_ENV = "SERVICE_TOOLKIT_FORMS_TOKEN"
-"""The environment variable carrying the token from ``service-toolkit forms`` to Voilà."""
+__all__ = ["LOOPBACK_NAMES", "FormsVoila", "main", "request_refusal"]
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 """Host names accepted in the Host and Origin headers unless ``--allow-host`` adds more."""
