@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import html
 import os
+import tempfile
 from urllib.parse import urlsplit
 
 import tornado.web
@@ -33,7 +34,7 @@ from traitlets import Int, List, Unicode
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
-from toolkit.forms.serve import TOKEN_ENV
+from toolkit.forms.serve import DEFAULT_MAX_PAGES, TOKEN_ENV
 
 __all__ = ["LOOPBACK_NAMES", "FormsVoila", "main", "request_refusal"]
 
@@ -188,9 +189,9 @@ class FormsVoila(Voila):
         help="Host names this server answers to besides the loopback names, on any port.",
     ).tag(config=True)
 
-    max_pages = Int(4, help="The most forms pages open at once, each with its kernel.").tag(
-        config=True
-    )
+    max_pages = Int(
+        DEFAULT_MAX_PAGES, help="The most forms pages open at once, each with its kernel."
+    ).tag(config=True)
 
     starting = 0  # pages whose kernel is starting: the kernel manager does not list it yet
 
@@ -215,8 +216,6 @@ class FormsVoila(Voila):
     def start(self):
         # Voilà's own start (voila 0.5), with the guarded application in place of
         # tornado's: every request is checked before any handler is found.
-        import tempfile
-
         self.connection_dir = tempfile.mkdtemp(prefix="voila_", dir=self.connection_dir_root)
         settings = self.init_settings()
         self.app = GuardedApplication(**settings)
