@@ -3,8 +3,8 @@
 Importing ``toolkit`` changes nothing outside the toolkit: a host program (a notebook, a
 web app, a test run) keeps every other package as it loaded it. Only processes the
 toolkit starts and owns call :func:`skip_unused_rfc3987` at their entry: the CLI
-(``service-toolkit``), the report kernels' template (``python -m toolkit.reports.kernels``)
-and the forms kernels Voilà starts for ``service-toolkit forms``.
+(``service-toolkit``), the report kernels' template (``python -m toolkit.reports.kernels``),
+the forms server (``python -m toolkit.forms.voila_app``) and the forms kernels it starts.
 """
 
 from __future__ import annotations

@@ -747,18 +747,67 @@ def _write_table(frame, to) -> None:
     _echo_err(f"Wrote {len(out):,} rows to {to}.")
 
 
+def _host_names(ctx, param, values) -> tuple[str, ...]:
+    """``--allow-host`` values: bare host names (no scheme, port or path), lower case."""
+    import re
+
+    names = []
+    for value in values:
+        name = value.strip().lower()
+        if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?", name):
+            raise click.BadParameter(
+                f"{value!r} is not a host name. Give the name alone, as in "
+                "--allow-host forms.example.org (no http://, port or path)."
+            )
+        names.append(name)
+    return tuple(names)
+
+
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option(
     "--port", type=click.IntRange(1, 65535), help="Port on 127.0.0.1 (default: a free one)."
 )
 @click.option("--no-browser", is_flag=True, help="Print the address without opening a browser.")
-def forms(path, port, no_browser):
-    """Serve the planner forms for the engagement at PATH on this machine (Ctrl-C stops)."""
+@click.option(
+    "--new-token",
+    is_flag=True,
+    help="Replace the engagement's token: addresses printed before stop working.",
+)
+@click.option(
+    "--max-pages",
+    type=click.IntRange(1, 64),
+    help="The most forms pages open at once, each holding about 600 MB (default: 4).",
+)
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="NAME",
+    callback=_host_names,
+    help="Also answer to this host name (repeatable); for a team reaching this machine "
+    "through a proxy of its own. Loopback names are always answered.",
+)
+def forms(path, port, no_browser, new_token, max_pages, allow_hosts):
+    """Serve the planner forms for the engagement at PATH on this machine (Ctrl-C stops).
+
+    The address printed (and opened) ends in ?token=…: the key to the forms. It is kept
+    in PATH/.forms-token, readable by you only, so it stays the same from one start to
+    the next (give --port too to keep the whole address); --new-token makes a new one.
+    Requests without it, or naming another host or coming from another site, are refused.
+    """
     from toolkit.forms.serve import serve_forms
 
-    engagement = _open(path)
-    code = serve_forms(engagement.path, port=port, open_browser=not no_browser, echo=click.echo)
+    engagement = _open(path.expanduser())
+    code = serve_forms(
+        engagement.path,
+        port=port,
+        open_browser=not no_browser,
+        echo=click.echo,
+        new_token=new_token,
+        allow_hosts=allow_hosts,
+        **({"max_pages": max_pages} if max_pages else {}),
+    )
     sys.exit(code)
 
 

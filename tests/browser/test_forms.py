@@ -4,6 +4,7 @@ Chromium filling each tab with every outside request refused, then the store rea
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -55,15 +56,12 @@ def forms_server(tmp_path_factory):
             env=env,
             start_new_session=True,
         )
-    deadline = time.monotonic() + 60
-    while True:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                break
+    deadline = time.monotonic() + 120
+    while not (printed := re.search(r"at (http://127\.0\.0\.1:\d+/\?token=\S+)", log.read_text())):
         if process.poll() is not None or time.monotonic() > deadline:
             pytest.fail(f"service-toolkit forms did not start:\n{log.read_text()}")
         time.sleep(0.3)
-    yield f"http://127.0.0.1:{port}/", folder, log
+    yield printed.group(1), folder, log
     process.send_signal(signal.SIGINT)  # what Ctrl-C does
     try:
         process.wait(timeout=30)
@@ -233,3 +231,36 @@ def test_forms_page_validates_saves_corrects_deletes_and_survives_reload(
     assert engagement.table("events")["label"].tolist() == ["Milk and fresh food program launched"]
     assert len(engagement.table("responses")) == 10
     assert (folder / "maps").glob("*.toml")
+
+
+def test_closing_the_page_shuts_its_kernel_down_and_no_token_is_told_plainly(
+    forms_server, offline_context
+):
+    import urllib.error
+    import urllib.request
+
+    url, _folder, _log = forms_server
+    page = offline_context.new_page()
+    _open(page, url)
+    kernel = re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', page.content()).group(1)
+    state = url.replace("/?token=", f"/api/kernels/{kernel}?token=")
+    with urllib.request.urlopen(state, timeout=30) as response:  # loopback only
+        assert response.status == 200
+    page.close(run_before_unload=True)  # the tab is closed: the page calls Voilà's shutdown
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(state, timeout=30).close()
+        except urllib.error.HTTPError as err:
+            assert err.code == 404
+            break
+        assert time.monotonic() < deadline, "the closed page's kernel is still running"
+        time.sleep(0.5)
+
+    # The address without its token (in a browser that never had it): a page saying
+    # what to do, and no forms.
+    offline_context.context.clear_cookies()
+    page = offline_context.new_page()
+    page.goto(url.split("?", 1)[0], timeout=LOAD_MS)
+    expect(page.get_by_role("alert")).to_contain_text("the one that ends in ?token=")
+    expect(page.locator(".tk-forms")).to_have_count(0)

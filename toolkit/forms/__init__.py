@@ -8,7 +8,11 @@
 :mod:`toolkit.forms.wizard`
     The survey import wizard.
 :mod:`toolkit.forms.serve`
-    Serving ``notebooks/forms.ipynb`` with Voilà on 127.0.0.1.
+    Serving ``notebooks/forms.ipynb`` with Voilà on 127.0.0.1: the token, the command line,
+    stopping it with its kernels.
+:mod:`toolkit.forms.voila_app`
+    The Voilà application it runs: Host and Origin checked on every request, the token,
+    the cap on open pages, a closed page's kernel shut down.
 
 Importing this package loads no widgets; :func:`forms_app` does.
 """

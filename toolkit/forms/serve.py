@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -15,14 +17,38 @@ from pathlib import Path
 
 from toolkit._resources import resource_dir
 from toolkit.errors import ToolkitError
-from toolkit.forms.wizard import MAX_UPLOAD_MB
 
-__all__ = ["ENGAGEMENT_ENV", "forms_command", "serve_forms"]
+__all__ = [
+    "DEFAULT_MAX_PAGES",
+    "ENGAGEMENT_ENV",
+    "TOKEN_ENV",
+    "TOKEN_FILE",
+    "forms_command",
+    "forms_token",
+    "serve_forms",
+]
 
 ENGAGEMENT_ENV = "SERVICE_TOOLKIT_ENGAGEMENT"
 """The environment variable that tells ``notebooks/forms.ipynb`` which engagement to open."""
 
+TOKEN_ENV = "SERVICE_TOOLKIT_FORMS_TOKEN"
+"""The environment variable carrying the token to the server (never on its command line)."""
+
 HOST = "127.0.0.1"
+
+TOKEN_FILE = ".forms-token"
+"""The engagement's forms token, readable by its owner only: the address stays the same."""
+
+DEFAULT_MAX_PAGES = 4
+"""The most forms pages open at once (each holds a kernel of about 600 MB)."""
+
+CULL_IDLE_SECONDS = 300
+"""A kernel with no page connected for this long is shut down (a tab closed unseen)."""
+
+CULL_INTERVAL_SECONDS = 60
+"""How often Voilà looks for such kernels."""
+
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32,}")
 
 
 def _free_port() -> int:
@@ -36,14 +62,74 @@ def _port_taken(port: int) -> bool:
         return s.connect_ex((HOST, port)) == 0
 
 
-def forms_command(port: int) -> list[str]:
-    """The Voilà command line: loopback only, no port drift, local assets, large uploads."""
+def forms_token(engagement: Path, *, new: bool = False) -> str:
+    """The engagement's forms token, made on first use (or anew with ``new=True``).
+
+    Kept in ``ENGAGEMENT/.forms-token``, created with mode 0600 (owner only) and put in
+    place whole, so a bookmark of the address keeps working after a restart and two
+    commands starting at once agree on one token. A file that is not a token (emptied,
+    edited) is replaced; one that others can read is made owner-only again.
+    """
+    path = Path(engagement) / TOKEN_FILE
+    if not new:
+        with contextlib.suppress(FileNotFoundError):
+            token = path.read_text(encoding="ascii", errors="replace").strip()
+            if _TOKEN_SHAPE.fullmatch(token):
+                if os.name == "posix" and path.stat().st_mode & 0o077:
+                    os.chmod(path, 0o600)
+                return token
+    token = secrets.token_urlsafe(32)
+    staged = path.with_name(f"{TOKEN_FILE}.{secrets.token_hex(8)}")
+    fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(token + "\n")
+        if new or not _link_if_absent(staged, path):
+            os.replace(staged, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            staged.unlink()
+    return token if new else forms_token(engagement)
+
+
+def _link_if_absent(staged: Path, path: Path) -> bool:
+    """Put ``staged`` at ``path`` unless a file is there; False when that cannot be done."""
+    try:
+        os.link(staged, path)
+    except FileExistsError:
+        existing = path.read_text(encoding="ascii", errors="replace").strip()
+        if _TOKEN_SHAPE.fullmatch(existing):
+            return True  # another start made it first: use theirs
+        return False  # not a token: replace it
+    except OSError:  # no hard links on this file system
+        return False
+    return True
+
+
+def forms_command(
+    port: int,
+    *,
+    max_pages: int = DEFAULT_MAX_PAGES,
+    allow_hosts: tuple[str, ...] = (),
+    cull_idle_seconds: int = CULL_IDLE_SECONDS,
+    cull_interval_seconds: int = CULL_INTERVAL_SECONDS,
+) -> list[str]:
+    """The Voilà command line: loopback only, no port drift, local assets, large uploads.
+
+    Also the page cap, the host names answered besides loopback names (``allow_hosts``), and
+    the culling of kernels with no page connected (never the warm one waiting for the
+    next page). The token is not here: it goes through the environment, out of sight of
+    other users' process lists.
+    """
+    from toolkit.forms.wizard import MAX_UPLOAD_MB  # (ipywidgets, pandas: not for the kernels)
+
     notebook = resource_dir("notebooks") / "forms.ipynb"
     limit = (MAX_UPLOAD_MB + 20) * 1024 * 1024
+    hosts = list(dict.fromkeys(h.strip().lower() for h in allow_hosts))
     return [
         sys.executable,
         "-m",
-        "voila",
+        "toolkit.forms.voila_app",
         str(notebook),
         "--no-browser",
         f"--port={port}",
@@ -55,27 +141,45 @@ def forms_command(port: int) -> list[str]:
         # A warm kernel waits for the next planner; the page is built when they open it.
         "--preheat_kernel=True",
         "--pool_size=1",
+        f"--FormsVoila.max_pages={max_pages}",
+        f"--FormsVoila.allowed_hosts={hosts!r}",
+        f"--MappingKernelManager.cull_idle_timeout={cull_idle_seconds}",
+        f"--MappingKernelManager.cull_interval={cull_interval_seconds}",
+        "--MappingKernelManager.cull_connected=False",
+        "--MappingKernelManager.cull_busy=False",
     ]
 
 
-def _environment(engagement: Path) -> dict[str, str]:
+def _environment(engagement: Path, token: str) -> dict[str, str]:
     env = dict(os.environ)
     env[ENGAGEMENT_ENV] = str(engagement)
+    env[TOKEN_ENV] = token
     templates = str(resource_dir("templates") / "jupyter")
     env["JUPYTER_PATH"] = os.pathsep.join(p for p in (templates, env.get("JUPYTER_PATH")) if p)
     return env
 
 
 def serve_forms(
-    engagement: Path, *, port: int | None = None, open_browser: bool = True, echo=print
+    engagement: Path,
+    *,
+    port: int | None = None,
+    open_browser: bool = True,
+    echo=print,
+    new_token: bool = False,
+    max_pages: int = DEFAULT_MAX_PAGES,
+    allow_hosts: tuple[str, ...] = (),
 ) -> int:
     """Run Voilà on 127.0.0.1 until Ctrl-C; return its exit code (0 after Ctrl-C).
+
+    The engagement is handed over as an absolute path (the kernels run elsewhere); the
+    address printed and opened carries the engagement's token (:func:`forms_token`).
 
     Raises
     ------
     ToolkitError
         The port is taken, or Voilà did not start (its last output is in the message).
     """
+    engagement = Path(engagement).expanduser().resolve()
     if port is None:
         port = _free_port()
     elif _port_taken(port):
@@ -83,21 +187,26 @@ def serve_forms(
             f"Port {port} on {HOST} is already in use. Choose another with --port, or leave "
             "--port out to use a free one."
         )
+    token = forms_token(engagement, new=new_token)
+    command = forms_command(port, max_pages=max_pages, allow_hosts=allow_hosts)
     restore = _stop_on_signals()
     process = None
     try:
         process = subprocess.Popen(
-            forms_command(port),
-            env=_environment(engagement),
+            command,
+            env=_environment(engagement, token),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
             start_new_session=True,
         )
         _wait_until_serving(process, port)
-        url = f"http://{HOST}:{port}/"
+        url = f"http://{HOST}:{port}/?token={token}"
         echo(f"Forms for {engagement} at {url}")
-        echo("Open that address in a browser on this machine. Press Ctrl-C to stop.")
+        echo(
+            "Open that address in a browser on this machine; it carries the key to the forms, "
+            "so share it only with people who may change this engagement. Press Ctrl-C to stop."
+        )
         if open_browser:
             webbrowser.open(url)
         for line in process.stdout or []:  # keep the pipe drained; show only errors
@@ -115,6 +224,8 @@ def serve_forms(
             echo("Stopped. Everything saved is in the engagement.")
         return 0
     finally:
+        if process is not None:
+            _stop(process)  # also when Voilà ended by itself: its kernels go with it
         restore()
 
 
@@ -155,10 +266,47 @@ def _wait_until_serving(process: subprocess.Popen, port: int) -> None:
 
 
 def _stop(process: subprocess.Popen) -> None:
+    """Stop Voilà (it shuts its kernels down), then any kernel it left running.
+
+    Kernels run in sessions of their own, so stopping Voilà's process group does not
+    reach them; those still running once Voilà has gone are killed.
+    """
+    kernels = _descendants(process.pid)
     if process.poll() is None:
         try:
             os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=10)
+            process.wait(timeout=20)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             process.kill()
             process.wait()
+    for pid, started in kernels.items():
+        if _started(pid) == started:  # still that process, not a new one given its id
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _stat(pid: int) -> list[str]:
+    # The fields of /proc/PID/stat after the command name (which may hold spaces).
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def _started(pid: int) -> str | None:
+    with contextlib.suppress(OSError, IndexError):
+        return _stat(pid)[19]
+    return None
+
+
+def _descendants(pid: int) -> dict[int, str]:
+    """Every process under ``pid`` with its start time (Linux /proc; elsewhere none)."""
+    children: dict[int, list[tuple[int, str]]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = _stat(int(stat.parent.name))
+            children.setdefault(int(fields[1]), []).append((int(stat.parent.name), fields[19]))
+    found: dict[int, str] = {}
+    todo = [pid]
+    while todo:
+        for child, started in children.get(todo.pop(), []):
+            found[child] = started
+            todo.append(child)
+    return found

@@ -1,0 +1,253 @@
+"""The Voilà application ``service-toolkit forms`` runs: Voilà with its doors checked.
+
+Started as ``python -m toolkit.forms.voila_app NOTEBOOK [Voilà options]`` by
+:mod:`toolkit.forms.serve`. On top of Voilà 0.5 it adds, before any handler runs:
+
+- **Host and Origin checked on every request** (pages, kernels, websockets, static files,
+  the kernels' own ``voila/query`` socket): the Host header must be a name in
+  ``LOOPBACK_NAMES`` with the served port, or one of ``FormsVoila.allowed_hosts``; an
+  Origin header, when a browser sends one, must be ``http://`` such a host and port (or
+  an allowed host).
+  Voilà sets ``allow_remote_access=True``, which turns jupyter_server's own Host check
+  off; a DNS-rebinding page (``evil.example`` resolving to 127.0.0.1) is refused here.
+- **The token** from the ``SERVICE_TOOLKIT_FORMS_TOKEN`` environment variable (removed
+  from the environment before any kernel starts, and never on the command line, where
+  other users of the machine could read it). A request without it is sent to a page that
+  says how to get the address with its token.
+- **A cap on pages**: at most ``FormsVoila.max_pages`` pages hold a kernel (the warm
+  kernel waiting for the next page is not counted); past it a page says so in plain words.
+- **A closed page's kernel shut down**: Voilà's page calls ``voila/api/shutdown`` when it
+  is left, with the ``_xsrf`` cookie it finds; Voilà never sets that cookie, so the call
+  was refused (403). The page handler sets it.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import tempfile
+from urllib.parse import urlsplit
+
+import tornado.web
+from tornado.httputil import split_host_and_port
+from traitlets import Int, List, Unicode
+from voila.app import Voila
+from voila.tornado.handler import TornadoVoilaHandler
+
+from toolkit.forms.serve import DEFAULT_MAX_PAGES, TOKEN_ENV
+
+__all__ = ["LOOPBACK_NAMES", "FormsVoila", "main", "request_refusal"]
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+"""Host names accepted in the Host and Origin headers unless ``--allow-host`` adds more."""
+
+NO_TOKEN_MESSAGE = (
+    "This forms page needs its full address, the one that ends in ?token=…. "
+    "Use the address service-toolkit forms printed when it started (or a bookmark of it). "
+    "Lost it? Stop the command and run it again: it prints the same address."
+)
+
+
+def _host_name(host: str) -> str:
+    return host[1:-1] if host.startswith("[") and host.endswith("]") else host
+
+
+def _host_refusal(host: str | None, *, extra: frozenset[str], port: int) -> str | None:
+    name, given_port = split_host_and_port((host or "").strip().lower())
+    name = _host_name(name)
+    if (name in LOOPBACK_NAMES and given_port == port) or name in extra:
+        return None
+    return (
+        f"This forms server answers only at http://127.0.0.1:{port}/ (or localhost), "
+        f"not at {host or 'an address with no host name'}. Open the address "
+        "service-toolkit forms printed."
+    )
+
+
+def _origin_refusal(origin: str, *, extra: frozenset[str], port: int) -> str | None:
+    parts = urlsplit(origin.strip().lower())
+    try:
+        origin_port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:
+        origin_port = None
+    name = parts.hostname or ""
+    if parts.scheme == "http" and name in LOOPBACK_NAMES and origin_port == port:
+        return None
+    if parts.scheme in ("http", "https") and name in extra:
+        return None
+    return (
+        f"This forms server refuses requests made by another site ({origin}). "
+        "Open the address service-toolkit forms printed in its own tab."
+    )
+
+
+def request_refusal(
+    host: str | None, origin: str | None, *, port: int, extra: frozenset[str] = frozenset()
+) -> str | None:
+    """Why a request with these Host and Origin headers is refused, or None to serve it.
+
+    ``host`` is the Host header (``name:port``); ``origin`` the Origin header, None when
+    the request has none (a typed address, a script). A loopback name must come with the
+    served ``port`` (another port on this machine is another site); a name in ``extra``
+    (``--allow-host``, for a team behind a proxy of its own) may come with any port, and
+    over https. Names compare without case, IPv6 addresses without their brackets.
+    """
+    refusal = _host_refusal(host, extra=extra, port=port)
+    if refusal is None and origin is not None:
+        refusal = _origin_refusal(origin, extra=extra, port=port)
+    return refusal
+
+
+def _page(title: str, message: str) -> str:
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title></head>"
+        "<body style='font-family: sans-serif; max-width: 40em; margin: 3em auto'>"
+        f"<h1>{html.escape(title)}</h1><p role='alert'>{html.escape(message)}</p></body></html>"
+    )
+
+
+class RefusedHandler(tornado.web.RequestHandler):
+    """Answers every method with a status and a page saying why, and does nothing else."""
+
+    def initialize(self, status: int, title: str, message: str) -> None:
+        self.status, self.title, self.message = status, title, message
+
+    def prepare(self) -> None:
+        self.set_status(self.status)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(_page(self.title, self.message))
+
+
+class GuardedApplication(tornado.web.Application):
+    """A tornado application that checks Host and Origin before finding any handler."""
+
+    extra_hosts: frozenset[str] = frozenset()
+    served_port: int = 0
+
+    def find_handler(self, request, **kwargs):
+        headers = request.headers
+        origin = headers.get("Origin", headers.get("Sec-Websocket-Origin"))
+        refusal = request_refusal(
+            headers.get("Host"), origin, port=self.served_port, extra=self.extra_hosts
+        )
+        if refusal is not None:
+            return self._refuse(request, 403, "Refused", refusal)
+        if request.path == self.settings.get("login_url"):
+            return self._refuse(request, 403, "This address needs its token", NO_TOKEN_MESSAGE)
+        return super().find_handler(request, **kwargs)
+
+    def _refuse(self, request, status: int, title: str, message: str):
+        kwargs = {"status": status, "title": title, "message": message}
+        return self.get_handler_delegate(request, RefusedHandler, kwargs)
+
+
+class FormsPageHandler(TornadoVoilaHandler):
+    """Voilà's page, within the cap on pages, setting the cookie its unload call sends."""
+
+    @tornado.web.authenticated
+    async def get(self, path=None):
+        voila = self.settings["forms_voila"]
+        if voila.pages_open() >= voila.max_pages:
+            self.set_status(503)
+            self.set_header("Cache-Control", "no-store")
+            self.finish(_page("Too many forms pages open", voila.cap_message()))
+            return
+        self.xsrf_token  # noqa: B018 - sets the _xsrf cookie the page's shutdown call sends
+        # A page given the warm kernel holds a kernel already counted; any other page is
+        # counted while its kernel starts (until then the kernel manager does not list it).
+        starting = 0 if self._takes_the_warm_kernel() else 1
+        voila.starting += starting
+        try:
+            await super().get(path)
+        finally:
+            voila.starting -= starting
+
+    def _takes_the_warm_kernel(self) -> bool:
+        # Voilà's own test (should_use_rendered_notebook), with the warm kernel ready.
+        if self.get_argument("template", None) or self.get_argument("theme", None):
+            return False
+        pool = getattr(self.kernel_manager, "_pools", {}).get(self.notebook_path) or []
+        return bool(pool) and _ready(pool[0]) is not None
+
+
+def _ready(task) -> str | None:
+    """The kernel id of a pool entry whose kernel has started, else None."""
+    if task.done() and not task.cancelled() and task.exception() is None:
+        return task.result().get("kernel_id")
+    return None
+
+
+class FormsVoila(Voila):
+    """Voilà with Host and Origin checked, a token from the environment and a page cap."""
+
+    name = "service-toolkit-forms"
+
+    allowed_hosts = List(
+        Unicode(),
+        help="Host names this server answers to besides the loopback names, on any port.",
+    ).tag(config=True)
+
+    max_pages = Int(
+        DEFAULT_MAX_PAGES, help="The most forms pages open at once, each with its kernel."
+    ).tag(config=True)
+
+    starting = 0  # pages whose kernel is starting: the kernel manager does not list it yet
+
+    def initialize(self, argv=None):
+        token = os.environ.pop(TOKEN_ENV, "")
+        super().initialize(argv)
+        if token:
+            self.token = token
+
+    def init_settings(self):
+        settings = super().init_settings()
+        settings["forms_voila"] = self
+        return settings
+
+    def init_handlers(self):
+        handlers = []
+        for route, target, *rest in super().init_handlers():
+            page = target is TornadoVoilaHandler
+            handlers.append((route, FormsPageHandler if page else target, *rest))
+        return handlers
+
+    def start(self):
+        # Voilà's own start (voila 0.5), with the guarded application in place of
+        # tornado's: every request is checked before any handler is found.
+        self.connection_dir = tempfile.mkdtemp(prefix="voila_", dir=self.connection_dir_root)
+        settings = self.init_settings()
+        self.app = GuardedApplication(**settings)
+        self.app.extra_hosts = frozenset(h.strip().lower() for h in self.allowed_hosts)
+        self.app.served_port = self.port
+        self.app.settings.update(self.tornado_settings)
+        self.app.add_handlers(".*$", self.init_handlers())
+        self.listen()
+
+    def pages_open(self) -> int:
+        """Kernels held by pages (the warm one left out), and pages whose kernel is starting."""
+        manager = self.kernel_manager
+        warm = {_ready(t) for pool in getattr(manager, "_pools", {}).values() for t in pool}
+        held = [k for k in manager.list_kernel_ids() if k not in warm]
+        return len(held) + self.starting
+
+    def cap_message(self) -> str:
+        n = self.max_pages
+        return (
+            f"{n} forms pages are already open, the most this server runs at once. "
+            "Close one of them (its tab or window) and reload this page, or ask whoever "
+            "started service-toolkit forms to start it with a higher --max-pages."
+        )
+
+
+def main() -> None:
+    """Run the forms server (the command line is Voilà's, with ``FormsVoila`` options)."""
+    from toolkit._startup import skip_unused_rfc3987
+
+    skip_unused_rfc3987()
+    FormsVoila.launch_instance()
+
+
+if __name__ == "__main__":
+    main()
