@@ -529,8 +529,8 @@ def to_canonical(
         extra[col] = _attribute_values(text)
         if (flag := column_flag(col, text)) is not None:
             personal[col] = flag
-    if extra:  # joined once: a column at a time grows with the square of a wide file's width
-        frame = pd.concat([frame, pd.DataFrame(extra, index=frame.index)], axis=1)
+    # Joined once: a column at a time grows with the square of a wide file's width.
+    frame = pd.concat([frame, pd.DataFrame(extra, index=frame.index)], axis=1)
     return Canonical(
         frame=frame,
         rows=raw.rows,
