@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["building", "swap_in", "write_atomic"]
+__all__ = ["building", "swap_in", "write_atomic", "path_problem"]
 
 
 def swap_in(staging: str | Path, path: str | Path, *, replace: bool = True) -> None:
@@ -119,3 +119,20 @@ def write_atomic(path: str | Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+def path_problem(err: OSError) -> str:
+    """Why a path could not be written, in plain words, for a message naming the path.
+
+    >>> path_problem(NotADirectoryError(20, "Not a directory"))
+    'a part of the path is a file, not a folder'
+    >>> path_problem(PermissionError(13, "Permission denied"))
+    'permission denied'
+    """
+    if isinstance(err, NotADirectoryError):
+        return "a part of the path is a file, not a folder"
+    if isinstance(err, FileExistsError):
+        return "a file, not a folder, is there"
+    if isinstance(err, IsADirectoryError):
+        return "it is a folder"
+    return (err.strerror or str(err)).lower()

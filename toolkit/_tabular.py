@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from toolkit._files import path_problem
 from toolkit.errors import DataValidationError
 
 __all__ = [
@@ -124,7 +125,7 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, sheet: str = "Sheet1")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.is_dir():
-            raise IsADirectoryError(21, "it is a folder")
+            raise IsADirectoryError(21, "Is a folder")
         if path.exists() and not path.is_file():
             raise OSError(0, "it is a device or special file, not a plain file")
         if suffix == ".csv":
@@ -134,18 +135,12 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, sheet: str = "Sheet1")
         os.replace(tmp, path)
     except OSError as err:
         raise DataValidationError(
-            f"{path}: cannot write the file there ({_reason(err)}). Give a file name in a "
+            f"{path}: cannot write the file there ({path_problem(err)}). Give a file name in a "
             "folder you can write to, such as out/table.csv."
         ) from err
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
-
-
-def _reason(err: OSError) -> str:
-    if isinstance(err, FileExistsError | NotADirectoryError):
-        return "a part of the path is a file, not a folder"
-    return (err.strerror or str(err)).lower()
 
 
 def _xlsx_values(series: pd.Series) -> list:
