@@ -111,6 +111,8 @@ def test_odd_out_paths_are_a_clear_error(run, eng, tmp_path, where):
     result = run("report", eng.path, FAILING, "--out", out)
     assert result.exit_code == 1
     assert re.search(r"Error: \S+: cannot make a reports folder there \(", result.stderr)
+    if "null" in where or "file" in where:
+        assert "is a file, not a folder)" in result.stderr
     assert "Give --out a folder you can write to" in result.stderr
 
 

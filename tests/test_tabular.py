@@ -124,10 +124,10 @@ def test_csv_cells_and_header_are_neutralised_and_numbers_stay_numbers(tmp_path)
 @pytest.mark.parametrize(
     ("where", "words"),
     [
-        ("file.txt/x.csv", "a part of the path is a file"),
+        ("file.txt/x.csv", "file.txt is a file, not a folder"),
         ("folder.csv", "is a folder"),
         ("/proc/self/x.csv", "cannot write the file there"),
-        ("/dev/null/x.xlsx", "a part of the path is a file"),
+        ("/dev/null/x.xlsx", "(/dev/null is a file, not a folder)"),
         ("x.json", "give a name ending in one of them"),
     ],
 )

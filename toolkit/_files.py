@@ -124,15 +124,16 @@ def write_atomic(path: str | Path, text: str) -> None:
 def path_problem(err: OSError) -> str:
     """Why a path could not be written, in plain words, for a message naming the path.
 
-    >>> path_problem(NotADirectoryError(20, "Not a directory"))
-    'a part of the path is a file, not a folder'
+    >>> path_problem(NotADirectoryError(20, "Not a directory", "/dev/null/x"))
+    '/dev/null is a file, not a folder'
     >>> path_problem(PermissionError(13, "Permission denied"))
     'permission denied'
     """
-    if isinstance(err, NotADirectoryError):
-        return "a part of the path is a file, not a folder"
-    if isinstance(err, FileExistsError):
-        return "a file, not a folder, is there"
+    if isinstance(err, FileExistsError | NotADirectoryError) and err.filename:
+        path = Path(os.fsdecode(err.filename))
+        for part in (path, *path.parents):
+            if part.exists() and not part.is_dir():
+                return f"{part} is a file, not a folder"
     if isinstance(err, IsADirectoryError):
         return "it is a folder"
     return (err.strerror or str(err)).lower()

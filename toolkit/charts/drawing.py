@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from typing import Any
 
-__all__ = ["chart_problem", "chart_text", "drawable", "report_chart_specs"]
+__all__ = ["chart_problem", "chart_text", "drawable", "report_chart_specs", "warm_up"]
 
 #: Characters a chart cannot draw: separators (they become a space) and control
 #: characters other than tab, line feed and carriage return (they go).
@@ -109,7 +110,8 @@ def chart_problem(spec: dict[str, Any], mode: str = "vega-lite") -> str | None:
     odd = _undrawable_character(spec)
     if odd is not None:  # not drawn: vl-convert aborts the whole process on a NUL in SVG text
         return f"{chart_text(spec)}: its text holds U+{ord(odd):04X}, which Vega cannot draw"
-    draw = vl_convert.vega_to_svg if mode == "vega" else vl_convert.vegalite_to_svg
+    # The scene graph is the drawing short of writing SVG: every expression parsed and run.
+    draw = vl_convert.vega_to_scenegraph if mode == "vega" else vl_convert.vegalite_to_scenegraph
     try:
         draw(spec)
     except Exception as err:  # noqa: BLE001 - vl-convert raises plain ValueErrors
@@ -117,3 +119,19 @@ def chart_problem(spec: dict[str, Any], mode: str = "vega-lite") -> str | None:
         lines = [line for line in lines if not line.endswith("conversion failed:")] or ["?"]
         return f"{chart_text(spec)}: {lines[0].removeprefix('Error: ')[:300]}"
     return None
+
+
+def warm_up() -> threading.Thread:
+    """Start vl-convert's Vega in the background (about a second, the GIL released).
+
+    The runner calls it as the reports start, so the first chart check does not wait.
+    """
+
+    def start() -> None:
+        import vl_convert
+
+        vl_convert.vegalite_to_vega({"mark": "point"})
+
+    thread = threading.Thread(target=start, name="vega-warm-up", daemon=True)
+    thread.start()
+    return thread

@@ -711,6 +711,8 @@ def run_report(
 def _import_runtime() -> None:
     """Import papermill and nbconvert here, while the kernel template imports its modules.
 
+    Vega (vl-convert) starts in the background too, for the chart checks.
+
     nbclient logs a dead kernel or a failing cell through papermill's logger; with no
     handler configured Python would print that bare line on stderr. Every failure is
     reported in the run's results instead, naming the report and the cell.
@@ -719,6 +721,10 @@ def _import_runtime() -> None:
 
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
+
+    from toolkit.charts.drawing import warm_up
+
+    warm_up()  # Vega for the chart checks, started while the kernels run
 
     logger = logging.getLogger("papermill")
     if not logger.handlers:
