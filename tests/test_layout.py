@@ -47,6 +47,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "toolkit._resources",
             "toolkit._lazy",
             "toolkit._files",
+            "toolkit._tabular",
             "toolkit._compat",
             "toolkit._startup",
         ),

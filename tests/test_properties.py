@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from toolkit._stats import correlation_interval, effective_n, mean_interval, xmr_limits
-from toolkit.schema.checks import FORMULA_START
+from toolkit._tabular import unneutralise
 from toolkit.schema.tables import TABLES
 from toolkit.sources.spreadsheet import _UTF8_LETTER
 from toolkit.store import Engagement
@@ -45,7 +45,7 @@ def _cp1252_safe(text: str) -> bool:
 
 #: Text a person types in a cell: no control characters, no spaces around it (imports trim),
 #: encodable in cp1252 (so the same text can be written in every encoding Excel uses), and
-#: not an export's "'=" formula guard (an import takes that apostrophe off, by design).
+#: not an export's "'=" formula guard (an import takes one such quote off, by design).
 CP1252 = "".join(
     c for c in bytes(range(32, 256)).decode("cp1252", errors="ignore") if c.isprintable()
 )
@@ -53,7 +53,7 @@ cell_text = (
     st.text(alphabet=st.sampled_from(CP1252), min_size=1, max_size=30)
     .map(str.strip)
     .filter(lambda s: s and _cp1252_safe(s))
-    .filter(lambda s: not (s.startswith("'") and s[1:2] in FORMULA_START))
+    .filter(lambda s: unneutralise(s) == s)
 )
 SEGMENTS = ["Residents", "Students", "Partner agencies"]
 

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["building", "swap_in", "write_atomic"]
+__all__ = ["building", "swap_in", "write_atomic", "path_problem"]
 
 
 def swap_in(staging: str | Path, path: str | Path, *, replace: bool = True) -> None:
@@ -119,3 +119,21 @@ def write_atomic(path: str | Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+def path_problem(err: OSError) -> str:
+    """Why a path could not be written, in plain words, for a message naming the path.
+
+    >>> path_problem(NotADirectoryError(20, "Not a directory", "/dev/null/x"))
+    '/dev/null is a file, not a folder'
+    >>> path_problem(PermissionError(13, "Permission denied"))
+    'permission denied'
+    """
+    if isinstance(err, FileExistsError | NotADirectoryError) and err.filename:
+        path = Path(os.fsdecode(err.filename))
+        for part in (path, *path.parents):
+            if part.exists() and not part.is_dir():
+                return f"{part} is a file, not a folder"
+    if isinstance(err, IsADirectoryError):
+        return "it is a folder"
+    return (err.strerror or str(err)).lower()

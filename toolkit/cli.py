@@ -729,21 +729,19 @@ def params(name, as_json):
 
 
 def _write_table(frame, to) -> None:
-    """CSV with booleans as true/false and empty cells for missing values."""
+    """CSV with booleans as true/false and empty cells for missing values (formulas neutralised)."""
     import pandas as pd
+
+    from toolkit._tabular import csv_text, write_table
 
     out = frame.copy()
     for col in out.columns:
         if pd.api.types.is_bool_dtype(out[col].dtype):
             out[col] = out[col].map({True: "true", False: "false"}).astype(object)
     if to is None:
-        click.echo(out.to_csv(index=False, lineterminator="\n"), nl=False)
+        click.echo(csv_text(out), nl=False)
         return
-    to.parent.mkdir(parents=True, exist_ok=True)
-    if to.suffix.lower() == ".csv":
-        out.to_csv(to, index=False, encoding="utf-8", lineterminator="\n")
-    else:
-        out.to_excel(to, index=False)
+    write_table(out, to)
     _echo_err(f"Wrote {len(out):,} rows to {to}.")
 
 

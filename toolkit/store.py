@@ -54,7 +54,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import sqlite3
 import uuid
 import warnings
@@ -67,8 +66,9 @@ import numpy as np
 import pandas as pd
 
 from toolkit._files import building
+from toolkit._tabular import write_table
 from toolkit.errors import DataValidationError, StoreError
-from toolkit.schema.checks import FORMULA_START, Known, Problem, cell_text, to_canonical
+from toolkit.schema.checks import Known, Problem, cell_text, to_canonical
 from toolkit.schema.metrics import DEFAULT_SCALES
 from toolkit.schema.personal import DIRECT, QUASI, SAMPLE, PersonalFlag, column_flag, stricter
 from toolkit.schema.raw import RawTable
@@ -1797,25 +1797,18 @@ class Engagement:
     def export(self, table: str, to: str | Path, *, include_personal: bool = False) -> int:
         """Write one stored table to CSV or XLSX; returns the number of rows written.
 
-        Text a spreadsheet would run as a formula (starting with = + - @) gets a leading
-        apostrophe; importing the export takes it off again, so export → import round-trips.
+        Text a spreadsheet would run as a formula, in cells and headers, gets a leading
+        quote (:mod:`toolkit._tabular`, the one writer of tables); importing the export
+        takes it off again, so export → import gives back exactly what was stored.
         """
         spec = table_named(table)
         to = Path(to)
-        suffix = to.suffix.lower()
-        if suffix not in (".csv", ".xlsx"):
+        if to.suffix.lower() not in (".csv", ".xlsx"):
             raise DataValidationError(
                 f"{to}: export writes .csv or .xlsx files; give a name ending in one of them."
             )
         frame = _export_frame(self.table(spec.name, include_personal=include_personal), spec)
-        to.parent.mkdir(parents=True, exist_ok=True)
-        tmp = to.with_name(f".{to.name}.partial")
-        if suffix == ".csv":
-            frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
-        else:
-            with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-                frame.to_excel(writer, sheet_name=spec.cli_name, index=False)
-        shutil.move(tmp, to)
+        write_table(frame, to, sheet=spec.cli_name)
         return len(frame)
 
 
@@ -1933,22 +1926,6 @@ def _json_rows(frame: pd.DataFrame) -> str:
     return pd.DataFrame(encoded).to_json(orient="values", force_ascii=False)
 
 
-def _export_text(series: pd.Series) -> pd.Series:
-    """Neutralise text a spreadsheet would run as a formula (numbers are left alone).
-
-    Text starting with = + - or @ gets a leading apostrophe; so does text that already
-    starts with an apostrophe before one of those, so that importing the export (which
-    takes one apostrophe off) gives back exactly what was stored.
-    """
-    text = series.astype(object)
-    as_text = text.astype(str)
-    is_text = text.map(lambda v: isinstance(v, str)).astype(bool)
-    risky = as_text.str.startswith(FORMULA_START) | (
-        as_text.str.startswith("'") & as_text.str[1:2].isin(FORMULA_START)
-    )
-    return text.where(~(is_text & risky), "'" + as_text)
-
-
 def _export_frame(frame: pd.DataFrame, spec: Table) -> pd.DataFrame:
     out = frame.copy()
     for f in spec.fields:
@@ -1958,9 +1935,6 @@ def _export_frame(frame: pd.DataFrame, spec: Table) -> pd.DataFrame:
                 f.kind == "datetime" and (column.dropna() != column.dropna().dt.normalize()).any()
             )
             out[f.name] = column.dt.strftime("%Y-%m-%d %H:%M:%S" if has_time else "%Y-%m-%d")
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
-            out[col] = _export_text(out[col])
     return out
 
 

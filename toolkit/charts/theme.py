@@ -53,6 +53,7 @@ from typing import Any
 import altair as alt
 
 from toolkit.charts._vega_bundle import _js_json, vega_script
+from toolkit.charts.drawing import chart_text, drawable
 
 __all__ = [
     "BLACK",
@@ -177,28 +178,6 @@ def theme_config() -> alt.theme.ThemeConfig:
     }
 
 
-def _plain_text(spec: dict[str, Any]) -> str:
-    """Return a one-line text stand-in for a chart: its title and description.
-
-    Parameters
-    ----------
-    spec : dict
-        A Vega-Lite spec.
-
-    Returns
-    -------
-    str
-        ``"Chart: <title> — <description>"`` with whichever parts the spec has.
-    """
-    title = spec.get("title")
-    if isinstance(title, dict):
-        title = title.get("text")
-    if isinstance(title, list):
-        title = " ".join(str(part) for part in title)
-    parts = [str(part) for part in (title, spec.get("description")) if part]
-    return "Chart: " + " — ".join(parts) if parts else "Chart"
-
-
 def report_renderer(spec: dict[str, Any], **metadata: Any) -> dict[str, str]:
     """Render a chart for a static report that loads :func:`vega_script` once.
 
@@ -243,14 +222,15 @@ def report_renderer(spec: dict[str, Any], **metadata: Any) -> dict[str, str]:
     if using_vegafusion():  # pre-aggregated in Python: the spec becomes plain Vega
         spec = compile_with_vegafusion(spec)
         mode = "vega"
-    spec = {key: value for key, value in spec.items() if key != "$schema"}
+    # toolkit.charts.drawing.report_chart_specs reads the spec back from this script.
+    spec = drawable({key: value for key, value in spec.items() if key != "$schema"})
     options = {**_REPORT_EMBED_DEFAULTS, **(metadata.get("embed_options") or {}), "mode": mode}
     spec_json = _js_json(spec)
     digest = hashlib.sha1(spec_json.encode("utf-8")).hexdigest()[:10]
     div_id = f"tk-chart-{digest}-{next(_ids)}"
     missing = _js_json(
         "This chart needs the report's Vega script, which this page does not load. "
-        + _plain_text(spec)
+        + chart_text(spec)
     )
     html = f"""<div id="{div_id}" class="tk-chart"></div>
 <script type="text/javascript">
@@ -275,7 +255,7 @@ def report_renderer(spec: dict[str, Any], **metadata: Any) -> dict[str, str]:
   }}
 }})();
 </script>"""
-    return {"text/html": html, "text/plain": _plain_text(spec)}
+    return {"text/html": html, "text/plain": chart_text(spec)}
 
 
 alt.renderers.register(REPORT_RENDERER, report_renderer)
@@ -325,7 +305,7 @@ def chart_svg_html(chart: alt.TopLevelMixin) -> str:
     import vl_convert
 
     alt.theme.enable(THEME)
-    spec = chart.to_dict()
+    spec = drawable(chart.to_dict())
     # Labels measured with vl-convert's fonts can run a little wider in the browser's:
     # let them show past the edge rather than be cut.
     svg = vl_convert.vegalite_to_svg(spec).replace("<svg ", '<svg style="overflow: visible" ', 1)

@@ -49,6 +49,7 @@ HTML (:mod:`toolkit.reports.html`; the index of runs: :mod:`toolkit.reports.inde
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -56,13 +57,14 @@ import sys
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit._files import write_atomic
+from toolkit._files import path_problem, write_atomic
 from toolkit.errors import DataValidationError, ReportError, StoreError
 from toolkit.reports.html import _now_iso, export_html
 from toolkit.reports.index import write_index
@@ -89,6 +91,7 @@ __all__ = [
     "run_report",
     "run_reports",
     "value_slug",
+    "report_file_names",
     "write_index",
 ]
 
@@ -313,6 +316,38 @@ def value_slug(value: Any) -> str:
     return slug or "value"
 
 
+def report_file_names(values: Iterable[Any]) -> dict[str, str]:
+    """A different file-name part for each ``each`` value, keyed by ``str(value)``.
+
+    A value keeps its :func:`value_slug` when no other value has the same slug; values
+    that share one (``"A b"`` and ``"a-b"``, or two long values alike in their first 60
+    characters, or two with no letter a file name can carry) each get the slug and a short
+    digest of the value itself. The names depend only on the set of values (never on
+    their order) and no two are equal, also on a file system that ignores case.
+
+    Examples
+    --------
+    >>> report_file_names(["North", "South"])
+    {'North': 'north', 'South': 'south'}
+    >>> names = report_file_names(["a-b", "A b", "a-b-2"])
+    >>> names["a-b-2"], names["a-b"] != names["A b"], len(set(names.values()))
+    ('a-b-2', True, 3)
+    """
+    keys = sorted({str(v) for v in values})
+    slugs = {k: value_slug(k) for k in keys}
+    shared = {s for s, n in Counter(slugs.values()).items() if n > 1}
+    names = {k: s for k, s in slugs.items() if s not in shared}
+    taken = set(names.values())
+    for key in (k for k in keys if k not in names):
+        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+        size = 8
+        while f"{slugs[key]}-{digest[:size]}" in taken:  # a value spelled like a digest
+            size += 8
+        names[key] = f"{slugs[key]}-{digest[:size]}"
+        taken.add(names[key])
+    return names
+
+
 def _natural(value: Any) -> tuple:
     return tuple(
         (0, int(part), "") if part.isdigit() else (1, 0, part.lower())
@@ -399,16 +434,11 @@ def _plan(
             f"--each {each}: no table read by {', '.join(r.name for r in reports)} has a column "
             f"{each!r}. Use segment, or an attribute such as campus or language."
         )
-    slugs: dict[str, str] = {}
-    taken: dict[str, int] = {}
-    for values in per_report.values():
-        for value in values or ():
-            key = str(value)
-            if key not in slugs:
-                slug = value_slug(value)
-                taken[slug] = taken.get(slug, 0) + 1
-                slugs[key] = slug if taken[slug] == 1 else f"{slug}-{taken[slug]}"
-    slugs = _neutral_slugs(each, per_report) if personal else slugs
+    slugs = (
+        _neutral_slugs(each, per_report)
+        if personal
+        else report_file_names(v for values in per_report.values() for v in values or ())
+    )
     for report in reports:
         values = per_report[report.name]
         if values is None:
@@ -488,16 +518,25 @@ def _check_subset_columns(engagement, reports, subset, include_personal) -> None
 
 
 def _new_run_folder(out: Path) -> tuple[str, Path]:
-    out.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
-    for n in range(1, 1000):
-        run_id = stamp if n == 1 else f"{stamp}-{n}"
-        folder = out / run_id
-        try:
-            folder.mkdir()
-        except FileExistsError:
-            continue
-        return run_id, folder
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for n in range(1, 1000):
+            run_id = stamp if n == 1 else f"{stamp}-{n}"
+            folder = out / run_id
+            try:
+                folder.mkdir()
+            except FileExistsError:
+                if not out.is_dir():
+                    raise
+                continue
+            return run_id, folder
+    except OSError as err:
+        raise ReportError(
+            f"{out}: cannot make a reports folder there ({path_problem(err)}). Give --out a "
+            "folder you can write to (it is made when missing), or leave --out out to write "
+            "into the engagement's reports folder."
+        ) from err
     raise ReportError(f"{out}: could not make a new run folder.")  # pragma: no cover
 
 
@@ -704,6 +743,8 @@ def run_report(
 def _import_runtime() -> None:
     """Import papermill and nbconvert here, while the kernel template imports its modules.
 
+    Vega (vl-convert) starts in the background too, for the chart checks.
+
     nbclient logs a dead kernel or a failing cell through papermill's logger; with no
     handler configured Python would print that bare line on stderr. Every failure is
     reported in the run's results instead, naming the report and the cell.
@@ -712,6 +753,10 @@ def _import_runtime() -> None:
 
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
+
+    from toolkit.charts.drawing import warm_up
+
+    warm_up()  # Vega for the chart checks, started while the kernels run
 
     logger = logging.getLogger("papermill")
     if not logger.handlers:
@@ -767,6 +812,13 @@ def _execute(job: _Job, folder: Path, run: ReportRun, manager, timeout, include_
             + f": {what}. The partial notebook is {ipynb}."
         )
     else:
+        undrawn = _undrawn_charts(nb)
+        if undrawn:
+            result.error = (
+                f"{label}: {job.report.notebook.name}, {'; '.join(undrawn)}. The executed "
+                f"notebook is {ipynb}."
+            )
+            return _finished(result, job, run, include_personal, started)
         try:
             _finish_notebook(nb, job, run, include_personal)
             nbformat.write(nb, ipynb)
@@ -777,6 +829,14 @@ def _execute(job: _Job, folder: Path, run: ReportRun, manager, timeout, include_
         else:
             result.status = "ok"
             result.html = html_path
+    return _finished(result, job, run, include_personal, started)
+
+
+def _finished(result: ReportResult, job: _Job, run, include_personal, started):
+    """Record a failure in the kept notebook (if any); time the result."""
+    import nbformat
+
+    ipynb = result.notebook
     if result.status != "ok" and ipynb.exists():
         partial = _read_partial(ipynb)
         if partial is not None:
@@ -786,6 +846,30 @@ def _execute(job: _Job, folder: Path, run: ReportRun, manager, timeout, include_
         result.notebook = None
     result.seconds = round(time.monotonic() - started, 3)
     return result
+
+
+def _undrawn_charts(nb) -> list[str]:
+    """Each chart of the executed notebook that Vega cannot draw, with its cell and why."""
+    from toolkit.charts.drawing import chart_problem, report_chart_specs
+
+    problems, heading = [], None
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    heading = line.lstrip("#").strip()
+            continue
+        for output in cell.get("outputs", []):
+            html = output.get("data", {}).get("text/html", "")
+            html = "".join(html) if isinstance(html, list) else html
+            for spec, mode in report_chart_specs(html):
+                problem = chart_problem(spec, mode)
+                if problem is not None:
+                    where = f"cell In [{cell.get('execution_count')}]" + (
+                        f' (section "{heading}")' if heading else ""
+                    )
+                    problems.append(f"{where}: the chart could not be drawn: {problem}")
+    return problems
 
 
 def _one_line(text: str) -> str:

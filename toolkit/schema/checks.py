@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 from rapidfuzz.distance import Levenshtein
 
+from toolkit._tabular import unneutralise, unneutralise_cells
 from toolkit.schema.personal import PersonalFlag, column_flag
 from toolkit.schema.raw import RawTable
 from toolkit.schema.tables import DEFAULT_SCALES, Field, Table, normalise_header
@@ -35,8 +36,6 @@ __all__ = [
 MAX_LISTED = 20
 #: How many problems are kept in full (each skipped row is listed with --skip-invalid).
 MAX_KEPT = 10_000
-#: Text starting with one of these would run as a formula in a spreadsheet.
-FORMULA_START = ("=", "+", "-", "@")
 _INTERNAL = {"_tk_row", "_tk_import"}
 
 
@@ -219,14 +218,22 @@ def _trimmed(raw: RawTable, column: str) -> pd.Series:
 
 
 def _unneutralise(text: pd.Series) -> pd.Series:
-    """Undo the apostrophe an export puts before text a spreadsheet would run as a formula."""
+    """Undo the quote an export puts before text a spreadsheet would run as a formula.
+
+    The rule is :func:`toolkit._tabular.unneutralise`: one quote comes off text that
+    starts with quotes before a formula starter (``'=x`` → ``=x``, ``''=x`` → ``'=x``).
+    """
     joined = _joined(text)
     if joined is not None and "\x00'" not in joined:
         return text
-    starts = text.str.startswith("'") & text.str[1:2].isin(FORMULA_START)
-    if starts.any():
-        text = text.where(~starts, text.str[1:])
-    return text
+    return unneutralise_cells(text)
+
+
+def _unneutralise_headers(raw: RawTable) -> RawTable:
+    """Headers with the export's quote taken off (an attribute ``=x`` is exported as ``'=x``)."""
+    renamed = {c: unneutralise(c) for c in raw.frame.columns if isinstance(c, str)}
+    renamed = {old: new for old, new in renamed.items() if old != new}
+    return replace(raw, frame=raw.frame.rename(columns=renamed)) if renamed else raw
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
@@ -452,6 +459,7 @@ def to_canonical(
         value, what was expected and the fix.
     """
     known = known or Known()
+    raw = _unneutralise_headers(raw)
     out = Collector(raw.where, len(raw.frame), raw.file)
     names = table.field_names
     columns: dict[str, str] = {}  # canonical field -> source column

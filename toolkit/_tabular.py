@@ -1,0 +1,202 @@
+"""Write tables to CSV and XLSX with no live formula: the one home of that rule.
+
+A spreadsheet runs a cell whose text starts with ``=``, ``+``, ``-`` or ``@`` as a
+formula (and Excel also after a leading tab or carriage return), so a customer named
+``=HYPERLINK("http://…/?d="&A1,"click")`` in a file the toolkit writes would be a live
+link that sends the sheet away. Every CSV and XLSX the toolkit writes goes through
+:func:`write_table` (or :func:`csv_text` for standard output), which neutralises such
+text as OWASP's guidance on CSV injection says: a single quote goes before it.
+
+- Only text is neutralised, in the header row and in every cell; numbers, dates and
+  booleans are written as they are (-3 stays the number -3).
+- In XLSX every text cell is also written as a typed string, never as a formula (nor as
+  an error value such as ``#N/A``).
+- Text that already starts with quotes before a formula starter (``'=x``) gets one
+  more, so that :func:`unneutralise`, which the import applies to every cell and
+  header, takes exactly one off: export → import gives back the stored text exactly.
+
+Examples
+--------
+>>> neutralise("=1+1"), neutralise("-3 apples"), neutralise("'=x"), neutralise("'tis")
+("'=1+1", "'-3 apples", "''=x", "'tis")
+>>> all(unneutralise(neutralise(t)) == t for t in ["=1+1", "'=x", "''@x", "'tis", "plain"])
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import threading
+from pathlib import Path
+
+import pandas as pd
+
+from toolkit._files import path_problem
+from toolkit.errors import DataValidationError
+
+__all__ = [
+    "FORMULA_START",
+    "neutralise",
+    "unneutralise",
+    "neutralise_cells",
+    "unneutralise_cells",
+    "csv_text",
+    "write_table",
+]
+
+#: Text starting with one of these would run as a formula in a spreadsheet.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_STARTER = "[" + re.escape("".join(FORMULA_START)) + "]"
+#: Text the export neutralises: quotes (any number, none included) then a starter.
+_RISKY = re.compile("'*" + _STARTER)
+#: Text the import takes one quote off: at least one quote, then a starter.
+_NEUTRALISED = re.compile("'+" + _STARTER)
+#: The longest text an XLSX cell holds.
+XLSX_CELL_LIMIT = 32_767
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def neutralise(text: str) -> str:
+    """``text`` with a single quote before it when a spreadsheet would run it."""
+    return "'" + text if _RISKY.match(text) else text
+
+
+def unneutralise(text: str) -> str:
+    """Take off the quote :func:`neutralise` put on (the inverse for every text)."""
+    return text[1:] if _NEUTRALISED.match(text) else text
+
+
+def _is_text(series: pd.Series) -> pd.Series:
+    return series.map(lambda v: isinstance(v, str)).astype(bool)
+
+
+def neutralise_cells(series: pd.Series) -> pd.Series:
+    """:func:`neutralise` each text cell of ``series``; other cells are left as they are."""
+    if not (series.dtype == object or pd.api.types.is_string_dtype(series.dtype)):
+        return series
+    text = series.astype(object)
+    is_text = _is_text(text)
+    risky = is_text & text.where(is_text, "").astype(str).str.match(_RISKY.pattern)
+    if not risky.any():
+        return text
+    return text.where(~risky, "'" + text.where(risky, "").astype(str))
+
+
+def unneutralise_cells(text: pd.Series) -> pd.Series:
+    """:func:`unneutralise` each cell of ``text`` (a column of str, as files are read)."""
+    marked = text.str.match(_NEUTRALISED.pattern)
+    return text.where(~marked, text.str[1:]) if marked.any() else text
+
+
+def _safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell and header neutralised."""
+    out = pd.DataFrame({i: neutralise_cells(frame.iloc[:, i]) for i in range(frame.shape[1])})
+    out.columns = [neutralise(str(c)) for c in frame.columns]
+    return out
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text (no index, one newline after each row), neutralised, for standard output."""
+    return _safe_frame(frame).to_csv(index=False, lineterminator="\n")
+
+
+def write_table(frame: pd.DataFrame, path: str | Path, *, sheet: str = "Sheet1") -> None:
+    """Write ``frame`` to ``path`` (.csv: UTF-8; .xlsx: one sheet), formulas neutralised.
+
+    The file appears whole or not at all: it is written beside ``path`` and renamed into
+    place. Missing values are empty cells.
+
+    Raises
+    ------
+    DataValidationError
+        ``path`` does not end in .csv or .xlsx, cannot be written (a folder that cannot
+        be made or written to, a device, a folder of that name), or a text cannot go in
+        an XLSX cell (a control character, or longer than 32,767 characters).
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise DataValidationError(
+            f"{path}: the toolkit writes .csv or .xlsx files; give a name ending in one of them."
+        )
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            raise IsADirectoryError(21, "Is a folder")
+        if path.exists() and not path.is_file():
+            raise OSError(0, "it is a device or special file, not a plain file")
+        if suffix == ".csv":
+            _safe_frame(frame).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+        else:
+            _write_xlsx(frame, tmp, sheet, path.name)
+        os.replace(tmp, path)
+    except OSError as err:
+        raise DataValidationError(
+            f"{path}: cannot write the file there ({path_problem(err)}). Give a file name in a "
+            "folder you can write to, such as out/table.csv."
+        ) from err
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
+def _xlsx_values(series: pd.Series) -> list:
+    """A column's cells as values openpyxl writes with their types (None: empty)."""
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        series = series.dt.tz_localize(None)
+    missing = series.isna().to_numpy()
+    values = series.astype(object).tolist()
+    for i, v in enumerate(values):
+        if missing[i]:
+            values[i] = None
+        elif not isinstance(v, str | int | float | bool | pd.Timestamp):
+            values[i] = str(v)
+    return values
+
+
+def _check_xlsx_text(frame: pd.DataFrame, name: str) -> None:
+    """Refuse text an XLSX cell cannot hold, naming its cell, before anything is written."""
+    columns = [str(c) for c in frame.columns]
+    cells = [("header", 1, c) for c in columns]
+    for i, column in enumerate(columns):
+        series = frame.iloc[:, i]
+        if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+            cells += [(column, n, v) for n, v in enumerate(series.tolist(), start=2)]
+    for column, row, value in cells:
+        if not isinstance(value, str):
+            continue
+        bad = _XLSX_ILLEGAL.search(value)
+        if bad or len(value) >= XLSX_CELL_LIMIT:
+            what = (
+                f"holds a control character (U+{ord(bad.group()):04X})"
+                if bad
+                else f"is longer than the {XLSX_CELL_LIMIT:,} characters an XLSX cell holds"
+            )
+            raise DataValidationError(
+                f"{name}: column {column!r}, row {row}, {what}. Write a .csv file instead."
+            )
+
+
+def _write_xlsx(frame: pd.DataFrame, path: Path, sheet: str, name: str) -> None:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    _check_xlsx_text(frame, name)
+    book = Workbook(write_only=True)
+    ws = book.create_sheet(sheet[:31])
+
+    def cell(value):
+        if not isinstance(value, str):
+            return value
+        typed = WriteOnlyCell(ws, value=neutralise(value))
+        typed.data_type = "s"  # a string, never a formula or an error value
+        return typed
+
+    ws.append([cell(str(c)) for c in frame.columns])
+    data = [_xlsx_values(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    for row in zip(*data, strict=True):
+        ws.append([cell(v) for v in row])
+    book.save(path)
