@@ -1,6 +1,7 @@
 """Every command the README and docs/ show works as written.
 
-Each ``service-toolkit`` and ``papermill`` line in a ```bash block is parsed by the real
+Each test a page cites as holding a promise (``tests/FILE.py::TEST``) exists. Each
+``service-toolkit`` and ``papermill`` line in a ```bash block is parsed by the real
 command-line interface (a renamed command, option or choice fails here); each ``make``
 target named exists; the README's Quick start is run for real, step by step.
 """
@@ -137,3 +138,24 @@ def test_the_quick_start_runs_as_written(tmp_path):
     customers = Engagement.open(tmp_path / "riverside").customers
     assert customers["customer_id"].tolist() == ["residents"]
     assert (tmp_path / "customers.xlsx").stat().st_size > 0
+
+
+def _cited_tests() -> list:
+    """Every ``tests/FILE.py::TEST`` the docs cite as holding a promise."""
+    return [
+        pytest.param(path, test, id=f"{path.name}: {test}")
+        for path in DOCS
+        for test in re.findall(r"`(tests/[\w/]+\.py::\w+)`", path.read_text(encoding="utf-8"))
+    ]
+
+
+@pytest.mark.parametrize(("path", "test"), _cited_tests())
+def test_every_test_the_docs_cite_exists(path, test):
+    """docs/security.md says which test holds each promise: each such test is real."""
+    file, name = test.split("::")
+    source = (ROOT / file).read_text(encoding="utf-8")
+    assert re.search(rf"^(async )?def {name}\(", source, re.M), f"{path.name} cites {test}"
+
+
+def test_the_security_page_cites_its_tests():
+    assert len([p for p in _cited_tests() if p.values[0].name == "security.md"]) >= 30
