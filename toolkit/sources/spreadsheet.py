@@ -180,16 +180,13 @@ _NOT_CP1252 = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 #: accented letters side by side ("Größe"); Japanese, Chinese, Korean, Cyrillic or Greek
 #: text read as Windows-1252 has them everywhere ("日本" in Shift-JIS reads "“ú–{").
 _FOREIGN_RUN = re.compile(rb"[\x80-\xff]{3,}")
-#: Code pages whose text also passes for Windows-1252 byte by byte, tried in this order.
-_OTHER_CODE_PAGES = (
-    ("shift_jis", "Japanese (Shift-JIS)"),
-    ("cp949", "Korean"),
-    ("big5", "Chinese (Big5)"),
-    ("gbk", "Chinese (GBK)"),
-)
+#: Code pages whose text also passes for Windows-1252 byte by byte. Shift-JIS is the
+#: narrowest (text in the others seldom reads as Shift-JIS): only it is named as a guess.
+_OTHER_CODE_PAGES = ("shift_jis", "cp949", "big5", "gbk")
 _ACCEPTED = (
     "The toolkit reads UTF-8 (with or without a BOM), UTF-16 with a BOM (Excel's "
-    "Unicode Text) and Windows-1252 (Western European) when the bytes fit it."
+    "Unicode Text) and Windows-1252 (Western European) when the bytes fit it; it guesses "
+    "no other."
 )
 
 
@@ -198,25 +195,27 @@ def _refuse_not_western(path: Path) -> None:
     with path.open("rb") as fh:
         data = fh.read(16 * 1024**2)  # a large file is judged by its first 16 MB
     found = _NOT_CP1252.search(data) or _FOREIGN_RUN.search(data)
-    likely = next((label for codec, label in _OTHER_CODE_PAGES if _reads_as(data, codec)), None)
-    if found is None and likely is None:
+    east_asian = [codec for codec in _OTHER_CODE_PAGES if _reads_as(data, codec)]
+    if found is None and not east_asian:
         return
     if found is None:
         found = re.search(rb"[\x80-\xff]", data)
     at = found.start()
     shown = data[at : at + 6].decode("cp1252", errors="replace")
-    guess = f" It looks like {likely} text." if likely else ""
-    example = {
-        "Japanese (Shift-JIS)": "shift_jis",
-        "Korean": "cp949",
-        "Chinese (Big5)": "big5",
-        "Chinese (GBK)": "gbk",
-    }.get(likely, "cp1251")
+    if east_asian[:1] == ["shift_jis"]:
+        guess = " It looks like Japanese text (Shift-JIS)."
+        example = "--encoding shift_jis"
+    else:
+        guess = ""
+        example = (
+            "--encoding cp1251 for Russian, cp1250 for Central European, shift_jis for "
+            "Japanese, gbk for Chinese or cp949 for Korean"
+        )
     raise DataValidationError(
         f"{path.name}: is not UTF-8 text, and read as Western European text (Windows-1252) "
         f'line {_line_at(path, at)} would come out as "{shown}" (byte {at}).{guess} '
-        f"{_ACCEPTED} Save the file as UTF-8 CSV (in Excel: CSV UTF-8), or name its "
-        f"encoding with --encoding (for example --encoding {example})."
+        f"{_ACCEPTED} Save the file as UTF-8 CSV (in Excel: "
+        f"CSV UTF-8), or name its encoding with --encoding (for example {example})."
     )
 
 

@@ -3,7 +3,7 @@
 Each builder writes a file into a folder and returns its path. Workbooks are made as
 their zip's XML directly (no spreadsheet library), so a 17-billion-cell sheet stays a
 2 KB file. Run this module to write every file into a folder for a manual try:
-``python tests/hostile_files.py /tmp/hostile``.
+``python -m tests._hostile_files /tmp/hostile``.
 """
 
 from __future__ import annotations
