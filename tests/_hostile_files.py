@@ -100,6 +100,12 @@ def far_cell(folder: Path) -> Path:
     return xlsx(folder / "far-cell.xlsx", header_rows() + far, dimension="A1:XFD1048576")
 
 
+def sparse_sheet(folder: Path) -> Path:
+    """1.5 KB: two rows and one cell at AD1000000, a grid of 30 million cells of which 5 are set."""
+    far = '<row r="1000000"><c r="AD1000000"><v>1</v></c></row>'
+    return xlsx(folder / "sparse.xlsx", header_rows() + far)
+
+
 def huge_dimension(folder: Path) -> Path:
     """A sheet of two rows whose <dimension> claims A1:XFD1048576: it reads as two rows."""
     return xlsx(folder / "huge-dimension.xlsx", header_rows(), dimension="A1:XFD1048576")
@@ -198,6 +204,7 @@ def _col(index: int) -> str:
 
 BUILDERS = (
     far_cell,
+    sparse_sheet,
     huge_dimension,
     repeated_shared_string,
     dangling_shared_string,

@@ -105,6 +105,19 @@ def test_the_far_cell_is_refused_by_a_lower_columns_limit_naming_the_cell(eng, t
     assert peak < PEAK_MB, f"peak {peak} MB"
 
 
+def test_a_grid_within_the_cells_limit_but_nearly_empty_is_refused(eng, tmp_path):
+    # 30 million cells fit the cells limit (a million rows of 30 columns), but five
+    # cells spread over them are a stray value: read, the empty cells cost a gigabyte.
+    done, peak = _cli_import(eng.path, hostile.sparse_sheet(tmp_path), "--table", "customers")
+    _refused(
+        done,
+        'sparse.xlsx: sheet "Data" reaches row 1,000,000 and column AD (cell AD1000000): a '
+        "grid of 30,000,000 cells, of which only 5 hold anything",
+        "Delete the empty rows and columns around the data",
+    )
+    assert peak < PEAK_MB, f"peak {peak} MB"
+
+
 def test_a_declared_dimension_is_not_trusted_only_the_cells_are_read(tmp_path):
     # openpyxl pads every row to the <dimension> a sheet declares: A1:XFD1048576 alone
     # made 17 billion cells. The sheet holds two rows; two rows are read.

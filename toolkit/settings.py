@@ -44,7 +44,7 @@ DEFAULTS: dict = {
         "segments": {"order": [], "colours": {}},
         # How much of a file an import reads (toolkit.sources.limits says what each
         # bounds); `import --limit NAME=N` raises one for one import.
-        "limits": {"cells": 40_000_000, "columns": 16_384, "line_mb": 4, "text_ratio": 100},
+        "limits": {"cells": 40_000_000, "columns": 16_384, "line_mb": 4, "text_ratio": 10},
     },
 }
 

@@ -13,7 +13,7 @@ cells       40,000,000     rows × columns of the table a file holds (1,000,000 
                            × 30 columns fit, with room to spare)
 columns     16,384         cells in one row (Excel's widest sheet)
 line_mb     4              megabytes in one line of a CSV
-text_ratio  100            characters of cell text an XLSX sheet expands to, per byte
+text_ratio  10             characters of cell text an XLSX sheet expands to, per byte
                            of the sheet's own markup (its first 10 million characters
                            are always allowed); also the size of its shared strings
 ==========  =============  ========================================================
@@ -36,7 +36,9 @@ import contextlib
 import contextvars
 import csv
 import functools
+import posixpath
 import re
+import xml.etree.ElementTree as ET  # noqa: N817 - parses only DTD-free parts
 import zipfile
 import zlib
 from array import array
@@ -52,6 +54,10 @@ __all__ = ["Limits", "using", "current", "check_csv", "check_workbook", "check_s
 
 #: Cell text an XLSX sheet may always expand to, whatever the ratio.
 TEXT_FLOOR = 10_000_000
+#: A sheet's grid (last row × last column) may be this many times its cells, beyond
+#: SPARSE_FLOOR: openpyxl and the readers fill the grid's empty cells in.
+SPARSE_FLOOR = 5_000_000
+SPARSE_RATIO = 50
 #: An XLSX whose parts unpack to more than this is refused.
 MAX_UNPACKED = 2 * 1024**3
 #: A part that unpacks this large at a ratio above MAX_RATIO is a zip bomb: the sheets of
@@ -405,15 +411,26 @@ def _check_shape(name: str, sheet: str, scan: SheetScan, limits: Limits) -> None
             "If that cell holds nothing you need (a stray value far from the data), delete the "
             "empty columns and rows around the data and save again. " + _SPLIT_COLUMNS,
         )
-    if scan.rows * scan.columns > limits.cells:
+    area = scan.rows * scan.columns
+    if area > limits.cells:
         raise _refuse(
             name,
             f'sheet "{sheet}" reaches row {scan.rows:,} and column '
-            f"{_column_letters(scan.columns)}: a grid of {scan.rows * scan.columns:,} cells",
+            f"{_column_letters(scan.columns)}: a grid of {area:,} cells",
             "cells",
             limits.cells,
             "If a stray value sits far from the data, delete the empty rows and columns "
             "around the data and save again. " + _SPLIT_ROWS,
+        )
+    if area > SPARSE_FLOOR and area > SPARSE_RATIO * scan.cells:
+        raise DataValidationError(
+            f'{name}: sheet "{sheet}" reaches row {scan.rows:,} and column '
+            f"{_column_letters(scan.columns)} ({where}): a grid of {area:,} cells, of which "
+            f"only {scan.cells:,} hold anything. The toolkit reads a grid of more than "
+            f"{SPARSE_FLOOR:,} cells only when at least one cell in {SPARSE_RATIO} is filled: "
+            "a grid this empty is what a stray value far from the data makes. Nothing was "
+            "read. Delete the empty rows and columns around the data and "
+            "save again, or save the sheet as CSV and import that."
         )
 
 
@@ -475,8 +492,18 @@ def check_workbook(path: Path) -> array:
     return _checked_workbook(str(path), stat.st_size, stat.st_mtime_ns, current())
 
 
+def _checked_workbook(path: str, size: int, mtime: int, limits: Limits) -> array:
+    shared, parts = _checked_strings(path, size, mtime, limits)
+    # Each sheet is checked before openpyxl opens the workbook: it reads a whole sheet
+    # that does not declare its size, just to open it.
+    for sheet, member in parts:
+        _checked_sheet(path, size, mtime, limits, member, sheet)
+    return shared
+
+
 @functools.lru_cache(maxsize=8)
-def _checked_workbook(path: str, _size: int, _mtime: int, limits: Limits) -> array:
+def _checked_strings(path: str, _size: int, _mtime: int, limits: Limits):
+    """The zip and the shared strings checked: each string's length bound, the sheets."""
     path = Path(path)
     with check_zip(path) as zf:
         xml = [i for i in zf.infolist() if i.filename.lower().endswith((".xml", ".rels"))]
@@ -490,9 +517,8 @@ def _checked_workbook(path: str, _size: int, _mtime: int, limits: Limits) -> arr
                 (i.filename for i in xml if i.filename.lower().endswith("sharedstrings.xml")), None
             )
             shared = _shared_lengths(zf, path.name, member)
-            sheets = sum(
-                i.file_size for i in xml if "/worksheets/" in i.filename.replace("\\", "/")
-            )
+            parts = _sheet_parts(zf)
+            sheets = sum(zf.getinfo(m).file_size for _, m in parts)
         except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as err:
             raise _damaged(path.name, err) from err
     total = sum(shared)
@@ -506,7 +532,52 @@ def _checked_workbook(path: str, _size: int, _mtime: int, limits: Limits) -> arr
             "A real workbook does not hold that much text its sheets never show: check where "
             "the file came from, or save the sheet as CSV and import that.",
         )
-    return shared
+    return shared, tuple(parts)
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """Each sheet's name and zip member, as the workbook lists them (openpyxl's way).
+
+    A workbook whose lists cannot be read gives every part under ``worksheets/``, named
+    by its part; openpyxl will word what is wrong with the lists.
+    """
+    found: list[tuple[str, str]] = []
+    with contextlib.suppress(KeyError, StopIteration, ET.ParseError, ValueError):
+        rels = _small_xml(zf, "_rels/.rels")
+        book = next(
+            r.get("Target", "") for r in rels if r.get("Type", "").endswith("/officeDocument")
+        ).lstrip("/")
+        folder, base = posixpath.split(book)
+        targets = {
+            r.get("Id"): r.get("Target", "")
+            for r in _small_xml(zf, posixpath.join(folder, "_rels", base + ".rels"))
+        }
+        for element in _small_xml(zf, book).iter():
+            if element.tag.rsplit("}", 1)[-1] != "sheet":
+                continue
+            rid = next((v for k, v in element.attrib.items() if k.endswith("}id")), None)
+            target = targets.get(rid, "")
+            member = (
+                target.lstrip("/")
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join(folder, target))
+            )
+            if member in zf.NameToInfo:
+                found.append((element.get("name", member), member))
+    named = {m for _, m in found}
+    others = [
+        (i.filename, i.filename)
+        for i in zf.infolist()
+        if "worksheets/" in i.filename and i.filename.endswith(".xml") and i.filename not in named
+    ]
+    return found + others
+
+
+def _small_xml(zf: zipfile.ZipFile, member: str) -> ET.Element:
+    """A small XML part (a workbook's lists), parsed; DTDs were refused before."""
+    if zf.getinfo(member).file_size > 16 * 1024**2:
+        raise ValueError(f"{member} is too large to be a workbook's list")
+    return ET.fromstring(zf.read(member))
 
 
 def _damaged(name: str, err: Exception) -> DataValidationError:
@@ -518,7 +589,7 @@ def _damaged(name: str, err: Exception) -> DataValidationError:
 
 @functools.lru_cache(maxsize=32)
 def _checked_sheet(path: str, _size: int, _mtime: int, limits: Limits, member: str, sheet: str):
-    shared = _checked_workbook(path, _size, _mtime, limits)
+    shared, _ = _checked_strings(path, _size, _mtime, limits)
     with check_zip(Path(path)) as zf:
         try:
             return check_sheet(zf, member, Path(path).name, sheet, shared)
