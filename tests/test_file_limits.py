@@ -406,3 +406,58 @@ def test_a_byte_windows_1252_leaves_undefined_is_refused(tmp_path):
     path.write_bytes(b"customer_id,name\nc1,ab\x81cd\n")
     with pytest.raises(DataValidationError, match="is not UTF-8 text"):
         read_spreadsheet(path)
+
+
+# ----------------------------------------------------------------------------- fuzzing
+
+
+def _fuzz_cases(tmp_path: Path, count: int):
+    """Workbooks with their sheet XML cut short, spliced or sprinkled with bytes; and zips
+    with bytes flipped. Seeded: the same files every run."""
+    import random
+    import zipfile
+
+    rng = random.Random(15)
+    rows = hostile.header_rows() + "".join(
+        f'<row r="{r}"><c r="A{r}" t="s"><v>{r % 2}</v></c><c r="B{r}"><v>{r}</v></c></row>'
+        for r in range(3, 40)
+    )
+    good = hostile.xlsx(tmp_path / "good.xlsx", rows, shared=["a", "b"]).read_bytes()
+    with zipfile.ZipFile(tmp_path / "good.xlsx") as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    for i in range(count):
+        path = tmp_path / f"fuzz-{i}.xlsx"
+        kind = i % 3
+        if kind == 0:  # flipped bytes in the zip itself
+            data = bytearray(good)
+            for _ in range(rng.randint(1, 4)):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+            path.write_bytes(bytes(data))
+            continue
+        name = rng.choice(sorted(parts))
+        xml = parts[name]
+        if kind == 1:  # cut short, or a piece of it repeated
+            at = rng.randrange(len(xml))
+            xml = xml[:at] if rng.random() < 0.5 else xml[:at] + xml[rng.randrange(len(xml)) :]
+        else:  # junk sprinkled in
+            junk = bytes(rng.choice(b'<>/="&;x \x00\xff9') for _ in range(rng.randint(1, 8)))
+            at = rng.randrange(len(xml))
+            xml = xml[:at] + junk + xml[at:]
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+            for part, data in parts.items():
+                zf.writestr(part, xml if part == name else data)
+    return [tmp_path / f"fuzz-{i}.xlsx" for i in range(count)]
+
+
+def test_damaged_workbooks_give_clear_errors_or_read_never_a_traceback(tmp_path):
+    from toolkit.sources.detect import detect_format
+
+    refused = 0
+    for path in _fuzz_cases(tmp_path, 150):
+        try:
+            detect_format(path)
+            read_grid(path)
+        except DataValidationError as err:
+            refused += 1
+            assert str(err).startswith(path.name), err
+    assert refused > 50  # most damage is found; what is not reads as a workbook

@@ -38,6 +38,7 @@ import csv
 import functools
 import posixpath
 import re
+import struct
 import xml.etree.ElementTree as ET  # noqa: N817 - parses only DTD-free parts
 import zipfile
 import zlib
@@ -67,6 +68,19 @@ MAX_RATIO = 200
 #: No tag or cell text in a sheet is this long (Excel's cells hold 32,767 characters).
 _MAX_MARKUP_RUN = 4 * 1024**2
 _CHUNK = 4 * 1024**2
+#: What reading a damaged zip raises (a bad CRC is a BadZipFile; an encrypted or oddly
+#: compressed part a RuntimeError or NotImplementedError).
+DAMAGED_ZIP = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    EOFError,
+    OSError,
+    zlib.error,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+    struct.error,
+)
 
 _WORDS = {
     "cells": "cells (rows × columns) from one file",
@@ -457,7 +471,7 @@ def check_zip(path: Path) -> zipfile.ZipFile:
     """Open an XLSX's zip, refusing one that is not a zip or unpacks too large."""
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, EOFError) as err:
+    except DAMAGED_ZIP as err:
         raise DataValidationError(
             f"{path.name}: is not a valid .xlsx file (it is not a zip archive; it may be "
             "truncated, or a CSV renamed to .xlsx). Open it in Excel and save it as .xlsx again."
@@ -510,7 +524,9 @@ def _checked_strings(path: str, _size: int, _mtime: int, limits: Limits):
         try:
             for info in xml:
                 _refuse_odd_xml(zf, info, path.name)
-        except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as err:
+        except DataValidationError:
+            raise
+        except DAMAGED_ZIP as err:
             raise _damaged(path.name, err) from err
         try:
             member = next(
@@ -519,7 +535,9 @@ def _checked_strings(path: str, _size: int, _mtime: int, limits: Limits):
             shared = _shared_lengths(zf, path.name, member)
             parts = _sheet_parts(zf)
             sheets = sum(zf.getinfo(m).file_size for _, m in parts)
-        except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as err:
+        except DataValidationError:
+            raise
+        except DAMAGED_ZIP as err:
             raise _damaged(path.name, err) from err
     total = sum(shared)
     if total > max(TEXT_FLOOR, limits.text_ratio * sheets):
@@ -593,7 +611,9 @@ def _checked_sheet(path: str, _size: int, _mtime: int, limits: Limits, member: s
     with check_zip(Path(path)) as zf:
         try:
             return check_sheet(zf, member, Path(path).name, sheet, shared)
-        except (zipfile.BadZipFile, EOFError, OSError, KeyError, zlib.error) as err:
+        except DataValidationError:
+            raise
+        except (*DAMAGED_ZIP, KeyError) as err:
             raise DataValidationError(
                 f'{Path(path).name}: sheet "{sheet}" is damaged and could not be read '
                 f"({type(err).__name__}: {err}). Open the file in Excel and save it as .xlsx "

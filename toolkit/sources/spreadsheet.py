@@ -14,7 +14,6 @@ import csv
 import datetime as dt
 import re
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +23,7 @@ import pandas as pd
 
 from toolkit.errors import DataValidationError
 from toolkit.schema.raw import RawTable
-from toolkit.sources.limits import check_csv, check_workbook, checked_sheet
+from toolkit.sources.limits import DAMAGED_ZIP, check_csv, check_workbook, checked_sheet
 
 __all__ = ["RawTable", "Grid", "read_spreadsheet", "read_grid", "SPREADSHEET_SUFFIXES"]
 
@@ -459,17 +458,7 @@ def damaged_sheet(path: Path, sheet: str):
         yield
     except DataValidationError:
         raise
-    except (
-        zipfile.BadZipFile,
-        EOFError,
-        OSError,
-        SyntaxError,
-        ValueError,
-        KeyError,
-        IndexError,
-        TypeError,
-        zlib.error,
-    ) as err:
+    except (*DAMAGED_ZIP, SyntaxError, KeyError, TypeError, IndexError, AttributeError) as err:
         # xml.etree's ParseError is a SyntaxError; a bad CRC is a BadZipFile.
         raise DataValidationError(
             f'{path.name}: sheet "{sheet}" is damaged and could not be read to its end '
