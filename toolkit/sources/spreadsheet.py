@@ -546,10 +546,7 @@ def _to_raw(grid_at, name, fmt, details, header_hint) -> RawTable:
     if grid.empty:
         raise DataValidationError(f"{name}: the file is empty. Export the data again.")
     # Trailing empty columns (no header, no values) go; so do empty rows anywhere.
-    filled = pd.DataFrame(
-        {c: grid[c].str.strip().ne("").to_numpy() for c in grid.columns},
-        index=grid.index,
-    )
+    filled = pd.DataFrame(_filled(grid), index=grid.index, columns=grid.columns)
     keep_cols = filled.any(axis=0).to_numpy()
     grid = grid.loc[:, keep_cols]
     filled = filled.loc[:, keep_cols]
@@ -596,6 +593,22 @@ def _to_raw(grid_at, name, fmt, details, header_hint) -> RawTable:
         format=fmt,
         details=details,
     )
+
+
+def _filled(grid: pd.DataFrame) -> np.ndarray:
+    """Which cells hold more than blanks, in blocks of about a million cells.
+
+    Column by column, a file of 16,000 columns and 5 rows took seconds; all at once, a
+    million rows would copy every cell.
+    """
+    rows, columns = grid.shape
+    per_block = max(1, 1_000_000 // max(rows, 1))
+    filled = np.zeros((rows, columns), dtype=bool)
+    for start in range(0, columns, per_block):
+        block = grid.iloc[:, start : start + per_block].to_numpy(dtype=object)
+        flat = pd.Series(block.ravel(), dtype=object).str.strip().ne("")
+        filled[:, start : start + per_block] = flat.to_numpy().reshape(block.shape)
+    return filled
 
 
 def _column_letter(index: int) -> str:
