@@ -161,6 +161,19 @@ def test_a_shared_string_table_larger_than_its_sheets_can_show_is_refused(tmp_pa
         read_grid(path)
 
 
+def test_shared_strings_that_compress_like_repeated_text_are_a_zip_bomb(tmp_path):
+    # openpyxl holds every shared string in memory: 23 MB of near-identical strings from
+    # 0.3 MB is refused before it is read (real, different strings compress 3-10 times).
+    path = hostile.xlsx(
+        tmp_path / "strings-bomb.xlsx",
+        '<row r="1"><c r="A1" t="s"><v>0</v></c></row>',
+        shared=[f"comment number {i:08d} " + "y" * 200 for i in range(100_000)],
+    )
+    assert path.stat().st_size < 1024**2
+    with pytest.raises(DataValidationError, match=r"sharedStrings.xml unpacks from .* a zip bomb"):
+        read_grid(path)
+
+
 def test_a_csv_with_a_million_columns_is_refused_within_300mb(eng, tmp_path):
     # The wide line is the fourth: the old check looked at the first 64 KB only.
     path = hostile.wide_csv(tmp_path, columns=1_000_000, header=3)

@@ -65,6 +65,8 @@ MAX_UNPACKED = 2 * 1024**3
 #: real workbooks compress 5 to 20 times.
 BOMB_PART = 64 * 1024**2
 MAX_RATIO = 200
+BOMB_STRINGS = 16 * 1024**2
+MAX_STRINGS_RATIO = 50
 #: No tag or cell text in a sheet is this long (Excel's cells hold 32,767 characters).
 _MAX_MARKUP_RUN = 4 * 1024**2
 _CHUNK = 4 * 1024**2
@@ -485,7 +487,11 @@ def check_zip(path: Path) -> zipfile.ZipFile:
             "toolkit reads from one workbook. Save the sheet you need as CSV and import that."
         )
     for info in infos:
-        if info.file_size > BOMB_PART and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        # Shared strings are each different: openpyxl holds them all, and different text
+        # compresses 3 to 10 times, so a lower bound catches repeated text sooner.
+        strings = info.filename.lower().endswith("sharedstrings.xml")
+        part, ratio = (BOMB_STRINGS, MAX_STRINGS_RATIO) if strings else (BOMB_PART, MAX_RATIO)
+        if info.file_size > part and info.file_size > ratio * max(info.compress_size, 1):
             zf.close()
             raise DataValidationError(
                 f"{path.name}: its part {info.filename} unpacks from "
