@@ -170,7 +170,9 @@ def test_shared_strings_that_compress_like_repeated_text_are_a_zip_bomb(tmp_path
         shared=[f"comment number {i:08d} " + "y" * 200 for i in range(100_000)],
     )
     assert path.stat().st_size < 1024**2
-    with pytest.raises(DataValidationError, match=r"sharedStrings.xml unpacks from .*\(a zip bomb\?\)"):
+    with pytest.raises(
+        DataValidationError, match=r"sharedStrings.xml unpacks from .*\(a zip bomb\?\)"
+    ):
         read_grid(path)
 
 

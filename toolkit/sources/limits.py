@@ -18,10 +18,13 @@ text_ratio  10             characters of cell text an XLSX sheet expands to, per
                            are always allowed); also the size of its shared strings
 ==========  =============  ========================================================
 
-An XLSX is also refused when it unpacks to more than 2 GB, when a part unpacks more
-than 200 times larger than it is packed (beyond 64 MB), when any of its XML parts
-declares a DTD or entities (Excel never writes one), and when a cell names a shared
-string the workbook does not have.
+An XLSX is also refused, with no limit to raise, when it unpacks to more than 2 GB;
+when a part unpacks more than 200 times larger than it is packed (beyond 64 MB; its
+shared strings, 50 times beyond 16 MB); when an XML part is not UTF-8 or declares a DTD
+or entities (Excel writes neither, and entities can expand without end); when a sheet's
+grid of more than 5,000,000 cells is filled less than one cell in 50 (a stray value far
+from the data); and when a cell names a shared string the workbook does not have. A
+sheet's declared size (its ``<dimension>``) is not trusted: only its cells are read.
 
 The defaults live in :data:`toolkit.settings.DEFAULTS` (``[settings.limits]`` in
 engagement.toml changes them for an engagement); ``import --limit NAME=N`` changes one
@@ -65,6 +68,7 @@ MAX_UNPACKED = 2 * 1024**3
 #: real workbooks compress 5 to 20 times.
 BOMB_PART = 64 * 1024**2
 MAX_RATIO = 200
+#: The same for the shared strings, which are each different and compress 3 to 10 times.
 BOMB_STRINGS = 16 * 1024**2
 MAX_STRINGS_RATIO = 50
 #: No tag or cell text in a sheet is this long (Excel's cells hold 32,767 characters).
