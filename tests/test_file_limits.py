@@ -302,6 +302,17 @@ def test_the_forms_upload_refuses_hostile_files_on_the_page(tmp_path):
         assert wizard.file is None and wizard.check_button.disabled
 
 
+def test_an_upload_goes_through_the_same_checks(tmp_path):
+    from toolkit.forms.app import forms_app
+
+    engagement = Engagement.init(tmp_path / "riverside", name="riverside")
+    wizard = forms_app(engagement).wizard
+    content = hostile.repeated_shared_string(tmp_path).read_bytes()
+    wizard._uploaded({"new": [{"name": "survey.xlsx", "content": memoryview(content)}]})
+    assert "survey.xlsx could not be read" in wizard.detected.value
+    assert "the text_ratio limit" in wizard.detected.value and wizard.file is None
+
+
 def test_the_forms_upload_uses_the_engagements_limits(tmp_path):
     from toolkit.forms.app import forms_app
 
@@ -332,6 +343,20 @@ def test_limits_are_named_and_checked_where_they_are_set(eng, tmp_path):
 
     with pytest.raises(StoreError, match=r"settings.limits.line_mb = 0 is not valid"):
         Engagement.open(eng.path)
+
+
+def test_the_cli_option_sets_a_limit_for_one_import(eng, customers_csv, run):
+    result = run(
+        "import", str(eng.path), str(customers_csv), "--table", "customers", "--limit", "cells=5"
+    )
+    assert result.exit_code == 1 and "at most 5 cells" in result.output
+    assert "Traceback" not in result.output and eng.customers.empty
+    result = run(
+        "import", str(eng.path), str(customers_csv), "--table", "customers", "--limit", "rows=5"
+    )
+    assert result.exit_code == 1 and '"rows" is not a limit' in result.output
+    result = run("import", str(eng.path), str(customers_csv), "--table", "customers")
+    assert result.exit_code == 0 and len(eng.customers) == 3  # the next import: the defaults
 
 
 def test_the_cli_option_is_worded_when_mistyped(eng, customers_csv, run):
