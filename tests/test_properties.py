@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from toolkit._stats import correlation_interval, effective_n, mean_interval, xmr_limits
 from toolkit._tabular import unneutralise
+from toolkit.errors import DataValidationError
 from toolkit.schema.tables import TABLES
 from toolkit.sources.spreadsheet import _UTF8_LETTER
 from toolkit.store import Engagement
@@ -145,6 +146,16 @@ def _write(rows: pd.DataFrame, folder: Path, how: str) -> Path:
     return path
 
 
+def _refused_as_foreign(path: Path) -> bool:
+    from toolkit.sources.spreadsheet import _refuse_not_western
+
+    try:
+        _refuse_not_western(path)
+    except DataValidationError:
+        return True
+    return False
+
+
 @pytest.mark.parametrize("how", ["utf-8|,", "utf-8-sig|;", "cp1252|;", "cp1252|\t", "xlsx"])
 @SETTINGS
 @given(rows=response_rows())
@@ -156,7 +167,12 @@ def test_any_valid_rows_written_as_a_spreadsheet_read_back_the_same(tmp_path, ho
         # UTF-8, or as a file mixing both. Real cp1252 text is not shaped so; leave it out.
         data = path.read_bytes()
         assume(not _UTF8_LETTER.search(data) and not _valid_utf8_beyond_ascii(data))
-    result = eng.import_file(path, table="responses")
+    options = {}
+    if how.startswith("cp1252") and _refused_as_foreign(path):
+        # Random text ("¡¡¡") may be shaped like another code page's: detection refuses it
+        # rather than guess (issue 15); named, it reads back the same.
+        options = {"encoding": "cp1252"}
+    result = eng.import_file(path, table="responses", **options)
     assert result.rows_added == len(rows)
     got = eng.responses[list(rows.columns)]
     pd.testing.assert_frame_equal(got, _expected(rows), check_dtype=False)

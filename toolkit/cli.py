@@ -227,6 +227,14 @@ _SOURCES = FORMATS
 @click.option("--encoding", help="The CSV's encoding (default: detected).")
 @click.option("--delimiter", help="The CSV's separator (default: detected).")
 @click.option(
+    "--limit",
+    "limits",
+    metavar="NAME=N",
+    multiple=True,
+    help="Raise a file limit for this import: cells, columns, line_mb or text_ratio "
+    "(default: [settings.limits] in engagement.toml; repeatable).",
+)
+@click.option(
     "--date-order",
     type=click.Choice(["dmy", "mdy", "ymd"]),
     help="How to read dates like 03/07/2024 (default: detected; ambiguous columns are refused).",
@@ -247,6 +255,7 @@ def import_(
     sheet,
     encoding,
     delimiter,
+    limits,
     date_order,
     as_json,
 ):
@@ -262,6 +271,15 @@ def import_(
         raise click.UsageError("Name the table with --table TABLE, or give a map that names it.")
     column_map = dict(parse_assignment(c, "--column") for c in columns)
     metric_list = [parse_assignment(m, "--metric") for m in metrics]
+    limit_map = {}
+    for item in limits:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(
+                f'"{item}": write it as NAME=N, such as --limit cells=60000000.',
+                param_hint="--limit",
+            )
+        limit_map[name] = value
     engagement = _open(path)
     result = engagement.import_file(
         file,
@@ -278,6 +296,7 @@ def import_(
         delimiter="\t" if delimiter in ("tab", "\\t") else delimiter,
         date_order=date_order,
         save_map=save_map,
+        limits=limit_map,
     )
     if as_json:
         data = result.to_dict()

@@ -42,6 +42,9 @@ DEFAULTS: dict = {
         "ces": {"scale_min": 1, "scale_max": 7, "direction": "higher is easier", "method": "mean"},
         "weights": {name: 1.0 for name in PRIORITY_CRITERIA},
         "segments": {"order": [], "colours": {}},
+        # How much of a file an import reads (toolkit.sources.limits says what each
+        # bounds); `import --limit NAME=N` raises one for one import.
+        "limits": {"cells": 40_000_000, "columns": 16_384, "line_mb": 4, "text_ratio": 10},
     },
 }
 
@@ -56,6 +59,7 @@ _COMMENTS = {
     "ces": "customer effort score convention",
     "weights": "weights of the six priority criteria",
     "segments": "segment order and colours on charts",
+    "limits": "how much of a file an import reads; raise one if a real file is refused",
 }
 
 
@@ -142,9 +146,18 @@ def _check(path: Path, data: dict) -> None:
             raise bad(f"weights.{name}", "one of the criteria " + ", ".join(PRIORITY_CRITERIA))
         if not isinstance(weight, int | float) or weight < 0:
             raise bad(f"weights.{name}", "a number of 0 or more")
+    _check_limits(s["limits"], bad)
     order = s["segments"].get("order", [])
     if not isinstance(order, list) or not all(isinstance(v, str) for v in order):
         raise bad("segments.order", 'a list of segment names, such as ["Residents", "Businesses"]')
+
+
+def _check_limits(limits: dict, bad) -> None:
+    for name, value in limits.items():
+        if name not in DEFAULTS["settings"]["limits"]:
+            raise bad(f"limits.{name}", "one of " + ", ".join(DEFAULTS["settings"]["limits"]))
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise bad(f"limits.{name}", "a whole number of at least 1")
 
 
 def _toml_value(value) -> str:

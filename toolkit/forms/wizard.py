@@ -172,14 +172,16 @@ class ImportWizard:
         """Read an uploaded (or local) file: detect its tool, list its columns, guess a map."""
         from toolkit.sources import reader
         from toolkit.sources.detect import detect_format
+        from toolkit.sources.limits import Limits, using
 
         path = Path(path)
         self.file, self.format = None, None
         self.import_button.disabled = True
         self.report.value = self.preview.value = ""
         try:
-            detection = detect_format(path)
-            survey = reader(detection.format)(path)
+            with using(Limits.from_settings(self.engagement.settings)):
+                detection = detect_format(path)
+                survey = reader(detection.format)(path)
         except ToolkitError as err:
             self.detected.value = _alert(f"{path.name} could not be read: {err}")
             self.mapping.children = []

@@ -70,7 +70,9 @@ class Detection:
 
 def _decode_head(raw: bytes, encoding: str | None) -> str:
     if encoding:
-        return raw.decode(encoding, errors="replace")
+        from toolkit.sources.spreadsheet import check_encoding
+
+        return raw.decode(check_encoding(encoding), errors="replace")
     if raw.startswith(b"\xef\xbb\xbf"):
         return raw[3:].decode("utf-8", errors="replace")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -95,12 +97,7 @@ def head_rows(
     Reads a CSV in 16 KB pieces until its first rows are in (at most 1 MB), and only
     the first rows of an XLSX sheet.
     """
-    from toolkit.sources.spreadsheet import (
-        _cell_text,
-        _sniff_delimiter,
-        damaged_sheet,
-        open_workbook,
-    )
+    from toolkit.sources.spreadsheet import _sniff_delimiter, open_workbook, sheet_rows
 
     path = Path(path)
     if not path.is_file():
@@ -114,13 +111,12 @@ def head_rows(
             )
             for name in [chosen] if chosen else names:
                 head = []
-                with damaged_sheet(path, name):
-                    for row in book[name].iter_rows(values_only=True, max_row=rows + 10):
-                        cells = [_cell_text(v).strip() for v in row]
-                        if any(cells):
-                            head.append(cells)
-                        if len(head) >= rows:
-                            break
+                for row in sheet_rows(book, path, name, max_row=rows + 10):
+                    cells = [c.strip() for c in row]
+                    if any(cells):
+                        head.append(cells)
+                    if len(head) >= rows:
+                        break
                 if head:
                     return head, "xlsx"
             return [], "xlsx"

@@ -28,6 +28,7 @@ from toolkit.errors import DataValidationError
 from toolkit.schema.checks import cell_text
 from toolkit.schema.personal import DIRECT, QUASI, PersonalFlag, stricter
 from toolkit.schema.tables import METRICS, TABLES, Table, normalise_header, table_named
+from toolkit.sources.limits import Limits, using
 from toolkit.store import ImportResult
 
 if TYPE_CHECKING:
@@ -72,6 +73,7 @@ def import_file(
     delimiter: str | None = None,
     date_order: str | None = None,
     save_map: str | None = None,
+    limits: dict[str, int] | None = None,
 ) -> ImportResult:
     """Import a filled template or a survey tool's export (CSV or XLSX).
 
@@ -113,6 +115,9 @@ def import_file(
     save_map : str, optional
         Once the file checks out, save the mapping used as ``maps/NAME.toml``,
         to import the next wave with ``map=NAME``.
+    limits : dict, optional
+        ``{limit: number}`` raising (or lowering) a file limit for this import over
+        ``[settings.limits]`` (see :mod:`toolkit.sources.limits`).
 
     Returns
     -------
@@ -123,7 +128,8 @@ def import_file(
     DataValidationError
         The file has invalid values (every problem is listed, up to 20, with the
         spreadsheet row, column, value, what was expected and the fix), is not the
-        named format, or the map names a column the file lacks. Nothing was imported.
+        named format, passes a file limit, or the map names a column the file lacks.
+        Nothing was imported.
     """
     from toolkit.sources import maps as import_maps
 
@@ -160,39 +166,40 @@ def import_file(
     path = Path(file)
     if not path.is_file():
         raise DataValidationError(f"{path}: no such file. Check the path and try again.")
-    detection = None
-    if fmt == "auto":
-        from toolkit.sources.detect import detect_format
+    with using(Limits.from_settings(engagement.settings, limits)):
+        detection = None
+        if fmt == "auto":
+            from toolkit.sources.detect import detect_format
 
-        detection = detect_format(path, sheet=sheet, encoding=encoding, delimiter=delimiter)
-        fmt = detection.format
-    elif fmt in ("csv", "xlsx"):
-        _check_container(path, fmt)
-    sha = _sha256_file(path)
-    # A dry run saving a map reads the file even when it was imported before.
-    saving = save_map is not None and dry_run
-    if not saving and (
-        done := _already_imported(engagement, spec, sha, path.name, replace, dry_run)
-    ):
-        done.source_format = fmt
-        return done  # before reading a file that may hold a million rows
-    options = _Options(
-        replace,
-        skip_invalid,
-        dry_run,
-        sheet,
-        encoding,
-        delimiter,
-        date_order,
-        personal=imap.personal,
-        map_name=imap.name,
-    )
-    if fmt in ("csv", "xlsx") and imap.empty and save_map is None:
-        return _import_template(engagement, path, spec, sha, options)
-    map_name = None if map is None else str(map)
-    return _import_survey(
-        engagement, path, spec, sha, fmt, imap, detection, options, save_map, map_name
-    )
+            detection = detect_format(path, sheet=sheet, encoding=encoding, delimiter=delimiter)
+            fmt = detection.format
+        elif fmt in ("csv", "xlsx"):
+            _check_container(path, fmt)
+        sha = _sha256_file(path)
+        # A dry run saving a map reads the file even when it was imported before.
+        saving = save_map is not None and dry_run
+        if not saving and (
+            done := _already_imported(engagement, spec, sha, path.name, replace, dry_run)
+        ):
+            done.source_format = fmt
+            return done  # before reading a file that may hold a million rows
+        options = _Options(
+            replace,
+            skip_invalid,
+            dry_run,
+            sheet,
+            encoding,
+            delimiter,
+            date_order,
+            personal=imap.personal,
+            map_name=imap.name,
+        )
+        if fmt in ("csv", "xlsx") and imap.empty and save_map is None:
+            return _import_template(engagement, path, spec, sha, options)
+        map_name = None if map is None else str(map)
+        return _import_survey(
+            engagement, path, spec, sha, fmt, imap, detection, options, save_map, map_name
+        )
 
 
 def _import_template(

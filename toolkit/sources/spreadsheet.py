@@ -14,8 +14,7 @@ import csv
 import datetime as dt
 import re
 import zipfile
-import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,20 +23,13 @@ import pandas as pd
 
 from toolkit.errors import DataValidationError
 from toolkit.schema.raw import RawTable
+from toolkit.sources.limits import DAMAGED_ZIP, check_csv, check_workbook, checked_sheet
 
 __all__ = ["RawTable", "Grid", "read_spreadsheet", "read_grid", "SPREADSHEET_SUFFIXES"]
 
 SPREADSHEET_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
 _SNIFF_BYTES = 64 * 1024
 _HEADER_SEARCH_ROWS = 30
-#: An XLSX whose parts unpack to more than this is refused (a "zip bomb").
-_MAX_XLSX_UNPACKED = 2 * 1024**3
-#: A part that unpacks this large at a ratio above _MAX_XLSX_RATIO is a bomb too: the
-#: sheets of real workbooks compress 5 to 20 times.
-_BOMB_PART = 64 * 1024**2
-_MAX_XLSX_RATIO = 200
-#: Excel's widest sheet; a CSV row with more cells is not a table (or not a CSV at all).
-MAX_COLUMNS = 16_384
 
 
 def read_spreadsheet(
@@ -145,6 +137,10 @@ def read_grid(
 
 
 def _detect_encoding(path: Path, head: bytes) -> str:
+    """UTF-8 (with or without a BOM), UTF-16 with a BOM, or Windows-1252 when the bytes fit it.
+
+    Anything else is refused, never guessed: see :func:`_refuse_not_western`.
+    """
     if head.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -166,21 +162,94 @@ def _detect_encoding(path: Path, head: bytes) -> str:
     with path.open("rb") as fh:
         while chunk := fh.read(16 * 1024 * 1024):
             if _UTF8_LETTER.search(chunk):
-                with path.open("rb") as again:
-                    line = again.read(bad_at).count(b"\n") + 1
                 raise DataValidationError(
                     f"{path.name}: mixes two text encodings: it has UTF-8 accented letters, but "
-                    f"line {line} has a character that is not UTF-8 (byte {bad_at}). Read either "
-                    "way, some letters would come out wrong. Save the file again as UTF-8 CSV "
-                    "(in Excel: CSV UTF-8), or pass --encoding to say which to use."
+                    f"line {_line_at(path, bad_at)} has a character that is not UTF-8 (byte "
+                    f"{bad_at}). Read either way, some letters would come out wrong. Save the "
+                    "file again as UTF-8 CSV (in Excel: CSV UTF-8), or pass --encoding to say "
+                    "which to use."
                 )
+    _refuse_not_western(path)
     return "cp1252"
+
+
+#: Bytes Windows-1252 leaves undefined: text with one of them was written in another encoding.
+_NOT_CP1252 = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+#: Three bytes above 127 in a row: in Western European text a word has at most two
+#: accented letters side by side ("Größe"); Japanese, Chinese, Korean, Cyrillic or Greek
+#: text read as Windows-1252 has them everywhere ("日本" in Shift-JIS reads "“ú–{").
+_FOREIGN_RUN = re.compile(rb"[\x80-\xff]{3,}")
+#: Code pages whose text also passes for Windows-1252 byte by byte. Shift-JIS is the
+#: narrowest (text in the others seldom reads as Shift-JIS): only it is named as a guess.
+_OTHER_CODE_PAGES = ("shift_jis", "cp949", "big5", "gbk")
+_ACCEPTED = (
+    "The toolkit reads UTF-8 (with or without a BOM), UTF-16 with a BOM (Excel's "
+    "Unicode Text) and Windows-1252 (Western European) when the bytes fit it; it guesses "
+    "no other."
+)
+
+
+def _refuse_not_western(path: Path) -> None:
+    """Refuse a file that is not UTF-8 and would not read right as Windows-1252 either."""
+    with path.open("rb") as fh:
+        data = fh.read(16 * 1024**2)  # a large file is judged by its first 16 MB
+    found = _NOT_CP1252.search(data) or _FOREIGN_RUN.search(data)
+    east_asian = [codec for codec in _OTHER_CODE_PAGES if _reads_as(data, codec)]
+    if found is None and not east_asian:
+        return
+    if found is None:
+        found = re.search(rb"[\x80-\xff]", data)
+    at = found.start()
+    shown = data[at : at + 6].decode("cp1252", errors="replace")
+    if east_asian[:1] == ["shift_jis"]:
+        guess = " It looks like Japanese text (Shift-JIS)."
+        example = "--encoding shift_jis"
+    else:
+        guess = ""
+        example = (
+            "--encoding cp1251 for Russian, cp1250 for Central European, shift_jis for "
+            "Japanese, gbk for Chinese or cp949 for Korean"
+        )
+    raise DataValidationError(
+        f"{path.name}: is not UTF-8 text, and read as Western European text (Windows-1252) "
+        f'line {_line_at(path, at)} would come out as "{shown}" (byte {at}).{guess} '
+        f"{_ACCEPTED} Save the file as UTF-8 CSV (in Excel: "
+        f"CSV UTF-8), or name its encoding with --encoding (for example {example})."
+    )
+
+
+def _reads_as(data: bytes, codec: str) -> bool:
+    """Whether ``data`` is valid ``codec`` text with East Asian words in it."""
+    try:
+        text = codecs.getincrementaldecoder(codec)().decode(data, final=False)
+    except UnicodeDecodeError:
+        return False
+    # Two such characters side by side: one alone is what an accented letter and the
+    # letter after it make in these code pages ("ès" is one Shift-JIS character).
+    return bool(re.search("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]{2}", text))
+
+
+def _line_at(path: Path, offset: int) -> int:
+    with path.open("rb") as fh:
+        return fh.read(offset).count(b"\n") + 1
 
 
 #: Control characters no text file has (tab, line feed and carriage return are fine).
 _CONTROL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 13))
 #: A two-byte UTF-8 letter (é is C3 A9); in cp1252 text such pairs are all but unheard of.
 _UTF8_LETTER = re.compile(rb"[\xc3\xc4\xc5][\x80-\xbf]")
+
+
+def check_encoding(encoding: str, path: Path | None = None) -> str:
+    """The standard name of ``encoding``, or a clear error when Python knows no such one."""
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        where = f"{path.name}: " if path else ""
+        raise DataValidationError(
+            f'{where}--encoding {encoding}: "{encoding}" is not an encoding Python knows. '
+            "Use a name such as utf-8, utf-16, cp1252, latin-1, shift_jis, cp1251 or gbk."
+        ) from None
 
 
 def _sniff_delimiter(sample: str) -> str:
@@ -210,18 +279,11 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None):
             f"{path.name}: this is not a text (CSV) file; it looks like binary data. "
             "Save the data as CSV (comma-separated) or XLSX and import that."
         )
-    encoding = encoding or _detect_encoding(path, head)
+    encoding = check_encoding(encoding, path) if encoding else _detect_encoding(path, head)
     sample = head.decode(encoding, errors="replace")
     delimiter = delimiter or _sniff_delimiter(sample)
-    # A line with more cells than a spreadsheet can hold (a 10 MB line of "a,a,a…") is
-    # refused before parsing: read as a table it would take minutes and gigabytes.
-    for number, line in enumerate(sample.splitlines()[:_HEADER_SEARCH_ROWS] or [sample], 1):
-        if line.count(delimiter) >= MAX_COLUMNS:
-            raise DataValidationError(
-                f"{path.name}: line {number} has more than {MAX_COLUMNS:,} cells separated by "
-                f"{_delimiter_name(delimiter)}, more than a spreadsheet can hold. The file is "
-                "damaged or is not a table; export the data again as CSV or XLSX."
-            )
+    # Every limit (line length, columns, cells) is checked before pandas reads a cell.
+    check_csv(path, encoding, delimiter)
     header_at, width = _header_guess(sample, delimiter, path.name)
     try:
         frame = pd.read_csv(
@@ -261,13 +323,10 @@ def _refuse_cut_short(path: Path, frame: pd.DataFrame, header_at: int, delimiter
     """
     if len(frame) < 2:
         return
-    size = path.stat().st_size
-    with path.open("rb") as fh:
-        fh.seek(max(size - _SNIFF_BYTES, 0))
-        tail = fh.read()
-    if tail.endswith((b"\n", b"\r")):
+    tail = _tail_text(path, encoding)
+    if tail.endswith(("\n", "\r")):
         return
-    last = tail.rsplit(b"\n", 1)[-1].decode(encoding, errors="replace")
+    last = tail.rsplit("\n", 1)[-1]
     if '"' in last or not last.strip():
         return
     cells = next(csv.reader([last], delimiter=delimiter))
@@ -278,6 +337,20 @@ def _refuse_cut_short(path: Path, frame: pd.DataFrame, header_at: int, delimiter
         f"stops after {len(cells)} of {frame.shape[1]} cells, with no line break at the end. "
         "The download or copy may not have finished: export the file again."
     )
+
+
+def _tail_text(path: Path, encoding: str) -> str:
+    """The last 64 KB of a file as text (UTF-16 read from a whole character on)."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        bom = fh.read(2)
+        start = max(size - _SNIFF_BYTES, 0)
+        if encoding.replace("_", "-").lower().startswith("utf-16"):
+            start += start % 2
+            encoding = "utf-16-be" if bom == b"\xfe\xff" else "utf-16-le"
+        fh.seek(start)
+        tail = fh.read()
+    return tail.decode(encoding, errors="replace")
 
 
 def _header_guess(sample: str, delimiter: str, name: str) -> tuple[int, int | None]:
@@ -347,33 +420,14 @@ def _cell_text(value) -> str:
 
 
 def open_workbook(path: Path):
-    """Open an XLSX read-only, refusing files that are not workbooks or unpack too large."""
+    """Open an XLSX read-only, refusing files that are not workbooks or pass a limit.
+
+    The zip and the shared strings are checked (:func:`toolkit.sources.limits.check_workbook`)
+    before openpyxl reads anything; read each sheet with :func:`sheet_rows`, which checks it.
+    """
     import openpyxl
 
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-            unpacked = sum(info.file_size for info in infos)
-    except zipfile.BadZipFile as err:
-        raise DataValidationError(
-            f"{path.name}: is not a valid .xlsx file (it is not a zip archive; it may be "
-            "truncated, or a CSV renamed to .xlsx). Open it in Excel and save it as .xlsx again."
-        ) from err
-    if unpacked > _MAX_XLSX_UNPACKED:
-        raise DataValidationError(
-            f"{path.name}: unpacks to {unpacked / 1024**3:.1f} GB, more than the 2 GB the "
-            "toolkit reads from one workbook. Save the sheet you need as CSV and import that."
-        )
-    for info in infos:
-        if info.file_size > _BOMB_PART and info.file_size > _MAX_XLSX_RATIO * max(
-            info.compress_size, 1
-        ):
-            raise DataValidationError(
-                f"{path.name}: its part {info.filename} unpacks from "
-                f"{info.compress_size / 1024**2:.1f} MB to {info.file_size / 1024**2:,.0f} MB, "
-                f"{info.file_size // max(info.compress_size, 1):,} times larger, as no real "
-                "workbook does (a zip bomb?). Nothing was read; check where the file came from."
-            )
+    check_workbook(path)
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as err:  # openpyxl raises many kinds for damaged workbooks
@@ -383,6 +437,20 @@ def open_workbook(path: Path):
         ) from err
 
 
+def sheet_rows(book, path: Path, name: str, *, max_row: int | None = None) -> Iterator[list[str]]:
+    """Each row of a sheet as text cells, once the sheet is checked against the limits.
+
+    The size the sheet declares (its ``<dimension>``) is not trusted: openpyxl would pad
+    every row to it. Only the cells the sheet holds are read.
+    """
+    sheet = book[name]
+    checked_sheet(path, sheet._worksheet_path.lstrip("/"), name)
+    sheet.reset_dimensions()
+    with damaged_sheet(path, name):
+        for row in sheet.iter_rows(values_only=True, max_row=max_row):
+            yield [_cell_text(v) for v in row]
+
+
 @contextlib.contextmanager
 def damaged_sheet(path: Path, sheet: str):
     """Word the errors of a sheet that cannot be read to its end (openpyxl reads lazily)."""
@@ -390,16 +458,7 @@ def damaged_sheet(path: Path, sheet: str):
         yield
     except DataValidationError:
         raise
-    except (
-        zipfile.BadZipFile,
-        EOFError,
-        OSError,
-        SyntaxError,
-        ValueError,
-        KeyError,
-        TypeError,
-        zlib.error,
-    ) as err:
+    except (*DAMAGED_ZIP, SyntaxError, KeyError, TypeError, IndexError, AttributeError) as err:
         # xml.etree's ParseError is a SyntaxError; a bad CRC is a BadZipFile.
         raise DataValidationError(
             f'{path.name}: sheet "{sheet}" is damaged and could not be read to its end '
@@ -427,8 +486,7 @@ def _read_xlsx(path: Path, sheet: str | None, sheet_hint: tuple[str, ...]):
             chosen = by_hint[0] if by_hint else None
         candidates = [chosen] if chosen else names
         for name in candidates:
-            with damaged_sheet(path, name):
-                rows = [[_cell_text(v) for v in r] for r in book[name].iter_rows(values_only=True)]
+            rows = list(sheet_rows(book, path, name))
             if any(any(c.strip() for c in row) for row in rows):
                 chosen = name
                 break
@@ -488,10 +546,7 @@ def _to_raw(grid_at, name, fmt, details, header_hint) -> RawTable:
     if grid.empty:
         raise DataValidationError(f"{name}: the file is empty. Export the data again.")
     # Trailing empty columns (no header, no values) go; so do empty rows anywhere.
-    filled = pd.DataFrame(
-        {c: grid[c].str.strip().ne("").to_numpy() for c in grid.columns},
-        index=grid.index,
-    )
+    filled = pd.DataFrame(_filled(grid), index=grid.index, columns=grid.columns)
     keep_cols = filled.any(axis=0).to_numpy()
     grid = grid.loc[:, keep_cols]
     filled = filled.loc[:, keep_cols]
@@ -538,6 +593,22 @@ def _to_raw(grid_at, name, fmt, details, header_hint) -> RawTable:
         format=fmt,
         details=details,
     )
+
+
+def _filled(grid: pd.DataFrame) -> np.ndarray:
+    """Which cells hold more than blanks, in blocks of about a million cells.
+
+    Column by column, a file of 16,000 columns and 5 rows took seconds; all at once, a
+    million rows would copy every cell.
+    """
+    rows, columns = grid.shape
+    per_block = max(1, 1_000_000 // max(rows, 1))
+    filled = np.zeros((rows, columns), dtype=bool)
+    for start in range(0, columns, per_block):
+        block = grid.iloc[:, start : start + per_block].to_numpy(dtype=object)
+        flat = pd.Series(block.ravel(), dtype=object).str.strip().ne("")
+        filled[:, start : start + per_block] = flat.to_numpy().reshape(block.shape)
+    return filled
 
 
 def _column_letter(index: int) -> str:
