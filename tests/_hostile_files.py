@@ -106,6 +106,18 @@ def sparse_sheet(folder: Path) -> Path:
     return xlsx(folder / "sparse.xlsx", header_rows() + far)
 
 
+def scattered_values(folder: Path, rows: int = 1_000_000) -> Path:
+    """A few MB: a million rows of one value each, spread over 30 columns.
+
+    One cell in 30 is filled, so it is not the stray value far from the data; read, its
+    grid of 30 million cells would cost a gigabyte.
+    """
+    body = "".join(
+        f'<row r="{r}"><c r="{_col(r % 30)}{r}"><v>1</v></c></row>' for r in range(3, rows + 1)
+    )
+    return xlsx(folder / "scattered.xlsx", header_rows() + body)
+
+
 def huge_dimension(folder: Path) -> Path:
     """A sheet of two rows whose <dimension> claims A1:XFD1048576: it reads as two rows."""
     return xlsx(folder / "huge-dimension.xlsx", header_rows(), dimension="A1:XFD1048576")

@@ -118,6 +118,21 @@ def test_a_grid_within_the_cells_limit_but_nearly_empty_is_refused(eng, tmp_path
     assert peak < PEAK_MB, f"peak {peak} MB"
 
 
+def test_values_scattered_over_a_grid_too_large_for_the_file_are_refused(eng, tmp_path):
+    # One value a row, spread over 30 columns: one cell in 30 filled passes the sparse
+    # rule, but 30 million grid cells from a few MB of sheet would cost a gigabyte.
+    path = hostile.scattered_values(tmp_path)
+    assert path.stat().st_size < 8 * 1024**2
+    done, peak = _cli_import(eng.path, path, "--table", "customers")
+    _refused(
+        done,
+        'scattered.xlsx: sheet "Data" reaches row ',  # refused as soon as the grid passes
+        "bytes of sheet. Reading a sheet costs memory for every cell of its grid",
+        "Save the sheet as CSV and import that",
+    )
+    assert peak < PEAK_MB, f"peak {peak} MB"
+
+
 def test_a_declared_dimension_is_not_trusted_only_the_cells_are_read(tmp_path):
     # openpyxl pads every row to the <dimension> a sheet declares: A1:XFD1048576 alone
     # made 17 billion cells. The sheet holds two rows; two rows are read.

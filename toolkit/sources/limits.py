@@ -23,7 +23,8 @@ when a part unpacks more than 200 times larger than it is packed (beyond 64 MB; 
 shared strings, 50 times beyond 16 MB); when an XML part is not UTF-8 or declares a DTD
 or entities (Excel writes neither, and entities can expand without end); when a sheet's
 grid of more than 5,000,000 cells is filled less than one cell in 50 (a stray value far
-from the data); and when a cell names a shared string the workbook does not have. A
+from the data) or holds more than 3 cells per byte of the sheet as packed (reading costs
+memory for every cell of the grid, empty or not); and when a cell names a shared string the workbook does not have. A
 sheet's declared size (its ``<dimension>``) is not trusted: only its cells are read.
 
 The defaults live in :data:`toolkit.settings.DEFAULTS` (``[settings.limits]`` in
@@ -62,6 +63,12 @@ TEXT_FLOOR = 10_000_000
 #: SPARSE_FLOOR: openpyxl and the readers fill the grid's empty cells in.
 SPARSE_FLOOR = 5_000_000
 SPARSE_RATIO = 50
+#: Beyond SPARSE_FLOOR, a grid may hold at most this many cells per byte of the sheet as
+#: packed in the file. Reading costs memory for every cell of the grid (about 35 bytes),
+#: empty or not; real sheets pack to 0.3-0.5 grid cells a byte when full and about 2 when
+#: one cell in ten is filled, while a few MB of one value a row spread across 30 columns
+#: would read as a gigabyte.
+GRID_PER_BYTE = 3
 #: An XLSX whose parts unpack to more than this is refused.
 MAX_UNPACKED = 2 * 1024**3
 #: A part that unpacks this large at a ratio above MAX_RATIO is a zip bomb: the sheets of
@@ -273,6 +280,7 @@ class SheetScan:
     text: int = 0
     dimension: str = ""
     last_ref: str = ""
+    packed: int = 0
 
 
 def _column_number(letters: bytes) -> int:
@@ -368,8 +376,8 @@ def check_sheet(
 ) -> SheetScan:
     """Stream one sheet's XML and refuse it if it passes a limit; what it found otherwise."""
     limits = current()
-    scan = SheetScan()
     info = zf.getinfo(member)
+    scan = SheetScan(packed=info.compress_size)
     text_allowed = max(TEXT_FLOOR, limits.text_ratio * info.file_size)
     refless_rows = max_row_ref = 0
     for piece in _pieces(zf, member, name, _CELL_ANY):
@@ -451,6 +459,16 @@ def _check_shape(name: str, sheet: str, scan: SheetScan, limits: Limits) -> None
             "a grid this empty is what a stray value far from the data makes. Nothing was "
             "read. Delete the empty rows and columns around the data and "
             "save again, or save the sheet as CSV and import that."
+        )
+    if area > SPARSE_FLOOR and area > GRID_PER_BYTE * scan.packed > 0:
+        raise DataValidationError(
+            f'{name}: sheet "{sheet}" reaches row {scan.rows:,} and column '
+            f"{_column_letters(scan.columns)} ({where}): a grid of {area:,} cells from "
+            f"{scan.packed:,} bytes of sheet. Reading a sheet costs memory for every cell of "
+            f"its grid, empty or not, so beyond {SPARSE_FLOOR:,} cells the toolkit reads at "
+            f"most {GRID_PER_BYTE} for each byte of the sheet: a grid this empty for its size "
+            "is what scattered values make. Nothing was read. Save the sheet as CSV and "
+            "import that, or delete the empty rows and columns and save again."
         )
 
 
