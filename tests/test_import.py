@@ -455,8 +455,10 @@ def test_export_then_import_round_trips_and_neutralises_formulas(
         written = out.read_text()
         assert "'=SUM(A1:A3)" in written and "\n=" not in written and ",=" not in written
     else:
-        cells = [c.value for c in openpyxl.load_workbook(out)["stated-needs"]["E"]]
-        assert "'=SUM(A1:A3)" in cells and not any(str(c).startswith("=") for c in cells)
+        cells = {c.value: c for c in openpyxl.load_workbook(out)["stated-needs"]["E"]}
+        formula = cells["=SUM(A1:A3)"]  # the exact text, a typed string Excel keeps as text
+        assert formula.data_type == "s" and formula.quotePrefix
+        assert not any(c.data_type == "f" for c in cells.values())
     fresh = Engagement.init(tmp_path / "fresh")
     fresh.import_file(out, table="stated-needs")
     pd.testing.assert_frame_equal(fresh.stated_needs, engagement.stated_needs)

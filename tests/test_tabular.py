@@ -79,13 +79,14 @@ def _frame() -> pd.DataFrame:
 
 
 def _assert_no_formula(path):
+    """No cell is a formula; text a spreadsheet would run is a typed string Excel keeps as text."""
     book = openpyxl.load_workbook(path)
     for sheet in book.worksheets:
         for row in sheet.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", (cell.coordinate, cell.value)
-                if isinstance(cell.value, str):
-                    assert not cell.value.startswith(FORMULA_START), (cell.coordinate, cell.value)
+                if isinstance(cell.value, str) and cell.value.lstrip("'").startswith(FORMULA_START):
+                    assert cell.data_type == "s" and cell.quotePrefix, (cell.coordinate, cell.value)
     return book
 
 
@@ -94,13 +95,15 @@ def test_xlsx_cells_are_typed_strings_headers_included_and_numbers_stay_numbers(
     write_table(_frame(), path)
     sheet = _assert_no_formula(path).active
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert rows[0] == ["name", "'=HEADER(1)", "count", "share"]
-    assert rows[1] == ["'" + HOSTILE, "'@x", -3, -0.5]
-    assert rows[2] == ["'-3 apples", "''=x", 0, 1.25]
-    assert rows[3][:3] == ["Plain", "'\tx", 7] and rows[3][3] is None
+    # The text exactly as stored: no quote added (Excel's quote prefix keeps it text).
+    assert rows[0] == ["name", "=HEADER(1)", "count", "share"]
+    assert rows[1] == [HOSTILE, "@x", -3, -0.5]
+    assert rows[2] == ["-3 apples", "'=x", 0, 1.25]
+    assert rows[3][:3] == ["Plain", "\tx", 7] and rows[3][3] is None
     assert rows[4] == [None, "ok", None, 2]
-    kinds = {c.value: c.data_type for row in sheet.iter_rows() for c in row}
-    assert kinds[-3] == "n" and kinds[-0.5] == "n" and kinds["'" + HOSTILE] == "s"
+    kinds = {c.value: (c.data_type, c.quotePrefix) for row in sheet.iter_rows() for c in row}
+    assert kinds[-3][0] == "n" and kinds[-0.5][0] == "n" and kinds[HOSTILE] == ("s", True)
+    assert kinds["Plain"] == ("s", False)
 
 
 def test_an_error_value_text_is_a_string_in_xlsx(tmp_path):
@@ -175,9 +178,8 @@ def test_export_import_gives_back_the_exact_text_and_header(tmp_path, suffix):
             "=HEADER(1)": ROUND_TRIP,
         }
     )
-    # An import takes one quote off '=x (the spreadsheet convention), so '=x is given as ''=x.
-    typed = frame.replace({s: "'" + s for s in ROUND_TRIP if re.match("'+[=+@-]", s)})
-    eng.import_frame(typed, table="customers")
+    # A frame from Python is taken exactly as it is (only CSV-like files lose a quote).
+    eng.import_frame(frame, table="customers")
     stored = eng.customers
     assert stored["name"].tolist() == ROUND_TRIP and "=HEADER(1)" in stored
     assert stored["=HEADER(1)"].tolist() == ROUND_TRIP
@@ -185,7 +187,7 @@ def test_export_import_gives_back_the_exact_text_and_header(tmp_path, suffix):
     eng.export("customers", out)
     if suffix == ".xlsx":
         header = [c.value for c in next(_assert_no_formula(out).active.iter_rows())]
-        assert "'=HEADER(1)" in header
+        assert "=HEADER(1)" in header  # exact text, kept text by Excel's quote prefix
     else:
         text = out.read_text(encoding="utf-8")
         assert "'=HEADER(1)" in text and "\n=" not in text and ",=" not in text
@@ -205,6 +207,20 @@ def test_import_takes_one_quote_off_a_typed_quote_before_a_starter(tmp_path):
     eng = Engagement.init(tmp_path / "eng", starter_codebook=False)
     eng.import_file(path, table="customers")
     assert eng.customers["name"].tolist() == ["=x", "'=x", "'tis"]
+
+
+def test_an_xlsx_file_is_imported_exactly_as_its_cells_hold(tmp_path):
+    """In XLSX a quote is part of the text (Excel keeps its own quote prefix out of the value)."""
+    path = tmp_path / "c.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["customer_id", "name", "kind"])
+    for row in (["a", "'=x", "internal"], ["b", "'tis", "internal"], ["c", "=x", "internal"]):
+        book.active.append(row)
+    book.active["B4"].data_type = "s"
+    book.save(path)
+    eng = Engagement.init(tmp_path / "eng", starter_codebook=False)
+    eng.import_file(path, table="customers")
+    assert eng.customers["name"].tolist() == ["'=x", "'tis", "=x"]
 
 
 # ----------------------------------------------------------------------------- the CLI
@@ -278,7 +294,7 @@ def test_table_writes_no_formula_to_xlsx_csv_or_stdout(run, hostile, tmp_path, a
     assert csv_path.read_text(encoding="utf-8") == shown.stdout
     sheet = _assert_no_formula(xlsx).active
     values = [c.value for row in sheet.iter_rows() for c in row]
-    assert any("'" + HOSTILE in str(v) for v in values)
+    assert any(HOSTILE in str(v) for v in values)  # the exact text, kept text
     assert any(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
 
 

@@ -9,11 +9,14 @@ text as OWASP's guidance on CSV injection says: a single quote goes before it.
 
 - Only text is neutralised, in the header row and in every cell; numbers, dates and
   booleans are written as they are (-3 stays the number -3).
-- In XLSX every text cell is also written as a typed string, never as a formula (nor as
-  an error value such as ``#N/A``).
-- Text that already starts with quotes before a formula starter (``'=x``) gets one
-  more, so that :func:`unneutralise`, which the import applies to every cell and
-  header, takes exactly one off: export → import gives back the stored text exactly.
+- In XLSX every text cell is written as a typed string, never as a formula (nor as an
+  error value such as ``#N/A``), with its text exactly as stored: text starting with a
+  formula starter carries Excel's own quote prefix (the apostrophe Excel shows in the
+  formula bar but keeps out of the value), so editing the cell keeps it text.
+- In CSV, text that already starts with quotes before a formula starter (``'=x``) gets
+  one more, so that :func:`unneutralise`, which the import applies to every cell and
+  header of a CSV-like file (:data:`TEXT_SUFFIXES`), takes exactly one off: export →
+  import gives back the stored text exactly. XLSX cells are imported as they are.
 
 Examples
 --------
@@ -38,6 +41,7 @@ from toolkit.errors import DataValidationError
 
 __all__ = [
     "FORMULA_START",
+    "TEXT_SUFFIXES",
     "neutralise",
     "unneutralise",
     "neutralise_cells",
@@ -53,6 +57,8 @@ _STARTER = "[" + re.escape("".join(FORMULA_START)) + "]"
 _RISKY = re.compile("'*" + _STARTER)
 #: Text the import takes one quote off: at least one quote, then a starter.
 _NEUTRALISED = re.compile("'+" + _STARTER)
+#: Files read as text, where a quote before formula text is the export's (and comes off).
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
 #: The longest text an XLSX cell holds.
 XLSX_CELL_LIMIT = 32_767
 _XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -191,8 +197,10 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, sheet: str, name: str) -> None:
     def cell(value):
         if not isinstance(value, str):
             return value
-        typed = WriteOnlyCell(ws, value=neutralise(value))
+        typed = WriteOnlyCell(ws, value=value)
         typed.data_type = "s"  # a string, never a formula or an error value
+        if _RISKY.match(value):
+            typed.quotePrefix = True  # stays text when someone edits the cell in Excel
         return typed
 
     ws.append([cell(str(c)) for c in frame.columns])

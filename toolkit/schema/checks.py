@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from rapidfuzz.distance import Levenshtein
 
-from toolkit._tabular import unneutralise, unneutralise_cells
+from toolkit._tabular import TEXT_SUFFIXES, unneutralise, unneutralise_cells
 from toolkit.schema.personal import PersonalFlag, column_flag
 from toolkit.schema.raw import RawTable
 from toolkit.schema.tables import DEFAULT_SCALES, Field, Table, normalise_header
@@ -217,12 +218,24 @@ def _trimmed(raw: RawTable, column: str) -> pd.Series:
     return raw.frame[column] if raw.trimmed else strip_cells(raw.frame[column])
 
 
-def _unneutralise(text: pd.Series) -> pd.Series:
+def _quoted_source(raw: RawTable) -> bool:
+    """Whether ``raw`` was read from a CSV-like file, where an export quotes formula text.
+
+    In an XLSX file, a form entry or a frame from Python, text is kept exactly as it is:
+    the toolkit writes XLSX text as typed strings with no quote added.
+    """
+    return Path(str(raw.file)).suffix.lower() in TEXT_SUFFIXES
+
+
+def _unneutralise(text: pd.Series, raw: RawTable) -> pd.Series:
     """Undo the quote an export puts before text a spreadsheet would run as a formula.
 
     The rule is :func:`toolkit._tabular.unneutralise`: one quote comes off text that
-    starts with quotes before a formula starter (``'=x`` → ``=x``, ``''=x`` → ``'=x``).
+    starts with quotes before a formula starter (``'=x`` → ``=x``, ``''=x`` → ``'=x``),
+    in CSV-like files only (:func:`_quoted_source`).
     """
+    if not _quoted_source(raw):
+        return text
     joined = _joined(text)
     if joined is not None and "\x00'" not in joined:
         return text
@@ -231,6 +244,8 @@ def _unneutralise(text: pd.Series) -> pd.Series:
 
 def _unneutralise_headers(raw: RawTable) -> RawTable:
     """Headers with the export's quote taken off (an attribute ``=x`` is exported as ``'=x``)."""
+    if not _quoted_source(raw):
+        return raw
     renamed = {c: unneutralise(c) for c in raw.frame.columns if isinstance(c, str)}
     renamed = {old: new for old, new in renamed.items() if old != new}
     return replace(raw, frame=raw.frame.rename(columns=renamed)) if renamed else raw
@@ -506,7 +521,7 @@ def to_canonical(
         if name not in columns:
             continue
         col = columns[name]
-        text = _unneutralise(_trimmed(raw, col))
+        text = _unneutralise(_trimmed(raw, col), raw)
         texts[name] = text
         f = table.field(name)
         data[name] = _coerce(f, text, col, out, date_order)
@@ -533,7 +548,7 @@ def to_canonical(
     personal: dict[str, PersonalFlag] = {}
     extra: dict[str, pd.Series] = {}
     for col in attributes:
-        text = _unneutralise(_trimmed(raw, col))
+        text = _unneutralise(_trimmed(raw, col), raw)
         extra[col] = _attribute_values(text)
         if (flag := column_flag(col, text)) is not None:
             personal[col] = flag
