@@ -12,6 +12,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from toolkit.sources.limits import column_letters
+
 _NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
@@ -206,12 +208,7 @@ def many_rows_csv(folder: Path, rows: int, columns: int) -> Path:
 
 
 def _col(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    return column_letters(index + 1)
 
 
 BUILDERS = (

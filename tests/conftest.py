@@ -63,3 +63,17 @@ def run():
         return result
 
     return invoke
+
+
+@pytest.fixture
+def no_kernels(monkeypatch):
+    """Fail the test if anything tries to start a kernel or run papermill."""
+    import papermill
+
+    from toolkit.reports import kernels as report_kernels
+
+    def boom(*args, **kwargs):
+        raise AssertionError("a kernel was started")
+
+    monkeypatch.setattr(report_kernels.KernelForkServer, "start", boom)
+    monkeypatch.setattr(papermill, "execute_notebook", boom)

@@ -355,20 +355,6 @@ def test_a_map_naming_no_attribute_or_a_bad_value_is_refused(
 # ----------------------------------------------------------------------------- uses
 
 
-@pytest.fixture
-def no_kernels(monkeypatch):
-    """Fail the test if anything tries to start a kernel or run papermill."""
-    import papermill
-
-    from toolkit.reports import kernels as report_kernels
-
-    def boom(*args, **kwargs):
-        raise AssertionError("a kernel was started")
-
-    monkeypatch.setattr(report_kernels.KernelForkServer, "start", boom)
-    monkeypatch.setattr(papermill, "execute_notebook", boom)
-
-
 @pytest.mark.parametrize("column", ["Email:", "Info", "Q7", "Postal code"])
 def test_each_and_subset_refuse_personal_columns_before_any_kernel(people, column, no_kernels):
     with pytest.raises(DataValidationError, match=f'--each "{column}": the column'):

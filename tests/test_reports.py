@@ -176,20 +176,6 @@ def test_value_slug_makes_file_names():
 # ----------------------------------------------------------------------------- refused early
 
 
-@pytest.fixture
-def no_kernels(monkeypatch):
-    """Fail the test if anything tries to start a kernel or run papermill."""
-    import papermill
-
-    from toolkit.reports import kernels as report_kernels
-
-    def boom(*args, **kwargs):
-        raise AssertionError("a kernel was started")
-
-    monkeypatch.setattr(report_kernels.KernelForkServer, "start", boom)
-    monkeypatch.setattr(papermill, "execute_notebook", boom)
-
-
 @pytest.mark.parametrize(
     ("parameters", "message"),
     [

@@ -290,7 +290,8 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def _column_letters(number: int) -> str:
+def column_letters(number: int) -> str:
+    """The spreadsheet letters of a 1-based column number (1 is A, 16,384 is XFD)."""
     letters = ""
     while number:
         number, rem = divmod(number - 1, 26)
@@ -432,7 +433,7 @@ def _check_shape(name: str, sheet: str, scan: SheetScan, limits: Limits) -> None
     if scan.columns > limits.columns:
         raise _refuse(
             name,
-            f'sheet "{sheet}" has a cell in column {_column_letters(scan.columns)} ({where}), '
+            f'sheet "{sheet}" has a cell in column {column_letters(scan.columns)} ({where}), '
             f"{scan.columns:,} columns wide",
             "columns",
             limits.columns,
@@ -444,7 +445,7 @@ def _check_shape(name: str, sheet: str, scan: SheetScan, limits: Limits) -> None
         raise _refuse(
             name,
             f'sheet "{sheet}" reaches row {scan.rows:,} and column '
-            f"{_column_letters(scan.columns)}: a grid of {area:,} cells",
+            f"{column_letters(scan.columns)}: a grid of {area:,} cells",
             "cells",
             limits.cells,
             "If a stray value sits far from the data, delete the empty rows and columns "
@@ -453,7 +454,7 @@ def _check_shape(name: str, sheet: str, scan: SheetScan, limits: Limits) -> None
     if area > SPARSE_FLOOR and area > SPARSE_RATIO * scan.cells:
         raise DataValidationError(
             f'{name}: sheet "{sheet}" reaches row {scan.rows:,} and column '
-            f"{_column_letters(scan.columns)} ({where}): a grid of {area:,} cells, of which "
+            f"{column_letters(scan.columns)} ({where}): a grid of {area:,} cells, of which "
             f"only {scan.cells:,} hold anything. The toolkit reads a grid of more than "
             f"{SPARSE_FLOOR:,} cells only when at least one cell in {SPARSE_RATIO} is filled: "
             "a grid this empty is what a stray value far from the data makes. Nothing was "
@@ -463,7 +464,7 @@ def _check_shape(name: str, sheet: str, scan: SheetScan, limits: Limits) -> None
     if area > SPARSE_FLOOR and area > GRID_PER_BYTE * scan.packed > 0:
         raise DataValidationError(
             f'{name}: sheet "{sheet}" reaches row {scan.rows:,} and column '
-            f"{_column_letters(scan.columns)} ({where}): a grid of {area:,} cells from "
+            f"{column_letters(scan.columns)} ({where}): a grid of {area:,} cells from "
             f"{scan.packed:,} bytes of sheet. Reading a sheet costs memory for every cell of "
             f"its grid, empty or not, so beyond {SPARSE_FLOOR:,} cells the toolkit reads at "
             f"most {GRID_PER_BYTE} for each byte of the sheet: a grid this empty for its size "

@@ -23,7 +23,13 @@ import pandas as pd
 
 from toolkit.errors import DataValidationError
 from toolkit.schema.raw import RawTable
-from toolkit.sources.limits import DAMAGED_ZIP, check_csv, check_workbook, checked_sheet
+from toolkit.sources.limits import (
+    DAMAGED_ZIP,
+    check_csv,
+    check_workbook,
+    checked_sheet,
+    column_letters,
+)
 
 __all__ = ["RawTable", "Grid", "read_spreadsheet", "read_grid", "SPREADSHEET_SUFFIXES"]
 
@@ -612,9 +618,5 @@ def _filled(grid: pd.DataFrame) -> np.ndarray:
 
 
 def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    """The spreadsheet letters of a 0-based column index (0 is A)."""
+    return column_letters(index + 1)
