@@ -65,6 +65,7 @@ def import_file(
     map: str | Path | None = None,  # noqa: A002 - the word users know
     columns: dict[str, str] | None = None,
     metrics: dict[str, str] | list[tuple[str, str]] | None = None,
+    values: dict[str, dict[str, float | str]] | None = None,
     replace: bool = False,
     skip_invalid: bool = False,
     dry_run: bool = False,
@@ -100,6 +101,9 @@ def import_file(
         name or the question text as the survey tool wrote it.
     metrics : dict or list of (metric, source), optional
         Satisfaction questions added to the map's ``[[metrics]]``.
+    values : dict, optional
+        ``{source: {label: number}}`` added to the map's ``[values]`` (what the forms
+        wizard's "map these labels" gives).
     replace : bool
         Replace the rows of earlier imports of this file (same content, or same
         file name into the same table) instead of adding nothing.
@@ -138,6 +142,8 @@ def import_file(
         imap = import_maps.read_map(import_maps.map_path(map, engagement.path))
     for name, column in (columns or {}).items():
         imap.columns[name] = column
+    for answered, recodes in (values or {}).items():
+        imap.values[answered] = {**imap.values.get(answered, {}), **recodes}
     for metric, column in metrics.items() if isinstance(metrics, dict) else metrics or ():
         metric = str(metric).strip().lower()
         if metric not in METRICS:

@@ -30,7 +30,7 @@ from toolkit.schema.personal import DIRECT, PersonalFlag, header_flag
 from toolkit.schema.tables import Table, normalise_header
 from toolkit.sources.answers import answer_key, recode_answers
 from toolkit.sources.maps import ImportMap, MetricSpec, MultiSpec, closest
-from toolkit.sources.registry import metric_asked
+from toolkit.sources.registry import guess_metrics, survey_questions
 from toolkit.sources.spreadsheet import RawTable
 
 __all__ = ["Member", "SurveyTable", "Mapped", "survey_to_raw", "split_choices", "TRUTHY"]
@@ -305,6 +305,9 @@ def survey_to_raw(
     rows = survey.rows[kept]
     consumed = set(resolved.values()) | {m.column for m in metrics}
     need_source = resolved.get("need") if table.name == "stated_needs" else None
+    need_source = _whole_question(survey, need_source)
+    if need_source is not None:
+        resolved["need"] = need_source
     if need_source in survey.groups:
         consumed |= {m.column for m in survey.groups[need_source]}
     if need_source in survey.other_text:
@@ -375,6 +378,18 @@ def survey_to_raw(
     return Mapped(raw, origin, out, excluded, personal, mapping, applied)
 
 
+def _whole_question(survey: SurveyTable, column: str | None) -> str | None:
+    """A multi-select's question for one of its choice columns: the need is every choice.
+
+    Naming one choice column of a "select all that apply" question (SurveyMonkey's
+    "Question / Milk", Qualtrics' ``Q5_1``) would import that choice alone.
+    """
+    for group, members in survey.groups.items():
+        if any(m.column == column for m in members) and column not in survey.groups:
+            return group
+    return column
+
+
 def _tool_flag(survey: SurveyTable, column: str, name: str) -> PersonalFlag | None:
     """A column's flag by its header in the file, its name as an attribute, or the tool's word.
 
@@ -414,11 +429,14 @@ def _resolve_metric(survey: SurveyTable, spec: MetricSpec, imap: ImportMap) -> _
 
 
 def _no_metrics(survey: SurveyTable, imap: ImportMap) -> str:
+    # The questions the wizard would propose (never a derived column such as Q2_NPS_GROUP).
+    guessed = guess_metrics(survey_questions(survey))
+    by_question = {c: q for c, q in survey.questions.items()}
     hints = []
-    for column in survey.frame.columns:
-        metric = metric_asked(survey.label(column))
-        if metric is not None:
-            hints.append(f'--metric "{metric}={survey.label(column)}"')
+    for metric, column in guessed.items():
+        question = by_question.get(column, column)
+        unique = [c for c, q in by_question.items() if q == question] == [column]
+        hints.append(f'--metric "{metric}={question if unique else column}"')
     suggestion = f" Questions that look like metrics: {'; '.join(hints[:4])}." if hints else ""
     return (
         f"{survey.file}: say which questions are satisfaction metrics, with --metric METRIC=QUESTION "
