@@ -425,7 +425,7 @@ def _question_label(q: Question) -> str:
     if q.why:
         label += f" — {q.why}"
     if q.samples:
-        size = 40 if q.kind == "multi" else 24
+        size = 32 if q.kind == "multi" else 24
         label += " — e.g. " + ", ".join(f"“{_cut(s, size)}”" for s in q.samples)
     else:
         label += " — no answers"
