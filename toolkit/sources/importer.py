@@ -140,20 +140,7 @@ def import_file(
     imap = import_maps.ImportMap()
     if map is not None:
         imap = import_maps.read_map(import_maps.map_path(map, engagement.path))
-    for name, column in (columns or {}).items():
-        imap.columns[name] = column
-    for answered, recodes in (values or {}).items():
-        imap.values[answered] = {**imap.values.get(answered, {}), **recodes}
-    for metric, column in metrics.items() if isinstance(metrics, dict) else metrics or ():
-        metric = str(metric).strip().lower()
-        if metric not in METRICS:
-            raise DataValidationError(
-                f'--metric {metric}={column}: "{metric}" is not a metric. Use one of: '
-                + ", ".join(METRICS)
-                + "."
-            )
-        imap.metrics = [m for m in imap.metrics if m.column != column]
-        imap.metrics.append(import_maps.MetricSpec(metric, column))
+    _add_to_map(imap, columns, metrics, values)
     if table is None and imap.table is None:
         raise DataValidationError(
             f"{Path(file).name}: say which table the rows go into, with --table TABLE or "
@@ -206,6 +193,26 @@ def import_file(
         return _import_survey(
             engagement, path, spec, sha, fmt, imap, detection, options, save_map, map_name
         )
+
+
+def _add_to_map(imap, columns, metrics, values) -> None:
+    """Add the import's ``columns``, ``metrics`` and ``values`` to its map (they win)."""
+    from toolkit.sources import maps as import_maps
+
+    for name, column in (columns or {}).items():
+        imap.columns[name] = column
+    for answered, recodes in (values or {}).items():
+        imap.values[answered] = {**imap.values.get(answered, {}), **recodes}
+    for metric, column in metrics.items() if isinstance(metrics, dict) else metrics or ():
+        metric = str(metric).strip().lower()
+        if metric not in METRICS:
+            raise DataValidationError(
+                f'--metric {metric}={column}: "{metric}" is not a metric. Use one of: '
+                + ", ".join(METRICS)
+                + "."
+            )
+        imap.metrics = [m for m in imap.metrics if m.column != column]
+        imap.metrics.append(import_maps.MetricSpec(metric, column))
 
 
 def _import_template(

@@ -304,10 +304,7 @@ def survey_to_raw(
     frame = survey.frame.iloc[kept].reset_index(drop=True)
     rows = survey.rows[kept]
     consumed = set(resolved.values()) | {m.column for m in metrics}
-    need_source = resolved.get("need") if table.name == "stated_needs" else None
-    need_source = _whole_question(survey, need_source)
-    if need_source is not None:
-        resolved["need"] = need_source
+    need_source = _need_source(survey, resolved, table)
     if need_source in survey.groups:
         consumed |= {m.column for m in survey.groups[need_source]}
     if need_source in survey.other_text:
@@ -378,14 +375,19 @@ def survey_to_raw(
     return Mapped(raw, origin, out, excluded, personal, mapping, applied)
 
 
-def _whole_question(survey: SurveyTable, column: str | None) -> str | None:
-    """A multi-select's question for one of its choice columns: the need is every choice.
+def _need_source(survey: SurveyTable, resolved: dict[str, str], table: Table) -> str | None:
+    """The column (or multi-select question) stated needs come from; None for other tables.
 
-    Naming one choice column of a "select all that apply" question (SurveyMonkey's
-    "Question / Milk", Qualtrics' ``Q5_1``) would import that choice alone.
+    A choice column of a "select all that apply" question (SurveyMonkey's "Question /
+    Milk", Qualtrics' ``Q5_1``) stands for its whole question: naming one would import
+    that choice alone.
     """
+    column = resolved.get("need")
+    if table.name != "stated_needs" or column is None or column in survey.groups:
+        return column if table.name == "stated_needs" else None
     for group, members in survey.groups.items():
-        if any(m.column == column for m in members) and column not in survey.groups:
+        if any(m.column == column for m in members):
+            resolved["need"] = group
             return group
     return column
 
