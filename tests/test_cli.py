@@ -209,5 +209,16 @@ def test_table_writes_xlsx_and_refuses_bad_parameters(run, demo_folder, tmp_path
     assert run("table", demo_folder, "needs-gap", "-p", "weights", "[1, 2]").exit_code == 2
     wrong_by = run("table", demo_folder, "needs-gap", "--by", "campus")
     assert wrong_by.exit_code == 1 and "no column 'campus'" in wrong_by.stderr
+    # A column only customers have: each language's customers against all 10 staff, said so.
+    by_language = run("table", demo_folder, "needs-gap", "--by", "language")
+    assert by_language.exit_code == 0, by_language.stderr
+    import io
+
+    import pandas as pd
+
+    gap = pd.read_csv(io.StringIO(by_language.stdout))
+    assert set(gap["language"]) >= {"English", "Spanish", "Somali"}
+    assert (gap["staff_total"] == 10).all()
+    assert "compared with all staff (10 staff members)" in by_language.stderr
     listing = run("table", demo_folder, "uncoded")
     assert listing.exit_code == 0 and "Leche para los niños" in listing.stdout

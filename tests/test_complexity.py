@@ -52,7 +52,6 @@ ALLOWED: dict[tuple[str, str], int] = {
     ("toolkit/schema/checks.py", "to_canonical"): 17,
     ("toolkit/settings.py", "_check"): 13,
     ("toolkit/sources/detect.py", "head_rows"): 15,
-    ("toolkit/sources/importer.py", "import_file"): 12,
     ("toolkit/sources/maps.py", "parse_map"): 25,
     ("toolkit/sources/maps.py", "render_map"): 13,
     ("toolkit/sources/survey.py", "_explode_needs"): 12,

@@ -7,6 +7,7 @@ import multiprocessing
 import socket
 from pathlib import Path
 
+import ipywidgets as w
 import pytest
 from click.testing import CliRunner
 
@@ -326,6 +327,124 @@ def test_import_wizard_reports_problems_without_importing(app):
     assert not wizard.check()
     assert 'role="alert"' in wizard.report.value and "metric" in wizard.report.value
     assert wizard.import_button.disabled and engagement.table("responses").empty
+
+
+SELECT_ALL = (
+    "Which of the following kinds of help would make the biggest difference to your "
+    "household over the next twelve months? (Select all that apply)"
+)
+CHOICES = (
+    "Help finding work",
+    "Food and groceries",
+    "Help with rent or utility bills",
+    "Childcare during working hours",
+    "English classes for adults",
+    "Transport to appointments",
+    "Internet access at home",
+    "Other (please specify)",
+)
+
+
+def test_wizard_offers_a_surveymonkey_select_all_as_one_question_and_imports_every_choice(app):
+    """The issue's case: 8 choice columns cut to the same text; one gave 24 rows, not 104."""
+    page, engagement = app
+    wizard = page.wizard
+    wizard.load(EXPORTS / "surveymonkey-select-all.csv")
+    wizard.table.value = "stated_needs"
+    need = wizard.field_controls["need"]
+    labels = [label for label, _ in need.options]
+    assert len(set(labels)) == len(labels)  # every label can be told apart
+    offered = [value for _, value in need.options]
+    assert SELECT_ALL in offered  # the question, once …
+    assert not [v for v in offered if v.startswith(SELECT_ALL + " / ")]  # … not its choices
+    label = labels[offered.index(SELECT_ALL)]
+    assert "choose all that apply: 8 choices" in label and "(Select all that apply)" in label
+    assert label.count("“") == 3  # three sample answers
+    assert need.value == SELECT_ALL  # proposed first
+    # A matrix's rows are told apart by their sub-question.
+    assert any(lbl.endswith("") and "/ Front desk" in lbl for lbl in labels)
+    assert any("/ Computer lab" in lbl for lbl in labels)
+    assert wizard.check(), wizard.report.value
+    assert "104</strong> rows would be imported" in wizard.report.value
+    assert wizard.run_import()
+    stated = engagement.table("stated_needs")
+    assert len(stated) == 104 and stated["respondent_id"].nunique() <= 44
+    counts = stated["need"].value_counts()
+    assert counts["Help finding work"] == 24 and counts["Internet access at home"] == 8
+    assert "Diapers" in set(stated["need"])  # the "Other" column's typed text
+
+
+def test_wizard_proposes_the_real_nps_question_not_qualtrics_nps_group(app):
+    page, engagement = app
+    wizard = page.wizard
+    wizard.load(EXPORTS / "qualtrics-nps.csv")
+    assert wizard.metric_controls["nps"].value == "Q2"  # not Q2_NPS_GROUP, which comes first
+    assert wizard.metric_controls["csat"].value == "Q1"
+    labels = dict((v, lbl) for lbl, v in wizard.metric_controls["nps"].options)
+    assert "[Q2_NPS_GROUP]" in labels["Q2_NPS_GROUP"] and "not a score" in labels["Q2_NPS_GROUP"]
+    assert "[Q2]" in labels["Q2"] and "“10”" in labels["Q2"]
+    assert wizard.check(), wizard.report.value
+    assert "60</strong> rows would be imported" in wizard.report.value  # 30 CSAT + 30 NPS
+    assert wizard.run_import()
+    nps = engagement.table("responses").query("metric == 'nps'")
+    assert len(nps) == 30 and nps["score"].between(0, 10).all()
+
+
+def test_a_failed_check_speaks_the_planners_words_and_offers_the_fix_in_place(app):
+    page, engagement = app
+    wizard = page.wizard
+    wizard.load(EXPORTS / "qualtrics-nps.csv")
+    wizard.metric_controls["nps"].value = "Q2_NPS_GROUP"
+    assert not wizard.check()
+    said = wizard.report.value
+    assert 'role="alert"' in said and "not scores" in said and "“Detractor”" in said
+    assert "--" not in said and "[values" not in said and "map" not in said
+    assert wizard.import_button.disabled and engagement.table("responses").empty
+    # Fix 1: the question that holds the scores, one click away.
+    buttons = [b for box in wizard.fix.children if isinstance(box, w.HBox) for b in box.children]
+    use = next(b for b in buttons if isinstance(b, w.Button) and b.description == "Use Q2")
+    use.click()
+    assert wizard.metric_controls["nps"].value == "Q2" and not wizard.fix.children
+    assert "60</strong> rows would be imported" in wizard.report.value
+    # Fix 2: say which number each label stands for, in place.
+    wizard.metric_controls["nps"].value = "Q2_NPS_GROUP"
+    assert not wizard.check()
+    assert set(wizard.label_boxes) == {"Detractor", "Passive", "Promoter"}
+    wizard.label_boxes["Detractor"].value = "3"
+    wizard.use_numbers.click()  # one left blank: said, nothing imported
+    assert "“Passive”" in wizard.fix.children[-1].value
+    wizard.label_boxes["Passive"].value = "7"
+    wizard.label_boxes["Promoter"].value = "9,5"
+    wizard.use_numbers.click()
+    assert "60</strong> rows would be imported" in wizard.report.value
+    wizard.map_name.value = "nps-groups"
+    assert wizard.run_import()
+    scores = engagement.table("responses").query("metric == 'nps'")["score"]
+    assert set(scores) == {3.0, 7.0, 9.5}
+    saved = (engagement.path / "maps" / "nps-groups.toml").read_text()
+    assert "Q2_NPS_GROUP" in saved and "Detractor" in saved
+
+
+def test_a_multi_select_chosen_as_a_metric_is_refused_in_the_planners_words(app):
+    page, _ = app
+    wizard = page.wizard
+    wizard.load(EXPORTS / "qualtrics-nps.csv")
+    wizard.metric_controls["csat"].value = "Q4"
+    assert not wizard.check()
+    assert "choose all that apply" in wizard.report.value and "--" not in wizard.report.value
+
+
+def test_planner_words_drop_command_line_advice():
+    from toolkit.forms.wizard import planner_words
+
+    text = (
+        "x.csv: nothing gives stated needs's need field. Name its column with --column "
+        'need=COLUMN or under [columns] in the map, e.g. need = "Q5".'
+    )
+    said = planner_words(text)
+    assert "--column" not in said and "[columns]" not in said
+    assert said.startswith("x.csv: nothing gives stated needs's need field.")
+    assert "Choose the right question in the lists above" in said
 
 
 def test_an_upload_larger_than_the_page_takes_points_to_the_command(app, monkeypatch):

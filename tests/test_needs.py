@@ -16,6 +16,8 @@ from toolkit.coding import _words
 from toolkit.demo.build import build_demo
 from toolkit.errors import DataValidationError
 from toolkit.needs import (
+    all_staff_compared,
+    all_staff_note,
     code_needs,
     codebook_version,
     common_ground,
@@ -319,6 +321,26 @@ def test_one_staff_member_and_all_statements_uncoded():
     nobody = needs_gap(pd.DataFrame({"staff": [], "code": []}), _story()[1])
     assert len(nobody) > 0 and (nobody["staff_total"] == 0).all()
     assert nobody["staff_share"].isna().all() and nobody["customer_share"].notna().all()
+
+
+def test_by_a_column_only_customers_have_compares_each_group_with_all_staff():
+    assumed, stated = _story()
+    stated = stated.assign(language=["Somali"] * 5 + ["English"] * 5 + ["Somali", "English"])
+    gap = needs_gap(assumed, stated, by="language", min_n=1)
+    assert all_staff_compared(assumed, "language")
+    assert set(gap["language"]) == {"Somali", "English"}
+    # Every group is compared with the same 4 staff, their shares as without groups.
+    whole = needs_gap(assumed, stated).set_index("code")["staff_share"]
+    assert (gap["staff_total"] == 4).all()
+    for _, row in gap.iterrows():
+        assert row["staff_share"] == whole[row["code"]]
+    somali = gap[gap["language"] == "Somali"].set_index("code")
+    assert somali.loc["perishable_food", "customer_total"] == 5
+    assert "each language group's customers are compared with all staff (4 staff members)" in (
+        all_staff_note("language", 4)
+    )
+    with pytest.raises(DataValidationError, match="stated has no column 'campus'"):
+        needs_gap(assumed, stated, by="campus")
 
 
 def test_needs_named_by_nobody_are_not_rows():

@@ -248,8 +248,8 @@ def test_bad_parameters_fail_before_the_analysis(demo):
         open_needs_report(str(demo.path), subset={"campus": "North"}, interactive=False)
     with pytest.raises(DataValidationError, match="keeps no rows.*Residents"):
         open_needs_report(str(demo.path), subset={"segment": "Nobody"}, interactive=False)
-    with pytest.raises(DataValidationError, match="by='language'.*assumed needs have no column"):
-        open_needs_report(str(demo.path), by="language", interactive=False)
+    with pytest.raises(DataValidationError, match="by='campus'.*stated needs have no column"):
+        open_needs_report(str(demo.path), by="campus", interactive=False)
     with pytest.raises(DataValidationError, match="top_k"):
         open_needs_report(str(demo.path), top_k=0, interactive=False)
 
@@ -293,3 +293,16 @@ def test_demo_is_built_once_even_when_two_notebooks_start_together(tmp_path, mon
     monkeypatch.setenv("SERVICE_TOOLKIT_CACHE", cache)
     assert open_engagement("").path == folder  # reused, not rebuilt
     assert (folder / ".demo-stamp").stat().st_mtime_ns == stamp
+
+
+def test_by_a_column_only_customers_have_compares_each_campus_with_all_staff(tmp_path):
+    """by=campus on the university demo: staff needs have no campus, customers do."""
+    eng = init_demo(tmp_path / "uni", "university")
+    assert "campus" not in eng.table("assumed_needs")
+    staff = eng.table("assumed_needs")["staff"].nunique()
+    nb = run(tmp_path, tmp_path / "by-campus.ipynb", engagement=str(eng.path), by="campus")
+    text = narrative(nb) + "\n".join(texts(nb, "text/html"))
+    assert f"each campus group's customers are compared with all staff ({staff:,} staff" in text
+    assert "has no column" not in text and "Error" not in text
+    campuses = eng.table("stated_needs")["campus"].dropna().unique()
+    assert sum(str(c) in text for c in campuses) >= 2  # the per-campus comparison is shown

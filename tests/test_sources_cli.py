@@ -155,3 +155,37 @@ def test_date_order_ymd(run, folder, tmp_path):
 def test_templates_still_import_with_no_map(run, folder, customers_csv):
     result = run("import", folder, customers_csv, "--table", "customers", "--source", "csv")
     assert result.exit_code == 0 and "Imported 3 of 3 rows" in result.output
+
+
+SELECT_ALL = (
+    "Which of the following kinds of help would make the biggest difference to your "
+    "household over the next twelve months? (Select all that apply)"
+)
+
+
+@pytest.mark.parametrize("need", [SELECT_ALL, SELECT_ALL + " / Food and groceries"])
+def test_a_surveymonkey_select_all_imports_every_choice_column(run, folder, need):
+    """The question, or any one of its choice columns, brings all eight choices: 104 rows."""
+    result = run(
+        "import",
+        folder,
+        EXPORTS / "surveymonkey-select-all.csv",
+        "--table",
+        "stated-needs",
+        "--column",
+        f"need={need}",
+        "--json",
+    )
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["rows_added"] == 104
+    stated = Engagement.open(folder).table("stated_needs")
+    assert stated["need"].value_counts()["Help finding work"] == 24
+
+
+def test_import_suggests_the_real_nps_question_not_the_nps_group(run, folder):
+    result = run("import", folder, EXPORTS / "qualtrics-nps.csv", "--table", "responses")
+    assert result.exit_code == 1
+    assert '--metric "nps=Q2"' in result.stderr and "Q2_NPS_GROUP" not in result.stderr
+    assert '--metric "csat=How satisfied are you with the Maple Hollow library overall?"' in (
+        result.stderr
+    )

@@ -80,6 +80,9 @@ def _split(params: dict, func: Callable) -> dict:
 
 def _needs_gap(tables, by=None, settings=None, **params):
     assumed, stated = coded_needs(tables)
+    if by is not None and by in stated and needs.all_staff_compared(assumed, by):
+        staff = int(assumed["staff"].nunique()) + int(assumed["staff"].isna().any())
+        warnings.warn(needs.all_staff_note(by, staff), stacklevel=3)
     return needs.needs_gap(assumed, stated, codebook=tables["codebook"], by=by, **params)
 
 

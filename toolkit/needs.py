@@ -38,6 +38,9 @@ __all__ = [
     "code_needs",
     "uncoded_needs",
     "needs_gap",
+    "all_staff_compared",
+    "all_staff_note",
+    "with_all_staff",
     "rank_agreement",
     "common_ground",
     "importance_performance",
@@ -221,6 +224,42 @@ def _shares(frame: pd.DataFrame, unit: np.ndarray, by: str | None, weights: pd.S
     return per_code, totals
 
 
+def all_staff_compared(assumed: pd.DataFrame, by: str | None) -> bool:
+    """Say whether a comparison ``by`` a column compares each group with all staff.
+
+    True when staff needs lack the column: an attribute only customers have (their
+    ``language``, ``campus``) has no staff side, so every staff member counts in every group.
+
+    >>> all_staff_compared(pd.DataFrame({"staff": ["A"], "code": ["x"]}), "language")
+    True
+    """
+    return by is not None and by not in assumed.columns
+
+
+def all_staff_note(by: str, staff: int) -> str:
+    """The sentence saying each group's customers are compared with all staff."""
+    word = by.replace("_", " ")
+    members = "staff member" if staff == 1 else "staff members"
+    return (
+        f"Staff needs have no {word}, so each {word} group's customers are compared with "
+        f"all staff ({staff:,} {members})."
+    )
+
+
+def with_all_staff(assumed: pd.DataFrame, stated: pd.DataFrame, by: str | None) -> pd.DataFrame:
+    """Staff needs repeated for every customer group of ``by`` when staff lack the column.
+
+    Leaves ``assumed`` as it is when it has ``by`` (or ``by`` is None).
+    """
+    if not all_staff_compared(assumed, by):
+        return assumed
+    groups = pd.unique(stated[by].dropna())
+    if not len(groups):
+        return assumed.assign(**{by: pd.Series(np.nan, index=assumed.index, dtype=object)})
+    parts = [assumed.assign(**{by: group}) for group in groups]
+    return pd.concat(parts, ignore_index=True)
+
+
 def needs_gap(
     assumed: pd.DataFrame,
     stated: pd.DataFrame,
@@ -245,7 +284,9 @@ def needs_gap(
     codebook : DataFrame, optional
         Gives each code its ``label`` and ``theme``.
     by : str, optional
-        A column both tables have (``segment``): one comparison per value.
+        A column of ``stated`` (``segment``): one comparison per value. When ``assumed``
+        lacks it (an attribute only customers have, such as ``language``), each group's
+        customers are compared with all staff (see :func:`all_staff_compared`).
     confidence : float
         Level of every interval.
     min_n : int
@@ -295,8 +336,9 @@ def needs_gap(
     0    milk          0.0        0.833333     blind spot
     1  pantry          1.0        0.166667   assumed only
     """
-    require_columns(assumed, ["staff", "code", by], name="assumed")
     require_columns(stated, ["code", by], name="stated")
+    require_columns(assumed, ["staff", "code"], name="assumed")
+    assumed = with_all_staff(assumed, stated, by)
     check_fraction(confidence, name="confidence", inclusive=False)
     check_positive_int(min_n, name="min_n")
     check_fraction(priority, name="priority")

@@ -5,12 +5,18 @@ The steps a planner takes, each shown before the next:
 1. **Upload** a CSV or XLSX export (up to :data:`MAX_UPLOAD_MB`; larger files get a message
    pointing to ``service-toolkit import``).
 2. **Detected**: which tool wrote it and why, and the table it goes into.
-3. **Map**: for every canonical field a dropdown of the file's columns (named by their
-   question text where the tool has one), prefilled from what the importer recognised;
-   for satisfaction responses, which question is CSAT, NPS or CES (guessed from the
-   wording). Label recodes ("Very satisfied" = 5) are shown from the check.
+3. **Map**: for every canonical field a dropdown of the file's questions
+   (:func:`toolkit.sources.registry.survey_questions`: a "select all that apply" question
+   is one choice however the tool exported it; each is labelled by its question,
+   sub-question or choices and three sample answers), prefilled from what the importer
+   recognised; for satisfaction responses, which question is CSAT, NPS or CES (guessed
+   from the wording, never a derived column such as Qualtrics' ``Q2_NPS_GROUP``). Label
+   recodes ("Very satisfied" = 5) are shown from the check.
 4. **Check** runs the import as a dry run: rows that would land, rows excluded and why,
-   every problem with its row and column, the first rows as they would land.
+   every problem with its row and column, the first rows as they would land. A metric
+   question whose answers are not scores is explained in the planner's words with the
+   fix in place: a button for the question that holds the scores, and a box per answer
+   label to say which number it stands for.
 5. **Import** lands it in one transaction; **Save map** writes ``maps/NAME.toml`` so the
    next wave imports with ``--map NAME`` (or the same wizard).
 
@@ -32,9 +38,17 @@ import pandas as pd
 from toolkit.errors import ToolkitError
 from toolkit.schema.metrics import METRICS
 from toolkit.schema.tables import table_named
-from toolkit.sources.registry import TOOLS, guess_metrics
+from toolkit.sources.registry import (
+    TOOLS,
+    Question,
+    guess_metrics,
+    guess_need,
+    metric_asked,
+    question_labels,
+    survey_questions,
+)
 
-__all__ = ["ImportWizard", "MAX_UPLOAD_MB", "guess_metrics", "mapping_choices"]
+__all__ = ["ImportWizard", "MAX_UPLOAD_MB", "guess_metrics", "mapping_choices", "planner_words"]
 
 
 def _max_upload_mb() -> int:
@@ -61,18 +75,14 @@ _TABLES = (
 _STYLE = {"description_width": "190px"}
 
 
-def mapping_choices(columns: list[str], questions: dict[str, str]) -> list[tuple[str, str]]:
-    """Dropdown options for a file's columns: the question text with the column name.
+def mapping_choices(questions: list[Question]) -> list[tuple[str, str]]:
+    """Dropdown options for a file's questions (:func:`survey_questions`), labels unique.
 
-    >>> mapping_choices(["Q1", "Segment"], {"Q1": "How satisfied were you?"})
-    [('(not in this file)', ''), ('How satisfied were you? [Q1]', 'Q1'), ('Segment', 'Segment')]
+    >>> mapping_choices([Question("Q1", "How satisfied were you?", samples=("5", "4"))])
+    [('(not in this file)', ''), ('How satisfied were you? [Q1] — e.g. “5”, “4”', 'Q1')]
     """
-    options: list[tuple[str, str]] = [(_NOT_IN_FILE, "")]
-    for column in columns:
-        question = questions.get(column)
-        label = f"{question} [{column}]" if question and question != column else column
-        options.append((label if len(label) <= 90 else label[:89] + "…", column))
-    return options
+    labels = question_labels(questions)
+    return [(_NOT_IN_FILE, ""), *zip(labels, (q.value for q in questions), strict=True)]
 
 
 class ImportWizard:
@@ -86,6 +96,9 @@ class ImportWizard:
         self.format: str | None = None
         self.columns: list[str] = []
         self.questions: dict[str, str] = {}
+        self.items: list[Question] = []
+        self.survey = None
+        self.values: dict[str, dict[str, float]] = {}  # labels mapped in place to numbers
         self.upload = w.FileUpload(
             accept=".csv,.xlsx,.txt,.tsv", multiple=False, description="Choose file", icon="upload"
         )
@@ -127,6 +140,7 @@ class ImportWizard:
         self.check_button.on_click(lambda _: self.check())
         self.import_button.on_click(lambda _: self.run_import())
         self.report = w.HTML()
+        self.fix = w.VBox()  # the fix for a failed check, offered in place
         self.preview = w.HTML()
         self.root = w.VBox(
             [
@@ -143,6 +157,7 @@ class ImportWizard:
                 w.HBox([self.map_name, self.save_map]),
                 w.HBox([self.check_button, self.import_button]),
                 self.report,
+                self.fix,
                 self.preview,
             ]
         )
@@ -192,6 +207,7 @@ class ImportWizard:
             g for g in survey.groups if g not in survey.frame.columns
         ]
         self.questions = {str(k): str(v) for k, v in survey.questions.items()}
+        self.survey, self.items, self.values = survey, survey_questions(survey), {}
         rows = len(survey.frame)
         excluded = sum(int(v.sum()) for v in survey.excluded.values()) if survey.excluded else 0
         tool = TOOLS[detection.format].label or detection.format
@@ -211,12 +227,13 @@ class ImportWizard:
         if self.file is None:
             return
         spec = table_named(self.table.value)
-        options = mapping_choices(self.columns, self.questions)
+        options = mapping_choices(self.items)
         values = {v for _, v in options}
         self.field_controls, self.metric_controls = {}, {}
+        self.fix.children = []
         rows = [w.HTML("<h4>Which column holds what</h4>")]
         if spec.name == "responses":
-            guessed = guess_metrics(self.questions or {c: c for c in self.columns})
+            guessed = guess_metrics(self.items)
             for metric, title in ((m.name, f"{m.short} question") for m in METRICS.values()):
                 control = w.Dropdown(
                     options=options,
@@ -231,6 +248,8 @@ class ImportWizard:
             if spec.name == "responses" and f.name in ("metric", "score", "scale_min", "scale_max"):
                 continue
             same = next((c for c in self.columns if c.strip().lower() == f.name), None)
+            if f.name == "need" and same is None:
+                same = guess_need(self.items) or None
             control = w.Dropdown(
                 options=options,
                 value=same if same in values else "",
@@ -255,6 +274,7 @@ class ImportWizard:
     def _changed(self) -> None:
         self.import_button.disabled = True
         self.report.value = ""
+        self.fix.children = []
 
     def choices(self) -> tuple[dict[str, str], dict[str, str]]:
         """The planner's choices as ``columns`` (field → column) and ``metrics``."""
@@ -272,6 +292,7 @@ class ImportWizard:
             source=self.format,
             columns=columns or None,
             metrics=metrics or None,
+            values={c: v for c, v in self.values.items() if c in metrics.values()} or None,
             dry_run=dry_run,
             save_map=save_map,
         )
@@ -279,6 +300,11 @@ class ImportWizard:
     def check(self) -> bool:
         """Dry run: say what would land; enable Import only when nothing is wrong."""
         if self.file is None:
+            return False
+        self.fix.children = []
+        if self._metric_trouble():
+            self.preview.value = ""
+            self.import_button.disabled = True
             return False
         try:
             result = self._run(dry_run=True)
@@ -351,13 +377,150 @@ class ImportWizard:
     def close(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
 
+    # -- a failed check, in the planner's words, with the fix in place ------------
+
+    def _metric_trouble(self) -> bool:
+        """Say what is wrong with a chosen metric question and offer the fix; True if any."""
+        if self.table.value != "responses" or self.survey is None:
+            return False
+        chosen = {m: c.value for m, c in self.metric_controls.items() if c.value}
+        if not chosen:
+            self.report.value = _alert(
+                "Choose the question that holds a satisfaction metric (CSAT, NPS or CES) in "
+                "the lists above; none is chosen."
+            )
+            return True
+        labels = dict(zip((q.value for q in self.items), question_labels(self.items), strict=True))
+        for metric, column in chosen.items():
+            short = METRICS[metric].short
+            item = next((q for q in self.items if q.value == column), None)
+            if item is not None and item.kind == "multi":
+                self.report.value = _alert(
+                    f"The {short} question you chose, “{labels[column]}”, is a “choose all "
+                    f"that apply” question; a {short} score needs a question with one answer. "
+                    f"Choose another question for {short}."
+                )
+                self.fix.children = self._alternatives(metric, column, labels)
+                return True
+            unread = self._not_scores(metric, column)
+            if unread:
+                listed = ", ".join(f"“{label}” ({n:,})" for label, n in list(unread.items())[:8])
+                why = f" It holds {item.why}." if item is not None and item.why else ""
+                self.report.value = _alert(
+                    f"The {short} question you chose, “{labels[column]}”, has answers that are "
+                    f"not scores: {listed}.{why} Choose the question that holds the scores, or "
+                    "say which number each answer stands for."
+                )
+                self.fix.children = [
+                    *self._alternatives(metric, column, labels),
+                    *self._label_boxes(column, list(unread)),
+                ]
+                return True
+        return False
+
+    def _not_scores(self, metric: str, column: str) -> dict[str, int]:
+        """The answers of ``column`` that do not read as scores, with their counts."""
+        from toolkit.sources.answers import recode_answers
+
+        cells = self.survey.frame[column].astype(str).str.strip()
+        scale = self.engagement.settings["scales"].get(metric)
+        size = int(scale[1] - scale[0] + 1) if scale else None
+        _, bad, _, _ = recode_answers(cells, values=self.values.get(column), size=size)
+        return {str(k): int(n) for k, n in cells[bad].value_counts().items()}
+
+    def _alternatives(self, metric: str, column: str, labels: dict[str, str]) -> list:
+        """A button per question that asks for ``metric`` and holds scores."""
+        control = self.metric_controls[metric]
+        buttons = []
+        for q in self.items:
+            if q.value == column or not q.scores or q.kind != "single":
+                continue
+            if metric_asked(q.text) != metric:
+                continue
+            button = w.Button(
+                description=f"Use {q.value}"[:40],
+                tooltip=labels[q.value],
+                icon="exchange",
+                layout=w.Layout(width="auto"),
+            )
+
+            def use(_, value=q.value):
+                control.value = value
+                self.check()
+
+            button.on_click(use)
+            buttons.append(w.HBox([button, w.HTML(html.escape(labels[q.value]))]))
+        if buttons:
+            short = METRICS[metric].short
+            return [w.HTML(f"<p>Questions that hold {short} scores:</p>"), *buttons]
+        return []
+
+    def _label_boxes(self, column: str, answers: list[str]) -> list:
+        """A number box per answer label, and a button that uses them and checks again."""
+        boxes = [
+            w.Text(
+                description=answer[:40],
+                placeholder="number",
+                style=_STYLE,
+                layout=w.Layout(width="360px"),
+            )
+            for answer in answers[:30]
+        ]
+        note = w.HTML()
+        button = w.Button(description="Use these numbers", icon="check")
+
+        def apply(_):
+            numbers, wrong = {}, []
+            for answer, box in zip(answers, boxes, strict=False):
+                text = box.value.strip().replace(",", ".")
+                try:
+                    numbers[answer] = float(text)
+                except ValueError:
+                    wrong.append(answer)
+            if wrong:
+                note.value = _alert(
+                    "Give a number for every answer: "
+                    + ", ".join(f"“{a}”" for a in wrong[:8])
+                    + (" has none." if len(wrong) == 1 else " have none.")
+                )
+                return
+            self.values[column] = {**self.values.get(column, {}), **numbers}
+            self.check()
+
+        button.on_click(apply)
+        self.label_boxes = dict(zip(answers, boxes, strict=False))
+        self.use_numbers = button
+        return [w.HTML("<p>Or say which number each answer stands for:</p>"), *boxes, button, note]
+
 
 def _alert(text: str) -> str:
     return f'<span role="alert" class="tk-alert">{html.escape(text)}</span>'
 
 
+#: Words of the command line and of map files, which the page never shows.
+_COMMAND_LINE = re.compile(
+    r"--[a-z]|\[values|\[\[metrics|\[columns|\[multi|maps?/|in a map|ENGAGEMENT"
+)
+
+
+def planner_words(text: str) -> str:
+    """A message with its command-line and map-file advice left out (the page offers the fix).
+
+    >>> planner_words('Q9: nothing gives the need field. Name its column with --column need=COLUMN.')
+    'Q9: nothing gives the need field. Choose the right question in the lists above and press Check again.'
+    """
+    out = []
+    for line in str(text).splitlines():
+        sentences = re.split(r"(?<=[.;:])\s+(?=[A-Z“\"])", line)
+        kept = [s for s in sentences if not _COMMAND_LINE.search(s)]
+        if len(kept) < len(sentences):
+            kept.append("Choose the right question in the lists above and press Check again.")
+        out.append(" ".join(kept))
+    return "\n".join(out)
+
+
 def _problems(err: Exception) -> str:
-    lines = str(err).splitlines()
+    lines = planner_words(str(err)).splitlines()
     head = html.escape(lines[0]) if lines else ""
     rest = "".join(f"<li>{html.escape(line.strip())}</li>" for line in lines[1:] if line.strip())
     return f'<div role="alert" class="tk-alert"><p>{head}</p><ul>{rest}</ul></div>'

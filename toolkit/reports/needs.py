@@ -158,18 +158,17 @@ def open_needs_report(
     ctx = open_report_as_called(
         engagement, subset, interactive, parameters, called, tables=NEEDS_TABLES
     )
-    for name in ("assumed_needs", "stated_needs"):
-        if by not in ctx.tables[name]:
-            shared = sorted(
-                set(ctx.tables["assumed_needs"].columns)
-                & set(ctx.tables["stated_needs"].columns)
-                - {"need", "code", "coded_by", "match_score", "importance", "collected_on"}
-            )
-            raise DataValidationError(
-                f"by={by!r}: the {name.replace('_', ' ')} have no column {by!r}, so staff and "
-                f"customers cannot be compared by it. Columns both lists have: "
-                f"{', '.join(shared) or 'none'}."
-            )
+    if by not in ctx.tables["stated_needs"]:
+        # A column only staff have cannot group customers; one only customers have can
+        # (each group's customers against all staff).
+        usable = sorted(
+            set(ctx.tables["stated_needs"].columns)
+            - {"need", "code", "coded_by", "match_score", "importance", "collected_on"}
+        )
+        raise DataValidationError(
+            f"by={by!r}: the stated needs have no column {by!r}, so customers cannot be "
+            f"grouped by it. Columns the stated needs have: {', '.join(usable) or 'none'}."
+        )
     if ctx.tables["assumed_needs"].empty and ctx.tables["stated_needs"].empty:
         raise DataValidationError(
             "There are no needs to compare: neither staff nor customer needs are in the store"
@@ -191,7 +190,7 @@ def needs_compared(ctx: NeedsReport):
     -------
     IPython.display.Markdown
     """
-    from toolkit.needs import codebook_version
+    from toolkit.needs import all_staff_compared, all_staff_note, codebook_version
 
     assumed, stated = ctx.assumed, ctx.stated
     staff = int(assumed["staff"].nunique()) + int(assumed["staff"].isna().any())
@@ -218,6 +217,8 @@ def needs_compared(ctx: NeedsReport):
             + join_words([f"{md_escape(g)} {int(sizes.get(g, 0)):,}" for g in groups])
             + "."
         )
+    if groups and all_staff_compared(assumed, ctx.by):
+        lines.append(all_staff_note(ctx.by, staff))
     uncoded_staff = int(assumed["code"].isna().sum())
     uncoded_customers = int(stated["code"].isna().sum())
     version = codebook_version(ctx.codebook)
@@ -799,7 +800,8 @@ def needs_explorer(ctx: NeedsReport, *, chart_needs: int = 15):
     def draw(_change=None) -> None:
         assumed, stated = ctx.assumed, ctx.stated
         if group.value is not everyone:
-            assumed = assumed[assumed[ctx.by] == group.value]
+            if ctx.by in assumed:  # else: the group's customers against all staff
+                assumed = assumed[assumed[ctx.by] == group.value]
             stated = stated[stated[ctx.by] == group.value]
         gap = needs_gap(
             assumed, stated, codebook=ctx.codebook, confidence=ctx.confidence, min_n=min_n.value

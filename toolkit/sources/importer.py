@@ -65,6 +65,7 @@ def import_file(
     map: str | Path | None = None,  # noqa: A002 - the word users know
     columns: dict[str, str] | None = None,
     metrics: dict[str, str] | list[tuple[str, str]] | None = None,
+    values: dict[str, dict[str, float | str]] | None = None,
     replace: bool = False,
     skip_invalid: bool = False,
     dry_run: bool = False,
@@ -100,6 +101,9 @@ def import_file(
         name or the question text as the survey tool wrote it.
     metrics : dict or list of (metric, source), optional
         Satisfaction questions added to the map's ``[[metrics]]``.
+    values : dict, optional
+        ``{source: {label: number}}`` added to the map's ``[values]`` (what the forms
+        wizard's "map these labels" gives).
     replace : bool
         Replace the rows of earlier imports of this file (same content, or same
         file name into the same table) instead of adding nothing.
@@ -136,18 +140,7 @@ def import_file(
     imap = import_maps.ImportMap()
     if map is not None:
         imap = import_maps.read_map(import_maps.map_path(map, engagement.path))
-    for name, column in (columns or {}).items():
-        imap.columns[name] = column
-    for metric, column in metrics.items() if isinstance(metrics, dict) else metrics or ():
-        metric = str(metric).strip().lower()
-        if metric not in METRICS:
-            raise DataValidationError(
-                f'--metric {metric}={column}: "{metric}" is not a metric. Use one of: '
-                + ", ".join(METRICS)
-                + "."
-            )
-        imap.metrics = [m for m in imap.metrics if m.column != column]
-        imap.metrics.append(import_maps.MetricSpec(metric, column))
+    _add_to_map(imap, columns, metrics, values)
     if table is None and imap.table is None:
         raise DataValidationError(
             f"{Path(file).name}: say which table the rows go into, with --table TABLE or "
@@ -200,6 +193,26 @@ def import_file(
         return _import_survey(
             engagement, path, spec, sha, fmt, imap, detection, options, save_map, map_name
         )
+
+
+def _add_to_map(imap, columns, metrics, values) -> None:
+    """Add the import's ``columns``, ``metrics`` and ``values`` to its map (they win)."""
+    from toolkit.sources import maps as import_maps
+
+    for name, column in (columns or {}).items():
+        imap.columns[name] = column
+    for answered, recodes in (values or {}).items():
+        imap.values[answered] = {**imap.values.get(answered, {}), **recodes}
+    for metric, column in metrics.items() if isinstance(metrics, dict) else metrics or ():
+        metric = str(metric).strip().lower()
+        if metric not in METRICS:
+            raise DataValidationError(
+                f'--metric {metric}={column}: "{metric}" is not a metric. Use one of: '
+                + ", ".join(METRICS)
+                + "."
+            )
+        imap.metrics = [m for m in imap.metrics if m.column != column]
+        imap.metrics.append(import_maps.MetricSpec(metric, column))
 
 
 def _import_template(

@@ -30,7 +30,7 @@ from toolkit.schema.personal import DIRECT, PersonalFlag, header_flag
 from toolkit.schema.tables import Table, normalise_header
 from toolkit.sources.answers import answer_key, recode_answers
 from toolkit.sources.maps import ImportMap, MetricSpec, MultiSpec, closest
-from toolkit.sources.registry import metric_asked
+from toolkit.sources.registry import guess_metrics, survey_questions
 from toolkit.sources.spreadsheet import RawTable
 
 __all__ = ["Member", "SurveyTable", "Mapped", "survey_to_raw", "split_choices", "TRUTHY"]
@@ -304,7 +304,7 @@ def survey_to_raw(
     frame = survey.frame.iloc[kept].reset_index(drop=True)
     rows = survey.rows[kept]
     consumed = set(resolved.values()) | {m.column for m in metrics}
-    need_source = resolved.get("need") if table.name == "stated_needs" else None
+    need_source = _need_source(survey, resolved, table)
     if need_source in survey.groups:
         consumed |= {m.column for m in survey.groups[need_source]}
     if need_source in survey.other_text:
@@ -375,6 +375,23 @@ def survey_to_raw(
     return Mapped(raw, origin, out, excluded, personal, mapping, applied)
 
 
+def _need_source(survey: SurveyTable, resolved: dict[str, str], table: Table) -> str | None:
+    """The column (or multi-select question) stated needs come from; None for other tables.
+
+    A choice column of a "select all that apply" question (SurveyMonkey's "Question /
+    Milk", Qualtrics' ``Q5_1``) stands for its whole question: naming one would import
+    that choice alone.
+    """
+    column = resolved.get("need")
+    if table.name != "stated_needs" or column is None or column in survey.groups:
+        return column if table.name == "stated_needs" else None
+    for group, members in survey.groups.items():
+        if any(m.column == column for m in members):
+            resolved["need"] = group
+            return group
+    return column
+
+
 def _tool_flag(survey: SurveyTable, column: str, name: str) -> PersonalFlag | None:
     """A column's flag by its header in the file, its name as an attribute, or the tool's word.
 
@@ -414,11 +431,14 @@ def _resolve_metric(survey: SurveyTable, spec: MetricSpec, imap: ImportMap) -> _
 
 
 def _no_metrics(survey: SurveyTable, imap: ImportMap) -> str:
+    # The questions the wizard would propose (never a derived column such as Q2_NPS_GROUP).
+    guessed = guess_metrics(survey_questions(survey))
+    by_question = {c: q for c, q in survey.questions.items()}
     hints = []
-    for column in survey.frame.columns:
-        metric = metric_asked(survey.label(column))
-        if metric is not None:
-            hints.append(f'--metric "{metric}={survey.label(column)}"')
+    for metric, column in guessed.items():
+        question = by_question.get(column, column)
+        unique = [c for c, q in by_question.items() if q == question] == [column]
+        hints.append(f'--metric "{metric}={question if unique else column}"')
     suggestion = f" Questions that look like metrics: {'; '.join(hints[:4])}." if hints else ""
     return (
         f"{survey.file}: say which questions are satisfaction metrics, with --metric METRIC=QUESTION "
