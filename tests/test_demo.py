@@ -23,10 +23,15 @@ STORY_SEEDS = (SEED, 1, 2)
 
 ATTRIBUTES = {
     "neighbourhood": {
+        "codebook": {"keywords_es"},
         "stated_needs": {"language", "age_band"},
         "responses": {"language", "channel"},
     },
-    "university": {"stated_needs": {"campus", "unit"}, "responses": {"campus"}},
+    "university": {
+        "codebook": {"keywords_es"},
+        "stated_needs": {"campus", "unit"},
+        "responses": {"campus"},
+    },
 }
 OKABE_ITO = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"}
 SLUG = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")

@@ -58,12 +58,12 @@ def _words(texts: list[str]) -> pa.ListArray:
 
 def _fold(texts: list[str]) -> list[str]:
     """Texts without accents ("léche" → "leche", "Horário" → "Horario"): each letter
-    decomposed (NFKD) and its combining marks dropped; ASCII texts are left as they are.
+    decomposed (NFD) and its combining marks dropped; ASCII texts are left as they are.
     """
     return [
         t
         if t.isascii()
-        else "".join(ch for ch in unicodedata.normalize("NFKD", t) if not unicodedata.combining(ch))
+        else "".join(ch for ch in unicodedata.normalize("NFD", t) if not unicodedata.combining(ch))
         for t in texts
     ]
 
