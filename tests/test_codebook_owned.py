@@ -63,7 +63,7 @@ def test_your_codebook_replaces_the_untouched_starter_and_codes_again(tmp_path, 
     assert Engagement.open(path).untouched_starter() is not None
     done = _run("import", path, mine, "--table", "codebook")
     assert done.exit_code == 0, done.output
-    assert "Your codebook replaces the starter codebook (neighbourhood) (44 codes)" in done.stderr
+    assert "Your codebook replaces the neighbourhood starter codebook (44 codes)" in done.stderr
     assert "--keep-starter" in done.stderr
     eng = Engagement.open(path)
     assert set(eng.codebook["code"]) == {*(r[0] for r in MINE[1:]), "not_a_need"}
@@ -86,6 +86,8 @@ def test_your_codebook_replaces_the_untouched_starter_and_codes_again(tmp_path, 
 def test_keep_starter_keeps_both(tmp_path, mine):
     path = tmp_path / "eng"
     _run("init", path)
+    wrong = _run("import", path, mine, "--table", "customers", "--keep-starter")
+    assert wrong.exit_code == 2 and "--keep-starter goes with --table codebook" in wrong.output
     done = _run("import", path, mine, "--table", "codebook", "--keep-starter")
     assert done.exit_code == 0 and "replaces" not in done.stderr
     codes = set(Engagement.open(path).codebook["code"])
@@ -118,11 +120,12 @@ def test_a_persons_codes_are_kept_and_listed_and_removing_brings_the_starter_bac
     imports = eng.imports()
     mine_id = int(imports.loc[imports["file_name"] == "my-codebook.csv", "import_id"].iloc[0])
     removed = _run("imports", path, "--remove", mine_id)
-    assert removed.exit_code == 0 and "is back as the codebook" in removed.output
+    assert removed.exit_code == 0
+    assert "The neighbourhood starter codebook is back" in removed.output
     eng = Engagement.open(path)
     assert set(eng.codebook["code"]) == set(load_starter_codebook("neighbourhood")["code"])
     assert eng.untouched_starter() is not None
-    assert "Spanish" not in set(eng.codebook["code"]) and eng.codebook["keywords_es"].notna().all()
+    assert eng.codebook["keywords_es"].notna().all()  # the Spanish keywords are back too
 
 
 @pytest.mark.parametrize(
@@ -190,3 +193,34 @@ def test_keywords_by_language_and_accents_normalised():
         "opening_hours",
         "opening_hours",
     ]
+
+
+def test_only_an_untouched_starter_is_replaced(tmp_path, mine, write_csv):
+    path = tmp_path / "eng"
+    _run("init", path)
+    extra = write_csv("extra.csv", [["code", "label", "keywords"], ["garden", "Garden", "garden"]])
+    assert _run("import", path, extra, "--table", "codebook", "--keep-starter").exit_code == 0
+    assert Engagement.open(path).untouched_starter() is None  # a code was added to it
+    done = _run("import", path, mine, "--table", "codebook")
+    assert done.exit_code == 0 and "replaces" not in done.stderr
+    assert {"opening_hours", "garden", "HOURS"} <= set(Engagement.open(path).codebook["code"])
+
+
+def test_removing_your_codebook_is_refused_while_statements_use_its_codes(
+    tmp_path, mine, write_csv
+):
+    path = tmp_path / "eng"
+    _run("init", path)
+    _run("import", path, mine, "--table", "codebook")
+    needs = [
+        ["source_id", "segment", "method", "need", "code"],
+        ["p1", "Residents", "survey", "Late opening", "HOURS"],
+    ]
+    assert _run("import", path, write_csv("n.csv", needs), "--table", "stated-needs").exit_code == 0
+    eng = Engagement.open(path)
+    imports = eng.imports()
+    mine_id = int(imports.loc[imports["file_name"] == "my-codebook.csv", "import_id"].iloc[0])
+    refused = _run("imports", path, "--remove", mine_id)
+    assert refused.exit_code == 1 and "cannot be removed" in refused.stderr
+    assert "HOURS" in set(Engagement.open(path).codebook["code"])  # nothing changed
+    assert Engagement.open(path).untouched_starter() is None

@@ -296,6 +296,8 @@ def import_(
 
     if table is None and map_ is None:
         raise click.UsageError("Name the table with --table TABLE, or give a map that names it.")
+    if keep_starter and table not in (None, "codebook"):
+        raise click.UsageError("--keep-starter goes with --table codebook.")
     column_map = dict(parse_assignment(c, "--column") for c in columns)
     metric_list = [parse_assignment(m, "--metric") for m in metrics]
     limit_map = {}
@@ -520,7 +522,7 @@ def imports(path, remove, as_json):
             )
             if done.get("starter_restored"):
                 click.echo(
-                    f"The {done['starter_restored']} is back as the codebook; statements coded "
+                    f"The {done['starter_restored']} is back; statements coded "
                     "automatically are coded again against it."
                 )
             if done["columns_removed"]:

@@ -355,7 +355,7 @@ class ImportResult:
     dry_run: bool = False
     details: dict = field(default_factory=dict)
     preview: pd.DataFrame | None = None
-    #: The starter codebook a codebook import replaced ("starter codebook (neighbourhood)")
+    #: The starter codebook a codebook import replaced ("neighbourhood starter codebook")
     #: and how many codes it had; the codes a person set that the new codebook lacks
     #: (code → statements), kept in the codebook until those statements are recoded.
     starter_replaced: str | None = None
@@ -398,6 +398,12 @@ def load_starter_codebook(name: str = "neighbourhood") -> pd.DataFrame:
     if NOT_A_NEED["code"] not in set(book["code"]):
         book = pd.concat([book, pd.DataFrame([NOT_A_NEED])], ignore_index=True)
     return book
+
+
+def _starter_title(file_name: str) -> str:
+    """How messages name a starter's import: "neighbourhood starter codebook"."""
+    inner = file_name[len(STARTER_SOURCE) :].strip(" ()")
+    return f"{inner} {STARTER_SOURCE}" if inner in STARTERS else STARTER_SOURCE
 
 
 def _starter_named(file_name: str) -> str:
@@ -668,8 +674,9 @@ class Engagement:
             Which starter: ``neighbourhood`` (the default) or ``university``; None or
             ``"none"`` for none.
         codebook : str or Path, optional
-            Your codebook (a CSV or XLSX file), imported into the new engagement. With it
-            the starter is kept as well only when ``starter`` is named too.
+            Your codebook (a CSV or XLSX file), imported into the new engagement beside
+            the starter, if any (``starter=None`` for yours alone, as ``init --codebook``
+            gives unless ``--starter`` is named too).
 
         Raises
         ------
@@ -1356,7 +1363,8 @@ class Engagement:
                 "UPDATE imports SET status = 'replaced', ended_at = ? WHERE import_id = ?",
                 (_now(), import_id),
             )
-            result.starter_replaced, result.starter_codes = file_name, rows_added
+            result.starter_replaced = _starter_title(file_name)
+            result.starter_codes = rows_added
             result.kept_codes.update(kept)
         return [i for i in replacing if i not in {s[0] for s in starters}]
 
@@ -1943,7 +1951,7 @@ class Engagement:
             "file": file_name,
             "rows_removed": removed,
             "columns_removed": columns,
-            "starter_restored": starter[1] if starter is not None else None,
+            "starter_restored": _starter_title(starter[1]) if starter is not None else None,
         }
 
     def export(self, table: str, to: str | Path, *, include_personal: bool = False) -> int:
