@@ -23,10 +23,15 @@ STORY_SEEDS = (SEED, 1, 2)
 
 ATTRIBUTES = {
     "neighbourhood": {
+        "codebook": {"keywords_es"},
         "stated_needs": {"language", "age_band"},
         "responses": {"language", "channel"},
     },
-    "university": {"stated_needs": {"campus", "unit"}, "responses": {"campus"}},
+    "university": {
+        "codebook": {"keywords_es"},
+        "stated_needs": {"campus", "unit"},
+        "responses": {"campus"},
+    },
 }
 OKABE_ITO = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"}
 SLUG = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
@@ -95,12 +100,19 @@ def test_bad_arguments_are_refused_clearly():
 
 
 def test_starter_codebook_is_a_usable_list_of_common_needs():
-    book = starter_codebook()
-    assert list(book.columns) == ["code", "label", "theme", "keywords"]
-    assert 40 <= len(book) <= 60
+    books = {name: starter_codebook(name) for name in ("neighbourhood", "university")}
+    for name, one in books.items():
+        assert list(one.columns) == ["code", "label", "theme", "keywords", "keywords_es"]
+        assert 35 <= len(one) <= 50, name
+        assert (one[["label", "theme", "keywords", "keywords_es"]] != "").all().all(), name
+        assert "not_a_need" in set(one["code"]), name
+    # Each starter fits its engagements: no student needs among a neighbourhood's codes.
+    assert "advising" not in set(books["neighbourhood"]["code"])
+    assert "emergency_shelter" not in set(books["university"]["code"])
+    book = pd.concat(books.values()).drop_duplicates("code")
+    book = book[book["code"] != "not_a_need"]
     assert book["code"].is_unique
     assert all(SLUG.match(code) for code in book["code"]), "codes are snake_case slugs"
-    assert (book[["label", "theme", "keywords"]] != "").all().all()
     for row in book.itertuples():
         words = row.keywords.split("; ")
         assert all(w and w == w.strip() and ";" not in w for w in words), row.code
@@ -142,7 +154,7 @@ def test_starter_codebook_is_a_usable_list_of_common_needs():
 
 @pytest.mark.parametrize("name", DEMOS)
 def test_codebook_is_the_starter_plus_demo_codes(name):
-    book, starter = tables_of(name)["codebook"], starter_codebook()
+    book, starter = tables_of(name)["codebook"], starter_codebook(name)
     pd.testing.assert_frame_equal(book.iloc[: len(starter)], starter, check_dtype=False)
     assert len(book) > len(starter) and book["code"].is_unique
 
@@ -275,6 +287,7 @@ def test_wording_is_codeable_from_the_codebook_keywords(name, table):
     tables, truth = built(name)
     frame, true = tables[table], truth[table]
     book = keywords(tables["codebook"])
+    book.pop("not_a_need")  # matches whole statements only ("N/A"), never words inside one
     found = [matched(text, book) for text in frame["need"]]
     has_code = true.notna().to_numpy()
     own = np.array([code in codes for code, codes in zip(true, found, strict=True)])

@@ -35,4 +35,4 @@ def test_the_wheel_ships_templates_notebooks_and_the_command(tmp_path):
 def test_resources_are_found_from_a_source_tree():
     from toolkit._resources import resource_dir
 
-    assert (resource_dir("templates") / "starter-codebook.csv").is_file()
+    assert (resource_dir("templates") / "starter-codebook-neighbourhood.csv").is_file()

@@ -102,14 +102,35 @@ def _open(path):
     show_default=True,
     help="The university demo's size (large: 1,000,000 responses).",
 )
-def init(path, name, organisation, demo, size):
+@click.option(
+    "--starter",
+    type=click.Choice(["neighbourhood", "university", "none"]),
+    help="The starter codebook of common needs (default: neighbourhood; none with --codebook).",
+)
+@click.option(
+    "--codebook",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Your codebook (CSV or XLSX), used instead of a starter.",
+)
+def init(path, name, organisation, demo, size, starter, codebook):
     """Create an engagement folder at PATH."""
     if size == "large" and demo != "university":
         raise click.UsageError("--size large goes with --demo university.")
+    if demo is not None and (starter or codebook):
+        raise click.UsageError(
+            "A demo brings its own codebook: leave out --starter and --codebook."
+        )
     if demo is None:
         from toolkit.store import Engagement
 
-        engagement = Engagement.init(path, name=name, organisation=organisation)
+        engagement = Engagement.init(
+            path,
+            name=name,
+            organisation=organisation,
+            starter=starter or ("none" if codebook else "neighbourhood"),
+            codebook=codebook,
+        )
     else:
         from toolkit.demo.build import init_demo
 
@@ -212,6 +233,11 @@ _SOURCES = FORMATS
     help=f"SOURCE is a {metric_choices()} question: one responses row per answer (repeatable).",
 )
 @click.option("--replace", is_flag=True, help="Replace the rows of earlier imports of this file.")
+@click.option(
+    "--keep-starter",
+    is_flag=True,
+    help="A codebook: keep the starter codebook as well (by default yours replaces it).",
+)
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows; list each invalid one.")
 @click.option(
     "--dry-run",
@@ -249,6 +275,7 @@ def import_(
     columns,
     metrics,
     replace,
+    keep_starter,
     skip_invalid,
     dry_run,
     save_map,
@@ -269,6 +296,8 @@ def import_(
 
     if table is None and map_ is None:
         raise click.UsageError("Name the table with --table TABLE, or give a map that names it.")
+    if keep_starter and table not in (None, "codebook"):
+        raise click.UsageError("--keep-starter goes with --table codebook.")
     column_map = dict(parse_assignment(c, "--column") for c in columns)
     metric_list = [parse_assignment(m, "--metric") for m in metrics]
     limit_map = {}
@@ -297,7 +326,9 @@ def import_(
         date_order=date_order,
         save_map=save_map,
         limits=limit_map,
+        keep_starter=keep_starter,
     )
+    _say_codebook(result)
     if as_json:
         data = result.to_dict()
         if result.preview is not None:
@@ -309,6 +340,30 @@ def import_(
             _nothing_added(result)
         return
     _print_import(result)
+
+
+def _say_codebook(result) -> None:
+    """On stderr: the starter codebook an imported codebook replaced, and the codes a
+    person set that it lacks (kept until those statements are coded again).
+    """
+    if result.starter_replaced:
+        _echo_err(
+            f"Your codebook replaces the {result.starter_replaced} ({result.starter_codes} "
+            "codes); statements coded automatically are coded again against yours, a "
+            "person's codes are kept. To keep both, remove this import "
+            "(service-toolkit imports --remove) and import it again with --keep-starter."
+        )
+    if result.kept_codes:
+        listed = ", ".join(
+            f"{code} ({n} statement{'s' if n != 1 else ''})"
+            for code, n in sorted(result.kept_codes.items())
+        )
+        _echo_err(
+            f"Codes a person set that your codebook does not have: {listed}. They stay in the "
+            "codebook until no statement uses them: add them to your codebook file, or file "
+            "those statements under your codes (the planner forms' coding tab, or import them "
+            "again with the code column filled)."
+        )
 
 
 def _nothing_added(result) -> None:
@@ -465,6 +520,11 @@ def imports(path, remove, as_json):
                 f"Removed import #{done['import_id']} ({done['file']}): "
                 f"{done['rows_removed']:,} rows taken out of {done['table']}."
             )
+            if done.get("starter_restored"):
+                click.echo(
+                    f"The {done['starter_restored']} is back; statements coded "
+                    "automatically are coded again against it."
+                )
             if done["columns_removed"]:
                 click.echo(
                     "Columns no other import uses, removed: "

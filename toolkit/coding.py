@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from toolkit._validate import require_columns
+from toolkit.schema.tables import NOT_A_NEED, keyword_columns
 
 __all__ = ["code_needs", "codebook_version", "uncoded_needs"]
 
@@ -44,7 +46,7 @@ def _words(texts: list[str]) -> pa.ListArray:
     if joined.isascii() and joined.count("\x00") == len(texts) - 1:
         spaced = pa.array(joined.lower().translate(_ASCII_NOT_WORD).split("\x00"), pa.string())
     else:
-        lower = [t.lower() for t in texts]  # Python's: a word-final Σ becomes ς
+        lower = _fold([t.lower() for t in texts])  # Python's: a word-final Σ becomes ς
         try:
             lower = pa.array(lower, type=pa.string())
         except UnicodeEncodeError:  # lone surrogates (frames built in Python): not letters
@@ -54,16 +56,38 @@ def _words(texts: list[str]) -> pa.ListArray:
     return pc.ascii_split_whitespace(pc.ascii_trim_whitespace(spaced))  # "" → [""]
 
 
+def _fold(texts: list[str]) -> list[str]:
+    """Texts without accents ("léche" → "leche", "Horário" → "Horario"): each letter
+    decomposed (NFD) and its combining marks dropped; ASCII texts are left as they are.
+    """
+    return [
+        t
+        if t.isascii()
+        else "".join(ch for ch in unicodedata.normalize("NFD", t) if not unicodedata.combining(ch))
+        for t in texts
+    ]
+
+
 def _codebook_rows(codebook: pd.DataFrame) -> tuple[tuple[str, str, str], ...]:
-    """The codebook as (code, label, keywords) strings, in its order (blank for missing)."""
+    """The codebook as (code, label, keywords) strings, in its order (blank for missing).
+
+    The keywords are those of every language (``keywords`` and the ``keywords_xx``
+    columns, :func:`toolkit.schema.tables.keyword_columns`) joined. The built-in *not a
+    need* code is added when the codebook lacks it.
+    """
     columns = [
         codebook[c].tolist() if c in codebook else [None] * len(codebook)
-        for c in ("code", "label", "keywords")
+        for c in ("code", "label", *(keyword_columns(codebook.columns) or ["keywords"]))
     ]
-    return tuple(
+    rows = [
         tuple("" if v is None or v is pd.NA or v != v else str(v) for v in row)  # v != v: NaN
         for row in zip(*columns, strict=True)
-    )
+    ]
+    rows = [(code, label, ";".join(k for k in words if k)) for code, label, *words in rows]
+    if NOT_A_NEED["code"] not in {row[0] for row in rows}:
+        words = [NOT_A_NEED[c] for c in keyword_columns(NOT_A_NEED)]
+        rows.append((NOT_A_NEED["code"], NOT_A_NEED["label"], ";".join(words)))
+    return tuple(rows)
 
 
 def codebook_version(codebook: pd.DataFrame) -> str:
@@ -130,6 +154,7 @@ class _Matcher:
                         phrases[phrase].append(c)
             at += len(keywords[r])
         exact.pop("", None)
+        phrases = _whole_statements_only(phrases, first_row.get(NOT_A_NEED["code"]))
         self.exact_keys = pa.array(list(exact), type=pa.string())
         self.exact_codes = np.array(list(exact.values()), dtype=np.int64)
         self.phrases = list(phrases)
@@ -326,6 +351,16 @@ class _Matcher:
             most = max((_edits_allowed(other) for other in near), default=0)
             self._near[key] = ([self.phrases[i] for i in keywords], keywords, most)
         return self._near[key]
+
+
+def _whole_statements_only(phrases: dict[str, list[int]], code: int | None) -> dict[str, list[int]]:
+    """The keywords without those of ``code`` (the built-in *not a need*): its keywords
+    match a whole statement ("No", "N/A"), never a word inside one ("No bus on Sundays").
+    """
+    if code is None:
+        return phrases
+    kept = {phrase: [c for c in codes if c != code] for phrase, codes in phrases.items()}
+    return {phrase: codes for phrase, codes in kept.items() if codes}
 
 
 def _edits_allowed(length: int) -> int:

@@ -30,6 +30,7 @@ from toolkit._stats import (
 )
 from toolkit._validate import check_choice, check_fraction, check_positive_int, require_columns
 from toolkit.coding import code_needs, codebook_version, uncoded_needs
+from toolkit.schema.tables import NOT_A_NEED
 
 __all__ = [
     "CLASSIFICATIONS",
@@ -122,8 +123,25 @@ def _labels(frame: pd.DataFrame, column: str | None) -> tuple[np.ndarray, pd.Ind
     """Integer codes of a column's values (-1: blank) and the values; one "" group for None."""
     if column is None:
         return np.zeros(len(frame), dtype=np.intp), pd.Index([""])
-    codes, values = pd.factorize(frame[column].to_numpy() if column == "code" else frame[column])
+    if column == "code":
+        return _need_codes(frame["code"].to_numpy())
+    codes, values = pd.factorize(frame[column])
     return codes, pd.Index(values)
+
+
+def _need_codes(code: np.ndarray) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of the needs named (-1: uncoded, or the built-in *not a need*).
+
+    A statement filed under *not a need* ("N/A") names no need: its respondent counts in
+    the totals and under no need, as an uncoded statement's does.
+    """
+    codes, values = pd.factorize(code)
+    values = pd.Index(values)
+    if NOT_A_NEED["code"] in values:
+        at = values.get_loc(NOT_A_NEED["code"])
+        codes = np.where(codes == at, -1, np.where(codes > at, codes - 1, codes))
+        values = values.delete(at)
+    return codes, values
 
 
 def _shared(codes: np.ndarray, own: pd.Index, shared: pd.Index) -> np.ndarray:
@@ -823,7 +841,12 @@ def importance_performance(
         importance=pd.to_numeric(stated["importance"], errors="coerce"),
         performance=pd.to_numeric(stated["performance"], errors="coerce"),
     )
-    data = data[data["code"].notna() & data["importance"].notna() & data["performance"].notna()]
+    data = data[
+        data["code"].notna()
+        & (data["code"] != NOT_A_NEED["code"])
+        & data["importance"].notna()
+        & data["performance"].notna()
+    ]
     data = data.assign(group=_group_keys(data, by))
     rows = []
     for key, g in data.groupby("group", sort=False):

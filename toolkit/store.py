@@ -72,7 +72,7 @@ from toolkit.schema.checks import Known, Problem, cell_text, to_canonical
 from toolkit.schema.metrics import DEFAULT_SCALES
 from toolkit.schema.personal import DIRECT, QUASI, SAMPLE, PersonalFlag, column_flag, stricter
 from toolkit.schema.raw import RawTable
-from toolkit.schema.tables import LOAD_ORDER, TABLES, Table, table_named
+from toolkit.schema.tables import LOAD_ORDER, NOT_A_NEED, STARTERS, TABLES, Table, table_named
 from toolkit.settings import load_settings, render_toml
 
 __all__ = [
@@ -355,6 +355,12 @@ class ImportResult:
     dry_run: bool = False
     details: dict = field(default_factory=dict)
     preview: pd.DataFrame | None = None
+    #: The starter codebook a codebook import replaced ("neighbourhood starter codebook")
+    #: and how many codes it had; the codes a person set that the new codebook lacks
+    #: (code → statements), kept in the codebook until those statements are recoded.
+    starter_replaced: str | None = None
+    starter_codes: int = 0
+    kept_codes: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -366,12 +372,46 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
 
 
-def load_starter_codebook() -> pd.DataFrame:
-    """The codebook of common needs a new engagement starts from (templates/starter-codebook.csv)."""
+#: The name a starter codebook's import has in the history: "starter codebook (university)".
+STARTER_SOURCE = "starter codebook"
+
+
+def load_starter_codebook(name: str = "neighbourhood") -> pd.DataFrame:
+    """A codebook of common needs a new engagement starts from
+    (templates/starter-codebook-NAME.csv, NAME one of :data:`STARTERS`), with Spanish
+    keywords (``keywords_es``) and the built-in *not a need* code.
+
+    Raises
+    ------
+    DataValidationError
+        ``name`` is not a starter.
+    """
     from toolkit._resources import resource_dir
 
-    path = resource_dir("templates") / "starter-codebook.csv"
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+    if name not in STARTERS:
+        raise DataValidationError(
+            f"There is no starter codebook {name!r}. Choose one of: {', '.join(STARTERS)}, "
+            "or none (start with no codebook and import your own)."
+        )
+    path = resource_dir("templates") / f"starter-codebook-{name}.csv"
+    book = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if NOT_A_NEED["code"] not in set(book["code"]):
+        book = pd.concat([book, pd.DataFrame([NOT_A_NEED])], ignore_index=True)
+    return book
+
+
+def _starter_title(file_name: str) -> str:
+    """How messages name a starter's import: "neighbourhood starter codebook"."""
+    inner = file_name[len(STARTER_SOURCE) :].strip(" ()")
+    return f"{inner} {STARTER_SOURCE}" if inner in STARTERS else STARTER_SOURCE
+
+
+def _starter_named(file_name: str) -> str:
+    """The starter an import of the history brought in ("starter codebook (university)");
+    a store made before there were two starters had the neighbourhood one's ancestor.
+    """
+    inner = file_name[len(STARTER_SOURCE) :].strip(" ()")
+    return inner if inner in STARTERS else "neighbourhood"
 
 
 def _toolkit_version() -> str:
@@ -608,6 +648,8 @@ class Engagement:
         settings: Mapping | None = None,
         fill: Callable[[Engagement], object] | None = None,
         starter_codebook: bool = True,
+        starter: str | None = "neighbourhood",
+        codebook: str | Path | None = None,
     ) -> Engagement:
         """Create a new engagement folder.
 
@@ -627,7 +669,14 @@ class Engagement:
             Called with the new engagement, before it is moved into place, to put rows
             in (the demos use it: :func:`toolkit.demo.init_demo`).
         starter_codebook : bool
-            Start the codebook from the toolkit's starter codebook of common needs.
+            Start the codebook from a starter codebook of common needs (False: none).
+        starter : str or None
+            Which starter: ``neighbourhood`` (the default) or ``university``; None or
+            ``"none"`` for none.
+        codebook : str or Path, optional
+            Your codebook (a CSV or XLSX file), imported into the new engagement beside
+            the starter, if any (``starter=None`` for yours alone, as ``init --codebook``
+            gives unless ``--starter`` is named too).
 
         Raises
         ------
@@ -648,10 +697,14 @@ class Engagement:
                 render_toml(toml, scales=DEFAULT_SCALES), encoding="utf-8"
             )
             engagement = cls.open(staging)
-            if starter_codebook:
+            if starter_codebook and starter not in (None, "none"):
                 engagement.import_frame(
-                    load_starter_codebook(), table="codebook", source="starter codebook"
+                    load_starter_codebook(starter),
+                    table="codebook",
+                    source=f"{STARTER_SOURCE} ({starter})",
                 )
+            if codebook is not None:
+                engagement.import_file(codebook, table="codebook", keep_starter=True)
             if fill is not None:
                 fill(engagement)
         return cls.open(path)
@@ -1234,7 +1287,10 @@ class Engagement:
             # A large import updates its indexes (response_id, source_id) all over: with the
             # default 2 MB page cache they spill to disk many times over.
             con.execute(f"PRAGMA cache_size = -{_IMPORT_CACHE_KB}")
-            self._take_out(con, spec, replacing)
+            others = replacing
+            if spec.name == "codebook":
+                others = self._take_out_starter(con, landing, replacing, result)
+            self._take_out(con, spec, others)
             landing = self._recheck_keys(con, spec, landing, result)
             import_id = self._record_import(con, spec, result)
             landing, attributes = self._add_attributes(
@@ -1247,10 +1303,110 @@ class Engagement:
                     [(s, start + i + 1) for i, s in enumerate(new_segments)],
                 )
             self._insert_rows(con, spec, landing, attributes, import_id, result.file)
+            if spec.name == "codebook":
+                _add_not_a_need(con, import_id)
             if replacing:
                 self._check_references(con, spec, result.file)
                 self._drop_unused_columns(con, spec, replacing)
             result.import_id = import_id
+
+    # -- the codebook: the starter and yours ----------------------------------------
+
+    def untouched_starter(self, con: sqlite3.Connection | None = None) -> int | None:
+        """The import id of the starter codebook if the codebook is still exactly it
+        (the only codebook import, no row added, changed away or deleted), else None.
+        """
+        with contextlib.nullcontext(con) if con else self.reading() as c:
+            active = c.execute(
+                "SELECT import_id, file_name, rows_added FROM imports "
+                "WHERE table_name = 'codebook' AND status = 'active'"
+            ).fetchall()
+            if len(active) != 1 or not active[0][1].startswith(STARTER_SOURCE):
+                return None
+            import_id, _, rows_added = active[0]
+            stored = c.execute(
+                "SELECT count(*), count(*) FILTER (WHERE _tk_import IS ?) FROM codebook",
+                (import_id,),
+            ).fetchone()
+        return import_id if stored == (rows_added, rows_added) else None
+
+    @staticmethod
+    def _take_out_starter(
+        con: sqlite3.Connection, landing: pd.DataFrame, replacing: Sequence[int], result
+    ) -> list[int]:
+        """Take out a starter codebook the import replaces; returns the other imports.
+
+        A code a person filed statements under stays (the statements refer to it) unless
+        the new codebook has it too; ``result.kept_codes`` lists those codes. Codes set
+        automatically are cleared: they are coded again against the new codebook.
+        """
+        marks = ",".join("?" * len(replacing))
+        starters = con.execute(
+            f"SELECT import_id, file_name, rows_added FROM imports WHERE import_id IN ({marks}) "
+            "AND file_name LIKE ? || '%'",
+            (*replacing, STARTER_SOURCE),
+        ).fetchall()
+        if not starters:
+            return list(replacing)
+        con.execute("PRAGMA defer_foreign_keys = ON")
+        _clear_automatic_codes(con)
+        incoming = set(landing["code"].dropna())
+        for import_id, file_name, rows_added in starters:
+            used = _person_codes(con, import_id)
+            kept = {code: n for code, n in used.items() if code not in incoming}
+            con.execute(
+                "DELETE FROM codebook WHERE _tk_import = ? AND code NOT IN "
+                "(SELECT value FROM json_each(?))",
+                (import_id, json.dumps(sorted(kept))),
+            )
+            con.execute(
+                "UPDATE imports SET status = 'replaced', ended_at = ? WHERE import_id = ?",
+                (_now(), import_id),
+            )
+            result.starter_replaced = _starter_title(file_name)
+            result.starter_codes = rows_added
+            result.kept_codes.update(kept)
+        return [i for i in replacing if i not in {s[0] for s in starters}]
+
+    def _starter_to_restore(self, con: sqlite3.Connection, table: str, removing: int):
+        """The starter codebook that removing import ``removing`` brings back: the one
+        the codebook replaced, once no other codebook import is left (else None).
+        """
+        if table != "codebook":
+            return None
+        others = con.execute(
+            "SELECT count(*) FROM imports WHERE table_name = 'codebook' AND status = 'active' "
+            "AND import_id != ?",
+            (removing,),
+        ).fetchone()[0]
+        if (
+            others
+            or con.execute("SELECT 1 FROM codebook WHERE _tk_import IS NULL LIMIT 1").fetchone()
+        ):
+            return None
+        return con.execute(
+            "SELECT import_id, file_name FROM imports WHERE table_name = 'codebook' "
+            "AND status = 'replaced' AND file_name LIKE ? || '%' ORDER BY import_id DESC LIMIT 1",
+            (STARTER_SOURCE,),
+        ).fetchone()
+
+    def _restore_starter(self, con: sqlite3.Connection, starter: tuple[int, str]) -> None:
+        """Bring a replaced starter codebook back, under its own import, in ``con``'s
+        transaction; codes set automatically are coded again against it.
+        """
+        import_id, file_name = starter
+        spec = table_named("codebook")
+        book = load_starter_codebook(_starter_named(file_name))
+        present = {r[0] for r in con.execute("SELECT code FROM codebook")}
+        landing = book.loc[~book["code"].isin(present)].reset_index(drop=True)
+        attributes = [c for c in landing.columns if c not in spec.field_names]
+        landing, attributes = self._add_attributes(con, spec, landing, attributes, {}, import_id)
+        self._insert_rows(con, spec, landing, attributes, import_id, file_name)
+        con.execute(
+            "UPDATE imports SET status = 'active', ended_at = NULL WHERE import_id = ?",
+            (import_id,),
+        )
+        _clear_automatic_codes(con)
 
     @staticmethod
     def _landed_meanwhile(
@@ -1771,20 +1927,23 @@ class Engagement:
                 raise DataValidationError(
                     f"Import #{import_id} ({file_name}) was already {status}; nothing to remove."
                 )
+            starter = self._starter_to_restore(con, table, import_id)
+            if starter is not None:  # the statements' codes are checked once it is back
+                con.execute("PRAGMA defer_foreign_keys = ON")
             try:
                 removed = con.execute(
                     f"DELETE FROM {_quote(table)} WHERE _tk_import = ?", (import_id,)
                 ).rowcount
             except sqlite3.IntegrityError as err:
-                raise DataValidationError(
-                    f"Import #{import_id} ({file_name}) cannot be removed: "
-                    f"other rows refer to its {table.replace('_', '-')} rows. Remove the imports "
-                    "that refer to them first (see service-toolkit imports), then this one. Nothing was removed."
-                ) from err
+                raise _referred_to(import_id, file_name, table) from err
             con.execute(
                 "UPDATE imports SET status = 'removed', ended_at = ? WHERE import_id = ?",
                 (_now(), import_id),
             )
+            if starter is not None:
+                self._restore_starter(con, starter)
+                if con.execute("PRAGMA foreign_key_check").fetchone():
+                    raise _referred_to(import_id, file_name, table)
             columns = self._drop_unused_columns(con, table_named(table), [import_id])
         return {
             "import_id": import_id,
@@ -1792,6 +1951,7 @@ class Engagement:
             "file": file_name,
             "rows_removed": removed,
             "columns_removed": columns,
+            "starter_restored": _starter_title(starter[1]) if starter is not None else None,
         }
 
     def export(self, table: str, to: str | Path, *, include_personal: bool = False) -> int:
@@ -1810,6 +1970,59 @@ class Engagement:
         frame = _export_frame(self.table(spec.name, include_personal=include_personal), spec)
         write_table(frame, to, sheet=spec.cli_name)
         return len(frame)
+
+
+def _referred_to(import_id: int, file_name: str, table: str) -> DataValidationError:
+    return DataValidationError(
+        f"Import #{import_id} ({file_name}) cannot be removed: "
+        f"other rows refer to its {table.replace('_', '-')} rows. Remove the imports "
+        "that refer to them first (see service-toolkit imports), then this one. Nothing was removed."
+    )
+
+
+def _clear_automatic_codes(con: sqlite3.Connection) -> None:
+    """Clear the stored codes set automatically (a person's stay): the coder codes those
+    statements again, against the codebook as it now is.
+    """
+    for table in ("assumed_needs", "stated_needs"):
+        con.execute(
+            f"UPDATE {_quote(table)} SET code = NULL, coded_by = NULL, match_score = NULL "
+            "WHERE code IS NOT NULL AND coded_by IS NOT NULL AND coded_by != 'person'"
+        )
+
+
+def _person_codes(con: sqlite3.Connection, import_id: int) -> dict[str, int]:
+    """The codes of import ``import_id``'s codebook rows that a person filed statements
+    under, with how many statements.
+    """
+    counts: dict[str, int] = {}
+    for table in ("assumed_needs", "stated_needs"):
+        for code, n in con.execute(
+            f"SELECT n.code, count(*) FROM {_quote(table)} n JOIN codebook c ON c.code = n.code "
+            "WHERE c._tk_import = ? GROUP BY n.code",
+            (import_id,),
+        ):
+            counts[code] = counts.get(code, 0) + n
+    return counts
+
+
+def _add_not_a_need(con: sqlite3.Connection, import_id: int) -> None:
+    """Give the codebook the built-in *not a need* code if it lacks it (with import
+    ``import_id``, which brought in a codebook without it).
+    """
+    keywords = "; ".join(NOT_A_NEED[k] for k in ("keywords", "keywords_es"))
+    con.execute(
+        "INSERT INTO codebook (_tk_import, code, label, theme, keywords) SELECT ?, ?, ?, ?, ? "
+        "WHERE NOT EXISTS (SELECT 1 FROM codebook WHERE code = ?)",
+        (
+            import_id,
+            NOT_A_NEED["code"],
+            NOT_A_NEED["label"],
+            NOT_A_NEED["theme"],
+            keywords,
+            NOT_A_NEED["code"],
+        ),
+    )
 
 
 def _column_limit(con: sqlite3.Connection) -> int:

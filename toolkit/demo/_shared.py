@@ -71,7 +71,8 @@ for _row in read_csv("codes.csv"):
 
 def _codebook(name: str) -> pd.DataFrame:
     extra = pd.DataFrame(_DEMO_CODES[name], columns=["code", "label", "theme", "keywords"])
-    return pd.concat([load_starter_codebook(), extra], ignore_index=True).astype("str")
+    book = pd.concat([load_starter_codebook(name), extra], ignore_index=True)
+    return book.fillna("").astype("str")
 
 
 def _one(rng: np.random.Generator, options: Sequence[str]) -> str:

@@ -22,6 +22,9 @@ __all__ = [
     "DEFAULT_SCALES",
     "table_named",
     "normalise_header",
+    "NOT_A_NEED",
+    "STARTERS",
+    "keyword_columns",
 ]
 
 
@@ -347,7 +350,10 @@ TABLES: dict[str, Table] = {
                 Field(
                     "keywords",
                     "text",
-                    "Words and phrases that mean this need, separated by semicolons.",
+                    "Words and phrases that mean this need, separated by semicolons. Keywords "
+                    "in another language go in a column named keywords_ and the language's "
+                    "two-letter code (keywords_es for Spanish, keywords_so for Somali); "
+                    "accents and capitals never matter.",
                     example="milk; fresh food; perishables",
                 ),
             ),
@@ -476,3 +482,35 @@ def normalise_header(header: object) -> str:
     """
     text = str(header).replace("\ufeff", "").strip().lower()
     return re.sub(r"[\s\-./]+", "_", text).strip("_")
+
+
+# ----------------------------------------------------------------------------- codebook
+#
+# A codebook's keywords: ``keywords`` and, per language, ``keywords_xx`` (the language's
+# ISO 639 code: keywords_es, keywords_so). The coder reads them all.
+
+_KEYWORD_COLUMN = re.compile(r"keywords(_[a-z]{2,3})?")
+
+
+def keyword_columns(columns) -> list[str]:
+    """The codebook columns that hold keywords: ``keywords`` and ``keywords_xx`` ones."""
+    return [c for c in columns if isinstance(c, str) and _KEYWORD_COLUMN.fullmatch(c)]
+
+
+#: The built-in *not a need* code every codebook has (added when missing): statements
+#: filed under it count their respondents in the totals and under no need. Its keywords
+#: match a whole statement only ("N/A", "Nothing, thank you"), never words inside one.
+NOT_A_NEED: dict[str, str] = {
+    "code": "not_a_need",
+    "label": "Not a need",
+    "theme": "No need",
+    "keywords": (
+        "n/a; na; none; nothing; no; nope; nothing, thank you; nothing thanks; no thanks; "
+        "nothing else; nothing really; nothing at the moment; not applicable; no need; "
+        "none at this time"
+    ),
+    "keywords_es": "nada; ninguno; ninguna; no; nada, gracias; no gracias; no aplica",
+}
+
+#: The starter codebooks a new engagement may start from (templates/starter-codebook-NAME.csv).
+STARTERS: tuple[str, ...] = ("neighbourhood", "university")

@@ -54,6 +54,7 @@ class _Options:
     date_order: str | None = None
     personal: Mapping[str, bool | str] = field(default_factory=dict)
     map_name: str | None = None
+    keep_starter: bool = False
 
 
 def import_file(
@@ -75,6 +76,7 @@ def import_file(
     date_order: str | None = None,
     save_map: str | None = None,
     limits: dict[str, int] | None = None,
+    keep_starter: bool = False,
 ) -> ImportResult:
     """Import a filled template or a survey tool's export (CSV or XLSX).
 
@@ -111,6 +113,10 @@ def import_file(
         Land the valid rows and list each invalid one, instead of rejecting the file.
     dry_run : bool
         Check everything and say what would land, changing nothing.
+    keep_starter : bool
+        A codebook imported while the engagement's codebook is still the untouched
+        starter replaces it (``result.replaced`` names the starter's import); True keeps
+        both.
     sheet, encoding, delimiter : str, optional
         Override what is detected from the file.
     date_order : {"dmy", "mdy", "ymd"}, optional
@@ -186,6 +192,7 @@ def import_file(
             date_order,
             personal=imap.personal,
             map_name=imap.name,
+            keep_starter=keep_starter,
         )
         if fmt in ("csv", "xlsx") and imap.empty and save_map is None:
             return _import_template(engagement, path, spec, sha, options)
@@ -337,6 +344,7 @@ def import_frame(
     replace: bool = False,
     skip_invalid: bool = False,
     dry_run: bool = False,
+    keep_starter: bool = False,
 ) -> ImportResult:
     """Import a DataFrame whose columns are canonical fields (and attributes).
 
@@ -354,7 +362,7 @@ def import_frame(
         The canonical table, spelled with hyphens or underscores.
     source : str
         The name messages and the import history give the data.
-    replace, skip_invalid, dry_run : bool
+    replace, skip_invalid, dry_run, keep_starter : bool
         As for :func:`import_file`.
     """
     from toolkit.sources.spreadsheet import RawTable
@@ -374,7 +382,8 @@ def import_frame(
     raw = RawTable(
         frame=text, rows=np.arange(len(text)) + 2, header_row=1, file=source, format="frame"
     )
-    return _import_raw(engagement, raw, spec, sha, _Options(replace, skip_invalid, dry_run))
+    options = _Options(replace, skip_invalid, dry_run, keep_starter=keep_starter)
+    return _import_raw(engagement, raw, spec, sha, options)
 
 
 def _already_imported(
@@ -428,6 +437,10 @@ def _checked(
         if options.replace
         else []
     )
+    if spec.name == "codebook" and not options.keep_starter:
+        starter = engagement.untouched_starter()  # your codebook replaces the starter
+        if starter is not None and starter not in replacing:
+            replacing.append(starter)
     # Before its cells are checked: a file too wide for the store is refused at once.
     fields = set(spec.field_names)
     engagement.check_columns(
