@@ -115,7 +115,8 @@ def test_splintered_labels_end_as_one_group_each_after_one_alias_per_label(eng, 
     assert '"Residnets" looks like "Residents" (score 89)' in out
     assert f"service-toolkit segments {eng.path} --alias Residnets=Residents" in out
     assert '"Busineses" looks like "Businesses"' in out
-    assert '"I live in Maple Hollow" looks like no segment' in out
+    # Labels in use count as look-alikes too, canonical segments first at equal score.
+    assert '"A resident of Maple Hollow" looks like "Residents" (score 80); or "I live' in out
     # Until a person maps them, they are groups of their own.
     assert set(SPLINTERS) <= set(eng.segments())
     before = _by_segment_tables(eng)
@@ -399,6 +400,7 @@ def test_crosswalk_resolves_chains_and_suggests_by_score():
     assert walk.knows("RESIDNETS") and not walk.knows("Tourists")
     assert walk.suggest("Busineses") == [("Businesses", 95)]
     assert walk.suggest("Zebra crossing") == []
+    assert walk.suggest("Zebra crosing", also=["Zebra crossing"]) == [("Zebra crossing", 96)]
     assert sorted(walk.members("Neighbours")) == ["Residents", "Residnets"]
 
 
@@ -412,3 +414,17 @@ def test_a_schema_2_store_gains_the_alias_table(eng):
     assert again.crosswalk().aliases == {}
     again.alias_segment("Council", "Residents")
     assert "Council" not in again.segments()
+
+
+def test_a_label_like_no_segment_can_be_kept_as_its_own_group(eng, tmp_path):
+    rows = _needs_rows(["Zebra keepers"] * 5, ["food_pantry"])
+    first = _cli("import", eng.path, _write(tmp_path / "a.csv", rows), "--table", "stated-needs")
+    keep = f"service-toolkit segments {eng.path} --alias 'Zebra keepers=Zebra keepers'"
+    assert '"Zebra keepers" looks like no segment: map it with' in first.output
+    assert f"or keep it as a group of its own with {keep}" in first.output
+    assert _cli("segments", eng.path, "--alias", "Zebra keepers=Zebra keepers").exit_code == 0
+    again = _needs_rows(["Zebra keepers"] * 5, ["food_pantry"], start=20)
+    second = _cli("import", eng.path, _write(tmp_path / "b.csv", again), "--table", "stated-needs")
+    assert second.exit_code == 0 and "looks like" not in second.output
+    summary = eng.segment_summary().set_index("label")
+    assert summary.loc["Zebra keepers", "mapped"] == "segment"

@@ -660,7 +660,8 @@ def _print_segments(engagement, path) -> None:
         click.echo("Labels not mapped to a segment (each counts as a group of its own):")
         for segment, group in unmapped:
             click.echo(f"  {segment}: {counts(group)}")
-            click.echo("    " + _unmapped_line(path, segment, walk.suggest(segment)))
+            looks = walk.suggest(segment, also=summary["segment"])
+            click.echo("    " + _unmapped_line(path, segment, looks))
 
 
 @main.command()

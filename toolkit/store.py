@@ -1039,17 +1039,26 @@ class Engagement:
     ) -> list:
         """The different values (blanks aside) one column of a table holds, each once.
 
-        In no particular order; the column must exist.
+        In no particular order; the column must exist. ``segment`` gives the segments
+        its labels count in (through the crosswalk), as :meth:`table` reads them.
         """
         spec = table_named(table)
         with contextlib.nullcontext(con) if con else self.reading() as c:
             quoted = _quote(str(column))
-            return [
+            values = [
                 r[0]
                 for r in c.execute(
                     f"SELECT DISTINCT {quoted} FROM main.{_quote(spec.name)} WHERE {quoted} IS NOT NULL"
                 )
             ]
+            walk = self._crosswalk_for(spec, column != "segment", c)
+        if walk is None or not walk.aliases:
+            return values
+        groups = {}
+        for value in values:
+            group = walk.resolve(value)
+            groups.setdefault(label_key(group or ""), group or value)
+        return list(groups.values())
 
     customers = property(lambda self: self.table("customers"), doc="The customer register.")
     service_links = property(lambda self: self.table("service_links"), doc="Who serves whom.")

@@ -108,11 +108,15 @@ class Crosswalk:
         key = label_key(label)
         return key in self.aliases or key in {label_key(s) for s in self.canonical()}
 
-    def suggest(self, label: str, *, limit: int = 2) -> list[tuple[str, int]]:
-        """The canonical segments ``label`` looks like, best first, with rapidfuzz scores.
+    def suggest(
+        self, label: str, *, also: Iterable[str] = (), limit: int = 2
+    ) -> list[tuple[str, int]]:
+        """The segments ``label`` looks like, best first, with rapidfuzz scores.
 
-        Alias labels count for their segment ("Residnets" suggests "Residents" when
-        "Residnet" is already mapped there); scores below :data:`SUGGEST_SCORE` are left out.
+        Compared with the canonical segments, alias labels (each counts for its segment:
+        "Residnets" suggests "Residents" when "Residnet" is already mapped there) and the
+        groups ``also`` names (other labels in use); a canonical segment comes first at
+        equal score. Scores below :data:`SUGGEST_SCORE` are left out.
 
         >>> Crosswalk.build([], ["Residents", "Businesses"]).suggest("Residnets")
         [('Residents', 89)]
@@ -120,8 +124,9 @@ class Crosswalk:
         from rapidfuzz import fuzz, process, utils
 
         choices: dict[str, str] = {label_key(s): s for s in self.canonical()}
-        for key, written in self.alias_labels.items():
-            choices.setdefault(key, written)
+        canonical = set(choices)
+        for key, written in [*self.alias_labels.items(), *((label_key(a), a) for a in also)]:
+            choices.setdefault(key, tidy_label(written))
         found = process.extract(
             tidy_label(label),
             list(choices.values()),
@@ -136,5 +141,5 @@ class Crosswalk:
             if label_key(segment) == label_key(label):
                 continue
             best[segment] = max(best.get(segment, 0), round(score))
-        ranked = sorted(best.items(), key=lambda item: -item[1])
+        ranked = sorted(best.items(), key=lambda i: (-i[1], label_key(i[0]) not in canonical))
         return ranked[:limit]

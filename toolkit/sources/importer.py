@@ -584,8 +584,9 @@ def _segments_landing(engagement: Engagement, canon, landing, result: ImportResu
     if result.table == "customers":  # the register's segments are canonical
         return
     walk = engagement.crosswalk()
+    groups = [*engagement.segments(), *present]
     result.unmapped_segments = {
-        label: [[segment, score] for segment, score in walk.suggest(label)]
+        label: [[segment, score] for segment, score in walk.suggest(label, also=groups)]
         for label in present
         if not walk.knows(label)
     }
