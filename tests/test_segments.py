@@ -404,14 +404,16 @@ def test_crosswalk_resolves_chains_and_suggests_by_score():
     assert sorted(walk.members("Neighbours")) == ["Residents", "Residnets"]
 
 
-def test_a_schema_2_store_gains_the_alias_table(eng):
+def test_a_schema_2_store_gains_the_alias_table_and_loses_stale_labels(eng):
     con = sqlite3.connect(eng.store_path)
     con.execute("DROP TABLE segment_aliases")
+    con.execute("INSERT INTO segments (name, position) VALUES ('Residnets', 99)")  # left behind
     con.execute("PRAGMA user_version = 2")
     con.commit()
     con.close()
     again = Engagement.open(eng.path)
     assert again.crosswalk().aliases == {}
+    assert "Residnets" not in again.segments()  # the migration took the stale label out
     again.alias_segment("Council", "Residents")
     assert "Council" not in again.segments()
 
@@ -428,3 +430,12 @@ def test_a_label_like_no_segment_can_be_kept_as_its_own_group(eng, tmp_path):
     assert second.exit_code == 0 and "looks like" not in second.output
     summary = eng.segment_summary().set_index("label")
     assert summary.loc["Zebra keepers", "mapped"] == "segment"
+
+
+def test_removing_an_import_takes_its_labels_out_of_the_list(eng, tmp_path):
+    rows = _needs_rows(["Ghost town"] * 5, ["food_pantry"])
+    done = eng.import_file(_write(tmp_path / "a.csv", rows), table="stated_needs")
+    assert "Ghost town" in eng.segments()
+    eng.remove_import(done.import_id)
+    assert "Ghost town" not in eng.segments()
+    assert "Residents" in eng.segments()  # the register's segments stay

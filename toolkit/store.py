@@ -327,6 +327,7 @@ MIGRATIONS: list[list[str | Callable[[sqlite3.Connection], None]]] = [
             set_by TEXT NOT NULL DEFAULT '',
             set_on TEXT NOT NULL
         )""",
+        lambda con: _prune_segments(con),  # labels an earlier version left behind
     ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -1096,15 +1097,14 @@ class Engagement:
 
     @staticmethod
     def _segment_labels(con: sqlite3.Connection) -> list[str]:
-        """Every label the rows carry, each once, in the order they arrived."""
-        union = " UNION ".join(
-            f"SELECT segment FROM {_quote(t.name)} WHERE trim(coalesce(segment, '')) != ''"
-            for t in _SEGMENT_TABLES
-        )
-        present = {r[0] for r in con.execute(union)}
-        arrived = [r[0] for r in con.execute("SELECT name FROM segments ORDER BY position")]
-        ordered = [s for s in arrived if s in present]
-        return ordered + sorted(present - set(ordered))
+        """Every label the rows carry, each once, in the order they arrived.
+
+        The ``segments`` table keeps them: an import and a form entry add their new
+        labels, and whatever takes rows out (a correction, a deletion, a removed or
+        replaced import) takes out the labels no row carries any more
+        (:func:`_prune_segments`), so reading them never scans the tables.
+        """
+        return [r[0] for r in con.execute("SELECT name FROM segments ORDER BY position")]
 
     def segments(self, con: sqlite3.Connection | None = None) -> list[str]:
         """The engagement's segments, each once, read through the crosswalk.
@@ -1575,6 +1575,7 @@ class Engagement:
             if replacing:
                 self._check_references(con, spec, result.file)
                 self._drop_unused_columns(con, spec, replacing)
+                _prune_segments(con)
             result.import_id = import_id
 
     @staticmethod
@@ -1974,6 +1975,7 @@ class Engagement:
         payload = _json_rows(row)
         with self.writing() as con:
             try:
+                corrected = entry is not None
                 if entry is None:
                     cursor = con.execute(
                         f"INSERT INTO {_quote(spec.name)} ({columns}) SELECT {picks} FROM json_each(?)",
@@ -2007,6 +2009,8 @@ class Engagement:
                     "INSERT OR IGNORE INTO segments (name, position) VALUES (?, ?)",
                     [(s, start + i + 1) for i, s in enumerate(canon.new_segments)],
                 )
+            if corrected and "segment" in spec.field_names:
+                _prune_segments(con)
         return int(entry)
 
     def delete_entry(self, table: str, entry: int) -> None:
@@ -2025,6 +2029,8 @@ class Engagement:
                 raise DataValidationError(
                     f"{spec.cli_name} entry #{entry} no longer exists (deleted in another window?)."
                 )
+            if "segment" in spec.field_names:
+                _prune_segments(con)
 
     def code_statements(self, need: str, code: str) -> int:
         """File every uncoded statement with exactly these words under ``code``.
@@ -2111,6 +2117,8 @@ class Engagement:
                 (_now(), import_id),
             )
             columns = self._drop_unused_columns(con, table_named(table), [import_id])
+            if "segment" in table_named(table).field_names:
+                _prune_segments(con)
         return {
             "import_id": import_id,
             "table": table.replace("_", "-"),
@@ -2137,6 +2145,15 @@ class Engagement:
         )
         write_table(frame, to, sheet=spec.cli_name)
         return len(frame)
+
+
+def _prune_segments(con: sqlite3.Connection) -> None:
+    """Take out of the ``segments`` list the labels no row carries any more."""
+    unused = " AND ".join(
+        f"NOT EXISTS (SELECT 1 FROM main.{_quote(t.name)} t WHERE t.segment = segments.name)"
+        for t in _SEGMENT_TABLES
+    )
+    con.execute(f"DELETE FROM segments WHERE {unused}")
 
 
 def _read_segments(frame: pd.DataFrame, walk: Crosswalk | None) -> pd.DataFrame:
