@@ -439,3 +439,59 @@ def test_removing_an_import_takes_its_labels_out_of_the_list(eng, tmp_path):
     eng.remove_import(done.import_id)
     assert "Ghost town" not in eng.segments()
     assert "Residents" in eng.segments()  # the register's segments stay
+
+
+# ----------------------------------------------------------------------------- the forms
+
+
+def test_the_forms_customer_groups_tab_maps_and_undoes(tmp_path):
+    from toolkit.forms.app import forms_app
+
+    engagement = Engagement.init(tmp_path / "riverside", name="riverside")
+    engagement.import_frame(
+        pd.DataFrame(
+            {
+                "customer_id": ["r"],
+                "name": ["Residents"],
+                "kind": ["external"],
+                "segment": ["Residents"],
+            }
+        ),
+        table="customers",
+        source="register",
+    )
+    page = forms_app(engagement)
+    form = page.forms["stated"]
+    form.controls["need"].value = "a bus stop"
+    form.controls["segment"].value = "Residnets"
+    entry = form.submit()
+    assert entry is not None
+    tab = page.segments
+    tab.refresh()
+    text = " ".join(
+        getattr(c, "value", "")
+        for row in tab.rows.children
+        for c in getattr(row, "children", [row])
+    )
+    assert "Residnets" in text and "looks like Residents (score 89)" in text
+    dropdown = next(
+        c
+        for row in tab.rows.children
+        for c in getattr(row, "children", [])
+        if hasattr(c, "options")
+    )
+    assert dropdown.value == "Residents"  # the look-alike is chosen already
+    tab.map("Residnets", dropdown.value)
+    assert "now counts as Residents" in tab.status.value
+    assert engagement.table("stated_needs")["segment"].tolist() == ["Residents"]
+    assert "Residnets" not in engagement.segments()
+    tab.undo("Residnets")
+    assert engagement.table("stated_needs")["segment"].tolist() == ["Residnets"]
+    tab.map("Residnets", "Nowhere")
+    assert 'role="alert"' in tab.status.value and "Nowhere" in tab.status.value
+    # The case: a typo corrected in the form does not linger in status.
+    form.load(entry)
+    form.controls["segment"].value = "Residents"
+    assert form.submit() == entry
+    assert "Residnets" not in engagement.status()["segments"]
+    assert "Residnets" not in page.forms["stated"].page.segments()
