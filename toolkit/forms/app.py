@@ -626,18 +626,13 @@ def forms_app(engagement: str | Engagement | None = None) -> w.VBox:
     enable_charts(interactive=True)
     page = Page(engagement)
     built: dict[str, object] = {}
+    tabs_by_key = {"coding": CodingTab, "wizard": ImportWizard, "segments": SegmentsTab}
 
     def part(key: str):
         """Each tab's content is built the first time it is shown (or asked for)."""
         if key not in built:
-            if key == "coding":
-                built[key] = CodingTab(page)
-            elif key == "wizard":
-                built[key] = ImportWizard(page)
-            elif key == "segments":
-                built[key] = SegmentsTab(page)
-            else:
-                built[key] = EntryForm(page, FORMS[key])
+            tab = tabs_by_key.get(key)
+            built[key] = tab(page) if tab else EntryForm(page, FORMS[key])
         return built[key]
 
     contents = [
