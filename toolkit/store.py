@@ -1155,7 +1155,8 @@ class Engagement:
             present = self._segment_labels(c)
         canonical = {label_key(s) for s in walk.canonical()}
         labels: dict[str, str] = {}
-        for name in [*groups, *walk.alias_labels.values(), *present]:
+        counted = [label for found in counts.values() for label in found]
+        for name in [*groups, *walk.alias_labels.values(), *present, *counted]:
             labels.setdefault(label_key(name), name)
         rows = []
         for key, label in labels.items():
