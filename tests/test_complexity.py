@@ -38,7 +38,6 @@ ALLOWED: dict[tuple[str, str], int] = {
     ("toolkit/coding.py", "__init__"): 14,
     ("toolkit/coding.py", "_typos"): 11,
     ("toolkit/customers.py", "chain_layout"): 13,
-    ("toolkit/forms/app.py", "forms_app"): 12,
     ("toolkit/forms/records.py", "parse_date"): 11,
     ("toolkit/reports/_kernel_launcher.py", "main"): 13,
     ("toolkit/reports/customers.py", "service_chain_summary"): 12,

@@ -196,10 +196,10 @@ def _service_cycles(tables, by=None, settings=None, **params):
     )
 
 
-def _overlooked_customers(tables, by=None, settings=None, **params):
-    _refuse_by("overlooked-customers", by, "it matches customers to needs by their segment.")
-    return customers.overlooked_customers(
-        tables["customers"], tables["stated_needs"], tables["assumed_needs"]
+def _coverage(tables, by=None, settings=None, **params):
+    _refuse_by("coverage", by, "it groups by segment, method and period itself.")
+    return customers.coverage(
+        tables["customers"], tables["stated_needs"], tables["assumed_needs"], **params
     )
 
 
@@ -337,11 +337,18 @@ ANALYSES: dict[str, Analysis] = {
             extra=(_keyword("max_cycles", 100),),
         ),
         Analysis(
+            "coverage",
+            ("customers", "stated_needs", "assumed_needs"),
+            _coverage,
+            (customers.coverage,),
+            "whom we heard from (segment × method × period, with n) and the customers we have not",
+        ),
+        Analysis(
             "overlooked-customers",
             ("customers", "stated_needs", "assumed_needs"),
-            _overlooked_customers,
-            (customers.overlooked_customers,),
-            "internal customers, and external ones whose segment has no stated needs yet",
+            _coverage,
+            (customers.coverage,),
+            "the earlier name of coverage: customers never heard from, then who was heard",
         ),
         Analysis(
             "satisfaction-trend",

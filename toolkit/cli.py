@@ -8,13 +8,14 @@ usage, 3 a report's notebook failed while running.
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 import warnings
 from pathlib import Path
 
 import click
 
-from toolkit.errors import ToolkitError
+from toolkit.errors import DataValidationError, ToolkitError
 from toolkit.schema.metrics import metric_choices
 from toolkit.sources.registry import FORMATS
 
@@ -339,7 +340,7 @@ def import_(
         if result.already_imported is not None or (result.rows_added == 0 and not dry_run):
             _nothing_added(result)
         return
-    _print_import(result)
+    _print_import(result, path)
 
 
 def _say_codebook(result) -> None:
@@ -378,7 +379,7 @@ def _nothing_added(result) -> None:
         )
 
 
-def _print_import(result) -> None:
+def _print_import(result, path) -> None:
     if result.already_imported is not None:
         _nothing_added(result)
         return
@@ -430,6 +431,7 @@ def _print_import(result) -> None:
         click.echo(f"  Excluded {count:,} rows: {reason}.")
     if result.new_segments:
         click.echo("  New segments: " + ", ".join(result.new_segments) + ".")
+    _echo_unmapped(result.unmapped_segments, path)
     if result.attributes:
         click.echo("  Extra columns kept as attributes: " + ", ".join(result.attributes) + ".")
     _echo_personal(result.personal_flags)
@@ -441,6 +443,37 @@ def _print_import(result) -> None:
         _echo_err(f"Warning: {warning}")
     if saved:
         click.echo(f"Saved the import map to {saved}; next wave: --map {Path(saved).stem}")
+
+
+def _alias_command(path, label: str, segment: str) -> str:
+    return f"service-toolkit segments {shlex.quote(str(path))} --alias {shlex.quote(f'{label}={segment}')}"
+
+
+def _unmapped_line(path, label: str, suggestions) -> str:
+    """One unmapped label, in words: what it looks like and the command that maps it."""
+    if not suggestions:
+        return (
+            f'"{label}" looks like no segment: map it with '
+            f"{_alias_command(path, label, 'SEGMENT')}, or keep it as a group of its own with "
+            f"{_alias_command(path, label, label)}"
+        )
+    (best, score), *others = suggestions
+    also = "".join(f'; or "{s}" (score {n})' for s, n in others)
+    return (
+        f'"{label}" looks like "{best}" (score {score}){also}: {_alias_command(path, label, best)}'
+    )
+
+
+def _echo_unmapped(unmapped: dict, path) -> None:
+    """The import summary's lines on segment labels the crosswalk does not know."""
+    if not unmapped:
+        return
+    click.echo(
+        "  Segment labels not in the engagement's segments (each counts as a group of its "
+        "own until you map it):"
+    )
+    for label, suggestions in unmapped.items():
+        click.echo("    " + _unmapped_line(path, label, suggestions))
 
 
 def _personal_words(kind: str, reason: str) -> str:
@@ -551,6 +584,144 @@ def imports(path, remove, as_json):
             f"{row.rows_added:>9,} of {row.rows_in:,} rows  {row.file_name}"
             f"{'  (' + extra + ')' if extra else ''}{state}"
         )
+
+
+def _split_pair(text: str, option: str, left: str, right: str) -> tuple[str, str]:
+    label, sep, segment = text.rpartition("=")
+    if not sep or not label.strip() or not segment.strip():
+        raise DataValidationError(
+            f'{option} "{text}": write it as {left}={right}, such as {option} Residnets=Residents '
+            '(quote it when it has spaces: "I live here=Residents").'
+        )
+    return label, segment
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("labels", nargs=-1)
+@click.option(
+    "--alias",
+    "aliases",
+    metavar="LABEL=SEGMENT",
+    multiple=True,
+    help="Count the rows labelled LABEL in SEGMENT, past imports too (repeatable).",
+)
+@click.option("--merge", is_flag=True, help="Merge the LABELS given after PATH into --into.")
+@click.option("--into", metavar="SEGMENT", help="The segment --merge puts the labels into.")
+@click.option("--rename", metavar="OLD=NEW", help="Give the segment OLD the name NEW.")
+@click.option(
+    "--remove-alias",
+    "removals",
+    metavar="LABEL",
+    multiple=True,
+    help="Undo LABEL's alias or merge: its rows count as their own group again (repeatable).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable list.")
+def segments(path, labels, aliases, merge, into, rename, removals, as_json):
+    """List the engagement's segments, or map the labels rows carry to them.
+
+    Rows keep the labels they were imported with; every table reads them as the segment
+    they are mapped to, so a change here applies to past imports too, and
+    --remove-alias undoes it.
+    """
+    _check_segment_options(path, labels, merge, into)
+    engagement = _open(path)
+    done = _segment_changes(engagement, labels, aliases, into, rename, removals)
+    if as_json:
+        summary = engagement.segment_summary()
+        _json(
+            {
+                "changes": [dict(d, change=k) for k, d in done],
+                "segments": json.loads(summary.to_json(orient="records")),
+            }
+        )
+        return
+    for kind, d in done:
+        click.echo(_segment_change_words(kind, d))
+    if not done:
+        _print_segments(engagement, path)
+
+
+def _check_segment_options(path, labels, merge, into) -> None:
+    if labels and not merge:
+        raise DataValidationError(
+            f"segments: {' '.join(labels)!r} after PATH only works with --merge "
+            f"(service-toolkit segments {path} --merge LABEL... --into SEGMENT)."
+        )
+    if merge != bool(into):
+        raise DataValidationError(
+            "segments: --merge and --into go together: service-toolkit segments "
+            f"{path} --merge LABEL [LABEL...] --into SEGMENT"
+        )
+    if merge and not labels:
+        raise DataValidationError("segments --merge: name the labels to merge, after PATH.")
+
+
+def _segment_changes(engagement, labels, aliases, into, rename, removals) -> list:
+    """Make the changes the options ask for, in order: aliases, merge, rename, removals."""
+    done = []
+    for item in aliases:
+        pair = _split_pair(item, "--alias", "LABEL", "SEGMENT")
+        done.append(("alias", engagement.alias_segment(*pair)))
+    if into:
+        done.append(("merge", engagement.merge_segments(list(labels), into)))
+    if rename:
+        pair = _split_pair(rename, "--rename", "OLD", "NEW")
+        done.append(("rename", engagement.rename_segment(*pair)))
+    for label in removals:
+        done.append(("remove-alias", engagement.remove_segment_alias(label)))
+    return done
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} row{'s' if n != 1 else ''}"
+
+
+def _segment_change_words(kind: str, d: dict) -> str:
+    if kind == "alias":
+        return (
+            f'"{d["label"]}" now counts as "{d["segment"]}" ({_rows(d["rows"])} in that segment).'
+        )
+    if kind == "merge":
+        listed = ", ".join(f'"{x}"' for x in d["labels"])
+        return f'Merged {listed} into "{d["segment"]}" ({_rows(d["rows"])} in that segment).'
+    if kind == "rename":
+        return f'Renamed "{d["old"]}" to "{d["segment"]}" ({_rows(d["rows"])}).'
+    return (
+        f'"{d["label"]}" no longer counts as "{d["segment"]}": it is a group of its own again '
+        f"({_rows(d['rows'])})."
+    )
+
+
+def _print_segments(engagement, path) -> None:
+    summary = engagement.segment_summary()
+    if summary.empty:
+        click.echo("No segments yet: import a customer register or needs with a segment column.")
+        return
+    tables = list(summary.columns[5:])
+    walk = engagement.crosswalk()
+
+    def counts(frame) -> str:
+        found = [f"{t} {int(frame[t].sum()):,}" for t in tables if frame[t].sum()]
+        return ", ".join(found) or "no rows"
+
+    click.echo(f"Segments of {engagement.name} (rows per table):")
+    unmapped = []
+    for segment, group in summary.groupby("segment", sort=False):
+        if (group["mapped"] == "unmapped").all():
+            unmapped.append((segment, group))
+            continue
+        click.echo(f"  {segment}: {counts(group)}")
+        for row in group[group["mapped"] == "alias"].itertuples():
+            click.echo(
+                f"    ← {row.label}: {counts(summary.loc[[row.Index]])} (alias, {row.set_on[:10]})"
+            )
+    if unmapped:
+        click.echo("Labels not mapped to a segment (each counts as a group of its own):")
+        for segment, group in unmapped:
+            click.echo(f"  {segment}: {counts(group)}")
+            looks = walk.suggest(segment, also=summary["segment"])
+            click.echo("    " + _unmapped_line(path, segment, looks))
 
 
 @main.command()

@@ -27,6 +27,7 @@ import pandas as pd
 
 from toolkit._validate import check_fraction, check_positive_int, require_columns
 from toolkit.errors import DataValidationError
+from toolkit.satisfaction import assign_periods
 from toolkit.settings import PRIORITY_CRITERIA
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "service_cycles",
     "chain_layout",
     "overlooked_customers",
+    "coverage",
     "customer_common_ground",
 ]
 
@@ -1244,6 +1246,135 @@ def overlooked_customers(
     out = out.sort_values("_heard", kind="stable").drop(columns="_heard")
     out = out.rename(columns={segment: "segment"}) if segment != "segment" else out
     return out.reset_index(drop=True)
+
+
+_COVERAGE = [
+    "segment",
+    "method",
+    "period",
+    "period_start",
+    "respondents",
+    "statements",
+    "customer_id",
+    "name",
+    "kind",
+    "heard",
+    "reason",
+]
+
+
+def _heard_cells(
+    stated: pd.DataFrame, *, period: str, fiscal_year_start: int, timezone: str
+) -> pd.DataFrame:
+    """Statements and respondents per segment, method and period (blank ones named)."""
+    periods = assign_periods(
+        stated,
+        period=period,
+        date="collected_on",
+        fiscal_year_start=fiscal_year_start,
+        timezone=timezone,
+    )
+    # A statement without a respondent id is one respondent of its own.
+    who = stated["respondent_id"].astype(object)
+    alone = who.isna() | who.astype(str).str.strip().eq("")
+    who = who.where(~alone, pd.Series([f"(row {i})" for i in range(len(who))], index=who.index))
+    rows = pd.DataFrame(
+        {
+            "segment": stated["segment"].where(stated["segment"].notna(), "(no segment)"),
+            "method": stated["method"].where(stated["method"].notna(), "(not recorded)"),
+            "period": periods["period"].where(periods["period"].notna(), "(no date)"),
+            "period_start": periods["period_start"],
+            "who": who.where(
+                who.notna(), pd.Series(range(len(who)), index=who.index).map("row{}".format)
+            ),
+        }
+    )
+    keys = ["segment", "method", "period"]
+    cells = rows.groupby(keys, dropna=False, sort=False).agg(
+        period_start=("period_start", "min"),
+        respondents=("who", "nunique"),
+        statements=("who", "size"),
+    )
+    cells = cells.reset_index().sort_values(["segment", "method", "period_start", "period"])
+    return cells.assign(heard=True, reason="")
+
+
+def coverage(
+    customers: pd.DataFrame,
+    stated: pd.DataFrame,
+    assumed: pd.DataFrame | None = None,
+    *,
+    period: str = "quarter",
+    fiscal_year_start: int = 1,
+    timezone: str = "UTC",
+) -> pd.DataFrame:
+    """Whom we have heard from, how and when; and the register's customers we have not.
+
+    Extends :func:`overlooked_customers` (the ``overlooked-customers`` analysis is this
+    one's earlier name): segment × method × period with the number of respondents, then
+    every register customer whose segment no statement comes from.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        The register: ``customer_id``, ``name``, ``kind`` and ``segment``.
+    stated : DataFrame
+        Needs customers stated: ``segment``, ``method`` (how we heard: survey,
+        interview, …), ``respondent_id`` and ``collected_on``. Segments are compared as
+        the store reads them (through the segment crosswalk), trimmed, ignoring case.
+    assumed : DataFrame, optional
+        Needs staff assumed (``segment``): the reason then says whether staff hold
+        beliefs about a segment nobody has checked.
+    period, fiscal_year_start, timezone
+        How ``collected_on`` is grouped (as :func:`toolkit.satisfaction.assign_periods`).
+
+    Returns
+    -------
+    DataFrame
+        Customers never heard from first, one row each: ``customer_id``, ``name``,
+        ``kind``, ``segment``, ``heard`` False, ``respondents`` and ``statements`` 0 and
+        ``reason`` in words (method and period blank). Then one row per segment, method
+        and period heard from: ``segment``, ``method``, ``period``, ``period_start``,
+        ``respondents`` (distinct respondent ids; a statement without one counts as
+        one respondent), ``statements``, ``heard`` True. A blank segment, method or date
+        is shown as "(no segment)", "(not recorded)", "(no date)".
+
+    Raises
+    ------
+    DataValidationError
+        A missing column, a duplicate ``customer_id``, a bad ``kind`` or ``period``.
+
+    Examples
+    --------
+    >>> register = pd.DataFrame({
+    ...     "customer_id": ["residents", "employers"], "name": ["Residents", "Employers"],
+    ...     "kind": ["external", "external"], "segment": ["Residents", "Employers"]})
+    >>> stated = pd.DataFrame({"segment": ["Residents"] * 3, "respondent_id": ["a", "a", "b"],
+    ...     "method": ["survey", "survey", "interview"],
+    ...     "collected_on": pd.to_datetime(["2024-02-01", "2024-02-03", "2024-05-01"])})
+    >>> coverage(register, stated)[["segment", "method", "period", "respondents", "name"]]
+         segment     method   period  respondents       name
+    0  Employers       None     None            0  Employers
+    1  Residents  interview  2024-Q2            1       None
+    2  Residents     survey  2024-Q1            1       None
+    """
+    frame = _register(customers, ["customer_id", "name", "kind", "segment"])
+    require_columns(stated, ["segment", "method", "respondent_id", "collected_on"], name="stated")
+    cells = _heard_cells(
+        stated, period=period, fiscal_year_start=fiscal_year_start, timezone=timezone
+    )
+    unheard = overlooked_customers(frame, stated, assumed)
+    unheard = unheard[unheard["stated_needs"] == 0]
+    unheard = unheard.assign(
+        method=None, period=None, period_start=pd.NaT, respondents=0, statements=0, heard=False
+    )
+    out = pd.concat(
+        [unheard.reindex(columns=_COVERAGE), cells.reindex(columns=_COVERAGE)],
+        ignore_index=True,
+    )
+    for column in ("segment", "method", "period", "customer_id", "name", "kind", "reason"):
+        out[column] = out[column].astype(object).where(out[column].notna(), None)
+    return out.astype({"respondents": int, "statements": int, "heard": bool})
 
 
 def customer_common_ground(customers: pd.DataFrame, common: pd.DataFrame) -> pd.DataFrame:

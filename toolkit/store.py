@@ -20,6 +20,9 @@ tests in ``tests/store_contract/``. The methods the toolkit calls:
   ``rows``, ``blank``), ``snapshot`` (tables and fingerprint together), ``fingerprint``,
   ``attribute_columns``, ``personal_columns``, ``distinct_values``, ``segments``, ``known``, ``status``,
   ``imports``, ``entries``
+- the segment crosswalk (rows keep their labels; ``table`` reads ``segment`` as the group
+  each label counts in): ``crosswalk``, ``segment_summary``, ``alias_segment``,
+  ``merge_segments``, ``rename_segment``, ``remove_segment_alias``
 - importing: ``import_file`` and ``import_frame`` (hand-offs to
   :mod:`toolkit.sources.importer`), and what the importer needs: ``earlier_imports``,
   ``check_columns`` (the column limit), ``stored_values``, ``land`` (rows and import
@@ -72,6 +75,7 @@ from toolkit.schema.checks import Known, Problem, cell_text, to_canonical
 from toolkit.schema.metrics import DEFAULT_SCALES
 from toolkit.schema.personal import DIRECT, QUASI, SAMPLE, PersonalFlag, column_flag, stricter
 from toolkit.schema.raw import RawTable
+from toolkit.schema.segments import Crosswalk, label_key, tidy_label
 from toolkit.schema.tables import LOAD_ORDER, NOT_A_NEED, STARTERS, TABLES, Table, table_named
 from toolkit.settings import load_settings, render_toml
 
@@ -127,6 +131,8 @@ _SYNCED = (
     "box sync",
     "pcloud",
 )
+#: The tables whose rows carry a segment label.
+_SEGMENT_TABLES = [t for t in TABLES.values() if "segment" in t.field_names]
 _INSERT_CHUNK = 100_000
 #: Rows wider than this many columns are bound value by value: ``json_extract`` finds
 #: the i-th value of a row by walking the row, which grows with the square of its width.
@@ -312,6 +318,17 @@ MIGRATIONS: list[list[str | Callable[[sqlite3.Connection], None]]] = [
         )""",
         _record_attribute_uses,
     ],
+    # 3 (segments crosswalk, issue #16): each label rows carry may be mapped to one
+    # segment; rows keep their labels and are read through these aliases.
+    [
+        """CREATE TABLE segment_aliases (
+            label TEXT PRIMARY KEY COLLATE NOCASE,
+            segment TEXT NOT NULL,
+            set_by TEXT NOT NULL DEFAULT '',
+            set_on TEXT NOT NULL
+        )""",
+        lambda con: _prune_segments(con),  # labels an earlier version left behind
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -329,7 +346,10 @@ class ImportResult:
     file, ``rows_in`` the canonical rows they became (one per metric answered, one per
     need chosen) and ``excluded`` counts responses; ``details`` holds the detected
     format, the mapping and the map saved, if any. ``personal`` lists the attribute
-    columns kept out unless ``--include-personal``; ``personal_flags`` gives, for them and
+    columns kept out unless ``--include-personal``; ``new_segments`` the segment labels
+    new to the engagement among the rows that land, ``unmapped_segments`` each landing
+    label the segment crosswalk does not know, with ``[segment, score]`` suggestions
+    (:meth:`Crosswalk.suggest`); ``personal_flags`` gives, for them and
     for any a map cleared, ``{"kind": "direct" | "quasi" | "", "reason": …, "by": …}``.
     """
 
@@ -344,6 +364,7 @@ class ImportResult:
     skipped: list[str] = field(default_factory=list)
     rows_skipped: int = 0
     new_segments: list[str] = field(default_factory=list)
+    unmapped_segments: dict[str, list] = field(default_factory=dict)
     attributes: list[str] = field(default_factory=list)
     personal: list[str] = field(default_factory=list)
     personal_flags: dict[str, dict] = field(default_factory=dict)
@@ -567,7 +588,9 @@ class Store(Protocol):
     def settings(self) -> dict: ...
 
     def reading(self) -> contextlib.AbstractContextManager: ...
-    def table(self, name: str, *, include_personal: bool = False, con=None) -> pd.DataFrame: ...
+    def table(
+        self, name: str, *, include_personal: bool = False, con=None, labels: bool = False
+    ) -> pd.DataFrame: ...
     def read_tables(
         self,
         names=None,
@@ -586,6 +609,14 @@ class Store(Protocol):
     def personal_columns(self, tables=None, con=None) -> dict: ...
     def distinct_values(self, table: str, column: str, *, con=None) -> list: ...
     def segments(self, con=None) -> list[str]: ...
+    def crosswalk(self, con=None) -> Crosswalk: ...
+    def segment_summary(self, con=None) -> pd.DataFrame: ...
+    def alias_segment(self, label: str, segment: str, *, set_by: str = "person") -> dict: ...
+    def merge_segments(
+        self, labels: Sequence[str], into: str, *, set_by: str = "person"
+    ) -> dict: ...
+    def rename_segment(self, old: str, new: str, *, set_by: str = "person") -> dict: ...
+    def remove_segment_alias(self, label: str) -> dict: ...
     def known(self, con=None): ...
     def status(self) -> dict: ...
     def imports(self) -> pd.DataFrame: ...
@@ -908,16 +939,25 @@ class Engagement:
         return found
 
     def table(
-        self, name: str, *, include_personal: bool = False, con=None, row_ids: bool = False
+        self,
+        name: str,
+        *,
+        include_personal: bool = False,
+        con=None,
+        row_ids: bool = False,
+        labels: bool = False,
     ) -> pd.DataFrame:
         """Read one canonical table: its fields, then its attribute columns.
 
         Dates come back as datetimes, ratings as nullable integers. Attribute columns
         that identify people are left out unless ``include_personal`` is true.
-        ``row_ids`` adds each row's entry number first, as column ``entry``.
+        ``row_ids`` adds each row's entry number first, as column ``entry``. ``segment``
+        is the group each row's label counts in, read through the crosswalk
+        (:meth:`crosswalk`), unless ``labels`` asks for the labels as imported.
         """
         table = table_named(name)
         with contextlib.nullcontext(con) if con else self.reading() as c:
+            walk = self._crosswalk_for(table, labels, c)
             attrs = self.attribute_columns(table.name, c)
             if not include_personal:
                 attrs = attrs[~attrs["personal"]]
@@ -948,7 +988,13 @@ class Engagement:
                 frame[f.name] = pd.to_datetime(column, format="ISO8601")
             else:
                 frame[f.name] = column.astype(object)
-        return frame
+        return _read_segments(frame, walk)
+
+    def _crosswalk_for(self, table: Table, labels: bool, con) -> Crosswalk | None:
+        """The crosswalk a read of ``table`` goes through (None: it keeps the labels)."""
+        if labels or "segment" not in table.field_names:
+            return None
+        return self._crosswalk_aliases(con)
 
     def read_tables(
         self,
@@ -1021,6 +1067,16 @@ class Engagement:
     def _narrowing(con, table: str, subset: dict, rows: Mapping | None) -> str:
         """SQL keeping at least the rows of ``table`` that ``subset`` and ``rows`` keep."""
         clauses = []
+        if subset and "segment" in subset:
+            walk = Engagement._crosswalk_aliases(con)
+            wanted = {label_key(v) for v in subset_values(subset["segment"])}
+            labels = [
+                written
+                for key, written in walk.alias_labels.items()
+                if label_key(walk.resolve(written)) in wanted
+            ]
+            if labels:
+                subset = {**subset, "segment": subset_values(subset["segment"]) + labels}
         if subset:
             declared = {
                 r[1]: str(r[2]).upper()
@@ -1037,17 +1093,26 @@ class Engagement:
     ) -> list:
         """The different values (blanks aside) one column of a table holds, each once.
 
-        In no particular order; the column must exist.
+        In no particular order; the column must exist. ``segment`` gives the segments
+        its labels count in (through the crosswalk), as :meth:`table` reads them.
         """
         spec = table_named(table)
         with contextlib.nullcontext(con) if con else self.reading() as c:
             quoted = _quote(str(column))
-            return [
+            values = [
                 r[0]
                 for r in c.execute(
                     f"SELECT DISTINCT {quoted} FROM main.{_quote(spec.name)} WHERE {quoted} IS NOT NULL"
                 )
             ]
+            walk = self._crosswalk_for(spec, column != "segment", c)
+        if walk is None or not walk.aliases:
+            return values
+        groups = {}
+        for value in values:
+            group = walk.resolve(value)
+            groups.setdefault(label_key(group or ""), group or value)
+        return list(groups.values())
 
     customers = property(lambda self: self.table("customers"), doc="The customer register.")
     service_links = property(lambda self: self.table("service_links"), doc="Who serves whom.")
@@ -1057,13 +1122,259 @@ class Engagement:
     responses = property(lambda self: self.table("responses"), doc="Satisfaction scores.")
     events = property(lambda self: self.table("events"), doc="Changes customers might react to.")
 
-    def segments(self, con: sqlite3.Connection | None = None) -> list[str]:
-        """The engagement's segments: engagement.toml's order first, then as they arrived."""
+    # -- segments -----------------------------------------------------------------
+
+    @staticmethod
+    def _crosswalk_aliases(con: sqlite3.Connection) -> Crosswalk:
+        """The aliases alone (no declared segments), as a :class:`Crosswalk`."""
+        return Crosswalk.build(con.execute("SELECT label, segment FROM segment_aliases"))
+
+    def crosswalk(self, con: sqlite3.Connection | None = None) -> Crosswalk:
+        """The engagement's segment crosswalk (:mod:`toolkit.schema.segments`).
+
+        Its declared segments are engagement.toml's ``[settings.segments] order``, then
+        the customer register's segments in register order; its aliases are the
+        ``segment_aliases`` a person set with the ``segments`` command or the forms.
+        """
         with contextlib.nullcontext(con) if con else self.reading() as c:
-            stored = [r[0] for r in c.execute("SELECT name FROM segments ORDER BY position")]
+            rows = c.execute("SELECT label, segment FROM segment_aliases").fetchall()
+            register = [
+                r[0]
+                for r in c.execute(
+                    "SELECT segment FROM main.customers WHERE trim(coalesce(segment, '')) != '' "
+                    "GROUP BY segment ORDER BY min(_tk_row)"
+                )
+            ]
         order = self.settings["segments"].get("order", [])
-        lowered = {s.lower() for s in order}
-        return list(order) + [s for s in stored if s.lower() not in lowered]
+        return Crosswalk.build(rows, [*order, *register])
+
+    @staticmethod
+    def _segment_labels(con: sqlite3.Connection) -> list[str]:
+        """Every label the rows carry, each once, in the order they arrived.
+
+        The ``segments`` table keeps them: an import and a form entry add their new
+        labels, and whatever takes rows out (a correction, a deletion, a removed or
+        replaced import) takes out the labels no row carries any more
+        (:func:`_prune_segments`), so reading them never scans the tables.
+        """
+        return [r[0] for r in con.execute("SELECT name FROM segments ORDER BY position")]
+
+    def segments(self, con: sqlite3.Connection | None = None) -> list[str]:
+        """The engagement's segments, each once, read through the crosswalk.
+
+        The canonical segments first (engagement.toml's order, the register's, the
+        targets of aliases), then the groups of labels no alias maps yet, as they
+        arrived. Only groups some row, setting or alias names: a label whose rows were
+        all corrected or deleted is gone.
+        """
+        with contextlib.nullcontext(con) if con else self.reading() as c:
+            walk = self.crosswalk(c)
+            present = self._segment_labels(c)
+        out: dict[str, str] = {}
+        for name in [*walk.canonical(), *present]:
+            group = walk.resolve(name)
+            if group:
+                out.setdefault(label_key(group), group)
+        return list(out.values())
+
+    def segment_summary(self, con: sqlite3.Connection | None = None) -> pd.DataFrame:
+        """Every segment with the labels read as it and their rows in each table.
+
+        One row per label (a canonical segment with no rows of its own has one too):
+        ``segment`` (the group it counts in), ``label``, ``mapped`` (``segment`` for a
+        canonical segment's own label, ``alias`` for a label mapped by an alias,
+        ``unmapped`` for a label no alias maps that is not canonical), ``set_by`` and
+        ``set_on`` (the alias's), then one column of row counts per table with a
+        ``segment`` column (``customers``, ``assumed-needs``, …). Groups in
+        :meth:`segments` order.
+        """
+        with contextlib.nullcontext(con) if con else self.reading() as c:
+            walk = self.crosswalk(c)
+            groups = self.segments(c)
+            counts = {
+                t.cli_name: {
+                    label: n
+                    for label, n in c.execute(
+                        f"SELECT segment, count(*) FROM {_quote(t.name)} "
+                        "WHERE trim(coalesce(segment, '')) != '' GROUP BY segment"
+                    )
+                }
+                for t in _SEGMENT_TABLES
+            }
+            set_info = {
+                label_key(label): (by, on)
+                for label, by, on in c.execute("SELECT label, set_by, set_on FROM segment_aliases")
+            }
+            present = self._segment_labels(c)
+        canonical = {label_key(s) for s in walk.canonical()}
+        labels: dict[str, str] = {}
+        counted = [label for found in counts.values() for label in found]
+        for name in [*groups, *walk.alias_labels.values(), *present, *counted]:
+            labels.setdefault(label_key(name), name)
+        rows = []
+        for key, label in labels.items():
+            group = walk.resolve(label)
+            aliased = key in walk.aliases and label_key(group) != key
+            mapped = "alias" if aliased else ("segment" if key in canonical else "unmapped")
+            by, on = set_info.get(key, ("", ""))
+            tallies = {
+                table: sum(n for lab, n in found.items() if label_key(lab) == key)
+                for table, found in counts.items()
+            }
+            rows.append(
+                {
+                    "segment": group,
+                    "label": label,
+                    "mapped": mapped,
+                    "set_by": by,
+                    "set_on": on,
+                    **tallies,
+                }
+            )
+        frame = pd.DataFrame(
+            rows, columns=["segment", "label", "mapped", "set_by", "set_on", *counts]
+        )
+        rank = {label_key(g): i for i, g in enumerate(groups)}
+        frame["_rank"] = frame["segment"].map(lambda g: rank.get(label_key(g), len(rank)))
+        frame["_own"] = frame["mapped"] == "alias"
+        frame = frame.sort_values(["_rank", "_own"], kind="stable")
+        return frame.drop(columns=["_rank", "_own"]).reset_index(drop=True)
+
+    def _known_label(self, con, label: str, what: str) -> str:
+        """``label`` spelled as the engagement knows it; refused when nobody used it."""
+        walk = self.crosswalk(con)
+        seen = [*walk.canonical(), *walk.alias_labels.values(), *self._segment_labels(con)]
+        for name in seen:
+            if label_key(name) == label_key(label):
+                return name
+        listed = ", ".join(f'"{s}"' for s in dict.fromkeys(seen)) or "none yet"
+        raise DataValidationError(
+            f'segments: "{tidy_label(label)}" is not a segment or label of this engagement '
+            f"({what}). The labels are: {listed}. Check the spelling (see service-toolkit "
+            f"segments {self.path})."
+        )
+
+    def _write_alias(self, con, label: str, segment: str, set_by: str) -> None:
+        walk = self.crosswalk(con)
+        if label_key(label) != label_key(segment) and label_key(walk.resolve(segment)) == label_key(
+            label
+        ):
+            raise DataValidationError(
+                f'segments: "{segment}" already counts as "{label}", so "{label}" cannot count '
+                f'as "{segment}". Remove that alias first: service-toolkit segments {self.path} '
+                f'--remove-alias "{segment}"'
+            )
+        con.execute(
+            "INSERT OR REPLACE INTO segment_aliases (label, segment, set_by, set_on) "
+            "VALUES (?, ?, ?, ?)",
+            (label, segment, set_by, _now()),
+        )
+
+    def _rows_in(self, con, segment: str) -> int:
+        """How many rows, over every table, are read as ``segment``."""
+        walk = self.crosswalk(con)
+        total = 0
+        for t in _SEGMENT_TABLES:
+            for label, n in con.execute(
+                f"SELECT segment, count(*) FROM {_quote(t.name)} GROUP BY segment"
+            ):
+                if label is not None and label_key(walk.resolve(label) or "") == label_key(segment):
+                    total += n
+        return total
+
+    def alias_segment(self, label: str, segment: str, *, set_by: str = "person") -> dict:
+        """Map ``label`` to the existing group ``segment``, in one transaction.
+
+        Every row carrying ``label`` (past imports and entries too) is read as
+        ``segment`` from then on; :meth:`remove_segment_alias` undoes it. An alias to
+        itself confirms a label as a group of its own. Returns ``label``, ``segment``
+        and ``rows`` (how many rows the group now holds).
+
+        Raises
+        ------
+        DataValidationError
+            ``label`` or ``segment`` is not a label of the engagement, or the alias
+            would go round in a circle.
+        """
+        with self.writing() as con:
+            label = self._known_label(con, label, "the label to map")
+            segment = self._known_label(con, segment, "the segment to map it to")
+            self._write_alias(con, label, segment, set_by)
+            group = self.crosswalk(con).resolve(segment)
+            return {"label": label, "segment": group, "rows": self._rows_in(con, group)}
+
+    def merge_segments(self, labels: Sequence[str], into: str, *, set_by: str = "person") -> dict:
+        """Map every label of ``labels`` to ``into`` (a group, or a new name), all at once.
+
+        Returns ``labels`` (as spelled in the store), ``segment`` and ``rows``.
+        """
+        if not labels:
+            raise DataValidationError("segments --merge: name at least one label to merge.")
+        with self.writing() as con:
+            target = tidy_label(into)
+            if not target:
+                raise DataValidationError("segments --into: give the segment to merge into.")
+            with contextlib.suppress(DataValidationError):
+                target = self._known_label(con, target, "")
+            found = [self._known_label(con, label, "a label to merge") for label in labels]
+            for label in found:
+                self._write_alias(con, label, target, set_by)
+            group = self.crosswalk(con).resolve(target)
+            return {"labels": found, "segment": group, "rows": self._rows_in(con, group)}
+
+    def rename_segment(self, old: str, new: str, *, set_by: str = "person") -> dict:
+        """Give the group ``old`` the new name ``new`` (an alias of ``old`` to ``new``).
+
+        Every label read as ``old`` is read as ``new``; :meth:`remove_segment_alias`
+        of ``old`` undoes it. Returns ``old``, ``segment`` and ``rows``.
+
+        Raises
+        ------
+        DataValidationError
+            ``old`` is not a group (an unknown label, or an alias of another group), or
+            ``new`` is already a label (merge into it instead).
+        """
+        with self.writing() as con:
+            old = self._known_label(con, old, "the segment to rename")
+            walk = self.crosswalk(con)
+            if label_key(walk.resolve(old)) != label_key(old):
+                raise DataValidationError(
+                    f'segments --rename: "{old}" is an alias of "{walk.resolve(old)}"; rename '
+                    f'"{walk.resolve(old)}" instead, or map "{old}" elsewhere with --alias.'
+                )
+            new = tidy_label(new)
+            taken = None
+            with contextlib.suppress(DataValidationError):
+                taken = self._known_label(con, new, "")
+            if not new or (taken is not None and label_key(taken) != label_key(old)):
+                raise DataValidationError(
+                    f'segments --rename: "{new}" is already a segment or label of this '
+                    f'engagement. To put "{old}" into it, use: service-toolkit segments '
+                    f'{self.path} --merge "{old}" --into "{new}"'
+                )
+            self._write_alias(con, old, new, set_by)
+            return {"old": old, "segment": new, "rows": self._rows_in(con, new)}
+
+    def remove_segment_alias(self, label: str) -> dict:
+        """Take ``label``'s alias away: its rows count as their own group again.
+
+        Returns ``label``, ``segment`` (the group it counted in) and ``rows`` (the rows
+        carrying the label, or read through it).
+        """
+        with self.writing() as con:
+            row = con.execute(
+                "SELECT label, segment FROM segment_aliases WHERE label = ?", (tidy_label(label),)
+            ).fetchone()
+            if row is None:
+                walk = self.crosswalk(con)
+                listed = ", ".join(f'"{a}"' for a in walk.alias_labels.values()) or "none"
+                raise DataValidationError(
+                    f'segments --remove-alias: "{tidy_label(label)}" has no alias (the labels '
+                    f"with one: {listed})."
+                )
+            was = self.crosswalk(con).resolve(row[0])
+            con.execute("DELETE FROM segment_aliases WHERE label = ?", (row[0],))
+            return {"label": row[0], "segment": was, "rows": self._rows_in(con, row[0])}
 
     def imports(self) -> pd.DataFrame:
         """Every import, newest last, with its counts and status."""
@@ -1137,6 +1448,12 @@ class Engagement:
                     (name,),
                 ).fetchone()[0]
                 digest.update(f"{name}:{count}:{last}:{imports}".encode())
+            aliases = c.execute(
+                "SELECT group_concat(label || '=' || segment, ';') FROM "
+                "(SELECT label, segment FROM segment_aliases ORDER BY label)"
+            ).fetchone()[0]
+            if aliases:  # a merge changes what every by-segment table says
+                digest.update(f"segment_aliases:{aliases}".encode())
         return digest.hexdigest()[:12]
 
     def snapshot(
@@ -1167,9 +1484,18 @@ class Engagement:
             return Known(
                 customer_ids=set(self.distinct_values("customers", "customer_id", con=c)),
                 codes=set(self.distinct_values("codebook", "code", con=c)),
-                segments=self.segments(c),
+                segments=self._all_labels(c),
+                crosswalk=self.crosswalk(c),
                 scales=scales,
             )
+
+    def _all_labels(self, con: sqlite3.Connection) -> list[str]:
+        """Every label and segment the engagement knows, for spelling a new one alike."""
+        walk = self.crosswalk(con)
+        names: dict[str, str] = {}
+        for name in [*walk.canonical(), *walk.alias_labels.values(), *self._segment_labels(con)]:
+            names.setdefault(label_key(name), name)
+        return list(names.values())
 
     def import_file(self, file: str | Path, **options) -> ImportResult:
         """Import a filled template or a survey tool's export (CSV or XLSX).
@@ -1308,6 +1634,7 @@ class Engagement:
             if replacing:
                 self._check_references(con, spec, result.file)
                 self._drop_unused_columns(con, spec, replacing)
+                _prune_segments(con)
             result.import_id = import_id
 
     # -- the codebook: the starter and yours ----------------------------------------
@@ -1805,6 +2132,7 @@ class Engagement:
         payload = _json_rows(row)
         with self.writing() as con:
             try:
+                corrected = entry is not None
                 if entry is None:
                     cursor = con.execute(
                         f"INSERT INTO {_quote(spec.name)} ({columns}) SELECT {picks} FROM json_each(?)",
@@ -1838,6 +2166,8 @@ class Engagement:
                     "INSERT OR IGNORE INTO segments (name, position) VALUES (?, ?)",
                     [(s, start + i + 1) for i, s in enumerate(canon.new_segments)],
                 )
+            if corrected and "segment" in spec.field_names:
+                _prune_segments(con)
         return int(entry)
 
     def delete_entry(self, table: str, entry: int) -> None:
@@ -1856,6 +2186,8 @@ class Engagement:
                 raise DataValidationError(
                     f"{spec.cli_name} entry #{entry} no longer exists (deleted in another window?)."
                 )
+            if "segment" in spec.field_names:
+                _prune_segments(con)
 
     def code_statements(self, need: str, code: str) -> int:
         """File every uncoded statement with exactly these words under ``code``.
@@ -1898,7 +2230,7 @@ class Engagement:
                     f"{where} {newest}"
                 )
             try:
-                frame = self.table(spec.name, con=con, row_ids=True)
+                frame = self.table(spec.name, con=con, row_ids=True, labels=True)
             finally:
                 if where or newest:
                     con.execute(f"DROP VIEW temp.{_quote(spec.name)}")
@@ -1945,6 +2277,8 @@ class Engagement:
                 if con.execute("PRAGMA foreign_key_check").fetchone():
                     raise _referred_to(import_id, file_name, table)
             columns = self._drop_unused_columns(con, table_named(table), [import_id])
+            if "segment" in table_named(table).field_names:
+                _prune_segments(con)
         return {
             "import_id": import_id,
             "table": table.replace("_", "-"),
@@ -1967,7 +2301,9 @@ class Engagement:
             raise DataValidationError(
                 f"{to}: export writes .csv or .xlsx files; give a name ending in one of them."
             )
-        frame = _export_frame(self.table(spec.name, include_personal=include_personal), spec)
+        frame = _export_frame(
+            self.table(spec.name, include_personal=include_personal, labels=True), spec
+        )
         write_table(frame, to, sheet=spec.cli_name)
         return len(frame)
 
@@ -2023,6 +2359,22 @@ def _add_not_a_need(con: sqlite3.Connection, import_id: int) -> None:
             NOT_A_NEED["code"],
         ),
     )
+
+
+def _prune_segments(con: sqlite3.Connection) -> None:
+    """Take out of the ``segments`` list the labels no row carries any more."""
+    unused = " AND ".join(
+        f"NOT EXISTS (SELECT 1 FROM main.{_quote(t.name)} t WHERE t.segment = segments.name)"
+        for t in _SEGMENT_TABLES
+    )
+    con.execute(f"DELETE FROM segments WHERE {unused}")
+
+
+def _read_segments(frame: pd.DataFrame, walk: Crosswalk | None) -> pd.DataFrame:
+    """``frame`` with each segment label read as the segment it counts in."""
+    if walk is not None and walk.aliases:
+        frame["segment"] = walk.resolve_all(frame["segment"])
+    return frame
 
 
 def _column_limit(con: sqlite3.Connection) -> int:

@@ -317,3 +317,39 @@ def test_replacing_an_import_removes_the_columns_only_the_old_file_had(store, wr
     store.import_file(newer, table="events", replace=True)
     assert _attribute_names(store) == {"y"}
     assert store.table("events")["y"].tolist() == [5]
+
+
+# ----------------------------------------------------------------------------- segments
+
+
+def test_segment_aliases_apply_to_every_read_and_can_be_undone(store, write_csv):
+    rows = [["respondent_id", "segment", "need"]]
+    rows += [
+        [f"r{i}", label, "milk"] for i, label in enumerate(["Residents", "Residnets", "Staff"])
+    ]
+    result = store.import_file(write_csv("needs.csv", rows), table="stated_needs")
+    assert result.unmapped_segments["Residnets"][0][0] == "Residents"  # Residents is unmapped too
+    before = store.fingerprint()
+    store.alias_segment("Residnets", "Residents")
+    assert store.fingerprint() != before
+    assert store.table("stated_needs")["segment"].tolist() == ["Residents", "Residents", "Staff"]
+    assert store.table("stated_needs", labels=True)["segment"].tolist()[1] == "Residnets"
+    assert store.segments() == ["Residents", "Staff"]
+    narrowed = store.read_tables(["stated_needs"], subset={"segment": "Residents"})
+    assert len(narrowed["stated_needs"]) == 2
+    assert sorted(store.distinct_values("stated_needs", "segment")) == ["Residents", "Staff"]
+    store.rename_segment("Residents", "Neighbours")
+    assert set(store.table("stated_needs")["segment"]) == {"Neighbours", "Staff"}
+    store.merge_segments(["Staff"], "Neighbours")
+    assert set(store.table("stated_needs")["segment"]) == {"Neighbours"}
+    summary = store.segment_summary().set_index("label")
+    assert summary.loc["Residnets", "mapped"] == "alias"
+    assert summary.loc["Residnets", "stated-needs"] == 1
+    for label in ("Staff", "Residents", "Residnets"):
+        store.remove_segment_alias(label)
+    assert store.table("stated_needs")["segment"].tolist() == ["Residents", "Residnets", "Staff"]
+    assert store.crosswalk().aliases == {}
+    with pytest.raises(DataValidationError, match="not a segment or label"):
+        store.alias_segment("Nobody", "Residents")
+    with pytest.raises(DataValidationError, match="has no alias"):
+        store.remove_segment_alias("Residents")

@@ -3,7 +3,9 @@
 :func:`forms_app` builds the whole page for one engagement: a tab per form of
 :data:`toolkit.forms.records.FORMS` (needs staff assume, needs customers stated, the
 customer register and who serves whom, events), a tab to code the statements the codebook
-could not place, and the survey import wizard (:mod:`toolkit.forms.wizard`). Each form:
+could not place, a tab to map customer-group labels to the engagement's segments
+(:mod:`toolkit.forms.segments`) and the survey import wizard (:mod:`toolkit.forms.wizard`).
+Each form:
 
 - checks every field as the planner types (the same checks as an import, through
   :meth:`toolkit.store.Engagement.check_entry`) and shows the message next to the field
@@ -605,6 +607,7 @@ def forms_app(engagement: str | Engagement | None = None) -> w.VBox:
     import os
 
     from toolkit.charts.theme import enable_charts
+    from toolkit.forms.segments import SegmentsTab
     from toolkit.forms.wizard import ImportWizard
 
     if not isinstance(engagement, Engagement):
@@ -623,16 +626,13 @@ def forms_app(engagement: str | Engagement | None = None) -> w.VBox:
     enable_charts(interactive=True)
     page = Page(engagement)
     built: dict[str, object] = {}
+    tabs_by_key = {"coding": CodingTab, "wizard": ImportWizard, "segments": SegmentsTab}
 
     def part(key: str):
         """Each tab's content is built the first time it is shown (or asked for)."""
         if key not in built:
-            if key == "coding":
-                built[key] = CodingTab(page)
-            elif key == "wizard":
-                built[key] = ImportWizard(page)
-            else:
-                built[key] = EntryForm(page, FORMS[key])
+            tab = tabs_by_key.get(key)
+            built[key] = tab(page) if tab else EntryForm(page, FORMS[key])
         return built[key]
 
     contents = [
@@ -643,6 +643,7 @@ def forms_app(engagement: str | Engagement | None = None) -> w.VBox:
             "Our customers",
             lambda: w.VBox([part("customers").root, w.HTML("<hr>"), part("links").root]),
         ),
+        ("Customer groups", lambda: part("segments").root),
         ("Events", lambda: part("events").root),
         ("Import a survey file", lambda: part("wizard").root),
     ]
@@ -690,6 +691,7 @@ def forms_app(engagement: str | Engagement | None = None) -> w.VBox:
     root.forms = _Parts(part, tuple(FORMS))
     root.coding = _LazyPart(part, "coding")
     root.wizard = _LazyPart(part, "wizard")
+    root.segments = _LazyPart(part, "segments")
     root.tabs = tabs
     return root
 

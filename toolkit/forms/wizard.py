@@ -344,6 +344,7 @@ class ImportWizard:
                 + html.escape(listed)
                 + ".</p>"
             )
+        lines.append(_unmapped(result.unmapped_segments))
         for warning in result.warnings:
             lines.append(f"<p class='tk-echo'>Note: {html.escape(str(warning))}</p>")
         self.report.value = "".join(lines)
@@ -363,6 +364,7 @@ class ImportWizard:
         self.report.value = (
             f'<p role="status" class="tk-ok">Imported {result.rows_added:,} rows into '
             f"{html.escape(result.table)} (import #{result.import_id}).</p>"
+            + _unmapped(result.unmapped_segments)
             + (
                 f"<p>Map saved as <code>{html.escape(str(saved))}</code>: next wave, use "
                 f"<code>service-toolkit import ENGAGEMENT FILE --map {html.escape(name)}</code>.</p>"
@@ -491,6 +493,21 @@ class ImportWizard:
         self.label_boxes = dict(zip(answers, boxes, strict=False))
         self.use_numbers = button
         return [w.HTML("<p>Or say which number each answer stands for:</p>"), *boxes, button, note]
+
+
+def _unmapped(unmapped: dict) -> str:
+    """Customer-group labels the engagement's segments do not know, with look-alikes."""
+    if not unmapped:
+        return ""
+    items = []
+    for label, suggestions in unmapped.items():
+        like = " or ".join(f'"{s}" (score {n})' for s, n in suggestions)
+        words = f"looks like {like}" if like else "looks like none of the segments"
+        items.append(f"<li>&quot;{html.escape(label)}&quot; {html.escape(words)}</li>")
+    return (
+        "<p>Customer groups that are not among the engagement's segments; each counts as a "
+        "group of its own until someone maps it to one of them:</p><ul>" + "".join(items) + "</ul>"
+    )
 
 
 def _alert(text: str) -> str:

@@ -6,6 +6,9 @@
 :mod:`toolkit.schema.personal`
     Which attribute columns identify people (direct or quasi-identifiers) and why: by
     their header's wording and by what their values look like.
+:mod:`toolkit.schema.segments`
+    The segment crosswalk (:class:`Crosswalk`): which customer group each label rows
+    carry counts in, and the canonical segments an unmapped label looks like.
 :mod:`toolkit.schema.metrics`
     The satisfaction metrics registry (:data:`METRICS`, :func:`register_metric`): each
     metric's scale, direction, title and words.

@@ -20,6 +20,7 @@ from rapidfuzz.distance import Levenshtein
 from toolkit._tabular import TEXT_SUFFIXES, unneutralise, unneutralise_cells
 from toolkit.schema.personal import PersonalFlag, column_flag
 from toolkit.schema.raw import RawTable
+from toolkit.schema.segments import Crosswalk, label_key, tidy_label
 from toolkit.schema.tables import DEFAULT_SCALES, Field, Table, normalise_header
 
 __all__ = [
@@ -76,6 +77,7 @@ class Known:
     customer_ids: set[str] = field(default_factory=set)
     codes: set[str] = field(default_factory=set)
     segments: list[str] = field(default_factory=list)
+    crosswalk: Crosswalk = field(default_factory=Crosswalk)
     scales: dict[str, tuple[float, float]] = field(default_factory=lambda: dict(DEFAULT_SCALES))
 
 
@@ -544,7 +546,7 @@ def to_canonical(
         _check_rows(table, frame, texts, columns, out, known)
         if "segment" in frame:
             frame["segment"], new_segments = _match_segments(frame["segment"], known.segments)
-            warnings += _small_groups(table, frame, min_n)
+            warnings += _small_groups(table, frame, min_n, known.crosswalk)
     personal: dict[str, PersonalFlag] = {}
     extra: dict[str, pd.Series] = {}
     for col in attributes:
@@ -705,14 +707,18 @@ def _unique_within(keys: pd.Series, col: str, out: Collector) -> None:
 
 
 def _match_segments(segment: pd.Series, known: list[str]) -> tuple[pd.Series, list[str]]:
-    """Trim segments and match them case-insensitively to the engagement's list."""
-    canonical = {s.strip().lower(): s for s in known}
+    """Tidy segment labels and spell them as the engagement's known labels, ignoring case.
+
+    The label is kept (the crosswalk says which group it counts in when rows are read);
+    returns the labels and those the engagement has not seen before.
+    """
+    canonical = {label_key(s): s for s in known}
     codes, uniques = pd.factorize(segment)  # a few distinct values, however many rows
     spelled: list[str | None] = []
     new: list[str] = []
     for value in uniques:
-        tidy = re.sub(r"\s+", " ", str(value)).strip()
-        key = tidy.lower()
+        tidy = tidy_label(value)
+        key = label_key(tidy)
         if key and key not in canonical:
             canonical[key] = tidy
             new.append(tidy)
@@ -721,10 +727,17 @@ def _match_segments(segment: pd.Series, known: list[str]) -> tuple[pd.Series, li
     return pd.Series(lookup[codes], index=segment.index, dtype=object), new
 
 
-def _small_groups(table: Table, frame: pd.DataFrame, min_n: int) -> list[str]:
-    """Warn about segments with fewer than ``min_n`` respondents in this file."""
+def _small_groups(
+    table: Table, frame: pd.DataFrame, min_n: int, crosswalk: Crosswalk | None = None
+) -> list[str]:
+    """Warn about segments with fewer than ``min_n`` respondents in this file.
+
+    Labels count in the segment the crosswalk maps them to, as reports will count them.
+    """
     if table.name not in ("stated_needs", "responses") or frame.empty:
         return []
+    if crosswalk is not None and crosswalk.aliases:
+        frame = frame.assign(segment=crosswalk.resolve_all(frame["segment"]))
     who = frame["respondent_id"]
     # Rows without a respondent id count as one respondent each.
     named = who.notna()

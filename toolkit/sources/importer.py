@@ -27,6 +27,7 @@ import pyarrow as pa
 from toolkit.errors import DataValidationError
 from toolkit.schema.checks import cell_text
 from toolkit.schema.personal import DIRECT, QUASI, PersonalFlag, stricter
+from toolkit.schema.segments import label_key
 from toolkit.schema.tables import METRICS, TABLES, Table, normalise_header, table_named
 from toolkit.sources.limits import Limits, using
 from toolkit.store import ImportResult
@@ -577,6 +578,7 @@ def _land(
             made = np.char.add(f"{sha[:12]}-", rows[missing.to_numpy()].astype(str))
             landing.loc[missing, "response_id"] = made.astype(object)
     result.rows_added = len(landing)
+    _segments_landing(engagement, canon, landing, result)
     if dry_run:
         result.preview = landing.head(10)
         return result
@@ -586,10 +588,34 @@ def _land(
         result,
         attributes=canon.attributes,
         personal=canon.personal,
-        new_segments=canon.new_segments,
+        new_segments=result.new_segments,
         replacing=replacing,
     )
     return result
+
+
+def _segments_landing(engagement: Engagement, canon, landing, result: ImportResult) -> None:
+    """The segment labels of the rows that land: new ones, and those the crosswalk lacks.
+
+    A row left out (``--skip-invalid``, already imported) adds no segment. Each label
+    the crosswalk does not know (neither a canonical segment nor mapped by an alias)
+    is listed in ``result.unmapped_segments`` with the segments it looks like.
+    """
+    if "segment" not in landing or landing.empty:
+        result.new_segments = []
+        return
+    present = [s for s in pd.unique(landing["segment"].dropna()) if str(s).strip()]
+    keys = {label_key(s) for s in present}
+    result.new_segments = [s for s in canon.new_segments if label_key(s) in keys]
+    if result.table == "customers":  # the register's segments are canonical
+        return
+    walk = engagement.crosswalk()
+    groups = [*engagement.segments(), *present]
+    result.unmapped_segments = {
+        label: [[segment, score] for segment, score in walk.suggest(label, also=groups)]
+        for label in present
+        if not walk.knows(label)
+    }
 
 
 def _set_by_map(canon, spec: Table, options: _Options, file: str) -> None:
