@@ -4,9 +4,11 @@ import sqlite3
 
 
 def as_version_1(store_path) -> None:
-    """Undo schema 2: no personal reasons, no record of which imports use each column."""
+    """Undo schemas 3 and 2: no segment aliases, no personal reasons, no record of which
+    imports use each column."""
     con = sqlite3.connect(store_path)
     try:
+        con.execute("DROP TABLE segment_aliases")
         con.execute("ALTER TABLE attributes DROP COLUMN personal_reason")
         con.execute("ALTER TABLE attributes DROP COLUMN personal_by")
         con.execute("DROP TABLE attribute_imports")

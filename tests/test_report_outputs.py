@@ -179,3 +179,32 @@ def test_customer_names_with_odd_characters_leave_every_chart_drawable(run, tmp_
     assert "Line break" in json.dumps(specs, ensure_ascii=False), [
         s.get("description") for s, _ in specs
     ]
+
+
+def test_charts_checked_from_many_threads_at_once_all_finish():
+    """A batch checks its reports' charts in parallel threads (``--jobs``), beside the
+    warm-up: two threads in vl-convert at once deadlocked a CI run, so every call takes
+    the one lock (toolkit.charts.drawing.vega)."""
+    import threading
+
+    from toolkit.charts.drawing import warm_up
+
+    spec = {
+        "data": {"values": [{"a": i, "b": f"n{i}"} for i in range(200)]},
+        "mark": "bar",
+        "encoding": {
+            "x": {"field": "a", "type": "quantitative"},
+            "y": {"field": "b", "sort": "-x"},
+        },
+    }
+    results: list = []
+    threads = [warm_up()] + [
+        threading.Thread(target=lambda: results.append(chart_problem(spec)), daemon=True)
+        for _ in range(6)
+    ]
+    for t in threads[1:]:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not any(t.is_alive() for t in threads), "a chart check never finished"
+    assert results == [None] * 6

@@ -99,11 +99,12 @@ def _bundle_cache_file() -> Path | None:
 
 
 def _build_vega_script() -> str:
-    import vl_convert as vlc
     from altair.utils._importers import vl_version_for_vl_convert
     from altair.vegalite.v6.display import VEGA_VERSION, VEGAEMBED_VERSION, VEGALITE_VERSION
 
-    bundle = vlc.javascript_bundle(vl_version=vl_version_for_vl_convert())
+    from toolkit.charts.drawing import vega
+
+    bundle = vega("javascript_bundle", vl_version=vl_version_for_vl_convert())
     versions = {
         "vega_version": VEGA_VERSION,
         "vegalite_version": VEGALITE_VERSION,

@@ -12,6 +12,10 @@ a Vega expression, and Vega-Lite writes sort orders as expressions, so one custo
 name holding one stopped the whole chart.
 
 No Altair here: the runner imports this module without paying for Altair.
+
+vl-convert is called only through :func:`vega` (one call at a time in a process): two
+threads in vl-convert at once (a batch's two report threads, or the warm-up beside a
+check) deadlocked, each holding what the other waited for.
 """
 
 from __future__ import annotations
@@ -21,7 +25,25 @@ import re
 import threading
 from typing import Any
 
-__all__ = ["chart_problem", "chart_text", "drawable", "report_chart_specs", "warm_up"]
+__all__ = ["chart_problem", "chart_text", "drawable", "report_chart_specs", "vega", "warm_up"]
+
+_VEGA = threading.Lock()
+
+
+def vega(name: str, *args: Any, **kwargs: Any) -> Any:
+    """Call ``vl_convert.<name>`` with the process's one vl-convert lock held.
+
+    Waiting on a Python lock gives up the GIL, so a thread waiting here cannot block the
+    thread inside vl-convert (which needs the GIL to hand its result back).
+
+    >>> vega("vegalite_to_vega", {"mark": "point"})["marks"][0]["type"]
+    'symbol'
+    """
+    import vl_convert
+
+    with _VEGA:
+        return getattr(vl_convert, name)(*args, **kwargs)
+
 
 #: Characters a chart cannot draw: separators (they become a space) and control
 #: characters other than tab, line feed and carriage return (they go).
@@ -105,15 +127,13 @@ def chart_problem(spec: dict[str, Any], mode: str = "vega-lite") -> str | None:
     (:func:`chart_text`) and the first line of the error Vega gave (or the character
     :func:`drawable` would have cleaned).
     """
-    import vl_convert
-
     odd = _undrawable_character(spec)
     if odd is not None:  # not drawn: vl-convert aborts the whole process on a NUL in SVG text
         return f"{chart_text(spec)}: its text holds U+{ord(odd):04X}, which Vega cannot draw"
     # The scene graph is the drawing short of writing SVG: every expression parsed and run.
-    draw = vl_convert.vega_to_scenegraph if mode == "vega" else vl_convert.vegalite_to_scenegraph
+    draw = "vega_to_scenegraph" if mode == "vega" else "vegalite_to_scenegraph"
     try:
-        draw(spec)
+        vega(draw, spec)
     except Exception as err:  # noqa: BLE001 - vl-convert raises plain ValueErrors
         lines = [line.strip() for line in str(err).splitlines() if line.strip()]
         lines = [line for line in lines if not line.endswith("conversion failed:")] or ["?"]
@@ -128,9 +148,7 @@ def warm_up() -> threading.Thread:
     """
 
     def start() -> None:
-        import vl_convert
-
-        vl_convert.vegalite_to_vega({"mark": "point"})
+        vega("vegalite_to_vega", {"mark": "point"})
 
     thread = threading.Thread(target=start, name="vega-warm-up", daemon=True)
     thread.start()

@@ -53,7 +53,7 @@ from typing import Any
 import altair as alt
 
 from toolkit.charts._vega_bundle import _js_json, vega_script
-from toolkit.charts.drawing import chart_text, drawable
+from toolkit.charts.drawing import chart_text, drawable, vega
 
 __all__ = [
     "BLACK",
@@ -302,13 +302,11 @@ def chart_svg_html(chart: alt.TopLevelMixin) -> str:
     """
     import html
 
-    import vl_convert
-
     alt.theme.enable(THEME)
     spec = drawable(chart.to_dict())
     # Labels measured with vl-convert's fonts can run a little wider in the browser's:
     # let them show past the edge rather than be cut.
-    svg = vl_convert.vegalite_to_svg(spec).replace("<svg ", '<svg style="overflow: visible" ', 1)
+    svg = vega("vegalite_to_svg", spec).replace("<svg ", '<svg style="overflow: visible" ', 1)
     label = html.escape(str(spec.get("description") or ""), quote=True)
     return (
         f'<figure class="tk-chart-svg" role="img" aria-roledescription="visualization" '

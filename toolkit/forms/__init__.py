@@ -42,9 +42,9 @@ def forms_app(engagement=None):
 
     enable_charts(interactive=True)
     if os.environ.get("VOILA_PREHEAT", "False") != "False":
-        import vl_convert
+        from toolkit.charts.drawing import vega
 
-        vl_convert.vegalite_to_svg({"mark": "point"})  # start its JavaScript engine now
+        vega("vegalite_to_svg", {"mark": "point"})  # start its JavaScript engine now
         from voila.utils import wait_for_request
 
         wait_for_request()
