@@ -2,7 +2,7 @@
 
 :func:`code_needs` gives each statement the code whose keyword it mentions (longest
 keyword first, then most mentions, then codebook order), allowing plurals, word stems and
-small typos; :func:`uncoded_needs` lists what no keyword matched, most frequent first;
+small typos (never in a real word: see :func:`real_words`); :func:`uncoded_needs` lists what no keyword matched, most frequent first;
 :func:`codebook_version` identifies a codebook. All distinct texts are split into words
 at once with pyarrow and matched with NumPy lookups; the matcher is cached per codebook.
 The analyses of coded needs are in :mod:`toolkit.needs`.
@@ -11,8 +11,10 @@ The analyses of coded needs are in :mod:`toolkit.needs`.
 from __future__ import annotations
 
 import functools
+import gzip
 import hashlib
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,6 +32,8 @@ _ASCII_NOT_WORD = str.maketrans(  # the same for ASCII, NUL kept (it separates t
 )
 _STEM_MIN = 5  # a keyword this long also matches words it begins ("refrigerat" → "refrigerator")
 _NO_CODE = -1
+_WORD_LISTS = Path(__file__).resolve().parent / "wordlist"
+_COGNATE_MIN = 8  # a Spanish word may be a keyword this long written the Spanish way
 
 
 def _words(texts: list[str]) -> pa.ListArray:
@@ -298,7 +302,7 @@ class _Matcher:
                     allowed = _edits_allowed(len(phrase))
                     if len(phrase) < 6 and sorted(distinct[r]) != sorted(phrase):
                         allowed = 0  # 4–5 letters: only two letters swapped
-                    if d > allowed:
+                    if d > allowed or not self._may_be_typo(distinct[r], phrase):
                         continue
                     score = 1 - d / max(len(phrase), int(length))
                     for code in self.phrase_codes[keywords[k]]:
@@ -307,6 +311,27 @@ class _Matcher:
                             if t not in best or candidate > best[t]:
                                 best[t] = candidate
         return {t: (code, round(score, 4)) for t, (score, _, _, code) in best.items()}
+
+    def _may_be_typo(self, run: str, phrase: str) -> bool:
+        """Whether ``run`` may be ``phrase`` mistyped: each of its words that differs from
+        the keyword's word is no English word nor a word of the codebook (see
+        :func:`real_words`), so a real word is never read as another ("finding" is not
+        "funding", "hours" not "house"). A Spanish word may differ from a keyword word of
+        eight letters or more: "depresión" is "depression", "intérprete" "interpreter".
+        """
+        known, spanish = self.vocabulary, real_words("es")
+        return all(
+            said == meant
+            or said not in known
+            and (said not in spanish or len(meant) >= _COGNATE_MIN)
+            for said, meant in zip(run.split(" "), phrase.split(" "), strict=True)
+        )
+
+    @functools.cached_property
+    def vocabulary(self) -> frozenset[str]:
+        """The words no typo is read into: English words and the codebook's own words."""
+        own = {word for phrase in self.phrases for word in phrase.split(" ")}
+        return real_words("en") | own
 
     def _near_choices(self, words: int, length: int) -> tuple[list[str], list[int], int]:
         """Keywords of ``words`` words that a run of ``length`` characters may be a typo
@@ -326,6 +351,16 @@ class _Matcher:
             most = max((_edits_allowed(other) for other in near), default=0)
             self._near[key] = ([self.phrases[i] for i in keywords], keywords, most)
         return self._near[key]
+
+
+@functools.cache
+def real_words(language: str) -> frozenset[str]:
+    """Words of four letters or more, normalised as statements are (lower case, no
+    apostrophes, accented words also without accents): ``"en"`` English, ``"es"`` the
+    Spanish words that are not English ones (toolkit/wordlist/README.md).
+    """
+    with gzip.open(_WORD_LISTS / f"words-{language}.txt.gz", "rt", encoding="utf-8") as lines:
+        return frozenset(lines.read().split())
 
 
 def _edits_allowed(length: int) -> int:
@@ -354,7 +389,8 @@ def code_needs(
     order; keywords of five letters or more also match words they begin, so
     "refrigerat" matches "refrigerator"), **fuzzy** (a keyword written with a typo,
     found by rapidfuzz's optimal string alignment distance: one edit for keywords of 6–9
-    characters, two from 10, a swapped pair of letters for 4–5). A code a person set (a
+    characters, two from 10, a swapped pair of letters for 4–5; never where the word is
+    itself a real word, so "finding" is not read as "funding"). A code a person set (a
     ``code`` with ``coded_by`` "person" or blank) is never changed. Each distinct text
     is coded once, however often it repeats.
 
