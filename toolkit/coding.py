@@ -3,7 +3,9 @@
 :func:`code_needs` gives each statement the code whose keyword it mentions (longest
 keyword first, then most mentions, then codebook order), allowing plurals, word stems and
 small typos (never in a real word: see :func:`real_words`); :func:`uncoded_needs` lists what no keyword matched, most frequent first;
-:func:`codebook_version` identifies a codebook. All distinct texts are split into words
+:func:`codebook_version` identifies a codebook. Reviewing: :func:`review_queue` lists the
+automatic codes a person should confirm (fuzzy and low-scoring ones, see
+:func:`needs_review`); :func:`coder_agreement` compares two coders (Cohen's kappa). All distinct texts are split into words
 at once with pyarrow and matched with NumPy lookups; the matcher is cached per codebook.
 The analyses of coded needs are in :mod:`toolkit.needs`.
 """
@@ -23,7 +25,15 @@ import pyarrow.compute as pc
 
 from toolkit._validate import require_columns
 
-__all__ = ["code_needs", "codebook_version", "uncoded_needs"]
+__all__ = [
+    "code_needs",
+    "codebook_version",
+    "coder_agreement",
+    "needs_review",
+    "real_words",
+    "review_queue",
+    "uncoded_needs",
+]
 
 _APOSTROPHES = "['’`]"
 _NOT_WORD = r"[^\p{L}\p{N}]+"  # RE2 (pyarrow): neither a letter nor a digit
@@ -468,3 +478,134 @@ def uncoded_needs(
     return counts.sort_values(
         ["statements", text], ascending=[False, True], kind="stable"
     ).reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- review
+
+#: Automatic matches scoring below this wait for a person (fuzzy ones always do).
+REVIEW_BELOW = 0.9
+_AUTOMATIC = ("exact", "keyword", "fuzzy")
+
+
+def needs_review(coded: pd.DataFrame, *, below: float = REVIEW_BELOW) -> pd.Series:
+    """Which coded statements wait for a person: fuzzy matches, and automatic matches
+    scoring below ``below``. A person's code never waits.
+    """
+    require_columns(coded, ["coded_by", "match_score"], name="coded statements")
+    automatic = coded["coded_by"].isin(_AUTOMATIC)
+    return automatic & (coded["coded_by"].eq("fuzzy") | (coded["match_score"] < below))
+
+
+def review_queue(
+    coded: pd.DataFrame, *, text: str = "need", below: float = REVIEW_BELOW
+) -> pd.DataFrame:
+    """The automatic codes a person should confirm or change: one row per distinct text.
+
+    ``coded`` is :func:`code_needs` output with an ``id`` column (a statement's id, as
+    ``service-toolkit code --confirm`` takes it) and optionally ``segment``. Returns
+    ``id`` (the first statement saying it; confirming it files every statement with
+    the same words), ``statement``, ``group`` (the segments saying it), ``proposed_code``,
+    ``kind``, ``score`` and ``statements`` (how many say it), most frequent first.
+    """
+    require_columns(coded, ["id", text, "code"], name="coded statements")
+    waiting = coded.loc[needs_review(coded, below=below)]
+    columns = ["id", "statement", "group", "proposed_code", "kind", "score", "statements"]
+    if waiting.empty:
+        return pd.DataFrame(columns=columns)
+    key = waiting["id"].str[0] + "\x1f" + waiting[text].astype(str)
+    segment = waiting["segment"] if "segment" in waiting else pd.Series("", index=waiting.index)
+    grouped = waiting.assign(_key=key, _segment=segment.fillna("").astype(str)).groupby(
+        "_key", sort=False
+    )
+    queue = pd.DataFrame(
+        {
+            "id": grouped["id"].first(),
+            "statement": grouped[text].first(),
+            "group": grouped["_segment"].agg(lambda s: ", ".join(sorted(set(s) - {""}))),
+            "proposed_code": grouped["code"].first(),
+            "kind": grouped["coded_by"].first(),
+            "score": grouped["match_score"].first(),
+            "statements": grouped.size(),
+        }
+    )
+    return queue.sort_values(
+        ["statements", "score", "statement"], ascending=[False, True, True], kind="stable"
+    ).reset_index(drop=True)[columns]
+
+
+def coder_agreement(
+    coded: pd.DataFrame,
+    codings: pd.DataFrame,
+    *,
+    first: str = "primary",
+    second: str | None = None,
+    text: str = "need",
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """How far two coders agree: Cohen's kappa with its interval, then the disagreements.
+
+    ``coded`` is :func:`code_needs` output with an ``id`` column; ``codings`` holds the
+    second coders' codes (``id, coder, code``). ``first`` is a coder's name or
+    ``"primary"`` (the code the analyses use: a person's, else the automatic one);
+    ``second`` defaults to the one coder recorded. The statements both coded are
+    compared (no code counts as a category of its own). The first row (``row``
+    "agreement") gives ``n``, the share agreeing, kappa and its interval
+    (:func:`toolkit._stats.cohens_kappa`); each further row (``row`` "disagreement") a
+    statement they coded differently.
+    """
+    from toolkit._stats import cohens_kappa
+    from toolkit.errors import DataValidationError
+
+    require_columns(codings, ["id", "coder", "code"], name="codings")
+    named = sorted(codings["coder"].dropna().unique().tolist())
+    if second is None:
+        others = [c for c in named if c != first]
+        if len(others) != 1:
+            raise DataValidationError(
+                "No second coder has coded any statement yet: record one with "
+                "code PATH --coder NAME --set ID=CODE."
+                if not others
+                else f"Several coders have coded statements ({', '.join(others)}): choose "
+                "two with -p first NAME -p second NAME."
+            )
+        second = others[0]
+    sides = {}
+    for name in (first, second):
+        if name == "primary":
+            sides[name] = coded.set_index("id")["code"]
+        elif name in named:
+            sides[name] = codings.loc[codings["coder"] == name].set_index("id")["code"]
+        else:
+            raise DataValidationError(
+                f"No codes by {name!r}. The coders are: primary (the code the analyses "
+                f"use){''.join(', ' + n for n in named)}."
+            )
+    both = sides[first].index.intersection(sides[second].index)
+    a = sides[first].reindex(both).fillna("(no code)").astype(str)
+    b = sides[second].reindex(both).fillna("(no code)").astype(str)
+    categories = sorted(set(a) | set(b))
+    table = pd.crosstab(
+        pd.Categorical(a, categories), pd.Categorical(b, categories), dropna=False
+    ).to_numpy()
+    k = cohens_kappa(table, confidence)
+    summary = {
+        "row": "agreement",
+        "id": "",
+        "statement": f"{k['n']} statements coded by {first} and {second}",
+        first: "",
+        second: "",
+        "n": k["n"],
+        "agreement": k["agreement"],
+        "kappa": k["kappa"],
+        "low": k["low"],
+        "high": k["high"],
+    }
+    said = coded.set_index("id")[text]
+    differ = both[(a != b).to_numpy()]
+    rows = [
+        {"row": "disagreement", "id": i, "statement": said.get(i), first: a[i], second: b[i]}
+        for i in differ
+    ]
+    out = pd.DataFrame([summary, *rows])
+    out["n"] = out["n"].astype("Int64")
+    return out
