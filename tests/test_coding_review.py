@@ -78,3 +78,171 @@ def test_no_finding_funding_misfile_in_the_labelled_set():
     finding = data["statement"].str.contains("finding", case=False)
     assert finding.sum() >= 5
     assert not coded.loc[finding, "code"].eq("budget_clarity").any()
+
+
+# ----------------------------------------------------------------------------- review queue
+
+
+SAID = [
+    ("mlik for the kids", "Residents"),
+    ("mlik for the kids", "Students"),
+    ("mlik for the kids", "Residents"),
+    ("fresh fod", "Residents"),
+    ("milk please", "Residents"),
+    ("Help finding work", "Residents"),
+]
+
+
+@pytest.fixture
+def store(engagement):
+    frame = pd.DataFrame(SAID, columns=["need", "segment"])
+    engagement.import_frame(frame, table="stated_needs")
+    engagement.import_frame(
+        pd.DataFrame({"staff": ["Ana"], "need": ["mlik"], "segment": ["Residents"]}),
+        table="assumed_needs",
+    )
+    return engagement
+
+
+def _queue(engagement) -> pd.DataFrame:
+    from toolkit.catalog import run_analysis
+
+    return run_analysis(engagement, "coding-review")
+
+
+def _stored(engagement) -> pd.DataFrame:
+    return engagement.table("stated_needs", row_ids=True)
+
+
+def test_fuzzy_matches_wait_for_review_one_row_per_text(store):
+    queue = _queue(store)
+    assert queue.columns.tolist() == [
+        "id", "statement", "group", "proposed_code", "kind", "score", "statements"
+    ]  # fmt: skip
+    assert queue["statement"].tolist() == ["mlik for the kids", "mlik", "fresh fod"]
+    first = queue.iloc[0]
+    ids = _stored(store).set_index("need")["entry"]
+    assert first["id"] == f"S{ids['mlik for the kids'].min()}"
+    assert (first["group"], first["statements"]) == ("Residents, Students", 3)
+    assert (first["proposed_code"], first["kind"]) == ("perishable_food", "fuzzy")
+    assert 0 < first["score"] < 1
+    assert queue.iloc[1]["id"].startswith("A")  # staff's assumptions wait too
+    # keyword matches and statements no code matched do not wait
+    assert not queue["statement"].isin(["milk please", "Help finding work"]).any()
+
+
+def test_low_scores_wait_too():
+    from toolkit.coding import needs_review
+
+    coded = pd.DataFrame(
+        {
+            "coded_by": ["keyword", "keyword", "fuzzy", "person", None],
+            "match_score": [1.0, 0.5, 0.95, None, None],
+        }
+    )
+    assert needs_review(coded).tolist() == [False, True, True, False, False]
+
+
+def test_confirm_makes_the_proposed_code_a_persons_for_every_statement_saying_it(store, run):
+    first = _queue(store).iloc[0]
+    result = run("code", store.path, "--confirm", first["id"])
+    assert result.exit_code == 0, result.output
+    assert "Filed 3 statements as a person's codes." in result.output
+    assert "2 statements wait for review" in result.output
+    stored = _stored(store)
+    mlik = stored[stored["need"] == "mlik for the kids"]
+    assert mlik["code"].eq("perishable_food").all() and mlik["coded_by"].eq("person").all()
+    assert first["statement"] not in _queue(store)["statement"].tolist()
+    # the staff statement with other words is untouched
+    assert store.table("assumed_needs")["code"].isna().all()
+
+
+def test_set_changes_the_code_and_files_the_same_words(store, run):
+    entry = _stored(store).set_index("need").loc["fresh fod", "entry"]
+    result = run("code", store.path, "--set", f"s{entry}=food_pantry")
+    assert result.exit_code == 0, result.output
+    stored = _stored(store).set_index("need")
+    assert (stored.loc["fresh fod", "code"], stored.loc["fresh fod", "coded_by"]) == (
+        "food_pantry",
+        "person",
+    )
+    # a person may also change a person's code
+    run("code", store.path, "--set", f"S{entry}=perishable_food")
+    assert _stored(store).set_index("need").loc["fresh fod", "code"] == "perishable_food"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--set", "S999=food_pantry"], "There is no statement S999"),
+        (["--set", "{entry}=food_pantry"], "is not a statement id"),
+        (["--set", "S{entry}=no_such_code"], "'no_such_code' (for statement S"),
+        (["--set", "S{entry}"], "give ID=CODE"),
+        (["--confirm", "S{keyword}"], "is not waiting for review"),
+        (["--confirm"], "--confirm needs statement ids"),
+        (["S{entry}"], "Give --confirm before"),
+        (["--coder", " ", "--set", "S{entry}=food_pantry"], "The coder's name is blank"),
+    ],
+)
+def test_bad_review_commands_say_why_and_change_nothing(store, run, args, message):
+    ids = _stored(store).set_index("need")["entry"]
+    fill = {"entry": ids["fresh fod"], "keyword": ids["milk please"]}
+    before = _stored(store)
+    result = run("code", store.path, *[a.format(**fill) for a in args])
+    assert result.exit_code != 0
+    assert message in result.output + result.stderr
+    pd.testing.assert_frame_equal(_stored(store), before)
+
+
+def test_a_second_coder_is_kept_apart_and_compared(store, run):
+    from toolkit.catalog import run_analysis
+
+    ids = _stored(store).set_index("need")["entry"]
+    before = _stored(store)
+    milk, fod, help_ = (ids[t] for t in ("milk please", "fresh fod", "Help finding work"))
+    result = run(
+        "code", store.path, "--coder", "Sam",
+        "--set", f"S{milk}=perishable_food",
+        "--set", f"S{fod}=food_pantry",
+        "--set", f"S{help_}=employment",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Filed 3 statements as Sam's codes." in result.output
+    pd.testing.assert_frame_equal(_stored(store), before)  # the primary code unchanged
+    table = run_analysis(store, "coder-agreement")
+    summary = table.iloc[0]
+    assert summary["row"] == "agreement" and summary["n"] == 3
+    # primary: perishable_food, perishable_food (fuzzy), (no code);
+    # Sam: perishable_food, food_pantry, employment. p_o = 1/3; p_e = 2/3 · 1/3 = 2/9;
+    # kappa = (1/3 − 2/9) / (1 − 2/9) = 1/7.
+    assert summary["agreement"] == pytest.approx(1 / 3)
+    assert summary["kappa"] == pytest.approx(1 / 7)
+    assert summary["low"] < summary["kappa"] < summary["high"]
+    disagree = table[table["row"] == "disagreement"].set_index("id")
+    assert disagree.index.tolist() == [f"S{fod}", f"S{help_}"]
+    assert disagree.loc[f"S{fod}", ["primary", "Sam"]].tolist() == [
+        "perishable_food",
+        "food_pantry",
+    ]
+    assert disagree.loc[f"S{help_}", ["primary", "Sam"]].tolist() == ["(no code)", "employment"]
+
+
+def test_coder_agreement_without_a_second_coder_says_how_to_record_one(store, run):
+    result = run("table", store.path, "coder-agreement")
+    assert result.exit_code == 1
+    assert "code PATH --coder NAME --set ID=CODE" in result.output + result.stderr
+
+
+def test_a_deleted_or_reworded_statement_takes_its_coders_codes(store):
+    stored = _stored(store).set_index("need")["entry"]
+    store.set_codes({("stated_needs", int(stored["fresh fod"])): "food_pantry"}, coder="Sam")
+    store.set_codes({("stated_needs", int(stored["milk please"])): "food_pantry"}, coder="Sam")
+    assert len(store.coding_tables()["codings"]) == 2
+    store.delete_entry("stated_needs", int(stored["fresh fod"]))
+    assert store.coding_tables()["codings"]["entry"].tolist() == [int(stored["milk please"])]
+    with store.writing() as con:
+        con.execute(
+            "UPDATE stated_needs SET need = 'milk, please' WHERE _tk_row = ?",
+            (int(stored["milk please"]),),
+        )
+    assert store.coding_tables()["codings"].empty
