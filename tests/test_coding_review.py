@@ -246,3 +246,20 @@ def test_a_deleted_or_reworded_statement_takes_its_coders_codes(store):
             (int(stored["milk please"]),),
         )
     assert store.coding_tables()["codings"].empty
+
+
+def test_the_report_says_how_many_wait_and_the_headline_without_them(store, run):
+    from toolkit.reports.needs import needs_compared, open_needs_report
+
+    text = needs_compared(open_needs_report(store.path, interactive=False, min_n=1)).data
+    assert "**5 statements** carry an automatic code (a fuzzy or low-score match)" in text
+    assert "without their codes, customers' most-named need is still **Milk" in text
+    # "milk please" alone keeps it on top; take that away and the headline moves
+    entry = _stored(store).set_index("need").loc["milk please", "entry"]
+    run("code", store.path, "--set", f"S{entry}=employment")
+    text = needs_compared(open_needs_report(store.path, interactive=False, min_n=1)).data
+    assert "without their codes, customers' most-named need is **Jobs**" in text
+    for row in _queue(store).itertuples():
+        run("code", store.path, "--confirm", row.id)
+    text = needs_compared(open_needs_report(store.path, interactive=False, min_n=1)).data
+    assert "no person has reviewed" not in text
