@@ -329,11 +329,11 @@ class _Matcher:
         "funding", "hours" not "house"). A Spanish word may differ from a keyword word of
         eight letters or more: "depresión" is "depression", "intérprete" "interpreter".
         """
-        known, spanish = self.vocabulary, real_words("es")
+        known = self.vocabulary
         return all(
             said == meant
             or said not in known
-            and (said not in spanish or len(meant) >= _COGNATE_MIN)
+            and (len(meant) >= _COGNATE_MIN or said not in real_words("es"))
             for said, meant in zip(run.split(" "), phrase.split(" "), strict=True)
         )
 
