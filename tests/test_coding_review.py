@@ -263,3 +263,27 @@ def test_the_report_says_how_many_wait_and_the_headline_without_them(store, run)
         run("code", store.path, "--confirm", row.id)
     text = needs_compared(open_needs_report(store.path, interactive=False, min_n=1)).data
     assert "no person has reviewed" not in text
+
+
+def test_a_store_from_before_coding_review_gains_the_coders_table(store):
+    from tests._old_store import as_version_2
+    from toolkit.store import SCHEMA_VERSION, Engagement
+
+    def schema(path):
+        import sqlite3
+
+        con = sqlite3.connect(path)
+        try:
+            return sorted(con.execute("SELECT type, name, sql FROM sqlite_schema").fetchall())
+        finally:
+            con.close()
+
+    new = schema(store.store_path)
+    as_version_2(store.store_path)
+    assert schema(store.store_path) != new
+    migrated = Engagement.open(store.path)
+    assert SCHEMA_VERSION >= 3 and schema(migrated.store_path) == new
+    entry = int(_stored(migrated).loc[0, "entry"])
+    migrated.set_codes({("stated_needs", entry): "food_pantry"}, coder="Sam")
+    migrated.delete_entry("stated_needs", entry)
+    assert migrated.coding_tables()["codings"].empty  # the triggers came too
