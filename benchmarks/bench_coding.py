@@ -40,9 +40,10 @@ def accuracy(frame: pd.DataFrame, *, fuzzy: bool = True) -> pd.DataFrame:
     """Precision and recall per match kind and overall, for one part of the labelled set.
 
     Returns ``kind, coded, right, precision, recall`` (recall over the statements that
-    have an expected code).
+    have an expected code); kind "not reviewed" is the automatic codes that do not wait
+    in ``coding-review`` (what the analyses use unchecked).
     """
-    from toolkit.coding import code_needs
+    from toolkit.coding import code_needs, needs_review
     from toolkit.store import load_starter_codebook
 
     coded = code_needs(
@@ -51,8 +52,14 @@ def accuracy(frame: pd.DataFrame, *, fuzzy: bool = True) -> pd.DataFrame:
     right = coded["code"].eq(frame["expected"]).fillna(False) & coded["code"].notna()
     has_code = int(frame["expected"].notna().sum())
     rows = []
-    for kind in (*KINDS, "all"):
-        mine = coded["code"].notna() if kind == "all" else coded["coded_by"].eq(kind)
+    waiting = needs_review(coded)
+    for kind in (*KINDS, "all", "not reviewed"):
+        if kind == "all":
+            mine = coded["code"].notna()
+        elif kind == "not reviewed":  # the automatic codes that do not wait for a person
+            mine = coded["code"].notna() & ~waiting
+        else:
+            mine = coded["coded_by"].eq(kind)
         n, good = int(mine.sum()), int((right & mine).sum())
         rows.append(
             {

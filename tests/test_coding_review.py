@@ -131,6 +131,21 @@ def test_fuzzy_matches_wait_for_review_one_row_per_text(store):
     assert not queue["statement"].isin(["milk please", "Help finding work"]).any()
 
 
+def test_a_statement_naming_two_codes_keywords_scores_below_one_and_waits():
+    from toolkit.coding import needs_review
+    from toolkit.store import load_starter_codebook
+
+    said = pd.DataFrame(
+        {"need": ["food banks open later in the week", "food bank", "milk and more milk, eggs"]}
+    )
+    coded = code_needs(said, load_starter_codebook())
+    # "open later" (10 letters) beats "food bank" (9); each code has one hit of two
+    assert coded["code"].tolist() == ["opening_hours", "food_pantry", "perishable_food"]
+    assert coded["coded_by"].tolist() == ["keyword", "exact", "keyword"]
+    assert coded["match_score"].tolist() == [0.5, 1.0, 1.0]
+    assert needs_review(coded).tolist() == [True, False, False]
+
+
 def test_low_scores_wait_too():
     from toolkit.coding import needs_review
 

@@ -194,18 +194,19 @@ class _Matcher:
         blank = pc.equal(normal, "").to_numpy(zero_copy_only=False)
         pending = np.flatnonzero((code < 0) & ~blank)
         if len(pending) and self.phrases:
-            found = self._keywords(words.take(pending))
+            found, share = self._keywords(words.take(pending))
             code[pending] = found
             how[pending[found >= 0]] = "keyword"
-            score[pending[found >= 0]] = 1.0
+            score[pending[found >= 0]] = share[found >= 0]
             pending = pending[found < 0]
         if fuzzy and len(pending) and self.typo_choices:
             for i, (c, s) in self._typos(words.take(pending)).items():
                 code[pending[i]], how[pending[i]], score[pending[i]] = c, "fuzzy", s
         return code, how, score
 
-    def _keywords(self, words: pa.ListArray) -> np.ndarray:
-        """The best keyword code of each text, given as its words (-1: none).
+    def _keywords(self, words: pa.ListArray) -> tuple[np.ndarray, np.ndarray]:
+        """The best keyword code of each text, given as its words (-1: none), and its
+        share of the codes' keyword hits in the text (see :meth:`_best`).
 
         The longest matched keyword wins, then the code with most keyword hits, then
         codebook order.
@@ -242,11 +243,17 @@ class _Matcher:
         at = np.flatnonzero(keyword >= 0)
         return self._best(owner[at], keyword[at], len(words))
 
-    def _best(self, text: np.ndarray, keyword: np.ndarray, size: int) -> np.ndarray:
-        """Per text, the code of its longest keyword, then most hits, then codebook order."""
+    def _best(
+        self, text: np.ndarray, keyword: np.ndarray, size: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per text, the code of its longest keyword, then most hits, then codebook order;
+        and the score: the winner's keyword hits over all codes' hits in the text (1 when
+        the text names one code only; "food banks open later" names two, so 0.5).
+        """
         best = np.full(size, _NO_CODE)
+        share = np.full(size, np.nan)
         if len(text) == 0:
-            return best
+            return best, share
         counts = self.phrase_count[keyword]  # a keyword of several codes counts for each
         within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
         code = self.phrase_code[np.repeat(self.phrase_first[keyword], counts) + within]
@@ -262,10 +269,12 @@ class _Matcher:
             length[first],
         )
         rank = np.lexsort((code, -hits, -length, text))  # code indices follow codebook order
-        text, code = text[rank], code[rank]
+        text, code, hits = text[rank], code[rank], hits[rank]
         winner = np.r_[True, text[1:] != text[:-1]]
         best[text[winner]] = code[winner]
-        return best
+        total = np.bincount(text, weights=hits, minlength=size)
+        share[text[winner]] = np.round(hits[winner] / total[text[winner]], 4)
+        return best, share
 
     def _typos(self, words: pa.ListArray) -> dict[int, tuple[int, float]]:
         """Keywords written with a typo: "mlik" for milk, "fresh fod" for fresh food.
@@ -419,8 +428,9 @@ def code_needs(
     -------
     DataFrame
         A copy of ``statements`` with ``code``, ``coded_by`` (person, exact, keyword,
-        fuzzy, or empty when nothing matched), ``match_score`` (1 for exact and keyword
-        matches; for fuzzy ones 1 − edits / length) and ``codebook_version``.
+        fuzzy, or empty when nothing matched), ``match_score`` (1 for exact matches; for
+        keyword ones the chosen code's share of the keyword hits of every code the text
+        names, 1 when it names one; for fuzzy ones 1 − edits / length) and ``codebook_version``.
 
     Examples
     --------
