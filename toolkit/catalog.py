@@ -24,7 +24,16 @@ from toolkit.store import (
     apply_subset,  # re-exported: the subset rule lives in the store
 )
 
-__all__ = ["ANALYSES", "Analysis", "run_analysis", "apply_subset", "coded_needs"]
+__all__ = [
+    "ANALYSES",
+    "Analysis",
+    "run_analysis",
+    "apply_subset",
+    "coded_needs",
+    "coded_with_ids",
+    "proposed_codes",
+    "review_queue",
+]
 
 
 @dataclass(frozen=True)
@@ -125,6 +134,37 @@ def coded_with_ids(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         ids = CODED_TABLES[table] + frame["entry"].astype(str)
         parts.append(frame.assign(id=ids.to_numpy(), list=listed))
     return pd.concat(parts, ignore_index=True)
+
+
+def review_queue(engagement) -> pd.DataFrame:
+    """The engagement's ``coding-review`` table (:func:`toolkit.coding.review_queue`)."""
+    return coding.review_queue(coded_with_ids(engagement.coding_tables()))
+
+
+def proposed_codes(engagement, ids) -> dict[tuple[str, int], str]:
+    """The codes ``coding-review`` proposes for statement ids, as
+    ``{(table, entry): code}`` for :meth:`toolkit.store.Engagement.set_codes`.
+
+    Raises
+    ------
+    DataValidationError
+        An id that is not a statement id, or a statement not waiting for review.
+    """
+    from toolkit.store import statement_key
+
+    queue = review_queue(engagement).assign(_id=lambda q: q["id"].str.upper())
+    proposals = dict(zip(queue["_id"], queue["proposed_code"], strict=True))
+    codes = {}
+    for given in ids:
+        key = statement_key(given)
+        code = proposals.get(str(given).strip().upper())
+        if code is None:
+            raise DataValidationError(
+                f"Statement {given} is not waiting for review (a person has coded it, or "
+                "no code was proposed), so there is nothing to confirm; give it a code instead."
+            )
+        codes[key] = code
+    return codes
 
 
 def _coding_review(tables, by=None, settings=None, **params):

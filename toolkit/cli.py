@@ -534,9 +534,7 @@ def code(path, ids, confirm, settings, coder):
     A confirmed or changed code becomes a person's code, for every statement with the
     same words that no person has coded yet.
     """
-    from toolkit.catalog import ANALYSES, coded_with_ids
-    from toolkit.coding import review_queue
-    from toolkit.errors import DataValidationError
+    from toolkit.catalog import proposed_codes, review_queue
     from toolkit.store import statement_key
 
     if ids and not confirm:
@@ -544,17 +542,7 @@ def code(path, ids, confirm, settings, coder):
     if confirm and not ids:
         raise click.UsageError("--confirm needs statement ids, such as --confirm S12 S14.")
     engagement = _open(path)
-    queue = review_queue(coded_with_ids(ANALYSES["coding-review"].read(engagement)))
-    codes = {}
-    for given in ids:
-        key = statement_key(given)
-        proposed = queue.loc[queue["id"].str.upper() == given.strip().upper(), "proposed_code"]
-        if proposed.empty:
-            raise DataValidationError(
-                f"Statement {given} is not waiting for review, so there is no code to "
-                f"confirm. Give it a code with --set {given}=CODE."
-            )
-        codes[key] = proposed.iloc[0]
+    codes = proposed_codes(engagement, ids)
     for pair in settings:
         given, sep, chosen = pair.partition("=")
         if not sep or not chosen.strip():
@@ -564,7 +552,7 @@ def code(path, ids, confirm, settings, coder):
         filed = engagement.set_codes(codes, coder=coder)
         whose = f"as {coder.strip()}'s codes" if coder else "as a person's codes"
         click.echo(f"Filed {filed:,} statement{'s' if filed != 1 else ''} {whose}.")
-        queue = review_queue(coded_with_ids(ANALYSES["coding-review"].read(engagement)))
+    queue = review_queue(engagement)
     waiting = int(queue["statements"].sum())
     if not waiting:
         click.echo("No automatic code waits for review.")
