@@ -22,6 +22,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from benchmarks import (  # noqa: E402
+    bench_coding,
     bench_demo,
     bench_forms,
     bench_foundation,
@@ -36,6 +37,7 @@ SUITES = {
     "import": bench_foundation.import_speed,
     "startup": bench_foundation.startup_time,
     "needs": bench_needs.coding_speed,
+    "coding": bench_coding.coding_accuracy,
     "sources": bench_sources.sources,
     "satisfaction": bench_satisfaction.trend_speed,
     "reports": bench_reports.reports,
@@ -84,7 +86,7 @@ def print_table(rows) -> None:
             f"{r['value']:.3f} {r['unit']}",
             f"{r['baseline']:.3f} {r['unit']}  ({r['baseline_is']})",
             f"{r['ratio']:.2f}×",
-            f"≤ {r['target']:.2f}×",
+            f"{'≥' if r.get('at_least') else '≤'} {r['target']:.2f}×",
             "yes" if r["met"] else "NO",
         )
         for r in rows

@@ -1,14 +1,30 @@
-"""Make a store look as schema 1 left it, to test the migration to the current schema."""
+"""Make a store look as an earlier schema left it, to test the migration to the current schema."""
 
 import sqlite3
 
 
-def as_version_1(store_path) -> None:
-    """Undo schemas 3 and 2: no segment aliases, no personal reasons, no record of which
-    imports use each column."""
+def as_version_2(store_path) -> None:
+    """Undo schema 3: no segment aliases, no second coders' codes, no triggers keeping them."""
     con = sqlite3.connect(store_path)
     try:
+        for (trigger,) in con.execute(
+            "SELECT name FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '%_codings_%'"
+        ).fetchall():
+            con.execute(f'DROP TRIGGER "{trigger}"')
+        con.execute("DROP TABLE codings")
         con.execute("DROP TABLE segment_aliases")
+        con.execute("PRAGMA user_version = 2")
+        con.commit()
+    finally:
+        con.close()
+
+
+def as_version_1(store_path) -> None:
+    """Undo schema 3, then schema 2: no personal reasons, no record of which imports use
+    each column."""
+    as_version_2(store_path)
+    con = sqlite3.connect(store_path)
+    try:
         con.execute("ALTER TABLE attributes DROP COLUMN personal_reason")
         con.execute("ALTER TABLE attributes DROP COLUMN personal_by")
         con.execute("DROP TABLE attribute_imports")

@@ -120,3 +120,31 @@ def test_newcombe_brackets_the_difference(x1, n1, x2, n2):
     x1, x2 = min(x1, n1), min(x2, n2)
     d, low, high = newcombe_difference(x1, n1, x2, n2)
     assert -1 - 1e-12 <= low <= d <= high <= 1 + 1e-12
+
+
+def test_cohens_kappa_worked_examples():
+    from toolkit._stats import cohens_kappa
+
+    # SAS/STAT PROC FREQ "Agreement Study" (two dermatologists, 88 patients): kappa
+    # 0.3449, ASE 0.0724, 95% limits 0.2030 and 0.4868.
+    skin = [[10, 4, 1, 0], [5, 10, 12, 2], [2, 4, 12, 5], [0, 2, 6, 13]]
+    k = cohens_kappa(skin)
+    assert (round(k["kappa"], 4), round(k["se"], 4)) == (0.3449, 0.0724)
+    assert (round(k["low"], 4), round(k["high"], 4)) == (0.2030, 0.4868)
+    assert k["n"] == 88
+    # Wikipedia's 50 grant proposals (20 yes/yes, 5, 10, 15 no/no): kappa 0.4.
+    assert cohens_kappa([[20, 5], [10, 15]])["kappa"] == pytest.approx(0.4)
+    # a wider confidence, a wider interval
+    assert cohens_kappa(skin, 0.99)["low"] < k["low"]
+
+
+def test_cohens_kappa_edges():
+    from toolkit._stats import cohens_kappa
+
+    perfect = cohens_kappa([[5, 0], [0, 7]])
+    assert perfect["kappa"] == pytest.approx(1) and perfect["se"] == pytest.approx(0)
+    one_category = cohens_kappa([[9]])  # chance agreement 1: kappa undefined
+    assert np.isnan(one_category["kappa"]) and one_category["agreement"] == 1
+    assert np.isnan(cohens_kappa([[0, 0], [0, 0]])["kappa"])
+    with pytest.raises(DataValidationError, match="square table"):
+        cohens_kappa([[1, 2, 3]])

@@ -15,13 +15,25 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from toolkit import customers, needs, satisfaction
+from toolkit import coding, customers, needs, satisfaction
 from toolkit.errors import DataValidationError
 from toolkit.schema.personal import DIRECT, personal_refusal
 from toolkit.settings import PRIORITY_CRITERIA
-from toolkit.store import apply_subset  # re-exported: the subset rule lives in the store
+from toolkit.store import (
+    CODED_TABLES,
+    apply_subset,  # re-exported: the subset rule lives in the store
+)
 
-__all__ = ["ANALYSES", "Analysis", "run_analysis", "apply_subset", "coded_needs"]
+__all__ = [
+    "ANALYSES",
+    "Analysis",
+    "run_analysis",
+    "apply_subset",
+    "coded_needs",
+    "coded_with_ids",
+    "proposed_codes",
+    "review_queue",
+]
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,7 @@ class Analysis:
     functions: tuple[Callable, ...]
     summary: str
     extra: tuple[inspect.Parameter, ...] = ()
+    read: Callable | None = None  # the engagement → its tables, when not read_tables
 
     def parameters(self) -> dict[str, inspect.Parameter]:
         """The keyword arguments a run accepts, with their defaults."""
@@ -109,6 +122,68 @@ def _uncoded(tables, by=None, settings=None, **params):
         [assumed.assign(list="staff"), stated.assign(list="customers")], ignore_index=True
     )
     return needs.uncoded_needs(both, by=by or "list", **params)
+
+
+# ----------------------------------------------------------------------------- review
+
+
+def coded_with_ids(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Staff and customer statements coded, each with its ``id`` (``S12``: customers'
+    stated need entry 12; ``A3``: staff's assumed need entry 3) and ``list``.
+    """
+    parts = []
+    for table, listed in (("stated_needs", "customers"), ("assumed_needs", "staff")):
+        frame = coding.code_needs(tables[table], tables["codebook"])
+        ids = CODED_TABLES[table] + frame["entry"].astype(str)
+        parts.append(frame.assign(id=ids.to_numpy(), list=listed))
+    return pd.concat(parts, ignore_index=True)
+
+
+def review_queue(engagement) -> pd.DataFrame:
+    """The engagement's ``coding-review`` table (:func:`toolkit.coding.review_queue`)."""
+    return coding.review_queue(coded_with_ids(engagement.coding_tables()))
+
+
+def proposed_codes(engagement, ids) -> dict[tuple[str, int], str]:
+    """The codes ``coding-review`` proposes for statement ids, as
+    ``{(table, entry): code}`` for :meth:`toolkit.store.Engagement.set_codes`.
+
+    Raises
+    ------
+    DataValidationError
+        An id that is not a statement id, or a statement not waiting for review.
+    """
+    from toolkit.store import statement_key
+
+    queue = review_queue(engagement).assign(_id=lambda q: q["id"].str.upper())
+    proposals = dict(zip(queue["_id"], queue["proposed_code"], strict=True))
+    codes = {}
+    for given in ids:
+        key = statement_key(given)
+        code = proposals.get(str(given).strip().upper())
+        if code is None:
+            raise DataValidationError(
+                f"Statement {given} is not waiting for review (a person has coded it, or "
+                "no code was proposed), so there is nothing to confirm; give it a code instead."
+            )
+        codes[key] = code
+    return codes
+
+
+def _coding_review(tables, by=None, settings=None, **params):
+    return coding.review_queue(coded_with_ids(tables), **params)
+
+
+def _coder_agreement(tables, by=None, settings=None, **params):
+    codings = tables["codings"]
+    ids = codings["table_name"].map(CODED_TABLES) + codings["entry"].astype(str)
+    return coding.coder_agreement(
+        coded_with_ids(tables), codings.assign(id=ids.to_numpy()), **params
+    )
+
+
+def _read_coding(engagement) -> dict[str, pd.DataFrame]:
+    return engagement.coding_tables()
 
 
 # ----------------------------------------------------------------------------- customers
@@ -285,6 +360,23 @@ ANALYSES: dict[str, Analysis] = {
             "statements no code matched, for a person to code",
         ),
         Analysis(
+            "coding-review",
+            _NEEDS_TABLES,
+            _coding_review,
+            (coding.review_queue,),
+            "automatic codes waiting for a person (fuzzy and low-score matches): confirm "
+            "with code PATH --confirm ID, change with --set ID=CODE",
+            read=_read_coding,
+        ),
+        Analysis(
+            "coder-agreement",
+            _NEEDS_TABLES,
+            _coder_agreement,
+            (coding.coder_agreement,),
+            "Cohen's kappa (with its interval) between two coders, and their disagreements",
+            read=_read_coding,
+        ),
+        Analysis(
             "priorities",
             ("customers",),
             _priorities,
@@ -452,6 +544,9 @@ def run_analysis(
 
 def _read_for(engagement, analysis: Analysis, by: str | None, include_personal: bool):
     """The analysis's tables: personal columns left out, except a quasi-identifier ``by``."""
+    if analysis.read is not None:
+        _refuse_by(analysis.name, by, "it lists statements one by one.")
+        return analysis.read(engagement)
     personal = {} if include_personal else engagement.personal_columns(analysis.tables)
     flag = personal.get(by) if by is not None else None
     if flag is None:

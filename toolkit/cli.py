@@ -739,6 +739,62 @@ def export(path, table, to, include_personal):
     click.echo(f"Wrote {count:,} rows of {table} to {to}.")
 
 
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("ids", nargs=-1, metavar="[ID]...")
+@click.option(
+    "--confirm",
+    is_flag=True,
+    help="Confirm the proposed codes of the statements ID... (from table PATH coding-review).",
+)
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="ID=CODE",
+    help="File statement ID under CODE instead (repeat for more).",
+)
+@click.option(
+    "--coder",
+    metavar="NAME",
+    help="Record these codes as NAME's, a second coder's, leaving the codes in use as they are.",
+)
+def code(path, ids, confirm, settings, coder):
+    """Review automatic coding: confirm or change the codes waiting in coding-review.
+
+    A confirmed or changed code becomes a person's code, for every statement with the
+    same words that no person has coded yet.
+    """
+    from toolkit.catalog import proposed_codes, review_queue
+    from toolkit.store import statement_key
+
+    if ids and not confirm:
+        raise click.UsageError("Give --confirm before the statement ids to confirm.")
+    if confirm and not ids:
+        raise click.UsageError("--confirm needs statement ids, such as --confirm S12 S14.")
+    engagement = _open(path)
+    codes = proposed_codes(engagement, ids)
+    for pair in settings:
+        given, sep, chosen = pair.partition("=")
+        if not sep or not chosen.strip():
+            raise click.BadParameter(f"give ID=CODE, such as S12=food_pantry (got {pair!r})")
+        codes[statement_key(given)] = chosen.strip()
+    if codes:
+        filed = engagement.set_codes(codes, coder=coder)
+        whose = f"as {coder.strip()}'s codes" if coder else "as a person's codes"
+        click.echo(f"Filed {filed:,} statement{'s' if filed != 1 else ''} {whose}.")
+    queue = review_queue(engagement)
+    waiting = int(queue["statements"].sum())
+    if not waiting:
+        click.echo("No automatic code waits for review.")
+        return
+    click.echo(
+        f"{waiting:,} statement{'s wait' if waiting != 1 else ' waits'} for review "
+        f"({len(queue):,} different text{'s' if len(queue) != 1 else ''}): "
+        f"service-toolkit table {path} coding-review"
+    )
+
+
 def _parameters(pairs, params_file, yaml_text) -> dict:
     """Merge -f FILE.yaml, then -y 'YAML', then each -p NAME VALUE (parsed as a YAML scalar)."""
     import yaml

@@ -2,8 +2,10 @@
 
 :func:`code_needs` gives each statement the code whose keyword it mentions (longest
 keyword first, then most mentions, then codebook order), allowing plurals, word stems and
-small typos; :func:`uncoded_needs` lists what no keyword matched, most frequent first;
-:func:`codebook_version` identifies a codebook. All distinct texts are split into words
+small typos (never in a real word: see :func:`real_words`); :func:`uncoded_needs` lists what no keyword matched, most frequent first;
+:func:`codebook_version` identifies a codebook. Reviewing: :func:`review_queue` lists the
+automatic codes a person should confirm (fuzzy and low-scoring ones, see
+:func:`needs_review`); :func:`coder_agreement` compares two coders (Cohen's kappa). All distinct texts are split into words
 at once with pyarrow and matched with NumPy lookups; the matcher is cached per codebook.
 The analyses of coded needs are in :mod:`toolkit.needs`.
 """
@@ -11,9 +13,11 @@ The analyses of coded needs are in :mod:`toolkit.needs`.
 from __future__ import annotations
 
 import functools
+import gzip
 import hashlib
 import itertools
 import unicodedata
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,7 +27,15 @@ import pyarrow.compute as pc
 from toolkit._validate import require_columns
 from toolkit.schema.tables import NOT_A_NEED, keyword_columns
 
-__all__ = ["code_needs", "codebook_version", "uncoded_needs"]
+__all__ = [
+    "code_needs",
+    "codebook_version",
+    "coder_agreement",
+    "needs_review",
+    "real_words",
+    "review_queue",
+    "uncoded_needs",
+]
 
 _APOSTROPHES = "['’`]"
 _NOT_WORD = r"[^\p{L}\p{N}]+"  # RE2 (pyarrow): neither a letter nor a digit
@@ -32,6 +44,8 @@ _ASCII_NOT_WORD = str.maketrans(  # the same for ASCII, NUL kept (it separates t
 )
 _STEM_MIN = 5  # a keyword this long also matches words it begins ("refrigerat" → "refrigerator")
 _NO_CODE = -1
+_WORD_LISTS = Path(__file__).resolve().parent / "wordlist"
+_COGNATE_MIN = 8  # a Spanish word may be a keyword this long written the Spanish way
 
 
 def _words(texts: list[str]) -> pa.ListArray:
@@ -205,18 +219,19 @@ class _Matcher:
         blank = pc.equal(normal, "").to_numpy(zero_copy_only=False)
         pending = np.flatnonzero((code < 0) & ~blank)
         if len(pending) and self.phrases:
-            found = self._keywords(words.take(pending))
+            found, share = self._keywords(words.take(pending))
             code[pending] = found
             how[pending[found >= 0]] = "keyword"
-            score[pending[found >= 0]] = 1.0
+            score[pending[found >= 0]] = share[found >= 0]
             pending = pending[found < 0]
         if fuzzy and len(pending) and self.typo_choices:
             for i, (c, s) in self._typos(words.take(pending)).items():
                 code[pending[i]], how[pending[i]], score[pending[i]] = c, "fuzzy", s
         return code, how, score
 
-    def _keywords(self, words: pa.ListArray) -> np.ndarray:
-        """The best keyword code of each text, given as its words (-1: none).
+    def _keywords(self, words: pa.ListArray) -> tuple[np.ndarray, np.ndarray]:
+        """The best keyword code of each text, given as its words (-1: none), and its
+        share of the codes' keyword hits in the text (see :meth:`_best`).
 
         The longest matched keyword wins, then the code with most keyword hits, then
         codebook order.
@@ -253,11 +268,17 @@ class _Matcher:
         at = np.flatnonzero(keyword >= 0)
         return self._best(owner[at], keyword[at], len(words))
 
-    def _best(self, text: np.ndarray, keyword: np.ndarray, size: int) -> np.ndarray:
-        """Per text, the code of its longest keyword, then most hits, then codebook order."""
+    def _best(
+        self, text: np.ndarray, keyword: np.ndarray, size: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per text, the code of its longest keyword, then most hits, then codebook order;
+        and the score: the winner's keyword hits over all codes' hits in the text (1 when
+        the text names one code only; "food banks open later" names two, so 0.5).
+        """
         best = np.full(size, _NO_CODE)
+        share = np.full(size, np.nan)
         if len(text) == 0:
-            return best
+            return best, share
         counts = self.phrase_count[keyword]  # a keyword of several codes counts for each
         within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
         code = self.phrase_code[np.repeat(self.phrase_first[keyword], counts) + within]
@@ -273,10 +294,12 @@ class _Matcher:
             length[first],
         )
         rank = np.lexsort((code, -hits, -length, text))  # code indices follow codebook order
-        text, code = text[rank], code[rank]
+        text, code, hits = text[rank], code[rank], hits[rank]
         winner = np.r_[True, text[1:] != text[:-1]]
         best[text[winner]] = code[winner]
-        return best
+        total = np.bincount(text, weights=hits, minlength=size)
+        share[text[winner]] = np.round(hits[winner] / total[text[winner]], 4)
+        return best, share
 
     def _typos(self, words: pa.ListArray) -> dict[int, tuple[int, float]]:
         """Keywords written with a typo: "mlik" for milk, "fresh fod" for fresh food.
@@ -323,7 +346,7 @@ class _Matcher:
                     allowed = _edits_allowed(len(phrase))
                     if len(phrase) < 6 and sorted(distinct[r]) != sorted(phrase):
                         allowed = 0  # 4–5 letters: only two letters swapped
-                    if d > allowed:
+                    if d > allowed or not self._may_be_typo(distinct[r], phrase):
                         continue
                     score = 1 - d / max(len(phrase), int(length))
                     for code in self.phrase_codes[keywords[k]]:
@@ -332,6 +355,27 @@ class _Matcher:
                             if t not in best or candidate > best[t]:
                                 best[t] = candidate
         return {t: (code, round(score, 4)) for t, (score, _, _, code) in best.items()}
+
+    def _may_be_typo(self, run: str, phrase: str) -> bool:
+        """Whether ``run`` may be ``phrase`` mistyped: each of its words that differs from
+        the keyword's word is no English word nor a word of the codebook (see
+        :func:`real_words`), so a real word is never read as another ("finding" is not
+        "funding", "hours" not "house"). A Spanish word may differ from a keyword word of
+        eight letters or more: "depresión" is "depression", "intérprete" "interpreter".
+        """
+        known = self.vocabulary
+        return all(
+            said == meant
+            or said not in known
+            and (len(meant) >= _COGNATE_MIN or said not in real_words("es"))
+            for said, meant in zip(run.split(" "), phrase.split(" "), strict=True)
+        )
+
+    @functools.cached_property
+    def vocabulary(self) -> frozenset[str]:
+        """The words no typo is read into: English words and the codebook's own words."""
+        own = {word for phrase in self.phrases for word in phrase.split(" ")}
+        return real_words("en") | own
 
     def _near_choices(self, words: int, length: int) -> tuple[list[str], list[int], int]:
         """Keywords of ``words`` words that a run of ``length`` characters may be a typo
@@ -363,6 +407,16 @@ def _whole_statements_only(phrases: dict[str, list[int]], code: int | None) -> d
     return {phrase: codes for phrase, codes in kept.items() if codes}
 
 
+@functools.cache
+def real_words(language: str) -> frozenset[str]:
+    """Words of four letters or more, normalised as statements are (lower case, no
+    apostrophes, accented words also without accents): ``"en"`` English, ``"es"`` the
+    Spanish words that are not English ones (toolkit/wordlist/README.md).
+    """
+    with gzip.open(_WORD_LISTS / f"words-{language}.txt.gz", "rt", encoding="utf-8") as lines:
+        return frozenset(lines.read().split())
+
+
 def _edits_allowed(length: int) -> int:
     """Typos a keyword of ``length`` characters may carry: 2 from 10, 1 from 4, else none."""
     return 2 if length >= 10 else 1 if length >= 4 else 0
@@ -389,7 +443,8 @@ def code_needs(
     order; keywords of five letters or more also match words they begin, so
     "refrigerat" matches "refrigerator"), **fuzzy** (a keyword written with a typo,
     found by rapidfuzz's optimal string alignment distance: one edit for keywords of 6–9
-    characters, two from 10, a swapped pair of letters for 4–5). A code a person set (a
+    characters, two from 10, a swapped pair of letters for 4–5; never where the word is
+    itself a real word, so "finding" is not read as "funding"). A code a person set (a
     ``code`` with ``coded_by`` "person" or blank) is never changed. Each distinct text
     is coded once, however often it repeats.
 
@@ -408,8 +463,9 @@ def code_needs(
     -------
     DataFrame
         A copy of ``statements`` with ``code``, ``coded_by`` (person, exact, keyword,
-        fuzzy, or empty when nothing matched), ``match_score`` (1 for exact and keyword
-        matches; for fuzzy ones 1 − edits / length) and ``codebook_version``.
+        fuzzy, or empty when nothing matched), ``match_score`` (1 for exact matches; for
+        keyword ones the chosen code's share of the keyword hits of every code the text
+        names, 1 when it names one; for fuzzy ones 1 − edits / length) and ``codebook_version``.
 
     Examples
     --------
@@ -467,3 +523,134 @@ def uncoded_needs(
     return counts.sort_values(
         ["statements", text], ascending=[False, True], kind="stable"
     ).reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- review
+
+#: Automatic matches scoring below this wait for a person (fuzzy ones always do).
+REVIEW_BELOW = 0.9
+_AUTOMATIC = ("exact", "keyword", "fuzzy")
+
+
+def needs_review(coded: pd.DataFrame, *, below: float = REVIEW_BELOW) -> pd.Series:
+    """Which coded statements wait for a person: fuzzy matches, and automatic matches
+    scoring below ``below``. A person's code never waits.
+    """
+    require_columns(coded, ["coded_by", "match_score"], name="coded statements")
+    automatic = coded["coded_by"].isin(_AUTOMATIC)
+    return automatic & (coded["coded_by"].eq("fuzzy") | (coded["match_score"] < below))
+
+
+def review_queue(
+    coded: pd.DataFrame, *, text: str = "need", below: float = REVIEW_BELOW
+) -> pd.DataFrame:
+    """The automatic codes a person should confirm or change: one row per distinct text.
+
+    ``coded`` is :func:`code_needs` output with an ``id`` column (a statement's id, as
+    ``service-toolkit code --confirm`` takes it) and optionally ``segment``. Returns
+    ``id`` (the first statement saying it; confirming it files every statement with
+    the same words), ``statement``, ``group`` (the segments saying it), ``proposed_code``,
+    ``kind``, ``score`` and ``statements`` (how many say it), most frequent first.
+    """
+    require_columns(coded, ["id", text, "code"], name="coded statements")
+    waiting = coded.loc[needs_review(coded, below=below)]
+    columns = ["id", "statement", "group", "proposed_code", "kind", "score", "statements"]
+    if waiting.empty:
+        return pd.DataFrame(columns=columns)
+    key = waiting["id"].str[0] + "\x1f" + waiting[text].astype(str)
+    segment = waiting["segment"] if "segment" in waiting else pd.Series("", index=waiting.index)
+    grouped = waiting.assign(_key=key, _segment=segment.fillna("").astype(str)).groupby(
+        "_key", sort=False
+    )
+    queue = pd.DataFrame(
+        {
+            "id": grouped["id"].first(),
+            "statement": grouped[text].first(),
+            "group": grouped["_segment"].agg(lambda s: ", ".join(sorted(set(s) - {""}))),
+            "proposed_code": grouped["code"].first(),
+            "kind": grouped["coded_by"].first(),
+            "score": grouped["match_score"].first(),
+            "statements": grouped.size(),
+        }
+    )
+    return queue.sort_values(
+        ["statements", "score", "statement"], ascending=[False, True, True], kind="stable"
+    ).reset_index(drop=True)[columns]
+
+
+def coder_agreement(
+    coded: pd.DataFrame,
+    codings: pd.DataFrame,
+    *,
+    first: str = "primary",
+    second: str | None = None,
+    text: str = "need",
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """How far two coders agree: Cohen's kappa with its interval, then the disagreements.
+
+    ``coded`` is :func:`code_needs` output with an ``id`` column; ``codings`` holds the
+    second coders' codes (``id, coder, code``). ``first`` is a coder's name or
+    ``"primary"`` (the code the analyses use: a person's, else the automatic one);
+    ``second`` defaults to the one coder recorded. The statements both coded are
+    compared (no code counts as a category of its own). The first row (``row``
+    "agreement") gives ``n``, the share agreeing, kappa and its interval
+    (:func:`toolkit._stats.cohens_kappa`); each further row (``row`` "disagreement") a
+    statement they coded differently.
+    """
+    from toolkit._stats import cohens_kappa
+    from toolkit.errors import DataValidationError
+
+    require_columns(codings, ["id", "coder", "code"], name="codings")
+    named = sorted(codings["coder"].dropna().unique().tolist())
+    if second is None:
+        others = [c for c in named if c != first]
+        if len(others) != 1:
+            raise DataValidationError(
+                "No second coder has coded any statement yet: record one with "
+                "code PATH --coder NAME --set ID=CODE."
+                if not others
+                else f"Several coders have coded statements ({', '.join(others)}): choose "
+                "two with -p first NAME -p second NAME."
+            )
+        second = others[0]
+    sides = {}
+    for name in (first, second):
+        if name == "primary":
+            sides[name] = coded.set_index("id")["code"]
+        elif name in named:
+            sides[name] = codings.loc[codings["coder"] == name].set_index("id")["code"]
+        else:
+            raise DataValidationError(
+                f"No codes by {name!r}. The coders are: primary (the code the analyses "
+                f"use){''.join(', ' + n for n in named)}."
+            )
+    both = sides[first].index.intersection(sides[second].index)
+    a = sides[first].reindex(both).fillna("(no code)").astype(str)
+    b = sides[second].reindex(both).fillna("(no code)").astype(str)
+    categories = sorted(set(a) | set(b))
+    table = pd.crosstab(
+        pd.Categorical(a, categories), pd.Categorical(b, categories), dropna=False
+    ).to_numpy()
+    k = cohens_kappa(table, confidence)
+    summary = {
+        "row": "agreement",
+        "id": "",
+        "statement": f"{k['n']} statements coded by {first} and {second}",
+        first: "",
+        second: "",
+        "n": k["n"],
+        "agreement": k["agreement"],
+        "kappa": k["kappa"],
+        "low": k["low"],
+        "high": k["high"],
+    }
+    said = coded.set_index("id")[text]
+    differ = both[(a != b).to_numpy()]
+    rows = [
+        {"row": "disagreement", "id": i, "statement": said.get(i), first: a[i], second: b[i]}
+        for i in differ
+    ]
+    out = pd.DataFrame([summary, *rows])
+    out["n"] = out["n"].astype("Int64")
+    return out

@@ -29,6 +29,9 @@ tests in ``tests/store_contract/``. The methods the toolkit calls:
   record, all or nothing)
 - entries one at a time: ``check_entry``, ``entry_version``, ``save_entry``
   (version-checked), ``delete_entry``, ``code_statements``
+- reviewing codes: ``set_codes`` (a person's code, or a second coder's kept apart in
+  ``codings``), ``coding_tables`` (statements with their entry numbers, the codebook
+  and the coders' codes, in one read)
 - removing and exporting: ``remove_import``, ``export``
 
 The subset rule (what ``{column: value}`` keeps) also lives here, once:
@@ -299,6 +302,43 @@ def _record_attribute_uses(con: sqlite3.Connection) -> None:
         )
 
 
+#: Statements a person codes (``set_codes``): the table and its letter in a statement id.
+CODED_TABLES = {"stated_needs": "S", "assumed_needs": "A"}
+
+
+def statement_key(text: object) -> tuple[str, int]:
+    """The table and entry of a statement id: ``"S12"`` → ``("stated_needs", 12)``."""
+    raw = str(text).strip()
+    tables = {letter: table for table, letter in CODED_TABLES.items()}
+    table = tables.get(raw[:1].upper())
+    if table is None or not raw[1:].isdigit():
+        raise DataValidationError(
+            f"{raw!r} is not a statement id. Ids are S and a number for what customers "
+            "said (S12), A and a number for staff's assumptions (A3), as the "
+            "coding-review table lists them."
+        )
+    return table, int(raw[1:])
+
+
+_CODINGS_SQL: list[str] = [
+    """CREATE TABLE codings (
+        table_name TEXT NOT NULL CHECK (table_name IN ('stated_needs', 'assumed_needs')),
+        row_id INTEGER NOT NULL,
+        coder TEXT NOT NULL,
+        code TEXT NOT NULL,
+        coded_at TEXT NOT NULL,
+        PRIMARY KEY (table_name, row_id, coder)
+    )""",
+    *(
+        f"""CREATE TRIGGER {_quote(table + "_codings_" + event)} AFTER {event.upper()}
+        ON {_quote(table)} BEGIN
+            DELETE FROM codings WHERE table_name = '{table}' AND row_id = OLD._tk_row;
+        END"""
+        for table in CODED_TABLES
+        for event in ("delete", "update of need")
+    ),
+]
+
 #: Forward migrations: MIGRATIONS[i] takes a store from version i to i + 1. A step is
 #: SQL statements and functions called with the connection, in one transaction.
 MIGRATIONS: list[list[str | Callable[[sqlite3.Connection], None]]] = [
@@ -318,8 +358,10 @@ MIGRATIONS: list[list[str | Callable[[sqlite3.Connection], None]]] = [
         )""",
         _record_attribute_uses,
     ],
-    # 3 (segments crosswalk, issue #16): each label rows carry may be mapped to one
-    # segment; rows keep their labels and are read through these aliases.
+    # 3 (issue #16): the segments crosswalk (each label rows carry may be mapped to one
+    # segment; rows keep their labels and are read through these aliases), and each
+    # coder's codes kept apart from the primary code (a statement deleted, or its words
+    # edited, takes its coders' codes with it).
     [
         """CREATE TABLE segment_aliases (
             label TEXT PRIMARY KEY COLLATE NOCASE,
@@ -328,6 +370,7 @@ MIGRATIONS: list[list[str | Callable[[sqlite3.Connection], None]]] = [
             set_on TEXT NOT NULL
         )""",
         lambda con: _prune_segments(con),  # labels an earlier version left behind
+        *_CODINGS_SQL,
     ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -638,6 +681,10 @@ class Store(Protocol):
     ) -> int: ...
     def delete_entry(self, table: str, entry: int) -> None: ...
     def code_statements(self, need: str, code: str) -> int: ...
+    def set_codes(
+        self, codes: Mapping[tuple[str, int], str], *, coder: str | None = None
+    ) -> int: ...
+    def coding_tables(self) -> dict[str, pd.DataFrame]: ...
 
     def remove_import(self, import_id: int) -> dict: ...
     def export(self, table: str, to, *, include_personal: bool = False) -> int: ...
@@ -2208,6 +2255,82 @@ class Engagement:
                     (code, need),
                 ).rowcount
         return count
+
+    def set_codes(self, codes: Mapping[tuple[str, int], str], *, coder: str | None = None) -> int:
+        """File statements under codes, in one transaction: ``{(table, entry): code}``.
+
+        Without ``coder`` the code is a person's (the primary code the analyses use): it
+        is set on the statement and on every statement of the same table with the same
+        words that no person has coded yet. With ``coder`` (a second coder's name) it is
+        kept for that statement and coder only (``codings``), the primary code
+        unchanged. Returns how many statements were filed.
+
+        Raises
+        ------
+        DataValidationError
+            A table that holds no statements, an entry that does not exist, a code not
+            in the codebook, or a blank coder name.
+        """
+        if coder is not None and not str(coder).strip():
+            raise DataValidationError(
+                "The coder's name is blank. Give a name, such as --coder Sam."
+            )
+        with self.writing() as con:
+            book = {r[0] for r in con.execute("SELECT code FROM codebook")}
+            filed = 0
+            for (table, entry), code in codes.items():
+                self._check_coding(con, table, entry, code, book)
+                if coder is not None:
+                    con.execute(
+                        "INSERT OR REPLACE INTO codings VALUES (?, ?, ?, ?, ?)",
+                        (table, int(entry), str(coder).strip(), code, _now()),
+                    )
+                    filed += 1
+                    continue
+                filed += con.execute(
+                    f"UPDATE {_quote(table)} SET code = ?, coded_by = 'person', match_score = NULL "
+                    f"WHERE _tk_row = ? OR (need = (SELECT need FROM {_quote(table)} "
+                    "WHERE _tk_row = ?) AND (code IS NULL OR code = '' "
+                    "OR coalesce(coded_by, '') <> 'person'))",
+                    (code, int(entry), int(entry)),
+                ).rowcount
+        return filed
+
+    @staticmethod
+    def _check_coding(con, table: str, entry: int, code: str, book: set) -> None:
+        letter = CODED_TABLES.get(table)
+        if letter is None:
+            raise DataValidationError(
+                f"{table!r} holds no statements to code; only {', '.join(CODED_TABLES)} do."
+            )
+        found = con.execute(f"SELECT 1 FROM {_quote(table)} WHERE _tk_row = ?", (int(entry),))
+        if found.fetchone() is None:
+            raise DataValidationError(
+                f"There is no statement {letter}{entry} (deleted, or its import removed?). "
+                "List the statements to review with: table PATH coding-review"
+            )
+        if code not in book:
+            raise DataValidationError(
+                f"{code!r} (for statement {letter}{entry}) is not in the codebook. "
+                "Use one of the codebook's codes (export PATH codebook --to FILE lists "
+                "them), or add it to the codebook first."
+            )
+
+    def coding_tables(self) -> dict[str, pd.DataFrame]:
+        """What reviewing codes reads, in one read transaction: ``stated_needs`` and
+        ``assumed_needs`` with their entry numbers (column ``entry``), the ``codebook``,
+        and ``codings`` (``table_name, entry, coder, code, coded_at``: the second
+        coders' codes).
+        """
+        with self.reading() as con:
+            tables = {name: self.table(name, con=con, row_ids=True) for name in CODED_TABLES}
+            tables["codebook"] = self.table("codebook", con=con)
+            tables["codings"] = pd.read_sql_query(
+                "SELECT table_name, row_id AS entry, coder, code, coded_at FROM codings "
+                "ORDER BY table_name, row_id, coder",
+                con,
+            )
+        return tables
 
     def entries(
         self, table: str, *, only_forms: bool = False, limit: int | None = None

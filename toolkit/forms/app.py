@@ -449,6 +449,7 @@ class CodingTab:
         self.engagement = page.engagement
         self.status = w.HTML()
         self.rows = w.VBox()
+        self.review = w.VBox()
         self.codebook_form = EntryForm(
             page,
             FormSpec(
@@ -485,6 +486,12 @@ class CodingTab:
                 ),
                 self.status,
                 self.rows,
+                w.HTML(
+                    "<h3>Check the automatic codes</h3><p>Codes the toolkit guessed from a "
+                    "misspelt word, or from words of several needs. Confirm each, or choose "
+                    "the right need and press File.</p>"
+                ),
+                self.review,
                 self.codebook_form.root,
             ]
         )
@@ -544,6 +551,59 @@ class CodingTab:
         if len(table) > 30:
             children.append(w.HTML(_echo(f"The 30 most frequent of {len(table)} are shown.")))
         self.rows.children = children
+        self.review.children = self._review_rows(options)
+
+    def _review_rows(self, options) -> list:
+        """One row per automatic code waiting for a person: Confirm, or File elsewhere."""
+        from toolkit.forms.coding import review_statements
+
+        queue = review_statements(self.engagement)
+        if queue.empty:
+            return [w.HTML(_echo("No automatic code waits for a check."))]
+        rows = []
+        for row in queue.head(30).itertuples(index=False):
+            confirm = w.Button(description="Confirm", button_style="success")
+            confirm.on_click(lambda _, i=row.id: self.confirm(i))
+            choice = w.Dropdown(options=options, value=None, layout=w.Layout(width="260px"))
+            other = w.Button(description="File", disabled=True)
+            choice.observe(
+                lambda change, b=other: setattr(b, "disabled", change["new"] is None),
+                names="value",
+            )
+            other.on_click(lambda _, i=row.id, c=choice: self.confirm(i, c.value))
+            said, code = html.escape(str(row.statement)), html.escape(str(row.proposed_code))
+            rows.append(
+                w.HBox(
+                    [
+                        w.HTML(
+                            f"<div style='width:360px'>“{said}” → <b>{code}</b> <span "
+                            f"class='tk-echo'>({row.statements}× · {html.escape(row.kind)} "
+                            f"{row.score:.2f})</span></div>"
+                        ),
+                        confirm,
+                        choice,
+                        other,
+                    ]
+                )
+            )
+        if len(queue) > 30:
+            rows.append(w.HTML(_echo(f"The 30 most frequent of {len(queue)} are shown.")))
+        return rows
+
+    def confirm(self, statement: str, code: str | None = None) -> None:
+        """Confirm a statement's proposed code, or file it under ``code``."""
+        from toolkit.forms.coding import confirm_statements
+
+        try:
+            count = confirm_statements(self.engagement, [statement], code)
+        except DataValidationError as err:
+            self.status.value = _alert(str(err))
+            return
+        self.status.value = (
+            f'<span role="status" class="tk-ok">{"Filed" if code else "Confirmed"} {count} '
+            f"statement{'s' if count != 1 else ''}.</span>"
+        )
+        self.page.saved("stated_needs")
 
     def file(self, text: str, code: str | None) -> None:
         from toolkit.forms.coding import file_statements

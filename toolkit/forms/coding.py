@@ -7,7 +7,14 @@ import pandas as pd
 
 from toolkit.store import Engagement
 
-__all__ = ["uncoded_statements", "file_statements", "needs_by_segment", "needs_by_segment_chart"]
+__all__ = [
+    "uncoded_statements",
+    "file_statements",
+    "review_statements",
+    "confirm_statements",
+    "needs_by_segment",
+    "needs_by_segment_chart",
+]
 
 
 def uncoded_statements(engagement: Engagement) -> pd.DataFrame:
@@ -53,6 +60,31 @@ def file_statements(engagement: Engagement, need: str, code: str) -> int:
         How many statements (staff and customers) were filed.
     """
     return engagement.code_statements(need, code)
+
+
+def review_statements(engagement: Engagement) -> pd.DataFrame:
+    """The automatic codes waiting for a person (the ``coding-review`` table)."""
+    from toolkit.catalog import review_queue
+
+    return review_queue(engagement)
+
+
+def confirm_statements(engagement: Engagement, ids, code: str | None = None) -> int:
+    """Make the proposed code of statements ``ids`` a person's (or file them under
+    ``code`` instead), with every statement of the same words no person has coded.
+
+    Returns
+    -------
+    int
+        How many statements were filed.
+    """
+    from toolkit.catalog import proposed_codes
+    from toolkit.store import statement_key
+
+    codes = proposed_codes(engagement, ids) if code is None else {}
+    if code is not None:
+        codes = {statement_key(i): code for i in ids}
+    return engagement.set_codes(codes)
 
 
 def needs_by_segment(engagement: Engagement) -> pd.DataFrame:

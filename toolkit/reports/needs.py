@@ -235,7 +235,59 @@ def needs_compared(ctx: NeedsReport):
         "in the totals but under no need until a person codes them (see *Statements to code*)."
     )
     lines.append(coding)
+    unreviewed = _unreviewed_sentence(ctx)
+    if unreviewed:
+        lines.append(unreviewed)
     return markdown("\n\n".join(lines))
+
+
+def _unreviewed_sentence(ctx: NeedsReport) -> str:
+    """How many statements carry an automatic code no person has reviewed (fuzzy or low
+    score), and customers' most-named need with those codes taken away.
+    """
+    from toolkit.coding import needs_review
+
+    waiting = [needs_review(frame) for frame in (ctx.assumed, ctx.stated)]
+    count = int(sum(w.sum() for w in waiting))
+    if not count:
+        return ""
+    before = _top_customer_need(ctx, ctx.assumed, ctx.stated)
+    after = _top_customer_need(
+        ctx,
+        *(
+            f.assign(code=f["code"].mask(w, None))
+            for f, w in zip((ctx.assumed, ctx.stated), waiting, strict=True)
+        ),
+    )
+    start = (
+        f"**{count_words(count, 'statement')}** carry an automatic code (a fuzzy or low-score "
+        "match) no person has reviewed yet (`service-toolkit table ENGAGEMENT coding-review`)"
+    )
+    if before is None or after is None:
+        return start + "."
+    still = "still " if after.label == before.label else ""
+    return (
+        start + f"; without their codes, customers' most-named need is {still}"
+        f"**{md_escape(after.label)}** ({pct(after.customer_share)} of customers, "
+        f"{pct(after.staff_share)} of staff)."
+    )
+
+
+def _top_customer_need(ctx: NeedsReport, assumed: pd.DataFrame, stated: pd.DataFrame):
+    """The row of customers' most-named need (as the headline picks it), None if none."""
+    from toolkit.needs import needs_gap
+
+    gap = _usable(
+        needs_gap(
+            assumed, stated, codebook=ctx.codebook, confidence=ctx.confidence, min_n=ctx.min_n
+        )
+    )
+    if gap.empty:
+        return None
+    order = gap.sort_values(
+        ["customer_share", "staff_share"], ascending=[False, True], kind="stable"
+    )
+    return order.iloc[0]
 
 
 def _respondent_keys(stated: pd.DataFrame) -> pd.Series:
