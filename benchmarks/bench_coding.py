@@ -1,8 +1,8 @@
 """Coding accuracy: precision and recall of automatic coding on the labelled set.
 
 The labelled set (tests/fixtures/coding/labelled.csv) holds realistic need statements
-with the code a person would give each against the starter codebook (blank: no code
-fits), with misspellings, Spanish and near-miss words. A fifth of it (``split`` holdout,
+with the code a person would give each against the two starter codebooks together
+(:func:`codebook`; blank: no code fits; ``not_a_need`` for "N/A", "nothing"), with misspellings, Spanish and near-miss words. A fifth of it (``split`` holdout,
 chosen by a hash of the text) was kept aside while the coder was tuned.
 
 Precision of a match kind: of the statements coded automatically by that kind, the
@@ -29,6 +29,16 @@ BEFORE = {
 }
 
 
+def codebook() -> pd.DataFrame:
+    """The codebook the set is labelled against: both starters (it spans a neighbourhood's
+    and a university's needs), each code once."""
+    from toolkit.schema.tables import STARTERS
+    from toolkit.store import load_starter_codebook
+
+    books = [load_starter_codebook(name) for name in STARTERS]
+    return pd.concat(books, ignore_index=True).drop_duplicates("code")
+
+
 def labelled() -> pd.DataFrame:
     """The labelled set, blanks as missing codes."""
     frame = pd.read_csv(LABELLED, dtype=str, keep_default_na=False)
@@ -44,11 +54,8 @@ def accuracy(frame: pd.DataFrame, *, fuzzy: bool = True) -> pd.DataFrame:
     in ``coding-review`` (what the analyses use unchecked).
     """
     from toolkit.coding import code_needs, needs_review
-    from toolkit.store import load_starter_codebook
 
-    coded = code_needs(
-        frame.rename(columns={"statement": "need"}), load_starter_codebook(), fuzzy=fuzzy
-    )
+    coded = code_needs(frame.rename(columns={"statement": "need"}), codebook(), fuzzy=fuzzy)
     right = coded["code"].eq(frame["expected"]).fillna(False) & coded["code"].notna()
     has_code = int(frame["expected"].notna().sum())
     rows = []
@@ -76,9 +83,8 @@ def accuracy(frame: pd.DataFrame, *, fuzzy: bool = True) -> pd.DataFrame:
 def wrong(frame: pd.DataFrame) -> pd.DataFrame:
     """The statements coded to a code other than the expected one (for tuning)."""
     from toolkit.coding import code_needs
-    from toolkit.store import load_starter_codebook
 
-    coded = code_needs(frame.rename(columns={"statement": "need"}), load_starter_codebook())
+    coded = code_needs(frame.rename(columns={"statement": "need"}), codebook())
     bad = coded["code"].notna() & ~coded["code"].eq(frame["expected"]).fillna(False)
     return coded.loc[bad, ["need", "code", "coded_by", "match_score"]].assign(
         expected=frame["expected"]

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from tests._old_store import as_version_2
 from toolkit.catalog import run_analysis
 from toolkit.cli import main
 from toolkit.customers import coverage
@@ -406,11 +407,10 @@ def test_crosswalk_resolves_chains_and_suggests_by_score():
 
 def test_a_schema_2_store_gains_the_alias_table_and_loses_stale_labels(eng):
     con = sqlite3.connect(eng.store_path)
-    con.execute("DROP TABLE segment_aliases")
     con.execute("INSERT INTO segments (name, position) VALUES ('Residnets', 99)")  # left behind
-    con.execute("PRAGMA user_version = 2")
     con.commit()
     con.close()
+    as_version_2(eng.store_path)
     again = Engagement.open(eng.path)
     assert again.crosswalk().aliases == {}
     assert "Residnets" not in again.segments()  # the migration took the stale label out
