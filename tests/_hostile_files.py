@@ -140,6 +140,29 @@ def repeated_shared_string(folder: Path, cells: int = 200_000) -> Path:
     )
 
 
+def escaped_far_cell(folder: Path) -> Path:
+    """1.5 KB: the far cell with its position written as character references.
+
+    openpyxl decodes ``&#88;FD1048576`` to XFD1048576; a scan of the raw markup does not.
+    """
+    far = '<row r="&#49;048576"><c r="&#88;FD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    return xlsx(folder / "escaped.xlsx", header_rows() + far)
+
+
+def hidden_shared_string(folder: Path, cells: int = 20_000) -> Path:
+    """About 0.1 MB: a 32,000-character shared string in ``cells`` cells, each with an
+    element before its value, so a pattern looking for ``t="s"><v>`` counts none."""
+    rows = [header_rows()]
+    per_row = 20
+    for r in range(3, cells // per_row + 3):
+        rows.append(
+            f'<row r="{r}">'
+            + "".join(f'<c r="{_col(c)}{r}" t="s"><x/><v>0</v></c>' for c in range(per_row))
+            + "</row>"
+        )
+    return xlsx(folder / "hidden-string.xlsx", "".join(rows), shared=["x" * 32_000])
+
+
 def dangling_shared_string(folder: Path) -> Path:
     """A cell naming shared string 99 in a workbook with two."""
     data = (

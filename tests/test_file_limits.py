@@ -133,6 +133,23 @@ def test_values_scattered_over_a_grid_too_large_for_the_file_are_refused(eng, tm
     assert peak < PEAK_MB, f"peak {peak} MB"
 
 
+def test_a_cell_position_written_as_character_references_is_refused(eng, tmp_path):
+    # Found by a second reading: r="&#88;FD1048576" hid the far cell from the scan.
+    done, peak = _cli_import(eng.path, hostile.escaped_far_cell(tmp_path), "--table", "customers")
+    _refused(done, 'escaped.xlsx: sheet "Data" writes a cell\'s position or type with a character')
+    assert peak < PEAK_MB, f"peak {peak} MB"
+
+
+def test_text_the_scan_cannot_see_is_counted_as_it_is_read(eng, tmp_path):
+    # An element before each <v> hid 640 million characters of shared text from the scan;
+    # the reader's guard counts the text openpyxl hands back and stops at the same limit.
+    done, peak = _cli_import(
+        eng.path, hostile.hidden_shared_string(tmp_path), "--table", "customers"
+    )
+    _refused(done, 'hidden-string.xlsx: sheet "Data" holds at least', "(the text_ratio limit)")
+    assert peak < PEAK_MB, f"peak {peak} MB"
+
+
 def test_a_declared_dimension_is_not_trusted_only_the_cells_are_read(tmp_path):
     # openpyxl pads every row to the <dimension> a sheet declares: A1:XFD1048576 alone
     # made 17 billion cells. The sheet holds two rows; two rows are read.

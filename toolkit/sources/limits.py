@@ -55,7 +55,15 @@ from pathlib import Path
 from toolkit.errors import DataValidationError
 from toolkit.settings import DEFAULTS
 
-__all__ = ["Limits", "using", "current", "check_csv", "check_workbook", "check_sheet"]
+__all__ = [
+    "Limits",
+    "using",
+    "current",
+    "check_csv",
+    "check_workbook",
+    "check_sheet",
+    "ReadGuard",
+]
 
 #: Cell text an XLSX sheet may always expand to, whatever the ratio.
 TEXT_FLOOR = 10_000_000
@@ -265,6 +273,9 @@ _SHARED = re.compile(
     _PREFIX + rb"c\s[^>]*?\bt\s*=\s*[\"']s[\"'][^>]*>\s*" + _PREFIX + rb"v(?:\s[^>]*)?>\s*([0-9]+)"
 )
 _SI = re.compile(_PREFIX + rb"si[\s/>]")
+#: A character reference in a cell's or a row's attributes (``r="&#88;FD1"``): Excel
+#: never writes one, and it would hide a position or a type from this scan.
+_ESCAPED_ATTRIBUTE = re.compile(_PREFIX + rb"(?:c|row)\s[^>]*?=\s*[\"'][^\"'>]*&")
 _DIMENSION = re.compile(_PREFIX + rb"dimension\s[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']+)")
@@ -281,6 +292,7 @@ class SheetScan:
     dimension: str = ""
     last_ref: str = ""
     packed: int = 0
+    size: int = 0
 
 
 def _column_number(letters: bytes) -> int:
@@ -378,10 +390,17 @@ def check_sheet(
     """Stream one sheet's XML and refuse it if it passes a limit; what it found otherwise."""
     limits = current()
     info = zf.getinfo(member)
-    scan = SheetScan(packed=info.compress_size)
+    scan = SheetScan(packed=info.compress_size, size=info.file_size)
     text_allowed = max(TEXT_FLOOR, limits.text_ratio * info.file_size)
     refless_rows = max_row_ref = 0
     for piece in _pieces(zf, member, name, _CELL_ANY):
+        if _ESCAPED_ATTRIBUTE.search(piece):
+            raise DataValidationError(
+                f'{name}: sheet "{sheet}" writes a cell\'s position or type with a character '
+                "reference (&#…;), which Excel never does: the file was not saved by a "
+                "spreadsheet program. Nothing was read. Open it in Excel and save it as .xlsx "
+                "again, or save the sheet as CSV."
+            )
         if not scan.dimension and (dim := _DIMENSION.search(piece)):
             scan.dimension = dim.group(1).decode(errors="replace")
         row_refs = _ROW_REF.findall(piece)
@@ -648,6 +667,44 @@ def _checked_sheet(path: str, _size: int, _mtime: int, limits: Limits, member: s
                 f"({type(err).__name__}: {err}). Open the file in Excel and save it as .xlsx "
                 "again, or save the sheet as CSV."
             ) from err
+
+
+class ReadGuard:
+    """The same limits, counted again on the cells a sheet's reader actually yields.
+
+    The scan before reading (:func:`check_sheet`) reads the sheet's markup with patterns;
+    this guard counts what openpyxl hands back (rows, widest row, filled cells, characters
+    of text), so markup the scan read differently from openpyxl (a decoy part, an element
+    before a value, inline text) still meets the limits before the grid is built.
+    """
+
+    def __init__(self, name: str, sheet: str, scan: SheetScan) -> None:
+        self.name, self.sheet = name, sheet
+        self.limits = current()
+        self.seen = SheetScan(packed=scan.packed, size=scan.size)
+        self.text_allowed = max(TEXT_FLOOR, self.limits.text_ratio * scan.size)
+
+    def row(self, cells: list[str]) -> None:
+        """Count one row as read; refuse the sheet once it passes a limit."""
+        seen = self.seen
+        seen.rows += 1
+        if len(cells) > seen.columns:
+            seen.columns = len(cells)
+            seen.last_ref = f"{column_letters(seen.columns)}{seen.rows}"
+        filled = [c for c in cells if c]
+        seen.cells += len(filled)
+        seen.text += sum(map(len, filled))
+        _check_shape(self.name, self.sheet, seen, self.limits)
+        if seen.text > self.text_allowed:
+            raise _refuse(
+                self.name,
+                f'sheet "{self.sheet}" holds at least {seen.text:,} characters of text from '
+                f"{seen.size:,} bytes of sheet",
+                "text_ratio",
+                self.limits.text_ratio,
+                "A real sheet does not repeat long text in that many cells: check where the "
+                "file came from, or save the sheet as CSV and import that.",
+            )
 
 
 def checked_sheet(path: Path, member: str, sheet: str) -> SheetScan:

@@ -25,6 +25,7 @@ from toolkit.errors import DataValidationError
 from toolkit.schema.raw import RawTable
 from toolkit.sources.limits import (
     DAMAGED_ZIP,
+    ReadGuard,
     check_csv,
     check_workbook,
     checked_sheet,
@@ -450,11 +451,13 @@ def sheet_rows(book, path: Path, name: str, *, max_row: int | None = None) -> It
     every row to it. Only the cells the sheet holds are read.
     """
     sheet = book[name]
-    checked_sheet(path, sheet._worksheet_path.lstrip("/"), name)
+    guard = ReadGuard(path.name, name, checked_sheet(path, sheet._worksheet_path.lstrip("/"), name))
     sheet.reset_dimensions()
     with damaged_sheet(path, name):
         for row in sheet.iter_rows(values_only=True, max_row=max_row):
-            yield [_cell_text(v) for v in row]
+            cells = [_cell_text(v) for v in row]
+            guard.row(cells)
+            yield cells
 
 
 @contextlib.contextmanager
