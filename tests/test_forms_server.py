@@ -650,3 +650,18 @@ def test_the_printed_address_survives_a_restart_until_a_new_token(tmp_path):
     assert new != first and (folder / TOKEN_FILE).read_text().strip() == new
     assert probes == {first: 403, new: 404}  # the old address no longer opens anything
     assert stat.S_IMODE((folder / TOKEN_FILE).stat().st_mode) == 0o600
+
+
+def test_the_browser_is_opened_on_an_owner_only_page_not_on_the_token(tmp_path, monkeypatch):
+    """Found by a second reading: ``webbrowser.open(url)`` put the token on the browser's
+    command line, where ``ps`` shows it to anyone on the machine."""
+    from toolkit.forms.serve import OPEN_FILE, open_page
+
+    url = "http://127.0.0.1:8870/?token=abc_DEF-123"
+    page = open_page(tmp_path, url)
+    assert page == tmp_path / OPEN_FILE
+    assert stat.S_IMODE(page.stat().st_mode) == 0o600
+    assert 'content="0;url=http://127.0.0.1:8870/?token=abc_DEF-123"' in page.read_text()
+    assert "token" not in page.resolve().as_uri()
+    open_page(tmp_path, url.replace("abc", "xyz"))  # a restart replaces it
+    assert "xyz_DEF" in page.read_text() and stat.S_IMODE(page.stat().st_mode) == 0o600

@@ -314,3 +314,24 @@ def test_odd_to_paths_are_a_clear_error(run, hostile, tmp_path, command, where):
     result = run(command, hostile, *args, "--to", to)
     assert result.exit_code == 1
     assert f"{to}: cannot write the file there" in result.stderr
+
+
+def test_categories_and_durations_are_neutralised_as_text():
+    """Found by a second reading: only object and string columns were checked."""
+    frame = pd.DataFrame(
+        {
+            "kind": pd.Categorical(["=1+1", "@SUM(A1)"]),
+            "took": pd.to_timedelta(["-1 days", None]),
+            "n": [-3, 4],
+        }
+    )
+    rows = list(csv.reader(io.StringIO(csv_text(frame))))
+    assert rows[1][0] == "'=1+1" and rows[2][0] == "'@SUM(A1)"
+    assert rows[1][1].startswith("'-1 days") and rows[2][1] == ""
+    assert [r[2] for r in rows[1:]] == ["-3", "4"]  # numbers stay numbers
+
+
+def test_unneutralise_leaves_missing_cells_missing():
+    from toolkit._tabular import unneutralise_cells
+
+    assert unneutralise_cells(pd.Series(["'=x", None], dtype=object)).tolist() == ["=x", None]

@@ -80,9 +80,17 @@ def _is_text(series: pd.Series) -> pd.Series:
 
 def neutralise_cells(series: pd.Series) -> pd.Series:
     """:func:`neutralise` each text cell of ``series``; other cells are left as they are."""
-    if not (series.dtype == object or pd.api.types.is_string_dtype(series.dtype)):
+    kind = series.dtype
+    if not pd.api.types.is_timedelta64_dtype(kind) and (
+        pd.api.types.is_numeric_dtype(kind)
+        or pd.api.types.is_bool_dtype(kind)
+        or pd.api.types.is_datetime64_any_dtype(kind)
+    ):
         return series
+    # A category, a duration or any other column is written as its text.
     text = series.astype(object)
+    if pd.api.types.is_timedelta64_dtype(kind):
+        text = series.astype(str).where(series.notna(), None).astype(object)
     is_text = _is_text(text)
     risky = is_text & text.where(is_text, "").astype(str).str.match(_RISKY.pattern)
     if not risky.any():
@@ -92,7 +100,7 @@ def neutralise_cells(series: pd.Series) -> pd.Series:
 
 def unneutralise_cells(text: pd.Series) -> pd.Series:
     """:func:`unneutralise` each cell of ``text`` (a column of str, as files are read)."""
-    marked = text.str.match(_NEUTRALISED.pattern)
+    marked = text.str.match(_NEUTRALISED.pattern, na=False).astype(bool)
     return text.where(~marked, text.str[1:]) if marked.any() else text
 
 

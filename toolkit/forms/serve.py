@@ -23,6 +23,8 @@ __all__ = [
     "ENGAGEMENT_ENV",
     "TOKEN_ENV",
     "TOKEN_FILE",
+    "OPEN_FILE",
+    "open_page",
     "forms_command",
     "forms_token",
     "serve_forms",
@@ -90,6 +92,33 @@ def forms_token(engagement: Path, *, new: bool = False) -> str:
         with contextlib.suppress(FileNotFoundError):
             staged.unlink()
     return token if new else forms_token(engagement)
+
+
+#: The page the browser is pointed at: it sends the browser on to the address with the
+#: token, so the token is never on a browser's command line (where ``ps`` shows it).
+OPEN_FILE = ".forms-open.html"
+
+
+def open_page(engagement: Path, url: str) -> Path:
+    """Write ``ENGAGEMENT/.forms-open.html`` (owner only) leading to ``url``; its path.
+
+    The way jupyter_server opens its own address (``use_redirect_file``).
+    """
+    import html
+
+    path = Path(engagement) / OPEN_FILE
+    quoted = html.escape(url, quote=True)
+    page = (
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        f'<meta http-equiv="refresh" content="0;url={quoted}"><title>Forms</title></head>'
+        f'<body><p><a href="{quoted}">Open the forms</a></p></body></html>\n'
+    )
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(page)
+    return path
 
 
 def _link_if_absent(staged: Path, path: Path) -> bool:
@@ -208,7 +237,7 @@ def serve_forms(
             "so share it only with people who may change this engagement. Press Ctrl-C to stop."
         )
         if open_browser:
-            webbrowser.open(url)
+            webbrowser.open(open_page(engagement, url).resolve().as_uri())
         for line in process.stdout or []:  # keep the pipe drained; show only errors
             if "ERROR" in line or "Traceback" in line:
                 echo(line.rstrip())
