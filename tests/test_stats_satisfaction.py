@@ -359,16 +359,25 @@ def test_a_peak_can_end_a_rise_and_start_a_fall():
 
 
 def test_two_of_three_beyond_two_thirds():
-    # Limits ±3 around 0: two-thirds of the way is ±2, strictly beyond.
-    assert flags([2.5, 0, 2.5])["two_of_three"] == [1, 0, 1]
+    # Limits ±3 around 0: two-thirds of the way is ±2, strictly beyond. As NHSRplotthedots'
+    # ptd_two_in_three: all three points on one side of the centre, two or more near a limit.
+    assert flags([2.5, 1, 2.5])["two_of_three"] == [1, 0, 1]
+    assert flags([-2.5, -2.1, -0.5, 1])["two_of_three"] == [1, 1, 0, 0]
     assert flags([2.5, 0, 0, 2.5])["two_of_three"] == [0, 0, 0, 0]
-    assert flags([2.5, -2.5, 2.5])["two_of_three"] == [1, 0, 1]
-    assert flags([2.5, -2.5, 0])["two_of_three"] == [0, 0, 0]
     assert flags([2.0, 2.0, 2.0])["two_of_three"] == [0, 0, 0]
-    assert flags([-2.1, -2.1])["two_of_three"] == [1, 1]
-    # A point beyond the limit is also beyond two-thirds.
-    got = flags([3.5, 2.5, 0])
-    assert got["two_of_three"] == [1, 1, 0] and got["outside"] == [1, 0, 0]
+    # A point across the centre, or on it, breaks the three (issue 17's straddling vector).
+    assert flags([8.5, -1, 8.5], 0, -10, 10)["two_of_three"] == [0, 0, 0]
+    assert flags([2.5, 0, 2.5])["two_of_three"] == [0, 0, 0]
+    assert flags([2.5, -2.5, 2.5])["two_of_three"] == [0, 0, 0]
+    # Two points are not three: NHSRplotthedots pads the ends, so nothing qualifies.
+    assert flags([-2.1, -2.1])["two_of_three"] == [0, 0]
+    # A point beyond the limit is 'outside', not near: it does not count towards the two.
+    got = flags([3.5, 2.5, 1])
+    assert got["two_of_three"] == [0, 0, 0] and got["outside"] == [1, 0, 0]
+    got = flags([3.5, 2.5, 2.5])
+    assert got["two_of_three"] == [0, 1, 1] and got["outside"] == [1, 0, 0]
+    # A missing point breaks the three as well.
+    assert flags([2.5, np.nan, 2.5])["two_of_three"] == [0, 0, 0]
 
 
 def test_outside_is_strict():
@@ -416,12 +425,16 @@ def brute_force(values, centre, lower, upper, run=7):
             out["trend"][s : s + run] = [True] * run
     hi = centre + 2 / 3 * (upper - centre)
     lo = centre - 2 / 3 * (centre - lower)
-    for s in range(max(n - 2, 1) if n else 0):
-        idx = range(s, min(s + 3, n))
-        for beyond in ([i for i in idx if v[i] > hi], [i for i in idx if v[i] < lo]):
-            if len(beyond) >= 2:
-                for i in beyond:
-                    out["two_of_three"][i] = True
+    # NHSRplotthedots' ptd_two_in_three: three in a row all on one side, two or more of
+    # them beyond two-thirds but not beyond the limit; those near points are flagged.
+    for s in range(n - 2):
+        w = v[s : s + 3]
+        if not (all(x > centre for x in w) or all(x < centre for x in w)):
+            continue
+        near = [s + k for k, x in enumerate(w) if (x > hi or x < lo) and lower <= x <= upper]
+        if len(near) >= 2:
+            for i in near:
+                out["two_of_three"][i] = True
     return out
 
 

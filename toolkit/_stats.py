@@ -23,6 +23,7 @@ __all__ = [
     "sample_size",
     "xmr_limits",
     "p_chart_limits",
+    "laney_p_chart_limits",
     "special_causes",
     "interrupted_time_series",
     "cohens_kappa",
@@ -560,6 +561,64 @@ def p_chart_limits(defectives, sizes) -> dict:
     }
 
 
+def laney_p_chart_limits(defectives, sizes, *, baseline=None) -> dict:
+    """Centre line and per-sample limits for Laney's p′ chart (over-dispersed proportions).
+
+    Parameters
+    ----------
+    defectives, sizes : array_like
+        Per sample in time order, the count with the attribute and the sample size. A
+        sample of size 0 or with a non-finite count is a gap: it gets NaN proportion and
+        limits, and no moving range is taken across it.
+    baseline : array_like of bool, optional
+        The samples the centre and σ_Z are computed from (default all).
+
+    Returns
+    -------
+    dict
+        ``centre``: p̄ = Σx / Σn; ``proportion``; ``sigma_z``: the spread of the z-scores
+        zᵢ = (pᵢ − p̄) / √(p̄(1 − p̄)/nᵢ), estimated as their mean moving range / 1.128
+        (1 for a process that varies only as the binomial says; NaN with fewer than two
+        consecutive samples); ``lower`` and ``upper``: p̄ ∓ 3 · σ_Z · √(p̄(1 − p̄)/nᵢ),
+        floored at 0 and capped at 1.
+
+    Notes
+    -----
+    Laney, D. B. (2002). Improved control charts for attributes. Quality Engineering
+    14(4), 531–537; Mohammed, M. A., Panesar, J. S., Laney, D. B. & Wilson, R. (2013).
+    Statistical process control charts for attribute data involving very large sample
+    sizes. BMJ Quality & Safety 22(4), 362–368. With σ_Z = 1 this is the p-chart.
+
+    Examples
+    --------
+    >>> chart = laney_p_chart_limits([50, 60, 40, 70], [1000] * 4)
+    >>> round(chart["centre"], 3), round(chart["sigma_z"], 3)
+    (0.055, 2.459)
+    """
+    x = np.asarray(defectives, dtype=float).ravel()
+    n = np.asarray(sizes, dtype=float).ravel()
+    basic = p_chart_limits(
+        np.where(np.isfinite(x), x, 0.0), np.where(np.isfinite(x) & np.isfinite(n), n, 0.0)
+    )
+    used = np.isfinite(x) & np.isfinite(n) & (n > 0)
+    base = used if baseline is None else used & np.asarray(baseline, dtype=bool).ravel()
+    total = n[base].sum()
+    centre = float(x[base].sum() / total) if total > 0 else np.nan
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sigma = np.where(used, np.sqrt(centre * (1 - centre) / n), np.nan)
+        z = np.where(base, (basic["proportion"] - centre) / sigma, np.nan)
+    ranges = np.abs(np.diff(z))
+    ranges = ranges[np.isfinite(ranges)]
+    sigma_z = float(ranges.mean() / 1.128) if ranges.size else np.nan
+    return {
+        "centre": centre,
+        "proportion": basic["proportion"],
+        "sigma_z": sigma_z,
+        "lower": np.maximum(centre - 3 * sigma_z * sigma, 0.0),
+        "upper": np.minimum(centre + 3 * sigma_z * sigma, 1.0),
+    }
+
+
 def _long_runs(mask: np.ndarray, length: int) -> np.ndarray:
     """Flag every member of a run of True at least ``length`` long."""
     padded = np.concatenate(([False], mask, [False])).astype(np.int8)
@@ -571,13 +630,20 @@ def _long_runs(mask: np.ndarray, length: int) -> np.ndarray:
     return out
 
 
-def _near_pairs(mask: np.ndarray) -> np.ndarray:
-    """Flag True entries with another True at most two places away (2 of 3 in a row)."""
-    out = np.zeros(mask.size, dtype=bool)
-    for lag in (1, 2):
-        pair = mask[lag:] & mask[:-lag]
-        out[lag:] |= pair
-        out[: mask.size - lag] |= pair
+def _two_in_three(near: np.ndarray, side: np.ndarray) -> np.ndarray:
+    """Flag near-limit points in three consecutive points on one side, two or more near.
+
+    ``near``: the point is beyond two-thirds of the way to a limit but not beyond the limit;
+    ``side``: +1 above the centre, −1 below, 0 on it or missing. As NHSRplotthedots'
+    ``ptd_two_in_three`` and ``ptd_part_of_two_in_three``: a window of three qualifies when
+    all three are on the same side (|Σ side| = 3) and two or more are near; the near points
+    of a qualifying window are flagged.
+    """
+    out = np.zeros(near.size, dtype=bool)
+    for start in range(near.size - 2):
+        window = slice(start, start + 3)
+        if abs(int(side[window].sum())) == 3 and int(near[window].sum()) >= 2:
+            out[window] |= near[window]
     return out
 
 
@@ -605,18 +671,21 @@ def special_causes(values, centre, lower, upper, *, run: int = 7) -> dict:
         above (or each strictly below) the one before, i.e. ``run − 1`` consecutive rises
         (or falls); every point of the run is flagged. Equal neighbours (a tie) break the
         run. The turning point can end a rise and start a fall.
-        ``two_of_three``: the point is strictly beyond two-thirds of the way from the centre
-        to a limit (centre + ⅔ (upper − centre), or centre − ⅔ (centre − lower); points
-        beyond the limit count too), and at least one other point within the same three
-        consecutive points is beyond on the same side. Only the points beyond are flagged.
-        Two such points in a series of two are flagged.
+        ``two_of_three``: three consecutive points all strictly on the same side of the
+        centre, at least two of them strictly beyond two-thirds of the way from the centre
+        to a limit (centre + ⅔ (upper − centre), or centre − ⅔ (centre − lower)) but not
+        beyond the limit itself (those are ``outside``); those near-limit points are
+        flagged. A point across the centre, on it or missing breaks the window, so
+        [8.5, −1, 8.5] against limits ±10 gives no signal (NHSRplotthedots'
+        ``ptd_two_in_three``).
         ``any``: any of the four.
         NaN values, centres or limits never flag and break shifts and trends.
 
     Notes
     -----
     NHS England and NHS Improvement (2019). Making Data Count: Strengthening Your
-    Decisions, rules 1–4. These conventions for ties and centre-line points are this
+    Decisions, rules 1–4; the 2-of-3 rule as NHSRplotthedots implements it
+    (R/ptd_calculate_point_type.R, ``ptd_two_in_three``). These conventions for ties and centre-line points are this
     toolkit's; IHI run-chart rules instead skip such points rather than end the run.
 
     Examples
@@ -641,7 +710,8 @@ def special_causes(values, centre, lower, upper, *, run: int = 7) -> dict:
         trend[1:] |= trend_steps
         high = v > centre + 2 / 3 * (upper - centre)
         low = v < centre - 2 / 3 * (centre - lower)
-        two_of_three = _near_pairs(high) | _near_pairs(low)
+        side = np.sign(np.nan_to_num(v - centre, nan=0.0)).astype(int)
+        two_of_three = _two_in_three((high | low) & ~outside, side)
     return {
         "outside": outside,
         "shift": shift,

@@ -1307,6 +1307,9 @@ def _parse_dates(values, name: str) -> list[pd.Timestamp]:
     return sorted(out)
 
 
+# σ_Z above which a share is over-dispersed and the p′ chart replaces the p-chart
+DISPERSION_LIMIT = 1.2
+
 _SIGNAL_WORDS = {
     "outside": "beyond a limit",
     "shift": "run of 7 on one side of the centre",
@@ -1323,6 +1326,7 @@ def control_chart(
     baseline: int | None = None,
     rebase_at: str | Sequence | None = None,
     direction: str | None = None,
+    dispersion_limit: float = DISPERSION_LIMIT,
 ) -> pd.DataFrame:
     """Control limits and special-cause signals for a satisfaction trend.
 
@@ -1332,7 +1336,11 @@ def control_chart(
         The result of :func:`satisfaction_trend` (suppressed periods are left out).
     chart : str
         ``xmr``: individuals chart of the period means (``mean``; the NPS for NPS);
-        ``p``: p-chart of the top-box share with each period's own n.
+        ``p``: p-chart of the top-box share with each period's own n;
+        ``laney``: Laney's p′ chart of the top-box share (the p-chart's limits widened by
+        σ_Z, for a share that varies more than sampling alone explains);
+        ``share``: the top-box share on whichever of the two fits: p′ when σ_Z is above
+        ``dispersion_limit``, else the p-chart.
     by : str or list of str, optional
         Group columns: one chart per group.
     baseline : int, optional
@@ -1343,6 +1351,10 @@ def control_chart(
         after each date (an event's ``starts_on``).
     direction : str, optional
         ``"higher"`` or ``"lower"`` is better; by default the trend's direction.
+    dispersion_limit : float
+        For ``share``: the σ_Z above which the share is over-dispersed and p′ is used
+        (1.2: a p-chart's limits would be more than a fifth too narrow; a stable binomial
+        process over 36 periods stays at or below it nine times in ten).
 
     Returns
     -------
@@ -1354,17 +1366,28 @@ def control_chart(
         ``moving_range_upper`` (XmR only), the rule flags ``outside``, ``shift``,
         ``trend``, ``two_of_three``, ``signal`` (any), ``signal_words``,
         ``improvement`` (True: a signal in the better direction, False: worse, empty
-        when no signal), ``chart``, ``direction``.
+        when no signal), ``chart`` (the chart drawn: ``xmr``, ``p`` or ``laney``),
+        ``sigma_z`` (shares: the spread of the z-scores, mean moving range / 1.128 over
+        the phase's baseline; 1 when the share varies only as sampling says),
+        ``chart_reason`` (how the chart was chosen), ``direction``.
 
     Notes
     -----
     XmR: mean ± 2.66 × mean moving range, moving-range limit 3.267 × mean moving range.
     p-chart: p̄ ± 3√(p̄(1 − p̄)/nᵢ), floored at 0. Rules (NHS Making Data Count): a point
     beyond a limit; 7 in a row on one side of the centre; 7 rising or falling; 2 of 3
-    beyond two-thirds of the way to a limit on one side. See
-    :func:`toolkit._stats.special_causes`. Weighted trends use the effective n.
+    beyond two-thirds of the way to a limit, all three on one side. See
+    :func:`toolkit._stats.special_causes`. p′: p̄ ± 3σ_Z√(p̄(1 − p̄)/nᵢ) (Laney 2002,
+    :func:`toolkit._stats.laney_p_chart_limits`). Weighted trends use the effective n.
+    A missing period (suppressed, or no responses: a jump in ``t``) is a gap: no moving
+    range is taken across it, runs and trends start again after it, and the chart
+    draws the line in separate pieces.
     """
-    check_choice(chart, ("xmr", "p"), name="chart")
+    check_choice(chart, ("xmr", "p", "laney", "share"), name="chart")
+    if not isinstance(dispersion_limit, int | float) or not 0 < dispersion_limit < np.inf:
+        raise DataValidationError(
+            f"dispersion_limit must be a positive number (got {dispersion_limit!r}), such as 1.2."
+        )
     require_columns(trend, ["period", "t", "suppressed"], name="trend")
     by_cols = _by_list(by)
     require_columns(trend, by_cols, name="trend")
@@ -1385,7 +1408,8 @@ def control_chart(
     parts = []
     groups = shown.groupby(by_cols, dropna=False, sort=False) if by_cols else [((), shown)]
     for _, part in groups:
-        parts.append(_chart_group(part, by_cols, chart, value_col, baseline, rebases, direction))
+        options = (chart, dispersion_limit, baseline, rebases, direction)
+        parts.append(_chart_group(part, by_cols, value_col, options))
     columns = [
         *by_cols,
         "period",
@@ -1408,29 +1432,87 @@ def control_chart(
         "signal",
         "signal_words",
         "improvement",
+        "chart",
+        "sigma_z",
+        "chart_reason",
     ]
     if not parts:
         out = pd.DataFrame(columns=columns)
     else:
         out = pd.concat(parts, ignore_index=True)[columns]
-    out["chart"] = chart
     out["direction"] = direction
     return out
 
 
-def _chart_group(part, by_cols, chart, value_col, baseline, rebases, direction) -> pd.DataFrame:
+def _share_limits(x, n, base, chart, dispersion_limit) -> tuple[dict, str, str]:
+    """Limits of one phase of a share chart, the chart used and why."""
+    laney = _stats.laney_p_chart_limits(x, n, baseline=base)
+    sigma_z = laney["sigma_z"]
+    if chart == "share":
+        over = bool(np.isfinite(sigma_z) and sigma_z > dispersion_limit)
+        chart = "laney" if over else "p"
+        verb = "above" if over else "at or below"
+        reason = f"sigma_z {sigma_z:.2f} {verb} {dispersion_limit:g}"
+        if not np.isfinite(sigma_z):
+            reason = "too few periods in a row to measure sigma_z"
+    else:
+        reason = "asked for"
+    if chart == "p":
+        p_bar = laney["centre"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sigma = np.sqrt(p_bar * (1 - p_bar) / n)
+        laney = laney | {
+            "lower": np.maximum(p_bar - 3 * sigma, 0.0),
+            "upper": np.minimum(p_bar + 3 * sigma, 1.0),
+        }
+    return laney, chart, reason
+
+
+def _phase_limits(span, value, n, base, options) -> dict:
+    """Centre, limits and moving ranges over one phase laid out on its full time span."""
+    chart, dispersion_limit = options[:2]
+    size = span.size
+    if chart == "xmr":
+        limits = _stats.xmr_limits(np.where(base, value, np.nan))
+        with np.errstate(invalid="ignore"):
+            mr = np.concatenate(([np.nan], np.abs(np.diff(value))))
+        return {
+            "centre": np.full(size, limits["mean"]),
+            "lower": np.full(size, limits["lower"]),
+            "upper": np.full(size, limits["upper"]),
+            "mr": mr,
+            "mr_upper": np.full(size, limits["moving_range_upper"]),
+            "chart": "xmr",
+            "sigma_z": np.nan,
+            "reason": "asked for" if chart == "xmr" else "",
+        }
+    limits, used, reason = _share_limits(value * n, n, base, chart, dispersion_limit)
+    return {
+        "centre": np.full(size, limits["centre"]),
+        "lower": limits["lower"],
+        "upper": limits["upper"],
+        "mr": np.full(size, np.nan),
+        "mr_upper": np.full(size, np.nan),
+        "chart": used,
+        "sigma_z": limits["sigma_z"],
+        "reason": reason,
+    }
+
+
+def _chart_group(part, by_cols, value_col, options) -> pd.DataFrame:
+    baseline, rebases, direction = options[2:]
     part = part.reset_index(drop=True)
     value = part[value_col].to_numpy(dtype=float)
+    n_eff = part["effective_n"].to_numpy(dtype=float) if "effective_n" in part else None
+    t = part["t"].to_numpy(dtype=int)
     starts = part["period_start"]
     phase = np.ones(len(part), dtype=int)
     for stamp in rebases:
         if starts.notna().any():
             phase += (starts >= stamp).to_numpy().astype(int)
-    centre = np.full(len(part), np.nan)
-    lower = np.full(len(part), np.nan)
-    upper = np.full(len(part), np.nan)
-    mr = np.full(len(part), np.nan)
-    mr_upper = np.full(len(part), np.nan)
+    keys = ("centre", "lower", "upper", "mr", "mr_upper")
+    cols = {k: np.full(len(part), np.nan) for k in (*keys, "sigma_z")}
+    kinds, reasons = [""] * len(part), [""] * len(part)
     in_base = np.zeros(len(part), dtype=bool)
     flags = {
         k: np.zeros(len(part), dtype=bool) for k in ("outside", "shift", "trend", "two_of_three")
@@ -1440,28 +1522,29 @@ def _chart_group(part, by_cols, chart, value_col, baseline, rebases, direction) 
         idx = np.flatnonzero(phase == ph)
         base = idx[:baseline] if baseline else idx
         in_base[base] = True
-        if chart == "xmr":
-            limits = _stats.xmr_limits(value[base])
-            centre[idx], lower[idx], upper[idx] = limits["mean"], limits["lower"], limits["upper"]
-            mr_upper[idx] = limits["moving_range_upper"]
-            mr[idx[1:]] = np.abs(np.diff(value[idx]))
-        else:
-            n = part["effective_n"].to_numpy(dtype=float)
-            base_limits = _stats.p_chart_limits(value[base] * n[base], n[base])
-            p_bar = base_limits["centre"]
-            sigma = np.sqrt(p_bar * (1 - p_bar) / n[idx])
-            centre[idx] = p_bar
-            lower[idx] = np.maximum(p_bar - 3 * sigma, 0.0)
-            upper[idx] = np.minimum(p_bar + 3 * sigma, 1.0)
-        rules = _stats.special_causes(value[idx], centre[idx], lower[idx], upper[idx])
+        # the phase laid out on every period of its span: a missing period is a NaN gap
+        pos = t[idx] - t[idx[0]]
+        span = np.full(int(pos[-1]) + 1, np.nan)
+        full_value, full_n, full_base = span.copy(), span.copy(), np.zeros(span.size, bool)
+        full_value[pos] = value[idx]
+        if n_eff is not None:
+            full_n[pos] = n_eff[idx]
+        full_base[pos] = in_base[idx]
+        lim = _phase_limits(span, full_value, full_n, full_base, options)
+        for k in keys:
+            cols[k][idx] = lim[k][pos]
+        cols["sigma_z"][idx] = lim["sigma_z"]
+        for i in idx:
+            kinds[i], reasons[i] = lim["chart"], lim["reason"]
+        rules = _stats.special_causes(full_value, lim["centre"], lim["lower"], lim["upper"])
         for k in flags:
-            flags[k][idx] = rules[k]
+            flags[k][idx] = rules[k][pos]
         phase_start.extend([part["period"].iloc[idx[0]]] * idx.size)
     out = part[[*by_cols, "period", "period_start", "t", "n"]].copy()
     out["value"] = value
-    out["centre"], out["lower"], out["upper"] = centre, lower, upper
+    out["centre"], out["lower"], out["upper"] = cols["centre"], cols["lower"], cols["upper"]
     out["phase"], out["phase_start"], out["in_baseline"] = phase, phase_start, in_base
-    out["moving_range"], out["moving_range_upper"] = mr, mr_upper
+    out["moving_range"], out["moving_range_upper"] = cols["mr"], cols["mr_upper"]
     for k, v in flags.items():
         out[k] = v
     signal = np.logical_or.reduce([flags[k] for k in flags])
@@ -1469,10 +1552,11 @@ def _chart_group(part, by_cols, chart, value_col, baseline, rebases, direction) 
     out["signal_words"] = [
         "; ".join(_SIGNAL_WORDS[k] for k in flags if flags[k][i]) for i in range(len(part))
     ]
-    above = value > centre
+    above = value > cols["centre"]
     better = above if direction == "higher" else ~above
     out["improvement"] = pd.array(np.where(signal, better, False), dtype="boolean")
     out.loc[~signal, "improvement"] = pd.NA
+    out["chart"], out["sigma_z"], out["chart_reason"] = kinds, cols["sigma_z"], reasons
     return out
 
 

@@ -20,6 +20,7 @@ better and worse are shown by shape as well as colour.
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from toolkit._validate import require_columns
@@ -343,6 +344,13 @@ _CONTROL_COLUMNS = (
 )
 
 
+def _line_segments(t: pd.Series) -> list[str]:
+    """Number the runs of consecutive periods: a missing period starts a new line."""
+    ordered = t.sort_values(kind="stable")
+    steps = np.diff(ordered.to_numpy(dtype=int), prepend=ordered.iloc[0] - 1 if len(t) else 0)
+    return pd.Series(np.cumsum(steps != 1), index=ordered.index).reindex(t.index).astype(str)
+
+
 def control_chart_chart(
     chart: pd.DataFrame, *, measure: str = "mean", title: str | None = None
 ) -> alt.LayerChart:
@@ -360,20 +368,22 @@ def control_chart_chart(
     Returns
     -------
     alt.LayerChart
-        Grey points joined by a line; the centre as a solid line and the limits as dashed
+        Grey points joined by a line, broken where a period is missing (suppressed or
+        without responses: a jump in ``t``); the centre as a solid line and the limits as dashed
         lines, each drawn per phase (a rebase starts new lines); points that break a rule
         are larger and coloured, a blue triangle up for a signal in the better direction
         and a vermillion triangle down for the worse. Tooltips name the rules broken.
     """
     require_columns(chart, _CONTROL_COLUMNS, name="chart")
     kind = str(chart["chart"].iloc[0]) if len(chart) else "xmr"
-    if kind == "p":
+    if kind in ("p", "laney"):
         measure = "top_box"
     rows = list(chart.itertuples(index=False))
     types = {"period": str, "t": int, "value": float, "centre": float, "lower": float}
     types |= {"upper": float, "phase": int, "n": int}
     data = chart[list(types)].astype(types)
     data["phase"] = data["phase"].astype(str)
+    data["segment"] = _line_segments(data["t"])
     data["value_text"] = [estimate_words(r.value, measure) for r in rows]
     data["limits_text"] = [
         f"{estimate_words(r.lower, measure)} to {estimate_words(r.upper, measure)}" for r in rows
@@ -397,7 +407,9 @@ def control_chart_chart(
     base = alt.Chart(data)
     lines = [
         base.mark_line(color=_GREY, strokeWidth=1.5).encode(
-            x=x, y=alt.Y(field="value", type="quantitative", title=y_title, scale=scale)
+            x=x,
+            y=alt.Y(field="value", type="quantitative", title=y_title, scale=scale),
+            detail=alt.Detail(field="segment"),
         ),
         base.mark_line(color=INK, strokeWidth=1.2, interpolate="step").encode(
             x=x, y=alt.Y(field="centre", type="quantitative"), detail=alt.Detail(field="phase")
@@ -434,7 +446,10 @@ def control_chart_chart(
     )
     signals = int(chart["signal"].astype(bool).sum())
     phases = chart["phase"].nunique()
-    kind_words = "P-chart of the top-box share" if kind == "p" else "XmR chart of period values"
+    kind_words = {
+        "p": "P-chart of the top-box share",
+        "laney": "Laney p′ chart of the top-box share",
+    }.get(kind, "XmR chart of period values")
     subtitle = [
         "Solid line: centre; dashed: process limits"
         + (f" (rebased: {phases} phases)" if phases > 1 else "")

@@ -633,7 +633,7 @@ def control_summary(chart: pd.DataFrame, *, measure: str):
     """The control chart's signals in words."""
     if chart.empty:
         return markdown("Too few reported periods for a control chart.")
-    kind = "XmR" if chart["chart"].iloc[0] == "xmr" else "p-chart"
+    kind = {"xmr": "XmR", "laney": "Laney p′ chart"}.get(chart["chart"].iloc[0], "p-chart")
     signals = chart[chart["signal"].astype(bool)]
     phases = chart["phase"].nunique()
     base = chart[chart["in_baseline"].astype(bool)]
@@ -651,6 +651,12 @@ def control_summary(chart: pd.DataFrame, *, measure: str):
         f"{estimate_words(chart['lower'].iloc[-1], measure)} to "
         f"{estimate_words(chart['upper'].iloc[-1], measure)} in the latest phase)."
     ]
+    sigma_z = chart["sigma_z"].iloc[-1] if "sigma_z" in chart else float("nan")
+    if kind != "XmR" and sigma_z == sigma_z:
+        lines.append(
+            f"Between periods the share varies {sigma_z:.2f} times as much as sampling alone "
+            f"would make it (sigma_z; {md_escape(chart['chart_reason'].iloc[-1])})."
+        )
     if signals.empty:
         lines.append(
             "No period breaks a special-cause rule: the ups and downs are the ordinary "
@@ -692,8 +698,8 @@ def control_summary(chart: pd.DataFrame, *, measure: str):
             )
     lines.append(
         "Rules: a point beyond a limit; 7 in a row on one side of the centre; 7 rising or "
-        "falling in a row; 2 of 3 beyond two-thirds of the way to a limit (NHS *Making Data "
-        "Count*)."
+        "falling in a row; 2 of 3 in a row on one side of the centre beyond two-thirds of the "
+        "way to a limit (NHS *Making Data Count*)."
     )
     return markdown("\n\n".join(lines))
 
