@@ -55,6 +55,7 @@ __all__ = [
     "MEASURES",
     "satisfaction_trend",
     "period_changes",
+    "change_between",
     "before_after",
     "control_chart",
     "sample_size_table",
@@ -986,6 +987,34 @@ def period_changes(
     out["measure"] = measure
     out["confidence"] = confidence
     return out
+
+
+def change_between(trend: pd.DataFrame, earlier, later) -> dict:
+    """Two rows of one trend compared as :func:`period_changes` compares neighbours.
+
+    Parameters
+    ----------
+    trend : DataFrame
+        The result of :func:`satisfaction_trend`.
+    earlier, later : index labels
+        The rows to compare (later − earlier), such as the first and latest reported.
+
+    Returns
+    -------
+    dict
+        ``difference``, ``ci_low``, ``ci_high``, ``p_value`` and ``change`` (the verdict
+        read from the interval). Where either row is suppressed (under ``min_n``) there is
+        no comparison: every number is NaN and ``change`` is "not tested".
+    """
+    a, b = trend.loc[earlier], trend.loc[later]
+    higher = str(b["direction"]) != "lower is easier"
+    if bool(a["suppressed"]) or bool(b["suppressed"]):
+        empty = dict.fromkeys(("difference", "ci_low", "ci_high", "p_value"), np.nan)
+        return {**empty, "change": "not tested"}
+    measure, confidence = str(b["measure"]), float(b["confidence"])
+    d, low, high, p = (float(v) for v in _difference(a, b, measure, confidence))
+    change = str(_change_words(low, high, p, higher))
+    return {"difference": d, "ci_low": low, "ci_high": high, "p_value": p, "change": change}
 
 
 def event_rows(events: pd.DataFrame, event) -> pd.DataFrame:
