@@ -1114,8 +1114,9 @@ def before_after(
         ``window_after_end``, ``n_before``, ``n_after``, ``estimate_before``,
         ``ci_low_before``, ``ci_high_before``, ``estimate_after``, ``ci_low_after``,
         ``ci_high_after``, ``difference`` (after − before), ``ci_low``, ``ci_high``,
-        ``p_value``, ``change`` (better / worse / no clear change / not tested),
-        ``suppressed`` (either window below ``min_n``: estimates empty), and the
+        ``p_value``, ``change`` (better / worse when the interval leaves out 0, no clear
+        change when it includes 0, not tested), ``suppressed`` (either window below
+        ``min_n``: estimates empty and no verdict), and the
         interrupted time series: ``its_level_change``, ``its_level_ci_low``,
         ``its_level_ci_high``, ``its_level_p``, ``its_slope_change`` (per period),
         ``its_slope_ci_low``, ``its_slope_ci_high``, ``its_slope_p``,

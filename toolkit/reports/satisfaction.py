@@ -584,7 +584,7 @@ def changes_summary(changes: pd.DataFrame):
         "p-values are in the table."
     )
     table = show_table(
-        changes,
+        changes.assign(adjusted=changes["difference"]),
         columns={
             "period": "Period",
             "previous_period": "Against",
@@ -593,9 +593,18 @@ def changes_summary(changes: pd.DataFrame):
             "p_value": "p",
             "p_holm": "p (Holm)",
             "change": "Reading",
+            "adjusted": "Change (Bonferroni)",
+            "change_adjusted": "Reading (Bonferroni)",
         },
-        intervals={"difference": ("ci_low", "ci_high")},
-        decimals={"difference": 1 if measure == "nps" else 2, "n": 0},
+        intervals={
+            "difference": ("ci_low", "ci_high"),
+            "adjusted": ("ci_low_adjusted", "ci_high_adjusted"),
+        },
+        decimals={
+            "difference": 1 if measure == "nps" else 2,
+            "adjusted": 1 if measure == "nps" else 2,
+            "n": 0,
+        },
         p_values=["p_value", "p_holm"],
         caption="Each period against the one before",
         note=f"Change with its {level_words(confidence)} interval"
