@@ -137,7 +137,7 @@ def test_narrative_states_what_changed_and_how_sure(report, neighbourhood):
         f"{before['score'].mean():.2f} → {after['score'].mean():.2f}"
     ) in text
     assert "*A note on many comparisons:*" in text
-    assert "Adjusted for all 11 comparisons (Holm)" in text
+    assert "With intervals widened for all 11 comparisons (Bonferroni)" in text
     assert "Rules broken:" in text
     assert "a share such as the top box is known to within about ±6 points" in text
 
@@ -215,6 +215,56 @@ def test_headline_for_a_single_period_and_for_all_suppressed():
     assert "fewer than 10" in trend_headline(hidden, period_changes(hidden)).data
     summary, table = changes_summary(period_changes(trend))
     assert "not two reported periods" in summary.data and table is None
+
+
+def _nps_responses(counts_by_date):
+    scores, dates = [], []
+    for date, (pro, pas, det) in counts_by_date.items():
+        scores += [10] * pro + [8] * pas + [3] * det
+        dates += [pd.Timestamp(date)] * (pro + pas + det)
+    return pd.DataFrame({"metric": "nps", "score": scores, "submitted_on": dates})
+
+
+def test_headline_says_rose_only_when_the_interval_of_the_change_leaves_out_zero():
+    # Issue 17: a campus headline said NPS "rose" from n = 7 to n = 5.
+    small = satisfaction_trend(
+        _nps_responses({"2024-01-10": (2, 3, 2), "2024-04-10": (2, 2, 1)}), metric="nps"
+    )
+    text = trend_headline(small, period_changes(small)).data
+    assert "rose" not in text
+    assert "**Net Promoter Score showed no clear change** from 0 in 2024-Q1 to +20" in text
+    assert "first 7 responses" in text
+    # Under min_n the n = 5 period is not shown, so nothing is said to have moved.
+    strict = satisfaction_trend(
+        _nps_responses({"2024-01-10": (2, 3, 2), "2024-04-10": (2, 2, 1)}), metric="nps", min_n=6
+    )
+    text = trend_headline(strict, period_changes(strict)).data
+    assert "rose" not in text and "no clear change" not in text
+    big = satisfaction_trend(
+        _nps_responses({"2024-01-10": (60, 80, 60), "2024-04-10": (110, 60, 30)}), metric="nps"
+    )
+    text = trend_headline(big, period_changes(big)).data
+    assert "**Net Promoter Score rose** from 0 in 2024-Q1 to +40 in 2024-Q2" in text
+    assert "better, and the interval leaves no room for no change" in text
+
+
+def test_changes_summary_counts_clear_changes_from_the_bonferroni_intervals():
+    # Four moves of 1 point (clear either way) and a last one of 0.35 (clear alone only).
+    groups = [[2, 3] * 10, [1, 2] * 10, [2, 3] * 10, [3, 4] * 10, [3] * 3 + [4] * 17]
+    data = pd.DataFrame(
+        {
+            "metric": "csat",
+            "score": [x for g in groups for x in g],
+            "submitted_on": pd.to_datetime(
+                [f"{2024 + i // 4}-{3 * (i % 4) + 1:02d}-10" for i in range(5) for _ in range(20)]
+            ),
+        }
+    )
+    changes = period_changes(satisfaction_trend(data))
+    summary, _ = changes_summary(changes)
+    clear = int(changes["change_adjusted"].isin(["better", "worse"]).sum())
+    assert 0 < clear < int(changes["change"].isin(["better", "worse"]).sum())
+    assert f"(Bonferroni), {clear} change{'s' if clear > 1 else ''} remain clear" in summary.data
 
 
 def test_events_summary_without_events_says_how_to_add_them():

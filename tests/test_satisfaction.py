@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from toolkit import _stats
 from toolkit.errors import DataValidationError
 from toolkit.satisfaction import (
     assign_periods,
@@ -140,21 +141,38 @@ def test_empty_responses_give_an_empty_trend():
 # ----------------------------------------------------------------------------- trend: NPS
 
 
+def adjusted_wald(promoters, passives, detractors, z=None):
+    """Rocks (2016) by hand: 0.75 / 1.5 / 0.75 pseudo-respondents, then the Wald formulas."""
+    pro, pas, det = promoters + 0.75, passives + 1.5, detractors + 0.75
+    n = pro + pas + det
+    centre = (pro - det) / n
+    half = (z or stats.norm.ppf(0.975)) * np.sqrt((pro / n + det / n - centre**2) / n)
+    return 100 * (centre - half), 100 * (centre + half), centre, (pro / n + det / n - centre**2), n
+
+
 def test_nps_reproduces_the_published_example():
-    # REFERENCE-NUMBERS.md, Net Promoter Score: 291 / 476 / 395 of 1162 → −8.95 ± 4.39.
+    # REFERENCE-NUMBERS.md, Net Promoter Score: 291 / 476 / 395 of 1162 → −8.95, Wald ± 4.39
+    # (the Wald routine, kept and checked here); the table uses adjusted-Wald at every n.
+    score, _, low, high = _stats.nps(291, 476, 395, z=1.96)
+    assert score == pytest.approx(-8.95, abs=0.005)
+    assert high - score == pytest.approx(4.39, abs=0.005)
+    assert score - low == pytest.approx(4.39, abs=0.005)
     row = satisfaction_trend(nps_rows(291, 476, 395), metric="nps").iloc[0]
     assert row["nps"] == pytest.approx(-8.95, abs=0.005)
-    assert row["ci_high"] - row["estimate"] == pytest.approx(4.39, abs=0.005)
-    assert row["estimate"] - row["ci_low"] == pytest.approx(4.39, abs=0.005)
     assert (row["promoters"], row["passives"], row["detractors"]) == (291, 476, 395)
-    assert row["interval"] == "Wald"
+    assert row["interval"] == "adjusted Wald"
+    low, high, *_ = adjusted_wald(291, 476, 395)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high))
+    assert row["ci_high"] - row["ci_low"] == pytest.approx(2 * 4.39, abs=0.05)
 
 
 def test_nps_interval_is_trinomial_not_a_proportion():
     # REFERENCE-NUMBERS.md: 40 / 40 / 20 % of 500 → 20 ± 6.6 (promoters alone 40 ± 4.3).
     row = satisfaction_trend(nps_rows(200, 200, 100), metric="nps").iloc[0]
     assert row["nps"] == pytest.approx(20)
-    assert row["ci_high"] - row["nps"] == pytest.approx(6.6, abs=0.05)
+    assert _stats.nps(200, 200, 100)[1] * stats.norm.ppf(0.975) == pytest.approx(6.6, abs=0.05)
+    low, high, *_ = adjusted_wald(200, 200, 100)  # the table's adjusted-Wald interval
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high))
 
 
 def test_small_nps_groups_use_the_adjusted_wald_interval():
@@ -321,27 +339,123 @@ def test_period_changes_match_welchs_test():
     assert sorted(changes["p_holm"]) == pytest.approx(sorted(holm))
 
 
-def test_nps_changes_use_the_trinomial_z_test():
+def test_nps_changes_use_the_adjusted_wald_z_test():
     # REFERENCE-NUMBERS.md: z = (NPS₁ − NPS₂)/√(var₁/n₁ + var₂/n₂); 40/40/20 vs 30/40/30 of
-    # 500 gives z = 4.15.
+    # 500 gives z = 4.15 (Wald, kept in _stats.nps_difference); tables add the adjusted-Wald
+    # pseudo-respondents to each side first (Rocks 2016).
+    _, z, _ = _stats.nps_difference(200, 200, 100, 150, 200, 150)
+    assert z == pytest.approx(4.15, abs=0.005)
     data = pd.concat([nps_rows(150, 200, 150, "2024-01-10"), nps_rows(200, 200, 100, "2024-04-10")])
     change = period_changes(satisfaction_trend(data, metric="nps")).iloc[0]
     assert change["difference"] == pytest.approx(20)
-    assert change["p_value"] == pytest.approx(2 * stats.norm.sf(0.2 / np.sqrt(1.16 / 500)))
-    se = 100 * np.sqrt(1.16 / 500)
-    assert change["ci_high"] - change["difference"] == pytest.approx(stats.norm.ppf(0.975) * se)
+    *_, c_a, v_a, n_a = adjusted_wald(150, 200, 150)
+    *_, c_b, v_b, n_b = adjusted_wald(200, 200, 100)
+    se = np.sqrt(v_a / n_a + v_b / n_b)
+    assert change["p_value"] == pytest.approx(2 * stats.norm.sf((c_b - c_a) / se))
+    half = stats.norm.ppf(0.975) * se
+    assert (change["ci_low"], change["ci_high"]) == pytest.approx(
+        (100 * (c_b - c_a - half), 100 * (c_b - c_a + half))
+    )
     assert change["change"] == "better"
 
 
-def test_top_box_changes_use_newcombe_and_the_pooled_z_test():
+def test_top_box_changes_use_newcombe_and_the_test_that_inverts_it():
     a = rows([5] * 30 + [2] * 70, "2024-01-10")
     b = rows([5] * 45 + [2] * 55, "2024-04-10")
     change = period_changes(satisfaction_trend(pd.concat([a, b])), measure="top_box").iloc[0]
-    pooled = 0.375
-    z = 0.15 / np.sqrt(pooled * (1 - pooled) * (2 / 100))
     assert change["difference"] == pytest.approx(0.15)
-    assert change["p_value"] == pytest.approx(2 * stats.norm.sf(z))
     assert change["ci_low"] < 0.15 < change["ci_high"]
+    # At confidence 1 − p the interval just reaches 0.
+    _, low, _ = _stats.newcombe_difference(45, 100, 30, 100, 1 - change["p_value"])
+    assert low == pytest.approx(0, abs=1e-9)
+
+
+def test_a_change_whose_interval_includes_zero_is_not_called_better():
+    # Issue 17: 0/20 in the top box, then 2/10 → difference 0.2, Newcombe interval −0.016
+    # to 0.510; a pooled z test gives p 0.038 and used to call it "better".
+    a = rows([5] * 0 + [2] * 20, "2024-01-10")
+    b = rows([5] * 2 + [2] * 8, "2024-04-10")
+    change = period_changes(satisfaction_trend(pd.concat([a, b])), measure="top_box").iloc[0]
+    assert change["difference"] == pytest.approx(0.2)
+    assert change["ci_low"] == pytest.approx(-0.0156, abs=5e-4)
+    assert change["ci_high"] == pytest.approx(0.5098, abs=5e-4)
+    assert change["p_value"] > 0.05
+    assert change["change"] == "no clear change"
+
+
+def _verdict_agrees(row, higher=True) -> bool:
+    if row["ci_low"] > 0:
+        return row["change"] == ("better" if higher else "worse")
+    if row["ci_high"] < 0:
+        return row["change"] == ("worse" if higher else "better")
+    return row["change"] in ("no clear change", "not tested")
+
+
+def test_every_verdict_on_a_grid_agrees_with_its_interval():
+    # Issue 17 found 44 disagreements on a small grid; there must be none, for shares and NPS.
+    shares, scores = [], []
+    for n1, n2 in [(n1, n2) for n1 in (5, 10, 20, 40) for n2 in (5, 10, 20, 40)]:
+        for x1 in range(0, n1 + 1, max(1, n1 // 5)):
+            for x2 in range(0, n2 + 1, max(1, n2 // 5)):
+                case = f"{x1}/{n1} {x2}/{n2}"
+                shares.append(rows([5] * x1 + [2] * (n1 - x1), "2024-01-10", case=case))
+                shares.append(rows([5] * x2 + [2] * (n2 - x2), "2024-04-10", case=case))
+                rest = n1 - x1
+                before = nps_rows(x1, rest // 2, rest - rest // 2, "2024-01-10")
+                scores.append(before.assign(case=case))
+                scores.append(nps_rows(x2, n2 - x2, 0, "2024-04-10").assign(case=case))
+    share_trend = satisfaction_trend(pd.concat(shares), measure="top_box", by="case", min_n=1)
+    share_changes = period_changes(share_trend, by="case")
+    nps_trend = satisfaction_trend(pd.concat(scores), metric="nps", by="case", min_n=1)
+    nps_changes = period_changes(nps_trend, by="case")
+    assert len(share_changes) == len(nps_changes) > 300
+    disagreements = [
+        (kind, row["case"])
+        for kind, table in (("top box", share_changes), ("nps", nps_changes))
+        for row in table.to_dict("records")
+        if not _verdict_agrees(row)
+    ]
+    assert disagreements == []
+    # For shares the p-value inverts the interval, so it agrees too.
+    tested = share_changes[share_changes["p_value"].notna()]
+    leaves_out_zero = (tested["ci_low"] > 0) | (tested["ci_high"] < 0)
+    assert ((tested["p_value"] < 0.05) == leaves_out_zero).all()
+    assert set(share_changes["change"]) >= {"better", "worse", "no clear change"}
+    assert set(nps_changes["change"]) >= {"better", "worse", "no clear change"}
+
+
+def test_no_verdict_rests_on_a_period_under_min_n():
+    # A campus headline said NPS "rose" from n = 7 to n = 5; with min_n 6 the n = 5 period
+    # is suppressed and nothing is compared with it.
+    data = pd.concat([nps_rows(2, 3, 2, "2024-01-10"), nps_rows(2, 2, 1, "2024-04-10")])
+    assert period_changes(satisfaction_trend(data, metric="nps", min_n=6)).empty
+    change = period_changes(satisfaction_trend(data, metric="nps", min_n=5)).iloc[0]
+    assert (change["previous_n"], change["n"]) == (7, 5)
+    assert change["difference"] == pytest.approx(20)
+    assert change["ci_low"] < 0 < change["ci_high"]
+    assert change["change"] == "no clear change"
+
+
+def test_bonferroni_intervals_give_the_adjusted_verdict():
+    data = quarterly([3.0, 3.4, 3.4, 3.0, 3.8, 3.8], per_period=60, seed=3)
+    changes = period_changes(satisfaction_trend(data))
+    m = len(changes)
+    assert m == 5
+    quarter = data["submitted_on"].dt.to_period("Q")
+    quarters = sorted(quarter.unique())
+    for i, row in changes.iterrows():
+        a = data.loc[quarter == quarters[i], "score"]
+        b = data.loc[quarter == quarters[i + 1], "score"]
+        ci = stats.ttest_ind(b, a, equal_var=False).confidence_interval(1 - 0.05 / m)
+        low, high = row["ci_low_adjusted"], row["ci_high_adjusted"]
+        assert (low, high) == pytest.approx((ci.low, ci.high))
+        adjusted = {"ci_low": low, "ci_high": high, "change": row["change_adjusted"]}
+        assert _verdict_agrees(adjusted)
+        # The Bonferroni interval leaves out 0 exactly when m·p < 0.05.
+        assert (low > 0 or high < 0) == (row["p_value"] * m < 0.05)
+    assert set(changes["change_adjusted"]) >= {"no clear change"}
+    assert set(changes["change"]) & {"better", "worse"}
+    assert {"p_value", "p_holm"} <= set(changes.columns)
 
 
 def test_a_suppressed_period_is_skipped_not_compared():

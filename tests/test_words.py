@@ -28,6 +28,9 @@ def _changes() -> pd.DataFrame:
             "p_value": [0.971, 8.5e-05],
             "p_holm": [1.0, 0.0004],
             "change": ["no clear change", "worse"],
+            "ci_low_adjusted": [-0.21, -0.65],
+            "ci_high_adjusted": [0.2, -0.15],
+            "change_adjusted": ["no clear change", "worse"],
             "measure": ["mean", "mean"],
             "confidence": [0.95, 0.95],
         }
@@ -40,6 +43,8 @@ def test_report_tables_use_the_true_minus_no_signed_zero_and_p_below_0_001():
     assert rows[0]["Change"] == f"0.00 ({MINUS}0.18 to 0.17)", "never −0.00"
     assert rows[1]["Change"] == f"{MINUS}0.43 ({MINUS}0.60 to {MINUS}0.20)"
     assert rows[1]["Responses"] == f"{MINUS}40", "whole numbers carry the true minus too"
+    assert rows[1]["Change (Bonferroni)"] == f"{MINUS}0.43 ({MINUS}0.65 to {MINUS}0.15)"
+    assert rows[1]["Reading (Bonferroni)"] == "worse"
     assert (rows[0]["p"], rows[1]["p"], rows[1]["p (Holm)"]) == ("0.971", "<0.001", "<0.001")
     assert not any("-" in row[c] for row in rows for c in ("Change", "Responses", "p"))
 

@@ -107,12 +107,49 @@ def newcombe_difference(x1, n1, x2, n2, confidence: float = 0.95):
     """
     x1, n1, x2, n2 = (np.asarray(v, dtype=float) for v in (x1, n1, x2, n2))
     with np.errstate(invalid="ignore", divide="ignore"):
-        p1, p2 = x1 / n1, x2 / n2
-        l1, u1 = wilson(x1, n1, confidence)
-        l2, u2 = wilson(x2, n2, confidence)
-        d = p1 - p2
-        low = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-        high = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+        return _newcombe_at(x1, n1, x2, n2, z_value(confidence))
+
+
+def newcombe_p_value(x1, n1, x2, n2):
+    """The two-sided p-value that agrees with :func:`newcombe_difference`'s interval.
+
+    The p-value is the smallest 1 − confidence at which Newcombe's hybrid score interval
+    for p1 − p2 reaches 0 (the test found by inverting the interval), so p < 1 −
+    confidence exactly when the interval at that confidence leaves out 0. A pooled z test
+    does not agree with the interval: 0/20 against 2/10 gives p 0.038 with a 95% interval
+    of −0.016 to 0.510. NaN where either n is 0; 1 where the shares are equal.
+
+    Examples
+    --------
+    >>> round(float(newcombe_p_value(2, 10, 0, 20)), 4)
+    0.0667
+    """
+    x1, n1, x2, n2 = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x1, n1, x2, n2)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = x1 / n1 - x2 / n2
+    sign = np.where(d < 0, -1.0, 1.0)
+    # The bound nearest 0 moves monotonically towards 0 as z grows: bisect on z.
+    lo_z, hi_z = np.zeros(d.shape), np.full(d.shape, 40.0)
+    for _ in range(60):
+        mid = (lo_z + hi_z) / 2
+        with np.errstate(invalid="ignore", divide="ignore"):
+            _, low, high = _newcombe_at(x1, n1, x2, n2, mid)
+        reaches = np.where(sign > 0, low <= 0, high >= 0)
+        hi_z = np.where(reaches, mid, hi_z)
+        lo_z = np.where(reaches, lo_z, mid)
+    p = 2 * stats.norm.sf((lo_z + hi_z) / 2)
+    p = np.where(d == 0, 1.0, p)
+    return np.where(np.isfinite(d), p, np.nan)
+
+
+def _newcombe_at(x1, n1, x2, n2, z):
+    """Newcombe's hybrid score interval at the normal quantile ``z`` (may be an array)."""
+    p1, p2 = x1 / n1, x2 / n2
+    l1, u1 = wilson(x1, n1, z=z)
+    l2, u2 = wilson(x2, n2, z=z)
+    d = p1 - p2
+    low = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    high = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
     return d, low, high
 
 

@@ -55,6 +55,7 @@ __all__ = [
     "MEASURES",
     "satisfaction_trend",
     "period_changes",
+    "change_between",
     "before_after",
     "control_chart",
     "sample_size_table",
@@ -67,8 +68,6 @@ MEASURES = ("mean", "top_box", "nps")
 DEFAULT_CES = {"scale_min": 1, "scale_max": 7, "direction": "higher is easier", "method": "mean"}
 CES_DIRECTIONS = ("higher is easier", "lower is easier")
 CES_METHODS = ("mean", "top box")
-SMALL_NPS = 30
-"""Below this many respondents an NPS interval is adjusted-Wald (Rocks 2016)."""
 
 _NPS_SCALE = (0.0, 10.0)
 
@@ -563,15 +562,14 @@ def _estimates(sums: pd.DataFrame, *, metric, measure, confidence, min_n):
         parts = [sums[c].to_numpy() / w * n_eff for c in ("wpro", "wpas", "wdet")]
         out["promoters"], out["passives"], out["detractors"] = parts
         plain = _stats.nps(*parts, confidence)
-        # Small groups, and groups all in one category (the Wald interval has no width).
-        small = (n_eff < SMALL_NPS) | (plain[1] == 0)
+        # Adjusted-Wald at every n: Rocks (2016) found it best overall.
         adjusted = _stats.nps(*parts, confidence, adjusted=True)
         out["nps"] = plain[0]
         # The adjusted interval is centred on the adjusted score; with one or two people it
         # can stop short of the plain score, so it is widened to reach it.
-        out["nps_ci_low"] = np.where(small, np.fmin(adjusted[2], plain[0]), plain[2])
-        out["nps_ci_high"] = np.where(small, np.fmax(adjusted[3], plain[0]), plain[3])
-        out["interval"] = np.where(small, "adjusted Wald", "Wald")
+        out["nps_ci_low"] = np.fmin(adjusted[2], plain[0])
+        out["nps_ci_high"] = np.fmax(adjusted[3], plain[0])
+        out["interval"] = "adjusted Wald"
     else:
         for c in ("promoters", "passives", "detractors", "nps", "nps_ci_low", "nps_ci_high"):
             out[c] = np.nan
@@ -701,10 +699,8 @@ def satisfaction_trend(
           (the easy box for lower-is-easier CES), Wilson interval.
         - ``promoters``, ``passives``, ``detractors``, ``nps``, ``nps_ci_low``,
           ``nps_ci_high``: for NPS, the (effective) counts and the NPS in points with the
-          trinomial interval (Wald; adjusted-Wald below 30 respondents or when everyone
-          is in one category); empty for other metrics.
-        - ``interval``: the method of ``ci_low``/``ci_high`` (t, Wilson, Wald, adjusted
-          Wald).
+          trinomial adjusted-Wald interval at every n; empty for other metrics.
+        - ``interval``: the method of ``ci_low``/``ci_high`` (t, Wilson, adjusted Wald).
         - ``suppressed``: fewer than ``min_n`` responses; every estimate is then empty.
         - ``scale_min``, ``scale_max``: the scale of ``mean``; ``top_box_answers``: the
           answers counted in the top box; ``direction``: "higher is better" (or the CES
@@ -720,10 +716,11 @@ def satisfaction_trend(
     -----
     Mean: Σwx/Σw with variance (Σwx²/Σw − mean²)·n_eff/(n_eff − 1) and a Student t
     interval. Top box: Wilson score interval on n_eff. NPS: each person scores +1/0/−1,
-    variance pP + pD − (pP − pD)², SE = √(variance/n); below 30 respondents the adjusted-
-    Wald interval (3 pseudo-respondents: 0.75 promoter, 1.5 passive, 0.75 detractor)
-    has better coverage (Rocks 2016, The American Statistician 70(4), 365–372). The
-    estimate is always the plain NPS. Kish (1965), Survey Sampling, for effective n.
+    variance pP + pD − (pP − pD)², SE = √(variance/n), with the adjusted-Wald interval
+    at every n (3 pseudo-respondents: 0.75 promoter, 1.5 passive, 0.75 detractor), which
+    Rocks (2016, The American Statistician 70(4), 365–372) found best overall; the plain
+    Wald interval (:func:`toolkit._stats.nps`) is not used in tables. The estimate is
+    always the plain NPS, and the interval is widened where needed to reach it. Kish (1965), Survey Sampling, for effective n.
 
     Examples
     --------
@@ -836,18 +833,32 @@ def _difference(a: Mapping, b: Mapping, measure: str, confidence: float) -> tupl
             pa, pb = np.asarray(a["top_box"], float), np.asarray(b["top_box"], float)
             d, low, high = _stats.newcombe_difference(pb * nb, nb, pa * na, na, confidence)
             diff = pb - pa
-            pooled = (pa * na + pb * nb) / (na + nb)
-            se0 = np.sqrt(pooled * (1 - pooled) * (1 / na + 1 / nb))
-            p = np.where(se0 > 0, 2 * stats.norm.sf(np.abs(diff) / se0), np.nan)
+            # The p-value inverts the interval shown, so the two always agree.
+            p = _stats.newcombe_p_value(pb * nb, nb, pa * na, na)
+            p = np.where((pa == pb) & ((pa == 0) | (pa == 1)), np.nan, p)
         else:
-            parts_a = [np.asarray(a[c], float) for c in ("promoters", "passives", "detractors")]
-            parts_b = [np.asarray(b[c], float) for c in ("promoters", "passives", "detractors")]
-            sa, var_a, n_a = _stats._nps_parts(*parts_a, False)
-            sb, var_b, n_b = _stats._nps_parts(*parts_b, False)
-            diff = 100 * (sb - sa)
-            se = 100 * np.sqrt(var_a / n_a + var_b / n_b)
-            low, high = diff - z * se, diff + z * se
-            _, _, p = _stats.nps_difference(*parts_b, *parts_a)
+            diff, low, high, p = _nps_change(a, b, z)
+    return diff, low, high, p
+
+
+def _nps_change(a: Mapping, b: Mapping, z: float) -> tuple:
+    """(NPS b − a in points, adjusted-Wald interval, adjusted-Wald p) at every n.
+
+    Both sides get the 3 pseudo-respondents (Rocks 2016); the interval is centred on the
+    adjusted difference and widened, where it stops short, to reach the plain difference
+    (which ``difference`` reports, as the trend reports the plain NPS).
+    """
+    parts_a = [np.asarray(a[c], float) for c in ("promoters", "passives", "detractors")]
+    parts_b = [np.asarray(b[c], float) for c in ("promoters", "passives", "detractors")]
+    sa, _, _ = _stats._nps_parts(*parts_a, False)
+    sb, _, _ = _stats._nps_parts(*parts_b, False)
+    diff = 100 * (sb - sa)
+    adjusted, _, p = _stats.nps_difference(*parts_b, *parts_a, adjusted=True)
+    _, var_a, n_a = _stats._nps_parts(*parts_a, True)
+    _, var_b, n_b = _stats._nps_parts(*parts_b, True)
+    se = 100 * np.sqrt(var_a / n_a + var_b / n_b)
+    low = np.fmax(np.fmin(adjusted - z * se, diff), -200.0)
+    high = np.fmin(np.fmax(adjusted + z * se, diff), 200.0)
     return diff, low, high, p
 
 
@@ -865,11 +876,20 @@ def _holm(p: np.ndarray) -> np.ndarray:
     return out
 
 
-def _change_words(diff, p, alpha, higher_is_better) -> np.ndarray:
-    better = np.where(np.asarray(diff) > 0, higher_is_better, not higher_is_better)
-    clear = np.asarray(p) < alpha
-    words = np.where(clear, np.where(better, "better", "worse"), "no clear change")
-    return np.where(np.isfinite(np.asarray(p, float)), words, "not tested")
+def _change_words(low, high, p, higher_is_better) -> np.ndarray:
+    """The verdict of each change, read from the interval shown (never from a p-value).
+
+    An interval wholly above 0 is "better" (or "worse" when lower is better), wholly below
+    0 the opposite, one that includes 0 "no clear change"; "not tested" where there is no
+    interval or no test (a side with no spread).
+    """
+    low, high = np.asarray(low, float), np.asarray(high, float)
+    with np.errstate(invalid="ignore"):
+        up, down = low > 0, high < 0
+    better = np.where(up, higher_is_better, not higher_is_better)
+    words = np.where(up | down, np.where(better, "better", "worse"), "no clear change")
+    tested = np.isfinite(low) & np.isfinite(high) & np.isfinite(np.asarray(p, float))
+    return np.where(tested, words, "not tested")
 
 
 def period_changes(
@@ -899,19 +919,27 @@ def period_changes(
         ``period``, ``previous_period``, ``n``, ``previous_n``, ``estimate``,
         ``previous_estimate``, ``difference`` (this − previous), ``ci_low``, ``ci_high``,
         ``p_value``, ``p_holm`` (Holm-adjusted over every comparison in the table),
-        ``change`` ("better", "worse", "no clear change" at the confidence level, or "not
-        tested" when either period is suppressed or has no spread), ``measure``,
-        ``confidence``. A suppressed period is compared with nothing and its successor is
-        compared with the last period that was reported.
+        ``change`` ("better" or "worse" when the interval ``ci_low``–``ci_high`` leaves
+        out 0, "no clear change" when it includes 0, "not tested" when a period has no
+        spread), ``ci_low_adjusted``, ``ci_high_adjusted`` (Bonferroni: each interval at
+        1 − (1 − confidence)/m over the m comparisons tested) and ``change_adjusted`` (the
+        verdict read from them), ``measure``, ``confidence``. A period suppressed (under
+        ``min_n``) is compared with nothing, so no verdict rests on it, and its successor
+        is compared with the last period that was reported.
 
     Notes
     -----
-    Means: Welch's t test and interval (Welch–Satterthwaite degrees of freedom). Top-box
-    shares: Newcombe's hybrid score interval for the difference and the pooled two-
-    proportion z test. NPS: z = (NPS₂ − NPS₁)/√(var₁/n₁ + var₂/n₂) with the trinomial
-    variance, and the matching Wald interval. Testing every period against the one before
+    The verdict is read from the interval, so a change is never called better or worse
+    while its own interval includes 0; each p-value comes from the test that matches its
+    interval. Means: Welch's t test and interval (Welch–Satterthwaite degrees of freedom).
+    Top-box shares: Newcombe's hybrid score interval for the difference, with the p-value
+    found by inverting it (:func:`toolkit._stats.newcombe_p_value`). NPS: adjusted-Wald
+    at every n (3 pseudo-respondents added to each side, Rocks 2016): z = (NPS₂ − NPS₁)
+    /√(var₁/n₁ + var₂/n₂) with the trinomial variance, and the matching interval, widened
+    where needed to reach the plain difference. Testing every period against the one before
     makes many tests: about one in twenty periods with no real change will be flagged at
-    95% by chance. ``p_holm`` controls that (Holm 1979, Scand. J. Statist. 6, 65–70).
+    95% by chance. ``p_holm`` (Holm 1979, Scand. J. Statist. 6, 65–70) and the Bonferroni
+    intervals with ``change_adjusted`` control that.
     """
     require_columns(trend, ["period", "t", "n", "effective_n", "suppressed"], name="trend")
     measure = measure or (str(trend["measure"].iloc[0]) if len(trend) else "mean")
@@ -949,10 +977,44 @@ def period_changes(
     out["ci_high"] = high
     out["p_value"] = p
     out["p_holm"] = _holm(p)
-    out["change"] = _change_words(diff, p, 1 - confidence, higher)
+    out["change"] = _change_words(low, high, p, higher)
+    # Bonferroni: each interval at 1 − (1 − confidence)/m, m = the comparisons tested.
+    tests = max(int(np.isfinite(np.asarray(p, float)).sum()), 1)
+    _, low_b, high_b, _ = _difference(prev, cur, measure, 1 - (1 - confidence) / tests)
+    out["ci_low_adjusted"] = low_b
+    out["ci_high_adjusted"] = high_b
+    out["change_adjusted"] = _change_words(low_b, high_b, p, higher)
     out["measure"] = measure
     out["confidence"] = confidence
     return out
+
+
+def change_between(trend: pd.DataFrame, earlier, later) -> dict:
+    """Two rows of one trend compared as :func:`period_changes` compares neighbours.
+
+    Parameters
+    ----------
+    trend : DataFrame
+        The result of :func:`satisfaction_trend`.
+    earlier, later : index labels
+        The rows to compare (later − earlier), such as the first and latest reported.
+
+    Returns
+    -------
+    dict
+        ``difference``, ``ci_low``, ``ci_high``, ``p_value`` and ``change`` (the verdict
+        read from the interval). Where either row is suppressed (under ``min_n``) there is
+        no comparison: every number is NaN and ``change`` is "not tested".
+    """
+    a, b = trend.loc[earlier], trend.loc[later]
+    higher = str(b["direction"]) != "lower is easier"
+    if bool(a["suppressed"]) or bool(b["suppressed"]):
+        empty = dict.fromkeys(("difference", "ci_low", "ci_high", "p_value"), np.nan)
+        return {**empty, "change": "not tested"}
+    measure, confidence = str(b["measure"]), float(b["confidence"])
+    d, low, high, p = (float(v) for v in _difference(a, b, measure, confidence))
+    change = str(_change_words(low, high, p, higher))
+    return {"difference": d, "ci_low": low, "ci_high": high, "p_value": p, "change": change}
 
 
 def event_rows(events: pd.DataFrame, event) -> pd.DataFrame:
@@ -1052,8 +1114,9 @@ def before_after(
         ``window_after_end``, ``n_before``, ``n_after``, ``estimate_before``,
         ``ci_low_before``, ``ci_high_before``, ``estimate_after``, ``ci_low_after``,
         ``ci_high_after``, ``difference`` (after − before), ``ci_low``, ``ci_high``,
-        ``p_value``, ``change`` (better / worse / no clear change / not tested),
-        ``suppressed`` (either window below ``min_n``: estimates empty), and the
+        ``p_value``, ``change`` (better / worse when the interval leaves out 0, no clear
+        change when it includes 0, not tested), ``suppressed`` (either window below
+        ``min_n``: estimates empty and no verdict), and the
         interrupted time series: ``its_level_change``, ``its_level_ci_low``,
         ``its_level_ci_high``, ``its_level_p``, ``its_slope_change`` (per period),
         ``its_slope_ci_low``, ``its_slope_ci_high``, ``its_slope_p``,
@@ -1175,7 +1238,7 @@ def before_after(
                 row.update(
                     difference=float(d), ci_low=float(lo), ci_high=float(hi), p_value=float(p)
                 )
-                row["change"] = str(_change_words(d, p, 1 - confidence, higher))
+                row["change"] = str(_change_words(lo, hi, p, higher))
             row["suppressed"] = suppressed
             row.update(_its(trend, by_cols, key, start, measure, confidence))
             results.append(row)

@@ -422,7 +422,7 @@ def trend_headline(trend: pd.DataFrame, changes: pd.DataFrame, ba: pd.DataFrame 
             f"Every period has fewer than {int(trend['min_n'].iloc[0])} {name} responses, so "
             "no estimate is shown: too few answers say little and could identify people."
         )
-    first, last = shown.iloc[0], shown.iloc[-1]
+    last = shown.iloc[-1]
     words = _MEASURE_WORDS[measure]
     lines = []
     if len(shown) == 1:
@@ -432,22 +432,15 @@ def trend_headline(trend: pd.DataFrame, changes: pd.DataFrame, ba: pd.DataFrame 
             f"from {count_words(int(last['n']), 'response')}."
         )
     else:
-        a, b = first["estimate"], last["estimate"]
-        direction = "rose" if b > a else "fell" if b < a else "held"
-        lines.append(
-            f"**{_upper_first(name)} {direction}** from {estimate_words(a, measure)} in "
-            f"{md_escape(first['period'])} to {estimate_words(b, measure)} in "
-            f"{md_escape(last['period'])} ({words}; latest "
-            f"{_said(b, last['ci_low'], last['ci_high'], measure, confidence)}, "
-            f"{count_words(int(last['n']), 'response')})."
-        )
+        lines.append(_first_to_latest(shown, name, measure, confidence))
     if len(changes):
         latest = changes.iloc[-1]
         change = latest["change"]
         sure = {
-            "better": "a real improvement: a change this large would rarely happen by chance",
-            "worse": "a real decline: a change this large would rarely happen by chance",
-            "no clear change": "within what chance alone produces, so not a real change yet",
+            "better": "better, and the interval leaves no room for no change",
+            "worse": "worse, and the interval leaves no room for no change",
+            "no clear change": "not clearly different: the interval includes no change, so "
+            "chance alone could explain it",
             "not tested": "not testable (no spread in the answers)",
         }[change]
         lines.append(
@@ -462,6 +455,34 @@ def trend_headline(trend: pd.DataFrame, changes: pd.DataFrame, ba: pd.DataFrame 
             top = tested.loc[tested["difference"].abs().idxmax()]
             lines.append(_event_sentence(top, measure, confidence))
     return markdown("\n\n".join(lines))
+
+
+def _first_to_latest(shown: pd.DataFrame, name: str, measure: str, confidence: float) -> str:
+    """First against latest reported period: "rose"/"fell" only when the interval says so."""
+    first, last = shown.iloc[0], shown.iloc[-1]
+    a, b = first["estimate"], last["estimate"]
+    moved = sat.change_between(shown, shown.index[0], shown.index[-1])
+    up = moved["difference"] > 0
+    direction = {
+        "better": "rose" if up else "fell",
+        "worse": "rose" if up else "fell",
+    }.get(moved["change"], "showed no clear change")
+    interval = ""
+    if not is_missing(moved["ci_low"]):
+        interval = (
+            f"; change {difference_words(moved['difference'], measure)}, "
+            f"{level_words(confidence)} interval "
+            f"{difference_words(moved['ci_low'], measure, unit=False)} to "
+            f"{difference_words(moved['ci_high'], measure, unit=False)}"
+        )
+    return (
+        f"**{_upper_first(name)} {direction}** from {estimate_words(a, measure)} in "
+        f"{md_escape(first['period'])} to {estimate_words(b, measure)} in "
+        f"{md_escape(last['period'])} ({_MEASURE_WORDS[measure]}; latest "
+        f"{_said(b, last['ci_low'], last['ci_high'], measure, confidence)}, "
+        f"{count_words(int(last['n']), 'response')}, first "
+        f"{count_words(int(first['n']), 'response')}{interval})."
+    )
 
 
 def _event_sentence(row, measure: str, confidence: float) -> str:
@@ -539,7 +560,7 @@ def changes_summary(changes: pd.DataFrame):
     measure = changes["measure"].iloc[0]
     confidence = float(changes["confidence"].iloc[0])
     clear = changes[changes["change"].isin(["better", "worse"])]
-    holm = changes[changes["p_holm"] < 1 - confidence]
+    adjusted = changes[changes["change_adjusted"].isin(["better", "worse"])]
     lines = []
     if clear.empty:
         lines.append(
@@ -558,11 +579,12 @@ def changes_summary(changes: pd.DataFrame):
     lines.append(
         f"*A note on many comparisons:* each test allows a {1 - confidence:.0%} chance of "
         "flagging a change that is only noise, and with many periods some flags are "
-        f"expected by chance. Adjusted for all {len(changes)} comparisons (Holm), "
-        f"{count_words(len(holm), 'change')} remain clear."
+        f"expected by chance. With intervals widened for all {len(changes)} comparisons "
+        f"(Bonferroni), {count_words(len(adjusted), 'change')} remain clear; the Holm "
+        "p-values are in the table."
     )
     table = show_table(
-        changes,
+        changes.assign(adjusted=changes["difference"]),
         columns={
             "period": "Period",
             "previous_period": "Against",
@@ -571,9 +593,18 @@ def changes_summary(changes: pd.DataFrame):
             "p_value": "p",
             "p_holm": "p (Holm)",
             "change": "Reading",
+            "adjusted": "Change (Bonferroni)",
+            "change_adjusted": "Reading (Bonferroni)",
         },
-        intervals={"difference": ("ci_low", "ci_high")},
-        decimals={"difference": 1 if measure == "nps" else 2, "n": 0},
+        intervals={
+            "difference": ("ci_low", "ci_high"),
+            "adjusted": ("ci_low_adjusted", "ci_high_adjusted"),
+        },
+        decimals={
+            "difference": 1 if measure == "nps" else 2,
+            "adjusted": 1 if measure == "nps" else 2,
+            "n": 0,
+        },
         p_values=["p_value", "p_holm"],
         caption="Each period against the one before",
         note=f"Change with its {level_words(confidence)} interval"
