@@ -10,6 +10,7 @@ even with the token), a foreign Origin (websocket and POST), a flood of 20 page 
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import http.client
 import os
 import re
@@ -121,6 +122,50 @@ def test_the_forms_server_stops_with_voila_on_a_signal(stop, tmp_path):
     assert not _listening(port), "Voilà kept serving after the command stopped"
     assert not _alive(kernels), "kernels kept running after the command stopped"
     assert "Stopped. Everything saved is in the engagement." in log.read_text()
+
+
+@pytest.mark.slow
+def test_kernels_are_stopped_when_voila_dies_by_itself(tmp_path):
+    """Found by a second reading: Voilà killed (for memory, say) left its kernels running,
+    re-parented where the command no longer found them."""
+    folder = tmp_path / "riverside"
+    Engagement.init(folder, name="Riverside")
+    port = _free_port()
+    log = tmp_path / "forms.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "toolkit.cli", "forms", str(folder), "--no-browser"]
+            + ["--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + WAIT
+        while not _listening(port):
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.3)
+        kernels = _wait_for_kernels(process.pid, 1)
+        time.sleep(5)  # the command notes Voilà's kernels every 2 s
+        voila = [
+            pid
+            for pid in _descendants(process.pid)
+            if b"voila_app" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
+        assert voila, "no Voilà process under the command"
+        for pid in voila:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)  # Voilà itself, as the OOM killer would
+        process.wait(timeout=WAIT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    deadline = time.monotonic() + 30
+    while _alive(kernels) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert not _alive(kernels), "kernels kept running after Voilà died"
 
 
 @pytest.mark.slow

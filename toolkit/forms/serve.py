@@ -229,6 +229,7 @@ def serve_forms(
             text=True,
             start_new_session=True,
         )
+        _watch_kernels(process)
         _wait_until_serving(process, port)
         url = f"http://{HOST}:{port}/?token={token}"
         echo(f"Forms for {engagement} at {url}")
@@ -253,8 +254,8 @@ def serve_forms(
             echo("Stopped. Everything saved is in the engagement.")
         return 0
     finally:
-        if process is not None:
-            _stop(process)  # also when Voilà ended by itself: its kernels go with it
+        if process is not None and process.pid in _WATCHED:  # not stopped yet
+            _stop(process)  # also when Voilà ended by itself (its kernels were watched)
         restore()
 
 
@@ -294,13 +295,35 @@ def _wait_until_serving(process: subprocess.Popen, port: int) -> None:
         time.sleep(0.2)
 
 
+#: Every process Voilà started, with its start time, as last seen while Voilà ran.
+_WATCHED: dict[int, dict[int, str]] = {}
+
+
+def _watch_kernels(process: subprocess.Popen, every: float = 2.0) -> None:
+    """Note Voilà's kernels every ``every`` seconds while it runs (a daemon thread).
+
+    If Voilà dies by itself (killed for memory, say) its kernels are re-parented and no
+    longer found under it: :func:`_stop` then stops the ones noted here.
+    """
+    seen = _WATCHED.setdefault(process.pid, {})
+
+    def watch() -> None:
+        while process.poll() is None:
+            seen.update(_descendants(process.pid))
+            time.sleep(every)
+
+    threading.Thread(target=watch, name="forms-kernels", daemon=True).start()
+
+
 def _stop(process: subprocess.Popen) -> None:
     """Stop Voilà (it shuts its kernels down), then any kernel it left running.
 
     Kernels run in sessions of their own, so stopping Voilà's process group does not
-    reach them; those still running once Voilà has gone are killed.
+    reach them; those still running once Voilà has gone are killed: the ones under it now
+    and the ones noted while it ran (:func:`_watch_kernels`), each only while its start
+    time shows it is still the same process.
     """
-    kernels = _descendants(process.pid)
+    kernels = {**_WATCHED.pop(process.pid, {}), **_descendants(process.pid)}
     if process.poll() is None:
         try:
             os.killpg(process.pid, signal.SIGTERM)
