@@ -879,7 +879,7 @@ def _relations(
     )
     pair["importance_difference"] = d
     pair["importance_difference_ci_low"], pair["importance_difference_ci_high"] = low, high
-    apart = np.abs(d) >= conflict
+    apart = np.abs(d) >= conflict - 1e-9  # means of whole ratings: 3.67 − 1.67 is 2
     with np.errstate(invalid="ignore"):
         supported = apart & ((low > 0) | (high < 0))
     shares = [
