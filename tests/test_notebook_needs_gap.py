@@ -18,8 +18,8 @@ import pytest
 
 from toolkit.demo import init_demo
 from toolkit.errors import DataValidationError
-from toolkit.reports.context import md_escape, open_engagement, show_table
 from toolkit.needs import common_ground
+from toolkit.reports.context import md_escape, open_engagement, show_table
 from toolkit.reports.needs import (
     NEEDS_TABLES,
     common_ground_summary,
