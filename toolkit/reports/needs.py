@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from toolkit._words import mean_words
+from toolkit._words import importance_words
 from toolkit.catalog import coded_needs
 from toolkit.errors import DataValidationError
 from toolkit.reports.context import (
@@ -744,13 +744,9 @@ def common_ground_summary(cg: pd.DataFrame, *, groups: Sequence | None = None):
 
 def _rating_words(row, side: str) -> str:
     """One side's mean importance in a conflict: mean, interval and ratings."""
-    mean = getattr(row, f"importance_{side}")
-    low, high = (
-        getattr(row, f"importance_ci_low_{side}"),
-        getattr(row, f"importance_ci_high_{side}"),
+    return importance_words(
+        *(getattr(row, f"importance{part}_{side}") for part in ("", "_ci_low", "_ci_high", "_n"))
     )
-    n = getattr(row, f"importance_n_{side}")
-    return f"{mean_words(mean, low, high)} out of 5 from {count_words(int(n), 'rating')}"
 
 
 def importance_performance_summary(ip: pd.DataFrame, *, min_n: int | None = None):
