@@ -500,6 +500,18 @@ def test_dumbbell_refuses_a_grouped_table_and_says_what_to_do():
     assert "heatmap" not in str(caught.value)
 
 
+def test_a_grouped_needs_gap_is_said_to_be_grouped_by_its_group_column_only():
+    from toolkit.needs import needs_gap
+
+    assumed = pd.DataFrame({"staff": ["A", "B"], "code": ["x", "y"], "segment": ["R", "S"]})
+    stated = pd.DataFrame(
+        {"respondent_id": list("abcd"), "code": ["x", "y", "x", "y"], "segment": list("RRSS")}
+    )
+    with pytest.raises(DataValidationError, match=r"grouped by 'segment':") as caught:
+        charts.needs_gap_chart(needs_gap(assumed, stated, by="segment", min_n=1))
+    assert "importance" not in str(caught.value)
+
+
 def test_dumbbell_names_a_missing_column():
     with pytest.raises(DataValidationError, match="gap_ci_low"):
         charts.needs_gap_chart(make_gap().drop(columns="gap_ci_low"))

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 
-from toolkit._stats import newcombe_difference, wilson
+from toolkit._stats import mean_interval, mean_intervals, newcombe_difference, wilson
 from toolkit.coding import _words
 from toolkit.demo.build import build_demo
 from toolkit.errors import DataValidationError
@@ -399,6 +399,95 @@ def test_gap_properties(staff_codes, customer_codes, confidence):
     )
 
 
+def test_importance_means_carry_their_ratings_and_a_t_interval():
+    assumed, stated = _story()
+    gap = needs_gap(assumed, stated, codebook=BOOK).set_index("code")
+    # Staff rate the pantry 5, 5, 4, 5, 5 (A rates it twice: both ratings count).
+    m, low, high, n = mean_interval([5, 5, 4, 5, 5])
+    assert gap.loc[
+        "food_pantry",
+        [
+            "staff_importance",
+            "staff_importance_n",
+            "staff_importance_ci_low",
+            "staff_importance_ci_high",
+        ],
+    ].tolist() == pytest.approx([m, n, low, high])
+    m, low, high, n = mean_interval([5, 5, 4, 5, 5, 4, 5])
+    assert gap.loc[
+        "perishable_food",
+        [
+            "customer_importance",
+            "customer_importance_n",
+            "customer_importance_ci_low",
+            "customer_importance_ci_high",
+        ],
+    ].tolist() == pytest.approx([m, n, low, high])
+    # One staff rating (transport, 3): a mean with no interval; unrated: n 0.
+    assert gap.loc["transport", "staff_importance_n"] == 1
+    assert np.isnan(gap.loc["transport", "staff_importance_ci_low"])
+    assert gap.loc["perishable_food", "staff_importance_n"] == 0
+    # Suppressed: the count of ratings stays, the mean and interval go.
+    small = needs_gap(assumed, stated, min_n=11).set_index("code")
+    assert small.loc["perishable_food", "customer_importance_n"] == 7
+    assert small[["customer_importance", "customer_importance_ci_low"]].isna().all().all()
+
+
+def test_mean_intervals_agree_with_mean_interval():
+    values = [4, 5, 3, 4, 4]
+    m, low, high, n = mean_interval(values, 0.9)
+    lows, highs = mean_intervals([m], [np.var(values, ddof=1)], [n], 0.9)
+    assert [lows[0], highs[0]] == pytest.approx([low, high])
+    assert np.isnan(mean_intervals([3.0], [np.nan], [1])[0][0])
+
+
+def _one_need(staff_total, staff_n, customers, named, code="milk"):
+    """``staff_n`` of ``staff_total`` staff and ``named`` of ``customers`` name ``code``."""
+    assumed = pd.DataFrame(
+        {
+            "staff": [f"s{i}" for i in range(staff_total)],
+            "code": [code] * staff_n + ["other"] * (staff_total - staff_n),
+        }
+    )
+    stated = pd.DataFrame(
+        {
+            "respondent_id": [f"r{i}" for i in range(customers)],
+            "code": [code] * named + ["else"] * (customers - named),
+        }
+    )
+    return needs_gap(assumed, stated).set_index("code").loc[code]
+
+
+def test_a_blind_spot_or_assumed_only_need_needs_its_gap_interval_to_agree():
+    # 0 of 2 staff, 2 of 5 customers: the point estimates say blind spot (40% vs 0%), but
+    # the gap's interval (Newcombe) runs below zero: not shown to differ.
+    row = _one_need(2, 0, 5, 2)
+    assert row["classification_point"] == "blind spot"
+    assert row["gap_ci_low"] < 0
+    assert row["classification"] == "shared priority"
+    # The same shares at 20 staff and 200 customers: the interval is above zero.
+    row = _one_need(20, 0, 200, 80)
+    assert row["gap_ci_low"] > 0
+    assert row["classification"] == row["classification_point"] == "blind spot"
+    # Assumed only: 1 of 2 staff, 0 of 5 customers, against 10 of 20 and 0 of 200.
+    row = _one_need(2, 1, 5, 0)
+    assert row["classification_point"] == "assumed only" and row["gap_ci_high"] > 0
+    assert row["classification"] == "shared priority"
+    row = _one_need(20, 10, 200, 0)
+    assert row["classification"] == row["classification_point"] == "assumed only"
+
+
+def test_a_group_no_staff_member_considered_keeps_its_blind_spot():
+    assumed = pd.DataFrame({"staff": ["A"], "code": ["x"], "segment": ["Other"]})
+    stated = pd.DataFrame(
+        {"respondent_id": list("abcde"), "code": ["milk"] * 2 + ["y"] * 3, "segment": "R"}
+    )
+    row = needs_gap(assumed, stated, by="segment").set_index(["segment", "code"])
+    row = row.loc[("R", "milk")]
+    assert row["staff_total"] == 0 and np.isnan(row["gap_ci_low"])
+    assert row["classification"] == row["classification_point"] == "blind spot"
+
+
 # ----------------------------------------------------------------------------- agreement
 
 
@@ -445,6 +534,45 @@ def test_common_ground_conflict_and_one_sided_needs():
     assert cg.loc["parking", "relation"] == "only Businesses"
     assert cg.loc["perishable_food", "in_every_segment"]
     assert (cg["segment_a"] == "Residents").all() and (cg["segment_b"] == "Businesses").all()
+
+
+def _rated(ratings: dict) -> pd.DataFrame:
+    """Each segment's respondents all name drop_in, rating it as listed."""
+    rows = [
+        (seg, f"{seg}{i}", "drop_in", rating)
+        for seg, values in ratings.items()
+        for i, rating in enumerate(values)
+    ]
+    return pd.DataFrame(rows, columns=["segment", "respondent_id", "code", "importance"])
+
+
+def test_a_conflict_needs_the_welch_interval_of_the_difference_to_exclude_zero():
+    few = {"A": [5, 1, 5, 1, 5, 5], "B": [1, 1, 5, 1, 1, 1]}  # means 3.67 and 1.67
+    row = common_ground(_rated(few)).iloc[0]
+    result = sps.ttest_ind(few["A"], few["B"], equal_var=False).confidence_interval()
+    assert row[
+        ["importance_difference", "importance_difference_ci_low", "importance_difference_ci_high"]
+    ].tolist() == pytest.approx([2.0, result.low, result.high])
+    assert row["importance_difference_ci_low"] < 0
+    # Two points apart, but the interval includes zero: both groups name it, so it is
+    # common ground; the means alone would call it a conflict.
+    assert row["relation_point"] == "conflict"
+    assert row["relation"] == "common ground"
+    assert row["importance_n_a"] == 6 and row["importance_n_b"] == 6
+    m, low, high, _ = mean_interval(few["A"])
+    assert row[["importance_a", "importance_ci_low_a", "importance_ci_high_a"]].tolist() == (
+        pytest.approx([m, low, high])
+    )
+    # The same ratings from ten times as many people: the interval excludes zero.
+    many = {seg: values * 10 for seg, values in few.items()}
+    row = common_ground(_rated(many)).iloc[0]
+    assert row["importance_difference_ci_low"] > 0
+    assert row["relation"] == row["relation_point"] == "conflict"
+    # A single rating on one side: no interval, no conflict.
+    one = {"A": [5, 5, 5, 5, 5, 5], "B": [1, None, None, None, None, None]}
+    row = common_ground(_rated(one)).iloc[0]
+    assert row["importance_n_b"] == 1 and np.isnan(row["importance_difference_ci_low"])
+    assert row["relation_point"] == "conflict" and row["relation"] == "common ground"
 
 
 def test_common_ground_suppresses_small_segments():

@@ -18,8 +18,15 @@ import pytest
 
 from toolkit.demo import init_demo
 from toolkit.errors import DataValidationError
+from toolkit.needs import common_ground
 from toolkit.reports.context import md_escape, open_engagement, show_table
-from toolkit.reports.needs import NEEDS_TABLES, needs_explorer, needs_headline, open_needs_report
+from toolkit.reports.needs import (
+    NEEDS_TABLES,
+    common_ground_summary,
+    needs_explorer,
+    needs_headline,
+    open_needs_report,
+)
 from toolkit.store import Engagement
 
 from ._notebooks import narrative, outputs, texts
@@ -209,6 +216,34 @@ def test_headline_when_staff_named_it_too_and_when_everything_is_suppressed():
     text = needs_headline(hidden, min_n=5).data
     assert "fewer than 5 respondents" in text and "Milk" not in text
     assert "nothing to compare" in needs_headline(_gap().iloc[0:0]).data
+
+
+def _drop_in(ratings: dict) -> pd.DataFrame:
+    rows = [
+        (seg, f"{seg}{i}", "shelter", r)
+        for seg, values in ratings.items()
+        for i, r in enumerate(values)
+    ]
+    return pd.DataFrame(rows, columns=["segment", "respondent_id", "code", "importance"])
+
+
+def test_a_conflict_is_said_with_each_mean_its_interval_and_its_ratings():
+    many = {"Residents": [5, 4, 5, 5] * 5, "Businesses": [1, 2, 1, 1] * 5}
+    text, _, conflicts = common_ground_summary(common_ground(_drop_in(many)))
+    assert re.search(
+        r"Residents rate \*\*shelter\*\* 4\.8 \(interval 4\.5–5\.0\) out of 5 from 20 "
+        r"ratings and Businesses 1\.2 \(interval 1\.0–1\.5\) out of 5 from 20 ratings",
+        text.data,
+    )
+    assert conflicts.loc[0, ["importance_n_a", "importance_n_b"]].tolist() == [20, 20]
+    assert conflicts.loc[0, "importance_ci_low_a"] < 4.75 < conflicts.loc[0, "importance_ci_high_a"]
+    # Two points apart from three ratings a side: not shown to differ, no conflict said.
+    few = {"Residents": [5, 1, 5], "Businesses": [1, 1, 3]}
+    cg = common_ground(_drop_in(few), min_n=3)
+    assert cg["relation_point"].tolist() == ["conflict"]
+    text, _, conflicts = common_ground_summary(cg)
+    assert conflicts.empty
+    assert "No two groups rate the same need in clearly opposite ways." in text.data
 
 
 def test_md_escape_keeps_user_text_literal():

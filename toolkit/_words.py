@@ -35,6 +35,7 @@ __all__ = [
     "gap_words",
     "is_missing",
     "join_words",
+    "importance_words",
     "level_words",
     "list_words",
     "mean_words",
@@ -235,6 +236,20 @@ def mean_words(mean: object, low: object, high: object) -> str:
     if is_missing(mean):
         return "not rated"
     return f"{fmt_number(mean, 1)} (interval {fmt_number(low, 1)}–{fmt_number(high, 1)})"
+
+
+def importance_words(mean: object, low: object, high: object, n: object) -> str:
+    """A mean importance rating on the 1–5 scale with its interval and its ratings.
+
+    Examples
+    --------
+    >>> importance_words(4.62, 4.3, 4.9, 12)
+    '4.6 (interval 4.3–4.9) out of 5 from 12 ratings'
+    >>> importance_words(3.0, float("nan"), float("nan"), 1)
+    '3.0 out of 5 from 1 rating'
+    """
+    said = mean_words(mean, low, high) if not is_missing(low) else fmt_number(mean, 1)
+    return f"{said} out of 5 from {count_words(int(n), 'rating')}"
 
 
 def estimate_words(value: object, measure: str) -> str:

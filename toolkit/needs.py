@@ -25,7 +25,9 @@ from scipy import stats
 from toolkit._stats import (
     correlation_interval,
     mean_interval,
+    mean_intervals,
     newcombe_difference,
+    welch_difference,
     wilson,
 )
 from toolkit._validate import check_choice, check_fraction, check_positive_int, require_columns
@@ -114,6 +116,8 @@ class _Tally(NamedTuple):
     n: np.ndarray  # units naming the code
     weight: np.ndarray  # their weight
     importance: np.ndarray  # mean importance of the rows naming it (NaN: none rated)
+    importance_n: np.ndarray  # rows naming it with an importance rating
+    importance_var: np.ndarray  # their sample variance (NaN below two ratings)
     total: np.ndarray  # per group: units naming any need
     total_weight: np.ndarray
     effective_n: np.ndarray  # per group: Kish's effective sample size
@@ -204,13 +208,21 @@ def _tally(
     weight = np.bincount(cell[first_named], weights=ww[pair[coded][first_named]], minlength=size)
     rated = np.isfinite(imp[coded])
     imp_sum = np.bincount(cell[rated], weights=imp[coded][rated], minlength=size)
+    imp_sq = np.bincount(cell[rated], weights=imp[coded][rated] ** 2, minlength=size)
     imp_count = np.bincount(cell[rated], minlength=size)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_importance = np.where(imp_count > 0, imp_sum / imp_count, np.nan)
+        imp_var = np.where(
+            imp_count > 1,
+            np.maximum(imp_sq - imp_count * mean_importance**2, 0.0) / (imp_count - 1),
+            np.nan,
+        )
     return _Tally(
         n.reshape(shape),
         weight.reshape(shape),
         mean_importance.reshape(shape),
+        imp_count.reshape(shape),
+        imp_var.reshape(shape),
         total,
         total_weight,
         effective_n,
@@ -232,6 +244,8 @@ def _shares(frame: pd.DataFrame, unit: np.ndarray, by: str | None, weights: pd.S
             "n": tally.n.ravel()[present],
             "weight": tally.weight.ravel()[present],
             "importance": tally.importance.ravel()[present],
+            "importance_n": tally.importance_n.ravel()[present],
+            "importance_var": tally.importance_var.ravel()[present],
         },
         index=index,
     )
@@ -326,23 +340,32 @@ def needs_gap(
 
         ``[by]``, ``code``, ``label``, ``theme``;
         ``staff_n`` staff naming it, ``staff_total`` staff naming any need, ``staff_share``
-        with ``staff_ci_low``/``staff_ci_high`` (Wilson), ``staff_importance`` (mean);
+        with ``staff_ci_low``/``staff_ci_high`` (Wilson), ``staff_importance`` (mean
+        rating of the statements naming it) with ``staff_importance_n`` ratings and
+        ``staff_importance_ci_low``/``staff_importance_ci_high`` (Student t);
         ``customer_n`` respondents naming it, ``customer_total`` respondents naming any
         need, ``customer_effective_n`` (Kish; equals the total without weights),
         ``customer_share`` with ``customer_ci_low``/``customer_ci_high`` (Wilson on the
-        effective n), ``customer_importance``;
+        effective n), ``customer_importance`` with ``customer_importance_n`` and
+        ``customer_importance_ci_low``/``customer_importance_ci_high`` (likewise,
+        unweighted);
         ``gap`` = customer share − staff share with ``gap_ci_low``/``gap_ci_high``
         (Newcombe's hybrid score interval);
         ``classification``: *blind spot* (customers' priority, rare among staff — also
         when no staff member named any need for the group), *assumed only* (staff
         priority, rare among customers), *shared priority* (a priority for either list
-        otherwise), *low priority*;
+        otherwise), *low priority*. The class takes uncertainty into account: a blind
+        spot also needs the gap's interval wholly above zero, an assumed only wholly below
+        (with no staff list for the group, a blind spot needs the customer share's interval
+        above zero); a class its interval does not support is called *shared priority*.
+        ``classification_point`` holds the class from the point estimates alone;
         ``suppressed``, ``confidence``, ``priority_threshold``, ``rare_threshold``.
 
     Notes
     -----
-    Wilson (1927); Newcombe (1998), method 10; Kish (1965) effective sample size. A
-    staff member or respondent naming a need twice counts once.
+    Wilson (1927); Newcombe (1998), method 10; Kish (1965) effective sample size;
+    importance intervals are Student t on the ratings. A staff member or respondent naming
+    a need twice counts once.
 
     Examples
     --------
@@ -398,7 +421,8 @@ def needs_gap(
     staff_low, staff_high = wilson(staff_n, staff_total, confidence)
     customer_share = np.where(neff > 0, cust_share, np.nan)
     cust_low, cust_high = wilson(cust_success, neff, confidence)
-    customer_importance = cust.importance.ravel()[cells]
+    staff_imp = _importance_columns(staff, cells, confidence)
+    cust_imp = _importance_columns(cust, cells, confidence)
     gap, gap_low, gap_high = newcombe_difference(
         cust_success, neff, staff_n, staff_total, confidence
     )
@@ -407,13 +431,16 @@ def needs_gap(
         customer_share,
         cust_low,
         cust_high,
-        customer_importance,
+        cust_imp[0],
+        cust_imp[2],
+        cust_imp[3],
         gap,
         gap_low,
         gap_high,
     ):
         values[suppressed] = np.nan  # counts are kept, estimates are not
-    classification = _classify(staff_share, customer_share, suppressed, priority, rare)
+    point = _classify(staff_share, customer_share, suppressed, priority, rare)
+    classification = _supported(point, gap_low, gap_high, cust_low, staff_total)
     # By group, then largest gap and customer share first; empty ones last.
     order = np.lexsort((-customer_share, -gap, group))
     code_values = codes.take(code[order])
@@ -428,18 +455,25 @@ def needs_gap(
         "staff_share": staff_share[order],
         "staff_ci_low": staff_low[order],
         "staff_ci_high": staff_high[order],
-        "staff_importance": staff.importance.ravel()[cells][order],
+        "staff_importance": staff_imp[0][order],
+        "staff_importance_n": staff_imp[1][order],
+        "staff_importance_ci_low": staff_imp[2][order],
+        "staff_importance_ci_high": staff_imp[3][order],
         "customer_n": customer_n[order],
         "customer_total": customer_total[order],
         "customer_effective_n": neff[order],
         "customer_share": customer_share[order],
         "customer_ci_low": cust_low[order],
         "customer_ci_high": cust_high[order],
-        "customer_importance": customer_importance[order],
+        "customer_importance": cust_imp[0][order],
+        "customer_importance_n": cust_imp[1][order],
+        "customer_importance_ci_low": cust_imp[2][order],
+        "customer_importance_ci_high": cust_imp[3][order],
         "gap": gap[order],
         "gap_ci_low": gap_low[order],
         "gap_ci_high": gap_high[order],
         "classification": classification[order],
+        "classification_point": point[order],
         "suppressed": suppressed[order],
         "confidence": np.full(len(cells), float(confidence)),
         "priority_threshold": np.full(len(cells), float(priority)),
@@ -461,6 +495,39 @@ def _classify(
         default="low priority",
     ).astype(object)
     labels[suppressed] = None
+    return labels
+
+
+def _importance_columns(tally: _Tally, cells: np.ndarray, confidence: float) -> tuple:
+    """Mean importance, ratings and t interval of one list's needs, at ``cells``."""
+    mean = tally.importance.ravel()[cells]
+    n = tally.importance_n.ravel()[cells]
+    low, high = mean_intervals(mean, tally.importance_var.ravel()[cells], n, confidence)
+    return mean, n, low, high
+
+
+def _supported(
+    point: np.ndarray,
+    gap_low: np.ndarray,
+    gap_high: np.ndarray,
+    cust_low: np.ndarray,
+    staff_total: np.ndarray,
+) -> np.ndarray:
+    """The point-estimate classes kept only where the gap's interval supports them.
+
+    A *blind spot* needs the gap's interval wholly above zero, an *assumed only* wholly
+    below; where no staff member named any need for the group (no staff sample, staff
+    share 0) a blind spot needs the customer share's interval above zero. A class the
+    interval does not support becomes *shared priority*: the need is still a priority for
+    one list, but the lists are not shown to differ.
+    """
+    no_staff = staff_total == 0
+    with np.errstate(invalid="ignore"):
+        above = np.where(no_staff, cust_low > 0, gap_low > 0)
+        below = ~no_staff & (gap_high < 0)
+    labels = point.copy()
+    unsupported = ((point == "blind spot") & ~above) | ((point == "assumed only") & ~below)
+    labels[unsupported] = "shared priority"
     return labels
 
 
@@ -632,8 +699,18 @@ _COMMON_COLUMNS = (
     "difference_ci_low",
     "difference_ci_high",
     "importance_a",
+    "importance_n_a",
+    "importance_ci_low_a",
+    "importance_ci_high_a",
     "importance_b",
+    "importance_n_b",
+    "importance_ci_low_b",
+    "importance_ci_high_b",
+    "importance_difference",
+    "importance_difference_ci_low",
+    "importance_difference_ci_high",
     "relation",
+    "relation_point",
     "in_every_segment",
     "suppressed",
     "confidence",
@@ -665,8 +742,11 @@ def common_ground(
         need, and rare when fewer than ``rare`` do: *only A* needs a priority in A that
         is rare in B (needs between the two are left out, not called one-sided).
     conflict : float
-        Two segments pull in different directions on a need when both rated its
-        importance and their mean ratings differ by at least this much (1–5 scale).
+        Two segments pull in different directions on a need (*conflict*) when both rated
+        its importance, their mean ratings differ by at least this much (1–5 scale), and
+        the Welch interval of that difference excludes zero. A difference this large
+        whose interval includes zero is no conflict (the need takes its other relation, if
+        any); ``relation_point`` keeps the label from the means alone.
 
     Returns
     -------
@@ -675,8 +755,13 @@ def common_ground(
         ``segment_a``, ``segment_b``, ``code``, ``label``, ``share_a``, ``share_b`` (with their
         ``n_a``/``n_b`` respondents naming it and ``total_a``/``total_b`` respondents),
         ``difference`` = share_a − share_b with ``difference_ci_low``/``difference_ci_high``
-        (Newcombe), ``importance_a``, ``importance_b``, ``relation`` (*conflict*, *common
-        ground*, *only A*, *only B*, naming the segment), ``in_every_segment`` (a priority in
+        (Newcombe), ``importance_a`` and ``importance_b`` (mean ratings) each with
+        ``importance_n_a``/``importance_n_b`` ratings and ``importance_ci_low_a``,
+        ``importance_ci_high_a`` … (Student t), ``importance_difference`` = importance_a −
+        importance_b with ``importance_difference_ci_low``/``_ci_high`` (Welch),
+        ``relation`` (*conflict*, *common ground*, *only A*, *only B*, naming the
+        segment), ``relation_point`` (the same with *conflict* from the means alone),
+        ``in_every_segment`` (a priority in
         every segment that is not suppressed), ``suppressed`` (either segment below
         ``min_n``: estimates empty), ``confidence``.
         Pairs are in the order segments first appear; needs that are neither shared, one-
@@ -712,6 +797,17 @@ def common_ground(
             pair[f"total_{side}"] = int(totals["total"].get(seg, 0))
             pair[f"share_{side}"] = part["share"].reindex(pair.index).fillna(0.0)
             pair[f"importance_{side}"] = part["importance"].reindex(pair.index)
+            pair[f"importance_n_{side}"] = (
+                part["importance_n"].reindex(pair.index).fillna(0).astype(int)
+            )
+            pair[f"importance_var_{side}"] = part["importance_var"].reindex(pair.index)
+            low, high = mean_intervals(
+                pair[f"importance_{side}"],
+                pair[f"importance_var_{side}"],
+                pair[f"importance_n_{side}"],
+                confidence,
+            )
+            pair[f"importance_ci_low_{side}"], pair[f"importance_ci_high_{side}"] = low, high
             pair[f"neff_{side}"] = float(totals["effective_n"].get(seg, 0))
         d, low, high = newcombe_difference(
             pair["share_a"] * pair["neff_a"],
@@ -721,18 +817,9 @@ def common_ground(
             confidence,
         )
         pair["difference"], pair["difference_ci_low"], pair["difference_ci_high"] = d, low, high
-        imp_gap = (pair["importance_a"] - pair["importance_b"]).abs()
-        relation = np.select(
-            [
-                imp_gap.ge(conflict).to_numpy(),
-                (pair["share_a"].ge(priority) & pair["share_b"].ge(priority)).to_numpy(),
-                (pair["share_a"].ge(priority) & pair["share_b"].lt(rare)).to_numpy(),
-                (pair["share_b"].ge(priority) & pair["share_a"].lt(rare)).to_numpy(),
-            ],
-            ["conflict", "common ground", f"only {a}", f"only {b}"],
-            default="",
+        pair["relation"], pair["relation_point"] = _relations(
+            pair, a, b, priority, rare, conflict, confidence
         )
-        pair["relation"] = relation
         pair["suppressed"] = a in small or b in small
         if pair["suppressed"].any():
             pair.loc[
@@ -743,13 +830,16 @@ def common_ground(
                     "difference",
                     "difference_ci_low",
                     "difference_ci_high",
-                    "importance_a",
-                    "importance_b",
+                    *(
+                        c
+                        for c in _COMMON_COLUMNS
+                        if c.startswith("importance") and not c.startswith("importance_n_")
+                    ),
                 ],
             ] = np.nan
-            pair["relation"] = ""
+            pair["relation"] = pair["relation_point"] = ""
             pair = pair.iloc[0:0] if pair.empty else pair
-        pair = pair[pair["relation"].ne("") | pair["suppressed"]]
+        pair = pair[pair["relation"].ne("") | pair["relation_point"].ne("") | pair["suppressed"]]
         pair = pair.reset_index()
         pair.insert(0, "segment_b", b)
         pair.insert(0, "segment_a", a)
@@ -757,7 +847,8 @@ def common_ground(
     out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
     if out.empty:
         return pd.DataFrame(columns=list(_COMMON_COLUMNS))
-    out["relation"] = out["relation"].where(out["relation"].ne(""), None)
+    for column in ("relation", "relation_point"):
+        out[column] = out[column].where(out[column].ne(""), None)
     out["in_every_segment"] = out["code"].isin(everywhere)
     out["confidence"] = confidence
     out = _label(out, codebook)
@@ -768,6 +859,38 @@ def common_ground(
     )
     columns = list(_COMMON_COLUMNS)
     return out[columns].reset_index(drop=True)
+
+
+def _relations(
+    pair: pd.DataFrame, a, b, priority: float, rare: float, conflict: float, confidence: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each need's relation, and the same with *conflict* from the means alone.
+
+    Sets the Welch difference of the importance means on ``pair`` as it goes.
+    """
+    d, low, high = welch_difference(
+        pair["importance_a"],
+        pair["importance_var_a"],
+        pair["importance_n_a"],
+        pair["importance_b"],
+        pair["importance_var_b"],
+        pair["importance_n_b"],
+        confidence,
+    )
+    pair["importance_difference"] = d
+    pair["importance_difference_ci_low"], pair["importance_difference_ci_high"] = low, high
+    apart = np.abs(d) >= conflict - 1e-9  # means of whole ratings: 3.67 − 1.67 is 2
+    with np.errstate(invalid="ignore"):
+        supported = apart & ((low > 0) | (high < 0))
+    shares = [
+        (pair["share_a"].ge(priority) & pair["share_b"].ge(priority)).to_numpy(),
+        (pair["share_a"].ge(priority) & pair["share_b"].lt(rare)).to_numpy(),
+        (pair["share_b"].ge(priority) & pair["share_a"].lt(rare)).to_numpy(),
+    ]
+    names = ["conflict", "common ground", f"only {a}", f"only {b}"]
+    relation = np.select([supported, *shares], names, default="")
+    point = np.select([apart, *shares], names, default="")
+    return relation, point
 
 
 def _codes(table: pd.DataFrame, seg) -> list:

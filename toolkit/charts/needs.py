@@ -99,8 +99,22 @@ _IP_DRAWN = tuple(
     c for c in _IP_COLUMNS if c not in ("n", "suppressed") and not c.startswith("crosshair")
 )
 
+# Every column needs_gap returns: any other column of a repeated need is a grouping.
 _KNOWN_COLUMNS = frozenset(
-    (*_GAP_COLUMNS, *_IP_COLUMNS, "theme", "staff_importance", "customer_importance")
+    (
+        *_GAP_COLUMNS,
+        *_IP_COLUMNS,
+        "theme",
+        "customer_effective_n",
+        "classification_point",
+        "priority_threshold",
+        "rare_threshold",
+        *(
+            f"{side}_importance{part}"
+            for side in ("staff", "customer")
+            for part in ("", "_n", "_ci_low", "_ci_high")
+        ),
+    )
 )
 
 _QUADRANTS = QUADRANTS

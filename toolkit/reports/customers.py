@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from toolkit._words import importance_words
 from toolkit.customers import (
     PRIORITY_CRITERIA,
     STRATEGIES,
@@ -37,7 +38,6 @@ from toolkit.reports.context import (
     ReportContext,
     Table,
     count_words,
-    fmt_number,
     is_missing,
     join_words,
     markdown,
@@ -858,11 +858,15 @@ def common_ground_summary(ctx: CustomerReport):
     (Markdown, DataFrame, DataFrame)
         A paragraph; the needs two groups share (``label``, ``segment_a``, ``customer_a``,
         ``segment_b``, ``customer_b``, ``share_a``, ``share_b``); and the conflicts (the
-        same, with ``importance_a`` and ``importance_b``).
+        same, with ``importance_a`` and ``importance_b``, each with its ``importance_n_``,
+        ``importance_ci_low_`` and ``importance_ci_high_`` columns).
     """
     from toolkit.needs import common_ground
 
     columns = ["label", "segment_a", "customer_a", "segment_b", "customer_b", "share_a", "share_b"]
+    rated = [
+        f"importance{part}_{side}" for side in "ab" for part in ("", "_n", "_ci_low", "_ci_high")
+    ]
     empty = pd.DataFrame(columns=columns)
     stated = ctx.stated
     if stated.empty or stated["segment"].dropna().nunique() < 2:
@@ -872,7 +876,7 @@ def common_ground_summary(ctx: CustomerReport):
                 "nothing to compare."
             ),
             empty,
-            empty.assign(importance_a=[], importance_b=[]),
+            pd.DataFrame(columns=[*columns, *rated]),
         )
     cg = common_ground(
         stated, codebook=ctx.tables["codebook"], confidence=ctx.confidence, min_n=ctx.min_n
@@ -881,11 +885,10 @@ def common_ground_summary(ctx: CustomerReport):
         return (
             markdown("No need is shared by two groups, held by one alone, or disputed."),
             empty,
-            empty.assign(importance_a=[], importance_b=[]),
+            pd.DataFrame(columns=[*columns, *rated]),
         )
     named = customer_common_ground(ctx.customers, cg)
-    named["importance_a"] = cg["importance_a"].to_numpy()
-    named["importance_b"] = cg["importance_b"].to_numpy()
+    named[rated] = cg[rated].to_numpy()
     for side in ("a", "b"):
         named[f"customer_{side}"] = [
             _plain_who(c.split("; "), limit=6) if c else "no customer in the register"
@@ -921,10 +924,11 @@ def common_ground_summary(ctx: CustomerReport):
     if len(conflicts):
         c = conflicts.iloc[0]
         lines.append(
-            f"**{count_words(len(conflicts), 'conflict')}**: groups rate the same need far apart. "
-            f"{group(c['segment_a'], c['customer_a'])} rate **{md_escape(c['label'])}** "
-            f"{fmt_number(c['importance_a'], 1)} out of 5; {group(c['segment_b'], c['customer_b'])} "
-            f"{fmt_number(c['importance_b'], 1)}. Plan it with both in the room."
+            f"**{count_words(len(conflicts), 'conflict')}**: groups rate the same need far apart, "
+            f"by more than chance explains. {group(c['segment_a'], c['customer_a'])} rate "
+            f"**{md_escape(c['label'])}** {_importance_said(c, 'a')}; "
+            f"{group(c['segment_b'], c['customer_b'])} {_importance_said(c, 'b')}. Plan it with "
+            "both in the room."
         )
     else:
         lines.append("No two groups rate the same need in clearly opposite ways.")
@@ -943,7 +947,14 @@ def common_ground_summary(ctx: CustomerReport):
     return (
         markdown(" ".join(lines)),
         shared[columns].reset_index(drop=True),
-        conflicts[[*columns, "importance_a", "importance_b"]].reset_index(drop=True),
+        conflicts[[*columns, *rated]].reset_index(drop=True),
+    )
+
+
+def _importance_said(row: pd.Series, side: str) -> str:
+    """One side's mean importance in a conflict: mean, interval and ratings."""
+    return importance_words(
+        *(row[f"importance{part}_{side}"] for part in ("", "_ci_low", "_ci_high", "_n"))
     )
 
 

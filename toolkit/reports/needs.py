@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from toolkit._words import importance_words
 from toolkit.catalog import coded_needs
 from toolkit.errors import DataValidationError
 from toolkit.reports.context import (
@@ -635,8 +636,11 @@ def common_ground_summary(cg: pd.DataFrame, *, groups: Sequence | None = None):
     (Markdown, DataFrame, DataFrame)
         A paragraph; the shared needs (``label``, ``groups`` naming it as a priority,
         ``pairs`` of groups sharing it, ``in_every_segment``); and the conflicts
-        (``label``, ``segment_a``, ``importance_a``, ``segment_b``, ``importance_b``,
-        ``share_a``, ``share_b``).
+        (``label``, ``segment_a``, ``importance_a`` with ``importance_n_a`` ratings and
+        ``importance_ci_low_a``/``importance_ci_high_a``, the same for ``segment_b``,
+        ``importance_difference`` with its Welch interval, ``share_a``, ``share_b``).
+        A conflict is two mean ratings at least the threshold apart whose difference's
+        interval excludes zero (:func:`toolkit.needs.common_ground`).
     """
     empty_shared = pd.DataFrame(columns=["label", "groups", "pairs", "in_every_segment"])
     empty_conflicts = pd.DataFrame(
@@ -644,8 +648,17 @@ def common_ground_summary(cg: pd.DataFrame, *, groups: Sequence | None = None):
             "label",
             "segment_a",
             "importance_a",
+            "importance_n_a",
+            "importance_ci_low_a",
+            "importance_ci_high_a",
             "segment_b",
             "importance_b",
+            "importance_n_b",
+            "importance_ci_low_b",
+            "importance_ci_high_b",
+            "importance_difference",
+            "importance_difference_ci_low",
+            "importance_difference_ci_high",
             "share_a",
             "share_b",
         ]
@@ -709,9 +722,10 @@ def common_ground_summary(cg: pd.DataFrame, *, groups: Sequence | None = None):
         c = conflicts.iloc[0]
         sentences.append(
             f"**{count_words(len(conflicts), 'conflict')}**: groups rate the same need very "
-            f"differently. For example, {md_escape(c.segment_a)} rate **{md_escape(c.label)}** "
-            f"{fmt_number(c.importance_a, 1)} out of 5 and {md_escape(c.segment_b)} "
-            f"{fmt_number(c.importance_b, 1)}: plan it with both in the room."
+            f"differently, by more than chance explains. For example, "
+            f"{md_escape(c.segment_a)} rate **{md_escape(c.label)}** {_rating_words(c, 'a')} "
+            f"and {md_escape(c.segment_b)} {_rating_words(c, 'b')}: plan it with both in the "
+            "room."
         )
     else:
         sentences.append("No two groups rate the same need in clearly opposite ways.")
@@ -725,6 +739,13 @@ def common_ground_summary(cg: pd.DataFrame, *, groups: Sequence | None = None):
         markdown(" ".join(sentences)),
         shared.reset_index(drop=True),
         conflicts.reset_index(drop=True),
+    )
+
+
+def _rating_words(row, side: str) -> str:
+    """One side's mean importance in a conflict: mean, interval and ratings."""
+    return importance_words(
+        *(getattr(row, f"importance{part}_{side}") for part in ("", "_ci_low", "_ci_high", "_n"))
     )
 
 
