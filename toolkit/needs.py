@@ -23,10 +23,13 @@ import pandas as pd
 from scipy import stats
 
 from toolkit._stats import (
+    CLIPPED,
     correlation_interval,
     mean_interval,
     newcombe_difference,
+    too_few,
     wilson,
+    within_scale,
 )
 from toolkit._validate import check_choice, check_fraction, check_positive_int, require_columns
 from toolkit.coding import code_needs, codebook_version, uncoded_needs
@@ -65,6 +68,7 @@ IMPORTANCE_PERFORMANCE_COLUMNS = (
     "crosshair_importance",
     "crosshair_performance",
     "crosshair",
+    "interval",
     "suppressed",
     "confidence",
 )
@@ -308,8 +312,9 @@ def needs_gap(
     confidence : float
         Level of every interval.
     min_n : int
-        A group with fewer respondents is suppressed: its customer estimates and gap are
-        empty and ``suppressed`` is true (counts are kept).
+        A group with fewer respondents, or an effective n below it, is suppressed
+        (:func:`toolkit._stats.too_few`): its customer estimates and gap are empty and
+        ``suppressed`` is true (counts are kept).
     priority, rare : float
         The classification thresholds (shares): a need is a priority for a list when at
         least ``priority`` of it names the need, and rare when fewer than ``rare`` do
@@ -402,7 +407,7 @@ def needs_gap(
     gap, gap_low, gap_high = newcombe_difference(
         cust_success, neff, staff_n, staff_total, confidence
     )
-    suppressed = customer_total < min_n
+    suppressed = too_few(customer_total, neff, min_n)
     for values in (
         customer_share,
         cust_low,
@@ -678,7 +683,7 @@ def common_ground(
         (Newcombe), ``importance_a``, ``importance_b``, ``relation`` (*conflict*, *common
         ground*, *only A*, *only B*, naming the segment), ``in_every_segment`` (a priority in
         every segment that is not suppressed), ``suppressed`` (either segment below
-        ``min_n``: estimates empty), ``confidence``.
+        ``min_n`` respondents or effective n: estimates empty), ``confidence``.
         Pairs are in the order segments first appear; needs that are neither shared, one-
         sided nor in conflict are left out.
     """
@@ -695,7 +700,11 @@ def common_ground(
     )
     table = per_code.assign(share=share.to_numpy())
     segments = [s for s in pd.unique(stated[segment].dropna())]
-    small = {s for s in segments if totals["total"].get(s, 0) < min_n}
+    small = {
+        s
+        for s in segments
+        if too_few(totals["total"].get(s, 0), totals["effective_n"].get(s, 0.0), min_n)
+    }
     everywhere = _priority_everywhere(table, [s for s in segments if s not in small], priority)
     rows = []
     for a, b in itertools.combinations(segments, 2):
@@ -770,6 +779,22 @@ def common_ground(
     return out[columns].reset_index(drop=True)
 
 
+def _ipa_in_scale(out: pd.DataFrame, scale: tuple[float, float]) -> np.ndarray:
+    """Cut both mean intervals to the rating scale in place; the ``interval`` words.
+
+    "t" where both t intervals fit the scale, "t, clipped to the scale" where either
+    was cut (:func:`toolkit._stats.within_scale` says why clipping keeps the coverage).
+    """
+    cut = np.zeros(len(out), dtype=bool)
+    for name in ("importance", "performance"):
+        low, high, moved = within_scale(
+            out[f"{name}_ci_low"], out[f"{name}_ci_high"], scale[0], scale[1]
+        )
+        out[f"{name}_ci_low"], out[f"{name}_ci_high"] = low, high
+        cut |= moved
+    return np.where(cut, "t" + CLIPPED, "t").astype(object)
+
+
 def _codes(table: pd.DataFrame, seg) -> list:
     return list(table.xs(seg, level=0).index) if seg in table.index.get_level_values(0) else []
 
@@ -828,7 +853,8 @@ def importance_performance(
     DataFrame
         One row per need (per group): ``[by]``, ``code``, ``label``, ``n`` ratings,
         ``importance`` and ``performance`` (means) each with ``_ci_low``/``_ci_high``
-        (t intervals), ``quadrant`` (*Concentrate here*: important, performing below the
+        (t intervals, cut to ``scale``: ``interval`` says "t" or "t, clipped to the
+        scale"), ``quadrant`` (*Concentrate here*: important, performing below the
         line; *Keep up the good work*; *Low priority*; *Possible overkill*; a mean exactly on
         a line counts as high), ``crosshair_importance``, ``crosshair_performance``,
         ``crosshair``, ``suppressed`` (fewer than ``min_n`` ratings: means empty),
@@ -887,7 +913,8 @@ def importance_performance(
         list(QUADRANTS[:3]),
         default=QUADRANTS[3],
     ).astype(object)
-    out["suppressed"] = out["n"] < min_n
+    out["interval"] = _ipa_in_scale(out, scale)
+    out["suppressed"] = too_few(out["n"], None, min_n)
     out.loc[out["suppressed"], means] = np.nan
     out.loc[out["suppressed"], "quadrant"] = None
     out["crosshair"] = crosshair
