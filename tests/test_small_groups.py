@@ -161,3 +161,85 @@ def test_common_ground_suppresses_a_segment_on_effective_n():
     pairs = common_ground(stated, min_n=5)
     assert len(pairs) and pairs["suppressed"].all()
     assert pairs["share_a"].isna().all()
+
+
+# --------------------------------------------------------------------------- staff side
+
+
+def _board():
+    """Two staff members (one names the pantry), six customers (five name milk)."""
+    assumed = pd.DataFrame({"staff": ["A", "B"], "code": ["pantry", "shelter"]})
+    stated = pd.DataFrame({"respondent_id": list("pqrstu"), "code": ["milk"] * 5 + ["pantry"]})
+    return assumed, stated
+
+
+def test_a_two_person_staff_list_shows_counts_not_shares():
+    gap = needs_gap(*_board(), min_n=5).set_index("code")
+    assert gap["staff_suppressed"].all()
+    assert gap["staff_share"].isna().all() and gap["staff_ci_high"].isna().all()
+    assert gap["gap"].isna().all() and gap["staff_importance"].isna().all()
+    # "No staff member named it" stays visible as a count, and is still a blind spot.
+    assert gap.loc["milk", ["staff_n", "staff_total"]].tolist() == [0, 2]
+    assert gap.loc["milk", "classification"] == "blind spot"
+    # A need one of the two named gets no class: that would rest on a 50% share of 2.
+    assert gap.loc["pantry", "staff_n"] == 1 and pd.isna(gap.loc["pantry", "classification"])
+    # The customer side is large enough and is shown.
+    assert gap.loc["milk", "customer_share"] == pytest.approx(5 / 6)
+    shown = needs_gap(*_board(), min_n=5, min_staff_n=2).set_index("code")
+    assert not shown["staff_suppressed"].any()
+    assert shown.loc["pantry", "staff_share"] == 0.5
+
+
+def test_no_staff_list_is_not_a_suppressed_one():
+    nobody = needs_gap(pd.DataFrame({"staff": [], "code": []}), _board()[1], min_n=5)
+    assert not nobody["staff_suppressed"].any()
+    assert (nobody["classification"] == "blind spot").any()
+
+
+def test_min_staff_n_is_checked():
+    from toolkit.errors import DataValidationError
+
+    with pytest.raises(DataValidationError, match="min_staff_n"):
+        needs_gap(*_board(), min_staff_n=0)
+
+
+def test_the_headline_never_says_50_percent_of_2_staff_members():
+    from toolkit.reports.needs import needs_headline
+
+    text = needs_headline(needs_gap(*_board(), min_n=5)).data
+    assert "50%" not in text and "– of" not in text
+    assert "**no staff member**" in text
+    assert "Only 2 staff members listed needs" in text
+
+
+def test_min_staff_n_setting_default_and_check(tmp_path):
+    from toolkit.errors import StoreError
+    from toolkit.settings import DEFAULTS, load_settings
+
+    assert DEFAULTS["settings"]["min_staff_n"] == 5
+    path = tmp_path / "engagement.toml"
+    path.write_text('name = "x"\n[settings]\nmin_staff_n = 0\n', encoding="utf-8")
+    with pytest.raises(StoreError, match="settings.min_staff_n = 0"):
+        load_settings(path)
+    path.write_text('name = "x"\n[settings]\nmin_staff_n = 3\n', encoding="utf-8")
+    assert load_settings(path)["settings"]["min_staff_n"] == 3
+
+
+@pytest.mark.parametrize("demo", ["neighbourhood", "university"])
+def test_demo_blind_spots_show_and_a_two_person_staff_side_does_not(tmp_path, demo):
+    from toolkit.catalog import run_analysis
+    from toolkit.demo.build import init_demo
+
+    eng = init_demo(tmp_path / "demo", demo)
+    with pytest.warns(UserWarning):  # the demos leave a few statements uncoded
+        whole = run_analysis(eng, "needs-gap")
+        every = run_analysis(eng, "needs-gap", params={"min_staff_n": 1})
+        small = run_analysis(eng, "needs-gap", by="segment")
+    # The default (5) leaves the whole-organisation comparison as it was.
+    assert not whole["staff_suppressed"].any()
+    assert (whole["classification"] == "blind spot").sum() >= 1
+    pd.testing.assert_frame_equal(whole, every)
+    # A segment with two staff members (the Board; Education partners) shows counts only.
+    two = small[small["staff_total"].eq(2)]
+    assert len(two) and two["staff_suppressed"].all() and two["staff_share"].isna().all()
+    assert two["staff_n"].eq(0).any()

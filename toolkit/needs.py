@@ -290,6 +290,7 @@ def needs_gap(
     by: str | None = None,
     confidence: float = 0.95,
     min_n: int = 5,
+    min_staff_n: int = 5,
     priority: float = 0.2,
     rare: float | None = None,
     weight: str | None = "weight",
@@ -315,6 +316,14 @@ def needs_gap(
         A group with fewer respondents, or an effective n below it, is suppressed
         (:func:`toolkit._stats.too_few`): its customer estimates and gap are empty and
         ``suppressed`` is true (counts are kept).
+    min_staff_n : int
+        The same rule for the staff side: where 1 to ``min_staff_n`` − 1 staff members
+        listed needs for the group, the staff shares, their intervals, the staff
+        importance and the gap are empty and ``staff_suppressed`` is true. ``staff_n``
+        and ``staff_total`` are kept, so "no staff member named it" still shows as a
+        count, and such a need that is a customers' priority is still a blind spot; a
+        need some staff named gets no class. No staff list at all (``staff_total`` 0)
+        is not suppressed: there is no one to single out.
     priority, rare : float
         The classification thresholds (shares): a need is a priority for a list when at
         least ``priority`` of it names the need, and rare when fewer than ``rare`` do
@@ -342,7 +351,8 @@ def needs_gap(
         when no staff member named any need for the group), *assumed only* (staff
         priority, rare among customers), *shared priority* (a priority for either list
         otherwise), *low priority*;
-        ``suppressed``, ``confidence``, ``priority_threshold``, ``rare_threshold``.
+        ``suppressed``, ``staff_suppressed``, ``confidence``, ``priority_threshold``,
+        ``rare_threshold``.
 
     Notes
     -----
@@ -351,7 +361,7 @@ def needs_gap(
 
     Examples
     --------
-    >>> assumed = pd.DataFrame({"staff": ["A", "B"], "code": ["pantry", "pantry"]})
+    >>> assumed = pd.DataFrame({"staff": list("ABCDE"), "code": ["pantry"] * 5})
     >>> stated = pd.DataFrame({"respondent_id": list("pqrstu"),
     ...                        "code": ["milk"] * 5 + ["pantry"]})
     >>> needs_gap(assumed, stated)[["code", "staff_share", "customer_share", "classification"]]
@@ -364,6 +374,7 @@ def needs_gap(
     assumed = with_all_staff(assumed, stated, by)
     check_fraction(confidence, name="confidence", inclusive=False)
     check_positive_int(min_n, name="min_n")
+    check_positive_int(min_staff_n, name="min_staff_n")
     check_fraction(priority, name="priority")
     rare = priority if rare is None else check_fraction(rare, name="rare")
     weights = _weights(stated, weight)
@@ -418,7 +429,13 @@ def needs_gap(
         gap_high,
     ):
         values[suppressed] = np.nan  # counts are kept, estimates are not
+    staff_importance = staff.importance.ravel()[cells]
+    staff_suppressed = (staff_total > 0) & too_few(staff_total, None, min_staff_n)
+    for values in (staff_share, staff_low, staff_high, staff_importance, gap, gap_low, gap_high):
+        values[staff_suppressed] = np.nan
     classification = _classify(staff_share, customer_share, suppressed, priority, rare)
+    # A staff side too small for shares: "no staff member named it" still counts.
+    classification[staff_suppressed & (staff_n > 0)] = None
     # By group, then largest gap and customer share first; empty ones last.
     order = np.lexsort((-customer_share, -gap, group))
     code_values = codes.take(code[order])
@@ -433,7 +450,7 @@ def needs_gap(
         "staff_share": staff_share[order],
         "staff_ci_low": staff_low[order],
         "staff_ci_high": staff_high[order],
-        "staff_importance": staff.importance.ravel()[cells][order],
+        "staff_importance": staff_importance[order],
         "customer_n": customer_n[order],
         "customer_total": customer_total[order],
         "customer_effective_n": neff[order],
@@ -446,6 +463,7 @@ def needs_gap(
         "gap_ci_high": gap_high[order],
         "classification": classification[order],
         "suppressed": suppressed[order],
+        "staff_suppressed": staff_suppressed[order],
         "confidence": np.full(len(cells), float(confidence)),
         "priority_threshold": np.full(len(cells), float(priority)),
         "rare_threshold": np.full(len(cells), float(rare)),
