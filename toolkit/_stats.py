@@ -18,6 +18,8 @@ __all__ = [
     "mean_intervals",
     "welch_difference",
     "effective_n",
+    "too_few",
+    "within_scale",
     "correlation_interval",
     "nps",
     "nps_difference",
@@ -240,6 +242,54 @@ def effective_n(weights) -> float:
     w = w[np.isfinite(w)]
     total = (w**2).sum()
     return float(w.sum() ** 2 / total) if total > 0 else 0.0
+
+
+def too_few(n, effective, min_n: int) -> np.ndarray:
+    """The one small-group rule: True where a group is too small to report.
+
+    A group is suppressed when it has fewer than ``min_n`` people *or* its effective
+    sample size (Kish's (Σw)²/Σw², :func:`effective_n`) is below ``min_n``: five answers
+    weighted 100, 1, 1, 1, 1 are 1.08 people's worth of information, not five. Without
+    weights the effective n equals n. Pass ``effective=None`` for unweighted counts.
+
+    >>> too_few([5, 5, 4], [5.0, 1.08, 4.0], 5).tolist()
+    [False, True, True]
+    """
+    n = np.asarray(n, dtype=float)
+    small = ~(n >= min_n)  # NaN or missing counts are small too
+    if effective is not None:
+        small |= ~(np.asarray(effective, dtype=float) >= min_n)
+    return small
+
+
+#: What an ``interval`` column adds to a method's name when :func:`within_scale` cut it.
+CLIPPED = ", clipped to the scale"
+
+
+def within_scale(low, high, lowest: float, highest: float):
+    """An interval cut to the scale its quantity lives on: (low, high, cut).
+
+    ``cut`` is True where either end was moved. Used for means on a bounded rating
+    scale (a 1–5 importance, a 0–10 score), shares (0–1) and NPS (−100 to 100).
+
+    Why clipping: the true value lies on the scale, so it is inside the clipped
+    interval exactly when it is inside the unclipped one, and the coverage is unchanged
+    (Mandelkern, M. (2002). Setting confidence intervals for bounded parameters.
+    Statistical Science 17(2), 149–172, section 2). Every interval that already fits
+    its scale is left exactly as it was, so the published t, Wilson and Wald examples
+    still match; a transform such as a logit-scale interval would move all of them
+    and fails for a mean sitting on the end of its scale. NaN ends stay NaN.
+
+    >>> low, high, cut = within_scale([3.2, 1.5], [5.2, 2.5], 1, 5)
+    >>> low.tolist(), high.tolist(), cut.tolist()
+    ([3.2, 1.5], [5.0, 2.5], [True, False])
+    >>> [float(v) for v in within_scale(np.nan, np.nan, 1, 5)[:2]]
+    [nan, nan]
+    """
+    low = np.asarray(low, dtype=float)
+    high = np.asarray(high, dtype=float)
+    cut = (low < lowest) | (high > highest)
+    return np.clip(low, lowest, highest), np.clip(high, lowest, highest), cut
 
 
 def correlation_interval(r: float, n: int, confidence: float = 0.95, *, method: str):

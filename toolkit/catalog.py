@@ -280,7 +280,15 @@ def _coverage(tables, by=None, settings=None, **params):
 
 # ----------------------------------------------------------------------------- satisfaction
 
-SETTING_PARAMETERS = ("confidence", "min_n", "top_box", "fiscal_year_start", "timezone", "ces")
+SETTING_PARAMETERS = (
+    "confidence",
+    "min_n",
+    "min_staff_n",
+    "top_box",
+    "fiscal_year_start",
+    "timezone",
+    "ces",
+)
 """Parameters that default to the engagement's settings when a run does not give them."""
 
 

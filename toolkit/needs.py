@@ -23,12 +23,15 @@ import pandas as pd
 from scipy import stats
 
 from toolkit._stats import (
+    CLIPPED,
     correlation_interval,
     mean_interval,
     mean_intervals,
     newcombe_difference,
+    too_few,
     welch_difference,
     wilson,
+    within_scale,
 )
 from toolkit._validate import check_choice, check_fraction, check_positive_int, require_columns
 from toolkit.coding import code_needs, codebook_version, uncoded_needs
@@ -67,6 +70,7 @@ IMPORTANCE_PERFORMANCE_COLUMNS = (
     "crosshair_importance",
     "crosshair_performance",
     "crosshair",
+    "interval",
     "suppressed",
     "confidence",
 )
@@ -300,6 +304,7 @@ def needs_gap(
     by: str | None = None,
     confidence: float = 0.95,
     min_n: int = 5,
+    min_staff_n: int = 5,
     priority: float = 0.2,
     rare: float | None = None,
     weight: str | None = "weight",
@@ -322,8 +327,17 @@ def needs_gap(
     confidence : float
         Level of every interval.
     min_n : int
-        A group with fewer respondents is suppressed: its customer estimates and gap are
-        empty and ``suppressed`` is true (counts are kept).
+        A group with fewer respondents, or an effective n below it, is suppressed
+        (:func:`toolkit._stats.too_few`): its customer estimates and gap are empty and
+        ``suppressed`` is true (counts are kept).
+    min_staff_n : int
+        The same rule for the staff side: where 1 to ``min_staff_n`` − 1 staff members
+        listed needs for the group, the staff shares, their intervals, the staff
+        importance and the gap are empty and ``staff_suppressed`` is true. ``staff_n``
+        and ``staff_total`` are kept, so "no staff member named it" still shows as a
+        count, and such a need that is a customers' priority is still a blind spot; a
+        need some staff named gets no class. No staff list at all (``staff_total`` 0)
+        is not suppressed: there is no one to single out.
     priority, rare : float
         The classification thresholds (shares): a need is a priority for a list when at
         least ``priority`` of it names the need, and rare when fewer than ``rare`` do
@@ -359,7 +373,7 @@ def needs_gap(
         (with no staff list for the group, a blind spot needs the customer share's interval
         above zero); a class its interval does not support is called *shared priority*.
         ``classification_point`` holds the class from the point estimates alone;
-        ``suppressed``, ``confidence``, ``priority_threshold``, ``rare_threshold``.
+        ``suppressed``, ``staff_suppressed``, ``confidence``, ``priority_threshold``, ``rare_threshold``.
 
     Notes
     -----
@@ -369,7 +383,7 @@ def needs_gap(
 
     Examples
     --------
-    >>> assumed = pd.DataFrame({"staff": ["A", "B"], "code": ["pantry", "pantry"]})
+    >>> assumed = pd.DataFrame({"staff": list("ABCDE"), "code": ["pantry"] * 5})
     >>> stated = pd.DataFrame({"respondent_id": list("pqrstu"),
     ...                        "code": ["milk"] * 5 + ["pantry"]})
     >>> needs_gap(assumed, stated)[["code", "staff_share", "customer_share", "classification"]]
@@ -382,6 +396,7 @@ def needs_gap(
     assumed = with_all_staff(assumed, stated, by)
     check_fraction(confidence, name="confidence", inclusive=False)
     check_positive_int(min_n, name="min_n")
+    check_positive_int(min_staff_n, name="min_staff_n")
     check_fraction(priority, name="priority")
     rare = priority if rare is None else check_fraction(rare, name="rare")
     weights = _weights(stated, weight)
@@ -426,7 +441,7 @@ def needs_gap(
     gap, gap_low, gap_high = newcombe_difference(
         cust_success, neff, staff_n, staff_total, confidence
     )
-    suppressed = customer_total < min_n
+    suppressed = too_few(customer_total, neff, min_n)
     for values in (
         customer_share,
         cust_low,
@@ -439,8 +454,28 @@ def needs_gap(
         gap_high,
     ):
         values[suppressed] = np.nan  # counts are kept, estimates are not
+    staff_suppressed = (staff_total > 0) & too_few(staff_total, None, min_staff_n)
+    for values in (
+        staff_share,
+        staff_low,
+        staff_high,
+        staff_imp[0],
+        staff_imp[2],
+        staff_imp[3],
+        gap,
+        gap_low,
+        gap_high,
+    ):
+        values[staff_suppressed] = np.nan  # counts are kept, estimates are not
     point = _classify(staff_share, customer_share, suppressed, priority, rare)
-    classification = _supported(point, gap_low, gap_high, cust_low, staff_total)
+    # A staff side too small for shares is judged as no staff list: a blind spot needs the
+    # customer share's interval above zero; "no staff member named it" still counts.
+    classification = _supported(
+        point, gap_low, gap_high, cust_low, np.where(staff_suppressed, 0, staff_total)
+    )
+    named = staff_suppressed & (staff_n > 0)
+    classification[named] = None
+    point[named] = None
     # By group, then largest gap and customer share first; empty ones last.
     order = np.lexsort((-customer_share, -gap, group))
     code_values = codes.take(code[order])
@@ -475,6 +510,7 @@ def needs_gap(
         "classification": classification[order],
         "classification_point": point[order],
         "suppressed": suppressed[order],
+        "staff_suppressed": staff_suppressed[order],
         "confidence": np.full(len(cells), float(confidence)),
         "priority_threshold": np.full(len(cells), float(priority)),
         "rare_threshold": np.full(len(cells), float(rare)),
@@ -499,11 +535,19 @@ def _classify(
 
 
 def _importance_columns(tally: _Tally, cells: np.ndarray, confidence: float) -> tuple:
-    """Mean importance, ratings and t interval of one list's needs, at ``cells``."""
+    """Mean importance, ratings and t interval of one list's needs, at ``cells``.
+
+    The interval is cut to the importance field's scale (1–5), as every mean interval is
+    (:func:`toolkit._stats.within_scale`: the cut keeps the coverage).
+    """
+    from toolkit.schema.tables import table_named
+
+    field = table_named("stated_needs").field("importance")
     mean = tally.importance.ravel()[cells]
     n = tally.importance_n.ravel()[cells]
     low, high = mean_intervals(mean, tally.importance_var.ravel()[cells], n, confidence)
-    return mean, n, low, high
+    low, high, _ = within_scale(low, high, field.low, field.high)
+    return mean, n, np.asarray(low, dtype=float), np.asarray(high, dtype=float)
 
 
 def _supported(
@@ -763,7 +807,7 @@ def common_ground(
         segment), ``relation_point`` (the same with *conflict* from the means alone),
         ``in_every_segment`` (a priority in
         every segment that is not suppressed), ``suppressed`` (either segment below
-        ``min_n``: estimates empty), ``confidence``.
+        ``min_n`` respondents or effective n: estimates empty), ``confidence``.
         Pairs are in the order segments first appear; needs that are neither shared, one-
         sided nor in conflict are left out.
     """
@@ -780,7 +824,11 @@ def common_ground(
     )
     table = per_code.assign(share=share.to_numpy())
     segments = [s for s in pd.unique(stated[segment].dropna())]
-    small = {s for s in segments if totals["total"].get(s, 0) < min_n}
+    small = {
+        s
+        for s in segments
+        if too_few(totals["total"].get(s, 0), totals["effective_n"].get(s, 0.0), min_n)
+    }
     everywhere = _priority_everywhere(table, [s for s in segments if s not in small], priority)
     rows = []
     for a, b in itertools.combinations(segments, 2):
@@ -893,6 +941,22 @@ def _relations(
     return relation, point
 
 
+def _ipa_in_scale(out: pd.DataFrame, scale: tuple[float, float]) -> np.ndarray:
+    """Cut both mean intervals to the rating scale in place; the ``interval`` words.
+
+    "t" where both t intervals fit the scale, "t, clipped to the scale" where either
+    was cut (:func:`toolkit._stats.within_scale` says why clipping keeps the coverage).
+    """
+    cut = np.zeros(len(out), dtype=bool)
+    for name in ("importance", "performance"):
+        low, high, moved = within_scale(
+            out[f"{name}_ci_low"], out[f"{name}_ci_high"], scale[0], scale[1]
+        )
+        out[f"{name}_ci_low"], out[f"{name}_ci_high"] = low, high
+        cut |= moved
+    return np.where(cut, "t" + CLIPPED, "t").astype(object)
+
+
 def _codes(table: pd.DataFrame, seg) -> list:
     return list(table.xs(seg, level=0).index) if seg in table.index.get_level_values(0) else []
 
@@ -951,7 +1015,8 @@ def importance_performance(
     DataFrame
         One row per need (per group): ``[by]``, ``code``, ``label``, ``n`` ratings,
         ``importance`` and ``performance`` (means) each with ``_ci_low``/``_ci_high``
-        (t intervals), ``quadrant`` (*Concentrate here*: important, performing below the
+        (t intervals, cut to ``scale``: ``interval`` says "t" or "t, clipped to the
+        scale"), ``quadrant`` (*Concentrate here*: important, performing below the
         line; *Keep up the good work*; *Low priority*; *Possible overkill*; a mean exactly on
         a line counts as high), ``crosshair_importance``, ``crosshair_performance``,
         ``crosshair``, ``suppressed`` (fewer than ``min_n`` ratings: means empty),
@@ -1010,7 +1075,8 @@ def importance_performance(
         list(QUADRANTS[:3]),
         default=QUADRANTS[3],
     ).astype(object)
-    out["suppressed"] = out["n"] < min_n
+    out["interval"] = _ipa_in_scale(out, scale)
+    out["suppressed"] = too_few(out["n"], None, min_n)
     out.loc[out["suppressed"], means] = np.nan
     out.loc[out["suppressed"], "quadrant"] = None
     out["crosshair"] = crosshair

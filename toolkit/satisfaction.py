@@ -532,8 +532,12 @@ def _sums(rows: pd.DataFrame, keys: pd.DataFrame, *, metric, top_box, ces, refer
     return _group_sums(keys, values)
 
 
-def _estimates(sums: pd.DataFrame, *, metric, measure, confidence, min_n):
-    """Turn per-group sums into the documented estimate columns."""
+def _estimates(sums: pd.DataFrame, *, metric, measure, confidence, min_n, scale):
+    """Turn per-group sums into the documented estimate columns.
+
+    ``scale`` is the (low, high) of the mean; intervals are kept inside it (and NPS
+    intervals inside −100 to 100) by :func:`_keep_in_scale`.
+    """
     out = pd.DataFrame(index=sums.index)
     n = sums["n"].to_numpy(dtype=float)
     w, w2 = sums["w"].to_numpy(dtype=float), sums["w2"].to_numpy(dtype=float)
@@ -576,11 +580,12 @@ def _estimates(sums: pd.DataFrame, *, metric, measure, confidence, min_n):
         out["interval"] = "t" if measure == "mean" else "Wilson"
     if metric == "nps" and measure != "nps":
         out["interval"] = "t" if measure == "mean" else "Wilson"
+    _keep_in_scale(out, measure, scale)
     source = {"mean": "mean", "top_box": "top_box", "nps": "nps"}[measure]
     out["estimate"] = out[source]
     out["ci_low"] = out[f"{source}_ci_low"]
     out["ci_high"] = out[f"{source}_ci_high"]
-    suppressed = n < min_n
+    suppressed = _stats.too_few(n, n_eff, min_n)
     out["suppressed"] = suppressed
     hidden = [
         "effective_n",
@@ -603,6 +608,29 @@ def _estimates(sums: pd.DataFrame, *, metric, measure, confidence, min_n):
     ]
     out.loc[suppressed, hidden] = np.nan
     return out
+
+
+def _keep_in_scale(out: pd.DataFrame, measure: str, scale) -> None:
+    """Cut the mean interval to ``scale`` in place; name every cut in ``interval``.
+
+    A t interval on few or heavily weighted answers can run past the ends of a rating
+    scale (4.2, 3.2 to 5.2 on 1–5); see :func:`toolkit._stats.within_scale` for why
+    clipping keeps the coverage. NPS intervals come cut to −100…100 from
+    :func:`toolkit._stats.nps` (an end sitting on ±100 while the score does not is a
+    cut one). Where the headline's interval was cut, ``interval`` says so ("t, clipped
+    to the scale"). Wilson intervals for shares never leave 0–1.
+    """
+    low, high, cut = _stats.within_scale(out["mean_ci_low"], out["mean_ci_high"], *scale)
+    out["mean_ci_low"], out["mean_ci_high"] = low, high
+    if measure == "nps":
+        score, low, high = (
+            out[c].to_numpy(dtype=float) for c in ("nps", "nps_ci_low", "nps_ci_high")
+        )
+        cut = ((high >= 100) & (score < 100)) | ((low <= -100) & (score > -100))
+    if measure != "top_box":
+        out["interval"] = np.where(
+            cut, out["interval"].astype(str) + _stats.CLIPPED, out["interval"]
+        )
 
 
 def _measure_setup(metric: str, measure: str | None, ces: Mapping | None) -> tuple[dict, str]:
@@ -681,7 +709,8 @@ def satisfaction_trend(
     confidence : float
         Confidence level of every interval.
     min_n : int
-        Groups with fewer responses are suppressed.
+        Groups with fewer responses, or an effective n below it, are suppressed
+        (:func:`toolkit._stats.too_few`).
 
     Returns
     -------
@@ -700,8 +729,12 @@ def satisfaction_trend(
         - ``promoters``, ``passives``, ``detractors``, ``nps``, ``nps_ci_low``,
           ``nps_ci_high``: for NPS, the (effective) counts and the NPS in points with the
           trinomial adjusted-Wald interval at every n; empty for other metrics.
-        - ``interval``: the method of ``ci_low``/``ci_high`` (t, Wilson, adjusted Wald).
-        - ``suppressed``: fewer than ``min_n`` responses; every estimate is then empty.
+        - ``interval``: the method of ``ci_low``/``ci_high`` (t, Wilson, adjusted Wald),
+          followed by ", clipped to the scale" where the interval ran past the ends of the
+          scale (mean) or −100 to 100 (NPS) and was cut there.
+        - ``suppressed``: fewer than ``min_n`` responses, or an effective n below
+          ``min_n`` (weights 100, 1, 1, 1, 1 are 1.08 people's worth); every estimate is
+          then empty.
         - ``scale_min``, ``scale_max``: the scale of ``mean``; ``top_box_answers``: the
           answers counted in the top box; ``direction``: "higher is better" (or the CES
           convention's words); ``weighted``; ``confidence``; ``min_n``.
@@ -764,7 +797,9 @@ def satisfaction_trend(
     keys = pd.DataFrame({c: rows[c].to_numpy() for c in by_cols})
     keys["t"] = t_codes
     sums = _sums(rows, keys, metric=metric, top_box=top_box, ces=ces, reference=reference)
-    est = _estimates(sums, metric=metric, measure=measure, confidence=confidence, min_n=min_n)
+    est = _estimates(
+        sums, metric=metric, measure=measure, confidence=confidence, min_n=min_n, scale=reference
+    )
     out = sums[by_cols].copy()
     t = sums["t"].to_numpy(dtype=np.int64)
     placed_labels = labels.reindex(t)
@@ -1198,7 +1233,14 @@ def before_after(
         sums = _sums(
             ev_rows[inside], keys, metric=metric, top_box=top_box, ces=ces, reference=reference
         )
-        est = _estimates(sums, metric=metric, measure=measure, confidence=confidence, min_n=min_n)
+        est = _estimates(
+            sums,
+            metric=metric,
+            measure=measure,
+            confidence=confidence,
+            min_n=min_n,
+            scale=reference,
+        )
         est = pd.concat([sums[by_cols + ["side"]], est], axis=1)
         groups = _windows_by_group(est, by_cols)
         if not len(ev_rows):

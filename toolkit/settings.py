@@ -31,6 +31,9 @@ DEFAULTS: dict = {
     "settings": {
         "confidence": 0.95,
         "min_n": 5,
+        # The staff side's own small-group rule (needs gap): 5 keeps the demos' whole-
+        # organisation comparisons (8 and 10 staff) and hides a 2-person Board list.
+        "min_staff_n": 5,
         "top_box": 2,
         "fiscal_year_start": 1,
         "week": "iso",
@@ -51,6 +54,7 @@ DEFAULTS: dict = {
 _COMMENTS = {
     "confidence": "confidence level of every interval",
     "min_n": "groups smaller than this are suppressed in reports",
+    "min_staff_n": "staff shares from fewer staff than this are suppressed (counts stay)",
     "top_box": "top-box share counts the top this-many answers",
     "fiscal_year_start": "month the fiscal year starts (1 = January)",
     "week": "week numbering: iso",
@@ -127,10 +131,9 @@ def _check(path: Path, data: dict) -> None:
 
     if not isinstance(s["confidence"], float | int) or not 0 < s["confidence"] < 1:
         raise bad("confidence", "a number between 0 and 1, such as 0.95")
-    if not isinstance(s["min_n"], int) or s["min_n"] < 1:
-        raise bad("min_n", "a whole number of at least 1")
-    if not isinstance(s["top_box"], int) or s["top_box"] < 1:
-        raise bad("top_box", "a whole number of at least 1")
+    for key in ("min_n", "min_staff_n", "top_box"):
+        if not isinstance(s[key], int) or s[key] < 1:
+            raise bad(key, "a whole number of at least 1")
     if not isinstance(s["fiscal_year_start"], int) or not 1 <= s["fiscal_year_start"] <= 12:
         raise bad("fiscal_year_start", "a month number from 1 to 12")
     for metric, scale in s["scales"].items():

@@ -93,7 +93,9 @@ _GAP_COLUMNS = (
 )
 
 # The chart draws every column of the analysis but its confidence.
-_IP_COLUMNS = tuple(c for c in IMPORTANCE_PERFORMANCE_COLUMNS if c != "confidence")
+_IP_COLUMNS = tuple(
+    c for c in IMPORTANCE_PERFORMANCE_COLUMNS if c not in ("confidence", "interval")
+)
 # The ones drawn as they are: n is said in words, the crosshair and flags hold for all rows.
 _IP_DRAWN = tuple(
     c for c in _IP_COLUMNS if c not in ("n", "suppressed") and not c.startswith("crosshair")
@@ -107,6 +109,7 @@ _KNOWN_COLUMNS = frozenset(
         "theme",
         "customer_effective_n",
         "classification_point",
+        "staff_suppressed",
         "priority_threshold",
         "rare_threshold",
         *(
@@ -1114,7 +1117,9 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
         ("importance_said", "Importance (1–5)"),
         ("performance_said", "How well met (1–5)"),
     )
-    scale = alt.Scale(domain=[1, 5], nice=False, zero=False)
+    # Clamped: nothing, an interval end included, is drawn past the 1–5 scale (the
+    # table's intervals are already cut to it; this holds for any table given).
+    scale = alt.Scale(domain=[1, 5], nice=False, zero=False, clamp=True)
 
     x, y = grid_axes(
         scale,

@@ -427,6 +427,11 @@ class ReportContext:
     include_personal: bool = False
 
     @property
+    def min_staff_n(self) -> int:
+        """The staff side's small-group rule, from engagement.toml (``min_staff_n``)."""
+        return int(self.engagement.settings["min_staff_n"])
+
+    @property
     def subset(self) -> dict:
         return dict(self.parameters.get("subset") or {})
 

@@ -270,7 +270,7 @@ def _unreviewed_sentence(ctx: NeedsReport) -> str:
     return (
         start + f"; without their codes, customers' most-named need is {still}"
         f"**{md_escape(after.label)}** ({pct(after.customer_share)} of customers, "
-        f"{pct(after.staff_share)} of staff)."
+        f"{_of_staff(after)})."
     )
 
 
@@ -280,7 +280,12 @@ def _top_customer_need(ctx: NeedsReport, assumed: pd.DataFrame, stated: pd.DataF
 
     gap = _usable(
         needs_gap(
-            assumed, stated, codebook=ctx.codebook, confidence=ctx.confidence, min_n=ctx.min_n
+            assumed,
+            stated,
+            codebook=ctx.codebook,
+            confidence=ctx.confidence,
+            min_n=ctx.min_n,
+            min_staff_n=ctx.min_staff_n,
         )
     )
     if gap.empty:
@@ -304,12 +309,44 @@ def _usable(gap: pd.DataFrame) -> pd.DataFrame:
     return gap[~suppressed & gap["customer_share"].notna()]
 
 
+def _staff_hidden(row) -> bool:
+    """True where the staff side was too small for shares (``min_staff_n``)."""
+    return bool(getattr(row, "staff_suppressed", False)) and row.staff_n > 0
+
+
 def _staff_words(row) -> str:
     if row.staff_total == 0:
         return "no staff member (staff listed no needs for this group)"
     if row.staff_n == 0:
         return "**no staff member**"
+    if _staff_hidden(row):
+        return (
+            f"some of the {count_words(int(row.staff_total), 'staff member')} who listed "
+            "needs (too few to show a share)"
+        )
     return f"{pct(row.staff_share)} of {count_words(int(row.staff_total), 'staff member')}"
+
+
+def _small_staff_words(usable: pd.DataFrame) -> str:
+    """The explanation's sentence on small groups, from the staff side when it is shown."""
+    shown = usable[usable["staff_share"].notna()]
+    if shown.empty:
+        return "Staff shares from too few staff members are not shown; counts are. "
+    staff = shown.sort_values("staff_share", ascending=False).iloc[0]
+    return (
+        f"Small groups give wide intervals: {pct(staff.staff_share)} of "
+        f"{staff.staff_total:,} staff members named **{md_escape(staff.label)}**, with an "
+        f"interval of {pct_range(staff.staff_ci_low, staff.staff_ci_high)}. "
+    )
+
+
+def _of_staff(row) -> str:
+    """The staff side for lists: "12% of staff", "no staff" or "too few staff for a share"."""
+    if row.staff_n == 0:
+        return "no staff"
+    if _staff_hidden(row):
+        return "too few staff for a share"
+    return f"{pct(row.staff_share)} of staff"
 
 
 _CLASS_ENDINGS = {
@@ -383,8 +420,15 @@ def needs_headline(gap: pd.DataFrame, agreement: pd.DataFrame | None = None, *, 
         f"{pct_range(r.customer_ci_low, r.customer_ci_high)}), was named by {_staff_words(r)}"
         + _CLASS_ENDINGS.get(str(r.classification), ".")
     )
-    staff_named = usable[usable["staff_n"] > 0]
-    if len(staff_named):
+    staff_named = usable[(usable["staff_n"] > 0) & usable["staff_share"].notna()]
+    if usable["staff_n"].gt(0).any() and not len(staff_named):
+        sentences.append(
+            f"Only {count_words(int(usable['staff_total'].max()), 'staff member')} listed "
+            "needs for these customers, too few to show staff shares; needs no staff member "
+            "named are still shown as such."
+        )
+        shown = {r.label}
+    elif len(staff_named):
         s = staff_named.sort_values(
             ["staff_share", "customer_share"], ascending=[False, True], kind="stable"
         ).iloc[0]
@@ -417,7 +461,7 @@ def needs_headline(gap: pd.DataFrame, agreement: pd.DataFrame | None = None, *, 
             + join_words(
                 [
                     f"**{md_escape(b.label)}** ({pct(b.customer_share)} of customers, "
-                    f"{pct(b.staff_share)} of staff)"
+                    f"{_of_staff(b)})"
                     for b in blind.itertuples()
                 ],
                 limit=5,
@@ -493,7 +537,6 @@ def how_sure(gap: pd.DataFrame, agreement: pd.DataFrame):
         return markdown("Too few customers answered to estimate anything with confidence.")
     level = level_words(usable["confidence"].iloc[0])
     example = usable.sort_values("customer_share", ascending=False).iloc[0]
-    staff = usable.sort_values("staff_share", ascending=False).iloc[0]
     priority = float(usable["priority_threshold"].iloc[0])
     rare = float(usable["rare_threshold"].iloc[0])
     paragraphs = [
@@ -502,11 +545,9 @@ def how_sure(gap: pd.DataFrame, agreement: pd.DataFrame):
         f"are consistent with. For example, {pct(example.customer_share)} of "
         f"{example.customer_total:,} customers named **{md_escape(example.label)}**; the "
         f"interval, {pct_range(example.customer_ci_low, example.customer_ci_high)}, says the "
-        f"share among all customers like these is very likely in that range. Small groups "
-        f"give wide intervals: {pct(staff.staff_share)} of {staff.staff_total:,} staff "
-        f"members named **{md_escape(staff.label)}**, with an interval of "
-        f"{pct_range(staff.staff_ci_low, staff.staff_ci_high)}. Groups with fewer "
-        f"respondents than the minimum size are not shown at all.",
+        f"share among all customers like these is very likely in that range. "
+        + _small_staff_words(usable)
+        + "Groups with fewer respondents than the minimum size are not shown at all.",
         f"A need is a **priority** for a list when at least {pct(priority)} of it names the "
         f"need, and **rare** when fewer than {pct(rare)} do. A *blind spot* is a customer "
         f"priority that is rare among staff; *assumed only* is the reverse; a *shared "
@@ -877,7 +918,12 @@ def needs_explorer(ctx: NeedsReport, *, chart_needs: int = 15):
                 assumed = assumed[assumed[ctx.by] == group.value]
             stated = stated[stated[ctx.by] == group.value]
         gap = needs_gap(
-            assumed, stated, codebook=ctx.codebook, confidence=ctx.confidence, min_n=min_n.value
+            assumed,
+            stated,
+            codebook=ctx.codebook,
+            confidence=ctx.confidence,
+            min_n=min_n.value,
+            min_staff_n=ctx.min_staff_n,
         )
         agreement = rank_agreement(gap, confidence=ctx.confidence, top_k=top_k.value)
         with out:
