@@ -30,7 +30,9 @@ def run_notebook(page, server, timeout_ms: int, *, charts: int, drawn=()) -> Non
     expect(page.locator(CHART).nth(charts - 1)).to_be_visible(timeout=3 * timeout_ms)
     wait_for_idle_kernel(page, timeout_ms)
     for start in drawn:
-        chart = page.locator(f'{CHART}[aria-label^="{start}"]').first
+        # An entry may be a tuple of labels, any of which will do (the chart a rule picks).
+        starts = start if isinstance(start, tuple) else (start,)
+        chart = page.locator(", ".join(f'{CHART}[aria-label^="{s}"]' for s in starts)).first
         expect(chart).to_be_visible()
         expect(chart.locator("svg.marks, canvas").first).to_be_visible()
     stderr = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"

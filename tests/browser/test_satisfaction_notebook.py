@@ -33,7 +33,7 @@ def test_satisfaction_notebook_runs_in_jupyterlab_with_charts_and_panel(lab, off
         drawn=(
             "Line chart of mean score over 12 periods",
             "XmR chart",
-            "P-chart",
+            ("P-chart", "Laney p′ chart"),  # -p chart share: p′ when over-dispersed
             "Before-and-after comparison",
         ),
     )
