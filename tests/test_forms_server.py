@@ -87,9 +87,9 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM", "SIGHUP"])
-def test_the_forms_server_stops_with_voila_on_a_signal(stop, tmp_path):
+def _serving_forms(tmp_path, **popen) -> tuple[subprocess.Popen, int, Path]:
+    """Start ``forms`` on a new engagement as a user would; once it listens, the command,
+    its port and its log."""
     folder = tmp_path / "riverside"
     Engagement.init(folder, name="Riverside")
     port = _free_port()
@@ -101,14 +101,23 @@ def test_the_forms_server_stops_with_voila_on_a_signal(stop, tmp_path):
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_ignore_interrupts,
+            **popen,
         )
+    deadline = time.monotonic() + WAIT
+    while not _listening(port):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            raise AssertionError(log.read_text())
+        time.sleep(0.3)
+    return process, port, log
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM", "SIGHUP"])
+def test_the_forms_server_stops_with_voila_on_a_signal(stop, tmp_path):
+    process, port, log = _serving_forms(tmp_path, preexec_fn=_ignore_interrupts)
     try:
-        deadline = time.monotonic() + WAIT
-        while not _listening(port):
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.3)
         kernels = _wait_for_kernels(process.pid, 1)  # the warm kernel, in a session of its own
         process.send_signal(getattr(signal, stop))
         assert process.wait(timeout=WAIT) == 0, log.read_text()
@@ -128,24 +137,8 @@ def test_the_forms_server_stops_with_voila_on_a_signal(stop, tmp_path):
 def test_kernels_are_stopped_when_voila_dies_by_itself(tmp_path):
     """Found by a second reading: Voilà killed (for memory, say) left its kernels running,
     re-parented where the command no longer found them."""
-    folder = tmp_path / "riverside"
-    Engagement.init(folder, name="Riverside")
-    port = _free_port()
-    log = tmp_path / "forms.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "toolkit.cli", "forms", str(folder), "--no-browser"]
-            + ["--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process, port, log = _serving_forms(tmp_path)
     try:
-        deadline = time.monotonic() + WAIT
-        while not _listening(port):
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.3)
         kernels = _wait_for_kernels(process.pid, 1)
         time.sleep(5)  # the command notes Voilà's kernels every 2 s
         voila = [

@@ -594,30 +594,25 @@ class CodingTab:
         """Confirm a statement's proposed code, or file it under ``code``."""
         from toolkit.forms.coding import confirm_statements
 
-        try:
-            count = confirm_statements(self.engagement, [statement], code)
-        except DataValidationError as err:
-            self.status.value = _alert(str(err))
-            return
-        self.status.value = (
-            f'<span role="status" class="tk-ok">{"Filed" if code else "Confirmed"} {count} '
-            f"statement{'s' if count != 1 else ''}.</span>"
-        )
-        self.page.saved("stated_needs")
+        self._coded(confirm_statements, [statement], code, "Filed" if code else "Confirmed", "")
 
     def file(self, text: str, code: str | None) -> None:
         from toolkit.forms.coding import file_statements
 
         if code is None:
             return
+        self._coded(file_statements, text, code, "Filed", f" under {html.escape(code)}")
+
+    def _coded(self, action, statements, code: str | None, verb: str, where: str) -> None:
+        """Run a coding ``action`` on the store; say how many statements it coded, or why not."""
         try:
-            count = file_statements(self.engagement, text, code)
+            count = action(self.engagement, statements, code)
         except DataValidationError as err:
             self.status.value = _alert(str(err))
             return
         self.status.value = (
-            f'<span role="status" class="tk-ok">Filed {count} statement'
-            f"{'s' if count != 1 else ''} under {html.escape(code)}.</span>"
+            f'<span role="status" class="tk-ok">{verb} {count} '
+            f"statement{'s' if count != 1 else ''}{where}.</span>"
         )
         self.page.saved("stated_needs")
 
