@@ -88,6 +88,42 @@ def test_over_dispersed_share_gets_laney_and_rarely_signals(n, p_at_least):
     assert laney["upper"].tolist() == default["upper"].tolist()
 
 
+def test_a_share_trend_gets_the_share_chart_by_default_and_says_why():
+    trend = share_trend(wandering(5_000, months=36), 5_000).assign(measure="top_box")
+    got = control_chart(trend)
+    assert set(got["chart"]) == {"laney"}
+    ratio = got["sigma_z"].iloc[0]
+    assert ratio > 1.2
+    assert got["chart_reason"].iloc[0] == f"sigma_z {ratio:.2f} above 1.2 (the default for a share)"
+    assert (
+        control_chart(trend, chart="share")["chart_reason"].iloc[0]
+        == f"sigma_z {ratio:.2f} above 1.2"
+    )
+    rng = np.random.default_rng(3)
+    binomial = share_trend(rng.binomial(900, 0.6, 36) / 900, 900).assign(measure="top_box")
+    assert set(control_chart(binomial)["chart"]) == {"p"}
+    # the explicit choices stay
+    for kind in ("xmr", "p", "laney"):
+        assert set(control_chart(trend, chart=kind)["chart"]) == {kind}
+        assert set(control_chart(trend, chart=kind)["chart_reason"]) == {"asked for"}
+    mean = trend.assign(measure="mean")
+    got = control_chart(mean)
+    assert set(got["chart"]) == {"xmr"} and set(got["chart_reason"]) == {"the default for a mean"}
+    assert got["sigma_z"].isna().all()
+
+
+def test_the_share_chart_summary_prints_the_dispersion_ratio():
+    from toolkit.reports.satisfaction import control_summary
+
+    trend = share_trend(wandering(5_000, months=36), 5_000).assign(measure="top_box")
+    got = control_chart(trend)
+    text = control_summary(got, measure="top_box").data
+    ratio = got["sigma_z"].iloc[0]
+    assert "Laney p′ chart sets limits from 36 periods" in text
+    assert f"varies {ratio:.2f} times as much as sampling alone" in text
+    assert "the default for a share" in text
+
+
 def test_binomial_share_keeps_the_p_chart():
     rng = np.random.default_rng(3)
     trend = share_trend(rng.binomial(900, 0.6, 60) / 900, 900)

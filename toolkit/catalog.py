@@ -483,7 +483,7 @@ ANALYSES: dict[str, Analysis] = {
             ("responses",),
             _control_chart,
             (satisfaction.satisfaction_trend, satisfaction.control_chart),
-            "XmR, p or Laney p′ limits with special-cause signals (-p chart share, -p baseline 8)",
+            "XmR, p or Laney p′ limits with special-cause signals (-p chart xmr|p|laney|share)",
         ),
     )
 }

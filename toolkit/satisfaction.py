@@ -18,8 +18,8 @@ with those columns works.
     and an interrupted time series over the whole trend (level and slope change with
     Newey–West errors).
 :func:`control_chart`
-    XmR limits for period means, or a p-chart for top-box shares with varying n, with the
-    four special-cause rules, an improvement direction, limits frozen after a baseline and
+    XmR limits for period means and the NPS, or for top-box shares a p-chart with varying
+    n (Laney's p′ chart when the shares are over-dispersed), with the four special-cause rules, an improvement direction, limits frozen after a baseline and
     rebased at events.
 :func:`sample_size_table`
     Margin of error and the sample needed for a target margin, with the finite-population
@@ -1426,7 +1426,7 @@ _SIGNAL_WORDS = {
 def control_chart(
     trend: pd.DataFrame,
     *,
-    chart: str = "xmr",
+    chart: str | None = None,
     by: str | Sequence[str] | None = None,
     baseline: int | None = None,
     rebase_at: str | Sequence | None = None,
@@ -1439,7 +1439,9 @@ def control_chart(
     ----------
     trend : DataFrame
         The result of :func:`satisfaction_trend` (suppressed periods are left out).
-    chart : str
+    chart : str, optional
+        By default what the trend measures decides: a share (``measure`` ``top_box``, such
+        as a CES judged by its top box) gets ``share``, a mean or an NPS gets ``xmr``.
         ``xmr``: individuals chart of the period means (``mean``; the NPS for NPS);
         ``p``: p-chart of the top-box share with each period's own n;
         ``laney``: Laney's p′ chart of the top-box share (the p-chart's limits widened by
@@ -1474,7 +1476,9 @@ def control_chart(
         when no signal), ``chart`` (the chart drawn: ``xmr``, ``p`` or ``laney``),
         ``sigma_z`` (shares: the spread of the z-scores, mean moving range / 1.128 over
         the phase's baseline; 1 when the share varies only as sampling says),
-        ``chart_reason`` (how the chart was chosen), ``direction``.
+        ``chart_reason`` (how the chart was chosen: "asked for", or for ``share`` the
+        σ_Z against ``dispersion_limit``, such as "sigma_z 1.34 above 1.2"; "the default for
+        a share" or "for a mean" is added when ``chart`` was not given), ``direction``.
 
     Notes
     -----
@@ -1488,6 +1492,9 @@ def control_chart(
     range is taken across it, runs and trends start again after it, and the chart
     draws the line in separate pieces.
     """
+    default = chart is None
+    if default:
+        chart = _default_chart(trend)
     check_choice(chart, ("xmr", "p", "laney", "share"), name="chart")
     if not isinstance(dispersion_limit, int | float) or not 0 < dispersion_limit < np.inf:
         raise DataValidationError(
@@ -1545,8 +1552,21 @@ def control_chart(
         out = pd.DataFrame(columns=columns)
     else:
         out = pd.concat(parts, ignore_index=True)[columns]
+    if default and len(out):
+        words = "the default for a share" if chart == "share" else "the default for a mean"
+        if chart == "xmr" and value_col == "nps":
+            words = "the default for the NPS"
+        asked = out["chart_reason"] == "asked for"
+        out["chart_reason"] = np.where(asked, words, out["chart_reason"] + f" ({words})")
     out["direction"] = direction
     return out
+
+
+def _default_chart(trend: pd.DataFrame) -> str:
+    """``share`` for a trend of top-box shares, ``xmr`` for means and the NPS."""
+    if "measure" in trend and len(trend) and str(trend["measure"].iloc[0]) == "top_box":
+        return "share"
+    return "xmr"
 
 
 def _share_limits(x, n, base, chart, dispersion_limit) -> tuple[dict, str, str]:
