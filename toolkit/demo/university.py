@@ -57,6 +57,12 @@ _U_PAYROLL = tuple(_DATA["payroll"])
 _U_COMMENTS = tuple(_DATA["comments"])
 
 
+# What the generator builds into the scores besides campus, segment and touchpoint
+# differences: the slow upward trend, the month-of-year pattern and the three events.
+# Switching one off (for a check of what the charts find) leaves every random draw alone.
+CHANGES = ("trend", "season", "payroll", "portal", "advising")
+
+
 def _allocate(total: int, weights: np.ndarray) -> np.ndarray:
     """Split ``total`` into whole counts proportional to ``weights`` (largest remainder)."""
     share = weights / weights.sum() * total
@@ -67,8 +73,13 @@ def _allocate(total: int, weights: np.ndarray) -> np.ndarray:
     return counts
 
 
-def _university_responses(rng: np.random.Generator, total: int, *, with_ids: bool):
-    """``total`` response rows over 30 campuses × 36 months, vectorised."""
+def _university_responses(rng: np.random.Generator, total: int, *, with_ids: bool, changes=CHANGES):
+    """``total`` response rows over 30 campuses × 36 months, vectorised.
+
+    ``changes`` names the built-in changes (:data:`CHANGES`) the scores carry; the rows,
+    campuses, dates and noise are the same whichever are on.
+    """
+    on = {name: float(name in changes) for name in CHANGES}
     n_campus, n_month = len(CAMPUSES), len(_U_MONTHS)
     campus_size = rng.lognormal(0.0, 0.5, n_campus)
     month_of_year = np.arange(n_month) % 12
@@ -118,22 +129,21 @@ def _university_responses(rng: np.random.Generator, total: int, *, with_ids: boo
     )
     is_portal = touch_r == 0
     is_advising = touch_r == 1
+    portal_lift = on["portal"] * is_portal * portal_on * portal_ramp * portal_gain[campus_r]
     latent_r = (
         campus_eff[campus_r]
         + _U_SEG_BASE[segment_r]
         + _U_TP_BASE[touch_r]
-        + 0.12 * years
-        + season[month_r % 12]
-        + is_portal * portal_on * portal_ramp * portal_gain[campus_r]
-        - is_advising * adv_dip * 0.6 * advising_hit[campus_r]
-        + is_advising * adv_after * 0.25
-        - (touch_r == 4) * payroll * 0.7
+        + on["trend"] * 0.12 * years
+        + on["season"] * season[month_r % 12]
+        + portal_lift
+        - on["advising"] * is_advising * adv_dip * 0.6 * advising_hit[campus_r]
+        + on["advising"] * is_advising * adv_after * 0.25
+        - on["payroll"] * (touch_r == 4) * payroll * 0.7
         + rng.normal(0, 0.95, n_resp)
     ).astype(np.float32)
     # effort drops most where the portal worked: CES gets an extra lift
-    ces_extra_r = (is_portal * portal_on * portal_ramp * 0.5 * portal_gain[campus_r]).astype(
-        np.float32
-    )
+    ces_extra_r = (0.5 * portal_lift).astype(np.float32)
 
     # expand respondents to rows
     first_resp_of_cell = np.concatenate(([0], np.cumsum(resp_per_cell)[:-1]))
