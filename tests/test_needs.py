@@ -579,6 +579,25 @@ def test_a_conflict_needs_the_welch_interval_of_the_difference_to_exclude_zero()
     assert row["relation_point"] == "conflict" and row["relation"] == "common ground"
 
 
+def test_one_sided_needs_need_the_interval_of_the_share_difference_to_exclude_zero():
+    def stated(named_by_a: int) -> pd.DataFrame:
+        rows = [(seg, f"{seg}{i}", "base") for seg in "AB" for i in range(10)]
+        rows += [("A", f"A{i}", "x") for i in range(named_by_a)]
+        return pd.DataFrame(rows, columns=["segment", "respondent_id", "code"])
+
+    # 3 of 10 against 0 of 10: a priority in A, rare in B, but Newcombe's interval of the
+    # difference is −0.038 to 0.603, so the two are not shown to differ.
+    row = common_ground(stated(3)).set_index("code").loc["x"]
+    assert (row["difference_ci_low"], row["difference_ci_high"]) == pytest.approx(
+        (-0.038, 0.603), abs=5e-4
+    )
+    assert row["relation_point"] == "only A" and pd.isna(row["relation"])
+    # 4 of 10: the interval (0.038 to 0.687) leaves out zero.
+    row = common_ground(stated(4)).set_index("code").loc["x"]
+    assert row["difference_ci_low"] > 0
+    assert row["relation"] == row["relation_point"] == "only A"
+
+
 def test_common_ground_suppresses_small_segments():
     stated = pd.DataFrame(
         {"segment": ["A"] * 6 + ["B"] * 2, "respondent_id": list("abcdefgh"), "code": ["x"] * 8}

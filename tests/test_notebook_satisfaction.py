@@ -24,6 +24,7 @@ from toolkit.reports.satisfaction import (
     changes_summary,
     control_summary,
     events_summary,
+    group_summary,
     open_satisfaction_report,
     satisfaction_explorer,
     trend_headline,
@@ -265,6 +266,29 @@ def test_changes_summary_counts_clear_changes_from_the_bonferroni_intervals():
     clear = int(changes["change_adjusted"].isin(["better", "worse"]).sum())
     assert 0 < clear < int(changes["change"].isin(["better", "worse"]).sum())
     assert f"(Bonferroni), {clear} change{'s' if clear > 1 else ''} remain clear" in summary.data
+
+
+def _campuses(counts):
+    parts = [
+        pd.DataFrame(
+            {"metric": "csat", "score": [5] * x + [2] * (n - x), "campus": campus,
+             "submitted_on": pd.Timestamp("2024-02-10")}
+        )
+        for campus, (x, n) in counts.items()
+    ]  # fmt: skip
+    return satisfaction_trend(pd.concat(parts), measure="top_box", by="campus")
+
+
+def test_group_summary_states_a_gap_only_when_its_adjusted_interval_leaves_out_0():
+    # 60/100 vs 45/100 alone differ; with a third campus the extremes are one of 3 pairs
+    # and the 98.33% interval includes 0.
+    text = group_summary(_campuses({"A": (60, 100), "B": (45, 100)}), by="campus")[0].data
+    assert "**A** scored highest (60%) and **B** lowest (45%), a gap of 15 points" in text
+    assert "(95% interval +1 to +28, widened for the 1 pair of groups): the two differ." in text
+    three = _campuses({"A": (60, 100), "B": (45, 100), "C": (50, 100)})
+    text = group_summary(three, by="campus")[0].data
+    assert "98.3% interval −2 to +31, widened for the 3 pairs of groups; it includes 0, so" in text
+    assert "the two differ" not in text
 
 
 def test_events_summary_without_events_says_how_to_add_them():

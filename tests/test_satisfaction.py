@@ -21,6 +21,7 @@ from toolkit.satisfaction import (
     assign_periods,
     before_after,
     control_chart,
+    highest_and_lowest,
     period_changes,
     sample_size_table,
     satisfaction_trend,
@@ -456,6 +457,67 @@ def test_bonferroni_intervals_give_the_adjusted_verdict():
     assert set(changes["change_adjusted"]) >= {"no clear change"}
     assert set(changes["change"]) & {"better", "worse"}
     assert {"p_value", "p_holm"} <= set(changes.columns)
+
+
+def _groups(counts, n=100) -> pd.DataFrame:
+    """Top-box rows per campus: ``counts`` maps a campus to (top-box answers, answers)."""
+    parts = []
+    for campus, (x, total) in counts.items():
+        parts.append(rows([5] * x + [2] * (total - x), "2024-02-10", campus=campus))
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_highest_and_lowest_groups_differ_only_when_their_interval_says_so():
+    # 60/100 against 45/100: Newcombe 95% interval 0.012 to 0.280, the two differ.
+    two = satisfaction_trend(
+        _groups({"A": (60, 100), "B": (45, 100)}), measure="top_box", by="campus"
+    )
+    gap = highest_and_lowest(two, by="campus")
+    assert (gap["highest"]["campus"], gap["lowest"]["campus"], gap["pairs"]) == ("A", "B", 1)
+    assert gap["difference"] == pytest.approx(0.15)
+    assert (gap["ci_low"], gap["ci_high"]) == pytest.approx((0.0117, 0.2804), abs=5e-4)
+    assert gap["differ"] is True
+    # A third campus in between: the extremes are one of 3 pairs, so the interval is at
+    # 1 − 0.05/3 (−0.018 to 0.307) and includes 0: no verdict of a difference.
+    three = satisfaction_trend(
+        _groups({"A": (60, 100), "B": (45, 100), "C": (50, 100)}), measure="top_box", by="campus"
+    )
+    gap = highest_and_lowest(three, by="campus")
+    assert gap["pairs"] == 3 and gap["adjusted_confidence"] == pytest.approx(1 - 0.05 / 3)
+    assert (gap["ci_low"], gap["ci_high"]) == pytest.approx((-0.0184, 0.3069), abs=5e-4)
+    assert gap["differ"] is False
+    # 63/100 leaves out 0 even after the adjustment (0.012 to 0.335).
+    wider = satisfaction_trend(
+        _groups({"A": (63, 100), "B": (45, 100), "C": (50, 100)}), measure="top_box", by="campus"
+    )
+    assert highest_and_lowest(wider, by="campus")["differ"] is True
+
+
+def test_highest_and_lowest_leave_out_groups_under_min_n():
+    # D has 4 answers, all in the top box: under min_n it is no extreme and no pair.
+    data = _groups({"A": (60, 100), "B": (45, 100), "D": (4, 4)})
+    trend = satisfaction_trend(data, measure="top_box", by="campus", min_n=5)
+    gap = highest_and_lowest(trend, by="campus")
+    assert (gap["highest"]["campus"], gap["pairs"]) == ("A", 1)
+    alone = satisfaction_trend(
+        _groups({"A": (60, 100), "D": (4, 4)}), measure="top_box", by="campus", min_n=5
+    )
+    assert highest_and_lowest(alone, by="campus") is None
+
+
+def test_highest_and_lowest_means_use_welch_at_the_adjusted_level():
+    rng = np.random.default_rng(5)
+    scores = {c: rng.integers(1, 6, 40) for c in ("A", "B", "C", "D")}
+    scores["A"] = np.minimum(scores["A"] + 1, 5)
+    data = pd.concat(
+        [rows(v, "2024-02-10", campus=c) for c, v in scores.items()], ignore_index=True
+    )
+    trend = satisfaction_trend(data, by="campus")
+    gap = highest_and_lowest(trend, by="campus")
+    hi, lo = gap["highest"]["campus"], gap["lowest"]["campus"]
+    ci = stats.ttest_ind(scores[hi], scores[lo], equal_var=False).confidence_interval(1 - 0.05 / 6)
+    assert (gap["ci_low"], gap["ci_high"]) == pytest.approx((ci.low, ci.high))
+    assert gap["differ"] == (ci.low > 0 or ci.high < 0)
 
 
 def test_a_suppressed_period_is_skipped_not_compared():

@@ -784,7 +784,9 @@ def common_ground(
     priority, rare : float
         A need is a priority for a segment when at least ``priority`` of it names the
         need, and rare when fewer than ``rare`` do: *only A* needs a priority in A that
-        is rare in B (needs between the two are left out, not called one-sided).
+        is rare in B and the Newcombe interval of the difference wholly above zero (needs
+        between the two, or whose interval includes zero, are left out, not called
+        one-sided; ``relation_point`` keeps the label from the shares alone).
     conflict : float
         Two segments pull in different directions on a need (*conflict*) when both rated
         its importance, their mean ratings differ by at least this much (1–5 scale), and
@@ -804,7 +806,8 @@ def common_ground(
         ``importance_ci_high_a`` … (Student t), ``importance_difference`` = importance_a −
         importance_b with ``importance_difference_ci_low``/``_ci_high`` (Welch),
         ``relation`` (*conflict*, *common ground*, *only A*, *only B*, naming the
-        segment), ``relation_point`` (the same with *conflict* from the means alone),
+        segment), ``relation_point`` (the same with *conflict* and *only* from the point
+        estimates alone),
         ``in_every_segment`` (a priority in
         every segment that is not suppressed), ``suppressed`` (either segment below
         ``min_n`` respondents or effective n: estimates empty), ``confidence``.
@@ -912,7 +915,7 @@ def common_ground(
 def _relations(
     pair: pd.DataFrame, a, b, priority: float, rare: float, conflict: float, confidence: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each need's relation, and the same with *conflict* from the means alone.
+    """Each need's relation, and the same with *conflict* and *only* from point estimates.
 
     Sets the Welch difference of the importance means on ``pair`` as it goes.
     """
@@ -935,8 +938,13 @@ def _relations(
         (pair["share_a"].ge(priority) & pair["share_b"].lt(rare)).to_numpy(),
         (pair["share_b"].ge(priority) & pair["share_a"].lt(rare)).to_numpy(),
     ]
+    # one-sided only where the Newcombe interval of share_a − share_b leaves out zero
+    with np.errstate(invalid="ignore"):
+        a_more = (pair["difference_ci_low"] > 0).to_numpy()
+        b_more = (pair["difference_ci_high"] < 0).to_numpy()
+    shown = [shares[0], shares[1] & a_more, shares[2] & b_more]
     names = ["conflict", "common ground", f"only {a}", f"only {b}"]
-    relation = np.select([supported, *shares], names, default="")
+    relation = np.select([supported, *shown], names, default="")
     point = np.select([apart, *shares], names, default="")
     return relation, point
 

@@ -8,19 +8,22 @@ with those columns works.
 :func:`satisfaction_trend`
     CSAT, NPS or CES per period (day, ISO week, month, quarter, year, fiscal quarter,
     fiscal year, or the survey's wave) and group: the mean with a t interval, the top-box
-    share with a Wilson interval, NPS with its trinomial interval (adjusted-Wald for small
-    groups), n and the effective n of weighted data; small groups suppressed.
+    share with a Wilson interval, NPS with its trinomial interval (adjusted-Wald), n and
+    the effective n of weighted data; small groups suppressed.
 :func:`period_changes`
     Each period against the one before it, with the difference, its interval, a p-value,
     the Holm-adjusted p-value over every comparison in the table, and a plain word.
+:func:`highest_and_lowest`
+    The highest- and lowest-scoring groups compared, with a Bonferroni interval over every
+    pair of groups and the verdict read from it.
 :func:`before_after`
     Around each event of the ``events`` table: a window before against a window after,
     and an interrupted time series over the whole trend (level and slope change with
     Newey–West errors).
 :func:`control_chart`
     XmR limits for period means and the NPS, or for top-box shares a p-chart with varying
-    n (Laney's p′ chart when the shares are over-dispersed), with the four special-cause rules, an improvement direction, limits frozen after a baseline and
-    rebased at events.
+    n (Laney's p′ chart when the shares are over-dispersed), with the four special-cause
+    rules, an improvement direction, limits frozen after a baseline and rebased at events.
 :func:`sample_size_table`
     Margin of error and the sample needed for a target margin, with the finite-population
     correction.
@@ -56,6 +59,7 @@ __all__ = [
     "satisfaction_trend",
     "period_changes",
     "change_between",
+    "highest_and_lowest",
     "before_after",
     "control_chart",
     "sample_size_table",
@@ -1050,6 +1054,60 @@ def change_between(trend: pd.DataFrame, earlier, later) -> dict:
     d, low, high, p = (float(v) for v in _difference(a, b, measure, confidence))
     change = str(_change_words(low, high, p, higher))
     return {"difference": d, "ci_low": low, "ci_high": high, "p_value": p, "change": change}
+
+
+def highest_and_lowest(latest: pd.DataFrame, *, by: str | Sequence[str]) -> dict | None:
+    """The highest- and lowest-scoring groups compared, with an interval for all pairs.
+
+    Parameters
+    ----------
+    latest : DataFrame
+        One row per group of a :func:`satisfaction_trend` with ``by`` (such as each
+        group's latest period).
+    by : str or list of str
+        The group columns.
+
+    Returns
+    -------
+    dict or None
+        None with fewer than two groups reported (groups under ``min_n`` or its effective
+        n are left out: no verdict rests on them). Otherwise ``highest`` and ``lowest``
+        (the rows), ``difference`` (highest − lowest), ``ci_low`` and ``ci_high``, ``pairs``
+        (the k(k − 1)/2 pairs of the k groups reported), ``adjusted_confidence`` and
+        ``differ`` (True when the interval leaves out 0).
+
+    Notes
+    -----
+    The two extremes are picked after looking at every group, so the comparison is one of
+    all k(k − 1)/2 pairs: its interval is Bonferroni-adjusted to 1 − (1 − confidence)/pairs
+    and the verdict is read from that interval alone (means: Welch; top-box shares:
+    Newcombe's hybrid score; NPS: adjusted-Wald, as :func:`period_changes`).
+    """
+    by_cols = _by_list(by)
+    shown = latest[~latest["suppressed"].astype(bool)]
+    if len(shown) < 2:
+        return None
+    hi = shown.loc[shown["estimate"].astype(float).idxmax()]
+    lo = shown.loc[shown["estimate"].astype(float).idxmin()]
+    pairs = len(shown) * (len(shown) - 1) // 2
+    confidence = float(hi["confidence"])
+    adjusted = 1 - (1 - confidence) / pairs
+    measure = str(hi["measure"])
+    d, low, high, _ = (float(v) for v in _difference(lo, hi, measure, adjusted))
+    with np.errstate(invalid="ignore"):
+        differ = bool(low > 0 or high < 0)
+    if len(by_cols) == 1 and hi[by_cols[0]] == lo[by_cols[0]]:
+        differ = False  # every group scored the same
+    return {
+        "highest": hi,
+        "lowest": lo,
+        "difference": d,
+        "ci_low": low,
+        "ci_high": high,
+        "pairs": pairs,
+        "adjusted_confidence": adjusted,
+        "differ": differ,
+    }
 
 
 def event_rows(events: pd.DataFrame, event) -> pd.DataFrame:

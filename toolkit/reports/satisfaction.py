@@ -746,18 +746,22 @@ def group_summary(trend_by: pd.DataFrame, *, by: str) -> tuple:
     hidden = latest[latest["suppressed"].astype(bool)]
     min_n = int(trend_by["min_n"].iloc[0])
     lines = []
-    if len(shown) >= 2:
-        hi = shown.loc[shown["estimate"].idxmax()]
-        lo = shown.loc[shown["estimate"].idxmin()]
-        overlap = hi["ci_low"] <= lo["ci_high"]
+    gap = sat.highest_and_lowest(latest, by=by)
+    if gap is not None:
+        hi, lo = gap["highest"], gap["lowest"]
         lines.append(
             f"In each group's latest period, **{md_escape(hi[by])}** scored highest "
             f"({estimate_words(hi['estimate'], measure)}) and **{md_escape(lo[by])}** lowest "
-            f"({estimate_words(lo['estimate'], measure)})"
+            f"({estimate_words(lo['estimate'], measure)}), a gap of "
+            f"{difference_words(gap['difference'], measure).lstrip('+')} "
+            f"({level_words(gap['adjusted_confidence'])} interval "
+            f"{difference_words(gap['ci_low'], measure, unit=False)} to "
+            f"{difference_words(gap['ci_high'], measure, unit=False)}, widened for the "
+            f"{count_words(gap['pairs'], 'pair')} of groups"
             + (
-                "; their intervals overlap, so the gap may be chance."
-                if overlap
-                else "; their intervals do not overlap."
+                "): the two differ."
+                if gap["differ"]
+                else "; it includes 0, so the gap may be chance)."
             )
         )
     if len(hidden):
