@@ -742,7 +742,6 @@ def group_summary(trend_by: pd.DataFrame, *, by: str) -> tuple:
     latest_t = trend_by.groupby(by, dropna=False)["t"].transform("max")
     latest = trend_by[trend_by["t"] == latest_t]
     measure = trend_by["measure"].iloc[0]
-    shown = latest[~latest["suppressed"].astype(bool)]
     hidden = latest[latest["suppressed"].astype(bool)]
     min_n = int(trend_by["min_n"].iloc[0])
     lines = []
