@@ -17,6 +17,7 @@ from toolkit.coding import _words
 from toolkit.demo.build import build_demo
 from toolkit.errors import DataValidationError
 from toolkit.needs import (
+    CLASSIFICATIONS,
     all_staff_compared,
     all_staff_note,
     code_needs,
@@ -394,11 +395,7 @@ def test_gap_properties(staff_codes, customer_codes, confidence):
     assert (gap["gap_ci_low"] <= gap["gap"] + 1e-12).all() and (
         gap["gap"] <= gap["gap_ci_high"] + 1e-12
     ).all()
-    assert (
-        gap["classification"]
-        .isin(["blind spot", "assumed only", "shared priority", "low priority"])
-        .all()
-    )
+    assert gap["classification"].isin(CLASSIFICATIONS).all()
 
 
 def test_importance_means_carry_their_ratings_and_a_t_interval():
@@ -468,7 +465,7 @@ def test_a_blind_spot_or_assumed_only_need_needs_its_gap_interval_to_agree():
     row = _one_need(2, 0, 5, 2)
     assert row["classification_point"] == "blind spot"
     assert row["gap_ci_low"] < 0
-    assert row["classification"] == "shared priority"
+    assert row["classification"] == "possible blind spot"
     # The same shares at 20 staff and 200 customers: the interval is above zero.
     row = _one_need(20, 0, 200, 80)
     assert row["gap_ci_low"] > 0
@@ -476,7 +473,7 @@ def test_a_blind_spot_or_assumed_only_need_needs_its_gap_interval_to_agree():
     # Assumed only: 1 of 2 staff, 0 of 5 customers, against 10 of 20 and 0 of 200.
     row = _one_need(2, 1, 5, 0)
     assert row["classification_point"] == "assumed only" and row["gap_ci_high"] > 0
-    assert row["classification"] == "shared priority"
+    assert row["classification"] == "possibly assumed only"
     row = _one_need(20, 10, 200, 0)
     assert row["classification"] == row["classification_point"] == "assumed only"
 

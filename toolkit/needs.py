@@ -53,7 +53,14 @@ __all__ = [
     "IMPORTANCE_PERFORMANCE_COLUMNS",
 ]
 
-CLASSIFICATIONS = ("blind spot", "assumed only", "shared priority", "low priority")
+CLASSIFICATIONS = (
+    "blind spot",
+    "assumed only",
+    "possible blind spot",
+    "possibly assumed only",
+    "shared priority",
+    "low priority",
+)
 QUADRANTS = ("Concentrate here", "Keep up the good work", "Low priority", "Possible overkill")
 #: The columns :func:`importance_performance` returns, after the ``by`` column if any.
 IMPORTANCE_PERFORMANCE_COLUMNS = (
@@ -335,8 +342,8 @@ def needs_gap(
         listed needs for the group, the staff shares, their intervals, the staff
         importance and the gap are empty and ``staff_suppressed`` is true. ``staff_n``
         and ``staff_total`` are kept, so "no staff member named it" still shows as a
-        count, and such a need that is a customers' priority is still a blind spot; a
-        need some staff named gets no class. No staff list at all (``staff_total`` 0)
+        count, and such a need that is a customers' priority is a *possible blind spot*
+        (too few staff to show the gap); a need some staff named gets no class. No staff list at all (``staff_total`` 0)
         is not suppressed: there is no one to single out.
     priority, rare : float
         The classification thresholds (shares): a need is a priority for a list when at
@@ -371,7 +378,10 @@ def needs_gap(
         otherwise), *low priority*. The class takes uncertainty into account: a blind
         spot also needs the gap's interval wholly above zero, an assumed only wholly below
         (with no staff list for the group, a blind spot needs the customer share's interval
-        above zero); a class its interval does not support is called *shared priority*.
+        above zero); a class its interval does not support is called *possible blind spot*
+        or *possibly assumed only* (the shares point that way, the lists are too small to
+        show it: the university demo's 8 staff members, none naming advising, against 22%
+        of 105 customers).
         ``classification_point`` holds the class from the point estimates alone;
         ``suppressed``, ``staff_suppressed``, ``confidence``, ``priority_threshold``, ``rare_threshold``.
 
@@ -468,11 +478,9 @@ def needs_gap(
     ):
         values[staff_suppressed] = np.nan  # counts are kept, estimates are not
     point = _classify(staff_share, customer_share, suppressed, priority, rare)
-    # A staff side too small for shares is judged as no staff list: a blind spot needs the
-    # customer share's interval above zero; "no staff member named it" still counts.
-    classification = _supported(
-        point, gap_low, gap_high, cust_low, np.where(staff_suppressed, 0, staff_total)
-    )
+    # A staff side too small for shares has no gap interval: a customers' priority none of
+    # them named is a possible blind spot ("no staff member named it" still counts).
+    classification = _supported(point, gap_low, gap_high, cust_low, staff_total)
     named = staff_suppressed & (staff_n > 0)
     classification[named] = None
     point[named] = None
@@ -562,16 +570,18 @@ def _supported(
     A *blind spot* needs the gap's interval wholly above zero, an *assumed only* wholly
     below; where no staff member named any need for the group (no staff sample, staff
     share 0) a blind spot needs the customer share's interval above zero. A class the
-    interval does not support becomes *shared priority*: the need is still a priority for
-    one list, but the lists are not shown to differ.
+    interval does not support is kept as a *possible blind spot* or *possibly assumed
+    only*: the shares point that way (a customer priority no staff member named, say) but
+    the lists are too small to show they differ (8 staff members naming it 0 times leave
+    a Wilson interval up to 32%).
     """
     no_staff = staff_total == 0
     with np.errstate(invalid="ignore"):
         above = np.where(no_staff, cust_low > 0, gap_low > 0)
         below = ~no_staff & (gap_high < 0)
     labels = point.copy()
-    unsupported = ((point == "blind spot") & ~above) | ((point == "assumed only") & ~below)
-    labels[unsupported] = "shared priority"
+    labels[(point == "blind spot") & ~above] = "possible blind spot"
+    labels[(point == "assumed only") & ~below] = "possibly assumed only"
     return labels
 
 

@@ -352,6 +352,10 @@ def _of_staff(row) -> str:
 _CLASS_ENDINGS = {
     "blind spot": " — **a blind spot**.",
     "assumed only": " — **assumed only**: staff expect it, customers rarely ask for it.",
+    "possible blind spot": " — **a possible blind spot**: customers name it often, staff "
+    "rarely or never, but too few staff listed needs to be sure.",
+    "possibly assumed only": " — **possibly assumed only**: staff expect it more than "
+    "customers ask for it, but too few answered to be sure.",
     "shared priority": " — a shared priority.",
     "low priority": ".",
 }
@@ -468,6 +472,23 @@ def needs_headline(gap: pd.DataFrame, agreement: pd.DataFrame | None = None, *, 
             )
             + "."
         )
+    possible = usable[
+        usable["classification"].eq("possible blind spot") & ~usable["label"].isin(shown)
+    ].sort_values("customer_share", ascending=False, kind="stable")
+    if len(possible):
+        sentences.append(
+            "Possible blind spots (customers name them, staff rarely or never do, but too few "
+            "staff listed needs to be sure): "
+            + join_words(
+                [
+                    f"**{md_escape(b.label)}** ({pct(b.customer_share)} of customers, "
+                    f"{_of_staff(b)})"
+                    for b in possible.itertuples()
+                ],
+                limit=5,
+            )
+            + "."
+        )
     assumed = usable[usable["classification"].eq("assumed only") & ~usable["label"].isin(shown)]
     assumed = assumed.sort_values("staff_share", ascending=False, kind="stable")
     if len(assumed):
@@ -551,7 +572,9 @@ def how_sure(gap: pd.DataFrame, agreement: pd.DataFrame):
         f"A need is a **priority** for a list when at least {pct(priority)} of it names the "
         f"need, and **rare** when fewer than {pct(rare)} do. A *blind spot* is a customer "
         f"priority that is rare among staff; *assumed only* is the reverse; a *shared "
-        f"priority* is a priority for either list otherwise.",
+        f"priority* is a priority for either list otherwise. A blind spot or assumed-only "
+        f"need also needs the {level} interval of the gap to leave out zero; where it does "
+        f"not, the need is a *possible* blind spot or *possibly* assumed only.",
     ]
     if len(agreement):
         a = agreement.iloc[0]
@@ -631,14 +654,15 @@ def group_findings(
         if suppressed:
             row.update(blind_spots=why, assumed_only=why)
         else:
-            blind = g[g["classification"].eq("blind spot")].sort_values(
-                "customer_share", ascending=False
-            )
+            blind = g[g["classification"].isin(["blind spot", "possible blind spot"])]
+            blind = blind.sort_values("customer_share", ascending=False)
             assumed = g[g["classification"].eq("assumed only")].sort_values(
                 "staff_share", ascending=False
             )
             row["blind_spots"] = [
-                f"{b.label} ({pct(b.customer_share)} of customers)" for b in blind.itertuples()
+                f"{b.label} ({pct(b.customer_share)} of customers"
+                + ("; possible)" if b.classification == "possible blind spot" else ")")
+                for b in blind.itertuples()
             ] or ["none"]
             row["assumed_only"] = [
                 f"{a.label} ({pct(a.staff_share)} of staff)" for a in assumed.itertuples()
@@ -956,7 +980,11 @@ def _count_slider(description: str, value: int, top: int):
 
 
 def _finding_table(gap: pd.DataFrame) -> Table:
-    flagged = gap[gap["classification"].isin(["blind spot", "assumed only"])]
+    flagged = gap[
+        gap["classification"].isin(
+            ["blind spot", "assumed only", "possible blind spot", "possibly assumed only"]
+        )
+    ]
     return show_table(
         flagged,
         columns={
