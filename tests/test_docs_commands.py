@@ -159,3 +159,7 @@ def test_every_test_the_docs_cite_exists(path, test):
 
 def test_the_security_page_cites_its_tests():
     assert len([p for p in _cited_tests() if p.values[0].name == "security.md"]) >= 30
+
+
+def test_the_statistics_page_cites_its_tests():
+    assert len([p for p in _cited_tests() if p.values[0].name == "statistics.md"]) >= 40
