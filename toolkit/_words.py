@@ -173,11 +173,18 @@ def level_words(confidence: object) -> str:
 
     Examples
     --------
+    A level below 100% never prints as 100%: a Bonferroni level keeps the decimals it needs.
+
     >>> level_words(0.95), level_words(0.995), level_words(None)
     ('95%', '99.5%', '95%')
+    >>> level_words(1 - 0.05 / 3), level_words(1 - 0.05 / 435)
+    ('98.3%', '99.99%')
     """
     value = 0.95 if is_missing(confidence) else float(confidence)
-    return f"{value * 100:.1f}".rstrip("0").rstrip(".") + "%"
+    decimals = 1
+    while decimals < 6 and value < 1 and round(value * 100, decimals) >= 100:
+        decimals += 1
+    return f"{value * 100:.{decimals}f}".rstrip("0").rstrip(".") + "%"
 
 
 def share_words(share: object, low: object, high: object, confidence: object) -> str:

@@ -361,6 +361,52 @@ _CLASS_ENDINGS = {
 }
 
 
+def _blind_spot_list(usable: pd.DataFrame, shown: set, kind: str) -> str:
+    """The needs of class ``kind`` not named yet, most-named first, in words ("" if none)."""
+    rows = usable[usable["classification"].eq(kind) & ~usable["label"].isin(shown)]
+    rows = rows.sort_values("customer_share", ascending=False, kind="stable")
+    return join_words(
+        [
+            f"**{md_escape(b.label)}** ({pct(b.customer_share)} of customers, {_of_staff(b)})"
+            for b in rows.itertuples()
+        ],
+        limit=5,
+    )
+
+
+def _other_findings(usable: pd.DataFrame, shown: set, first_class: str) -> list[str]:
+    """Sentences for the blind spots, possible ones and assumed-only needs not yet named."""
+    sentences = []
+    blind = _blind_spot_list(usable, shown, "blind spot")
+    if blind:
+        sentences.append(
+            ("Other blind spots" if first_class == "blind spot" else "Blind spots")
+            + f" (customers name them, staff rarely do): {blind}."
+        )
+    possible = _blind_spot_list(usable, shown, "possible blind spot")
+    if possible:
+        sentences.append(
+            "Possible blind spots (customers name them, staff rarely or never do, but too few "
+            f"staff listed needs to be sure): {possible}."
+        )
+    assumed = usable[usable["classification"].eq("assumed only") & ~usable["label"].isin(shown)]
+    assumed = assumed.sort_values("staff_share", ascending=False, kind="stable")
+    if len(assumed):
+        sentences.append(
+            "Also assumed by staff but rarely named by customers: "
+            + join_words(
+                [
+                    f"{md_escape(a.label)} ({pct(a.staff_share)} of staff, "
+                    f"{pct(a.customer_share)} of customers)"
+                    for a in assumed.itertuples()
+                ],
+                limit=6,
+            )
+            + "."
+        )
+    return sentences
+
+
 def needs_headline(gap: pd.DataFrame, agreement: pd.DataFrame | None = None, *, min_n=None):
     """The sentences that open the report: the loudest blind spot and assumed-only need.
 
@@ -456,54 +502,7 @@ def needs_headline(gap: pd.DataFrame, agreement: pd.DataFrame | None = None, *, 
             "named is one staff did not assume."
         )
         shown = {r.label}
-    blind = usable[usable["classification"].eq("blind spot") & ~usable["label"].isin(shown)]
-    blind = blind.sort_values("customer_share", ascending=False, kind="stable")
-    if len(blind):
-        sentences.append(
-            ("Other blind spots" if r.classification == "blind spot" else "Blind spots")
-            + " (customers name them, staff rarely do): "
-            + join_words(
-                [
-                    f"**{md_escape(b.label)}** ({pct(b.customer_share)} of customers, "
-                    f"{_of_staff(b)})"
-                    for b in blind.itertuples()
-                ],
-                limit=5,
-            )
-            + "."
-        )
-    possible = usable[
-        usable["classification"].eq("possible blind spot") & ~usable["label"].isin(shown)
-    ].sort_values("customer_share", ascending=False, kind="stable")
-    if len(possible):
-        sentences.append(
-            "Possible blind spots (customers name them, staff rarely or never do, but too few "
-            "staff listed needs to be sure): "
-            + join_words(
-                [
-                    f"**{md_escape(b.label)}** ({pct(b.customer_share)} of customers, "
-                    f"{_of_staff(b)})"
-                    for b in possible.itertuples()
-                ],
-                limit=5,
-            )
-            + "."
-        )
-    assumed = usable[usable["classification"].eq("assumed only") & ~usable["label"].isin(shown)]
-    assumed = assumed.sort_values("staff_share", ascending=False, kind="stable")
-    if len(assumed):
-        sentences.append(
-            "Also assumed by staff but rarely named by customers: "
-            + join_words(
-                [
-                    f"{md_escape(a.label)} ({pct(a.staff_share)} of staff, "
-                    f"{pct(a.customer_share)} of customers)"
-                    for a in assumed.itertuples()
-                ],
-                limit=6,
-            )
-            + "."
-        )
+    sentences += _other_findings(usable, shown, str(r.classification))
     if agreement is not None and len(agreement):
         sentence = _agreement_sentence(agreement.iloc[0])
         if sentence:

@@ -686,7 +686,8 @@ def control_summary(chart: pd.DataFrame, *, measure: str):
     if kind != "XmR" and sigma_z == sigma_z:
         lines.append(
             f"Between periods the share varies {sigma_z:.2f} times as much as sampling alone "
-            f"would make it (sigma_z; {md_escape(chart['chart_reason'].iloc[-1])})."
+            f"would make it (sigma_z). How the chart was chosen: "
+            f"{md_escape(chart['chart_reason'].iloc[-1])}."
         )
     if signals.empty:
         lines.append(
