@@ -289,6 +289,15 @@ def test_group_summary_states_a_gap_only_when_its_adjusted_interval_leaves_out_0
     text = group_summary(three, by="campus")[0].data
     assert "98.3% interval −2 to +31, widened for the 3 pairs of groups; it includes 0, so" in text
     assert "the two differ" not in text
+    # Every campus the same, or no spread for an interval: no verdict either way.
+    same = group_summary(_campuses({"A": (5, 10), "B": (5, 10)}), by="campus")[0].data
+    assert "every group scored the same (50%)" in same
+    flat = pd.DataFrame(
+        {"metric": "csat", "score": [4, 5] * 10, "campus": ["A", "B"] * 10,
+         "submitted_on": pd.Timestamp("2024-02-10")}
+    )  # fmt: skip
+    text = group_summary(satisfaction_trend(flat, by="campus"), by="campus")[0].data
+    assert "too little spread for an interval, so no verdict on the gap" in text
 
 
 def test_events_summary_without_events_says_how_to_add_them():

@@ -1083,7 +1083,7 @@ def highest_and_lowest(latest: pd.DataFrame, *, by: str | Sequence[str]) -> dict
     and the verdict is read from that interval alone (means: Welch; top-box shares:
     Newcombe's hybrid score; NPS: adjusted-Wald, as :func:`period_changes`).
     """
-    by_cols = _by_list(by)
+    require_columns(latest, [*_by_list(by), "estimate", "suppressed"], name="latest")
     shown = latest[~latest["suppressed"].astype(bool)]
     if len(shown) < 2:
         return None
@@ -1095,9 +1095,7 @@ def highest_and_lowest(latest: pd.DataFrame, *, by: str | Sequence[str]) -> dict
     measure = str(hi["measure"])
     d, low, high, _ = (float(v) for v in _difference(lo, hi, measure, adjusted))
     with np.errstate(invalid="ignore"):
-        differ = bool(low > 0 or high < 0)
-    if len(by_cols) == 1 and hi[by_cols[0]] == lo[by_cols[0]]:
-        differ = False  # every group scored the same
+        differ = bool(low > 0 or high < 0)  # every group scoring the same gives 0 to 0
     return {
         "highest": hi,
         "lowest": lo,

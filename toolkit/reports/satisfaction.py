@@ -747,7 +747,18 @@ def group_summary(trend_by: pd.DataFrame, *, by: str) -> tuple:
     min_n = int(trend_by["min_n"].iloc[0])
     lines = []
     gap = sat.highest_and_lowest(latest, by=by)
-    if gap is not None:
+    if gap is not None and gap["difference"] == 0:
+        lines.append(
+            "In each group's latest period, every group scored the same "
+            f"({estimate_words(gap['highest']['estimate'], measure)})."
+        )
+    elif gap is not None and is_missing(gap["ci_low"]):
+        lines.append(
+            f"In each group's latest period, **{md_escape(gap['highest'][by])}** scored highest "
+            f"and **{md_escape(gap['lowest'][by])}** lowest; their answers have too little "
+            "spread for an interval, so no verdict on the gap."
+        )
+    elif gap is not None:
         hi, lo = gap["highest"], gap["lowest"]
         lines.append(
             f"In each group's latest period, **{md_escape(hi[by])}** scored highest "
