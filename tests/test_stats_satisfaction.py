@@ -488,12 +488,21 @@ def test_its_with_white_noise_is_close(rng):
     assert abs(flat["coef"][2]) < 1.5 and abs(flat["coef"][3]) < 0.15
 
 
-def newey_west_by_matrix(y, x, maxlags, small_sample):
-    """An independent formulation: S = (Xe)' W (Xe) with W the Bartlett weight matrix."""
+def x_of(t, event_time):
+    after = t >= event_time
+    return np.column_stack([np.ones(t.size), t, after, np.where(after, t - event_time, 0)])
+
+
+def newey_west_by_matrix(y, x, maxlags, small_sample, steps=None):
+    """An independent formulation: S = (Xe)' W (Xe) with W the Bartlett weight matrix.
+
+    ``steps``: each row's position in time (by default 0, 1, 2…), so rows either side of a
+    missing period are two apart."""
     beta = np.linalg.lstsq(x, y, rcond=None)[0]
     e = y - x @ beta
     n, k = x.shape
-    lag = np.abs(np.subtract.outer(np.arange(n), np.arange(n)))
+    steps = np.arange(n) if steps is None else np.asarray(steps)
+    lag = np.abs(np.subtract.outer(steps, steps))
     w = np.clip(1 - lag / (maxlags + 1), 0, None)
     xe = x * e[:, None]
     bread = np.linalg.inv(x.T @ x)
@@ -533,8 +542,19 @@ def test_its_drops_missing_periods_with_a_warning():
     keep = np.isfinite(y)
     compact = interrupted_time_series(y[keep], t[keep], 9)
     assert fit["coef"] == pytest.approx(compact["coef"])
-    assert fit["se"] == pytest.approx(compact["se"])
     assert fit["n"] == 18 and np.isfinite(fit["fitted"]).all()
+    # The missing periods stay gaps in the Newey–West lags (issue 17): periods 2 and 4
+    # are two apart, not neighbours, as the weight matrix over t says.
+    after = t[keep] >= 10
+    x = np.column_stack([np.ones(18), t[keep], after, np.where(after, t[keep] - 10, 0)])
+    _, se = newey_west_by_matrix(y[keep], x, fit["maxlags"], True, steps=t[keep])
+    assert fit["se"] == pytest.approx(se)
+    _, bridged = newey_west_by_matrix(y[keep], x, fit["maxlags"], True)
+    assert not np.allclose(fit["se"], bridged)
+    # Evenly spaced times in steps of 2 (every other month) are neighbours one step apart.
+    even = interrupted_time_series(y[::2], t[::2], 5)
+    _, se = newey_west_by_matrix(y[::2], x_of(t[::2], 10), even["maxlags"], True)
+    assert even["se"] == pytest.approx(se)
 
 
 def test_its_needs_two_periods_each_side_and_ordered_time():

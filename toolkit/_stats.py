@@ -864,6 +864,33 @@ def special_causes(values, centre, lower, upper, *, run: int = 7) -> dict:
     }
 
 
+def _time_steps(t: np.ndarray) -> np.ndarray:
+    """Each period's position in whole steps, so a missing period leaves a gap.
+
+    Whole-number times count in steps of their common divisor (months 1, 2, 4 → 0, 1, 3;
+    every other month 0, 2, 4 → 0, 1, 2); other times are taken as evenly spaced rows.
+    """
+    steps = np.arange(t.size, dtype=float)
+    if t.size > 1 and np.all(t == np.round(t)):
+        whole = (t - t[0]).astype(np.int64)
+        steps = (whole // max(int(np.gcd.reduce(np.diff(whole))), 1)).astype(float)
+    return steps
+
+
+def _newey_west_meat(scores: np.ndarray, steps: np.ndarray, maxlags: int) -> np.ndarray:
+    """Σ over pairs of periods up to ``maxlags`` steps apart of Bartlett-weighted xₜeₜ xₛeₛ'.
+
+    Lags count ``steps``, not rows: across a missing period its neighbours are two apart.
+    """
+    meat = scores.T @ scores
+    for lag in range(1, maxlags + 1):
+        i, j = np.nonzero(np.subtract.outer(steps, steps) == lag)
+        if i.size:
+            cross = scores[i].T @ scores[j]
+            meat += (1 - lag / (maxlags + 1)) * (cross + cross.T)
+    return meat
+
+
 def interrupted_time_series(
     y,
     t,
@@ -883,7 +910,9 @@ def interrupted_time_series(
     ----------
     y : array_like
         The outcome per period, in time order. Non-finite values are dropped with a
-        warning (the lags then skip the gap, as statsmodels' ``missing="drop"`` does).
+        warning. A dropped period stays a gap: the Newey–West lags count whole steps of
+        ``t``, so its two neighbours are two apart, not adjacent (statsmodels'
+        ``missing="drop"`` counts rows instead and bridges the gap).
     t : array_like
         Time of each period, finite and strictly increasing (0, 1, 2… or month numbers).
     event_index : int
@@ -974,11 +1003,7 @@ def interrupted_time_series(
     q, r = np.linalg.qr(x)
     coef = np.linalg.solve(r, q.T @ yk)
     resid = yk - x @ coef
-    scores = x * resid[:, None]
-    meat = scores.T @ scores
-    for lag in range(1, min(maxlags, n - 1) + 1):
-        cross = scores[lag:].T @ scores[:-lag]
-        meat += (1 - lag / (maxlags + 1)) * (cross + cross.T)
+    meat = _newey_west_meat(x * resid[:, None], _time_steps(t[keep]), maxlags)
     r_inv = np.linalg.solve(r, np.eye(k))
     bread = r_inv @ r_inv.T
     cov = bread @ meat @ bread
