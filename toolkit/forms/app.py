@@ -535,6 +535,7 @@ def forms_app(engagement: str | Engagement | None = None) -> w.VBox:
 
     tabs = w.Tab(children=holders, titles=[title for title, _ in contents])
     tabs.observe(lambda change: show(change["new"]), names="selected_index")
+    tabs.observe(lambda change: _shown(built, change["new"]), names="selected_index")
     show(0)
     order = w.Dropdown(
         options=[
@@ -574,6 +575,12 @@ def forms_app(engagement: str | Engagement | None = None) -> w.VBox:
     root.segments = _LazyPart(part, "segments")
     root.tabs = tabs
     return root
+
+
+def _shown(built: dict, index: int | None) -> None:
+    """Tell the coding tab it is shown: it catches up with saves made while hidden."""
+    if index == 2 and "coding" in built:  # "Code the needs"
+        built["coding"].shown()
 
 
 class _Parts:
