@@ -268,9 +268,11 @@ function render({ model, el }) {
     if (!KEYS.includes(key)) return;
     event.preventDefault();
     model.send({ key: key, search: Boolean(search) });
+    if (search && key === "Escape") target.blur();  // the keys work again
   };
-  document.addEventListener("keydown", onKey);
-  return () => document.removeEventListener("keydown", onKey);
+  // Capture: the widgets stop keydown from bubbling out of their boxes.
+  document.addEventListener("keydown", onKey, true);
+  return () => document.removeEventListener("keydown", onKey, true);
 }
 export default { render };
 """
@@ -301,7 +303,10 @@ _CARD_CSS = """
 .tk-form-coding .tk-said { font-size: 18px; line-height: 1.4; margin: 0 0 6px 0; }
 .tk-form-coding .tk-said mark { background: #ffe08a; padding: 0 2px; border-radius: 2px; }
 .tk-form-coding .tk-codes { display: flex; flex-wrap: wrap; gap: 4px; max-width: 880px; }
-.tk-form-coding .tk-codes .widget-button { width: auto; margin: 0; }
+.tk-form-coding .tk-codes .widget-button { width: auto; margin: 0; height: 26px;
+  font-size: 12.5px; padding: 0 8px; }
+.tk-form-coding button:disabled { opacity: 0.4; cursor: not-allowed;
+  background: #e0e0e0 !important; color: #555 !important; }
 .tk-form-coding .tk-keys { color: #444; font-size: 13px; }
 .tk-form-coding .tk-headline { font-size: 15px; font-weight: 600; color: #1b5e20; }
 </style>
@@ -374,6 +379,8 @@ class CodingTab:
         if self.keys is not None:
             self.keys.on_msg(lambda _, content, __: self.key(**_key_message(content)))
         self.codebook_form = self._codebook_form()
+        self.add_need = w.Accordion(children=[self.codebook_form.root], selected_index=None)
+        self.add_need.set_title(0, "No need fits? Add one to the codebook")
         self.actions = w.HBox(
             [self.confirm_button, self.not_a_need_button, self.skip_button, self.undo_button]
         )
@@ -388,18 +395,18 @@ class CodingTab:
                 self.summary,
                 self.card,
                 self.actions,
-                w.HTML("<strong>File it under another need</strong>"),
-                self.search,
-                self.codes_box,
-                self.codes_note,
                 self.status,
                 self.headline,
                 w.HTML(
                     "<p class='tk-keys'>Keys: Enter confirms · 1–9 files under the numbered "
                     "need · N not a need · S skips · U undoes · / finds a need.</p>"
+                    "<strong>File it under another need</strong>"
                 ),
+                self.search,
+                self.codes_box,
+                self.codes_note,
                 *([self.keys] if self.keys is not None else []),
-                self.codebook_form.root,
+                self.add_need,
             ]
         )
         self.root.add_class("tk-form")
