@@ -46,7 +46,7 @@ def test_fields_read_in_the_planners_words(app):
     wizard = page.wizard
     wizard.load(GOOGLE)
     labels = [c.description for c in wizard.field_controls.values()]
-    assert "Customer group" in labels and "Response id in the survey tool" in labels
+    assert "Customer group" in labels and "Tool's response id" in labels
     assert not [label for label in labels if "_" in label or label == label.lower()]
     wizard.table.value = "stated_needs"
     labels = [c.description for c in wizard.field_controls.values()]
@@ -59,7 +59,7 @@ def test_personal_answers_never_show_in_the_choices_or_the_preview(app):
     page, _ = app
     wizard = first_wave(page.wizard)
     shown = " ".join(label for c in wizard.field_controls.values() for label, _ in c.options)
-    assert "Email Address" in shown and "@example.org" not in shown
+    assert "Email Address — e.g. “••• hidden”" in shown and "@example.org" not in shown
     assert "Residents" in shown  # other samples stay
     assert "Email Address" in wizard.report.value  # named among the personal columns
     assert "@example.org" not in wizard.preview.value + wizard.report.value

@@ -364,7 +364,7 @@ class CodingTab:
         self.undo_button.on_click(lambda _: self.undo())
         self.search = w.Text(
             placeholder="Find a need: type part of its name or a keyword (key: /)",
-            layout=w.Layout(width="520px"),
+            layout=w.Layout(width="100%", max_width="520px"),
             continuous_update=True,
         )
         self.search.add_class("tk-coding-search")

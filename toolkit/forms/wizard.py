@@ -89,7 +89,7 @@ _SURE_GROUP = 85  # a label this like a group (rapidfuzz score) is proposed to c
 #: labels (:data:`toolkit.forms.records.FORMS`) come first, so a field reads the same in
 #: the wizard as in its form; these cover the fields no form asks for.
 FIELD_WORDS: dict[str, str] = {
-    "source_id": "Response id in the survey tool",
+    "source_id": "Tool's response id",
     "respondent_id": "Respondent",
     "response_id": "Answer id",
     "submitted_on": "Date answered",
@@ -118,7 +118,7 @@ def field_words(table: str, name: str) -> str:
     """A field as the planner reads it: its form's label, else :data:`FIELD_WORDS`.
 
     >>> field_words("stated_needs", "performance"), field_words("responses", "source_id")
-    ('How well met', 'Response id in the survey tool')
+    ('How well met', "Tool's response id")
     """
     from toolkit.forms.records import FORMS
 
@@ -127,6 +127,8 @@ def field_words(table: str, name: str) -> str:
             for f in spec.fields:
                 if f.name == name:
                     return f.label
+    if name in METRICS:
+        return f"{METRICS[name].short} question"
     return FIELD_WORDS.get(name) or name.replace("_", " ").capitalize()
 
 
@@ -168,7 +170,7 @@ class ImportWizard:
             value="responses",
             description="Goes into",
             style=_STYLE,
-            layout=w.Layout(width="520px"),
+            layout=w.Layout(width="100%", max_width="520px"),
         )
         self.table.observe(lambda _: self._build_mapping(), names="value")
         self.detected = w.HTML()
@@ -192,7 +194,7 @@ class ImportWizard:
             description="Save the map as",
             placeholder="e.g. quarterly-tracker",
             style=_STYLE,
-            layout=w.Layout(width="520px"),
+            layout=w.Layout(width="100%", max_width="520px"),
         )
         self.save_map = w.Checkbox(
             value=True, description="Save the map for the next wave", indent=False
@@ -201,20 +203,24 @@ class ImportWizard:
         self.import_button.on_click(lambda _: self.run_import())
         self.report = w.HTML()
         self.fix = w.VBox()  # the fix for a failed check, offered in place
-        self.preview = w.HTML()
+        self.preview = w.HTML(layout=w.Layout(width="100%"))
         self.saved_map = w.Dropdown(
             options=[(_OWN_COLUMNS, "")],
             value="",
             description="Use a saved map",
             style=_STYLE,
-            layout=w.Layout(width="520px"),
+            layout=w.Layout(width="100%", max_width="520px"),
         )
         self.saved_map.observe(lambda _: self._use_map(), names="value")
         self.map_note = w.HTML()
         self.groups = w.VBox()  # labels of the file matched to the engagement's groups
         self.group_controls: dict[str, w.Dropdown] = {}
         self.progress = w.IntProgress(
-            value=0, min=0, max=1, bar_style="info", layout=w.Layout(width="520px", display="none")
+            value=0,
+            min=0,
+            max=1,
+            bar_style="info",
+            layout=w.Layout(width="100%", max_width="520px", display="none"),
         )
         self.progress.add_class("tk-progress")
         self.progress_text = w.HTML()
@@ -401,7 +407,7 @@ class ImportWizard:
                     value=guessed.get(metric, ""),
                     description=title,
                     style=_STYLE,
-                    layout=w.Layout(width="620px"),
+                    layout=w.Layout(width="100%", max_width="620px"),
                 )
                 self.metric_controls[metric] = control
                 rows.append(control)
@@ -416,7 +422,7 @@ class ImportWizard:
                 value=same if same in values else "",
                 description=field_words(spec.name, f.name),
                 style=_STYLE,
-                layout=w.Layout(width="620px"),
+                layout=w.Layout(width="100%", max_width="620px"),
             )
             self.field_controls[f.name] = control
             rows.append(control)
@@ -516,7 +522,9 @@ class ImportWizard:
             lines.append(f"<p class='tk-echo'>Note: {html.escape(str(warning))}</p>")
         self.report.value = "".join(lines)
         self.groups.children = self._group_step(result.unmapped_segments)
-        self.preview.value = _preview(result.preview, result.personal_flags, result.personal)
+        self.preview.value = _preview(
+            result.preview, result.table, result.personal_flags, result.personal
+        )
         self.import_button.disabled = result.rows_added == 0
         return True
 
@@ -547,6 +555,7 @@ class ImportWizard:
             )
         )
         self.groups.children = []
+        self.preview.value = ""
         self.import_button.disabled = True
         self._list_maps()
         self.page.saved(self.table.value)
@@ -614,7 +623,7 @@ class ImportWizard:
                 value=sure[0] if sure else label,
                 description=str(label)[:40],
                 style=_STYLE,
-                layout=w.Layout(width="620px"),
+                layout=w.Layout(width="100%", max_width="620px"),
             )
             self.group_controls[label] = control
             rows.append(control)
@@ -792,19 +801,28 @@ def _problems(err: Exception) -> str:
     return f'<div role="alert" class="tk-alert"><p>{head}</p><ul>{rest}</ul></div>'
 
 
-def _preview(frame: pd.DataFrame | None, flags: dict | None = None, personal=()) -> str:
-    """The first rows as they would land; columns that identify people show no values."""
+def _preview(frame: pd.DataFrame | None, table: str, flags: dict | None = None, personal=()) -> str:
+    """The first rows as they would land, fields in the planner's words; columns that
+    identify people show no values.
+    """
     if frame is None or frame.empty:
         return ""
+    fields = set(table_named(table).field_names)
     from toolkit.reports.context import IDENTIFYING_COLUMNS
 
     shown = frame[[c for c in frame.columns if c not in IDENTIFYING_COLUMNS]].head(5).copy()
     hidden = [c for c in shown.columns if c in set(personal or ()) or c in (flags or {})]
+    shown = shown.astype(object).where(shown.notna(), "")
     for column in hidden:
-        shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else _HIDDEN)
-    shown.columns = [f"{c} (hidden)" if c in hidden else c for c in shown.columns]
-    return "<h4>The first rows as they would land</h4>" + shown.to_html(
-        index=False, na_rep="", classes="tk-entries", border=0, escape=True
+        shown[column] = shown[column].map(lambda v: _HIDDEN if v != "" else "")
+    shown.columns = [
+        f"{c} (hidden)" if c in hidden else field_words(table, c) if c in fields else c
+        for c in shown.columns
+    ]
+    table = shown.to_html(index=False, na_rep="", classes="tk-entries", border=0, escape=True)
+    return (
+        "<h4>The first rows as they would land</h4>"
+        f'<div style="overflow-x: auto; max-width: calc(100vw - 48px)">{table}</div>'
     )
 
 
@@ -837,5 +855,5 @@ def _masked(survey, items: list[Question]) -> list[Question]:
             and flag.kind
             for c in columns[:1]
         )
-        out.append(dataclasses.replace(q, samples=()) if personal and q.samples else q)
+        out.append(dataclasses.replace(q, samples=(_HIDDEN,)) if personal and q.samples else q)
     return out
