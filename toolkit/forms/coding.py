@@ -357,7 +357,11 @@ class CodingTab:
         self.summary = w.HTML()
         self.card = w.HTML()
         self.confirm_button = w.Button(
-            description="Confirm", icon="check", button_style="success", tooltip="Key: Enter"
+            description="Confirm",
+            icon="check",
+            button_style="success",
+            tooltip="Key: Enter",
+            layout=w.Layout(width="auto", min_width="148px"),
         )
         self.not_a_need_button = w.Button(
             description="Not a need", icon="ban", tooltip="Key: N (the answer names no need)"
