@@ -291,17 +291,6 @@ def test_new_customers_appear_in_the_service_link_choices(app):
     ]
 
 
-def test_coding_tab_files_statements_and_the_list_shrinks(app):
-    page, engagement = app
-    engagement.save_entry("stated_needs", {"need": "Qwxz blorf plink"})
-    coding = page.coding
-    coding.refresh()
-    assert "Qwxz blorf plink" in coding.uncoded()["need"].tolist()
-    coding.file("Qwxz blorf plink", "opening_hours")
-    assert "Filed 1 statement under opening_hours" in coding.status.value
-    assert "Qwxz blorf plink" not in coding.uncoded()["need"].tolist()
-
-
 def test_import_wizard_detects_maps_checks_imports_and_saves_the_map(app):
     page, engagement = app
     wizard = page.wizard
@@ -471,37 +460,3 @@ def test_forms_command_refuses_a_port_in_use(tmp_path):
 def test_forms_command_refuses_a_folder_that_is_not_an_engagement(tmp_path):
     result = CliRunner().invoke(main, ["forms", str(tmp_path / "nothing"), "--no-browser"])
     assert result.exit_code == 1 and "service-toolkit init" in result.stderr
-
-
-def test_coding_tab_confirms_or_refiles_automatic_codes(app):
-    """Issue 16: a minimal confirm of the codes waiting in coding-review."""
-    page, engagement = app
-    engagement.save_entry("stated_needs", {"need": "mlik for the kids"})
-    engagement.save_entry("stated_needs", {"need": "fresh fod"})
-    coding = page.coding
-    coding.refresh()
-    shown = " ".join(
-        child.children[0].value for child in coding.review.children if hasattr(child, "children")
-    )
-    assert "“mlik for the kids” → <b>perishable_food</b>" in shown and "fuzzy" in shown
-    waiting = {r.statement: r.id for r in coding_review(engagement).itertuples()}
-    coding.confirm(waiting["mlik for the kids"])
-    assert "Confirmed 1 statement." in coding.status.value
-    coding.confirm(waiting["fresh fod"], "food_pantry")
-    assert "Filed 1 statement." in coding.status.value
-    stored = engagement.table("stated_needs").set_index("need")
-    assert stored.loc["mlik for the kids", ["code", "coded_by"]].tolist() == [
-        "perishable_food",
-        "person",
-    ]
-    assert stored.loc["fresh fod", "code"] == "food_pantry"
-    assert coding_review(engagement).empty
-    assert "No automatic code waits" in coding.review.children[0].value
-    coding.confirm(waiting["fresh fod"])  # no longer waiting: said, nothing changed
-    assert "is not waiting for review" in coding.status.value
-
-
-def coding_review(engagement):
-    from toolkit.forms.coding import review_statements
-
-    return review_statements(engagement)

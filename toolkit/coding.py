@@ -16,6 +16,7 @@ import functools
 import gzip
 import hashlib
 import itertools
+import re
 import unicodedata
 from pathlib import Path
 
@@ -31,6 +32,7 @@ __all__ = [
     "code_needs",
     "codebook_version",
     "coder_agreement",
+    "matched_spans",
     "needs_review",
     "real_words",
     "review_queue",
@@ -653,4 +655,84 @@ def coder_agreement(
     ]
     out = pd.DataFrame([summary, *rows])
     out["n"] = out["n"].astype("Int64")
+    return out
+
+
+# ----------------------------------------------------------------------------- showing a match
+
+_TOKEN = re.compile(r"[^\W_]+(?:['’`][^\W_]+)*")
+
+
+def matched_spans(text: str, code: str, codebook: pd.DataFrame) -> list[tuple[int, int]]:
+    """Where ``text`` says ``code``: the character spans of its keywords (or label), to
+    highlight for the person checking the code.
+
+    The same reading as :func:`code_needs`: lower case, accents and apostrophes ignored,
+    plurals with "s" or "es", keywords of five letters or more matching words they begin,
+    and, when nothing matches as written, a keyword written with a typo (the edits
+    :func:`code_needs` allows). Empty when nothing of the code is found.
+
+    Examples
+    --------
+    >>> book = pd.DataFrame({"code": ["perishable_food"], "label": ["Milk and fresh food"],
+    ...                      "keywords": ["milk; fresh food; refrigerat"]})
+    >>> text = "Fresh foods and mlik, a Refrigerator"
+    >>> [text[a:b] for a, b in matched_spans(text, "perishable_food", book)]
+    ['Fresh foods', 'Refrigerator']
+    >>> typo = "mlik please"
+    >>> [typo[a:b] for a, b in matched_spans(typo, "perishable_food", book)]
+    ['mlik']
+    """
+    rows = [row for row in _codebook_rows(codebook) if row[0] == code]
+    phrases = [code.replace("_", " ")]
+    for _, label, words in rows:
+        phrases += [label, *words.split(";")]
+    wanted = [p for p in pc.binary_join(_words(phrases), " ").to_pylist() if p]
+    tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(str(text))]
+    if not tokens or not wanted:
+        return []
+    said = pc.binary_join(_words([t for _, _, t in tokens]), "").to_pylist()
+    spans = _spans(tokens, said, wanted, _said_as_written) or _spans(
+        tokens, said, wanted, _said_with_typo
+    )
+    return _merged(spans)
+
+
+def _said_as_written(run: list[str], phrase: list[str]) -> bool:
+    *head, last = phrase
+    *run_head, run_last = run
+    if run_head != head:
+        return False
+    if run_last in (last, last + "s", last + "es"):
+        return True
+    return len(phrase) == 1 and len(last) >= _STEM_MIN and run_last.startswith(last)
+
+
+def _said_with_typo(run: list[str], phrase: list[str]) -> bool:
+    from rapidfuzz.distance import OSA
+
+    written, meant = " ".join(run), " ".join(phrase)
+    allowed = _edits_allowed(len(meant))
+    if len(meant) < 6:
+        allowed = allowed if sorted(written) == sorted(meant) else 0
+    return 0 < OSA.distance(written, meant) <= allowed
+
+
+def _spans(tokens, said: list[str], wanted: list[str], test) -> list[tuple[int, int]]:
+    spans = []
+    for phrase in {p: p.split(" ") for p in wanted}.values():
+        n = len(phrase)
+        for i in range(len(said) - n + 1):
+            if test(said[i : i + n], phrase):
+                spans.append((tokens[i][0], tokens[i + n - 1][1]))
+    return spans
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(end, out[-1][1]))
+        else:
+            out.append((start, end))
     return out

@@ -682,8 +682,13 @@ class Store(Protocol):
     def delete_entry(self, table: str, entry: int) -> None: ...
     def code_statements(self, need: str, code: str) -> int: ...
     def set_codes(
-        self, codes: Mapping[tuple[str, int], str], *, coder: str | None = None
+        self,
+        codes: Mapping[tuple[str, int], str],
+        *,
+        coder: str | None = None,
+        previous: list | None = None,
     ) -> int: ...
+    def restore_codes(self, previous: Sequence[tuple]) -> int: ...
     def coding_tables(self) -> dict[str, pd.DataFrame]: ...
 
     def remove_import(self, import_id: int) -> dict: ...
@@ -2256,7 +2261,13 @@ class Engagement:
                 ).rowcount
         return count
 
-    def set_codes(self, codes: Mapping[tuple[str, int], str], *, coder: str | None = None) -> int:
+    def set_codes(
+        self,
+        codes: Mapping[tuple[str, int], str],
+        *,
+        coder: str | None = None,
+        previous: list | None = None,
+    ) -> int:
         """File statements under codes, in one transaction: ``{(table, entry): code}``.
 
         Without ``coder`` the code is a person's (the primary code the analyses use): it
@@ -2264,6 +2275,10 @@ class Engagement:
         words that no person has coded yet. With ``coder`` (a second coder's name) it is
         kept for that statement and coder only (``codings``), the primary code
         unchanged. Returns how many statements were filed.
+
+        ``previous``, a list, receives what a person's code replaced: one
+        ``(table, entry, code, coded_by, match_score, new_code)`` per statement filed,
+        for :meth:`restore_codes` to undo it.
 
         Raises
         ------
@@ -2287,14 +2302,43 @@ class Engagement:
                     )
                     filed += 1
                     continue
-                filed += con.execute(
-                    f"UPDATE {_quote(table)} SET code = ?, coded_by = 'person', match_score = NULL "
+                where = (
                     f"WHERE _tk_row = ? OR (need = (SELECT need FROM {_quote(table)} "
                     "WHERE _tk_row = ?) AND (code IS NULL OR code = '' "
-                    "OR coalesce(coded_by, '') <> 'person'))",
+                    "OR coalesce(coded_by, '') <> 'person'))"
+                )
+                if previous is not None:
+                    previous.extend(
+                        (table, *row, code)
+                        for row in con.execute(
+                            f"SELECT _tk_row, code, coded_by, match_score FROM {_quote(table)} "
+                            + where,
+                            (int(entry), int(entry)),
+                        )
+                    )
+                filed += con.execute(
+                    f"UPDATE {_quote(table)} SET code = ?, coded_by = 'person', match_score = NULL "
+                    + where,
                     (code, int(entry), int(entry)),
                 ).rowcount
         return filed
+
+    def restore_codes(self, previous: Sequence[tuple]) -> int:
+        """Undo a :meth:`set_codes`: put back the codes it replaced (its ``previous``
+        list), in one transaction. A statement whose code changed again since (another
+        planner coded it) keeps that code. Returns how many statements were put back.
+        """
+        restored = 0
+        with self.writing() as con:
+            for table, entry, code, coded_by, score, new_code in previous:
+                if table not in CODED_TABLES:
+                    raise DataValidationError(f"{table!r} holds no statements to code.")
+                restored += con.execute(
+                    f"UPDATE {_quote(table)} SET code = ?, coded_by = ?, match_score = ? "
+                    "WHERE _tk_row = ? AND code = ? AND coded_by = 'person'",
+                    (code, coded_by, score, int(entry), new_code),
+                ).rowcount
+        return restored
 
     @staticmethod
     def _check_coding(con, table: str, entry: int, code: str, book: set) -> None:

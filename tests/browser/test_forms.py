@@ -186,7 +186,7 @@ def test_forms_page_validates_saves_corrects_deletes_and_survives_reload(
     chooser.value.set_files(str(EXPORT))
     expect(wizard.get_by_text("qualtrics (ResponseId in row 1")).to_be_visible(timeout=STEP_MS)
     wizard.get_by_role("button", name="Check").click()
-    expect(wizard.get_by_text("rows would be imported into responses")).to_be_visible(
+    expect(wizard.get_by_text("rows would be imported into Satisfaction responses")).to_be_visible(
         timeout=STEP_MS
     )
     expect(wizard.get_by_text("excluded: Qualtrics survey previews")).to_be_visible()

@@ -42,7 +42,7 @@ from toolkit.forms.records import (
 )
 from toolkit.store import Engagement
 
-__all__ = ["EntryForm", "CodingTab", "forms_app"]
+__all__ = ["EntryForm", "forms_app"]
 
 _WIDE = w.Layout(width="520px")
 _STYLE = {"description_width": "190px"}
@@ -441,182 +441,6 @@ class EntryForm:
         )
 
 
-class CodingTab:
-    """Statements no code matched: file each under a codebook entry, or add an entry."""
-
-    def __init__(self, page: Page):
-        self.page = page
-        self.engagement = page.engagement
-        self.status = w.HTML()
-        self.rows = w.VBox()
-        self.review = w.VBox()
-        self.codebook_form = EntryForm(
-            page,
-            FormSpec(
-                "codebook",
-                "Add a need to the codebook",
-                "codebook",
-                (
-                    FormField(
-                        "code",
-                        "Code",
-                        required=True,
-                        help="A short name without spaces, such as perishable_food.",
-                    ),
-                    FormField(
-                        "label", "Label", required=True, help="How the need reads in reports."
-                    ),
-                    FormField("theme", "Theme", help="A broader heading, such as Food."),
-                    FormField(
-                        "keywords",
-                        "Keywords",
-                        help="Words and phrases that mean this need, separated by ; (milk; fresh food).",
-                    ),
-                ),
-                intro="When no code fits, add one; then file the statements under it.",
-                summary=("code", "label"),
-            ),
-        )
-        self.root = w.VBox(
-            [
-                w.HTML(
-                    "<h3>Code the needs</h3><p>Statements the codebook could not place under "
-                    "any need. Choose the need each one belongs to and press File; every "
-                    "statement with the same words is filed at once.</p>"
-                ),
-                self.status,
-                self.rows,
-                w.HTML(
-                    "<h3>Check the automatic codes</h3><p>Codes the toolkit guessed from a "
-                    "misspelt word, or from words of several needs. Confirm each, or choose "
-                    "the right need and press File.</p>"
-                ),
-                self.review,
-                self.codebook_form.root,
-            ]
-        )
-        self.root.add_class("tk-form")
-        self.root.add_class("tk-form-coding")
-        page.listen(self._elsewhere)
-        self.refresh()
-
-    def _elsewhere(self, table: str) -> None:
-        if table in ("codebook", "assumed_needs", "stated_needs"):
-            self.refresh()
-
-    def uncoded(self) -> pd.DataFrame:
-        from toolkit.forms.coding import uncoded_statements
-
-        return uncoded_statements(self.engagement)
-
-    def refresh(self) -> None:
-        table = self.uncoded()
-        codebook = self.engagement.table("codebook")
-        options = [("— choose a need —", None)] + [
-            (f"{label} ({code})", code)
-            for code, label in sorted(
-                zip(codebook["code"], codebook["label"], strict=True), key=lambda x: str(x[1])
-            )
-        ]
-        children = []
-        if table.empty:
-            children.append(w.HTML(_echo("Every statement is coded.")))
-        for row in table.head(30).itertuples(index=False):
-            choice = w.Dropdown(
-                options=options,
-                value=None,
-                layout=w.Layout(width="320px"),
-                description="Need",
-                style={"description_width": "50px"},
-            )
-            button = w.Button(description="File", disabled=True, button_style="primary")
-            choice.observe(
-                lambda change, b=button: setattr(b, "disabled", change["new"] is None),
-                names="value",
-            )
-            button.on_click(lambda _, text=row.need, c=choice: self.file(text, c.value))
-            said = html.escape(str(row.need))
-            children.append(
-                w.HBox(
-                    [
-                        w.HTML(
-                            f"<div style='width:360px'>“{said}” <span class='tk-echo'>"
-                            f"({row.times}× · {html.escape(row.lists)})</span></div>"
-                        ),
-                        choice,
-                        button,
-                    ]
-                )
-            )
-        if len(table) > 30:
-            children.append(w.HTML(_echo(f"The 30 most frequent of {len(table)} are shown.")))
-        self.rows.children = children
-        self.review.children = self._review_rows(options)
-
-    def _review_rows(self, options) -> list:
-        """One row per automatic code waiting for a person: Confirm, or File elsewhere."""
-        from toolkit.forms.coding import review_statements
-
-        queue = review_statements(self.engagement)
-        if queue.empty:
-            return [w.HTML(_echo("No automatic code waits for a check."))]
-        rows = []
-        for row in queue.head(30).itertuples(index=False):
-            confirm = w.Button(description="Confirm", button_style="success")
-            confirm.on_click(lambda _, i=row.id: self.confirm(i))
-            choice = w.Dropdown(options=options, value=None, layout=w.Layout(width="260px"))
-            other = w.Button(description="File", disabled=True)
-            choice.observe(
-                lambda change, b=other: setattr(b, "disabled", change["new"] is None),
-                names="value",
-            )
-            other.on_click(lambda _, i=row.id, c=choice: self.confirm(i, c.value))
-            said, code = html.escape(str(row.statement)), html.escape(str(row.proposed_code))
-            rows.append(
-                w.HBox(
-                    [
-                        w.HTML(
-                            f"<div style='width:360px'>“{said}” → <b>{code}</b> <span "
-                            f"class='tk-echo'>({row.statements}× · {html.escape(row.kind)} "
-                            f"{row.score:.2f})</span></div>"
-                        ),
-                        confirm,
-                        choice,
-                        other,
-                    ]
-                )
-            )
-        if len(queue) > 30:
-            rows.append(w.HTML(_echo(f"The 30 most frequent of {len(queue)} are shown.")))
-        return rows
-
-    def confirm(self, statement: str, code: str | None = None) -> None:
-        """Confirm a statement's proposed code, or file it under ``code``."""
-        from toolkit.forms.coding import confirm_statements
-
-        self._coded(confirm_statements, [statement], code, "Filed" if code else "Confirmed", "")
-
-    def file(self, text: str, code: str | None) -> None:
-        from toolkit.forms.coding import file_statements
-
-        if code is None:
-            return
-        self._coded(file_statements, text, code, "Filed", f" under {html.escape(code)}")
-
-    def _coded(self, action, statements, code: str | None, verb: str, where: str) -> None:
-        """Run a coding ``action`` on the store; say how many statements it coded, or why not."""
-        try:
-            count = action(self.engagement, statements, code)
-        except DataValidationError as err:
-            self.status.value = _alert(str(err))
-            return
-        self.status.value = (
-            f'<span role="status" class="tk-ok">{verb} {count} '
-            f"statement{'s' if count != 1 else ''}{where}.</span>"
-        )
-        self.page.saved("stated_needs")
-
-
 def _chart_panel(page: Page) -> w.HTML:
     """A live count of needs by customer group, redrawn after every save.
 
@@ -662,6 +486,7 @@ def forms_app(engagement: str | Engagement | None = None) -> w.VBox:
     import os
 
     from toolkit.charts.theme import enable_charts
+    from toolkit.forms.coding import CodingTab
     from toolkit.forms.segments import SegmentsTab
     from toolkit.forms.wizard import ImportWizard
 
@@ -710,6 +535,7 @@ def forms_app(engagement: str | Engagement | None = None) -> w.VBox:
 
     tabs = w.Tab(children=holders, titles=[title for title, _ in contents])
     tabs.observe(lambda change: show(change["new"]), names="selected_index")
+    tabs.observe(lambda change: _shown(built, change["new"]), names="selected_index")
     show(0)
     order = w.Dropdown(
         options=[
@@ -749,6 +575,12 @@ def forms_app(engagement: str | Engagement | None = None) -> w.VBox:
     root.segments = _LazyPart(part, "segments")
     root.tabs = tabs
     return root
+
+
+def _shown(built: dict, index: int | None) -> None:
+    """Tell the coding tab it is shown: it catches up with saves made while hidden."""
+    if index == 2 and "coding" in built:  # "Code the needs"
+        built["coding"].shown()
 
 
 class _Parts:

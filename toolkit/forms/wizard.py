@@ -26,6 +26,7 @@ The work is done by :meth:`toolkit.store.Engagement.import_file`, exactly as the
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 import shutil
@@ -48,7 +49,15 @@ from toolkit.sources.registry import (
     survey_questions,
 )
 
-__all__ = ["ImportWizard", "MAX_UPLOAD_MB", "guess_metrics", "mapping_choices", "planner_words"]
+__all__ = [
+    "FIELD_WORDS",
+    "ImportWizard",
+    "MAX_UPLOAD_MB",
+    "field_words",
+    "guess_metrics",
+    "mapping_choices",
+    "planner_words",
+]
 
 
 def _max_upload_mb() -> int:
@@ -73,6 +82,59 @@ _TABLES = (
     ("Events", "events"),
 )
 _STYLE = {"description_width": "190px"}
+_OWN_COLUMNS = "(choose the columns below)"
+_SURE_GROUP = 85  # a label this like a group (rapidfuzz score) is proposed to count in it
+
+#: How the wizard names each table's fields, in the planner's words. The forms' own
+#: labels (:data:`toolkit.forms.records.FORMS`) come first, so a field reads the same in
+#: the wizard as in its form; these cover the fields no form asks for.
+FIELD_WORDS: dict[str, str] = {
+    "source_id": "Tool's response id",
+    "respondent_id": "Respondent",
+    "response_id": "Answer id",
+    "submitted_on": "Date answered",
+    "segment": "Customer group",
+    "touchpoint": "Service or place rated",
+    "comment": "Comment",
+    "wave": "Survey wave",
+    "weight": "Weight",
+    "code": "Need code",
+    "coded_by": "Who coded the need",
+    "match_score": "How sure the automatic code is",
+    "method": "How we heard it",
+    "need": "Need they named",
+    "staff": "Staff member",
+    "performance": "How well met",
+    "importance": "Importance",
+    "collected_on": "Date",
+    "notes": "Notes",
+    "label": "What happened",
+    "theme": "Theme",
+    "keywords": "Keywords",
+}
+
+
+def field_words(table: str, name: str) -> str:
+    """A field as the planner reads it: its form's label, else :data:`FIELD_WORDS`.
+
+    >>> field_words("stated_needs", "performance"), field_words("responses", "source_id")
+    ('How well met', "Tool's response id")
+    """
+    from toolkit.forms.records import FORMS
+
+    for spec in FORMS.values():
+        if spec.table == table:
+            for f in spec.fields:
+                if f.name == name:
+                    return f.label
+    if name in METRICS:
+        return f"{METRICS[name].short} question"
+    return FIELD_WORDS.get(name) or name.replace("_", " ").capitalize()
+
+
+def table_words(table: str) -> str:
+    """A table as the planner reads it ("What customers told us (stated needs)")."""
+    return next((words for words, name in _TABLES if name == table), table.replace("_", " "))
 
 
 def mapping_choices(questions: list[Question]) -> list[tuple[str, str]]:
@@ -108,7 +170,7 @@ class ImportWizard:
             value="responses",
             description="Goes into",
             style=_STYLE,
-            layout=w.Layout(width="520px"),
+            layout=w.Layout(width="100%", max_width="520px"),
         )
         self.table.observe(lambda _: self._build_mapping(), names="value")
         self.detected = w.HTML()
@@ -132,7 +194,7 @@ class ImportWizard:
             description="Save the map as",
             placeholder="e.g. quarterly-tracker",
             style=_STYLE,
-            layout=w.Layout(width="520px"),
+            layout=w.Layout(width="100%", max_width="520px"),
         )
         self.save_map = w.Checkbox(
             value=True, description="Save the map for the next wave", indent=False
@@ -141,26 +203,56 @@ class ImportWizard:
         self.import_button.on_click(lambda _: self.run_import())
         self.report = w.HTML()
         self.fix = w.VBox()  # the fix for a failed check, offered in place
-        self.preview = w.HTML()
+        self.preview = w.HTML(layout=w.Layout(width="100%"))
+        self.saved_map = w.Dropdown(
+            options=[(_OWN_COLUMNS, "")],
+            value="",
+            description="Use a saved map",
+            style=_STYLE,
+            layout=w.Layout(width="100%", max_width="520px"),
+        )
+        self.saved_map.observe(lambda _: self._use_map(), names="value")
+        self.map_note = w.HTML()
+        self.groups = w.VBox()  # labels of the file matched to the engagement's groups
+        self.group_controls: dict[str, w.Dropdown] = {}
+        self.progress = w.IntProgress(
+            value=0,
+            min=0,
+            max=1,
+            bar_style="info",
+            layout=w.Layout(width="100%", max_width="520px", display="none"),
+        )
+        self.progress.add_class("tk-progress")
+        self.progress_text = w.HTML()
+        self.own = w.VBox()  # the table, the columns and the map's name: hidden with a map
         self.root = w.VBox(
             [
                 w.HTML(
-                    "<h3>Import a survey file</h3><p>Upload the export from your survey tool "
-                    "(Qualtrics, SurveyMonkey, Google Forms, Microsoft Forms, KoboToolbox) or a "
-                    f"spreadsheet, up to {MAX_UPLOAD_MB} MB. Larger files: use "
-                    "<code>service-toolkit import ENGAGEMENT FILE</code> on the command line.</p>"
+                    _PROGRESS_CSS + "<h3>Import a survey file</h3><p>Upload the export from "
+                    "your survey tool (Qualtrics, SurveyMonkey, Google Forms, Microsoft Forms, "
+                    f"KoboToolbox) or a spreadsheet, up to {MAX_UPLOAD_MB} MB. The next wave of "
+                    "a survey imported before: upload it and choose its saved map.</p>"
                 ),
                 self.upload,
                 self.detected,
-                self.table,
-                self.mapping,
-                w.HBox([self.map_name, self.save_map]),
+                self.saved_map,
+                self.map_note,
+                self.own,
                 w.HBox([self.check_button, self.import_button]),
+                self.progress,
+                self.progress_text,
                 self.report,
+                self.groups,
                 self.fix,
                 self.preview,
             ]
         )
+        self.own.children = [
+            self.table,
+            self.mapping,
+            w.HBox([self.map_name, self.save_map]),
+        ]
+        self._list_maps()
         self.root.add_class("tk-form")
         self.root.add_class("tk-form-import")
 
@@ -193,10 +285,18 @@ class ImportWizard:
         self.file, self.format = None, None
         self.import_button.disabled = True
         self.report.value = self.preview.value = ""
+        self.groups.children = []
         try:
-            with using(Limits.from_settings(self.engagement.settings)):
+            with (
+                self._steps(path.name, 3) as step,
+                using(Limits.from_settings(self.engagement.settings)),
+            ):
+                step("Finding which survey tool wrote it")
                 detection = detect_format(path)
+                step("Reading every row")
                 survey = reader(detection.format)(path)
+                step("Listing its questions")
+                items = _masked(survey, survey_questions(survey))
         except ToolkitError as err:
             self.detected.value = _alert(f"{path.name} could not be read: {err}")
             self.mapping.children = []
@@ -207,7 +307,7 @@ class ImportWizard:
             g for g in survey.groups if g not in survey.frame.columns
         ]
         self.questions = {str(k): str(v) for k, v in survey.questions.items()}
-        self.survey, self.items, self.values = survey, survey_questions(survey), {}
+        self.survey, self.items, self.values = survey, items, {}
         rows = len(survey.frame)
         excluded = sum(int(v.sum()) for v in survey.excluded.values()) if survey.excluded else 0
         tool = TOOLS[detection.format].label or detection.format
@@ -220,6 +320,73 @@ class ImportWizard:
         if not self.map_name.value:
             self.map_name.value = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:40]
         self._build_mapping()
+        self._list_maps()
+        fitting = self._fitting_maps()
+        if len(fitting) == 1 and self.saved_map.value != fitting[0]:
+            self.saved_map.value = fitting[0]  # the next wave of a survey mapped before
+        elif self.saved_map.value:
+            self._use_map()
+
+    # -- a saved map --------------------------------------------------------------
+
+    def _list_maps(self) -> None:
+        from toolkit.sources.maps import saved_maps
+
+        names = saved_maps(self.engagement.path)
+        keep = self.saved_map.value if self.saved_map.value in names else ""
+        self.saved_map.options = [(_OWN_COLUMNS, ""), *((n, n) for n in names)]
+        self.saved_map.value = keep
+        self.saved_map.layout.display = None if names else "none"
+
+    def _fitting_maps(self) -> list[str]:
+        """The saved maps whose every column is in the uploaded file (and of its tool)."""
+        from toolkit.sources.maps import map_path, read_map
+
+        present = {*self.columns, *self.questions.values(), *(q.value for q in self.items)}
+        fitting = []
+        for name, _ in self.saved_map.options[1:]:
+            try:
+                imap = read_map(map_path(name, self.engagement.path))
+            except ToolkitError:
+                continue
+            named = {*imap.columns.values(), *(m.column for m in imap.metrics)}
+            tool = imap.source in (None, "auto", self.format)
+            if named and tool and named <= present:
+                fitting.append(name)
+        return fitting
+
+    def _use_map(self) -> None:
+        """A saved map chosen: it says the table and the columns; check at once."""
+        from toolkit.sources.maps import map_path, read_map
+
+        self._changed()
+        name = self.saved_map.value
+        self.own.layout.display = "none" if name else None
+        self.map_note.value = ""
+        if not name:
+            return
+        try:
+            imap = read_map(map_path(name, self.engagement.path))
+        except ToolkitError as err:
+            self.map_note.value = _problems(err)
+            return
+        if imap.table:
+            self.table.value = table_named(imap.table).name
+        listed = "".join(
+            f"<li>{html.escape(field_words(self.table.value, f))} ← “{html.escape(c)}”</li>"
+            for f, c in imap.columns.items()
+        ) + "".join(
+            f"<li>{html.escape(METRICS[m.metric].short)} ← “{html.escape(m.column)}”</li>"
+            for m in imap.metrics
+        )
+        self.map_note.value = (
+            f"<p>The map <strong>{html.escape(name)}</strong> says what goes where, into "
+            f"{html.escape(table_words(self.table.value))}:</p><ul>{listed}</ul>"
+            f"<p class='tk-echo'>To choose the columns yourself instead, pick "
+            f"“{_OWN_COLUMNS}” above.</p>"
+        )
+        if self.file is not None:
+            self.check()
 
     # -- step 2: the map ----------------------------------------------------------
 
@@ -240,7 +407,7 @@ class ImportWizard:
                     value=guessed.get(metric, ""),
                     description=title,
                     style=_STYLE,
-                    layout=w.Layout(width="620px"),
+                    layout=w.Layout(width="100%", max_width="620px"),
                 )
                 self.metric_controls[metric] = control
                 rows.append(control)
@@ -253,9 +420,9 @@ class ImportWizard:
             control = w.Dropdown(
                 options=options,
                 value=same if same in values else "",
-                description=f.name.replace("_", " "),
+                description=field_words(spec.name, f.name),
                 style=_STYLE,
-                layout=w.Layout(width="620px"),
+                layout=w.Layout(width="100%", max_width="620px"),
             )
             self.field_controls[f.name] = control
             rows.append(control)
@@ -285,6 +452,10 @@ class ImportWizard:
     # -- steps 3 and 4: check and import ------------------------------------------
 
     def _run(self, *, dry_run: bool, save_map: str | None = None):
+        if self.saved_map.value:  # the saved map says it all
+            return self.engagement.import_file(
+                self.file, map=self.saved_map.value, source=self.format, dry_run=dry_run
+            )
         columns, metrics = self.choices()
         return self.engagement.import_file(
             self.file,
@@ -306,8 +477,11 @@ class ImportWizard:
             self.preview.value = ""
             self.import_button.disabled = True
             return False
+        self.groups.children = []
         try:
-            result = self._run(dry_run=True)
+            with self._steps(self.file.name, 1) as step:
+                step("Checking every row (nothing is imported yet)")
+                result = self._run(dry_run=True)
         except ToolkitError as err:
             self.report.value = _problems(err)
             self.preview.value = ""
@@ -321,14 +495,14 @@ class ImportWizard:
             return False
         lines = [
             f"<p><strong>{result.rows_added:,}</strong> rows would be imported into "
-            f"{html.escape(result.table)}.</p>"
+            f"{html.escape(table_words(result.table))}.</p>"
         ]
         for reason, count in result.excluded.items():
             lines.append(f"<p>{count:,} excluded: {html.escape(reason)}.</p>")
         mapping = result.details.get("mapping") or {}
         if mapping:
             listed = "".join(
-                f"<li>{html.escape(str(k))} ← {html.escape(str(v))}</li>"
+                f"<li>{html.escape(field_words(result.table, str(k)))} ← {html.escape(str(v))}</li>"
                 for k, v in mapping.items()
             )
             lines.append(
@@ -344,37 +518,136 @@ class ImportWizard:
                 + html.escape(listed)
                 + ".</p>"
             )
-        lines.append(_unmapped(result.unmapped_segments))
         for warning in result.warnings:
             lines.append(f"<p class='tk-echo'>Note: {html.escape(str(warning))}</p>")
         self.report.value = "".join(lines)
-        self.preview.value = _preview(result.preview)
+        self.groups.children = self._group_step(result.unmapped_segments)
+        self.preview.value = _preview(
+            result.preview, result.table, result.personal_flags, result.personal
+        )
         self.import_button.disabled = result.rows_added == 0
         return True
 
     def run_import(self) -> bool:
         """Import the checked file in one transaction, and save the map when asked."""
-        name = self.map_name.value.strip() if self.save_map.value else None
+        own = not self.saved_map.value
+        name = self.map_name.value.strip() if own and self.save_map.value else None
+        choices = {label: c.value for label, c in self.group_controls.items()}
         try:
-            result = self._run(dry_run=False, save_map=name or None)
+            with self._steps(self.file.name, 2) as step:
+                step("Importing every row, all or nothing")
+                result = self._run(dry_run=False, save_map=name or None)
+                step("Counting customer groups as chosen")
+                grouped = self._apply_groups(choices)
         except ToolkitError as err:
             self.report.value = _problems(err)
             return False
         saved = result.details.get("saved_map")
         self.report.value = (
             f'<p role="status" class="tk-ok">Imported {result.rows_added:,} rows into '
-            f"{html.escape(result.table)} (import #{result.import_id}).</p>"
-            + _unmapped(result.unmapped_segments)
+            f"{html.escape(table_words(result.table))} (import #{result.import_id}).</p>"
+            + grouped
             + (
-                f"<p>Map saved as <code>{html.escape(str(saved))}</code>: next wave, use "
-                f"<code>service-toolkit import ENGAGEMENT FILE --map {html.escape(name)}</code>.</p>"
+                f"<p>Map saved as <strong>{html.escape(name)}</strong>: for the next wave, "
+                "upload the file and choose this map under “Use a saved map”.</p>"
                 if saved
                 else ""
             )
         )
+        self.groups.children = []
+        self.preview.value = ""
         self.import_button.disabled = True
+        self._list_maps()
         self.page.saved(self.table.value)
         return True
+
+    # -- progress ---------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _steps(self, name: str, count: int):
+        """Show a progress bar over ``count`` steps; yields ``step(text)`` to start each.
+
+        The page shows each step as it starts (widget updates reach the browser while the
+        kernel works); the bar's stripes move while a step runs.
+        """
+        done = [0]
+        self.progress.max = count
+        self.progress.value = 0
+        self.progress.layout.display = None
+        self.progress.add_class("tk-busy")
+
+        def step(text: str) -> None:
+            if done[0]:
+                self.progress.value = done[0]
+            done[0] += 1
+            self.progress_text.value = (
+                f'<span role="status" class="tk-echo">{html.escape(name)}: step {done[0]} '
+                f"of {count}: {html.escape(text)}…</span>"
+            )
+
+        try:
+            yield step
+        finally:
+            self.progress.value = count
+            self.progress.remove_class("tk-busy")
+            self.progress.layout.display = "none"
+            self.progress_text.value = ""
+
+    # -- the file's customer groups -----------------------------------------------
+
+    def _group_step(self, unmapped: dict) -> list:
+        """A choice per customer-group label of the file the engagement does not know:
+        the group it counts in (the closest one proposed), or a group of its own.
+        """
+        self.group_controls = {}
+        groups = self.engagement.segments()
+        if not unmapped or not groups:  # nothing to match them to: each is a group
+            return []
+        rows = [
+            w.HTML(
+                "<h4>Match the file's customer groups</h4><p>These answers are not among the "
+                "engagement's customer groups. Choose the group each one counts in; it is "
+                "matched when you import, for this file and every later one.</p>"
+            )
+        ]
+        for label, suggestions in unmapped.items():
+            # Only the engagement's groups (the file's other labels are not known yet);
+            # proposed only when it is nearly the same words (a typo, a plural).
+            looks = {s: n for s, n in suggestions if s in groups and s != label}
+            sure = [s for s, n in looks.items() if n >= _SURE_GROUP]
+            options = [(f"“{label}” as a group of its own", label)] + [
+                (f"{g} (looks like it)" if g in looks else g, g) for g in groups if g != label
+            ]
+            control = w.Dropdown(
+                options=options,
+                value=sure[0] if sure else label,
+                description=str(label)[:40],
+                style=_STYLE,
+                layout=w.Layout(width="100%", max_width="620px"),
+            )
+            self.group_controls[label] = control
+            rows.append(control)
+        return rows
+
+    def _apply_groups(self, choices: dict[str, str]) -> str:
+        """Count each label in the group chosen (:meth:`Engagement.alias_segment`)."""
+        from toolkit.errors import DataValidationError
+
+        lines = []
+        for label, group in choices.items():
+            try:
+                self.engagement.alias_segment(label, group)
+            except DataValidationError as err:
+                lines.append(_alert(f"“{label}” was not matched: {err}"))
+                continue
+            lines.append(
+                f"<li>“{html.escape(label)}” counts as {html.escape(group)}.</li>"
+                if group != label
+                else f"<li>“{html.escape(label)}” is a group of its own.</li>"
+            )
+        if not lines:
+            return ""
+        return "<p>Customer groups:</p><ul>" + "".join(lines) + "</ul>"
 
     def close(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -495,21 +768,6 @@ class ImportWizard:
         return [w.HTML("<p>Or say which number each answer stands for:</p>"), *boxes, button, note]
 
 
-def _unmapped(unmapped: dict) -> str:
-    """Customer-group labels the engagement's segments do not know, with look-alikes."""
-    if not unmapped:
-        return ""
-    items = []
-    for label, suggestions in unmapped.items():
-        like = " or ".join(f'"{s}" (score {n})' for s, n in suggestions)
-        words = f"looks like {like}" if like else "looks like none of the segments"
-        items.append(f"<li>&quot;{html.escape(label)}&quot; {html.escape(words)}</li>")
-    return (
-        "<p>Customer groups that are not among the engagement's segments; each counts as a "
-        "group of its own until someone maps it to one of them:</p><ul>" + "".join(items) + "</ul>"
-    )
-
-
 def _alert(text: str) -> str:
     return f'<span role="alert" class="tk-alert">{html.escape(text)}</span>'
 
@@ -543,12 +801,59 @@ def _problems(err: Exception) -> str:
     return f'<div role="alert" class="tk-alert"><p>{head}</p><ul>{rest}</ul></div>'
 
 
-def _preview(frame: pd.DataFrame | None) -> str:
+def _preview(frame: pd.DataFrame | None, table: str, flags: dict | None = None, personal=()) -> str:
+    """The first rows as they would land, fields in the planner's words; columns that
+    identify people show no values.
+    """
     if frame is None or frame.empty:
         return ""
+    fields = set(table_named(table).field_names)
     from toolkit.reports.context import IDENTIFYING_COLUMNS
 
-    shown = frame[[c for c in frame.columns if c not in IDENTIFYING_COLUMNS]].head(5)
-    return "<h4>The first rows as they would land</h4>" + shown.to_html(
-        index=False, na_rep="", classes="tk-entries", border=0, escape=True
+    shown = frame[[c for c in frame.columns if c not in IDENTIFYING_COLUMNS]].head(5).copy()
+    hidden = [c for c in shown.columns if c in set(personal or ()) or c in (flags or {})]
+    shown = shown.astype(object).where(shown.notna(), "")
+    for column in hidden:
+        shown[column] = shown[column].map(lambda v: _HIDDEN if v != "" else "")
+    shown.columns = [
+        f"{c} (hidden)" if c in hidden else field_words(table, c) if c in fields else c
+        for c in shown.columns
+    ]
+    table = shown.to_html(index=False, na_rep="", classes="tk-entries", border=0, escape=True)
+    return (
+        "<h4>The first rows as they would land</h4>"
+        f'<div style="overflow-x: auto; max-width: calc(100vw - 48px)">{table}</div>'
     )
+
+
+_HIDDEN = "••• hidden"
+
+_PROGRESS_CSS = """
+<style>
+@keyframes tk-stripes { from { background-position: 40px 0; } to { background-position: 0 0; } }
+.tk-progress.tk-busy .progress-bar {
+  background-image: linear-gradient(45deg, rgba(255,255,255,.35) 25%, transparent 25%,
+    transparent 50%, rgba(255,255,255,.35) 50%, rgba(255,255,255,.35) 75%, transparent 75%);
+  background-size: 40px 40px; animation: tk-stripes 1s linear infinite; }
+</style>
+"""
+
+
+def _masked(survey, items: list[Question]) -> list[Question]:
+    """The file's questions, the sample answers of those that identify people left out
+    (the survey tool's own personal columns, or :func:`toolkit.schema.personal.column_flag`).
+    """
+    import dataclasses
+
+    from toolkit.schema.personal import column_flag
+
+    out = []
+    for q in items:
+        columns = [c for c in (q.value, *q.columns) if c in survey.frame.columns]
+        personal = any(c in survey.personal for c in columns) or any(
+            (flag := column_flag(survey.questions.get(c) or c, survey.frame[c])) is not None
+            and flag.kind
+            for c in columns[:1]
+        )
+        out.append(dataclasses.replace(q, samples=(_HIDDEN,)) if personal and q.samples else q)
+    return out

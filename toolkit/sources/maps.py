@@ -58,6 +58,7 @@ __all__ = [
     "FORMATS",
     "check_format",
     "read_map",
+    "saved_maps",
     "write_map",
     "render_map",
     "map_path",
@@ -175,15 +176,19 @@ def map_path(name: str | Path, engagement_path: str | Path | None) -> Path:
     for candidate in candidates:
         if candidate.is_file():
             return candidate
-    saved = []
-    if engagement_path is not None and (Path(engagement_path) / "maps").is_dir():
-        saved = sorted(p.stem for p in (Path(engagement_path) / "maps").glob("*.toml"))
+    saved = saved_maps(engagement_path) if engagement_path is not None else []
     listed = (
         "The engagement's saved maps are: " + ", ".join(saved)
         if saved
         else "The engagement has no saved maps yet (save one with --save-map NAME)"
     )
     raise DataValidationError(f"{name}: no such map file. {listed}.")
+
+
+def saved_maps(engagement_path: str | Path) -> list[str]:
+    """The names of the maps saved in an engagement's ``maps/`` folder, sorted."""
+    folder = Path(engagement_path) / "maps"
+    return sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
 
 
 def read_map(path: str | Path) -> ImportMap:

@@ -1,0 +1,242 @@
+"""The "Code the needs" tab without a browser: the queue, filing, not a need, undo, keys,
+the headline change, and refreshing only when shown."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from toolkit.store import Engagement
+
+#: Residents: 10 respondents; 4 name milk ("milk", "mlik" typo), 1 gives an answer no
+#: keyword matches, 1 says "nothing really", the rest name the pantry.
+RESIDENTS = [
+    ("r1", "Milk for the kids"),
+    ("r2", "Fresh milk please"),
+    ("r3", "milk"),
+    ("r4", "mlik for the kids"),
+    ("r5", "Qwxz blorf plink"),
+    ("r6", "Qwxz blorf plink"),
+    ("r7", "A food pantry nearby"),
+    ("r8", "A food pantry nearby"),
+    ("r9", "Canned goods at the pantry"),
+    ("r10", "Something else entirely"),
+]
+
+
+@pytest.fixture
+def app(tmp_path):
+    from toolkit.forms.app import forms_app
+
+    engagement = Engagement.init(tmp_path / "riverside", name="riverside")
+    rows = [
+        {
+            "respondent_id": rid,
+            "segment": "Residents",
+            "method": "survey" if i % 2 else "interview",
+            "need": need,
+            "collected_on": f"2024-03-{i + 1:02d}",
+        }
+        for i, (rid, need) in enumerate(RESIDENTS)
+    ]
+    rows.append({"respondent_id": "b1", "segment": "Board", "need": "Qwxz blorf plink"})
+    engagement.import_frame(pd.DataFrame(rows), table="stated_needs", source="test rows")
+    return forms_app(engagement), engagement
+
+
+def stored(engagement, need):
+    frame = engagement.table("stated_needs")
+    return frame.loc[frame["need"] == need, ["code", "coded_by"]].drop_duplicates().values.tolist()
+
+
+def show(coding, statement):
+    """Skip to the statement with these words."""
+    for _ in range(len(coding.queue)):
+        if coding.current["statement"] == statement:
+            return
+        coding.skip()
+    raise AssertionError(f"{statement!r} does not wait")
+
+
+def test_the_queue_holds_what_no_code_matched_and_codes_to_check_with_their_context(app):
+    from toolkit.forms.coding import coding_queue
+
+    _, engagement = app
+    queue = coding_queue(engagement).set_index("statement")
+    blorf = queue.loc["Qwxz blorf plink"]
+    assert blorf["statements"] == 3 and blorf["segments"] == "Board, Residents"
+    assert pd.isna(blorf["proposed_code"]) and blorf["list"] == "customers"
+    assert blorf["methods"] == "interview, survey"
+    typo = queue.loc["mlik for the kids"]
+    assert (typo["proposed_code"], typo["kind"]) == ("perishable_food", "fuzzy")
+    assert typo["first_date"] == pd.Timestamp("2024-03-04")
+    assert "Milk for the kids" not in queue.index  # a sure keyword match waits for no one
+    assert coding_queue(engagement)["statement"].iloc[0] == "Qwxz blorf plink"  # most said
+
+
+def test_a_statement_is_shown_with_its_group_method_date_and_the_keyword_highlighted(app):
+    page, _ = app
+    coding = page.coding
+    assert "Statement 1 of" in coding.card.value and "Qwxz blorf plink" in coding.card.value
+    assert "No need in the codebook matched it" in coding.card.value
+    assert coding.confirm_button.disabled  # nothing proposed to confirm
+    show(coding, "mlik for the kids")
+    card = coding.card.value
+    assert "“<mark>mlik</mark> for the kids”" in card
+    assert "customer group: Residents" in card and "asked by survey" in card
+    assert "on Mon 4 March 2024" in card and "said by a customer" in card
+    assert "Milk and perishable food" in card and "typo" in card
+    assert not coding.confirm_button.disabled
+    assert coding.confirm_button.description == "Confirm: Milk and perishable food"
+    assert coding.shown_codes[0] == "perishable_food"  # the proposed need leads
+
+
+def test_confirming_files_under_the_label_and_shows_the_headline_change(app):
+    page, engagement = app
+    coding = page.coding
+    show(coding, "mlik for the kids")
+    assert coding.confirm() is None and coding.history
+    assert stored(engagement, "mlik for the kids") == [["perishable_food", "person"]]
+    assert "Confirmed “mlik for the kids” under Milk and perishable food." in coding.status.value
+    assert "perishable_food" not in coding.status.value  # the label, never the code
+    # The automatic code already counted: 4 of 10 residents name milk, before and after.
+    assert "Milk and perishable food: 40% of Residents, unchanged" in coding.headline.value
+    coding.undo()
+    show(coding, "Qwxz blorf plink")
+    coding.file("perishable_food")  # said in two groups: 4 → 7 of all 11 customers
+    assert "Milk and perishable food: 36% → 64% of all customers." in coding.headline.value
+    assert "Qwxz blorf plink" not in coding.queue["statement"].tolist()
+
+
+def test_the_headline_share_is_the_needs_gap_share(app):
+    from toolkit.catalog import run_analysis
+    from toolkit.forms.coding import need_share
+
+    _, engagement = app
+    with pytest.warns(UserWarning, match="matched no code"):
+        gap = run_analysis(engagement, "needs-gap", by="segment")
+    row = gap[(gap["segment"] == "Residents") & (gap["code"] == "food_pantry")].iloc[0]
+    share = need_share(engagement, "food_pantry", segment="Residents", staff=False)
+    assert share == {
+        "share": pytest.approx(row["customer_share"]),
+        "n": row["customer_n"],
+        "total": row["customer_total"],
+    }
+    small = need_share(engagement, "food_pantry", segment="Board", staff=False)
+    assert small == {"share": None, "n": 0, "total": 1}  # one respondent: too few to show
+    nobody = need_share(engagement, "childcare", segment="Residents", staff=False)
+    assert nobody == {"share": 0.0, "n": 0, "total": 10}
+
+
+def test_search_narrows_the_needs_by_label_or_keyword_and_keys_file(app):
+    page, engagement = app
+    coding = page.coding
+    show(coding, "Qwxz blorf plink")
+    coding.search.value = "pantr"
+    assert coding.shown_codes[0] == "food_pantry"
+    assert coding.codes_box.children[0].description == "1 Food pantry or food bank access"
+    coding.search.value = "yogurt"  # a keyword, not in the label
+    assert coding.shown_codes == ["perishable_food"]
+    coding.search.value = "zzzz nothing"
+    assert coding.shown_codes == [] and "No need matches" in coding.codes_note.value
+    coding.key("Escape", search=True)
+    assert coding.search.value == "" and len(coding.shown_codes) == len(coding.code_buttons)
+    coding.search.value = "opening"
+    coding.key("Enter", search=True)  # Enter in the search box: the first need shown
+    assert stored(engagement, "Qwxz blorf plink") == [["opening_hours", "person"]]
+    assert coding.search.value == ""
+    coding.key("2")  # the second need shown
+    assert len(coding.history) == 2
+
+
+def test_not_a_need_and_undo_put_the_statement_back_through_the_store(app):
+    from toolkit.forms.coding import coding_queue
+
+    page, engagement = app
+    coding = page.coding
+    show(coding, "Qwxz blorf plink")
+    coding.key("n")
+    assert stored(engagement, "Qwxz blorf plink") == [["not_a_need", "person"]]
+    assert "Marked “Qwxz blorf plink” as not a need (3 statements" in coding.status.value
+    assert "Shares do not change" in coding.headline.value
+    coding.key("u")
+    assert stored(engagement, "Qwxz blorf plink") == [[None, None]]
+    assert "Qwxz blorf plink" in coding_queue(engagement)["statement"].tolist()
+    assert coding.current["statement"] == "Qwxz blorf plink"  # shown again, first
+    assert "waits again" in coding.status.value and coding.undo_button.disabled
+    # Not a need for an automatic code: the proposed need's share falls.
+    show(coding, "mlik for the kids")
+    coding.not_a_need()
+    assert "Milk and perishable food: 40% → 30% of Residents." in coding.headline.value
+    coding.undo()
+    assert stored(engagement, "mlik for the kids") == [[None, None]]
+    assert "Milk and perishable food: 30% → 40% of Residents." in coding.headline.value
+    assert coding.undo() is False and "Nothing to undo" in coding.status.value
+
+
+def test_undo_keeps_a_code_someone_set_since(app):
+    page, engagement = app
+    coding = page.coding
+    show(coding, "Qwxz blorf plink")
+    coding.file("opening_hours")
+    rows = engagement.coding_tables()["stated_needs"]
+    first = int(rows.loc[rows["need"] == "Qwxz blorf plink", "entry"].iloc[0])
+    engagement.set_codes({("stated_needs", first): "food_pantry"})  # another planner
+    coding.undo()
+    assert "1 of its statements someone has coded again since keep" in coding.status.value
+    codes = engagement.coding_tables()["stated_needs"].set_index("entry")["code"]
+    assert codes[first] == "food_pantry"  # kept
+    assert codes[rows.loc[rows["need"] == "Qwxz blorf plink", "entry"]].isna().sum() == 2
+
+
+def test_skip_walks_the_queue_and_keys_from_the_page_are_checked(app):
+    from toolkit.forms.coding import _key_message
+
+    page, _ = app
+    coding = page.coding
+    first = coding.current["id"]
+    coding.key("s")
+    assert coding.current["id"] != first and coding.position == 1
+    coding.key("ArrowRight")
+    assert coding.position == 2
+    assert _key_message("junk") == {"key": ""}
+    assert _key_message({"key": "n" * 100, "search": 1}) == {"key": "n" * 20, "search": True}
+    coding.key("")  # an unknown key does nothing
+    coding.search.value = "yogurt"
+    coding.key("9")  # a number with no need shown under it does nothing
+    assert coding.position == 2 and not coding.history
+    assert coding.keys is not None and "keydown" in coding.keys._esm
+
+
+def test_a_save_elsewhere_refreshes_the_tab_only_when_it_is_shown(app, monkeypatch):
+    import toolkit.forms.coding as module
+
+    page, engagement = app
+    coding = page.coding
+    assert not coding.stale  # built now
+    reads = []
+    real = module.coding_queue
+    monkeypatch.setattr(module, "coding_queue", lambda e: reads.append(1) or real(e))
+    page.forms["stated"].controls["need"].value = "Zzyzx wibble"
+    page.forms["stated"].submit()
+    assert not reads and coding.stale  # hidden: marked, not read
+    assert "Zzyzx wibble" not in coding.queue["statement"].tolist()
+    page.tabs.selected_index = 2  # the page shows "Code the needs"
+    assert reads == [1] and not coding.stale
+    assert "Zzyzx wibble" in coding.queue["statement"].tolist()
+    coding.shown()  # nothing new: no read
+    assert reads == [1]
+    coding.search.value = "opening"
+    coding.key("Enter", search=True)  # the tab's own save does not mark it stale
+    assert not coding.stale
+
+
+def test_a_need_added_to_the_codebook_appears_among_the_buttons(app):
+    page, _ = app
+    coding = page.coding
+    form = coding.codebook_form
+    form.controls["code"].value = "pigeons"
+    form.controls["label"].value = "Fewer pigeons"
+    form.submit()
+    coding.search.value = "pigeon"
+    assert coding.shown_codes == ["pigeons"]
