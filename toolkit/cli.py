@@ -17,17 +17,11 @@ import click
 
 from toolkit.errors import DataValidationError, ToolkitError
 from toolkit.schema.metrics import metric_choices
+from toolkit.schema.tables import TABLES
 from toolkit.sources.registry import FORMATS
 
-TABLE_CHOICES = (
-    "customers",
-    "service-links",
-    "assumed-needs",
-    "stated-needs",
-    "codebook",
-    "responses",
-    "events",
-)
+#: The stored tables, as the command line spells them (the schema's, in its order).
+TABLE_CHOICES = tuple(t.cli_name for t in TABLES.values())
 
 
 class TableName(click.ParamType):

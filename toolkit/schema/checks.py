@@ -637,6 +637,19 @@ def _check_rows(table, frame, texts, columns, out: Collector, known: Known) -> N
             "is before starts_on",
             "Fix the dates, or leave ends_on blank for a one-off event",
         )
+    if table.name == "actions":
+        _check_actions(frame, columns, out)
+    if table.name == "outreach":
+        _check_outreach(frame, texts, columns, out)
+    if table.name == "actions" and frame["code"].notna().any():
+        code = frame["code"]
+        out.rows(
+            (code.notna() & ~code.isin(known.codes)).to_numpy(),
+            columns["code"],
+            code.to_numpy(),
+            "is not a code in the engagement's codebook",
+            _code_fix(known.codes, blank=", or leave it blank for an action about a group"),
+        )
     if table.name in ("assumed_needs", "stated_needs"):
         code, coded_by = frame["code"], frame["coded_by"]
         # A code filled in with no coded_by was set by a person.
@@ -671,12 +684,62 @@ def _check_rows(table, frame, texts, columns, out: Collector, known: Known) -> N
             )
 
 
+def _check_actions(frame: pd.DataFrame, columns: dict, out: Collector) -> None:
+    """An action is about a need, a group or both; its dates run forward; an event it
+    becomes once launched needs the day it starts."""
+    from toolkit.schema.tables import LAUNCHED
+
+    about_nothing = (frame["code"].isna() & frame["segment"].isna()).to_numpy()
+    out.rows(
+        about_nothing,
+        columns.get("code", columns.get("segment", columns["action"])),
+        [None] * len(frame),
+        "is empty, and so is segment: an action is about a need (its code), a customer "
+        "group (segment) or both",
+        "Fill in the need's code from the codebook, or the customer group",
+    )
+    starts, done = frame["starts_on"], frame["done_on"]
+    backwards = (starts.notna() & done.notna()).to_numpy() & (
+        done.fillna("") < starts.fillna("")
+    ).to_numpy()
+    out.rows(
+        backwards,
+        columns.get("done_on"),
+        done.to_numpy(),
+        "is before starts_on",
+        "Fix the dates: done_on is the day it was finished, on or after starts_on",
+    )
+    dateless = (frame["status"].isin(LAUNCHED) & frame["event"].notna() & starts.isna()).to_numpy()
+    out.rows(
+        dateless,
+        columns.get("event"),
+        frame["event"].to_numpy(),
+        "is the event of an action under way or done, but starts_on is blank (the event "
+        "is drawn on the day the action starts)",
+        "Fill in starts_on, or leave event blank",
+    )
+
+
+def _check_outreach(frame: pd.DataFrame, texts: dict, columns: dict, out: Collector) -> None:
+    """No more people answered than were invited."""
+    invited, answered = frame["invited"], frame["responses"]
+    over = (invited.notna() & answered.notna() & (answered > invited)).fillna(False).to_numpy()
+    out.rows(
+        over,
+        columns.get("responses"),
+        texts["responses"].to_numpy() if "responses" in texts else answered.to_numpy(),
+        lambda v: "is more than the number invited",
+        "Fix the counts: responses counts the people who answered among those invited "
+        "(leave invited blank when it is not known)",
+    )
+
+
 def _score_message(value) -> str:
     metric, low, high = value
     return f"is outside the {metric} scale {low:g}–{high:g}"
 
 
-def _code_fix(codes: set[str]):
+def _code_fix(codes: set[str], blank: str = ", or leave it blank to code it automatically"):
     def fix(value) -> str:
         near = sorted(codes, key=lambda c: Levenshtein.distance(str(value).lower(), c.lower()))[:1]
         hint = (
@@ -684,7 +747,7 @@ def _code_fix(codes: set[str]):
             if near and Levenshtein.distance(str(value), near[0]) <= 3
             else ""
         )
-        return f"Add it to the codebook first, or fix the code{hint}, or leave it blank to code it automatically"
+        return f"Add it to the codebook first, or fix the code{hint}{blank}"
 
     return fix
 
