@@ -21,7 +21,7 @@ from toolkit._tabular import TEXT_SUFFIXES, unneutralise, unneutralise_cells
 from toolkit.schema.personal import PersonalFlag, column_flag
 from toolkit.schema.raw import RawTable
 from toolkit.schema.segments import Crosswalk, label_key, tidy_label
-from toolkit.schema.tables import DEFAULT_SCALES, Field, Table, normalise_header
+from toolkit.schema.tables import DEFAULT_SCALES, LAUNCHED, Field, Table, normalise_header
 
 __all__ = [
     "Problem",
@@ -686,8 +686,8 @@ def _check_rows(table, frame, texts, columns, out: Collector, known: Known) -> N
 
 def _check_actions(frame: pd.DataFrame, columns: dict, out: Collector) -> None:
     """An action is about a need, a group or both; its dates run forward; an event it
-    becomes once launched needs the day it starts."""
-    from toolkit.schema.tables import LAUNCHED
+    becomes once launched needs the day it starts.
+    """
 
     about_nothing = (frame["code"].isna() & frame["segment"].isna()).to_numpy()
     out.rows(
