@@ -688,7 +688,6 @@ def _check_actions(frame: pd.DataFrame, columns: dict, out: Collector) -> None:
     """An action is about a need, a group or both; its dates run forward; an event it
     becomes once launched needs the day it starts.
     """
-
     about_nothing = (frame["code"].isna() & frame["segment"].isna()).to_numpy()
     out.rows(
         about_nothing,
