@@ -1028,6 +1028,78 @@ def params(name, as_json):
         click.echo(f"  {head:<{width}}  # {text}{extra}")
 
 
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.argument(
+    "method", required=False, metavar="[METHOD]", type=click.Choice(["post-stratify", "rake"])
+)
+@click.option(
+    "--by",
+    "by",
+    help="The column(s) to weight by, comma-separated: segment, or segment,language for rake.",
+)
+@click.option(
+    "--name", help="The scheme's name (default: the method and columns, rake-segment-language)."
+)
+@click.option(
+    "--table",
+    "table",
+    type=TableName(),
+    default="stated-needs",
+    show_default=True,
+    help="Whose answers to weight: stated-needs or responses.",
+)
+@click.option("--remove", metavar="NAME", help="Delete the weighting scheme NAME.")
+@click.option(
+    "--to",
+    "to",
+    type=click.Path(path_type=Path),
+    help="Write the scheme's cells to FILE.csv or FILE.xlsx instead of stdout.",
+)
+def weights(path, method, by, name, table, remove, to):
+    """Make a named weighting scheme, list the schemes, or remove one.
+
+    METHOD is post-stratify (one column) or rake (two or more). Population sizes come from
+    [settings.population.COLUMN] in engagement.toml (for segment, also a population column
+    of the customer register). The weights are kept beside the imported data, which is
+    never changed; an analysis uses them with -p weight NAME. Without METHOD, lists the
+    schemes with their design effect.
+    """
+    engagement = _open(path)
+    if remove:
+        engagement.remove_weighting(remove)
+        click.echo(f'Removed the weighting scheme "{remove}". The imported data is unchanged.')
+        return
+    if method is None:
+        schemes = engagement.weighting_schemes()
+        if schemes.empty:
+            click.echo(
+                f"No weighting schemes yet. Make one with: service-toolkit weights {path} "
+                "post-stratify --by segment"
+            )
+            return
+        shown = schemes.assign(variables=schemes["variables"].map(",".join))
+        _write_table(shown.drop(columns=["targets", "fingerprint"]), to)
+        return
+    if not by:
+        raise click.BadParameter(
+            "say which column(s) to weight by, such as --by segment", param_hint="--by"
+        )
+    from toolkit.catalog import make_weighting
+
+    columns = [c.strip() for c in by.split(",") if c.strip()]
+    name = name or "-".join([method, *columns]).replace("_", "-")
+    scheme, cells = make_weighting(engagement, name, method=method, by=columns, table=table)
+    _echo_err(
+        f'Made the weighting scheme "{scheme["name"]}": {method} on {", ".join(columns)} over '
+        f"{scheme['respondents']:,} respondents of {table}. Design effect "
+        f"{scheme['design_effect']:.2f} (Kish, 1 + CV²): the weighted answers count like "
+        f"{scheme['effective_n']:,.0f} unweighted ones. Use it with: service-toolkit table "
+        f"{path} needs-gap -p weight {scheme['name']}"
+    )
+    _write_table(cells, to)
+
+
 def _write_table(frame, to) -> None:
     """CSV with booleans as true/false and empty cells for missing values (formulas neutralised)."""
     import pandas as pd

@@ -150,9 +150,25 @@ def _check(path: Path, data: dict) -> None:
         if not isinstance(weight, int | float) or weight < 0:
             raise bad(f"weights.{name}", "a number of 0 or more")
     _check_limits(s["limits"], bad)
+    _check_population(s.get("population", {}), bad)
     order = s["segments"].get("order", [])
     if not isinstance(order, list) or not all(isinstance(v, str) for v in order):
         raise bad("segments.order", 'a list of segment names, such as ["Residents", "Businesses"]')
+
+
+def _check_population(population, bad) -> None:
+    """``[settings.population.VARIABLE]``: each group's size, for participation and weights."""
+    if not isinstance(population, dict):
+        raise bad("population", "tables such as [settings.population.segment]")
+    for variable, groups in population.items():
+        if not isinstance(groups, dict):
+            raise bad(
+                f"population.{variable}",
+                f"a table [settings.population.{variable}] of group = size lines",
+            )
+        for group, size in groups.items():
+            if isinstance(size, bool) or not isinstance(size, int | float) or size < 0:
+                raise bad(f"population.{variable}.{group}", "a number of people, 0 or more")
 
 
 def _check_limits(limits: dict, bad) -> None:

@@ -2493,6 +2493,91 @@ class Engagement:
             "starter_restored": _starter_title(starter[1]) if starter is not None else None,
         }
 
+    # -- weighting schemes ------------------------------------------------------------
+
+    def save_weighting(self, scheme: Mapping, cells: pd.DataFrame) -> None:
+        """Keep a named weighting scheme and its cells, replacing one of the same name.
+
+        ``scheme``: ``name``, ``table`` (stated_needs or responses), ``method``,
+        ``variables`` (list), ``targets`` (mapping), ``respondents``, ``effective_n``,
+        ``design_effect``, ``fingerprint`` (the table's when it was made). ``cells``:
+        ``cell`` (a JSON list of the variables' values), ``respondents``, ``weight``.
+        Imported rows and their ``weight`` column are never touched.
+        """
+        with self.writing() as con:
+            con.execute("DELETE FROM weighting_schemes WHERE name = ?", (scheme["name"],))
+            con.execute(
+                "INSERT INTO weighting_schemes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    scheme["name"],
+                    table_named(scheme["table"]).name,
+                    scheme["method"],
+                    json.dumps(list(scheme["variables"]), ensure_ascii=False),
+                    json.dumps(scheme["targets"], ensure_ascii=False),
+                    int(scheme["respondents"]),
+                    float(scheme["effective_n"]),
+                    float(scheme["design_effect"]),
+                    scheme["fingerprint"],
+                    _now(),
+                ),
+            )
+            con.executemany(
+                "INSERT INTO weighting_cells VALUES (?, ?, ?, ?)",
+                [
+                    (scheme["name"], c, int(n), float(w))
+                    for c, n, w in zip(
+                        cells["cell"], cells["respondents"], cells["weight"], strict=True
+                    )
+                ],
+            )
+
+    def weighting_schemes(self) -> pd.DataFrame:
+        """The named weighting schemes: name, table, method, variables, respondents,
+        effective_n, design_effect, fingerprint, made_at.
+        """
+        with self.reading() as con:
+            frame = pd.read_sql_query(
+                'SELECT name, table_name AS "table", method, variables, targets, respondents, '
+                "effective_n, design_effect, fingerprint, made_at FROM weighting_schemes "
+                "ORDER BY made_at, name",
+                con,
+            )
+        frame["variables"] = frame["variables"].map(json.loads)
+        frame["targets"] = frame["targets"].map(json.loads)
+        return frame
+
+    def weighting(self, name: str) -> tuple[dict, pd.DataFrame]:
+        """One weighting scheme (as :meth:`weighting_schemes` lists it) and its cells.
+
+        Raises
+        ------
+        DataValidationError
+            No scheme has that name (the names are listed).
+        """
+        schemes = self.weighting_schemes()
+        found = schemes[schemes["name"].str.lower() == str(name).strip().lower()]
+        if found.empty:
+            listed = ", ".join(schemes["name"]) or "none yet"
+            raise DataValidationError(
+                f'There is no weighting scheme "{name}" (the schemes: {listed}). Make one '
+                f"with: service-toolkit weights {self.path} rake --by segment,language"
+            )
+        scheme = found.iloc[0].to_dict()
+        with self.reading() as con:
+            cells = pd.read_sql_query(
+                "SELECT cell, respondents, weight FROM weighting_cells WHERE scheme = ? "
+                "ORDER BY cell",
+                con,
+                params=(scheme["name"],),
+            )
+        return scheme, cells
+
+    def remove_weighting(self, name: str) -> None:
+        """Delete a named weighting scheme (the imported data is not touched)."""
+        scheme, _ = self.weighting(name)
+        with self.writing() as con:
+            con.execute("DELETE FROM weighting_schemes WHERE name = ?", (scheme["name"],))
+
     def export(self, table: str, to: str | Path, *, include_personal: bool = False) -> int:
         """Write one stored table to CSV or XLSX; returns the number of rows written.
 

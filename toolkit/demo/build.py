@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit._files import building
-from toolkit.demo._shared import LARGE_ROWS
+from toolkit.demo._shared import LARGE_ROWS, loop_tables, read_toml
 from toolkit.errors import DataValidationError, StoreError
 from toolkit.schema import LOAD_ORDER
 from toolkit.store import Engagement
@@ -134,7 +134,7 @@ def demo_settings(name: str) -> dict:
     _check_name(name)
     spec = _SETTINGS[name]
     segments = spec["segments"]
-    return {
+    settings = {
         "name": spec["name"],
         "organisation": spec["organisation"],
         "segments": {
@@ -142,10 +142,15 @@ def demo_settings(name: str) -> dict:
             "colours": {seg: _OKABE_ITO[colour] for seg, colour in segments.items()},
         },
     }
+    if name == "neighbourhood":
+        from toolkit.demo.neighbourhood import POPULATION
+
+        settings["population"] = POPULATION
+    return settings
 
 
 def build_demo(name: str, *, size: str = "small", seed: int = 20240307) -> dict[str, pd.DataFrame]:
-    """Build one demo engagement's seven canonical tables.
+    """Build one demo engagement's canonical tables.
 
     Parameters
     ----------
@@ -162,10 +167,11 @@ def build_demo(name: str, *, size: str = "small", seed: int = 20240307) -> dict[
     -------
     dict of str to pandas.DataFrame
         Keyed by SQL table name: ``customers``, ``service_links``, ``assumed_needs``,
-        ``stated_needs``, ``codebook``, ``responses``, ``events``. Columns are canonical
-        field names plus attribute columns:
+        ``stated_needs``, ``codebook``, ``responses``, ``events``, ``actions``,
+        ``outreach``. Columns are canonical field names plus attribute columns:
 
-        - neighbourhood ``stated_needs``: ``language``, ``age_band``;
+        - neighbourhood ``stated_needs``: ``language``, ``age_band``, ``wave`` (the
+          listening round: 2024 spring, then two later rounds);
           ``responses``: ``language``, ``channel``.
         - university ``stated_needs``: ``campus``, ``unit``; ``responses``: ``campus``.
 
@@ -230,7 +236,7 @@ def _build(name: str, *, size: str = "small", seed: int = 20240307):
     _check(name, size, seed)
     streams = [
         np.random.default_rng(s)
-        for s in np.random.SeedSequence([int(seed), DEMOS.index(name)]).spawn(4)
+        for s in np.random.SeedSequence([int(seed), DEMOS.index(name)]).spawn(5)
     ]
     if name == "neighbourhood":
         from toolkit.demo.neighbourhood import _neighbourhood
@@ -238,7 +244,13 @@ def _build(name: str, *, size: str = "small", seed: int = 20240307):
         return _neighbourhood(*streams)
     from toolkit.demo.university import _university
 
-    return _university(*streams, size=size)
+    tables, truth = _university(*streams[:4], size=size)
+    return {**tables, **_university_loop()}, truth
+
+
+def _university_loop() -> dict[str, pd.DataFrame]:
+    """The university demo's actions and outreach (``data/university_loop.toml``)."""
+    return loop_tables(read_toml("university_loop.toml"))
 
 
 def init_demo(
@@ -294,7 +306,13 @@ def init_demo(
         path,
         name=engagement_name or settings["name"],
         organisation=organisation or settings["organisation"],
-        settings={"demo": name, "settings": {"segments": settings["segments"]}},
+        settings={
+            "demo": name,
+            "settings": {
+                "segments": settings["segments"],
+                **({"population": settings["population"]} if "population" in settings else {}),
+            },
+        },
         fill=fill,
         starter_codebook=False,
     )
