@@ -625,31 +625,8 @@ def _check_rows(table, frame, texts, columns, out: Collector, known: Known) -> N
                 "Fix the score, or give this row's scale in scale_min and scale_max",
                 context=described,
             )
-    if table.name == "events":
-        ends_before = (frame["ends_on"].notna() & frame["starts_on"].notna()).to_numpy()
-        ends_before = (
-            ends_before & (frame["ends_on"].fillna("") < frame["starts_on"].fillna("")).to_numpy()
-        )
-        out.rows(
-            ends_before,
-            columns.get("ends_on"),
-            frame["ends_on"].to_numpy(),
-            "is before starts_on",
-            "Fix the dates, or leave ends_on blank for a one-off event",
-        )
-    if table.name == "actions":
-        _check_actions(frame, columns, out)
-    if table.name == "outreach":
-        _check_outreach(frame, texts, columns, out)
-    if table.name == "actions" and frame["code"].notna().any():
-        code = frame["code"]
-        out.rows(
-            (code.notna() & ~code.isin(known.codes)).to_numpy(),
-            columns["code"],
-            code.to_numpy(),
-            "is not a code in the engagement's codebook",
-            _code_fix(known.codes, blank=", or leave it blank for an action about a group"),
-        )
+    if (check := _TABLE_CHECKS.get(table.name)) is not None:
+        check(frame, texts, columns, out, known)
     if table.name in ("assumed_needs", "stated_needs"):
         code, coded_by = frame["code"], frame["coded_by"]
         # A code filled in with no coded_by was set by a person.
@@ -684,7 +661,22 @@ def _check_rows(table, frame, texts, columns, out: Collector, known: Known) -> N
             )
 
 
-def _check_actions(frame: pd.DataFrame, columns: dict, out: Collector) -> None:
+def _check_events(frame, texts, columns: dict, out: Collector, known: Known) -> None:
+    """An event ends on or after the day it starts."""
+    ends_before = (frame["ends_on"].notna() & frame["starts_on"].notna()).to_numpy()
+    ends_before = (
+        ends_before & (frame["ends_on"].fillna("") < frame["starts_on"].fillna("")).to_numpy()
+    )
+    out.rows(
+        ends_before,
+        columns.get("ends_on"),
+        frame["ends_on"].to_numpy(),
+        "is before starts_on",
+        "Fix the dates, or leave ends_on blank for a one-off event",
+    )
+
+
+def _check_actions(frame, texts, columns: dict, out: Collector, known: Known) -> None:
     """An action is about a need, a group or both; its dates run forward; an event it
     becomes once launched needs the day it starts.
     """
@@ -717,9 +709,17 @@ def _check_actions(frame: pd.DataFrame, columns: dict, out: Collector) -> None:
         "is drawn on the day the action starts)",
         "Fill in starts_on, or leave event blank",
     )
+    code = frame["code"]
+    out.rows(
+        (code.notna() & ~code.isin(known.codes)).to_numpy(),
+        columns.get("code"),
+        code.to_numpy(),
+        "is not a code in the engagement's codebook",
+        _code_fix(known.codes, blank=", or leave it blank for an action about a group"),
+    )
 
 
-def _check_outreach(frame: pd.DataFrame, texts: dict, columns: dict, out: Collector) -> None:
+def _check_outreach(frame, texts, columns: dict, out: Collector, known: Known) -> None:
     """No more people answered than were invited."""
     invited, answered = frame["invited"], frame["responses"]
     over = (invited.notna() & answered.notna() & (answered > invited)).fillna(False).to_numpy()
@@ -731,6 +731,10 @@ def _check_outreach(frame: pd.DataFrame, texts: dict, columns: dict, out: Collec
         "Fix the counts: responses counts the people who answered among those invited "
         "(leave invited blank when it is not known)",
     )
+
+
+#: Checks across the fields of a row, for the tables that have them.
+_TABLE_CHECKS = {"events": _check_events, "actions": _check_actions, "outreach": _check_outreach}
 
 
 def _score_message(value) -> str:
