@@ -188,3 +188,74 @@ def test_the_demo_decision_matrix_shows_actions_and_gaps(riverside):
     assert out.iloc[0]["classification"] == "blind spot"
     # the action under way made its event, which before-after can now mark
     assert "After-school programme opened" in set(riverside.events["label"])
+
+
+# ------------------------------------------------------------------ regular evaluation
+
+
+def _answers(when: str, wave: str, segments: dict[str, int], metric="csat") -> list[dict]:
+    return [
+        {
+            "metric": metric,
+            "submitted_on": pd.Timestamp(when),
+            "wave": wave,
+            "segment": segment,
+            "respondent_id": f"{wave}-{segment}-{i}",
+        }
+        for segment, n in segments.items()
+        for i in range(n)
+    ]
+
+
+def test_the_schedule_says_when_each_metric_is_due_and_whom_to_ask_again():
+    from toolkit.loop import evaluation_schedule
+
+    responses = pd.DataFrame(
+        _answers("2024-01-15", "2024 Q1", {"Residents": 30, "Owners": 8})
+        + _answers("2024-04-10", "2024 Q2", {"Residents": 25, "Owners": 3, "Youth": 1})
+        + _answers("2024-02-01", "2024 H1", {"Residents": 9}, metric="nps")
+    )
+    stated = pd.DataFrame({"collected_on": pd.to_datetime([]), "segment": [], "respondent_id": []})
+    out = evaluation_schedule(
+        responses,
+        stated,
+        every={"csat": "quarter", "nps": "year", "needs": "half-year"},
+        min_n=5,
+        today="2024-07-20",
+    ).set_index("metric")
+    csat = out.loc["csat"]
+    assert csat["last_wave"] == "2024 Q2" and csat["respondents"] == 29
+    assert csat["next_due"] == pd.Timestamp("2024-07-10") and csat["status"] == "overdue"
+    assert csat["days"] == -10
+    assert csat["ask_again"] == "Owners (3); Youth (1)"
+    nps = out.loc["nps"]
+    assert nps["status"] == "not yet" and nps["next_due"] == pd.Timestamp("2025-02-01")
+    assert nps["ask_again"] == ""
+    assert out.loc["needs", "status"] == "never asked"
+
+
+def test_the_schedule_refuses_an_unknown_metric():
+    from toolkit.errors import DataValidationError
+    from toolkit.loop import evaluation_schedule
+
+    with pytest.raises(DataValidationError, match="'satisfaction', which is not a metric"):
+        evaluation_schedule(
+            pd.DataFrame(columns=["metric"]), pd.DataFrame(), every={"satisfaction": "year"}
+        )
+
+
+def test_status_says_what_is_due(riverside, run):
+    toml = riverside.path / "engagement.toml"
+    text = toml.read_text(encoding="utf-8")
+    try:
+        toml.write_text(text + '\n[settings.evaluate_every]\nneeds = "half-year"\n', "utf-8")
+        result = run("status", riverside.path)
+        assert result.exit_code == 0
+        assert "needs  every half-year: last wave 2025 spring (57 respondents); overdue" in (
+            result.output
+        )
+        toml.write_text(text + '\n[settings.evaluate_every]\nneeds = "fortnight"\n', "utf-8")
+        bad = run("status", riverside.path)
+        assert bad.exit_code == 1 and "evaluate_every.needs" in bad.output + bad.stderr
+    finally:
+        toml.write_text(text, encoding="utf-8")

@@ -32,6 +32,7 @@ __all__ = [
     "coded_needs",
     "coded_with_ids",
     "make_weighting",
+    "evaluation_status",
     "proposed_codes",
     "review_queue",
 ]
@@ -322,6 +323,25 @@ def _participation(tables, by=None, settings=None, **params):
     heard = customers.coverage(tables["customers"], tables["stated_needs"], tables["assumed_needs"])
     return participation.participation(
         tables["outreach"], tables["stated_needs"], heard, population=population, **params
+    )
+
+
+def evaluation_status(engagement, today=None) -> pd.DataFrame:
+    """:func:`toolkit.loop.evaluation_schedule` for the engagement's
+    ``[settings.evaluate_every]`` (an empty table when it sets none).
+    """
+    every = engagement.settings.get("evaluate_every") or {}
+    if not every:
+        return loop.evaluation_schedule(
+            pd.DataFrame(columns=["metric"]), pd.DataFrame(), every={}, today=today
+        )
+    tables = engagement.read_tables(["responses", "stated_needs"])
+    return loop.evaluation_schedule(
+        tables["responses"],
+        tables["stated_needs"],
+        every=every,
+        min_n=engagement.settings["min_n"],
+        today=today,
     )
 
 

@@ -494,12 +494,56 @@ def _echo_personal(flags: dict) -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 def status(path, as_json):
-    """Show each table's row count and the import history."""
-    data = _open(path).status()
+    """Show each table's row count and the import history, and when each regularly asked
+    metric ([settings.evaluate_every]) is next due.
+    """
+    engagement = _open(path)
+    data = engagement.status()
+    data["evaluation"] = _evaluation(engagement)
     if as_json:
         _json(data)
     else:
         _print_status(data)
+
+
+def _evaluation(engagement) -> list[dict]:
+    """The evaluation schedule as records for status: dates as ISO text, blanks as None."""
+    import pandas as pd
+
+    from toolkit.catalog import evaluation_status
+
+    def plain(value):
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return None
+        if isinstance(value, pd.Timestamp):
+            return value.strftime("%Y-%m-%d")
+        return value.item() if hasattr(value, "item") else value
+
+    frame = evaluation_status(engagement)
+    return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _print_evaluation(rows: list[dict]) -> None:
+    if not rows:
+        return
+    click.echo("\nRegular evaluation ([settings.evaluate_every]):")
+    for row in rows:
+        if row["status"] == "never asked":
+            click.echo(f"  {row['metric']:<6} every {row['every']}: never asked yet; due now")
+            continue
+        when = {
+            "overdue": f"overdue since {row['next_due']} ({-row['days']} days)",
+            "due": f"due by {row['next_due']}",
+            "not yet": f"next due {row['next_due']}",
+        }[row["status"]]
+        click.echo(
+            f"  {row['metric']:<6} every {row['every']}: last wave {row['last_wave']} "
+            f"({row['respondents']} respondents); {when}"
+        )
+        if row["ask_again"]:
+            click.echo(
+                f"         too few answers last time, ask them specifically: {row['ask_again']}"
+            )
 
 
 def _print_status(data: dict, title: str | None = None) -> None:
@@ -519,6 +563,7 @@ def _print_status(data: dict, title: str | None = None) -> None:
         for p in data["personal"]:
             words = _personal_words(p["kind"], p["reason"])
             click.echo(f"  {p['table']:<14} {p['column']} ({words})")
+    _print_evaluation(data.get("evaluation") or [])
     if data["imports"]:
         click.echo("\nImports:")
         for imp in data["imports"]:

@@ -7,6 +7,9 @@
 :func:`needs_trend`
     Each need's customer share per period (or survey wave), with Wilson intervals and the
     change from the period before, tested as the satisfaction side tests a share.
+:func:`evaluation_schedule`
+    When each regularly asked metric (``[settings.evaluate_every]``) is next due or
+    overdue, and which groups had too few answers last time to be read.
 :func:`actions_for`
     The actions recorded for one need of one group: the one matching rule the matrix and
     the reports built on it share.
@@ -23,11 +26,17 @@ import pandas as pd
 from toolkit import _stats
 from toolkit._validate import check_fraction, check_positive_int, require_columns
 from toolkit._words import pct
-from toolkit.needs import QUADRANTS, needs_gap
+from toolkit.errors import DataValidationError
+from toolkit.needs import QUADRANTS, _respondents, needs_gap
 from toolkit.satisfaction import _change_words, _holm, assign_periods
+from toolkit.schema.metrics import METRICS
 from toolkit.schema.tables import ACTION_STATUSES, NOT_A_NEED
+from toolkit.settings import CADENCES
 
 __all__ = [
+    "CADENCES",
+    "NEEDS_METRIC",
+    "evaluation_schedule",
     "NO_ACTION",
     "TIERS",
     "actions_for",
@@ -378,3 +387,111 @@ def _with_changes(out: pd.DataFrame, confidence: float, rule: str) -> pd.DataFra
     out["confidence"] = confidence
     out["period_rule"] = rule
     return out
+
+
+# ----------------------------------------------------------------------------- regular waves
+
+#: The name ``[settings.evaluate_every]`` gives the needs listening rounds.
+NEEDS_METRIC = "needs"
+
+
+def _last_wave(rows: pd.DataFrame, date: str) -> pd.DataFrame:
+    """The rows of the latest wave: the latest ``wave`` label when rows carry one, else
+    the rows within a month of the latest date.
+    """
+    dated = rows[rows[date].notna()]
+    if "wave" in dated and dated["wave"].notna().any():
+        waved = dated[dated["wave"].notna()]
+        latest = waved.groupby("wave")[date].max().idxmax()
+        return waved[waved["wave"] == latest].assign(_wave=latest)
+    last = dated[date].max()
+    recent = dated[dated[date] > last - pd.DateOffset(months=1)]
+    return recent.assign(_wave=f"the month to {last:%Y-%m-%d}")
+
+
+def evaluation_schedule(
+    responses: pd.DataFrame,
+    stated: pd.DataFrame,
+    *,
+    every: dict,
+    min_n: int = 5,
+    today=None,
+) -> pd.DataFrame:
+    """When each regularly asked metric is next due, and the groups too few to read last time.
+
+    Parameters
+    ----------
+    responses, stated : DataFrame
+        The satisfaction responses (``metric``, ``submitted_on``, ``segment``,
+        ``respondent_id``, optional ``wave``) and the stated needs (``collected_on`` …).
+    every : mapping
+        ``[settings.evaluate_every]``: metric (``csat``, ``nps``, ``ces`` …, or
+        ``needs`` for the listening rounds) → ``month``, ``quarter``, ``half-year`` or
+        ``year``.
+    min_n : int
+        A group with fewer respondents in the last wave is listed in ``ask_again``.
+    today : date, optional
+        Today (default: the current date).
+
+    Returns
+    -------
+    DataFrame
+        One row per metric in ``every``: ``metric``, ``every``, ``last_wave`` (its label,
+        or the month to its last date), ``last_date``, ``next_due`` (last date + the
+        interval), ``status`` (*due*: within a month of ``next_due``; *overdue*: past it;
+        *not yet*; *never asked*), ``days`` (to ``next_due``, negative when overdue),
+        ``respondents`` in the last wave, and ``ask_again`` (the groups with fewer than
+        ``min_n`` respondents then, ``name (n)``, "; "-joined).
+    """
+    today = pd.Timestamp(today or pd.Timestamp.now().normalize())
+    unknown = [m for m in every if m != NEEDS_METRIC and m not in METRICS]
+    if unknown:
+        raise DataValidationError(
+            f"settings.evaluate_every names {', '.join(map(repr, unknown))}, which is not a "
+            f"metric: use {', '.join(METRICS)} or {NEEDS_METRIC} (the listening rounds)."
+        )
+    rows = []
+    for metric, cadence in every.items():
+        months = CADENCES[cadence]
+        if metric == NEEDS_METRIC:
+            data, date = stated, "collected_on"
+        else:
+            data, date = responses[responses["metric"] == metric], "submitted_on"
+        data = data.assign(**{date: pd.to_datetime(data[date])})
+        item = {"metric": metric, "every": cadence}
+        if data[date].notna().sum() == 0:
+            rows.append({**item, "status": "never asked", "ask_again": ""})
+            continue
+        wave = _last_wave(data, date)
+        last = wave[date].max().normalize()
+        due = last + pd.DateOffset(months=months)
+        days = int((due - today).days)
+        status = "overdue" if days < 0 else ("due" if days <= 31 else "not yet")
+        people = wave.assign(_who=_respondents(wave))
+        counts = people.groupby(people["segment"].fillna("(no group)"))["_who"].nunique()
+        few = counts[counts < min_n]
+        rows.append(
+            {
+                **item,
+                "last_wave": wave["_wave"].iloc[0],
+                "last_date": last,
+                "next_due": due,
+                "status": status,
+                "days": days,
+                "respondents": int(people["_who"].nunique()),
+                "ask_again": "; ".join(f"{g} ({n})" for g, n in few.items()),
+            }
+        )
+    columns = [
+        "metric",
+        "every",
+        "last_wave",
+        "last_date",
+        "next_due",
+        "status",
+        "days",
+        "respondents",
+        "ask_again",
+    ]
+    out = pd.DataFrame(rows, columns=columns)
+    return out.astype({"days": "Int64", "respondents": "Int64"})

@@ -13,7 +13,17 @@ from pathlib import Path
 
 from toolkit.errors import StoreError
 
-__all__ = ["DEFAULTS", "defaults", "load_settings", "render_toml", "PRIORITY_CRITERIA"]
+__all__ = [
+    "CADENCES",
+    "DEFAULTS",
+    "defaults",
+    "load_settings",
+    "render_toml",
+    "PRIORITY_CRITERIA",
+]
+
+#: How often a metric can be asked (``[settings.evaluate_every]``), in months.
+CADENCES = {"month": 1, "quarter": 3, "half-year": 6, "year": 12}
 
 PRIORITY_CRITERIA = (
     "mission_alignment",
@@ -151,6 +161,12 @@ def _check(path: Path, data: dict) -> None:
             raise bad(f"weights.{name}", "a number of 0 or more")
     _check_limits(s["limits"], bad)
     _check_population(s.get("population", {}), bad)
+    every = s.get("evaluate_every", {})
+    if not isinstance(every, dict):
+        raise bad("evaluate_every", "a table [settings.evaluate_every] of metric = how often")
+    for metric, cadence in every.items():
+        if cadence not in CADENCES:
+            raise bad(f"evaluate_every.{metric}", "one of " + ", ".join(f'"{c}"' for c in CADENCES))
     order = s["segments"].get("order", [])
     if not isinstance(order, list) or not all(isinstance(v, str) for v in order):
         raise bad("segments.order", 'a list of segment names, such as ["Residents", "Businesses"]')
