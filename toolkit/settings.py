@@ -161,12 +161,7 @@ def _check(path: Path, data: dict) -> None:
             raise bad(f"weights.{name}", "a number of 0 or more")
     _check_limits(s["limits"], bad)
     _check_population(s.get("population", {}), bad)
-    every = s.get("evaluate_every", {})
-    if not isinstance(every, dict):
-        raise bad("evaluate_every", "a table [settings.evaluate_every] of metric = how often")
-    for metric, cadence in every.items():
-        if cadence not in CADENCES:
-            raise bad(f"evaluate_every.{metric}", "one of " + ", ".join(f'"{c}"' for c in CADENCES))
+    _check_evaluate_every(s.get("evaluate_every", {}), bad)
     order = s["segments"].get("order", [])
     if not isinstance(order, list) or not all(isinstance(v, str) for v in order):
         raise bad("segments.order", 'a list of segment names, such as ["Residents", "Businesses"]')
@@ -185,6 +180,15 @@ def _check_population(population, bad) -> None:
         for group, size in groups.items():
             if isinstance(size, bool) or not isinstance(size, int | float) or size < 0:
                 raise bad(f"population.{variable}.{group}", "a number of people, 0 or more")
+
+
+def _check_evaluate_every(every, bad) -> None:
+    """``[settings.evaluate_every]``: metric = how often it is asked (a key of CADENCES)."""
+    if not isinstance(every, dict):
+        raise bad("evaluate_every", "a table [settings.evaluate_every] of metric = how often")
+    for metric, cadence in every.items():
+        if cadence not in CADENCES:
+            raise bad(f"evaluate_every.{metric}", "one of " + ", ".join(f'"{c}"' for c in CADENCES))
 
 
 def _check_limits(limits: dict, bad) -> None:
