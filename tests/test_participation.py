@@ -3,6 +3,8 @@ the respondents' mix, post-stratification and raking against R's survey package.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -216,9 +218,12 @@ def test_a_named_scheme_weights_an_analysis_and_leaves_the_data_alone(riverside,
     pd.testing.assert_frame_equal(riverside.stated_needs, before)  # nothing written over
     pd.testing.assert_frame_equal(riverside.imports(), imports)
     plain = run_analysis(riverside, "needs-gap").set_index("code")
-    weighted = run_analysis(
-        riverside, "needs-gap", params={"weight": "rake-segment-language"}
-    ).set_index("code")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        weighted = run_analysis(
+            riverside, "needs-gap", params={"weight": "rake-segment-language"}
+        ).set_index("code")
+    assert not [w for w in caught if "weighting scheme" in str(w.message)]
     # the weighted respondents' mix is the population's: residents count for more
     assert (
         weighted.loc["perishable_food", "customer_effective_n"]
@@ -276,3 +281,23 @@ def test_a_bad_population_setting_is_refused(tmp_path):
     )
     with pytest.raises(StoreError, match="population.segment.Residents"):
         Engagement.open(eng.path)
+
+
+def test_a_scheme_older_than_the_data_warns_and_a_new_group_is_refused(tmp_path, write_csv):
+    from toolkit.demo.build import init_demo
+
+    eng = init_demo(tmp_path / "small")
+    make_weighting(eng, "seg", method="post-stratify", by=["segment"])
+    header = ["respondent_id", "segment", "need", "collected_on"]
+    eng.import_file(
+        write_csv("more.csv", [header, ["n1", "Residents", "Milk", "2025-05-01"]]),
+        table="stated_needs",
+    )
+    with pytest.warns(UserWarning, match='"seg" was made before the latest change'):
+        run_analysis(eng, "needs-gap", params={"weight": "seg"})
+    eng.import_file(
+        write_csv("new.csv", [header, ["n2", "Students", "Milk", "2025-05-01"]]),
+        table="stated_needs",
+    )
+    with pytest.raises(DataValidationError, match="1 rows of stated-needs fall in no cell"):
+        run_analysis(eng, "needs-gap", params={"weight": "seg"})

@@ -391,7 +391,7 @@ def make_weighting(
             f"post-stratify weights by one variable (got {', '.join(by)}); to match the "
             "margins of several, use rake."
         )
-    tables, fingerprint = engagement.snapshot([spec.name, "customers"])
+    tables, fingerprint = engagement.snapshot([spec.name])  # as _with_weighting checks it
     rows = tables[spec.name]
     if rows.empty:
         raise DataValidationError(f"{spec.cli_name} has no rows yet, so there is nobody to weight.")
@@ -402,7 +402,7 @@ def make_weighting(
             f"columns: {', '.join(map(str, rows.columns))}."
         )
     sizes = participation.population_sizes(
-        engagement.settings.get("population"), tables["customers"]
+        engagement.settings.get("population"), engagement.table("customers")
     )
     people = participation.respondent_rows(rows, by)
     if method == "post-stratify":

@@ -1142,7 +1142,7 @@ def weights(path, method, by, name, table, remove, to):
         f"{scheme['effective_n']:,.0f} unweighted ones. Use it with: service-toolkit table "
         f"{path} needs-gap -p weight {scheme['name']}"
     )
-    _write_table(cells, to)
+    _write_table(cells.drop(columns="cell"), to)
 
 
 def _write_table(frame, to) -> None:
