@@ -8,7 +8,10 @@ Two demos ship with the toolkit:
     milk and perishable food is what is missing. Business owners and people without
     housing disagree about where a drop-in centre should go. A milk and fresh food
     program launched on 2023-07-01 lifts satisfaction among residents and people without
-    housing, and barely moves it among business owners.
+    housing, and barely moves it among business owners. Two later listening rounds
+    (2024 autumn, 2025 spring) show the top need moving from milk to after-school
+    programmes; the actions decided about the needs, every outreach with its response
+    rate, and each group's population come with it.
 ``university``
     The State University System Office, serving 30 campus HR offices, campus IT,
     advising centres, the provost and finance (internal) and students, employers,
@@ -19,15 +22,16 @@ Two demos ship with the toolkit:
     exactly 1,000,000 ``responses`` rows, fully vectorised.
 
 Every table uses the canonical field names of :mod:`toolkit.schema.tables`, plus a few
-attribute columns (``language``, ``age_band``, ``channel``, ``campus``, ``unit``) for
-splitting results. The same name, size and seed always give the same frames.
+attribute columns (``language``, ``age_band``, ``wave``, ``channel``, ``campus``,
+``unit``) for splitting results. The same name, size and seed always give the same frames.
 
 Examples
 --------
 >>> from toolkit.demo.build import build_demo, demo_settings
 >>> tables = build_demo("neighbourhood")
->>> sorted(tables)
-['assumed_needs', 'codebook', 'customers', 'events', 'responses', 'service_links', 'stated_needs']
+>>> sorted(tables)  # doctest: +NORMALIZE_WHITESPACE
+['actions', 'assumed_needs', 'codebook', 'customers', 'events', 'outreach', 'responses',
+ 'service_links', 'stated_needs']
 >>> demo_settings("neighbourhood")["organisation"]
 'Riverside Community Partners'
 """
