@@ -32,6 +32,7 @@ __all__ = [
     "coded_needs",
     "coded_with_ids",
     "make_weighting",
+    "with_weighting",
     "evaluation_status",
     "proposed_codes",
     "review_queue",
@@ -391,7 +392,7 @@ def make_weighting(
             f"post-stratify weights by one variable (got {', '.join(by)}); to match the "
             "margins of several, use rake."
         )
-    tables, fingerprint = engagement.snapshot([spec.name])  # as _with_weighting checks it
+    tables, fingerprint = engagement.snapshot([spec.name])  # as with_weighting checks it
     rows = tables[spec.name]
     if rows.empty:
         raise DataValidationError(f"{spec.cli_name} has no rows yet, so there is nobody to weight.")
@@ -427,12 +428,23 @@ def make_weighting(
     return scheme, cells
 
 
-def _with_weighting(engagement, analysis: Analysis, tables: dict, params: dict) -> dict:
-    """``weight=NAME`` of a weighting scheme: its weights joined to the table it weights.
+def with_weighting(engagement, tables: dict, weight, *, used_by: str = "this analysis") -> dict:
+    """``tables`` with a weighting scheme's weights joined to the table it weights.
 
-    A column of that name in the data wins (imported weights are used as they are).
+    ``weight`` is the analyses' ``weight`` parameter: when it names a weighting scheme
+    (``service-toolkit weights``), that table gets a column of that name holding each
+    row's weight, so the analysis reads it as it reads an imported weight column. A
+    column of that name in the data wins; any other value leaves ``tables`` as they are.
+    Reports use this too, so a scheme weighs the same everywhere.
+
+    Raises
+    ------
+    DataValidationError
+        The scheme weights a table not in ``tables``, or rows fall in no cell of it
+        (data imported since it was made). A scheme older than its table's last change
+        is a warning.
     """
-    name = params.get("weight")
+    name = weight
     if not isinstance(name, str) or name == "weight":
         return tables
     schemes = engagement.weighting_schemes()
@@ -443,7 +455,7 @@ def _with_weighting(engagement, analysis: Analysis, tables: dict, params: dict) 
     if table not in tables:
         raise DataValidationError(
             f'The weighting scheme "{scheme["name"]}" weights {table.replace("_", "-")}, which '
-            f"{analysis.name} does not read."
+            f"{used_by} does not read."
         )
     frame = tables[table]
     if name in frame:
@@ -756,7 +768,8 @@ def run_analysis(
         if key in accepted and key not in params:
             params[key] = settings[key]
     tables = _read_for(engagement, analysis, by, include_personal)
-    tables = apply_subset(_with_weighting(engagement, analysis, tables, params), subset)
+    tables = with_weighting(engagement, tables, params.get("weight"), used_by=analysis.name)
+    tables = apply_subset(tables, subset)
     try:
         return analysis.run(tables, by=by, settings=settings, **params)
     except TypeError as err:
