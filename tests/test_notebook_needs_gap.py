@@ -140,7 +140,7 @@ def test_subset_keeps_one_segment(demo, tmp_path):
     )
     text = narrative(nb)
     assert "segment = Residents" in text
-    assert "95 respondents" in text
+    assert "180 respondents" in text  # 95 in the first listening round, 85 in the two later
     assert "Only one customer group is in this report" in text
     assert "This report covers one segment only (Residents)" in text
     charts = [h for h in texts(nb, "text/html") if 'class="tk-chart"' in h]
