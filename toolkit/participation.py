@@ -276,15 +276,32 @@ def weighting_cells(
 def cell_weights(rows: pd.DataFrame, cells: pd.DataFrame, *, by: Sequence[str]) -> pd.Series:
     """Each row's weight from a scheme's cells (matched trimmed, ignoring case).
 
-    Rows in a cell the scheme has no weight for (data imported since) get NaN.
+    Rows in a cell the scheme has no weight for (data imported since) get NaN. Each
+    distinct value is matched once, so a million rows cost little more than a thousand.
     """
     require_columns(rows, list(by), name="the rows")
     lookup = {
         tuple(_key(v) for v in json.loads(cell)): w
         for cell, w in zip(cells["cell"], cells["weight"], strict=True)
     }
-    keys = zip(*(rows[b].map(_key) for b in by), strict=True)
-    return pd.Series([lookup.get(tuple(k), np.nan) for k in keys], index=rows.index, dtype=float)
+    if not len(rows):
+        return pd.Series([], index=rows.index, dtype=float)
+    codes, keys = [], []
+    for b in by:
+        code, uniques = pd.factorize(rows[b], use_na_sentinel=False)
+        codes.append(code)
+        keys.append([_key(u) for u in uniques])
+    flat = np.ravel_multi_index(codes, [len(k) for k in keys])
+    inverse, combos = pd.factorize(flat)
+    shape = [len(k) for k in keys]
+    found = np.array(
+        [
+            lookup.get(tuple(keys[i][c] for i, c in enumerate(np.unravel_index(combo, shape))))
+            for combo in combos
+        ],
+        dtype=float,
+    )
+    return pd.Series(found[inverse], index=rows.index, dtype=float)
 
 
 # ----------------------------------------------------------------------------- participation
