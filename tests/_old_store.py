@@ -3,8 +3,27 @@
 import sqlite3
 
 
+def as_version_3(store_path) -> None:
+    """Undo schema 4: no actions, outreach or weighting schemes, no event made by an action."""
+    con = sqlite3.connect(store_path)
+    try:
+        con.execute("DROP TRIGGER actions_make_event")
+        con.execute("DROP TRIGGER actions_remake_event")
+        con.execute("DELETE FROM events WHERE _tk_action IS NOT NULL")
+        con.execute("DROP INDEX events_by_action")
+        con.execute("ALTER TABLE events DROP COLUMN _tk_action")
+        for table in ("weighting_cells", "weighting_schemes", "actions", "outreach"):
+            con.execute(f'DROP TABLE "{table}"')
+        con.execute("PRAGMA user_version = 3")
+        con.commit()
+    finally:
+        con.close()
+
+
 def as_version_2(store_path) -> None:
-    """Undo schema 3: no segment aliases, no second coders' codes, no triggers keeping them."""
+    """Undo schema 4, then 3: no segment aliases, no second coders' codes, no triggers
+    keeping them."""
+    as_version_3(store_path)
     con = sqlite3.connect(store_path)
     try:
         for (trigger,) in con.execute(
@@ -20,7 +39,7 @@ def as_version_2(store_path) -> None:
 
 
 def as_version_1(store_path) -> None:
-    """Undo schema 3, then schema 2: no personal reasons, no record of which imports use
+    """Undo schema 4 and 3, then schema 2: no personal reasons, no record of which imports use
     each column."""
     as_version_2(store_path)
     con = sqlite3.connect(store_path)

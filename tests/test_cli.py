@@ -173,8 +173,9 @@ def test_table_prints_csv_with_full_precision_and_true_false(run, demo_folder):
         frame.loc[0, "code"] == "perishable_food" and frame.loc[0, "classification"] == "blind spot"
     )
     assert frame["suppressed"].dtype == bool and ",false," in result.stdout
-    # 83 of 220: "Leche para los niños" is coded by the starter's Spanish keywords.
-    assert "0.37727272727272726" in result.stdout, "full precision, no rounding"
+    # 110 of 329 over the three listening rounds (83 of 220 in the first): "Leche para los
+    # niños" is coded by the starter's Spanish keywords.
+    assert "0.3343465045592705" in result.stdout, "full precision, no rounding"
     assert "matched no code" in result.stderr
 
 

@@ -24,7 +24,7 @@ STORY_SEEDS = (SEED, 1, 2)
 ATTRIBUTES = {
     "neighbourhood": {
         "codebook": {"keywords_es"},
-        "stated_needs": {"language", "age_band"},
+        "stated_needs": {"language", "age_band", "wave"},
         "responses": {"language", "channel"},
     },
     "university": {
@@ -162,7 +162,14 @@ def test_codebook_is_the_starter_plus_demo_codes(name):
 @pytest.mark.parametrize("name", DEMOS)
 def test_settings_cover_every_segment_with_okabe_ito_colours(name):
     settings = demo_settings(name)
-    assert set(settings) == {"name", "organisation", "segments"}
+    # the neighbourhood also gives each group's population (participation, weights)
+    assert set(settings) - {"population"} == {"name", "organisation", "segments"}
+    for variable, sizes in settings.get("population", {}).items():
+        assert all(isinstance(n, int) and n > 0 for n in sizes.values()), variable
+    if "population" in settings:
+        stated = tables_of(name)["stated_needs"]
+        assert set(stated["segment"]) <= set(settings["population"]["segment"])
+        assert set(stated["language"]) <= set(settings["population"]["language"])
     order, colours = settings["segments"]["order"], settings["segments"]["colours"]
     assert list(colours) == order and len(set(order)) == len(order)
     assert set(colours.values()) <= OKABE_ITO and len(set(colours.values())) == len(order)
@@ -220,9 +227,11 @@ def test_every_table_conforms_to_the_schema(name):
 
 
 def test_attribute_names_cannot_be_mistaken_for_canonical_fields():
-    canonical = {f for t in schema.TABLES.values() for f in t.field_names}
+    # As the importer's near-miss rule: against the fields of the attribute's own table (a
+    # stated need's "wave" or "language" is the field of that name elsewhere, on purpose).
     for by_table in ATTRIBUTES.values():
-        for attributes in by_table.values():
+        for table, attributes in by_table.items():
+            canonical = schema.TABLES[table].field_names
             for attribute in attributes:
                 assert schema.normalise_header(attribute) == attribute
                 assert not looks_personal(attribute), attribute
@@ -338,6 +347,13 @@ def test_staff_plan_a_pantry_while_residents_ask_for_milk(seed):
 
 def test_needs_carry_importance_performance_and_attributes():
     stated = tables_of("neighbourhood")["stated_needs"]
+    first = stated["wave"] == "2024 spring"  # the first listening round, as it always was
+    assert first.sum() == 642 and set(stated["wave"]) == {
+        "2024 spring",
+        "2024 autumn",
+        "2025 spring",
+    }
+    stated = stated[first]
     survey = stated["method"] == "survey"
     assert stated["performance"][survey].notna().all()
     assert stated["performance"][~survey].isna().all()
@@ -349,7 +365,7 @@ def test_needs_carry_importance_performance_and_attributes():
     assert stated["collected_on"].str.startswith("2024-").all()
     assert stated.loc[survey, "source_id"].notna().all()
     # importance-performance: milk matters and is met poorly; pantries are met well
-    truth = built("neighbourhood")[1]["stated_needs"]
+    truth = built("neighbourhood")[1]["stated_needs"][first]
     means = stated[survey].assign(_c=truth[survey]).groupby("_c")[["importance", "performance"]]
     means = means.mean()
     assert means.loc["perishable_food", "importance"] >= 4

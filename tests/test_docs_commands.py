@@ -163,3 +163,42 @@ def test_the_security_page_cites_its_tests():
 
 def test_the_statistics_page_cites_its_tests():
     assert len([p for p in _cited_tests() if p.values[0].name == "statistics.md"]) >= 40
+
+
+# Files the closing-the-loop page imports, as a planner would fill them in.
+_LOOP_FILES = {
+    "actions.csv": (
+        "action_id,code,segment,action,owner,status,starts_on,event\n"
+        "A8,childcare,Residents,Drop-in childcare during appointments,Intake coordinator,"
+        "under way,2025-05-05,Childcare during appointments\n"
+    ),
+    "outreach.csv": (
+        "held_on,channel,segment,invited,responses,language,wave\n"
+        "2025-05-12,paper,Business owners,40,11,English,2025 spring\n"
+    ),
+}
+
+
+def test_closing_the_loop_runs_as_written(tmp_path):
+    """docs/closing-the-loop.md: every command, in order, on the neighbourhood demo."""
+    from click.testing import CliRunner
+
+    from toolkit.cli import main
+
+    page = ROOT / "docs" / "closing-the-loop.md"
+    steps = [w for w in _commands(page) if w[0] == "service-toolkit"]
+    assert [w[1] for w in steps[:3]] == ["init", "import", "export"]
+    runner = CliRunner()
+    with runner.isolated_filesystem(temp_dir=tmp_path) as here:
+        for name, text in _LOOP_FILES.items():
+            (Path(here) / name).write_text(text, encoding="utf-8")
+        for words in steps:
+            result = runner.invoke(main, words[1:], catch_exceptions=False)
+            assert result.exit_code == 0, (words, result.output, result.stderr)
+            assert "Traceback" not in result.output + result.stderr
+        from toolkit.store import Engagement
+
+        riverside = Engagement.open(Path(here) / "riverside")
+        assert "Childcare during appointments" in set(riverside.events["label"])
+        assert (Path(here) / "participation.xlsx").stat().st_size > 0
+        assert set(riverside.weighting_schemes()["name"]) == {"post-stratify-segment"}

@@ -58,6 +58,12 @@ def _fill(table: str) -> list[list[str]]:
             {"submitted_on": "2024-05-01", "metric": "csat", "score": "4", "wave": "2024 Q2"}
         ],
         "events": [{"starts_on": "2024-07-01", "label": "Milk program launched"}],
+        "actions": [
+            {"code": "perishable_food", "action": "Fresh milk on Tuesdays", "status": "planned"}
+        ],
+        "outreach": [
+            {"held_on": "2024-03-04", "channel": "survey link", "invited": "90", "responses": "18"}
+        ],
     }[table]
     return values
 

@@ -32,7 +32,17 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("demo", ("toolkit.demo",)),
     ("charts", ("toolkit.charts",)),
     ("catalog", ("toolkit.catalog",)),
-    ("analyses", ("toolkit.needs", "toolkit.coding", "toolkit.customers", "toolkit.satisfaction")),
+    (
+        "analyses",
+        (
+            "toolkit.needs",
+            "toolkit.coding",
+            "toolkit.customers",
+            "toolkit.satisfaction",
+            "toolkit.loop",
+            "toolkit.participation",
+        ),
+    ),
     ("sources", ("toolkit.sources",)),
     ("store", ("toolkit.store",)),
     ("schema", ("toolkit.schema",)),

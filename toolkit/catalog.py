@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from toolkit import coding, customers, needs, satisfaction
+from toolkit import coding, customers, loop, needs, participation, satisfaction
 from toolkit.errors import DataValidationError
 from toolkit.schema.personal import DIRECT, personal_refusal
 from toolkit.settings import PRIORITY_CRITERIA
@@ -31,6 +31,9 @@ __all__ = [
     "apply_subset",
     "coded_needs",
     "coded_with_ids",
+    "make_weighting",
+    "with_weighting",
+    "evaluation_status",
     "proposed_codes",
     "review_queue",
 ]
@@ -278,6 +281,205 @@ def _coverage(tables, by=None, settings=None, **params):
     )
 
 
+# ----------------------------------------------------------------------------- the loop
+
+
+def _decision_matrix(tables, by=None, settings=None, **params):
+    _refuse_by("decision-matrix", by, "it ranks each customer group's needs itself.")
+    gap_params = _split(params, needs.needs_gap)
+    gap = _needs_gap(tables, by="segment", settings=settings, **gap_params)
+    _, stated = coded_needs(tables, warn=False)
+    ipa_params = {k: v for k, v in gap_params.items() if k in ("confidence", "min_n")}
+    quadrants = needs.importance_performance(
+        stated, codebook=tables["codebook"], by="segment", **ipa_params
+    )
+    ranked = _priorities(tables, settings=settings)
+    return loop.decision_matrix(
+        gap,
+        ranked,
+        quadrants=quadrants,
+        actions=tables["actions"],
+        **_split(params, loop.decision_matrix),
+    )
+
+
+def _needs_trend(tables, by=None, settings=None, **params):
+    _refuse_by(
+        "needs-trend",
+        by,
+        "it compares periods for all customers; use a subset (-y '{subset: ...}') for one group.",
+    )
+    _, stated = coded_needs(tables)
+    return loop.needs_trend(stated, codebook=tables["codebook"], **params)
+
+
+def _participation(tables, by=None, settings=None, **params):
+    _refuse_by("participation", by, "it groups by customer group and channel itself.")
+    population = params.pop("population", None)
+    if population is None:
+        sizes = participation.population_sizes(
+            (settings or {}).get("population"), tables["customers"]
+        )
+        population = sizes.get("segment")
+    heard = customers.coverage(tables["customers"], tables["stated_needs"], tables["assumed_needs"])
+    return participation.participation(
+        tables["outreach"], tables["stated_needs"], heard, population=population, **params
+    )
+
+
+def evaluation_status(engagement, today=None) -> pd.DataFrame:
+    """:func:`toolkit.loop.evaluation_schedule` for the engagement's
+    ``[settings.evaluate_every]`` (an empty table when it sets none).
+    """
+    every = engagement.settings.get("evaluate_every") or {}
+    if not every:
+        return loop.evaluation_schedule(
+            pd.DataFrame(columns=["metric"]), pd.DataFrame(), every={}, today=today
+        )
+    tables = engagement.read_tables(["responses", "stated_needs"])
+    return loop.evaluation_schedule(
+        tables["responses"],
+        tables["stated_needs"],
+        every=every,
+        min_n=engagement.settings["min_n"],
+        today=today,
+    )
+
+
+# ----------------------------------------------------------------------------- weights
+
+#: The tables a weighting scheme can weight (their rows are respondents' answers).
+WEIGHTED_TABLES = ("stated_needs", "responses")
+
+
+def make_weighting(
+    engagement,
+    name: str,
+    *,
+    method: str,
+    by: list[str],
+    table: str = "stated_needs",
+) -> tuple[dict, pd.DataFrame]:
+    """Make and keep a named weighting scheme from the engagement's population sizes.
+
+    ``method`` is ``post-stratify`` (one variable) or ``rake`` (two or more); the sizes
+    come from ``[settings.population.VARIABLE]`` (or the register's ``population``
+    column for ``segment``). Returns the scheme (with ``design_effect``, Kish's 1 + CV²,
+    and ``effective_n``) and its cells, each with its respondents, weight, sample share
+    and the weighted share.
+
+    Raises
+    ------
+    DataValidationError
+        An unknown method or table, a variable the rows lack, missing or unusable
+        population sizes (each named), or raking that cannot settle.
+    """
+    from toolkit._validate import check_choice
+    from toolkit.schema.tables import table_named
+
+    check_choice(method, participation.METHODS, name="method")
+    spec = table_named(table)
+    if spec.name not in WEIGHTED_TABLES:
+        raise DataValidationError(
+            f"Weights are made for the answers of respondents: stated-needs or responses "
+            f"(got {spec.cli_name})."
+        )
+    by = [b.strip() for b in by if b.strip()]
+    if not by or not str(name).strip():
+        raise DataValidationError("A weighting scheme needs a name and at least one --by column.")
+    if method == "post-stratify" and len(by) != 1:
+        raise DataValidationError(
+            f"post-stratify weights by one variable (got {', '.join(by)}); to match the "
+            "margins of several, use rake."
+        )
+    tables, fingerprint = engagement.snapshot([spec.name])  # as with_weighting checks it
+    rows = tables[spec.name]
+    if rows.empty:
+        raise DataValidationError(f"{spec.cli_name} has no rows yet, so there is nobody to weight.")
+    missing = [b for b in by if b not in rows]
+    if missing:
+        raise DataValidationError(
+            f"{spec.cli_name} has no column {', '.join(repr(m) for m in missing)}. Its "
+            f"columns: {', '.join(map(str, rows.columns))}."
+        )
+    sizes = participation.population_sizes(
+        engagement.settings.get("population"), engagement.table("customers")
+    )
+    people = participation.respondent_rows(rows, by)
+    if method == "post-stratify":
+        weights = participation.post_stratify(people, by=by[0], targets=sizes.get(by[0], {}))
+    else:
+        weights = participation.rake(people, by=by, targets=sizes)
+    cells = participation.weighting_cells(people, weights, by=by)
+    cells["sample_share"] = cells["respondents"] / len(people)
+    cells["weighted_share"] = cells["respondents"] * cells["weight"] / weights.sum()
+    scheme = {
+        "name": str(name).strip(),
+        "table": spec.name,
+        "method": method,
+        "variables": by,
+        "targets": {b: sizes.get(b, {}) for b in by},
+        "respondents": len(people),
+        "effective_n": len(people) / participation.design_effect(weights),
+        "design_effect": participation.design_effect(weights),
+        "fingerprint": fingerprint,
+    }
+    engagement.save_weighting(scheme, cells)
+    return scheme, cells
+
+
+def with_weighting(engagement, tables: dict, weight, *, used_by: str = "this analysis") -> dict:
+    """``tables`` with a weighting scheme's weights joined to the table it weights.
+
+    ``weight`` is the analyses' ``weight`` parameter: when it names a weighting scheme
+    (``service-toolkit weights``), that table gets a column of that name holding each
+    row's weight, so the analysis reads it as it reads an imported weight column. A
+    column of that name in the data wins; any other value leaves ``tables`` as they are.
+    Reports use this too, so a scheme weighs the same everywhere.
+
+    Raises
+    ------
+    DataValidationError
+        The scheme weights a table not in ``tables``, or rows fall in no cell of it
+        (data imported since it was made). A scheme older than its table's last change
+        is a warning.
+    """
+    name = weight
+    if not isinstance(name, str) or name == "weight":
+        return tables
+    schemes = engagement.weighting_schemes()
+    if not (schemes["name"].str.lower() == name.strip().lower()).any():
+        return tables
+    scheme, cells = engagement.weighting(name)
+    table = scheme["table"]
+    if table not in tables:
+        raise DataValidationError(
+            f'The weighting scheme "{scheme["name"]}" weights {table.replace("_", "-")}, which '
+            f"{used_by} does not read."
+        )
+    frame = tables[table]
+    if name in frame:
+        return tables
+    weights = participation.cell_weights(frame, cells, by=scheme["variables"])
+    outside = int(weights.isna().sum())
+    if outside:
+        raise DataValidationError(
+            f"{outside} rows of {table.replace('_', '-')} fall in no cell of the weighting scheme "
+            f'"{scheme["name"]}" (data imported since it was made). Make it again: '
+            f"service-toolkit weights {engagement.path} {scheme['method']} --by "
+            f"{','.join(scheme['variables'])} --name {scheme['name']}"
+        )
+    if engagement.fingerprint([table]) != scheme["fingerprint"]:
+        warnings.warn(
+            f'The weighting scheme "{scheme["name"]}" was made before the latest change to '
+            f"{table.replace('_', '-')}; its weights may no longer match the population. "
+            f"Make it again with service-toolkit weights {engagement.path} {scheme['method']} "
+            f"--by {','.join(scheme['variables'])} --name {scheme['name']}",
+            stacklevel=3,
+        )
+    return {**tables, table: frame.assign(**{scheme["name"]: weights})}
+
+
 # ----------------------------------------------------------------------------- satisfaction
 
 SETTING_PARAMETERS = (
@@ -451,6 +653,30 @@ ANALYSES: dict[str, Analysis] = {
             "the earlier name of coverage: customers never heard from, then who was heard",
         ),
         Analysis(
+            "decision-matrix",
+            (*_NEEDS_TABLES, "customers", "actions"),
+            _decision_matrix,
+            (needs.needs_gap, loop.decision_matrix),
+            "open needs ranked by the group's priority tier, blind spots and "
+            "importance–performance, with the reason and the action taken or 'no action yet'",
+        ),
+        Analysis(
+            "needs-trend",
+            _NEEDS_TABLES,
+            _needs_trend,
+            (loop.needs_trend,),
+            "each need's customer share per period or wave, with the change from the one "
+            "before (-p period month)",
+        ),
+        Analysis(
+            "participation",
+            ("customers", "stated_needs", "assumed_needs", "outreach"),
+            _participation,
+            (participation.participation,),
+            "response rates per group and channel, groups never reached, and the "
+            "respondents' mix against the population ([settings.population])",
+        ),
+        Analysis(
             "satisfaction-trend",
             ("responses",),
             _trend,
@@ -541,7 +767,9 @@ def run_analysis(
     for key in SETTING_PARAMETERS:
         if key in accepted and key not in params:
             params[key] = settings[key]
-    tables = apply_subset(_read_for(engagement, analysis, by, include_personal), subset)
+    tables = _read_for(engagement, analysis, by, include_personal)
+    tables = with_weighting(engagement, tables, params.get("weight"), used_by=analysis.name)
+    tables = apply_subset(tables, subset)
     try:
         return analysis.run(tables, by=by, settings=settings, **params)
     except TypeError as err:

@@ -17,17 +17,11 @@ import click
 
 from toolkit.errors import DataValidationError, ToolkitError
 from toolkit.schema.metrics import metric_choices
+from toolkit.schema.tables import TABLES
 from toolkit.sources.registry import FORMATS
 
-TABLE_CHOICES = (
-    "customers",
-    "service-links",
-    "assumed-needs",
-    "stated-needs",
-    "codebook",
-    "responses",
-    "events",
-)
+#: The stored tables, as the command line spells them (the schema's, in its order).
+TABLE_CHOICES = tuple(t.cli_name for t in TABLES.values())
 
 
 class TableName(click.ParamType):
@@ -500,12 +494,56 @@ def _echo_personal(flags: dict) -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 def status(path, as_json):
-    """Show each table's row count and the import history."""
-    data = _open(path).status()
+    """Show each table's row count and the import history, and when each regularly asked
+    metric ([settings.evaluate_every]) is next due.
+    """
+    engagement = _open(path)
+    data = engagement.status()
+    data["evaluation"] = _evaluation(engagement)
     if as_json:
         _json(data)
     else:
         _print_status(data)
+
+
+def _evaluation(engagement) -> list[dict]:
+    """The evaluation schedule as records for status: dates as ISO text, blanks as None."""
+    import pandas as pd
+
+    from toolkit.catalog import evaluation_status
+
+    def plain(value):
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return None
+        if isinstance(value, pd.Timestamp):
+            return value.strftime("%Y-%m-%d")
+        return value.item() if hasattr(value, "item") else value
+
+    frame = evaluation_status(engagement)
+    return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _print_evaluation(rows: list[dict]) -> None:
+    if not rows:
+        return
+    click.echo("\nRegular evaluation ([settings.evaluate_every]):")
+    for row in rows:
+        if row["status"] == "never asked":
+            click.echo(f"  {row['metric']:<6} every {row['every']}: never asked yet; due now")
+            continue
+        when = {
+            "overdue": f"overdue since {row['next_due']} ({-row['days']} days)",
+            "due": f"due by {row['next_due']}",
+            "not yet": f"next due {row['next_due']}",
+        }[row["status"]]
+        click.echo(
+            f"  {row['metric']:<6} every {row['every']}: last wave {row['last_wave']} "
+            f"({row['respondents']} respondents); {when}"
+        )
+        if row["ask_again"]:
+            click.echo(
+                f"         too few answers last time, ask them specifically: {row['ask_again']}"
+            )
 
 
 def _print_status(data: dict, title: str | None = None) -> None:
@@ -525,6 +563,7 @@ def _print_status(data: dict, title: str | None = None) -> None:
         for p in data["personal"]:
             words = _personal_words(p["kind"], p["reason"])
             click.echo(f"  {p['table']:<14} {p['column']} ({words})")
+    _print_evaluation(data.get("evaluation") or [])
     if data["imports"]:
         click.echo("\nImports:")
         for imp in data["imports"]:
@@ -1032,6 +1071,78 @@ def params(name, as_json):
     for (head, text), p in zip(rows, declared.values(), strict=True):
         extra = "  [set by the runner]" if p.name in RUNNER_PARAMETERS else ""
         click.echo(f"  {head:<{width}}  # {text}{extra}")
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.argument(
+    "method", required=False, metavar="[METHOD]", type=click.Choice(["post-stratify", "rake"])
+)
+@click.option(
+    "--by",
+    "by",
+    help="The column(s) to weight by, comma-separated: segment, or segment,language for rake.",
+)
+@click.option(
+    "--name", help="The scheme's name (default: the method and columns, rake-segment-language)."
+)
+@click.option(
+    "--table",
+    "table",
+    type=TableName(),
+    default="stated-needs",
+    show_default=True,
+    help="Whose answers to weight: stated-needs or responses.",
+)
+@click.option("--remove", metavar="NAME", help="Delete the weighting scheme NAME.")
+@click.option(
+    "--to",
+    "to",
+    type=click.Path(path_type=Path),
+    help="Write the scheme's cells to FILE.csv or FILE.xlsx instead of stdout.",
+)
+def weights(path, method, by, name, table, remove, to):
+    """Make a named weighting scheme, list the schemes, or remove one.
+
+    METHOD is post-stratify (one column) or rake (two or more). Population sizes come from
+    [settings.population.COLUMN] in engagement.toml (for segment, also a population column
+    of the customer register). The weights are kept beside the imported data, which is
+    never changed; an analysis uses them with -p weight NAME. Without METHOD, lists the
+    schemes with their design effect.
+    """
+    engagement = _open(path)
+    if remove:
+        engagement.remove_weighting(remove)
+        click.echo(f'Removed the weighting scheme "{remove}". The imported data is unchanged.')
+        return
+    if method is None:
+        schemes = engagement.weighting_schemes()
+        if schemes.empty:
+            click.echo(
+                f"No weighting schemes yet. Make one with: service-toolkit weights {path} "
+                "post-stratify --by segment"
+            )
+            return
+        shown = schemes.assign(variables=schemes["variables"].map(",".join))
+        _write_table(shown.drop(columns=["targets", "fingerprint"]), to)
+        return
+    if not by:
+        raise click.BadParameter(
+            "say which column(s) to weight by, such as --by segment", param_hint="--by"
+        )
+    from toolkit.catalog import make_weighting
+
+    columns = [c.strip() for c in by.split(",") if c.strip()]
+    name = name or "-".join([method, *columns]).replace("_", "-")
+    scheme, cells = make_weighting(engagement, name, method=method, by=columns, table=table)
+    _echo_err(
+        f'Made the weighting scheme "{scheme["name"]}": {method} on {", ".join(columns)} over '
+        f"{scheme['respondents']:,} respondents of {table}. Design effect "
+        f"{scheme['design_effect']:.2f} (Kish, 1 + CV²): the weighted answers count like "
+        f"{scheme['effective_n']:,.0f} unweighted ones. Use it with: service-toolkit table "
+        f"{path} needs-gap -p weight {scheme['name']}"
+    )
+    _write_table(cells.drop(columns="cell"), to)
 
 
 def _write_table(frame, to) -> None:

@@ -13,7 +13,17 @@ from pathlib import Path
 
 from toolkit.errors import StoreError
 
-__all__ = ["DEFAULTS", "defaults", "load_settings", "render_toml", "PRIORITY_CRITERIA"]
+__all__ = [
+    "CADENCES",
+    "DEFAULTS",
+    "defaults",
+    "load_settings",
+    "render_toml",
+    "PRIORITY_CRITERIA",
+]
+
+#: How often a metric can be asked (``[settings.evaluate_every]``), in months.
+CADENCES = {"month": 1, "quarter": 3, "half-year": 6, "year": 12}
 
 PRIORITY_CRITERIA = (
     "mission_alignment",
@@ -150,9 +160,35 @@ def _check(path: Path, data: dict) -> None:
         if not isinstance(weight, int | float) or weight < 0:
             raise bad(f"weights.{name}", "a number of 0 or more")
     _check_limits(s["limits"], bad)
+    _check_population(s.get("population", {}), bad)
+    _check_evaluate_every(s.get("evaluate_every", {}), bad)
     order = s["segments"].get("order", [])
     if not isinstance(order, list) or not all(isinstance(v, str) for v in order):
         raise bad("segments.order", 'a list of segment names, such as ["Residents", "Businesses"]')
+
+
+def _check_population(population, bad) -> None:
+    """``[settings.population.VARIABLE]``: each group's size, for participation and weights."""
+    if not isinstance(population, dict):
+        raise bad("population", "tables such as [settings.population.segment]")
+    for variable, groups in population.items():
+        if not isinstance(groups, dict):
+            raise bad(
+                f"population.{variable}",
+                f"a table [settings.population.{variable}] of group = size lines",
+            )
+        for group, size in groups.items():
+            if isinstance(size, bool) or not isinstance(size, int | float) or size < 0:
+                raise bad(f"population.{variable}.{group}", "a number of people, 0 or more")
+
+
+def _check_evaluate_every(every, bad) -> None:
+    """``[settings.evaluate_every]``: metric = how often it is asked (a key of CADENCES)."""
+    if not isinstance(every, dict):
+        raise bad("evaluate_every", "a table [settings.evaluate_every] of metric = how often")
+    for metric, cadence in every.items():
+        if cadence not in CADENCES:
+            raise bad(f"evaluate_every.{metric}", "one of " + ", ".join(f'"{c}"' for c in CADENCES))
 
 
 def _check_limits(limits: dict, bad) -> None:

@@ -79,7 +79,15 @@ from toolkit.schema.metrics import DEFAULT_SCALES
 from toolkit.schema.personal import DIRECT, QUASI, SAMPLE, PersonalFlag, column_flag, stricter
 from toolkit.schema.raw import RawTable
 from toolkit.schema.segments import Crosswalk, label_key, tidy_label
-from toolkit.schema.tables import LOAD_ORDER, NOT_A_NEED, STARTERS, TABLES, Table, table_named
+from toolkit.schema.tables import (
+    LAUNCHED,
+    LOAD_ORDER,
+    NOT_A_NEED,
+    STARTERS,
+    TABLES,
+    Table,
+    table_named,
+)
 from toolkit.settings import load_settings, render_toml
 
 __all__ = [
@@ -186,6 +194,45 @@ def _column_sql(table: Table) -> list[str]:
     return parts
 
 
+#: The tables the first store version made; later ones come with their migration.
+_FIRST_TABLES = (
+    "codebook",
+    "customers",
+    "service_links",
+    "assumed_needs",
+    "stated_needs",
+    "responses",
+    "events",
+)
+
+
+def _table_sql(name: str) -> list[str]:
+    """``CREATE TABLE`` (and its source-id index) for the canonical table ``name``."""
+    table = TABLES[name]
+    columns = [
+        "_tk_row INTEGER PRIMARY KEY",
+        "_tk_import INTEGER REFERENCES imports(import_id)",
+        *_column_sql(table),
+    ]
+    if name == "responses":
+        columns.append(
+            "CHECK (scale_min < scale_max AND score >= scale_min AND score <= scale_max)"
+        )
+    if name == "events":
+        columns.append("CHECK (ends_on IS NULL OR ends_on >= starts_on)")
+    if name == "actions":
+        columns.append("CHECK (done_on IS NULL OR starts_on IS NULL OR done_on >= starts_on)")
+    if name == "outreach":
+        columns.append("CHECK (responses IS NULL OR invited IS NULL OR responses <= invited)")
+    statements = [f"CREATE TABLE {_quote(name)} (\n  " + ",\n  ".join(columns) + "\n)"]
+    if table.source_key:
+        statements.append(
+            f"CREATE INDEX {_quote(name + '_by_source')} "
+            f"ON {_quote(name)}({_quote(table.source_key)})"
+        )
+    return statements
+
+
 def _create_sql() -> list[str]:
     statements = [
         """CREATE TABLE imports (
@@ -218,26 +265,56 @@ def _create_sql() -> list[str]:
             position INTEGER NOT NULL
         )""",
     ]
-    for name in LOAD_ORDER:
-        table = TABLES[name]
-        columns = [
-            "_tk_row INTEGER PRIMARY KEY",
-            "_tk_import INTEGER REFERENCES imports(import_id)",
-            *_column_sql(table),
-        ]
-        if name == "responses":
-            columns.append(
-                "CHECK (scale_min < scale_max AND score >= scale_min AND score <= scale_max)"
-            )
-        if name == "events":
-            columns.append("CHECK (ends_on IS NULL OR ends_on >= starts_on)")
-        statements.append(f"CREATE TABLE {_quote(name)} (\n  " + ",\n  ".join(columns) + "\n)")
-        if table.source_key:
-            statements.append(
-                f"CREATE INDEX {_quote(name + '_by_source')} "
-                f"ON {_quote(name)}({_quote(table.source_key)})"
-            )
+    for name in _FIRST_TABLES:
+        statements += _table_sql(name)
     return statements
+
+
+#: An action under way or done that names an event, with the day it starts, makes that
+#: event (linked by ``events._tk_action``, so it goes when the action goes) unless an
+#: event with the same label is recorded already: then that one is used as it is.
+_ACTION_EVENT = f"""INSERT INTO events (starts_on, label, segment, _tk_action)
+    SELECT NEW.starts_on, trim(NEW.event), NEW.segment, NEW._tk_row
+    WHERE NEW.status IN ({", ".join(_sql_text(s) for s in LAUNCHED)})
+      AND NEW.starts_on IS NOT NULL AND trim(coalesce(NEW.event, '')) != ''
+      AND NOT EXISTS (
+        SELECT 1 FROM events WHERE lower(trim(label)) = lower(trim(NEW.event))
+      );"""
+
+_ACTIONS_SQL: list[str] = [
+    *_table_sql("actions"),
+    *_table_sql("outreach"),
+    "ALTER TABLE events ADD COLUMN _tk_action INTEGER REFERENCES actions(_tk_row) ON DELETE CASCADE",
+    "CREATE INDEX events_by_action ON events(_tk_action)",
+    f"""CREATE TRIGGER actions_make_event AFTER INSERT ON actions BEGIN
+        {_ACTION_EVENT}
+    END""",
+    f"""CREATE TRIGGER actions_remake_event AFTER UPDATE ON actions BEGIN
+        DELETE FROM events WHERE _tk_action = OLD._tk_row;
+        {_ACTION_EVENT}
+    END""",
+    # Named weighting schemes (post-stratification, raking): each cell of the weighting
+    # variables with its weight, beside the imported rows and never written over them.
+    """CREATE TABLE weighting_schemes (
+        name TEXT PRIMARY KEY COLLATE NOCASE,
+        table_name TEXT NOT NULL CHECK (table_name IN ('stated_needs', 'responses')),
+        method TEXT NOT NULL,
+        variables TEXT NOT NULL,
+        targets TEXT NOT NULL,
+        respondents INTEGER NOT NULL,
+        effective_n REAL NOT NULL,
+        design_effect REAL NOT NULL,
+        fingerprint TEXT NOT NULL,
+        made_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE weighting_cells (
+        scheme TEXT NOT NULL REFERENCES weighting_schemes(name) ON DELETE CASCADE,
+        cell TEXT NOT NULL,
+        respondents INTEGER NOT NULL,
+        weight REAL NOT NULL,
+        PRIMARY KEY (scheme, cell)
+    )""",
+]
 
 
 #: The first version's header rule flagged every header ending in "name" (schema 2 clears
@@ -372,6 +449,9 @@ MIGRATIONS: list[list[str | Callable[[sqlite3.Connection], None]]] = [
         lambda con: _prune_segments(con),  # labels an earlier version left behind
         *_CODINGS_SQL,
     ],
+    # 4 (issue #21): what was done about each need (actions, whose launch makes or uses
+    # an event), how customers were asked (outreach), and named weighting schemes.
+    _ACTIONS_SQL,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -1173,6 +1253,8 @@ class Engagement:
     codebook = property(lambda self: self.table("codebook"), doc="The need categories.")
     responses = property(lambda self: self.table("responses"), doc="Satisfaction scores.")
     events = property(lambda self: self.table("events"), doc="Changes customers might react to.")
+    actions = property(lambda self: self.table("actions"), doc="What was decided about needs.")
+    outreach = property(lambda self: self.table("outreach"), doc="How customers were asked.")
 
     # -- segments -----------------------------------------------------------------
 
@@ -2455,6 +2537,91 @@ class Engagement:
             "starter_restored": _starter_title(starter[1]) if starter is not None else None,
         }
 
+    # -- weighting schemes ------------------------------------------------------------
+
+    def save_weighting(self, scheme: Mapping, cells: pd.DataFrame) -> None:
+        """Keep a named weighting scheme and its cells, replacing one of the same name.
+
+        ``scheme``: ``name``, ``table`` (stated_needs or responses), ``method``,
+        ``variables`` (list), ``targets`` (mapping), ``respondents``, ``effective_n``,
+        ``design_effect``, ``fingerprint`` (the table's when it was made). ``cells``:
+        ``cell`` (a JSON list of the variables' values), ``respondents``, ``weight``.
+        Imported rows and their ``weight`` column are never touched.
+        """
+        with self.writing() as con:
+            con.execute("DELETE FROM weighting_schemes WHERE name = ?", (scheme["name"],))
+            con.execute(
+                "INSERT INTO weighting_schemes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    scheme["name"],
+                    table_named(scheme["table"]).name,
+                    scheme["method"],
+                    json.dumps(list(scheme["variables"]), ensure_ascii=False),
+                    json.dumps(scheme["targets"], ensure_ascii=False),
+                    int(scheme["respondents"]),
+                    float(scheme["effective_n"]),
+                    float(scheme["design_effect"]),
+                    scheme["fingerprint"],
+                    _now(),
+                ),
+            )
+            con.executemany(
+                "INSERT INTO weighting_cells VALUES (?, ?, ?, ?)",
+                [
+                    (scheme["name"], c, int(n), float(w))
+                    for c, n, w in zip(
+                        cells["cell"], cells["respondents"], cells["weight"], strict=True
+                    )
+                ],
+            )
+
+    def weighting_schemes(self) -> pd.DataFrame:
+        """The named weighting schemes: name, table, method, variables, respondents,
+        effective_n, design_effect, fingerprint, made_at.
+        """
+        with self.reading() as con:
+            frame = pd.read_sql_query(
+                'SELECT name, table_name AS "table", method, variables, targets, respondents, '
+                "effective_n, design_effect, fingerprint, made_at FROM weighting_schemes "
+                "ORDER BY made_at, name",
+                con,
+            )
+        frame["variables"] = frame["variables"].map(json.loads)
+        frame["targets"] = frame["targets"].map(json.loads)
+        return frame
+
+    def weighting(self, name: str) -> tuple[dict, pd.DataFrame]:
+        """One weighting scheme (as :meth:`weighting_schemes` lists it) and its cells.
+
+        Raises
+        ------
+        DataValidationError
+            No scheme has that name (the names are listed).
+        """
+        schemes = self.weighting_schemes()
+        found = schemes[schemes["name"].str.lower() == str(name).strip().lower()]
+        if found.empty:
+            listed = ", ".join(schemes["name"]) or "none yet"
+            raise DataValidationError(
+                f'There is no weighting scheme "{name}" (the schemes: {listed}). Make one '
+                f"with: service-toolkit weights {self.path} rake --by segment,language"
+            )
+        scheme = found.iloc[0].to_dict()
+        with self.reading() as con:
+            cells = pd.read_sql_query(
+                "SELECT cell, respondents, weight FROM weighting_cells WHERE scheme = ? "
+                "ORDER BY cell",
+                con,
+                params=(scheme["name"],),
+            )
+        return scheme, cells
+
+    def remove_weighting(self, name: str) -> None:
+        """Delete a named weighting scheme (the imported data is not touched)."""
+        scheme, _ = self.weighting(name)
+        with self.writing() as con:
+            con.execute("DELETE FROM weighting_schemes WHERE name = ?", (scheme["name"],))
+
     def export(self, table: str, to: str | Path, *, include_personal: bool = False) -> int:
         """Write one stored table to CSV or XLSX; returns the number of rows written.
 
@@ -2529,10 +2696,18 @@ def _add_not_a_need(con: sqlite3.Connection, import_id: int) -> None:
 
 
 def _prune_segments(con: sqlite3.Connection) -> None:
-    """Take out of the ``segments`` list the labels no row carries any more."""
+    """Take out of the ``segments`` list the labels no row carries any more.
+
+    Only the tables the store has so far count (a migration runs this before later
+    versions add theirs).
+    """
+    present = {
+        name for (name,) in con.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")
+    }
     unused = " AND ".join(
         f"NOT EXISTS (SELECT 1 FROM main.{_quote(t.name)} t WHERE t.segment = segments.name)"
         for t in _SEGMENT_TABLES
+        if t.name in present
     )
     con.execute(f"DELETE FROM segments WHERE {unused}")
 

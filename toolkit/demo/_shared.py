@@ -243,3 +243,36 @@ def _scores(rng: np.random.Generator, latent: np.ndarray) -> dict[str, np.ndarra
     nps = np.clip(np.rint(6.6 + 1.9 * (latent + rng.normal(0, 0.6, n))), 0, 10)
     ces = np.clip(np.rint(4.7 + 1.2 * (latent + rng.normal(0, 0.7, n))), 1, 7)
     return {"csat": csat.astype(np.int64), "nps": nps.astype(np.int64), "ces": ces.astype(np.int64)}
+
+
+_ACTION_COLUMNS = [
+    "action_id",
+    "code",
+    "segment",
+    "action",
+    "owner",
+    "status",
+    "decided_on",
+    "starts_on",
+    "due_on",
+    "done_on",
+    "event",
+    "notes",
+]
+_OUTREACH_COLUMNS = ["held_on", "channel", "segment", "invited", "responses", "language", "wave"]
+
+
+def _blank_cells(rows: list[list], columns: list[str]) -> pd.DataFrame:
+    """Rows of a data file as a frame, with "" and -1 read as blank."""
+    frame = pd.DataFrame(rows, columns=columns).astype(object)
+    return frame.where(~frame.isin(["", -1]), None)
+
+
+def loop_tables(data: dict) -> dict[str, pd.DataFrame]:
+    """A demo's ``actions`` and ``outreach`` from its data file's ``actions`` and
+    ``outreach`` lists (columns in the order of ``_ACTION_COLUMNS`` and
+    ``_OUTREACH_COLUMNS``).
+    """
+    outreach = _blank_cells(data["outreach"], _OUTREACH_COLUMNS)
+    outreach[["invited", "responses"]] = outreach[["invited", "responses"]].astype("Int64")
+    return {"actions": _blank_cells(data["actions"], _ACTION_COLUMNS), "outreach": outreach}

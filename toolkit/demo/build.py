@@ -8,7 +8,10 @@ Two demos ship with the toolkit:
     milk and perishable food is what is missing. Business owners and people without
     housing disagree about where a drop-in centre should go. A milk and fresh food
     program launched on 2023-07-01 lifts satisfaction among residents and people without
-    housing, and barely moves it among business owners.
+    housing, and barely moves it among business owners. Two later listening rounds
+    (2024 autumn, 2025 spring) show the top need moving from milk to after-school
+    programmes; the actions decided about the needs, every outreach with its response
+    rate, and each group's population come with it.
 ``university``
     The State University System Office, serving 30 campus HR offices, campus IT,
     advising centres, the provost and finance (internal) and students, employers,
@@ -19,15 +22,16 @@ Two demos ship with the toolkit:
     exactly 1,000,000 ``responses`` rows, fully vectorised.
 
 Every table uses the canonical field names of :mod:`toolkit.schema.tables`, plus a few
-attribute columns (``language``, ``age_band``, ``channel``, ``campus``, ``unit``) for
-splitting results. The same name, size and seed always give the same frames.
+attribute columns (``language``, ``age_band``, ``wave``, ``channel``, ``campus``,
+``unit``) for splitting results. The same name, size and seed always give the same frames.
 
 Examples
 --------
 >>> from toolkit.demo.build import build_demo, demo_settings
 >>> tables = build_demo("neighbourhood")
->>> sorted(tables)
-['assumed_needs', 'codebook', 'customers', 'events', 'responses', 'service_links', 'stated_needs']
+>>> sorted(tables)  # doctest: +NORMALIZE_WHITESPACE
+['actions', 'assumed_needs', 'codebook', 'customers', 'events', 'outreach', 'responses',
+ 'service_links', 'stated_needs']
 >>> demo_settings("neighbourhood")["organisation"]
 'Riverside Community Partners'
 """
@@ -41,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit._files import building
-from toolkit.demo._shared import LARGE_ROWS
+from toolkit.demo._shared import LARGE_ROWS, loop_tables, read_toml
 from toolkit.errors import DataValidationError, StoreError
 from toolkit.schema import LOAD_ORDER
 from toolkit.store import Engagement
@@ -134,7 +138,7 @@ def demo_settings(name: str) -> dict:
     _check_name(name)
     spec = _SETTINGS[name]
     segments = spec["segments"]
-    return {
+    settings = {
         "name": spec["name"],
         "organisation": spec["organisation"],
         "segments": {
@@ -142,10 +146,15 @@ def demo_settings(name: str) -> dict:
             "colours": {seg: _OKABE_ITO[colour] for seg, colour in segments.items()},
         },
     }
+    if name == "neighbourhood":
+        from toolkit.demo.neighbourhood import POPULATION
+
+        settings["population"] = POPULATION
+    return settings
 
 
 def build_demo(name: str, *, size: str = "small", seed: int = 20240307) -> dict[str, pd.DataFrame]:
-    """Build one demo engagement's seven canonical tables.
+    """Build one demo engagement's canonical tables.
 
     Parameters
     ----------
@@ -162,10 +171,11 @@ def build_demo(name: str, *, size: str = "small", seed: int = 20240307) -> dict[
     -------
     dict of str to pandas.DataFrame
         Keyed by SQL table name: ``customers``, ``service_links``, ``assumed_needs``,
-        ``stated_needs``, ``codebook``, ``responses``, ``events``. Columns are canonical
-        field names plus attribute columns:
+        ``stated_needs``, ``codebook``, ``responses``, ``events``, ``actions``,
+        ``outreach``. Columns are canonical field names plus attribute columns:
 
-        - neighbourhood ``stated_needs``: ``language``, ``age_band``;
+        - neighbourhood ``stated_needs``: ``language``, ``age_band``, ``wave`` (the
+          listening round: 2024 spring, then two later rounds);
           ``responses``: ``language``, ``channel``.
         - university ``stated_needs``: ``campus``, ``unit``; ``responses``: ``campus``.
 
@@ -230,7 +240,7 @@ def _build(name: str, *, size: str = "small", seed: int = 20240307):
     _check(name, size, seed)
     streams = [
         np.random.default_rng(s)
-        for s in np.random.SeedSequence([int(seed), DEMOS.index(name)]).spawn(4)
+        for s in np.random.SeedSequence([int(seed), DEMOS.index(name)]).spawn(5)
     ]
     if name == "neighbourhood":
         from toolkit.demo.neighbourhood import _neighbourhood
@@ -238,7 +248,13 @@ def _build(name: str, *, size: str = "small", seed: int = 20240307):
         return _neighbourhood(*streams)
     from toolkit.demo.university import _university
 
-    return _university(*streams, size=size)
+    tables, truth = _university(*streams[:4], size=size)
+    return {**tables, **_university_loop()}, truth
+
+
+def _university_loop() -> dict[str, pd.DataFrame]:
+    """The university demo's actions and outreach (``data/university_loop.toml``)."""
+    return loop_tables(read_toml("university_loop.toml"))
 
 
 def init_demo(
@@ -294,7 +310,13 @@ def init_demo(
         path,
         name=engagement_name or settings["name"],
         organisation=organisation or settings["organisation"],
-        settings={"demo": name, "settings": {"segments": settings["segments"]}},
+        settings={
+            "demo": name,
+            "settings": {
+                "segments": settings["segments"],
+                **({"population": settings["population"]} if "population" in settings else {}),
+            },
+        },
         fill=fill,
         starter_codebook=False,
     )

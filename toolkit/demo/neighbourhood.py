@@ -22,6 +22,7 @@ from toolkit.demo._shared import (
     _source_ids,
     _staff_plan,
     _stated_needs,
+    loop_tables,
     read_csv,
     read_customers,
     read_toml,
@@ -97,7 +98,53 @@ def _neighbourhood_respondents(rng: np.random.Generator) -> list[dict]:
     return people
 
 
-def _neighbourhood(rng_needs, rng_staff, rng_scores, rng_misc):
+_LOOP = _DATA["loop"]
+#: The population of each group (and language), as engagement.toml's [settings.population].
+POPULATION: dict[str, dict[str, int]] = _LOOP["population"]
+
+
+def _later_rounds(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.Series]:
+    """The later listening rounds' statements, each row with its ``wave``.
+
+    A stream of its own, so the first round's statements are the same as before.
+    """
+    people = []
+    prefixes = {"survey": "S", "listening session": "L"}
+    for number, round_ in enumerate(_LOOP["rounds"], start=2):
+        start, end = round_["dates"]
+        for segment, method, count, low, high, profile in round_["groups"]:
+            dates = _days(rng, start, end, count)
+            sources = _source_ids(rng, count, prefix=f"R{number}_") if method == "survey" else None
+            for i in range(count):
+                ages = _N_AGES.get(segment)
+                people.append(
+                    {
+                        "respondent_id": f"{prefixes[method]}{number}-{len(people) + 1:04d}",
+                        "segment": segment,
+                        "profile": profile,
+                        "method": method,
+                        "k": int(rng.integers(low, high + 1)),
+                        "collected_on": dates[i],
+                        "source_id": sources[i] if sources else None,
+                        "language": _choose(rng, _N_LANGUAGES[segment]),
+                        "age_band": _choose(rng, dict(zip(_AGE_BANDS, ages, strict=True)))
+                        if ages
+                        else None,
+                        "wave": round_["wave"],
+                        "attributes": ("language", "age_band", "wave"),
+                    }
+                )
+    return _stated_needs(
+        rng,
+        people,
+        _LOOP["round_profiles"],
+        importance=_N_IMPORTANCE,
+        performance={**_N_PERFORMANCE, **_LOOP["round_performance"]},
+        conflicts=_N_CONFLICTS,
+    )
+
+
+def _neighbourhood(rng_needs, rng_staff, rng_scores, rng_misc, rng_rounds):
     customers = _customers(read_customers("neighbourhood_customers.csv"))
     service_links = pd.DataFrame(
         read_csv("neighbourhood_links.csv"),
@@ -174,6 +221,10 @@ def _neighbourhood(rng_needs, rng_staff, rng_scores, rng_misc):
         conflicts=_N_CONFLICTS,
     )
 
+    later, later_truth = _later_rounds(rng_rounds)
+    stated = pd.concat([stated.assign(wave=_LOOP["first_wave"]), later], ignore_index=True)
+    stated_truth = pd.concat([stated_truth, later_truth], ignore_index=True)
+
     events = _events(
         [
             ("2022-09-12", None, "Evening opening hours on Tuesdays and Thursdays", None),
@@ -195,6 +246,7 @@ def _neighbourhood(rng_needs, rng_staff, rng_scores, rng_misc):
         "codebook": _codebook("neighbourhood"),
         "responses": _neighbourhood_responses(rng_scores, rng_misc),
         "events": events,
+        **loop_tables(_LOOP),
     }
     return tables, {"assumed_needs": assumed_truth, "stated_needs": stated_truth}
 

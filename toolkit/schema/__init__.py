@@ -1,7 +1,7 @@
-"""The canonical data: seven tables, their fields and vocabularies.
+"""The canonical data: the tables, their fields and vocabularies.
 
 :mod:`toolkit.schema.tables`
-    The seven tables (:data:`TABLES`), their fields and vocabularies, header
+    The canonical tables (:data:`TABLES`), their fields and vocabularies, header
     normalising.
 :mod:`toolkit.schema.personal`
     Which attribute columns identify people (direct or quasi-identifiers) and why: by

@@ -21,7 +21,7 @@ from toolkit._tabular import TEXT_SUFFIXES, unneutralise, unneutralise_cells
 from toolkit.schema.personal import PersonalFlag, column_flag
 from toolkit.schema.raw import RawTable
 from toolkit.schema.segments import Crosswalk, label_key, tidy_label
-from toolkit.schema.tables import DEFAULT_SCALES, Field, Table, normalise_header
+from toolkit.schema.tables import DEFAULT_SCALES, LAUNCHED, Field, Table, normalise_header
 
 __all__ = [
     "Problem",
@@ -625,18 +625,8 @@ def _check_rows(table, frame, texts, columns, out: Collector, known: Known) -> N
                 "Fix the score, or give this row's scale in scale_min and scale_max",
                 context=described,
             )
-    if table.name == "events":
-        ends_before = (frame["ends_on"].notna() & frame["starts_on"].notna()).to_numpy()
-        ends_before = (
-            ends_before & (frame["ends_on"].fillna("") < frame["starts_on"].fillna("")).to_numpy()
-        )
-        out.rows(
-            ends_before,
-            columns.get("ends_on"),
-            frame["ends_on"].to_numpy(),
-            "is before starts_on",
-            "Fix the dates, or leave ends_on blank for a one-off event",
-        )
+    if (check := _TABLE_CHECKS.get(table.name)) is not None:
+        check(frame, texts, columns, out, known)
     if table.name in ("assumed_needs", "stated_needs"):
         code, coded_by = frame["code"], frame["coded_by"]
         # A code filled in with no coded_by was set by a person.
@@ -671,12 +661,88 @@ def _check_rows(table, frame, texts, columns, out: Collector, known: Known) -> N
             )
 
 
+def _check_events(frame, texts, columns: dict, out: Collector, known: Known) -> None:
+    """An event ends on or after the day it starts."""
+    ends_before = (frame["ends_on"].notna() & frame["starts_on"].notna()).to_numpy()
+    ends_before = (
+        ends_before & (frame["ends_on"].fillna("") < frame["starts_on"].fillna("")).to_numpy()
+    )
+    out.rows(
+        ends_before,
+        columns.get("ends_on"),
+        frame["ends_on"].to_numpy(),
+        "is before starts_on",
+        "Fix the dates, or leave ends_on blank for a one-off event",
+    )
+
+
+def _check_actions(frame, texts, columns: dict, out: Collector, known: Known) -> None:
+    """An action is about a need, a group or both; its dates run forward; an event it
+    becomes once launched needs the day it starts.
+    """
+    about_nothing = (frame["code"].isna() & frame["segment"].isna()).to_numpy()
+    out.rows(
+        about_nothing,
+        columns.get("code", columns.get("segment", columns["action"])),
+        [None] * len(frame),
+        "is empty, and so is segment: an action is about a need (its code), a customer "
+        "group (segment) or both",
+        "Fill in the need's code from the codebook, or the customer group",
+    )
+    starts, done = frame["starts_on"], frame["done_on"]
+    backwards = (starts.notna() & done.notna()).to_numpy() & (
+        done.fillna("") < starts.fillna("")
+    ).to_numpy()
+    out.rows(
+        backwards,
+        columns.get("done_on"),
+        done.to_numpy(),
+        "is before starts_on",
+        "Fix the dates: done_on is the day it was finished, on or after starts_on",
+    )
+    dateless = (frame["status"].isin(LAUNCHED) & frame["event"].notna() & starts.isna()).to_numpy()
+    out.rows(
+        dateless,
+        columns.get("event"),
+        frame["event"].to_numpy(),
+        "is the event of an action under way or done, but starts_on is blank (the event "
+        "is drawn on the day the action starts)",
+        "Fill in starts_on, or leave event blank",
+    )
+    code = frame["code"]
+    out.rows(
+        (code.notna() & ~code.isin(known.codes)).to_numpy(),
+        columns.get("code"),
+        code.to_numpy(),
+        "is not a code in the engagement's codebook",
+        _code_fix(known.codes, blank=", or leave it blank for an action about a group"),
+    )
+
+
+def _check_outreach(frame, texts, columns: dict, out: Collector, known: Known) -> None:
+    """No more people answered than were invited."""
+    invited, answered = frame["invited"], frame["responses"]
+    over = (invited.notna() & answered.notna() & (answered > invited)).fillna(False).to_numpy()
+    out.rows(
+        over,
+        columns.get("responses"),
+        texts["responses"].to_numpy() if "responses" in texts else answered.to_numpy(),
+        lambda v: "is more than the number invited",
+        "Fix the counts: responses counts the people who answered among those invited "
+        "(leave invited blank when it is not known)",
+    )
+
+
+#: Checks across the fields of a row, for the tables that have them.
+_TABLE_CHECKS = {"events": _check_events, "actions": _check_actions, "outreach": _check_outreach}
+
+
 def _score_message(value) -> str:
     metric, low, high = value
     return f"is outside the {metric} scale {low:g}–{high:g}"
 
 
-def _code_fix(codes: set[str]):
+def _code_fix(codes: set[str], blank: str = ", or leave it blank to code it automatically"):
     def fix(value) -> str:
         near = sorted(codes, key=lambda c: Levenshtein.distance(str(value).lower(), c.lower()))[:1]
         hint = (
@@ -684,7 +750,7 @@ def _code_fix(codes: set[str]):
             if near and Levenshtein.distance(str(value), near[0]) <= 3
             else ""
         )
-        return f"Add it to the codebook first, or fix the code{hint}, or leave it blank to code it automatically"
+        return f"Add it to the codebook first, or fix the code{hint}{blank}"
 
     return fix
 

@@ -1,4 +1,4 @@
-"""The seven canonical tables: their fields, types, vocabularies and checks.
+"""The canonical tables: their fields, types, vocabularies and checks.
 
 Everything that reads, writes or describes a table (the store's SQL, the importers'
 validation, the templates and their data dictionary, the README) is built from the
@@ -25,6 +25,9 @@ __all__ = [
     "NOT_A_NEED",
     "STARTERS",
     "keyword_columns",
+    "ACTION_STATUSES",
+    "LAUNCHED",
+    "CHANNELS",
 ]
 
 
@@ -115,6 +118,23 @@ METHODS = (
     "workshop",
     "observation",
     "complaint",
+    "other",
+)
+
+
+#: What an action's ``status`` may be, in the order an action moves through them.
+ACTION_STATUSES = ("planned", "under way", "done", "dropped")
+#: The statuses of an action customers can notice: with an ``event`` label and a
+#: ``starts_on`` date it becomes an ``events`` row (the store links them).
+LAUNCHED = ("under way", "done")
+#: How an outreach reached people (``outreach.channel``).
+CHANNELS = (
+    "survey link",
+    "paper",
+    "interview",
+    "listening session",
+    "focus group",
+    "phone",
     "other",
 )
 
@@ -444,6 +464,117 @@ TABLES: dict[str, Table] = {
             ),
             one_row_is="a change customers might react to",
         ),
+        Table(
+            "actions",
+            "What was decided about a need or a customer group: one decision, its owner and "
+            "how far it has got.",
+            (
+                Field(
+                    "action_id",
+                    "text",
+                    "A short unique id you choose (optional).",
+                    example="A1",
+                ),
+                Field(
+                    "code",
+                    "text",
+                    "The need it answers: a code from the codebook (blank: it is about a "
+                    "customer group as a whole).",
+                    example="perishable_food",
+                    references="codebook.code",
+                ),
+                Field(
+                    "segment",
+                    "text",
+                    "The customer group it is for (blank: everyone who named the need). Give "
+                    "a code, a group or both.",
+                    example="Parents",
+                ),
+                Field(
+                    "action",
+                    "text",
+                    "What will be done, in words a customer would understand.",
+                    required=True,
+                    example="Weekly fresh milk delivery from the dairy co-op",
+                ),
+                Field("owner", "text", "Who is responsible (a name or a role).", example="Ana"),
+                Field(
+                    "status",
+                    "choice",
+                    "How far it has got: planned, under way, done or dropped.",
+                    required=True,
+                    choices=ACTION_STATUSES,
+                    example="under way",
+                ),
+                Field("decided_on", "date", "When it was decided.", example="2024-05-02"),
+                Field(
+                    "starts_on",
+                    "date",
+                    "When customers can first notice it (the event's date when it has one).",
+                    example="2024-07-01",
+                ),
+                Field("due_on", "date", "When it should be done.", example="2024-12-31"),
+                Field("done_on", "date", "When it was done.", example=""),
+                Field(
+                    "event",
+                    "text",
+                    "The event it becomes once under way or done, as the satisfaction charts "
+                    "should label it (blank: none). An event with this label is made, or the "
+                    "one already recorded is used.",
+                    example="Launched the milk program",
+                ),
+                Field("notes", "text", "Anything else worth keeping.", example=""),
+            ),
+            key="action_id",
+            one_row_is="one decision about a need or a customer group",
+        ),
+        Table(
+            "outreach",
+            "How customers were asked: one invitation, session or round of interviews, with "
+            "how many were invited and how many answered.",
+            (
+                Field(
+                    "held_on",
+                    "date",
+                    "When the invitation went out or the session was held.",
+                    required=True,
+                    example="2024-03-07",
+                ),
+                Field(
+                    "channel",
+                    "choice",
+                    "How people were asked.",
+                    required=True,
+                    choices=CHANNELS,
+                    example="survey link",
+                ),
+                Field(
+                    "segment",
+                    "text",
+                    "The customer group asked (blank: no one group).",
+                    example="Residents",
+                ),
+                Field(
+                    "invited",
+                    "integer",
+                    "How many people were invited or approached (blank: not known, as for an "
+                    "open link).",
+                    low=0,
+                    example="120",
+                ),
+                Field(
+                    "responses",
+                    "integer",
+                    "How many of them answered or took part.",
+                    low=0,
+                    example="34",
+                ),
+                Field("language", "text", "The language it was run in.", example="Spanish"),
+                Field("wave", "text", "The survey wave or listening round.", example="2024 Q1"),
+                Field("notes", "text", "Anything else worth keeping.", example=""),
+            ),
+            one_row_is="one invitation, session or round of interviews",
+        ),
     )
 }
 
@@ -461,6 +592,8 @@ LOAD_ORDER: tuple[str, ...] = (
     "stated_needs",
     "responses",
     "events",
+    "actions",
+    "outreach",
 )
 
 
