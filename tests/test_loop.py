@@ -83,6 +83,19 @@ def test_the_matrix_ranks_open_needs_with_reasons_and_actions():
     assert done["action_status"] == "done" and not done["open"]
 
 
+def test_a_possible_blind_spot_is_on_the_matrix_and_says_it_is_uncertain():
+    gap = GAP.copy()
+    gap.loc[3, "classification"] = "possible blind spot"
+    out = decision_matrix(gap, PRIORITIES, QUADRANTS, ACTIONS)
+    row = out[(out["segment"] == "Seniors") & (out["code"] == "transport")].iloc[0]
+    assert row["reason"] == (
+        "Seniors, a low-priority group: a possible blind spot (60% of them named it, staff "
+        "rarely did, but too few answers to be sure)."
+    )
+    # weaker evidence than a blind spot: ranked after the Parents' milk and after-school
+    assert row["rank"] == 3
+
+
 def test_actions_for_prefers_the_need_then_the_group():
     found = actions_for(ACTIONS, "milk", "Seniors")
     assert found["action"].tolist() == ["Milk delivered", "Milk on Tuesdays"]

@@ -53,7 +53,7 @@ TIERS = ("high", "medium", "low", "not rated")
 #: An action that counts as something being done (a dropped one does not).
 _ACTIVE = tuple(s for s in ACTION_STATUSES if s != "dropped")
 #: The classes of :func:`toolkit.needs.needs_gap` that make a need a customers' priority.
-_CUSTOMER_PRIORITY = ("blind spot", "shared priority")
+_CUSTOMER_PRIORITY = ("blind spot", "possible blind spot", "shared priority")
 _CONCENTRATE = QUADRANTS[0]
 
 
@@ -123,6 +123,11 @@ def _reason(row: dict) -> str:
     share = pct(row["customer_share"])
     if row["classification"] == "blind spot":
         parts.append(f"a blind spot ({share} of them named it, staff rarely did)")
+    elif row["classification"] == "possible blind spot":
+        parts.append(
+            f"a possible blind spot ({share} of them named it, staff rarely did, "
+            "but too few answers to be sure)"
+        )
     elif row["classification"] == "shared priority":
         parts.append(f"a shared priority ({share} of them named it)")
     if row["quadrant"] == _CONCENTRATE:
@@ -177,9 +182,9 @@ def decision_matrix(
     Returns
     -------
     DataFrame
-        One row per need of a group that is a customers' priority there (*blind spot* or
-        *shared priority*) or rated important but poorly met (*Concentrate here*), groups
-        under ``min_n`` left out: ``rank`` (1 first), ``segment``, ``code``, ``label``,
+        One row per need of a group that is a customers' priority there (*blind spot*,
+        *possible blind spot* or *shared priority*) or rated important but poorly met
+        (*Concentrate here*), groups under ``min_n`` left out: ``rank`` (1 first), ``segment``, ``code``, ``label``,
         ``tier`` (the group's priority tier: the best of its customers in the register, or
         *not rated*), ``classification``, ``quadrant`` (empty when performance was not
         asked), ``customer_n``, ``customer_total``, ``customer_share`` with
