@@ -185,13 +185,14 @@ def decision_matrix(
         One row per need of a group that is a customers' priority there (*blind spot*,
         *possible blind spot* or *shared priority*) or rated important but poorly met
         (*Concentrate here*), groups under ``min_n`` left out: ``rank`` (1 first),
-        ``segment``, ``code``, ``label``, ``tier`` (the group's priority tier: the best of
-        its customers in the register, or *not rated*), ``classification``, ``quadrant`` (empty when performance was not
-        asked), ``customer_n``, ``customer_total``, ``customer_share`` with
+        ``segment``, ``code``, ``label``, ``tier`` (the group's priority tier: the best
+        of its customers in the register, or *not rated*), ``classification``,
+        ``quadrant`` (empty when performance was not asked), ``customer_n``,
+        ``customer_total``, ``customer_share`` with
         ``customer_ci_low``/``customer_ci_high``, ``reason`` (in words), ``action`` (the
         actions recorded, joined with "; ", or *no action yet*), ``action_status`` (the
-        most advanced: done, under way, planned; or *no action yet*), ``owner``, ``open``
-        (no action done).
+        most advanced: done, under way, planned; or *no action yet*), ``owner``,
+        ``open`` (no action done).
 
     Notes
     -----
