@@ -41,7 +41,6 @@ ALLOWED: dict[tuple[str, str], int] = {
     ("toolkit/forms/records.py", "parse_date"): 11,
     ("toolkit/reports/_kernel_launcher.py", "main"): 13,
     ("toolkit/reports/customers.py", "service_chain_summary"): 12,
-    ("toolkit/reports/html.py", "export_html"): 11,
     ("toolkit/reports/parameters.py", "check"): 16,
     ("toolkit/reports/runner.py", "_plan"): 15,
     ("toolkit/reports/runner.py", "run_reports"): 12,

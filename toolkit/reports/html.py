@@ -42,8 +42,10 @@ def export_html(nb, path: str | os.PathLike) -> Path:
     Notes
     -----
     Code, prompts, the parameters cells and empty code cells are left out; the
-    notebook's ``# title`` becomes the first screen's heading, and its header table
-    (from :meth:`toolkit.reports.context.ReportContext.header`) becomes the first screen. Every
+    notebook's ``# title`` becomes the first screen's heading, and its context line
+    (:meth:`toolkit.reports.context.ReportContext.context_line`) the line under it; the
+    *About this report* table (:meth:`~toolkit.reports.context.ReportContext.about`) becomes
+    the report's own, with the run's id (at the end, when the notebook shows none). Every
     value on the first screen is HTML-escaped here; the notebook's own outputs escape
     data text where they are made (:func:`toolkit.reports.context.md_escape`, ``Table``).
     """
@@ -65,16 +67,8 @@ def export_html(nb, path: str | os.PathLike) -> Path:
         if tags & {"parameters", "injected-parameters", "remove_cell", "papermill-error-cell-tag"}:
             continue
         if cell.cell_type == "code":
-            kept = []
-            for output in cell.get("outputs", []):
-                meta = _toolkit_metadata(output)
-                if "header" in meta:
-                    continue
-                if "about" in meta:
-                    kept.append(_html_output(_about_html(info, meta["about"] or header)))
-                    about_placed = True
-                    continue
-                kept.append(output)
+            kept, placed = _report_outputs(cell, info, header)
+            about_placed = about_placed or placed
             cell.outputs = kept
             if not kept:
                 continue
@@ -107,6 +101,23 @@ def export_html(nb, path: str | os.PathLike) -> Path:
     path = Path(path)
     write_atomic(path, body)
     return path
+
+
+def _report_outputs(cell, info: Mapping, header: Mapping | None) -> tuple[list, bool]:
+    """A code cell's outputs for the report: the context line dropped (it is the cover),
+    the *About* table replaced by the report's own; and whether that table was there.
+    """
+    kept, placed = [], False
+    for output in cell.get("outputs", []):
+        meta = _toolkit_metadata(output)
+        if "header" in meta:
+            continue
+        if "about" in meta:
+            kept.append(_html_output(_about_html(info, meta["about"] or header)))
+            placed = True
+            continue
+        kept.append(output)
+    return kept, placed
 
 
 def _toolkit_metadata(output: Mapping) -> dict:
