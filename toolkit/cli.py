@@ -952,8 +952,13 @@ def report(
     --each: NAME--VALUE.html) next to its executed .ipynb, and updates
     PATH/reports/index.html. `service-toolkit params NAME` lists a report's parameters.
 
-    Exit codes: 0 every report written; 1 a bad parameter or engagement (nothing run);
-    2 wrong usage; 3 a report's notebook failed (the others still ran).
+    Without NAME, a report whose data is not there yet (no stated needs, no customers, no
+    responses) is skipped with a sentence on stderr and in the index; --json lists it
+    under "skipped".
+
+    Exit codes: 0 every report written or skipped; 1 a bad parameter or engagement, or a
+    report named as NAME whose data is not there yet (nothing run); 2 wrong usage; 3 a
+    report's notebook failed (the others still ran).
     """
     from toolkit.reports.runner import run_reports
 
@@ -969,6 +974,8 @@ def report(
     )
     if as_json:
         _json(run.to_dict())
+        for skip in run.skipped:
+            _echo_err(f"Skipped {skip['reason']}")
         for result in run.failed:
             _echo_err(f"Error: {result.error}")
     else:
@@ -979,9 +986,10 @@ def report(
 
 def _print_run(run) -> None:
     written = len(run.results) - len(run.failed)
+    skipped = f", {len(run.skipped)} skipped" if run.skipped else ""
     click.echo(
         f"Ran {len(run.results)} report{'s' if len(run.results) != 1 else ''} into "
-        f"{run.folder}: {written} written, {len(run.failed)} failed."
+        f"{run.folder}: {written} written, {len(run.failed)} failed{skipped}."
     )
     for note in run.notes:
         click.echo(f"  ({note})")
@@ -989,6 +997,8 @@ def _print_run(run) -> None:
         label = result.name + (f" [{result.value}]" if result.value is not None else "")
         where = result.html if result.ok else "FAILED (see below)"
         click.echo(f"  {label:<34} {where}")
+    for skip in run.skipped:
+        _echo_err(f"Skipped {skip['reason']}")
     for result in run.failed:
         _echo_err(f"Error: {result.error}")
     click.echo(f"Index of every run: {run.index}")
