@@ -886,17 +886,25 @@ def _parameter_options(command):
     type=click.Path(path_type=Path),
     help="Write FILE.csv or FILE.xlsx instead of CSV on stdout.",
 )
+@click.option(
+    "--csv",
+    "as_csv",
+    is_flag=True,
+    help="CSV on stdout even at a terminal (piped, it always is).",
+)
 @click.option("--help-params", is_flag=True, help="List the analysis's parameters and stop.")
 @click.option(
     "--include-personal",
     is_flag=True,
     help="Let columns that identify people be read (and --by name one).",
 )
-def table(path, name, by, pairs, params_file, yaml_text, to, help_params, include_personal):
+def table(path, name, by, pairs, params_file, yaml_text, to, as_csv, help_params, include_personal):
     """Compute the analysis NAME on the engagement at PATH and write its table.
 
-    CSV on stdout (UTF-8, full precision, empty cell for missing), warnings on stderr.
-    Suppressed groups are printed with suppressed true and empty estimates.
+    At a terminal: an aligned table, rounded as the reports word numbers (shares as %,
+    other decimals to two places), suppressed groups shown as suppressed. Piped, or with
+    --csv: CSV on stdout (UTF-8, full precision, empty cell for missing; suppressed
+    groups with suppressed true and empty estimates), for scripts. Warnings on stderr.
     """
     from toolkit.catalog import ANALYSES, SETTING_PARAMETERS, run_analysis
 
@@ -915,7 +923,7 @@ def table(path, name, by, pairs, params_file, yaml_text, to, help_params, includ
     result = run_analysis(
         _open(path), name, by=by, params=params, include_personal=include_personal
     )
-    _write_table(result, to)
+    _write_table(result, to, as_csv=as_csv)
 
 
 @main.command()
@@ -1044,11 +1052,19 @@ def params(name, as_json):
         click.echo(f"  {head:<{width}}  # {text}{extra}")
 
 
-def _write_table(frame, to) -> None:
-    """CSV with booleans as true/false and empty cells for missing values (formulas neutralised)."""
+def _write_table(frame, to, *, as_csv: bool = True) -> None:
+    """CSV with booleans as true/false and empty cells for missing values (formulas neutralised).
+
+    With no file, a person at a terminal (and no ``as_csv``) gets an aligned, rounded table
+    instead (:func:`toolkit._tabular.aligned_text`).
+    """
     import pandas as pd
 
-    from toolkit._tabular import csv_text, write_table
+    from toolkit._tabular import aligned_text, csv_text, write_table
+
+    if to is None and not as_csv and click.get_text_stream("stdout").isatty():
+        click.echo(aligned_text(frame))
+        return
 
     out = frame.copy()
     for col in out.columns:
