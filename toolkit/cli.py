@@ -1052,6 +1052,57 @@ def params(name, as_json):
         click.echo(f"  {head:<{width}}  # {text}{extra}")
 
 
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace files of the same names.")
+def templates(folder, force):
+    """Copy the blank templates and guides into FOLDER (made when missing).
+
+    One CSV per table and a workbook holding them all, the data dictionary, starter
+    codebooks, survey-export maps (maps/) and interview and workshop guides (guides/).
+    Files already there are not replaced without --force.
+    """
+    from toolkit.templates import copy_templates
+
+    written = copy_templates(folder, force=force)
+    click.echo(f"Copied {len(written)} files into {folder}:")
+    for path in written:
+        click.echo(f"  {path}")
+
+
+@main.command()
+@click.argument("name")
+@click.argument("folder", type=click.Path(path_type=Path), default=".", required=False)
+@click.option(
+    "--engagement",
+    "engagement",
+    type=click.Path(path_type=Path),
+    help="The engagement the notebook opens (default: FOLDER, when it is one).",
+)
+@click.option("--force", is_flag=True, help="Replace a notebook of the same name.")
+def notebook(name, folder, engagement, force):
+    """Copy the notebook NAME into FOLDER (default: here) with its engagement set.
+
+    NAME is needs-gap, customer-map, satisfaction or forms. The notebook opens the
+    engagement at FOLDER (or --engagement): open it in JupyterLab, or run it with
+    papermill, from anywhere.
+    """
+    from toolkit.errors import StoreError
+    from toolkit.templates import copy_notebook
+
+    try:
+        path = copy_notebook(name, folder, engagement or folder, force=force)
+    except StoreError as err:
+        if engagement is not None:
+            raise
+        raise StoreError(
+            f"{folder} is not an engagement folder, so the notebook would not know which "
+            "engagement to open. Give it with --engagement PATH, or copy the notebook into "
+            "the engagement's own folder."
+        ) from err
+    click.echo(f"Wrote {path}. Open it with: jupyter lab {path}")
+
+
 def _write_table(frame, to, *, as_csv: bool = True) -> None:
     """CSV with booleans as true/false and empty cells for missing values (formulas neutralised).
 
