@@ -110,7 +110,7 @@ def test_opens_on_its_findings_and_words_the_weights(report, university):
     assert findings[0]["anchor"] == "Setting-priorities" and findings[0]["chart"] == "priority"
     assert "Toolkit version" in about and "Run at" in about
     assert "{" not in about and "weights = mission alignment 1" in about
-    assert "the engagement's \\(engagement.toml\\)" in about
+    assert "mandate 1 \\(from engagement.toml\\)" in about
     assert "min\\_n = 5 (from engagement.toml)" in about
 
 
@@ -173,7 +173,8 @@ def test_weights_parameter_changes_the_ranking_text(runs, report):
     assert "**Provosts** comes first (score 4.80 of 5, high tier)" in text
     assert "#14 now but anywhere from #14 to #44" in text
     about = texts(changed, "text/markdown")[-1]
-    assert "mandate 0 \\(set for this run\\)" in about and "{" not in about
+    assert "mandate 0 \\(set for this run: mandate; the others from engagement.toml\\)" in about
+    assert "{" not in about
 
 
 def test_a_misspelt_weight_fails_in_the_setup_cell_with_a_clear_error(runs):

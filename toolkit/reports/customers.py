@@ -238,9 +238,17 @@ class CustomerReport(ReportContext):
             inforce = ", ".join(
                 f"{k.replace('_', ' ')} {float(v):g}" for k, v in (self.weights or {}).items()
             )
-            source = (
-                "set for this run" if self.weights_given else "the engagement's (engagement.toml)"
-            )
+            given = set(self.weights_given or {})
+            if not given:
+                source = "from engagement.toml"
+            elif given >= set(self.weights or {}):
+                source = "set for this run"
+            else:
+                source = (
+                    "set for this run: "
+                    + ", ".join(k.replace("_", " ") for k in self.weights_given)
+                    + "; the others from engagement.toml"
+                )
             return f"{inforce} ({source})" if inforce else source
         return super().parameter_text(name, value)
 
