@@ -72,7 +72,7 @@ def write_index(out: str | os.PathLike) -> Path:
             f"<section><h2>{e(_when(run.get('started', '')))}"
             f'<span class="run {e(run.get("status", ""))}">{e(run.get("status", ""))}</span></h2>'
             f'<p class="meta">Run <code>{e(run.get("run_id", ""))}</code>, engagement '
-            f"{e(str(run.get('engagement', '')))}{each}; {run.get('reports', 0)} reports, "
+            f"{e(str(run.get('engagement', '')))}{each}; {run.get('reports', 0)} report{'' if run.get('reports', 0) == 1 else 's'}, "
             f"{run.get('failed', 0)} failed"
             + (f", {len(run['skipped'])} skipped" if run.get("skipped") else "")
             + f".</p>{notes}"
