@@ -88,3 +88,33 @@ def parallel_runs(
         yield result
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def toolkit_metadata(output: dict) -> dict:
+    """An output's ``service_toolkit`` metadata, at the top or under its mimetype."""
+    meta = output.get("metadata", {}) or {}
+    if "service_toolkit" in meta:
+        return meta["service_toolkit"]
+    for value in meta.values():
+        if isinstance(value, dict) and "service_toolkit" in value:
+            return value["service_toolkit"]
+    return {}
+
+
+def opening(nb: nbformat.NotebookNode) -> tuple[str, list[dict], str]:
+    """The report's context line, its findings (as data) and its *About* table.
+
+    Checks the order a report notebook opens in: the context line is the first output,
+    the findings the second (their metadata at the top level, as the exports read it),
+    and the *About this report* table the last.
+    """
+    shown = outputs(nb)
+    first, second, last = shown[0], shown[1], shown[-1]
+    assert "header" in toolkit_metadata(first), first
+    assert "findings" in second.get("metadata", {}).get("service_toolkit", {}), second
+    assert "about" in toolkit_metadata(last), last
+    return (
+        first["data"]["text/markdown"],
+        second["metadata"]["service_toolkit"]["findings"],
+        last["data"]["text/markdown"],
+    )

@@ -74,7 +74,7 @@ def test_report_with_every_way_of_giving_parameters_and_json(eng, tmp_path):
     assert Path(report["notebook"]).name == "needs-gap.ipynb"
     assert (out / "index.html").exists()
     page = html.read_text()
-    assert "<code>min_n</code> = 6" in page and "<code>confidence</code> = 90%" in page
+    assert "<li>min n: 6</li>" in page and "<li>confidence: 90%</li>" in page
     assert not list((eng.path / "reports").glob("*/run.json"))  # --out was used instead
 
 
@@ -262,3 +262,67 @@ def test_demo_builds_the_engagement_and_writes_all_three_reports(tmp_path):
     assert result.exit_code == 0, result.output
     assert run.exists() and (path / "reports" / "index.html").exists()
     assert "Try: service-toolkit report" in result.stdout
+
+
+# ----------------------------------------------------------------------------- partial data
+
+
+@pytest.fixture(scope="module")
+def customers_only(tmp_path_factory) -> Engagement:
+    """A new engagement after the Quick start: a customer register, nothing else yet."""
+    engagement = Engagement.init(tmp_path_factory.mktemp("partial") / "riverside")
+    engagement.import_frame(
+        pd.DataFrame(
+            {
+                "customer_id": ["residents", "board", "food_bank"],
+                "name": ["Residents", "Board", "Food bank"],
+                "kind": ["external", "internal", "external"],
+                "segment": ["Residents", "Board", "Partners"],
+            }
+        ),
+        table="customers",
+        source="customers.csv",
+    )
+    return engagement
+
+
+def test_a_report_whose_data_is_not_there_yet_is_skipped_and_the_run_exits_0(customers_only):
+    result = invoke("report", customers_only.path)
+    assert result.exit_code == 0, result.output
+    assert "1 written, 0 failed, 2 skipped" in result.stdout
+    assert (
+        "Skipped needs-gap: no stated needs yet — import some, then run it again." in result.stderr
+    )
+    assert "Skipped satisfaction: no satisfaction responses yet" in result.stderr
+    index = (customers_only.path / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "needs-gap: no stated needs yet — import some, then run it again." in index
+    assert "2 skipped" in index
+
+
+def test_json_lists_the_skipped_reports(customers_only):
+    result = invoke("report", customers_only.path, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["status"] == "ok" and [r["name"] for r in data["results"]] == ["customer-map"]
+    assert [s["report"] for s in data["skipped"]] == ["needs-gap", "satisfaction"]
+    assert data["skipped"][0]["reason"].startswith("needs-gap: no stated needs yet")
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [("needs-gap", "no stated needs yet"), ("satisfaction", "no satisfaction responses yet")],
+)
+def test_a_report_named_with_no_data_exits_1_before_any_kernel(customers_only, name, words):
+    before = set((customers_only.path / "reports").glob("*"))
+    result = invoke("report", customers_only.path, name)
+    assert result.exit_code == 1
+    assert f"{name}: {words} — import some, then run it again." in result.stderr
+    assert set((customers_only.path / "reports").glob("*")) == before  # nothing run
+
+
+def test_an_engagement_with_no_data_at_all_skips_every_report(tmp_path):
+    engagement = Engagement.init(tmp_path / "empty")
+    result = invoke("report", engagement.path, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["results"] == [] and len(data["skipped"]) == 3

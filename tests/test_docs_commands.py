@@ -3,7 +3,8 @@
 Each test a page cites as holding a promise (``tests/FILE.py::TEST``) exists. Each
 ``service-toolkit`` and ``papermill`` line in a ```bash block is parsed by the real
 command-line interface (a renamed command, option or choice fails here); each ``make``
-target named exists; the README's Quick start is run for real, step by step.
+target named exists; the README's walk-through from a first survey file to a client report is run for real, step by
+step, in an empty folder.
 """
 
 from __future__ import annotations
@@ -79,8 +80,9 @@ def test_a_documented_papermill_command_parses(words):
     from papermill.cli import papermill
 
     _parse_papermill = papermill.make_context("papermill", words[1:])
-    assert _parse_papermill.params["notebook_path"].endswith(".ipynb")
-    assert (ROOT / _parse_papermill.params["notebook_path"]).is_file()
+    notebook = _parse_papermill.params["notebook_path"]
+    assert notebook.endswith(".ipynb")
+    assert any(_opens_a_real_notebook(path, notebook) for path in DOCS), notebook
 
 
 def test_every_documented_make_target_exists():
@@ -91,53 +93,196 @@ def test_every_documented_make_target_exists():
         assert re.search(rf"^{re.escape(target)}:", makefile, re.M), target
 
 
+def _written_by_notebook_commands(path: Path) -> set[str]:
+    """The notebooks a page's ``service-toolkit notebook NAME [FOLDER]`` commands write."""
+    from toolkit.templates import NOTEBOOKS
+
+    written = set()
+    for words in _commands(path):
+        if words[:2] == ["service-toolkit", "notebook"]:
+            args = [w for w in words[2:] if not w.startswith("-")]
+            folder = args[1] if len(args) > 1 else "."
+            written.add(str(Path(folder) / NOTEBOOKS[args[0]]))
+    return written
+
+
+def _opens_a_real_notebook(path: Path, notebook: str) -> bool:
+    return (ROOT / notebook).is_file() or notebook in _written_by_notebook_commands(path)
+
+
 def test_the_notebooks_the_docs_open_exist():
     opened = [
-        words[2] for path in DOCS for words in _commands(path) if words[:2] == ["jupyter", "lab"]
+        (path, words[2])
+        for path in DOCS
+        for words in _commands(path)
+        if words[:2] == ["jupyter", "lab"]
     ]
     assert opened
-    for notebook in opened:
-        assert (ROOT / notebook).is_file(), notebook
+    for path, notebook in opened:
+        assert _opens_a_real_notebook(path, notebook), (path.name, notebook)
 
 
-def _quick_start() -> list[list[str]]:
+#: The walk-through's steps, in order (the first two words of each command).
+WALK_THROUGH = [
+    ["python3", "-m"],
+    ["service-toolkit", "init"],
+    ["service-toolkit", "templates"],
+    ["cp", "blank/customers.csv"],
+    ["service-toolkit", "import"],
+    ["cp", "blank/assumed-needs.csv"],
+    ["service-toolkit", "import"],
+    ["service-toolkit", "import"],
+    ["service-toolkit", "import"],
+    ["service-toolkit", "import"],
+    ["service-toolkit", "status"],
+    ["service-toolkit", "table"],
+    ["service-toolkit", "table"],
+    ["service-toolkit", "report"],
+    ["service-toolkit", "notebook"],
+    ["jupyter", "lab"],
+]
+
+
+def _walk_through() -> list[list[str]]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
-    block = re.findall(r"```bash\n(.*?)```", section, re.S)[0]
-    return [shlex.split(line, comments=True) for line in block.splitlines() if line.strip()]
+    section = text.split("## From your first survey file to a client report", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    steps = []
+    for block in re.findall(r"```bash\n(.*?)```", section, re.S):
+        steps += [shlex.split(line, comments=True) for line in block.splitlines() if line.strip()]
+    return steps
 
 
-def test_the_quick_start_runs_as_written(tmp_path):
-    steps = _quick_start()
-    assert [w[:2] for w in steps] == [
-        ["service-toolkit", "init"],
-        ["cp", "templates/customers.csv"],
-        ["service-toolkit", "import"],
-        ["service-toolkit", "status"],
-        ["service-toolkit", "export"],
+#: What a person types into the templates before importing them: a few rows each.
+FILLED = {
+    "customers.csv": [
+        {
+            "customer_id": "residents",
+            "name": "Residents",
+            "kind": "external",
+            "segment": "Residents",
+            "mission_alignment": "5",
+            "clout": "3",
+        },
+        {
+            "customer_id": "students",
+            "name": "Students",
+            "kind": "external",
+            "segment": "Students",
+            "mission_alignment": "4",
+            "clout": "2",
+        },
+        {
+            "customer_id": "partners",
+            "name": "Partner agencies",
+            "kind": "external",
+            "segment": "Partner agencies",
+            "mission_alignment": "3",
+            "clout": "4",
+        },
+        {
+            "customer_id": "board",
+            "name": "Board",
+            "kind": "internal",
+            "segment": "Board",
+            "mission_alignment": "5",
+            "clout": "5",
+        },
+    ],
+    "assumed-needs.csv": [
+        {"staff": f"staff-{i}", "segment": segment, "need": need}
+        for i in range(8)
+        for segment, need in (("Residents", "Food pantry access"), ("Students", "Help with rent"))
+    ],
+}
+
+
+def _fill(template: Path, target: Path) -> None:
+    import csv
+
+    header = template.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+    with target.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=header)
+        writer.writeheader()
+        for row in FILLED[target.name]:
+            writer.writerow({name: row.get(name, "") for name in header})
+
+
+def _google_form(path: Path, rows: int = 120) -> None:
+    """A Google Form's "Download responses (.csv)", as the walk-through's map reads it."""
+    import csv
+    import random
+
+    pick = random.Random(20)
+    head = [
+        "Timestamp",
+        "Email Address",
+        "How satisfied are you with our service overall?",
+        "How likely is it that you would recommend us to a friend or colleague?",
+        "Which of these describes you?",
+        "What do you need most? (Select all that apply)",
+        "Anything else you would like to tell us?",
     ]
-    for words in steps:
-        if words[0] == "cp":
-            # "fill it in": the template's header row plus one customer.
-            header = (ROOT / words[1]).read_text(encoding="utf-8-sig").splitlines()[0]
-            row = {"customer_id": "residents", "name": "Residents", "kind": "external"}
-            cells = [row.get(name, "") for name in header.split(",")]
-            (tmp_path / words[2]).write_text(f"{header}\n{','.join(cells)}\n", encoding="utf-8")
+    answers = [
+        "Very dissatisfied",
+        "Dissatisfied",
+        "Neither satisfied nor dissatisfied",
+        "Satisfied",
+        "Very satisfied",
+    ]
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(head)
+        for i in range(rows):
+            needs = pick.sample(["Milk", "Fresh produce", "Help with rent"], k=pick.randint(1, 2))
+            if i % 11 == 0:
+                needs.append("Diapers, wipes and formula")
+            month = 1 + 3 * (i * 4 // rows)
+            writer.writerow(
+                [
+                    f"2024/{month:02d}/{1 + i % 27:02d} 9:15:02 AM GMT-7",
+                    f"p{i}@example.org",
+                    pick.choice(answers),
+                    str(pick.randint(0, 10)),
+                    pick.choice(["Residents", "Residents", "Students", "Partner agencies"]),
+                    ";".join(needs),
+                    "",
+                ]
+            )
+
+
+@pytest.mark.slow
+def test_the_walk_through_runs_from_an_empty_folder(tmp_path):
+    """The README's walk-through, run for real in an empty folder outside the repository."""
+    import json
+
+    steps = _walk_through()
+    assert [w[:2] for w in steps] == WALK_THROUGH
+    assert steps[0][:4] == ["python3", "-m", "venv", ".venv"]  # the virtual environment line
+    _google_form(tmp_path / "form.csv")  # "Download your survey tool's export"
+    for words in steps[1:]:
+        if words[0] == "cp":  # "fill it in, in any spreadsheet program"
+            _fill(tmp_path / words[1], tmp_path / words[2])
+            continue
+        if words[0] == "jupyter":  # the notebook the step before copied out is there
+            assert (tmp_path / words[2]).is_file()
             continue
         done = subprocess.run(
             [sys.executable, "-m", "toolkit.cli", *words[1:]],
             cwd=tmp_path,
             capture_output=True,
             text=True,
-            timeout=300,
+            timeout=600,
         )
         assert done.returncode == 0, (words, done.stderr)
         assert "Traceback" not in done.stderr
-    from toolkit.store import Engagement
-
-    customers = Engagement.open(tmp_path / "riverside").customers
-    assert customers["customer_id"].tolist() == ["residents"]
-    assert (tmp_path / "customers.xlsx").stat().st_size > 0
+    reports = tmp_path / "riverside" / "reports"
+    (run,) = [json.loads(p.read_text(encoding="utf-8")) for p in reports.glob("*/run.json")]
+    assert run["status"] == "ok" and run["skipped"] == []
+    assert [r["name"] for r in run["results"]] == ["needs-gap", "customer-map", "satisfaction"]
+    for result in run["results"]:
+        page = (reports / result["html"]).read_text(encoding="utf-8")
+        assert 'id="What-we-found"' in page and "<li>" in page
 
 
 def _cited_tests() -> list:

@@ -29,7 +29,7 @@ from toolkit.reports.customers import (
 )
 from toolkit.store import Engagement
 
-from ._notebooks import narrative, outputs, parallel_runs, texts
+from ._notebooks import narrative, opening, outputs, parallel_runs, texts
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "customer_map.ipynb"
 
@@ -102,12 +102,16 @@ def test_report_run_completes_without_errors_or_widgets(report):
     assert not [o for o in outputs(report) if o.get("name") == "stderr"]
 
 
-def test_first_screen_shows_provenance_and_weights(report, university):
-    first = texts(report, "text/markdown")[0]
-    assert "State University System Office" in first
-    assert university.fingerprint(CUSTOMER_TABLES) in first
-    assert "Toolkit version" in first and "Run at" in first
-    assert "weights = \\{\\}" in first and "min\\_n = 5 (from engagement.toml)" in first
+def test_opens_on_its_findings_and_words_the_weights(report, university):
+    line, findings, about = opening(report)
+    assert "State University System Office" in line
+    assert university.fingerprint(CUSTOMER_TABLES) in line
+    assert findings[0]["text"].startswith("Provosts comes first of 47 customers — score 4.83")
+    assert findings[0]["anchor"] == "Setting-priorities" and findings[0]["chart"] == "priority"
+    assert "Toolkit version" in about and "Run at" in about
+    assert "{" not in about and "weights = mission alignment 1" in about
+    assert "mandate 1 \\(from engagement.toml\\)" in about
+    assert "min\\_n = 5 (from engagement.toml)" in about
 
 
 def test_report_names_the_first_customer_and_the_internal_ones(report):
@@ -168,7 +172,9 @@ def test_weights_parameter_changes_the_ranking_text(runs, report):
     text = narrative(changed)
     assert "**Provosts** comes first (score 4.80 of 5, high tier)" in text
     assert "#14 now but anywhere from #14 to #44" in text
-    assert "weights = \\{'mandate': 0\\}" in texts(changed, "text/markdown")[0]
+    about = texts(changed, "text/markdown")[-1]
+    assert "mandate 0 \\(set for this run: mandate; the others from engagement.toml\\)" in about
+    assert "{" not in about
 
 
 def test_a_misspelt_weight_fails_in_the_setup_cell_with_a_clear_error(runs):
@@ -176,7 +182,7 @@ def test_a_misspelt_weight_fails_in_the_setup_cell_with_a_clear_error(runs):
     assert ename == "DataValidationError"
     assert "weights: 'manadate' is not a priority criterion." in evalue
     assert "mission_alignment, clout, resource_control, history, alternatives, mandate" in evalue
-    assert cell == 3  # title, parameters, injected parameters, then the setup cell
+    assert cell == 4  # title, parameters, injected parameters, imports, then the setup cell
 
 
 def test_neighbourhood_report(runs):

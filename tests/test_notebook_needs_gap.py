@@ -29,7 +29,7 @@ from toolkit.reports.needs import (
 )
 from toolkit.store import Engagement
 
-from ._notebooks import narrative, outputs, texts
+from ._notebooks import narrative, opening, outputs, texts
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "needs_gap.ipynb"
 
@@ -106,12 +106,20 @@ def test_report_names_the_blind_spot_and_the_assumed_only_need(report):
     )
 
 
-def test_first_screen_shows_provenance(report, demo):
-    first = texts(report, "text/markdown")[0]
-    assert "Riverside Community Partners" in first
-    assert demo.fingerprint(NEEDS_TABLES) in first
-    assert "Toolkit version" in first and "Run at" in first
-    assert "min\\_n = 5" in first and "by = segment" in first
+def test_opens_on_its_findings_and_ends_with_its_provenance(report, demo):
+    line, findings, about = opening(report)
+    assert "Riverside Community Partners" in line and demo.fingerprint(NEEDS_TABLES) in line
+    assert "min" not in line and "Toolkit version" not in line
+    assert findings[0] == {
+        "text": "Milk and perishable food is the need customers name most — 38% of 220 "
+        "customers (32%–44%) — and none of the 10 staff members listed it: a blind spot.",
+        "anchor": "What-stands-out",
+        "chart": "needs_gap",
+    }
+    assert 3 <= len(findings) <= 5
+    assert demo.fingerprint(NEEDS_TABLES) in about
+    assert "Toolkit version" in about and "Run at" in about
+    assert "min\\_n = 5" in about and "by = segment" in about
 
 
 def test_charts_are_report_html_with_no_outside_urls(report):

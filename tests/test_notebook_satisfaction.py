@@ -32,7 +32,7 @@ from toolkit.reports.satisfaction import (
 from toolkit.satisfaction import period_changes, satisfaction_trend
 from toolkit.store import Engagement
 
-from ._notebooks import narrative, outputs, parallel_runs, texts
+from ._notebooks import narrative, opening, outputs, parallel_runs, texts
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "satisfaction.ipynb"
 
@@ -108,11 +108,13 @@ def test_report_run_completes_without_errors_widgets_or_urls(report):
     assert all("window.vegaEmbed" in h for h in charts)
 
 
-def test_first_screen_shows_provenance(report, neighbourhood):
-    first = texts(report, "text/markdown")[0]
-    assert "Riverside Community Partners" in first
-    assert neighbourhood.fingerprint(SATISFACTION_TABLES) in first
-    assert "metric = csat" in first and "min\\_n = 5 (from engagement.toml)" in first
+def test_opens_on_its_findings_and_ends_with_its_provenance(report, neighbourhood):
+    line, findings, about = opening(report)
+    assert "Riverside Community Partners" in line
+    assert neighbourhood.fingerprint(SATISFACTION_TABLES) in line
+    assert findings[0]["text"].startswith("Satisfaction (CSAT) in 2024-Q4: ")
+    assert any(f["chart"] == "before_after" and "got better" in f["text"] for f in findings)
+    assert "metric = csat" in about and "min\\_n = 5 (from engagement.toml)" in about
 
 
 def test_narrative_states_what_changed_and_how_sure(report, neighbourhood):
@@ -174,7 +176,7 @@ def test_a_bad_parameter_fails_in_the_setup_cell_with_a_clear_error(runs):
     ename, evalue, cell = runs("bad")
     assert ename == "DataValidationError"
     assert "period = 'fortnight' is not a period" in evalue
-    assert cell == 3
+    assert cell == 4  # title, parameters, injected parameters, imports, the setup cell
 
 
 # ----------------------------------------------------------------------------- words, without a kernel

@@ -288,17 +288,25 @@ def test_the_first_screen_says_what_which_data_and_when(eng, needs_run):
     page = _html(needs_run.results[0])
     cover = page[re.search(r"<header[^>]*tk-cover", page).start() : page.index("</header>")]
     assert "Assumed vs stated needs" in cover
-    assert "<dt>Report</dt><dd>needs-gap</dd>" in cover
-    assert "<dt>Engagement</dt><dd>riverside</dd>" in cover
     assert "Riverside Community Partners" in cover
+    # One line names the engagement, the data fingerprint and the date …
+    assert "engagement riverside" in cover
     assert f"<code>{eng.fingerprint(NEEDS_TABLES)}</code>" in cover
-    assert f"<dt>Toolkit version</dt><dd>{__version__}</dd>" in cover
-    assert "<code>top_k</code> = 3" in cover
-    assert "<dt>Run at</dt><dd>" in cover and needs_run.run_id in cover
-    assert "Groups with fewer than 5 people are suppressed" in cover
-    # The notebook's header table moved to the first screen instead of appearing twice.
+    # … and the parameters and run details wait in "About this report" at the end.
+    assert "top_k" not in cover and "Toolkit version" not in cover
+    about = page[page.index('class="tk-about"') :]
+    assert "<dt>Report</dt><dd>needs-gap</dd>" in about
+    assert "<dt>Engagement</dt><dd>riverside</dd>" in about
+    assert f"<dt>Toolkit version</dt><dd>{__version__}</dd>" in about
+    assert "<li>top k: 3</li>" in about
+    assert "<dt>Run at</dt><dd>" in about and needs_run.run_id in about
+    assert "Groups with fewer than 5 people are suppressed" in about
     assert page.count("Data fingerprint") == 1
-    assert page.index("</header>") < page.index("What we compared")
+    assert page.index('id="About-this-report"') > page.index("What we compared")
+    # The findings come straight after the first screen, before any section.
+    assert (
+        page.index("</header>") < page.index('id="What-we-found"') < page.index("What we compared")
+    )
 
 
 def test_text_from_the_data_is_escaped(needs_run):

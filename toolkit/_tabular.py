@@ -216,3 +216,96 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, sheet: str, name: str) -> None:
     for row in zip(*data, strict=True):
         ws.append([cell(v) for v in row])
     book.save(path)
+
+
+# ----------------------------------------------------------------------------- a terminal
+
+
+_SHARE = re.compile(r"(^|_)(share|top_box|coverage)(_|$)")
+_P = re.compile(r"(^|_)(p|p_value|p_holm)$")
+_MAX_CELL = 32
+
+
+def _share_columns(frame: pd.DataFrame) -> set[str]:
+    """Columns that hold shares: named so (``customer_share``, ``top_box``), and the interval
+    ends of a share (``customer_ci_low`` beside ``customer_share``).
+    """
+    names = {str(c) for c in frame.columns}
+    shares = {c for c in names if _SHARE.search(c)}
+    for column in names:
+        for end in ("_ci_low", "_ci_high"):
+            if column.endswith(end) and f"{column[: -len(end)]}_share" in names:
+                shares.add(column)
+    return shares
+
+
+def _cell_words(value: object, column: str, shares: set[str], suppressed: bool) -> str:
+    from toolkit._words import DASH, fmt_count, fmt_number, is_missing, p_value, pct
+
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if is_missing(value):
+        return "suppressed" if suppressed else DASH
+    if isinstance(value, int) or (hasattr(value, "dtype") and str(value.dtype).startswith("int")):
+        return fmt_count(value)
+    if isinstance(value, float):
+        if column in shares:
+            return pct(value)
+        if _P.search(column):
+            return p_value(value).removeprefix("p = ").removeprefix("p ")
+        return fmt_count(value) if value.is_integer() and abs(value) >= 100 else fmt_number(value)
+    text = " ".join(str(value).split())
+    return text if len(text) <= _MAX_CELL else text[: _MAX_CELL - 1] + "…"
+
+
+def aligned_text(frame: pd.DataFrame) -> str:
+    """``frame`` as an aligned, rounded table for a person at a terminal.
+
+    Numbers as the reports word them (:mod:`toolkit._words`): shares as percentages,
+    other decimals to two places, p-values to three, counts with thousands separators;
+    true and false as yes and no; missing values as ``–``, or ``suppressed`` in a row the
+    small-group rule suppressed. Numbers align right, text left; long text is cut with
+    ``…``. Scripts read CSV instead (:func:`csv_text`).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"label": ["Milk", "Bus"], "customer_share": [0.3682, None],
+    ...                       "customer_n": [81, 2], "suppressed": [False, True]})
+    >>> print(aligned_text(frame))
+    label  customer share  customer n  suppressed
+    -----  --------------  ----------  ----------
+    Milk              37%          81  no
+    Bus        suppressed           2  yes
+    """
+    shares = _share_columns(frame)
+    flags = (
+        frame["suppressed"].astype("boolean").fillna(False).astype(bool).tolist()
+        if "suppressed" in frame
+        else [False] * len(frame)
+    )
+    heads = [str(c).replace("_", " ") for c in frame.columns]
+    columns = []
+    for column in frame.columns:
+        values = frame[column].astype(object).tolist()
+        cells = [
+            _cell_words(v, str(column), shares, flag) for v, flag in zip(values, flags, strict=True)
+        ]
+        numeric = pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(
+            frame[column]
+        )
+        columns.append((cells, numeric))
+    widths = [
+        max([len(h), *(len(c) for c in cells)])
+        for h, (cells, _) in zip(heads, columns, strict=True)
+    ]
+
+    def line(parts: list[str], right: list[bool]) -> str:
+        return "  ".join(
+            p.rjust(w) if r else p.ljust(w) for p, w, r in zip(parts, widths, right, strict=True)
+        ).rstrip()
+
+    right = [numeric for _, numeric in columns]
+    rows = [line(heads, right), line(["-" * w for w in widths], [False] * len(widths))]
+    for i in range(len(frame)):
+        rows.append(line([cells[i] for cells, _ in columns], right))
+    return "\n".join(rows)

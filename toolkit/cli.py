@@ -925,17 +925,25 @@ def _parameter_options(command):
     type=click.Path(path_type=Path),
     help="Write FILE.csv or FILE.xlsx instead of CSV on stdout.",
 )
+@click.option(
+    "--csv",
+    "as_csv",
+    is_flag=True,
+    help="CSV on stdout even at a terminal (piped, it always is).",
+)
 @click.option("--help-params", is_flag=True, help="List the analysis's parameters and stop.")
 @click.option(
     "--include-personal",
     is_flag=True,
     help="Let columns that identify people be read (and --by name one).",
 )
-def table(path, name, by, pairs, params_file, yaml_text, to, help_params, include_personal):
+def table(path, name, by, pairs, params_file, yaml_text, to, as_csv, help_params, include_personal):
     """Compute the analysis NAME on the engagement at PATH and write its table.
 
-    CSV on stdout (UTF-8, full precision, empty cell for missing), warnings on stderr.
-    Suppressed groups are printed with suppressed true and empty estimates.
+    At a terminal: an aligned table, rounded as the reports word numbers (shares as %,
+    other decimals to two places), suppressed groups shown as suppressed. Piped, or with
+    --csv: CSV on stdout (UTF-8, full precision, empty cell for missing; suppressed
+    groups with suppressed true and empty estimates), for scripts. Warnings on stderr.
     """
     from toolkit.catalog import ANALYSES, SETTING_PARAMETERS, run_analysis
 
@@ -954,7 +962,7 @@ def table(path, name, by, pairs, params_file, yaml_text, to, help_params, includ
     result = run_analysis(
         _open(path), name, by=by, params=params, include_personal=include_personal
     )
-    _write_table(result, to)
+    _write_table(result, to, as_csv=as_csv)
 
 
 @main.command()
@@ -991,8 +999,13 @@ def report(
     --each: NAME--VALUE.html) next to its executed .ipynb, and updates
     PATH/reports/index.html. `service-toolkit params NAME` lists a report's parameters.
 
-    Exit codes: 0 every report written; 1 a bad parameter or engagement (nothing run);
-    2 wrong usage; 3 a report's notebook failed (the others still ran).
+    Without NAME, a report whose data is not there yet (no stated needs, no customers, no
+    responses) is skipped with a sentence on stderr and in the index; --json lists it
+    under "skipped".
+
+    Exit codes: 0 every report written or skipped; 1 a bad parameter or engagement, or a
+    report named as NAME whose data is not there yet (nothing run); 2 wrong usage; 3 a
+    report's notebook failed (the others still ran).
     """
     from toolkit.reports.runner import run_reports
 
@@ -1008,6 +1021,8 @@ def report(
     )
     if as_json:
         _json(run.to_dict())
+        for skip in run.skipped:
+            _echo_err(f"Skipped {skip['reason']}")
         for result in run.failed:
             _echo_err(f"Error: {result.error}")
     else:
@@ -1018,9 +1033,10 @@ def report(
 
 def _print_run(run) -> None:
     written = len(run.results) - len(run.failed)
+    skipped = f", {len(run.skipped)} skipped" if run.skipped else ""
     click.echo(
         f"Ran {len(run.results)} report{'s' if len(run.results) != 1 else ''} into "
-        f"{run.folder}: {written} written, {len(run.failed)} failed."
+        f"{run.folder}: {written} written, {len(run.failed)} failed{skipped}."
     )
     for note in run.notes:
         click.echo(f"  ({note})")
@@ -1028,6 +1044,8 @@ def _print_run(run) -> None:
         label = result.name + (f" [{result.value}]" if result.value is not None else "")
         where = result.html if result.ok else "FAILED (see below)"
         click.echo(f"  {label:<34} {where}")
+    for skip in run.skipped:
+        _echo_err(f"Skipped {skip['reason']}")
     for result in run.failed:
         _echo_err(f"Error: {result.error}")
     click.echo(f"Index of every run: {run.index}")
@@ -1145,11 +1163,70 @@ def weights(path, method, by, name, table, remove, to):
     _write_table(cells.drop(columns="cell"), to)
 
 
-def _write_table(frame, to) -> None:
-    """CSV with booleans as true/false and empty cells for missing values (formulas neutralised)."""
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace files of the same names.")
+def templates(folder, force):
+    """Copy the blank templates and guides into FOLDER (made when missing).
+
+    One CSV per table and a workbook holding them all, the data dictionary, starter
+    codebooks, survey-export maps (maps/) and interview and workshop guides (guides/).
+    Files already there are not replaced without --force.
+    """
+    from toolkit.templates import copy_templates
+
+    written = copy_templates(folder, force=force)
+    click.echo(f"Copied {len(written)} files into {folder}:")
+    for path in written:
+        click.echo(f"  {path}")
+
+
+@main.command()
+@click.argument("name")
+@click.argument("folder", type=click.Path(path_type=Path), default=".", required=False)
+@click.option(
+    "--engagement",
+    "engagement",
+    type=click.Path(path_type=Path),
+    help="The engagement the notebook opens (default: FOLDER, when it is one).",
+)
+@click.option("--force", is_flag=True, help="Replace a notebook of the same name.")
+def notebook(name, folder, engagement, force):
+    """Copy the notebook NAME into FOLDER (default: here) with its engagement set.
+
+    NAME is needs-gap, customer-map, satisfaction or forms. The notebook opens the
+    engagement at FOLDER (or --engagement): open it in JupyterLab, or run it with
+    papermill, from anywhere.
+    """
+    from toolkit.errors import StoreError
+    from toolkit.templates import copy_notebook
+
+    try:
+        path = copy_notebook(name, folder, engagement or folder, force=force)
+    except StoreError as err:
+        if engagement is not None:
+            raise
+        raise StoreError(
+            f"{folder} is not an engagement folder, so the notebook would not know which "
+            "engagement to open. Give it with --engagement PATH, or copy the notebook into "
+            "the engagement's own folder."
+        ) from err
+    click.echo(f"Wrote {path}. Open it with: jupyter lab {path}")
+
+
+def _write_table(frame, to, *, as_csv: bool = True) -> None:
+    """CSV with booleans as true/false and empty cells for missing values (formulas neutralised).
+
+    With no file, a person at a terminal (and no ``as_csv``) gets an aligned, rounded table
+    instead (:func:`toolkit._tabular.aligned_text`).
+    """
     import pandas as pd
 
-    from toolkit._tabular import csv_text, write_table
+    from toolkit._tabular import aligned_text, csv_text, write_table
+
+    if to is None and not as_csv and click.get_text_stream("stdout").isatty():
+        click.echo(aligned_text(frame))
+        return
 
     out = frame.copy()
     for col in out.columns:

@@ -43,6 +43,9 @@ __all__ = [
     "dictionary_rows",
     "dictionary_markdown",
     "write_templates",
+    "copy_templates",
+    "copy_notebook",
+    "NOTEBOOKS",
 ]
 
 #: File name of the workbook that holds every table.
@@ -540,6 +543,146 @@ def write_templates(folder: Path) -> list[Path]:
     dictionary.write_bytes(dictionary_markdown().encode("utf-8"))
     written.append(dictionary)
     return written
+
+
+# ----------------------------------------------------------------------------- copying out
+
+#: The shipped folders a person does not fill in: the report's HTML template and Voilà's.
+_NOT_FOR_PEOPLE = frozenset({"report", "jupyter"})
+
+#: The notebooks ``service-toolkit notebook`` copies out: name -> file.
+NOTEBOOKS = {
+    "needs-gap": "needs_gap.ipynb",
+    "customer-map": "customer_map.ipynb",
+    "satisfaction": "satisfaction.ipynb",
+    "forms": "forms.ipynb",
+}
+
+
+def _refuse_existing(targets: Iterable[Path], force: bool) -> None:
+    from toolkit.errors import DataValidationError
+
+    there = [p for p in targets if p.exists()]
+    if there and not force:
+        names = ", ".join(str(p) for p in there[:5]) + (" and more" if len(there) > 5 else "")
+        raise DataValidationError(
+            f"{names}: already there, and not replaced. Choose another folder, or add --force "
+            "to replace them."
+        )
+
+
+def copy_templates(folder: str | Path, *, force: bool = False) -> list[Path]:
+    """Copy the shipped blank templates, guides, survey maps and starter codebooks out.
+
+    Parameters
+    ----------
+    folder : str or Path
+        Where to copy them; created if missing.
+    force : bool
+        Replace files of the same names (refused otherwise, before anything is copied).
+
+    Returns
+    -------
+    list of Path
+        The files written (``README.md``, one CSV per table, the workbook, the data
+        dictionary, the starter codebooks, ``guides/``, ``maps/``).
+
+    Raises
+    ------
+    DataValidationError
+        A file of the same name is there already (without ``force``), or the folder
+        cannot be written.
+    """
+    import shutil
+
+    from toolkit._files import path_problem
+    from toolkit._resources import resource_dir
+    from toolkit.errors import DataValidationError
+
+    source = resource_dir("templates")
+    folder = Path(folder).expanduser()
+    files = sorted(
+        p
+        for p in source.rglob("*")
+        if p.is_file() and p.relative_to(source).parts[0] not in _NOT_FOR_PEOPLE
+    )
+    targets = [folder / p.relative_to(source) for p in files]
+    _refuse_existing(targets, force)
+    try:
+        for src, dst in zip(files, targets, strict=True):
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dst)
+    except OSError as err:
+        raise DataValidationError(
+            f"{folder}: cannot copy the templates there ({path_problem(err)}). Give a folder "
+            "you can write to."
+        ) from err
+    return targets
+
+
+def copy_notebook(
+    name: str, folder: str | Path, engagement: str | Path, *, force: bool = False
+) -> Path:
+    """Copy a shipped notebook out with its ``engagement`` parameter set.
+
+    Parameters
+    ----------
+    name : str
+        ``needs-gap``, ``customer-map``, ``satisfaction`` or ``forms`` (:data:`NOTEBOOKS`).
+    folder : str or Path
+        Where to write it; created if missing.
+    engagement : str or Path
+        The engagement folder the notebook opens (written as an absolute path, so the
+        notebook runs from anywhere: JupyterLab, papermill, Voilà).
+    force : bool
+        Replace a notebook of the same name.
+
+    Returns
+    -------
+    Path
+        The notebook written (``FOLDER/needs_gap.ipynb``, …), without outputs.
+
+    Raises
+    ------
+    DataValidationError
+        Not a notebook name, a notebook there already (without ``force``), or the folder
+        cannot be written.
+    StoreError
+        ``engagement`` is not an engagement folder.
+    """
+    import json
+    import re
+
+    from toolkit._files import path_problem, write_atomic
+    from toolkit._resources import resource_dir
+    from toolkit.errors import DataValidationError
+    from toolkit.store import Engagement
+
+    key = str(name).strip().lower().replace("_", "-")
+    if key not in NOTEBOOKS:
+        raise DataValidationError(
+            f'"{name}" is not a notebook. Choose from: {", ".join(NOTEBOOKS)}.'
+        )
+    eng = Engagement.open(Path(engagement).expanduser())  # refuses a folder that is not one
+    source = resource_dir("notebooks") / NOTEBOOKS[key]
+    nb = json.loads(source.read_text(encoding="utf-8"))
+    (cell,) = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+    text = "".join(cell["source"])
+    value = json.dumps(str(eng.path.resolve()), ensure_ascii=False)
+    text, found = re.subn(r'(?m)^engagement: str = ""', f"engagement: str = {value}", text)
+    if found != 1:  # pragma: no cover - every shipped notebook declares it so
+        raise DataValidationError(f"{source.name}: its parameters cell declares no engagement.")
+    cell["source"] = text.splitlines(keepends=True)
+    target = Path(folder).expanduser() / NOTEBOOKS[key]
+    _refuse_existing([target], force)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+    except OSError as err:
+        raise DataValidationError(
+            f"{target.parent}: cannot write the notebook there ({path_problem(err)})."
+        ) from err
+    return target
 
 
 def main(argv: Sequence[str] | None = None) -> int:

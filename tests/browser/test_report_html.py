@@ -88,9 +88,12 @@ def test_every_chart_renders_with_the_network_refused(run, offline_context, name
     assert offline_context.refused == [], offline_context.refused
     assert_no_chart_requests(offline_context)
     assert offline_context.errors == [], offline_context.errors
-    # The first screen: title, report, engagement, fingerprint, version, time.
+    # The first screen: the title and one line on the engagement, data and date; the
+    # report, parameters, fingerprint, version and time are in "About this report".
     cover = page.locator("header.tk-cover")
     expect(cover).to_be_visible()
+    assert cover.bounding_box()["y"] < 100
+    about = page.locator("div.tk-about")
     for label in (
         "Report",
         "Engagement",
@@ -99,9 +102,8 @@ def test_every_chart_renders_with_the_network_refused(run, offline_context, name
         "Toolkit version",
         "Run at",
     ):
-        expect(cover.locator("dt", has_text=label)).to_have_count(1)
-    expect(cover.locator("dd").first).to_have_text(name)
-    assert cover.bounding_box()["y"] < 100
+        expect(about.locator("dt", has_text=label)).to_have_count(1)
+    expect(about.locator("dd").first).to_have_text(name)
     # No code and no prompts anywhere.
     expect(page.locator(".jp-InputArea-editor, .jp-InputPrompt, .jp-OutputPrompt")).to_have_count(0)
     _keep(page, f"report-{name}", pdf=True)

@@ -48,6 +48,7 @@ from toolkit._words import (
     count_words,
     fmt_count,
     fmt_number,
+    fmt_whole,
     is_missing,
     join_words,
     level_words,
@@ -84,6 +85,7 @@ __all__ = [
     "open_report",
     "open_report_as_called",
     "pct",
+    "plain_value",
     "show_table",
 ]
 
@@ -356,6 +358,31 @@ def _cell(value: object, decimals: int) -> str | list[str]:
     return str(value)
 
 
+def plain_value(value: object) -> str:
+    """A value in words for a reader: no brackets, quotes or ``True``.
+
+    Examples
+    --------
+    >>> plain_value({}), plain_value({"mandate": 2, "clout": 0.5}), plain_value(True)
+    ('not set', 'mandate 2, clout 0.5', 'yes')
+    >>> plain_value(["North", "South"]), plain_value(""), plain_value(0.25), plain_value(3)
+    ('North, South', 'not set', '0.25', '3')
+    """
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Mapping):
+        if not value:
+            return "not set"
+        return ", ".join(f"{str(k).replace('_', ' ')} {plain_value(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple | set):
+        return ", ".join(plain_value(v) for v in value) or "not set"
+    if isinstance(value, float):
+        return fmt_whole(value) if value.is_integer() else f"{value:g}"
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "not set"
+    return str(value)
+
+
 # ----------------------------------------------------------------------------- opening
 
 
@@ -466,6 +493,81 @@ class ReportContext:
         lines += [f"| {name} | {value} |" for name, value in rows]
         return markdown("\n".join(lines), metadata={"service_toolkit": {"header": self._facts()}})
 
+    def shell_path(self) -> str:
+        """The engagement's folder as a command line names it, for a command in report text.
+
+        Quoted for a shell when it needs it; meant for inside a Markdown code span (where
+        no escape is read), so a backtick in the path becomes a quote.
+        """
+        import shlex
+
+        return shlex.quote(str(self.engagement.path)).replace("`", "'")
+
+    def parameter_text(self, name: str, value: object) -> str:
+        """A parameter's value in words for the reader, never a raw Python value.
+
+        ``confidence`` and ``min_n`` show the values in force; an empty text, list or
+        mapping reads "not set"; a mapping reads ``key value, …``; True and False read
+        yes and no. A report's context may word its own parameters (the customer map
+        words ``weights``).
+        """
+        if name == "confidence":
+            return level_words(self.confidence)
+        if name == "min_n":
+            return fmt_count(self.min_n)
+        return plain_value(value)
+
+    def _context_words(self, facts: Mapping) -> str:
+        demo = " (demo data)" if facts["demo"] else ""
+        return (
+            f"{facts['organisation']} · engagement {facts['engagement']}{demo} · data "
+            f"fingerprint {facts['fingerprint']} · {facts['run_date']}"
+        )
+
+    def context_line(self):
+        """The one line under a report's title: the engagement, the data fingerprint, the date.
+
+        Returns
+        -------
+        IPython.display.Markdown
+            One line; its display metadata (``service_toolkit.header``) holds the report's
+            facts as data, from which the HTML report builds its first screen (and its
+            *About this report* section).
+        """
+        facts = self._facts()
+        line = md_escape(self._context_words(facts))
+        if self.demo:
+            line += "  \nSample data: the toolkit's bundled demo engagement, not real answers."
+        return markdown(line, metadata={"service_toolkit": {"header": facts}})
+
+    def about(self):
+        """The *About this report* table: parameters, fingerprint, toolkit version, time.
+
+        Returns
+        -------
+        IPython.display.Markdown
+            A table; its display metadata (``service_toolkit.about``) holds the same facts,
+            from which the HTML report builds its *About this report* section.
+        """
+        eng = self.engagement
+        organisation = eng.settings_data.get("organisation") or eng.name
+        from toolkit import __version__
+
+        rows = [
+            ("Engagement", md_escape(eng.name) + (" (demo data)" if self.demo else "")),
+            ("Organisation", md_escape(organisation)),
+            ("Customers included", self._subset_words()),
+            ("Data fingerprint", f"`{self.fingerprint}`"),
+            ("Toolkit version", md_escape(__version__)),
+            ("Run at", f"{self.started.day} {self.started:%B %Y, %H:%M %Z}".strip()),
+            ("Parameters", self._parameter_words()),
+        ]
+        if self.include_personal:
+            rows.append(("Personal data", "included (run with --include-personal)"))
+        lines = ["| | |", "| --- | --- |"]
+        lines += [f"| {name} | {value} |" for name, value in rows]
+        return markdown("\n".join(lines), metadata={"service_toolkit": {"about": self._facts()}})
+
     def _facts(self) -> dict:
         """The first screen's facts as plain (unescaped) text, for the HTML report."""
         from toolkit import __version__
@@ -475,14 +577,7 @@ class ReportContext:
         for name, value in self.parameters.items():
             if name in ("engagement", "subset", "interactive"):
                 continue
-            if name == "confidence":
-                value = level_words(self.confidence)
-            elif name == "min_n":
-                value = self.min_n
-            if isinstance(value, str):
-                text = value or "(not set)"
-            else:
-                text = repr(value)
+            text = self.parameter_text(name, value)
             if name in self.from_settings:
                 text += " (from engagement.toml)"
             parameters[str(name)] = text
@@ -502,6 +597,7 @@ class ReportContext:
             "toolkit_version": __version__,
             "run_at": self.started.isoformat(timespec="seconds"),
             "run_at_text": f"{self.started.day} {self.started:%B %Y, %H:%M %Z}".strip(),
+            "run_date": f"{self.started.day} {self.started:%B %Y}",
             "parameters": parameters,
             "min_n": self.min_n,
             "confidence": self.confidence,
@@ -520,14 +616,9 @@ class ReportContext:
     def _parameter_words(self) -> str:
         words = []
         for name, value in self.parameters.items():
-            if name in ("engagement", "subset"):
+            if name in ("engagement", "subset", "interactive"):
                 continue
-            shown = value
-            if name == "confidence":
-                shown = level_words(self.confidence)
-            elif name == "min_n":
-                shown = self.min_n
-            text = f"{md_escape(name)} = {md_escape(shown)}"
+            text = f"{md_escape(name)} = {md_escape(self.parameter_text(name, value))}"
             if name in self.from_settings:
                 text += " (from engagement.toml)"
             words.append(text)

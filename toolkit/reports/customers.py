@@ -232,6 +232,26 @@ class CustomerReport(ReportContext):
             )
         return "the engagement's weights (engagement.toml)"
 
+    def parameter_text(self, name: str, value: object) -> str:
+        """``weights`` reads as the weights in force and where they came from."""
+        if name == "weights":
+            inforce = ", ".join(
+                f"{k.replace('_', ' ')} {float(v):g}" for k, v in (self.weights or {}).items()
+            )
+            given = set(self.weights_given or {})
+            if not given:
+                source = "from engagement.toml"
+            elif given >= set(self.weights or {}):
+                source = "set for this run"
+            else:
+                source = (
+                    "set for this run: "
+                    + ", ".join(k.replace("_", " ") for k in self.weights_given)
+                    + "; the others from engagement.toml"
+                )
+            return f"{inforce} ({source})" if inforce else source
+        return super().parameter_text(name, value)
+
 
 def open_customer_report(
     engagement: str | os.PathLike = "",
@@ -291,8 +311,8 @@ def open_customer_report(
             + (
                 " for this subset."
                 if ctx.subset
-                else ". Import them first (service-toolkit import ENGAGEMENT customers.csv "
-                "--table customers)."
+                else ". Import them first (service-toolkit import "
+                f"{ctx.shell_path()} customers.csv --table customers)."
             )
         )
     merged = dict(ctx.engagement.settings.get("weights") or {})

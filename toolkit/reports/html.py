@@ -42,8 +42,10 @@ def export_html(nb, path: str | os.PathLike) -> Path:
     Notes
     -----
     Code, prompts, the parameters cells and empty code cells are left out; the
-    notebook's ``# title`` becomes the first screen's heading, and its header table
-    (from :meth:`toolkit.reports.context.ReportContext.header`) becomes the first screen. Every
+    notebook's ``# title`` becomes the first screen's heading, and its context line
+    (:meth:`toolkit.reports.context.ReportContext.context_line`) the line under it; the
+    *About this report* table (:meth:`~toolkit.reports.context.ReportContext.about`) becomes
+    the report's own, with the run's id (at the end, when the notebook shows none). Every
     value on the first screen is HTML-escaped here; the notebook's own outputs escape
     data text where they are made (:func:`toolkit.reports.context.md_escape`, ``Table``).
     """
@@ -56,7 +58,8 @@ def export_html(nb, path: str | os.PathLike) -> Path:
     nb = copy.deepcopy(nb)
     nb.metadata.pop("widgets", None)
     info = dict(nb.metadata.get("service_toolkit") or {})
-    header = None
+    header = _first_header(nb)
+    about_placed = False
     cells = []
     title = info.get("title")
     for cell in nb.cells:
@@ -64,13 +67,8 @@ def export_html(nb, path: str | os.PathLike) -> Path:
         if tags & {"parameters", "injected-parameters", "remove_cell", "papermill-error-cell-tag"}:
             continue
         if cell.cell_type == "code":
-            kept = []
-            for output in cell.get("outputs", []):
-                meta = _toolkit_metadata(output)
-                if "header" in meta and header is None:
-                    header = meta["header"]
-                    continue
-                kept.append(output)
+            kept, placed = _report_outputs(cell, info, header)
+            about_placed = about_placed or placed
             cell.outputs = kept
             if not kept:
                 continue
@@ -97,11 +95,29 @@ def export_html(nb, path: str | os.PathLike) -> Path:
     resources = {
         "tk_vega_script": vega_script(),
         "tk_cover": _cover_html(title, info, header),
+        "tk_about": "" if about_placed else _about_section(info, header),
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     path = Path(path)
     write_atomic(path, body)
     return path
+
+
+def _report_outputs(cell, info: Mapping, header: Mapping | None) -> tuple[list, bool]:
+    """A code cell's outputs for the report: the context line dropped (it is the cover),
+    the *About* table replaced by the report's own; and whether that table was there.
+    """
+    kept, placed = [], False
+    for output in cell.get("outputs", []):
+        meta = _toolkit_metadata(output)
+        if "header" in meta:
+            continue
+        if "about" in meta:
+            kept.append(_html_output(_about_html(info, meta["about"] or header)))
+            placed = True
+            continue
+        kept.append(output)
+    return kept, placed
 
 
 def _toolkit_metadata(output: Mapping) -> dict:
@@ -121,17 +137,73 @@ def _plain_title(title: str, info: Mapping) -> str:
     return f"{title}: {value}" if value is not None else title
 
 
+def _first_header(nb) -> dict | None:
+    """The report's facts from its context line (or old header table), if any."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else ():
+            meta = _toolkit_metadata(output)
+            if "header" in meta:
+                return meta["header"]
+    return None
+
+
+def _html_output(text: str):
+    from nbformat.v4 import new_output
+
+    return new_output("display_data", data={"text/html": text})
+
+
 def _cover_html(title: str, info: Mapping, header: Mapping | None) -> str:
-    """The first screen: what, for whom, from which data, when, with which settings."""
+    """The first screen's top: the title and one line naming the engagement, data and date.
+
+    Parameters and the other run details are in *About this report* at the end
+    (:func:`_about_html`); the findings follow the cover.
+    """
+    e = html.escape
+    header = dict(header or {})
+    value = info.get("value")
+    engagement = header.get("engagement") or _engagement_name(info)
+    organisation = header.get("organisation") or engagement
+    parts = [f"engagement {e(str(engagement))}" + (" (demo data)" if header.get("demo") else "")]
+    parts.append(
+        f"data fingerprint <code>{e(str(header.get('fingerprint') or 'not recorded'))}</code>"
+    )
+    parts.append(e(str(header.get("run_date") or header.get("run_at_text") or _now_iso()[:10])))
+    demo = (
+        '<p class="tk-demo">Sample data: the toolkit\'s bundled demo engagement, not real answers.</p>'
+        if header.get("demo")
+        else ""
+    )
+    subtitle = f' <span class="tk-value">{e(str(value))}</span>' if value is not None else ""
+    return f"""<header class="tk-cover" aria-label="Report">
+<p class="tk-kicker">{e(str(organisation))}</p>
+<h1 class="tk-title">{e(title)}{subtitle}</h1>
+<p class="tk-context">{" · ".join(parts)}. <a href="#About-this-report">About this report</a></p>
+{demo}
+</header>"""
+
+
+def _engagement_name(info: Mapping) -> str:
+    return Path(str((info.get("parameters") or {}).get("engagement", ""))).name
+
+
+def _about_section(info: Mapping, header: Mapping | None) -> str:
+    """*About this report* with its heading, for a notebook that does not show one itself."""
+    return (
+        '<section class="tk-about-section"><h2 id="About-this-report">About this report</h2>\n'
+        + _about_html(info, header)
+        + "</section>"
+    )
+
+
+def _about_html(info: Mapping, header: Mapping | None) -> str:
+    """What, for whom, from which data, when, with which settings: the report's end."""
     from toolkit import __version__
 
     e = html.escape
     header = dict(header or {})
-    value = info.get("value")
     facts: list[tuple[str, str]] = [("Report", e(str(info.get("report") or "")))]
-    engagement = (
-        header.get("engagement") or Path(str(info.get("parameters", {}).get("engagement", ""))).name
-    )
+    engagement = header.get("engagement") or _engagement_name(info)
     facts.append(
         ("Engagement", e(str(engagement)) + (" (demo data)" if header.get("demo") else ""))
     )
@@ -142,12 +214,16 @@ def _cover_html(title: str, info: Mapping, header: Mapping | None) -> str:
     )
     params = header.get("parameters")
     if params is None:
+        from toolkit.reports.context import plain_value
+
         params = {
-            k: v
+            k: plain_value(v)
             for k, v in (info.get("parameters") or {}).items()
             if k not in ("engagement", "subset", "interactive")
         }
-    items = "".join(f"<li><code>{e(str(k))}</code> = {e(str(v))}</li>" for k, v in params.items())
+    items = "".join(
+        f"<li>{e(str(k).replace('_', ' '))}: {e(str(v))}</li>" for k, v in params.items()
+    )
     facts.append(("Parameters", f"<ul>{items}</ul>" if items else "defaults"))
     facts.append(
         ("Data fingerprint", f"<code>{e(str(header.get('fingerprint') or 'not recorded'))}</code>")
@@ -161,7 +237,6 @@ def _cover_html(title: str, info: Mapping, header: Mapping | None) -> str:
     if info.get("include_personal") or header.get("include_personal"):
         facts.append(("Personal data", "<strong>included</strong> (run with --include-personal)"))
     rows = "\n".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts)
-    organisation = header.get("organisation")
     min_n = header.get("min_n")
     suppressed = (
         f"Groups with fewer than {e(str(min_n))} people are suppressed: their numbers are not "
@@ -170,21 +245,12 @@ def _cover_html(title: str, info: Mapping, header: Mapping | None) -> str:
         if min_n
         else "Groups below the engagement's minimum size are suppressed, and the tables say so."
     )
-    demo = (
-        '<p class="tk-demo">Sample data: the toolkit\'s bundled demo engagement, not real answers.</p>'
-        if header.get("demo")
-        else ""
-    )
-    subtitle = f' <span class="tk-value">{e(str(value))}</span>' if value is not None else ""
-    return f"""<header class="tk-cover" aria-label="About this report">
-<p class="tk-kicker">{e(str(organisation or engagement))}</p>
-<h1 class="tk-title">{e(title)}{subtitle}</h1>
-{demo}
+    return f"""<div class="tk-about" aria-label="About this report">
 <dl class="tk-facts">
 {rows}
 </dl>
 <p class="tk-suppressed">{suppressed}</p>
-</header>"""
+</div>"""
 
 
 def _subset_text(info: Mapping) -> str:

@@ -60,14 +60,22 @@ def write_index(out: str | os.PathLike) -> Path:
                 f'<td>{e(str(r.get("seconds", "")))} s</td><td class="status">{status}{error}</td>'
                 f"<td>{' · '.join(links)}</td></tr>"
             )
+        for skip in run.get("skipped", []):
+            rows.append(
+                f'<tr class="skipped"><td>{e(str(skip.get("report", "")))}</td><td></td><td></td>'
+                f'<td class="status">skipped<div class="note">{e(str(skip.get("reason", "")))}'
+                "</div></td><td></td></tr>"
+            )
         notes = "".join(f'<p class="note">{e(n)}</p>' for n in run.get("notes", []))
         each = f" — one report per {e(run['each'])}" if run.get("each") else ""
         sections.append(
             f"<section><h2>{e(_when(run.get('started', '')))}"
             f'<span class="run {e(run.get("status", ""))}">{e(run.get("status", ""))}</span></h2>'
             f'<p class="meta">Run <code>{e(run.get("run_id", ""))}</code>, engagement '
-            f"{e(str(run.get('engagement', '')))}{each}; {run.get('reports', 0)} reports, "
-            f"{run.get('failed', 0)} failed.</p>{notes}"
+            f"{e(str(run.get('engagement', '')))}{each}; {run.get('reports', 0)} report{'' if run.get('reports', 0) == 1 else 's'}, "
+            f"{run.get('failed', 0)} failed"
+            + (f", {len(run['skipped'])} skipped" if run.get("skipped") else "")
+            + f".</p>{notes}"
             "<table><thead><tr><th>Report</th><th>Parameters</th><th>Took</th><th>Status</th>"
             f"<th>Open</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
         )

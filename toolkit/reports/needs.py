@@ -262,7 +262,7 @@ def _unreviewed_sentence(ctx: NeedsReport) -> str:
     )
     start = (
         f"**{count_words(count, 'statement')}** carry an automatic code (a fuzzy or low-score "
-        "match) no person has reviewed yet (`service-toolkit table ENGAGEMENT coding-review`)"
+        f"match) no person has reviewed yet (`service-toolkit table {ctx.shell_path()} coding-review`)"
     )
     if before is None or after is None:
         return start + "."
@@ -889,7 +889,8 @@ def statements_to_code(ctx: NeedsReport, *, top: int = 10):
         f"no need in codebook version `{codebook_version(ctx.codebook)}`. They still count in "
         f"the totals. Coding the {len(shown)} below would settle {covered:,} of them. Add a "
         f"keyword to the codebook, or import the rows with the `code` column filled: a "
-        f"person's code always wins. The full list: `service-toolkit table ENGAGEMENT uncoded`."
+        f"person's code always wins. The full list: "
+        f"`service-toolkit table {ctx.shell_path()} uncoded`."
     )
     return markdown(text), shown.reset_index(drop=True)
 
@@ -959,8 +960,12 @@ def needs_explorer(ctx: NeedsReport, *, chart_needs: int = 15):
 
     for control in (group, min_n, top_k):
         control.observe(draw, names="value")
-    draw()
-    title = w.HTML("<h3>Explore</h3><p>Pick a group and sizes; the results below redraw.</p>")
+    # The report above already shows everyone at these sizes: the panel draws only once a
+    # control changes, so no chart appears twice.
+    title = w.HTML(
+        "<h3>Explore</h3><p>Pick a group or change a size: the headline, the charts and the "
+        "table for that choice appear below.</p>"
+    )
     return w.VBox([title, w.HBox([group, min_n, top_k]), out])
 
 

@@ -30,6 +30,13 @@ Failures
     it; :func:`run_reports` returns every result (``run.failed``). The command line
     exits 3 for either.
 
+Data not there yet (:data:`REPORT_NEEDS`, :func:`data_missing`)
+    Before any kernel starts, each report's tables are checked for rows. A run without
+    names *skips* a report whose data is not there yet ("needs-gap: no stated needs yet —
+    import some, then run it again."): ``run.skipped`` lists it, ``run.json`` and the
+    index say so, and the run still counts as ok. A report named explicitly with no data
+    raises :class:`~toolkit.errors.DataValidationError` (the command line exits 1).
+
 Speed
     Kernels come from :class:`toolkit.reports.kernels.KernelForkServer`: a template
     process imports pandas, Altair, the toolkit and whatever the notebooks import, while
@@ -87,6 +94,8 @@ __all__ = [
     "ReportRun",
     "export_html",
     "notebook_parameters",
+    "REPORT_NEEDS",
+    "data_missing",
     "report_named",
     "run_report",
     "run_reports",
@@ -142,6 +151,15 @@ REPORT_TABLES: dict[str, tuple[str, ...]] = {
     "satisfaction": ("responses", "events"),
 }
 
+#: What each report needs before it can run: the stored table that must hold rows, and
+#: how to say it is empty. The one home for the check :func:`data_missing` makes before
+#: any kernel starts (a run without names skips such a report; a named one refuses).
+REPORT_NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "needs-gap": (("stated_needs", "no stated needs"),),
+    "customer-map": (("customers", "no customers"),),
+    "satisfaction": (("responses", "no satisfaction responses"),),
+}
+
 REPORTS: tuple[str, ...] = tuple(REPORT_TABLES)
 """The report names, in the order a run without names runs them. Report ``x-y`` is the
 notebook ``notebooks/x_y.ipynb``."""
@@ -187,6 +205,51 @@ def report_named(name: str | os.PathLike) -> Report:
             f"of the toolkit ({notebook.parent}); reinstall the toolkit."
         )
     return Report(key, notebook, REPORT_TABLES[key])
+
+
+def data_missing(engagement, report: Report) -> str | None:
+    """Why ``report`` cannot run on ``engagement`` yet (its data is not there), or None.
+
+    A cheap store check (does each table in :data:`REPORT_NEEDS` hold a row?), made before
+    any kernel starts.
+
+    Returns
+    -------
+    str or None
+        A sentence such as "needs-gap: no stated needs yet — import some, then run it
+        again."; None when the report has what it needs (or is a notebook given by path).
+    """
+    from toolkit.schema.tables import table_named
+
+    needs = REPORT_NEEDS.get(report.name, ()) if report.tables else ()
+    if not needs:
+        return None
+    with engagement.reading() as con:
+        for table, words in needs:
+            name = table_named(table).name
+            if con.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchone() is None:
+                return f"{report.name}: {words} yet — import some, then run it again."
+    return None
+
+
+def _skip_missing(engagement, reports: list[Report], named: bool) -> tuple[list, list]:
+    """The reports whose data is there, and ``{"report", "reason"}`` for each that is not.
+
+    Raises
+    ------
+    DataValidationError
+        A report named explicitly has no data.
+    """
+    ready, skipped = [], []
+    for report in reports:
+        reason = data_missing(engagement, report)
+        if reason is None:
+            ready.append(report)
+        elif named:
+            raise DataValidationError(reason)
+        else:
+            skipped.append({"report": report.name, "reason": reason})
+    return ready, skipped
 
 
 # ----------------------------------------------------------------------------- results
@@ -264,6 +327,7 @@ class ReportRun:
     each: str | None = None
     results: list[ReportResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
 
     @property
     def failed(self) -> list[ReportResult]:
@@ -289,6 +353,7 @@ class ReportRun:
             "failed": len(self.failed),
             "results": [r.to_dict() for r in self.results],
             "notes": list(self.notes),
+            "skipped": [dict(s) for s in self.skipped],
         }
 
 
@@ -550,6 +615,21 @@ def _progress(total: int, progress: bool | None):
     return tqdm(total=total, unit="report", file=sys.stderr, dynamic_ncols=True)
 
 
+def _fork_server(reports):
+    """A started kernel fork server for ``reports``, or None where forking is not available."""
+    from toolkit.reports.kernels import KernelForkServer, fork_server_available, notebook_imports
+
+    if not fork_server_available():
+        return None
+    sources = [
+        _source(c)
+        for r in reports
+        for c in _read_json(r.notebook).get("cells", [])
+        if c.get("cell_type") == "code"
+    ]
+    return KernelForkServer(notebook_imports(sources)).start()
+
+
 def run_reports(
     engagement: str | os.PathLike,
     names: Sequence[str | os.PathLike] | None = None,
@@ -607,7 +687,9 @@ def run_reports(
     ------
     DataValidationError
         Unknown report, unknown parameter or a value of the wrong type, a subset or
-        ``each`` column no table has: raised before any kernel starts.
+        ``each`` column no table has, a report named in ``names`` whose data is not there
+        yet: raised before any kernel starts. Without ``names`` such a report is skipped
+        (``run.skipped``).
     StoreError
         No engagement at that path.
     """
@@ -617,26 +699,14 @@ def run_reports(
     named = bool(names)
     reports = [report_named(n) for n in (names or REPORTS)]
     reports = list({r.name: r for r in reports}.values())
+    reports, skipped = _skip_missing(eng, reports, named)
     parameters = dict(parameters or {})
-    planned, notes = _plan(eng, reports, parameters, each, include_personal, named)
+    planned, notes = (
+        _plan(eng, reports, parameters, each, include_personal, named) if reports else ([], [])
+    )
     jobs = max(1, int(jobs or min(4, os.cpu_count() or 1)))
 
-    server = None
-    if warm:
-        from toolkit.reports.kernels import (
-            KernelForkServer,
-            fork_server_available,
-            notebook_imports,
-        )
-
-        if fork_server_available():
-            sources = [
-                _source(c)
-                for r in reports
-                for c in _read_json(r.notebook).get("cells", [])
-                if c.get("cell_type") == "code"
-            ]
-            server = KernelForkServer(notebook_imports(sources)).start()
+    server = _fork_server(reports) if warm and planned else None
     try:
         out_dir = Path(out).expanduser() if out else eng.path / "reports"
         out_dir = out_dir.resolve()
@@ -644,6 +714,7 @@ def run_reports(
         run = ReportRun(
             run_id, folder, out_dir / "index.html", eng.name, _now_iso(), each=each, notes=notes
         )
+        run.skipped = skipped
         _write_run_json(run)
         write_index(out_dir)
         env = {INCLUDE_PERSONAL_ENV: "1" if include_personal else "0"}
@@ -668,8 +739,9 @@ def run_reports(
             if on_result is not None:
                 on_result(result)
 
-        _import_runtime()
-        if jobs == 1 or len(planned) == 1:
+        if planned:
+            _import_runtime()
+        if jobs == 1 or len(planned) <= 1:
             for i, job in enumerate(planned):
                 one(i, job)
         else:

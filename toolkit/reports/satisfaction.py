@@ -327,7 +327,7 @@ def measured_summary(ctx: SatisfactionReport):
         return markdown(
             "There are no satisfaction responses"
             + (" in this range." if ctx.since or ctx.until else " yet.")
-            + " Import them with `service-toolkit import ENGAGEMENT FILE --table responses`."
+            + f" Import them with `service-toolkit import {ctx.shell_path()} FILE --table responses`."
         )
     first, last = responses["submitted_on"].min(), responses["submitted_on"].max()
     others = [m for m in (ctx.metrics_recorded or []) if m in sat.METRICS and m not in counts]
