@@ -111,8 +111,8 @@ def test_opens_on_its_findings_and_ends_with_its_provenance(report, demo):
     assert "Riverside Community Partners" in line and demo.fingerprint(NEEDS_TABLES) in line
     assert "min" not in line and "Toolkit version" not in line
     assert findings[0] == {
-        "text": "Milk and perishable food is the need customers name most — 38% of 220 "
-        "customers (32%–44%) — and none of the 10 staff members listed it: a blind spot.",
+        "text": "Milk and perishable food is the need customers name most — 33% of 329 "
+        "customers (29%–39%) — and none of the 10 staff members listed it: a blind spot.",
         "anchor": "What-stands-out",
         "chart": "needs_gap",
     }
