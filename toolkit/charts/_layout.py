@@ -82,6 +82,7 @@ def place_labels(
     height: float,
     font_size: float = 12,
     avoid: Sequence[tuple] = (),
+    cross: Sequence[tuple] = (),
     order: Sequence[int] | None = None,
     shorten_to: int | None = None,
     spill_right: float = 0.0,
@@ -89,13 +90,17 @@ def place_labels(
     fixed: bool = False,
     half_height: float | None = None,
     measure: Callable[[str, float], float] = text_width,
+    numbered: bool = False,
+    number_spots: Sequence[tuple] | None = None,
 ) -> list[dict]:
     """Choose a side for each point's label so labels do not overlap (greedy, in pixels).
 
     Each label, in ``order``, takes the first of ``spots`` that stays inside the plot
     and clear of every point, earlier labels and ``avoid``. When no spot is clear and
     ``shorten_to`` is given, the label is tried again cut to that many characters and
-    "…" (the tooltip keeps the full text); failing that, the spot that overlaps least.
+    "…" (the tooltip keeps the full text); failing that, with ``numbered``, the point is
+    labelled with a number instead (1, 2, … in ``order``) for a key beside the chart to
+    name; failing that, the spot that overlaps least.
     Labels may run up to ``spill_right`` pixels past the right edge of the plot (into
     the chart's padding), never past the other edges, where the axes and the title are.
 
@@ -113,6 +118,8 @@ def place_labels(
         The labels' font size; sets the label height (unless ``half_height``) and width.
     avoid : sequence of (left, top, right, bottom)
         Boxes no label should cover.
+    cross : sequence of (left, top, right, bottom)
+        Boxes a label may cover, though less is better (thin lines such as intervals).
     order : sequence of int, optional
         Which labels choose first (default input order).
     shorten_to : int, optional
@@ -129,13 +136,18 @@ def place_labels(
         Half a label's height in pixels (default ``0.62 * font_size``).
     measure : callable
         ``measure(text, font_size)`` estimates a label's width (default :func:`text_width`).
+    numbered : bool
+        Number the labels that find no clear spot (see above).
+    number_spots : sequence of (name, align, dx, dy), optional
+        The spots a number may take (default ``spots``).
 
     Returns
     -------
     list of dict
         Per point, in input order: ``spot`` (its name in ``spots``), ``align``, ``dx``,
         ``dy`` (pixels from the point's centre to the label's anchor), ``text`` (perhaps
-        shortened) and ``box`` (its estimated extent, left, top, right, bottom).
+        shortened, or the number), ``number`` (None unless numbered) and ``box`` (its
+        estimated extent, left, top, right, bottom).
 
     Examples
     --------
@@ -150,6 +162,7 @@ def place_labels(
         dtype=float,
     ).reshape(-1, 4)
     taken = [tuple(map(float, box)) for box in avoid]
+    crossed = np.array(cross, dtype=float).reshape(-1, 4) if len(cross) else None
     placed: list[dict | None] = [None] * n
 
     def candidate(i: int, text: str, spot: tuple) -> tuple[float, dict]:
@@ -170,13 +183,11 @@ def place_labels(
         cost = outside * 100 + overlaps(box, others)
         if taken:
             cost += overlaps(box, np.array(taken))
+        if crossed is not None:  # a fraction: never worse than touching a label
+            cost += overlaps(box, crossed) * 1e-6
         return cost, {"spot": name, "align": align, "dx": dx, "dy": dy, "text": text, "box": box}
 
-    for i in order if order is not None else range(n):
-        text = str(texts[i])
-        versions = [text]
-        if shorten_to is not None and len(text) > shorten_to + 1:
-            versions.append(text[:shorten_to].rstrip() + "…")
+    def best_of(i: int, versions: list[str], spots=spots) -> tuple[float, dict]:
         best_cost, best = math.inf, None
         for version in versions:
             for spot in spots:
@@ -184,9 +195,24 @@ def place_labels(
                 if cost < best_cost - 1e-9:
                     best_cost, best = cost, found
                 if cost == 0:
-                    break
-            if best_cost == 0:
-                break
+                    return cost, best
+        return best_cost, best
+
+    def clear(cost: float) -> bool:
+        return cost < 1e-2  # only crossed lines, if anything
+
+    numbers = 0
+    for i in order if order is not None else range(n):
+        text = str(texts[i])
+        versions = [text]
+        if shorten_to is not None and len(text) > shorten_to + 1:
+            versions.append(text[:shorten_to].rstrip() + "…")
+        cost, best = best_of(i, versions)
+        best["number"] = None
+        if not clear(cost) and numbered:
+            numbers += 1
+            best = best_of(i, [str(numbers)], number_spots or spots)[1]
+            best["number"] = numbers
         taken.append(best["box"])
         placed[i] = best
     return placed

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import math
 import re
-import textwrap
 from collections.abc import Mapping, Sequence
 
 import altair as alt
@@ -34,7 +33,16 @@ import pandas as pd
 
 from toolkit._validate import check_positive_int, require_columns
 from toolkit._words import count_words, fmt_whole, is_missing, list_words
-from toolkit.charts._common import INK, MUTED, corner_names, crosshairs, grid_axes, js, tips
+from toolkit.charts._common import (
+    INK,
+    MUTED,
+    corner_names,
+    crosshairs,
+    grid_axes,
+    js,
+    tips,
+    wrapped_lines,
+)
 from toolkit.charts._layout import place_labels, text_width
 from toolkit.charts.theme import BLUE, ORANGE
 from toolkit.errors import DataValidationError
@@ -137,11 +145,6 @@ def _kind_encodings(field: str = "kind_label", *, legend: bool = True) -> dict:
             legend=shown,
         ),
     }
-
-
-def _wrapped(lines: Sequence[str], width: int = 100) -> list[str]:
-    """Subtitle lines broken at ``width`` characters: Vega does not wrap titles."""
-    return [part for line in lines for part in textwrap.wrap(line, width) or [""]]
 
 
 def parse_weights(text) -> dict[str, float]:
@@ -558,7 +561,9 @@ def priority_chart(
         .resolve_scale(color="shared", shape="shared")
         .properties(
             title=alt.Title(
-                title or "Which customers come first", subtitle=_wrapped(subtitle), anchor="start"
+                title or "Which customers come first",
+                subtitle=wrapped_lines(subtitle),
+                anchor="start",
             ),
             description=description,
         )
@@ -820,7 +825,7 @@ def power_interest_chart(grid: pd.DataFrame, *, title: str | None = None) -> alt
         width=_PI_WIDTH,
         height=_PI_HEIGHT,
         title=alt.Title(
-            title or "Power and interest", subtitle=_wrapped(subtitle, 90), anchor="start"
+            title or "Power and interest", subtitle=wrapped_lines(subtitle, 90), anchor="start"
         ),
         description=description,
     )
@@ -1279,6 +1284,8 @@ def service_chain_chart(
     return alt.layer(*layers).properties(
         width=width,
         height=height,
-        title=alt.Title(title or "Who serves whom", subtitle=_wrapped(subtitle), anchor="start"),
+        title=alt.Title(
+            title or "Who serves whom", subtitle=wrapped_lines(subtitle), anchor="start"
+        ),
         description=description,
     )

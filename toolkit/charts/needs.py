@@ -50,6 +50,7 @@ from toolkit.charts._common import (
     js,
     tips,
     wrap_labels,
+    wrapped_lines,
 )
 from toolkit.charts._layout import FIXED_SPOTS, place_labels
 from toolkit.charts.theme import BLUE, GREEN, VERMILLION
@@ -121,6 +122,12 @@ _KNOWN_COLUMNS = frozenset(
 )
 
 _QUADRANTS = QUADRANTS
+# A number (for a need whose name would crowd) may also sit further out than a name.
+_NUMBER_SPOTS = FIXED_SPOTS + tuple(
+    (f"{name}-far{k}", align, dx * k, dy * k) for k in (2, 3) for name, align, dx, dy in FIXED_SPOTS
+)
+# The quadrants in the order their needs get a label (the rest are numbered).
+_LABEL_ORDER = (QUADRANTS[0], QUADRANTS[1], QUADRANTS[3], QUADRANTS[2])
 _QUADRANT_COLOURS = (VERMILLION, GREEN, "#777777", BLUE)
 _QUADRANT_SHAPES = ("triangle-up", "circle", "square", "diamond")
 
@@ -1060,13 +1067,19 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
     data["performance_said"] = [
         mean_words(r.performance, r.performance_ci_low, r.performance_ci_high) for r in rows
     ]
-    order = data.sort_values(["importance", "performance"], ascending=False).index
-    corner_width = {name: 7.6 * len(name) + 10 for name in _QUADRANTS}
+    # Labels choose in order of importance to a reader: "Concentrate here" first, the
+    # widest gap between importance and performance first within each quadrant.
+    data["_rank"] = data["quadrant"].map({q: i for i, q in enumerate(_LABEL_ORDER)}).fillna(9)
+    data["_gap"] = data["importance"] - data["performance"]
+    order = data.sort_values(["_rank", "_gap"], ascending=[True, False]).index
+    data = data.drop(columns=["_rank", "_gap"])
+    corner_width = {name: 8.8 * len(name) + 10 for name in _QUADRANTS}  # 14-pixel bold
+    corner_high = 25  # 8 pixels in, then 14-pixel bold text (about 17 pixels high)
     corner_boxes = [
-        (0, 0, corner_width[_QUADRANTS[0]], 28),
-        (_IP_WIDTH - corner_width[_QUADRANTS[1]], 0, _IP_WIDTH, 28),
-        (0, _IP_HEIGHT - 28, corner_width[_QUADRANTS[2]], _IP_HEIGHT),
-        (_IP_WIDTH - corner_width[_QUADRANTS[3]], _IP_HEIGHT - 28, _IP_WIDTH, _IP_HEIGHT),
+        (0, 0, corner_width[_QUADRANTS[0]], corner_high),
+        (_IP_WIDTH - corner_width[_QUADRANTS[1]], 0, _IP_WIDTH, corner_high),
+        (0, _IP_HEIGHT - corner_high, corner_width[_QUADRANTS[2]], _IP_HEIGHT),
+        (_IP_WIDTH - corner_width[_QUADRANTS[3]], _IP_HEIGHT - corner_high, _IP_WIDTH, _IP_HEIGHT),
     ]
 
     def px(value) -> float:
@@ -1101,14 +1114,29 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
         data.loc[order, "label"].astype(str).tolist(),
         width=_IP_WIDTH,
         height=_IP_HEIGHT,
-        avoid=corner_boxes + interval_boxes,
+        avoid=corner_boxes,
+        cross=interval_boxes,
         spots=FIXED_SPOTS,
         fixed=True,
-        half_height=8.0,
-        measure=lambda text, _size: 6.8 * len(text),
+        half_height=7.5,
+        measure=lambda text, _size: 7.2 * len(text),
+        numbered=True,
+        number_spots=_NUMBER_SPOTS,
     )
-    spots = [p["spot"] for p in placed]
-    data["spot"] = pd.Series(spots, index=order).reindex(data.index)
+
+    def placed_column(key: str) -> pd.Series:
+        return pd.Series([p[key] for p in placed], index=order).reindex(data.index)
+
+    data["label_align"] = placed_column("align")
+    data["label_text"] = placed_column("text")
+    # Each label's anchor on the chart's own scales (the placer works in pixels).
+    data["label_x"] = data["performance"] + placed_column("dx") * 4 / _IP_WIDTH
+    data["label_y"] = data["importance"] - placed_column("dy") * 4 / _IP_HEIGHT
+    key = [
+        f"{p['number']} {label}"
+        for p, label in zip(placed, data.loc[order, "label"].astype(str), strict=True)
+        if p["number"] is not None
+    ]
 
     tooltip = tips(
         ("label", "Need"),
@@ -1164,17 +1192,17 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
         filled=True, opacity=1, size=150, stroke="white", strokeWidth=1
     ).encode(x=x("performance"), y=y("importance"), tooltip=tooltip, **quadrant_scales)
     labels = [
-        base.transform_filter(f"datum.spot == {js(name)}")
-        .mark_text(align=align, baseline="middle", dx=dx, dy=dy, fontSize=12)
+        base.transform_filter(f"datum.label_align == {js(align)}")
+        .mark_text(align=align, baseline="middle", fontSize=12)
         .encode(
-            x=x("performance"),
-            y=y("importance"),
-            text=alt.Text(field="label", type="nominal"),
+            x=x("label_x"),
+            y=y("label_y"),
+            text=alt.Text(field="label_text", type="nominal"),
             color=alt.value(INK),
             tooltip=tooltip,
         )
-        for name, align, dx, dy in FIXED_SPOTS
-        if (data["spot"] == name).any()
+        for align in ("left", "right", "center")
+        if (data["label_align"] == align).any()
     ]
 
     crosshair_frame = pd.DataFrame(
@@ -1219,6 +1247,8 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
     if left_out:
         note = f"{count_words(left_out, 'need')} left out: too few respondents."
         subtitle.append(note)
+    if key:
+        subtitle += wrapped_lines(["Numbered where names would crowd: " + "; ".join(key) + "."])
     concentrate = data.loc[data["quadrant"] == _QUADRANTS[0], "label"].astype(str).tolist()
     overkill = data.loc[data["quadrant"] == _QUADRANTS[3], "label"].astype(str).tolist()
     description = (
