@@ -688,6 +688,7 @@ def power_interest_chart(grid: pd.DataFrame, *, title: str | None = None) -> alt
                 "full_label": str(first.name)
                 if count == 1
                 else f"{first.name} and {count - 1} more",
+                "all_names": "; ".join(str(m.name) for m in members),
             }
         )
     data = pd.DataFrame(
@@ -706,6 +707,7 @@ def power_interest_chart(grid: pd.DataFrame, *, title: str | None = None) -> alt
             "power_said",
             "interest_said",
             "full_label",
+            "all_names",
         ],
     )
 
@@ -739,7 +741,7 @@ def power_interest_chart(grid: pd.DataFrame, *, title: str | None = None) -> alt
             height=_PI_HEIGHT,
             avoid=corner_boxes,
             order=list(order),
-            shorten_to=22,
+            numbered=True,
             spill_right=_PI_SPILL,
         )
     else:
@@ -798,8 +800,15 @@ def power_interest_chart(grid: pd.DataFrame, *, title: str | None = None) -> alt
 
     subtitle = [
         f"Ratings on a 1–5 scale; dashed lines at {threshold:g}: a rating at or above it is high.",
-        'Customers with the same ratings share one point ("and 3 more"); hover for names.',
     ]
+    # Nothing is named only on hover: each shared point and each number is spelled out.
+    spelled = []
+    for p, row in zip(placements, data.itertuples(index=False), strict=True):
+        if p["number"] is not None or row.count > 1:
+            named = f"{p['number']} " if p["number"] is not None else ""
+            said = row.full_label + (f": {row.all_names}" if row.count > 1 else "")
+            spelled.append((p["number"] or 0, f"{named}{said}."))
+    subtitle += [line for _n, line in sorted(spelled)]
     note = ""
     if len(missing):
         note = (
@@ -876,8 +885,9 @@ def service_chain_chart(
         dashed line between the two and their names above. Each service link is a grey
         line from provider to customer with an arrowhead at the customer; links that run
         back upstream are dashed and curved. Labels sit beside their node, on the first
-        side clear of other nodes and labels (long names are shortened with "…" only
-        where no side is clear), over a white halo so lines do not cross the words.
+        side clear of other nodes and labels (a node with no clear side is numbered
+        instead, and the subtitle names each number), over a white halo so lines do not
+        cross the words.
         Tooltips give each node's kind, segment, whom it serves and who serves it (and
         its score, rank and tier when merged in), and each link's service.
 
@@ -959,7 +969,7 @@ def service_chain_chart(
             height=height,
             font_size=_CHAIN_FONT,
             order=order,
-            shorten_to=16,
+            numbered=True,
             spill_right=_CHAIN_SPILL,
         )
         if len(nodes)
@@ -1094,6 +1104,7 @@ def service_chain_chart(
         labelFontWeight="bold",
         labelColor=INK,
         labelFlush=False,
+        labelLimit=400,  # never cut a column's heading
         labelPadding=6,
         ticks=False,
         domain=False,
@@ -1265,12 +1276,16 @@ def service_chain_chart(
         )
     if has_score:
         notes.append("Node size shows the priority score (1–5).")
-    shortened = sum(
-        1 for p, n in zip(placements, nodes["name"], strict=True) if p["text"] != str(n)
+    key = sorted(
+        (p["number"], str(n))
+        for p, n in zip(placements, nodes["name"], strict=True)
+        if p["number"] is not None
     )
-    if shortened:
+    if key:
         notes.append(
-            f"{count_words(shortened, 'name')} shortened with “…”; hover for the full name."
+            "Numbered where names would crowd: "
+            + "; ".join(f"{number} {name}" for number, name in key)
+            + "."
         )
     subtitle += notes
     description = (

@@ -122,9 +122,21 @@ _KNOWN_COLUMNS = frozenset(
 )
 
 _QUADRANTS = QUADRANTS
-# A number (for a need whose name would crowd) may also sit further out than a name.
-_NUMBER_SPOTS = FIXED_SPOTS + tuple(
-    (f"{name}-far{k}", align, dx * k, dy * k) for k in (2, 3) for name, align, dx, dy in FIXED_SPOTS
+# A name tries the sides of its point, then a little further out; a number (for a need
+# whose name would crowd) tries right beside its point first.
+_NAME_SPOTS = (
+    *FIXED_SPOTS,
+    ("right", "left", 11, 0),
+    ("left", "right", -11, 0),
+    *((f"{name}-far", align, dx * 2, dy * 2) for name, align, dx, dy in FIXED_SPOTS),
+)
+_NUMBER_SPOTS = (
+    ("right-near", "left", 8, 0),
+    ("left-near", "right", -8, 0),
+    ("above-near", "center", 0, -12),
+    ("below-near", "center", 0, 12),
+    *_NAME_SPOTS,
+    *((f"{name}-far3", align, dx * 3, dy * 3) for name, align, dx, dy in FIXED_SPOTS),
 )
 # The quadrants in the order their needs get a label (the rest are numbered).
 _LABEL_ORDER = (QUADRANTS[0], QUADRANTS[1], QUADRANTS[3], QUADRANTS[2])
@@ -299,7 +311,8 @@ def needs_gap_chart(
         sort=labels,
         title=None,
         axis=alt.Axis(
-            labelLimit=260,
+            # Room for the longest name in bold (about 8.6 pixels a character): never cut.
+            labelLimit=min(640, max(260, 9 * max((len(t) for t in labels), default=0) + 10)),
             labelFontSize=13,
             labelPadding=8,
             ticks=False,
@@ -1116,10 +1129,12 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
         height=_IP_HEIGHT,
         avoid=corner_boxes,
         cross=interval_boxes,
-        spots=FIXED_SPOTS,
+        spots=_NAME_SPOTS,
         fixed=True,
         half_height=7.5,
-        measure=lambda text, _size: 7.2 * len(text),
+        measure=lambda text, _size: (
+            7.2 * len(text) + 6
+        ),  # and a gap, so "12" "15" never read "1215"
         numbered=True,
         number_spots=_NUMBER_SPOTS,
     )

@@ -476,11 +476,15 @@ def _finding_slide(prs, number: int, slide_info: Slide) -> None:
     _text_box(slide, slide_info.title, (_EDGE, 0.4, width, 0.6), 28, 18, bold=True)
     text_h = 1.3 if slide_info.chart else 4.5
     if slide_info.text:
-        _text_box(slide, slide_info.text, (_EDGE, 1.1, width, text_h), 22 if slide_info.chart else 28, 12)
+        _text_box(
+            slide, slide_info.text, (_EDGE, 1.1, width, text_h), 22 if slide_info.chart else 28, 12
+        )
     if slide_info.chart is not None:
         top = 1.1 + (text_h + 0.15 if slide_info.text else 0)
         _picture(slide, _chart_png(*slide_info.chart), (_EDGE, top, width, _HIGH - top - 0.35))
-    _text_box(slide, str(number), (_WIDE - _EDGE - 0.6, _HIGH - 0.4, 0.6, 0.3), 10, 10, color="777777")
+    _text_box(
+        slide, str(number), (_WIDE - _EDGE - 0.6, _HIGH - 0.4, 0.6, 0.3), 10, 10, color="777777"
+    )
 
 
 def _table_slide(prs, table: _TableData, fallback_title: str) -> None:
