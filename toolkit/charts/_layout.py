@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -155,64 +156,86 @@ def place_labels(
     ...                                  width=100, height=100)]
     ['above', 'right']
     """
-    n = len(texts)
     half = font_size * 0.62 if half_height is None else half_height
     nodes = np.array(
         [(px - r, py - r, px + r, py + r) for px, py, r in zip(x, y, radius, strict=True)],
         dtype=float,
     ).reshape(-1, 4)
-    taken = [tuple(map(float, box)) for box in avoid]
-    crossed = np.array(cross, dtype=float).reshape(-1, 4) if len(cross) else None
-    placed: list[dict | None] = [None] * n
+    placer = _Placer(
+        x, y, radius, nodes, half, font_size, width, height, spill_right, fixed, measure
+    )
+    placer.taken = [tuple(map(float, box)) for box in avoid]
+    placer.crossed = np.array(cross, dtype=float).reshape(-1, 4) if len(cross) else None
+    placed: list[dict | None] = [None] * len(texts)
+    numbers = 0
+    for i in order if order is not None else range(len(texts)):
+        text = str(texts[i])
+        versions = [text]
+        if shorten_to is not None and len(text) > shorten_to + 1:
+            versions.append(text[:shorten_to].rstrip() + "…")
+        cost, best = placer.best_of(i, versions, spots)
+        best["number"] = None
+        if cost >= _CLEAR and numbered:  # crowded: a number instead, for a key to name
+            numbers += 1
+            best = placer.best_of(i, [str(numbers)], number_spots or spots)[1]
+            best["number"] = numbers
+        placer.taken.append(best["box"])
+        placed[i] = best
+    return placed
 
-    def candidate(i: int, text: str, spot: tuple) -> tuple[float, dict]:
+
+#: A spot costing less than this is clear: it crosses, at most, lines labels may cross.
+_CLEAR = 1e-2
+
+
+@dataclass
+class _Placer:
+    """What :func:`place_labels` weighs each spot against; ``taken`` grows as labels land."""
+
+    x: Sequence[float]
+    y: Sequence[float]
+    radius: Sequence[float]
+    nodes: np.ndarray
+    half: float
+    font_size: float
+    width: float
+    height: float
+    spill_right: float
+    fixed: bool
+    measure: Callable[[str, float], float]
+    taken: list = field(default_factory=list)
+    crossed: np.ndarray | None = None
+
+    def offset(self, i: int, ux: float, uy: float) -> tuple[float, float]:
+        r = float(self.radius[i])
+        if self.fixed:
+            return float(ux), float(uy)
+        if ux:
+            return ux * (r + GAP), uy * (self.half + 1)
+        return 0.0, uy * (r + GAP + self.half)
+
+    def candidate(self, i: int, text: str, spot: tuple) -> tuple[float, dict]:
         name, align, ux, uy = spot
-        r = float(radius[i])
-        if fixed:
-            dx, dy = float(ux), float(uy)
-        elif ux:
-            dx, dy = ux * (r + GAP), uy * (half + 1)
-        else:
-            dx, dy = 0.0, uy * (r + GAP + half)
-        w = measure(text, font_size)
-        left = x[i] + dx - {"left": 0.0, "right": w, "center": w / 2}[align]
-        box = (left, y[i] + dy - half, left + w, y[i] + dy + half)
-        outside = max(0.0, -box[0]) + max(0.0, box[2] - width - spill_right)
-        outside += max(0.0, -box[1]) + max(0.0, box[3] - height)
-        others = np.delete(nodes, i, axis=0)
-        cost = outside * 100 + overlaps(box, others)
-        if taken:
-            cost += overlaps(box, np.array(taken))
-        if crossed is not None:  # a fraction: never worse than touching a label
-            cost += overlaps(box, crossed) * 1e-6
+        dx, dy = self.offset(i, ux, uy)
+        w = self.measure(text, self.font_size)
+        left = self.x[i] + dx - {"left": 0.0, "right": w, "center": w / 2}[align]
+        box = (left, self.y[i] + dy - self.half, left + w, self.y[i] + dy + self.half)
+        outside = max(0.0, -box[0]) + max(0.0, box[2] - self.width - self.spill_right)
+        outside += max(0.0, -box[1]) + max(0.0, box[3] - self.height)
+        cost = outside * 100 + overlaps(box, np.delete(self.nodes, i, axis=0))
+        if self.taken:
+            cost += overlaps(box, np.array(self.taken))
+        if self.crossed is not None:  # a fraction: never worse than touching a label
+            cost += overlaps(box, self.crossed) * 1e-6
         return cost, {"spot": name, "align": align, "dx": dx, "dy": dy, "text": text, "box": box}
 
-    def best_of(i: int, versions: list[str], spots=spots) -> tuple[float, dict]:
+    def best_of(self, i: int, versions: list[str], spots) -> tuple[float, dict]:
         best_cost, best = math.inf, None
         for version in versions:
             for spot in spots:
-                cost, found = candidate(i, version, spot)
+                cost, found = self.candidate(i, version, spot)
                 if cost < best_cost - 1e-9:
                     best_cost, best = cost, found
                 if cost == 0:
                     return cost, best
         return best_cost, best
-
-    def clear(cost: float) -> bool:
-        return cost < 1e-2  # only crossed lines, if anything
-
-    numbers = 0
-    for i in order if order is not None else range(n):
-        text = str(texts[i])
-        versions = [text]
-        if shorten_to is not None and len(text) > shorten_to + 1:
-            versions.append(text[:shorten_to].rstrip() + "…")
-        cost, best = best_of(i, versions)
-        best["number"] = None
-        if not clear(cost) and numbered:
-            numbers += 1
-            best = best_of(i, [str(numbers)], number_spots or spots)[1]
-            best["number"] = numbers
-        taken.append(best["box"])
-        placed[i] = best
-    return placed

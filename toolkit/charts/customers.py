@@ -586,6 +586,17 @@ _PI_SPILL = 150  # labels may run this far past the right edge of the grid
 _DODGE = 0.13  # interest units between an internal and an external point on one spot
 
 
+def _spelled_out(placements: list[dict], data: pd.DataFrame) -> list[str]:
+    """Nothing named only on hover: a line for each shared point and each numbered one."""
+    spelled = []
+    for p, row in zip(placements, data.itertuples(index=False), strict=True):
+        if p["number"] is not None or row.count > 1:
+            named = f"{p['number']} " if p["number"] is not None else ""
+            said = row.full_label + (f": {row.all_names}" if row.count > 1 else "")
+            spelled.append((p["number"] or 0, f"{named}{said}."))
+    return [line for _n, line in sorted(spelled)]
+
+
 def _point_size(count: int) -> float:
     return 130.0 + 32.0 * min(count - 1, 10)
 
@@ -801,14 +812,7 @@ def power_interest_chart(grid: pd.DataFrame, *, title: str | None = None) -> alt
     subtitle = [
         f"Ratings on a 1–5 scale; dashed lines at {threshold:g}: a rating at or above it is high.",
     ]
-    # Nothing is named only on hover: each shared point and each number is spelled out.
-    spelled = []
-    for p, row in zip(placements, data.itertuples(index=False), strict=True):
-        if p["number"] is not None or row.count > 1:
-            named = f"{p['number']} " if p["number"] is not None else ""
-            said = row.full_label + (f": {row.all_names}" if row.count > 1 else "")
-            spelled.append((p["number"] or 0, f"{named}{said}."))
-    subtitle += [line for _n, line in sorted(spelled)]
+    subtitle += _spelled_out(placements, data)
     note = ""
     if len(missing):
         note = (

@@ -96,6 +96,21 @@ def _y_scale(trend: pd.DataFrame, measure: str) -> alt.Scale:
     return alt.Scale(zero=False)
 
 
+def _n_fits(data: pd.DataFrame, shown: pd.DataFrame, by) -> bool:
+    """Whether an "n=" label fits under each period (else the subtitle gives the range)."""
+    room = (300 if by else 560) / max(1, shown["period"].nunique())
+    widest = max((len(text) for text in data["n_text"].dropna()), default=0) * 6.2
+    return room >= widest + 6
+
+
+def _n_range(shown: pd.DataFrame) -> list[str]:
+    """The subtitle's line on responses when they are not under each period."""
+    if not len(shown):
+        return []
+    low, high = int(shown["n"].min()), int(shown["n"].max())
+    return [f"Responses per period: {low:,} to {high:,}."]
+
+
 def _midpoints(frame: pd.DataFrame) -> pd.Series:
     start = pd.to_datetime(frame["period_start"])
     end = pd.to_datetime(frame["period_end"])
@@ -221,10 +236,7 @@ def satisfaction_trend_chart(
     points = base.mark_point(filled=True, size=55, color=BLUE).encode(x=x, y=y, tooltip=tooltip)
     layers = [band, line, points]
     height = 170 if by else 280
-    # An "n=" label under each period, when each has the room (else the subtitle says).
-    n_room = (300 if by else 560) / max(1, shown["period"].nunique())
-    widest_n = max((len(text) for text in data["n_text"].dropna()), default=0) * 6.2
-    n_listed = show_n and n_room >= widest_n + 6
+    n_listed = show_n and _n_fits(data, shown, by)
     if n_listed:
         layers.append(
             base.mark_text(baseline="bottom", fontSize=10, color=MUTED).encode(
@@ -263,9 +275,7 @@ def satisfaction_trend_chart(
         subtitle.extend(
             f"{r.event_number}  {r.event} ({r.event_date})" for r in listed.itertuples(index=False)
         )
-    if show_n and not n_listed and len(shown):
-        low, high = int(shown["n"].min()), int(shown["n"].max())
-        subtitle.append(f"Responses per period: {low:,} to {high:,}.")
+    subtitle += _n_range(shown) if show_n and not n_listed else []
     if hidden:
         subtitle.append(
             f"{hidden} period{'s' if hidden != 1 else ''} with too few responses "
