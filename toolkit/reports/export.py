@@ -493,21 +493,20 @@ def _table_slide(prs, table: _TableData, fallback_title: str) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[6])
     width = _WIDE - 2 * _EDGE
     _text_box(slide, table.caption or fallback_title, (_EDGE, 0.4, width, 0.6), 26, 16, bold=True)
-    rows = table.rows[:TABLE_ROWS]
-    columns = max([len(table.header)] + [len(r) for r in rows])
+    columns = max([len(table.header)] + [len(r) for r in table.rows])
     header = table.header + [""] * (columns - len(table.header))
-    top, bottom = 1.2, _HIGH - (0.8 if len(table.rows) > len(rows) else 0.4)
+    widths = _column_inches(header, table.rows[:TABLE_ROWS], width)
+    top, bottom = 1.2, _HIGH - 0.8  # room for the note under a cut table
+    size, shown = _table_fit(header, table.rows[:TABLE_ROWS], widths, bottom - top)
+    rows = table.rows[:shown]
     shape = slide.shapes.add_table(
-        len(rows) + 1, columns, Inches(_EDGE), Inches(top), Inches(width), Inches(bottom - top)
+        len(rows) + 1, columns, Inches(_EDGE), Inches(top), Inches(width), Inches(0.3)
     )
     grid = shape.table
-    widths = [max([len(header[c])] + [_longest_line(r, c) for r in rows]) for c in range(columns)]
-    widths = [min(max(w, 6), 40) for w in widths]
     for c, w in enumerate(widths):
-        grid.columns[c].width = Inches(width * w / sum(widths))
-    lines = sum(max(max(str(v).count("\n") + 1 for v in r) if r else 1, 1) for r in rows) + 1
-    size = max(8, min(14, int((bottom - top) * 72 / (lines * 1.5))))
+        grid.columns[c].width = Inches(w)
     for r, values in enumerate([header, *rows]):
+        grid.rows[r].height = Inches(_row_inches(values, widths, size))
         for c in range(columns):
             cell = grid.cell(r, c)
             cell.text = values[c] if c < len(values) else ""
@@ -519,10 +518,46 @@ def _table_slide(prs, table: _TableData, fallback_title: str) -> None:
         _text_box(slide, note, (_EDGE, _HIGH - 0.6, width, 0.35), 12, 10, color="555555")
 
 
-def _longest_line(row: list[str], column: int) -> int:
-    if column >= len(row):
-        return 0
-    return max(len(line) for line in str(row[column]).split("\n"))
+#: A table cell's margins (python-pptx's defaults): 0.1 in each side, 0.05 in above and below.
+_CELL_SIDES, _CELL_ENDS = 0.2, 0.1
+
+
+def _column_inches(header: list[str], rows: list[list[str]], width: float) -> list[float]:
+    """Each column's share of ``width``: by its typical text, at least its longest word."""
+    weights = []
+    for c, head in enumerate(header):
+        cells = [str(r[c]) for r in rows if c < len(r)]
+        typical = sum(len(v) for v in cells) / len(cells) if cells else 0
+        longest_word = max((len(w) for v in [head, *cells] for w in v.split()), default=1)
+        weights.append(max(typical, longest_word + 2, min(len(head), 14), 4))
+    return [width * w / sum(weights) for w in weights]
+
+
+def _row_inches(values: list[str], widths: list[float], size: int) -> float:
+    """A row's height with its longest cell wrapped at ``size`` points (a generous estimate)."""
+    lines = 1
+    for c, w in enumerate(widths):
+        text = str(values[c]) if c < len(values) else ""
+        per_line = max(1, int((w - _CELL_SIDES) * 72 / (size * 0.55)))
+        lines = max(lines, sum(max(1, -(-len(part) // per_line)) for part in text.split("\n")))
+    return lines * size * 1.25 / 72 + _CELL_ENDS
+
+
+def _table_fit(header, rows, widths, height: float) -> tuple[int, int]:
+    """The largest font size (14 to 9 points) showing every row; else as many rows as fit at 9."""
+    for size in range(14, 8, -1):
+        if _rows_that_fit(header, rows, widths, size, height) == len(rows):
+            return size, len(rows)
+    return 9, max(1, _rows_that_fit(header, rows, widths, 9, height))
+
+
+def _rows_that_fit(header, rows, widths, size: int, height: float) -> int:
+    used = _row_inches(header, widths, size)
+    for shown, row in enumerate(rows):
+        used += _row_inches(row, widths, size)
+        if used > height:
+            return shown
+    return len(rows)
 
 
 def write_pptx(nb, path: str | os.PathLike) -> Path:

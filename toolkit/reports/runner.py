@@ -44,6 +44,10 @@ HTML (:mod:`toolkit.reports.html`; the index of runs: :mod:`toolkit.reports.inde
     engagement, parameters, data fingerprint, toolkit version, time) above the report;
     and prints with a page break before each section and no chart cut in two. Widget
     state is stripped from every executed notebook.
+
+PDF and slides (:mod:`toolkit.reports.export`)
+    ``formats`` (``html``, ``pdf``, ``pptx``; HTML by default) adds ``NAME.pdf`` (the HTML
+    printed by Chromium) and ``NAME.pptx`` beside each report once every notebook has run.
 """
 
 from __future__ import annotations
