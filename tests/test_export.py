@@ -323,3 +323,30 @@ def test_the_index_links_every_format_a_report_was_written_in(tmp_path):
         assert f'<a href="{folder.name}/needs-gap.{suffix}">{label}</a>' in page
     assert f'<a href="{folder.name}/satisfaction.pdf">PDF</a>' in page
     assert "satisfaction.html" not in page
+
+
+def test_each_value_gets_its_slides_and_the_json_names_them(run, tmp_path):
+    from toolkit.demo import init_demo
+
+    engagement = init_demo(tmp_path / "riverside", "neighbourhood")
+    result = run(
+        "report",
+        engagement.path,
+        "needs-gap",
+        "--each",
+        "segment",
+        "-y",
+        "{subset: {segment: [Residents, Board]}}",
+        "--format",
+        "html,pptx",
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    files = {r["value"]: r for r in summary["results"]}
+    assert set(files) == {"Residents", "Board"}
+    for value, r in files.items():
+        assert r["pptx"].endswith(f"needs-gap--{value.lower()}.pptx") and Path(r["pptx"]).exists()
+        assert r["html"] and r["pdf"] is None
+    page = (engagement.path / "reports" / "index.html").read_text()
+    assert page.count(">slides</a>") == 2

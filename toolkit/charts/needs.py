@@ -1029,7 +1029,7 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
         here" (top left), "Keep up the good work" (top right), "Low priority" (bottom
         left) and "Possible overkill" (bottom right). Each need is a point whose colour
         *and* shape give its quadrant, with thin grey lines for both intervals and its
-        label beside it. Tooltips give n and both means with their intervals.
+        label (or its number, named in the subtitle) beside it. Tooltips give n and both means with their intervals.
 
     Raises
     ------
@@ -1039,10 +1039,11 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
     Notes
     -----
     Suppressed rows (too few respondents) and needs without both means are left out;
-    the subtitle says how many. Each label goes on the first side of its point (right,
-    left, above, below) where it stays inside the grid and clear of other points,
-    labels, intervals and the corner names; this is layout only, the points never move.
-    Very crowded grids can still have touching labels, which the tooltips resolve.
+    the subtitle says how many. Labels are placed most important first ("Concentrate
+    here", widest gap first): each on the first side of its point where it stays inside
+    the grid and clear of other points, labels and the corner names (it may cross
+    interval lines). A need with no clear side is numbered instead, and the subtitle's
+    key names each number; this is layout only, the points never move.
 
     Examples
     --------
