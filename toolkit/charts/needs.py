@@ -1029,7 +1029,8 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
         here" (top left), "Keep up the good work" (top right), "Low priority" (bottom
         left) and "Possible overkill" (bottom right). Each need is a point whose colour
         *and* shape give its quadrant, with thin grey lines for both intervals and its
-        label (or its number, named in the subtitle) beside it. Tooltips give n and both means with their intervals.
+        label (or its number, named in the subtitle) beside it. Tooltips give n and both
+        means with their intervals.
 
     Raises
     ------
