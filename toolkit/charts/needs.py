@@ -481,6 +481,9 @@ _HEAT_VALUES = {  # value: (column prefix, title, legend title, subtitle)
 }
 
 
+_HEAT_COLUMN = 84  # pixels per group: "100%" and a 10-character header line fit
+
+
 def needs_heatmap_chart(
     gap: pd.DataFrame,
     *,
@@ -631,7 +634,9 @@ def needs_heatmap_chart(
         ("value_said", legend_title),
         ("count_said", "Respondents"),
     )
-    header_expr, header_lines = wrap_labels(groups, 15)
+    # Narrow columns (a page's width holds six groups and the need names), so headers
+    # wrap at 10 characters.
+    header_expr, header_lines = wrap_labels(groups, 10)
     x = alt.X(
         field=by,
         type="nominal",
@@ -641,7 +646,7 @@ def needs_heatmap_chart(
             orient="top",
             labelAngle=0,
             labelFontSize=13,
-            labelLimit=130,
+            labelLimit=_HEAT_COLUMN - 6,
             labelExpr=header_expr,
             labelLineHeight=16,
             labelPadding=6 + 16 * (header_lines - 1),
@@ -673,8 +678,9 @@ def needs_heatmap_chart(
                 legend=alt.Legend(
                     title=legend_title,
                     labelExpr=legend_labels,
-                    orient="right",
-                    gradientLength=160,
+                    orient="top",
+                    direction="horizontal",
+                    gradientLength=200,
                 ),
             ),
             tooltip=tooltip,
@@ -715,8 +721,8 @@ def needs_heatmap_chart(
         f"{group_word}s ({list_words(groups)}); each cell is labelled with its value. " + note
     ).strip()
     return alt.layer(blank, cells, text, blank_text, data=data).properties(
-        width=alt.Step(118),
-        height=alt.Step(34),
+        width=alt.Step(_HEAT_COLUMN),
+        height=alt.Step(30),
         title=alt.Title(f"{title}, by {group_word}", subtitle=subtitle, anchor="start"),
         description=description,
     )
