@@ -126,3 +126,18 @@ def test_pdf_alone_keeps_no_html(run):
     page = only.index.read_text()
     assert f'href="{only.run_id}/needs-gap.pdf">PDF</a>' in page
     assert f'{only.run_id}/needs-gap.html"' not in page
+
+
+def test_pdf_prints_from_inside_an_asyncio_loop_as_in_a_notebook(run, tmp_path):
+    import asyncio
+
+    from toolkit.reports.export import PdfPrinter
+
+    html = run.results[0].html
+
+    async def in_a_loop() -> Path:
+        with PdfPrinter() as printer:
+            return printer.print(html, tmp_path / "in-a-loop.pdf")
+
+    pdf = asyncio.run(in_a_loop())
+    assert len(_pages(pdf)) >= 3

@@ -139,17 +139,35 @@ _FOOTER = (
 class PdfPrinter:
     """One headless Chromium printing report pages to PDF; use it as a context manager.
 
+    Playwright runs in a thread of its own: its synchronous API refuses a thread with an
+    asyncio loop running (a notebook's, or a caller's), so every call goes to that thread.
+
     >>> with PdfPrinter() as printer:  # doctest: +SKIP
     ...     printer.print(Path("needs-gap.html"), Path("needs-gap.pdf"))
     """
 
     def __init__(self, timeout_s: float = 120.0):
         self.timeout_ms = timeout_s * 1000
+        self._thread = None
         self._playwright = None
         self._browser = None
 
+    def _run(self, fn, *args):
+        return self._thread.submit(fn, *args).result()
+
     def __enter__(self) -> PdfPrinter:
+        from concurrent.futures import ThreadPoolExecutor
+
         path = find_chromium()
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf-printer")
+        try:
+            self._run(self._start, path)
+        except BaseException:
+            self._thread.shutdown()
+            raise
+        return self
+
+    def _start(self, path: str) -> None:
         from playwright.sync_api import sync_playwright
 
         args = ["--disable-gpu", "--no-first-run", "--disable-background-networking"]
@@ -166,9 +184,14 @@ class PdfPrinter:
                 f"Chromium ({path}) did not start: {str(err).splitlines()[0]}. "
                 f"Check that it runs, or {CHROMIUM_HINT}."
             ) from err
-        return self
 
     def __exit__(self, *exc) -> None:
+        try:
+            self._run(self._stop)
+        finally:
+            self._thread.shutdown()
+
+    def _stop(self) -> None:
         if self._browser is not None:
             self._browser.close()
         if self._playwright is not None:
@@ -176,13 +199,18 @@ class PdfPrinter:
 
     def print(self, html: Path, pdf: Path) -> Path:
         """Print the report ``html`` to ``pdf`` (written whole or not at all)."""
+        data = self._run(self._print, Path(html))
+        write_atomic(Path(pdf), data)
+        return Path(pdf)
+
+    def _print(self, html: Path) -> bytes:
         page = self._browser.new_page(viewport={"width": 1100, "height": 1400})
         try:
             page.route("**/*", _local_only)
-            page.goto(Path(html).resolve().as_uri(), wait_until="load")
+            page.goto(html.resolve().as_uri(), wait_until="load")
             page.wait_for_function(_CHARTS_DRAWN, timeout=self.timeout_ms)
             page.emulate_media(media="print")
-            data = page.pdf(
+            return page.pdf(
                 format="A4",
                 print_background=True,
                 display_header_footer=True,
@@ -194,8 +222,6 @@ class PdfPrinter:
             )
         finally:
             page.close()
-        write_atomic(Path(pdf), data)
-        return Path(pdf)
 
 
 def _local_only(route) -> None:
