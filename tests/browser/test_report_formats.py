@@ -139,5 +139,9 @@ def test_pdf_prints_from_inside_an_asyncio_loop_as_in_a_notebook(run, tmp_path):
         with PdfPrinter() as printer:
             return printer.print(html, tmp_path / "in-a-loop.pdf")
 
-    pdf = asyncio.run(in_a_loop())
+    # A thread of its own, so the loop runs whatever this test session's thread holds.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pdf = pool.submit(asyncio.run, in_a_loop()).result()
     assert len(_pages(pdf)) >= 3
