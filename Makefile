@@ -1,5 +1,6 @@
 # The README's commands. Every target installs what it needs first, so each works on
-# a fresh machine with Python 3.11+ (and, for the browser tests, Debian's chromium).
+# a fresh machine with Python 3.11+ (and Debian's chromium, which prints the PDF reports
+# and runs the browser tests).
 PYTHON ?= python3
 PIP ?= $(PYTHON) -m pip
 
@@ -15,6 +16,7 @@ setup-test:
 	bash scripts/install-chromium.sh
 
 demo: setup
+	bash scripts/install-chromium.sh
 	service-toolkit demo riverside-demo
 
 test: setup-test

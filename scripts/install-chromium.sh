@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install Debian's Chromium for the browser tests when it is missing.
+# Install Debian's Chromium when it is missing: it prints the PDF reports
+# (`service-toolkit report --format pdf`) and runs the browser tests.
 # Playwright drives this system browser; nothing downloads a browser of its own.
 set -euo pipefail
 if command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; then
@@ -10,7 +11,7 @@ if [ "$(id -u)" -ne 0 ]; then
 else
   SUDO=
 fi
-echo "Installing Chromium for the browser tests (apt-get install chromium)…" >&2
+echo "Installing Chromium for PDF reports and the browser tests (apt-get install chromium)…" >&2
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 command -v chromium >/dev/null

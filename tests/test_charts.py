@@ -745,12 +745,20 @@ def test_ip_chart_labels_points_and_tooltips_carry_n_and_intervals():
     ip = make_ip()
     spec = charts.importance_performance_chart(ip).to_dict()
     labelled = [
-        u for u in layers(spec) if mark(u) == "text" and u["encoding"]["text"]["field"] == "label"
+        u
+        for u in layers(spec)
+        if mark(u) == "text" and u["encoding"]["text"]["field"] == "label_text"
     ]
     rows = main_rows(spec)
     # Every row gets exactly one label placement, and every placement used is drawn.
     drawn = {u["transform"][0]["filter"] for u in labelled}
-    assert {f'datum.spot == "{row["spot"]}"' for row in rows} == drawn
+    assert {f'datum.label_align == "{row["label_align"]}"' for row in rows} == drawn
+    # The most important need ("Concentrate here", the widest gap) is named; any other
+    # whose name would crowd is numbered, and the subtitle's key names the number.
+    assert row_for(rows, MILK)["label_text"] == MILK
+    key = " ".join(spec["title"]["subtitle"])
+    for row in rows:
+        assert row["label_text"] == row["label"] or f"{row['label_text']} {row['label']}" in key
     milk_in = ip.set_index("label").loc[MILK]
     milk = row_for(rows, MILK)
     points = next(u for u in layers(spec) if mark(u) == "point")
@@ -764,3 +772,41 @@ def test_ip_chart_leaves_suppressed_rows_out():
     spec = charts.importance_performance_chart(make_ip()).to_dict()
     assert "Childcare" not in {row["label"] for row in main_rows(spec)}
     assert "1 need left out" in spec["description"]
+
+
+def test_ip_chart_numbers_the_needs_whose_names_would_crowd_and_keys_them():
+    import pandas as pd
+
+    from toolkit.charts._layout import FIXED_SPOTS, place_labels
+
+    base = make_ip().iloc[[0]]
+    crowd = pd.concat([base] * 12, ignore_index=True)
+    crowd["code"] = [f"need{i}" for i in range(12)]
+    crowd["label"] = [f"A fairly long need name number {i}" for i in range(12)]
+    crowd["suppressed"] = False
+    crowd["importance"] = [4.0 + 0.02 * i for i in range(12)]
+    spec = charts.importance_performance_chart(crowd).to_dict()
+    rows = main_rows(spec)
+    numbered = [r for r in rows if r["label_text"] != r["label"]]
+    assert numbered and len(numbered) < len(rows)
+    key = " ".join(spec["title"]["subtitle"])
+    assert "Numbered where names would crowd:" in key
+    for r in numbered:
+        assert r["label_text"].isdigit()
+        assert f"{r['label_text']} {r['label']}" in key
+    # The placer itself: a number only when no spot is clear.
+    placed = place_labels(
+        [50, 50],
+        [50, 50],
+        [5, 5],
+        ["Long name here", "Another long one"],
+        width=100,
+        height=100,
+        spots=FIXED_SPOTS,
+        fixed=True,
+        numbered=True,
+    )
+    assert [p["number"] for p in placed] == [None, 1] or [p["number"] for p in placed] == [
+        None,
+        None,
+    ]

@@ -12,6 +12,8 @@ from click.testing import CliRunner
 
 from toolkit.cli import main
 from toolkit.demo import init_demo
+from toolkit.errors import ReportError
+from toolkit.reports.export import find_chromium
 from toolkit.store import Engagement
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "notebooks"
@@ -255,6 +257,14 @@ def test_demo_builds_the_engagement_and_writes_all_three_reports(tmp_path):
         "needs-gap.ipynb",
         "satisfaction.ipynb",
     ]
+    # And slides, and PDF wherever there is a Chromium to print it (else it says so).
+    assert len(list(run.glob("*.pptx"))) == 3
+    try:
+        find_chromium()
+    except ReportError:
+        assert "PDF left out" in result.stderr and not list(run.glob("*.pdf"))
+    else:
+        assert len(list(run.glob("*.pdf"))) == 3
     index = (path / "reports" / "index.html").resolve()
     assert f"Open the reports in a browser (they work offline): {index.as_uri()}" in result.stdout
     # Rebuilding the demo keeps earlier report runs.

@@ -109,15 +109,18 @@ def building(path: str | Path, *, replace: bool = True, suffix: str = ".partial"
         shutil.rmtree(work, ignore_errors=True)
 
 
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` so readers see the old file or the new, whole.
+def write_atomic(path: str | Path, text: str | bytes) -> None:
+    """Write ``text`` (UTF-8; or bytes as they are) to ``path``: readers see the old file or the new.
 
     The text goes to a hidden file beside ``path`` (named for this process and thread, so
     concurrent writers never share one), which then replaces ``path`` in one rename.
     """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    if isinstance(text, bytes):
+        tmp.write_bytes(text)
+    else:
+        tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
 
 

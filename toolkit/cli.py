@@ -135,16 +135,41 @@ def init(path, name, organisation, demo, size, starter, codebook):
     _print_status(engagement.status(), title=f"Created engagement {engagement.name} in {path}")
 
 
+def _formats(ctx, param, value):
+    """``--format``'s comma list, checked: an unknown format is a usage error (exit 2)."""
+    from toolkit.reports.export import parse_formats
+
+    if value is None:
+        return None
+    try:
+        return parse_formats(value)
+    except DataValidationError as err:
+        raise click.BadParameter(str(err), ctx=ctx, param=param) from None
+
+
+def _format_option(default: str | None):
+    shown = "html" if default else "html,pdf,pptx (pdf only when Chromium is installed)"
+    return click.option(
+        "--format",
+        "formats",
+        metavar="FORMATS",
+        default=default,
+        callback=_formats,
+        help=f"Comma-separated: html, pdf, pptx (default: {shown}).",
+    )
+
+
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path), default="riverside-demo", required=False)
 @click.option("--no-reports", is_flag=True, help="Only build the engagement; write no reports.")
+@_format_option(None)
 @click.pass_context
-def demo(ctx, path, no_reports):
+def demo(ctx, path, no_reports, formats):
     """Build the neighbourhood demo at PATH (default ./riverside-demo) and its reports.
 
-    Writes every report (needs-gap, customer-map, satisfaction) as offline HTML into
-    PATH/reports/<run-id>/ and the index PATH/reports/index.html, then says where to
-    open them. Running it again rebuilds the demo in the same folder and keeps earlier
+    Writes every report (needs-gap, customer-map, satisfaction) as offline HTML, PDF and
+    slides (PPTX) into PATH/reports/<run-id>/ and the index PATH/reports/index.html,
+    then says where to open them. Without Chromium the PDF is left out, and it says so. Running it again rebuilds the demo in the same folder and keeps earlier
     report runs; a folder that is not a demo engagement is never touched.
     """
     from toolkit.demo.build import rebuild_demo
@@ -161,13 +186,26 @@ def demo(ctx, path, no_reports):
         return
     from toolkit.reports.runner import run_reports
 
+    formats = formats or _demo_formats()
     click.echo("\nWriting the reports (about a minute)…")
-    run = run_reports(path, progress=None)
+    run = run_reports(path, progress=None, formats=formats)
     _print_run(run)
     index = run.index.resolve()
     click.echo(f"\nOpen the reports in a browser (they work offline): {index.as_uri()}")
     if run.failed:
         ctx.exit(3)
+
+
+def _demo_formats() -> tuple[str, ...]:
+    """Every format, but PDF only when there is a Chromium to print it."""
+    from toolkit.reports.export import FORMATS, find_chromium
+
+    try:
+        find_chromium()
+    except ToolkitError as err:
+        click.echo(f"PDF left out: {err}", err=True)
+        return tuple(f for f in FORMATS if f != "pdf")
+    return FORMATS
 
 
 def _set_aside(reports: Path) -> Path | None:
@@ -987,17 +1025,31 @@ def table(path, name, by, pairs, params_file, yaml_text, to, as_csv, help_params
 @click.option(
     "--include-personal", is_flag=True, help="Let columns that identify people reach reports."
 )
+@_format_option("html")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 @click.pass_context
 def report(
-    ctx, path, names, pairs, params_file, yaml_text, out, each, jobs, include_personal, as_json
+    ctx,
+    path,
+    names,
+    pairs,
+    params_file,
+    yaml_text,
+    out,
+    each,
+    jobs,
+    include_personal,
+    formats,
+    as_json,
 ):
     """Run report notebooks on the engagement at PATH and write offline HTML.
 
     NAME is needs-gap, customer-map or satisfaction (all three when omitted), or the
     path of a report notebook. Each run writes PATH/reports/<run-id>/NAME.html (with
     --each: NAME--VALUE.html) next to its executed .ipynb, and updates
-    PATH/reports/index.html. `service-toolkit params NAME` lists a report's parameters.
+    PATH/reports/index.html. `--format html,pdf,pptx` writes NAME.pdf (printed by
+    Chromium) and NAME.pptx (slides) too. `service-toolkit params NAME` lists a
+    report's parameters.
 
     Without NAME, a report whose data is not there yet (no stated needs, no customers, no
     responses) is skipped with a sentence on stderr and in the index; --json lists it
@@ -1018,6 +1070,7 @@ def report(
         jobs=jobs,
         out=out,
         include_personal=include_personal,
+        formats=formats,
     )
     if as_json:
         _json(run.to_dict())
@@ -1042,8 +1095,10 @@ def _print_run(run) -> None:
         click.echo(f"  ({note})")
     for result in run.results:
         label = result.name + (f" [{result.value}]" if result.value is not None else "")
-        where = result.html if result.ok else "FAILED (see below)"
-        click.echo(f"  {label:<34} {where}")
+        files = [f for f in (result.html, result.pdf, result.pptx) if f] if result.ok else []
+        click.echo(f"  {label:<34} {files[0] if files else 'FAILED (see below)'}")
+        for other in files[1:]:
+            click.echo(f"  {'':<34} {other}")
     for skip in run.skipped:
         _echo_err(f"Skipped {skip['reason']}")
     for result in run.failed:

@@ -55,6 +55,15 @@ def tips(*fields: tuple[str, str] | alt.Tooltip) -> list[alt.Tooltip]:
     ]
 
 
+def wrapped_lines(lines: Iterable[str], width: int = 100) -> list[str]:
+    """Subtitle lines broken at ``width`` characters: Vega does not wrap titles.
+
+    >>> wrapped_lines(["one two three", "four"], 8)
+    ['one two', 'three', 'four']
+    """
+    return [part for line in lines for part in textwrap.wrap(line, width) or [""]]
+
+
 def wrap_labels(labels: Iterable[str], width: int) -> tuple[str, int]:
     """A ``labelExpr`` that breaks long axis labels into lines, and the number of lines.
 

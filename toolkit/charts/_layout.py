@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -82,6 +83,7 @@ def place_labels(
     height: float,
     font_size: float = 12,
     avoid: Sequence[tuple] = (),
+    cross: Sequence[tuple] = (),
     order: Sequence[int] | None = None,
     shorten_to: int | None = None,
     spill_right: float = 0.0,
@@ -89,13 +91,17 @@ def place_labels(
     fixed: bool = False,
     half_height: float | None = None,
     measure: Callable[[str, float], float] = text_width,
+    numbered: bool = False,
+    number_spots: Sequence[tuple] | None = None,
 ) -> list[dict]:
     """Choose a side for each point's label so labels do not overlap (greedy, in pixels).
 
     Each label, in ``order``, takes the first of ``spots`` that stays inside the plot
     and clear of every point, earlier labels and ``avoid``. When no spot is clear and
     ``shorten_to`` is given, the label is tried again cut to that many characters and
-    "…" (the tooltip keeps the full text); failing that, the spot that overlaps least.
+    "…" (the tooltip keeps the full text); failing that, with ``numbered``, the point is
+    labelled with a number instead (1, 2, … in ``order``) for a key beside the chart to
+    name; failing that, the spot that overlaps least.
     Labels may run up to ``spill_right`` pixels past the right edge of the plot (into
     the chart's padding), never past the other edges, where the axes and the title are.
 
@@ -113,6 +119,8 @@ def place_labels(
         The labels' font size; sets the label height (unless ``half_height``) and width.
     avoid : sequence of (left, top, right, bottom)
         Boxes no label should cover.
+    cross : sequence of (left, top, right, bottom)
+        Boxes a label may cover, though less is better (thin lines such as intervals).
     order : sequence of int, optional
         Which labels choose first (default input order).
     shorten_to : int, optional
@@ -129,13 +137,18 @@ def place_labels(
         Half a label's height in pixels (default ``0.62 * font_size``).
     measure : callable
         ``measure(text, font_size)`` estimates a label's width (default :func:`text_width`).
+    numbered : bool
+        Number the labels that find no clear spot (see above).
+    number_spots : sequence of (name, align, dx, dy), optional
+        The spots a number may take (default ``spots``).
 
     Returns
     -------
     list of dict
         Per point, in input order: ``spot`` (its name in ``spots``), ``align``, ``dx``,
         ``dy`` (pixels from the point's centre to the label's anchor), ``text`` (perhaps
-        shortened) and ``box`` (its estimated extent, left, top, right, bottom).
+        shortened, or the number), ``number`` (None unless numbered) and ``box`` (its
+        estimated extent, left, top, right, bottom).
 
     Examples
     --------
@@ -143,50 +156,86 @@ def place_labels(
     ...                                  width=100, height=100)]
     ['above', 'right']
     """
-    n = len(texts)
     half = font_size * 0.62 if half_height is None else half_height
     nodes = np.array(
         [(px - r, py - r, px + r, py + r) for px, py, r in zip(x, y, radius, strict=True)],
         dtype=float,
     ).reshape(-1, 4)
-    taken = [tuple(map(float, box)) for box in avoid]
-    placed: list[dict | None] = [None] * n
-
-    def candidate(i: int, text: str, spot: tuple) -> tuple[float, dict]:
-        name, align, ux, uy = spot
-        r = float(radius[i])
-        if fixed:
-            dx, dy = float(ux), float(uy)
-        elif ux:
-            dx, dy = ux * (r + GAP), uy * (half + 1)
-        else:
-            dx, dy = 0.0, uy * (r + GAP + half)
-        w = measure(text, font_size)
-        left = x[i] + dx - {"left": 0.0, "right": w, "center": w / 2}[align]
-        box = (left, y[i] + dy - half, left + w, y[i] + dy + half)
-        outside = max(0.0, -box[0]) + max(0.0, box[2] - width - spill_right)
-        outside += max(0.0, -box[1]) + max(0.0, box[3] - height)
-        others = np.delete(nodes, i, axis=0)
-        cost = outside * 100 + overlaps(box, others)
-        if taken:
-            cost += overlaps(box, np.array(taken))
-        return cost, {"spot": name, "align": align, "dx": dx, "dy": dy, "text": text, "box": box}
-
-    for i in order if order is not None else range(n):
+    placer = _Placer(
+        x, y, radius, nodes, half, font_size, width, height, spill_right, fixed, measure
+    )
+    placer.taken = [tuple(map(float, box)) for box in avoid]
+    placer.crossed = np.array(cross, dtype=float).reshape(-1, 4) if len(cross) else None
+    placed: list[dict | None] = [None] * len(texts)
+    numbers = 0
+    for i in order if order is not None else range(len(texts)):
         text = str(texts[i])
         versions = [text]
         if shorten_to is not None and len(text) > shorten_to + 1:
             versions.append(text[:shorten_to].rstrip() + "…")
+        cost, best = placer.best_of(i, versions, spots)
+        best["number"] = None
+        if cost >= _CLEAR and numbered:  # crowded: a number instead, for a key to name
+            numbers += 1
+            best = placer.best_of(i, [str(numbers)], number_spots or spots)[1]
+            best["number"] = numbers
+        placer.taken.append(best["box"])
+        placed[i] = best
+    return placed
+
+
+#: A spot costing less than this is clear: it crosses, at most, lines labels may cross.
+_CLEAR = 1e-2
+
+
+@dataclass
+class _Placer:
+    """What :func:`place_labels` weighs each spot against; ``taken`` grows as labels land."""
+
+    x: Sequence[float]
+    y: Sequence[float]
+    radius: Sequence[float]
+    nodes: np.ndarray
+    half: float
+    font_size: float
+    width: float
+    height: float
+    spill_right: float
+    fixed: bool
+    measure: Callable[[str, float], float]
+    taken: list = field(default_factory=list)
+    crossed: np.ndarray | None = None
+
+    def offset(self, i: int, ux: float, uy: float) -> tuple[float, float]:
+        r = float(self.radius[i])
+        if self.fixed:
+            return float(ux), float(uy)
+        if ux:
+            return ux * (r + GAP), uy * (self.half + 1)
+        return 0.0, uy * (r + GAP + self.half)
+
+    def candidate(self, i: int, text: str, spot: tuple) -> tuple[float, dict]:
+        name, align, ux, uy = spot
+        dx, dy = self.offset(i, ux, uy)
+        w = self.measure(text, self.font_size)
+        left = self.x[i] + dx - {"left": 0.0, "right": w, "center": w / 2}[align]
+        box = (left, self.y[i] + dy - self.half, left + w, self.y[i] + dy + self.half)
+        outside = max(0.0, -box[0]) + max(0.0, box[2] - self.width - self.spill_right)
+        outside += max(0.0, -box[1]) + max(0.0, box[3] - self.height)
+        cost = outside * 100 + overlaps(box, np.delete(self.nodes, i, axis=0))
+        if self.taken:
+            cost += overlaps(box, np.array(self.taken))
+        if self.crossed is not None:  # a fraction: never worse than touching a label
+            cost += overlaps(box, self.crossed) * 1e-6
+        return cost, {"spot": name, "align": align, "dx": dx, "dy": dy, "text": text, "box": box}
+
+    def best_of(self, i: int, versions: list[str], spots) -> tuple[float, dict]:
         best_cost, best = math.inf, None
         for version in versions:
             for spot in spots:
-                cost, found = candidate(i, version, spot)
+                cost, found = self.candidate(i, version, spot)
                 if cost < best_cost - 1e-9:
                     best_cost, best = cost, found
                 if cost == 0:
-                    break
-            if best_cost == 0:
-                break
-        taken.append(best["box"])
-        placed[i] = best
-    return placed
+                    return cost, best
+        return best_cost, best

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import math
 import re
-import textwrap
 from collections.abc import Mapping, Sequence
 
 import altair as alt
@@ -34,7 +33,16 @@ import pandas as pd
 
 from toolkit._validate import check_positive_int, require_columns
 from toolkit._words import count_words, fmt_whole, is_missing, list_words
-from toolkit.charts._common import INK, MUTED, corner_names, crosshairs, grid_axes, js, tips
+from toolkit.charts._common import (
+    INK,
+    MUTED,
+    corner_names,
+    crosshairs,
+    grid_axes,
+    js,
+    tips,
+    wrapped_lines,
+)
 from toolkit.charts._layout import place_labels, text_width
 from toolkit.charts.theme import BLUE, ORANGE
 from toolkit.errors import DataValidationError
@@ -137,11 +145,6 @@ def _kind_encodings(field: str = "kind_label", *, legend: bool = True) -> dict:
             legend=shown,
         ),
     }
-
-
-def _wrapped(lines: Sequence[str], width: int = 100) -> list[str]:
-    """Subtitle lines broken at ``width`` characters: Vega does not wrap titles."""
-    return [part for line in lines for part in textwrap.wrap(line, width) or [""]]
 
 
 def parse_weights(text) -> dict[str, float]:
@@ -558,7 +561,9 @@ def priority_chart(
         .resolve_scale(color="shared", shape="shared")
         .properties(
             title=alt.Title(
-                title or "Which customers come first", subtitle=_wrapped(subtitle), anchor="start"
+                title or "Which customers come first",
+                subtitle=wrapped_lines(subtitle),
+                anchor="start",
             ),
             description=description,
         )
@@ -579,6 +584,17 @@ _PI_CORNERS = (
 )
 _PI_SPILL = 150  # labels may run this far past the right edge of the grid
 _DODGE = 0.13  # interest units between an internal and an external point on one spot
+
+
+def _spelled_out(placements: list[dict], data: pd.DataFrame) -> list[str]:
+    """Nothing named only on hover: a line for each shared point and each numbered one."""
+    spelled = []
+    for p, row in zip(placements, data.itertuples(index=False), strict=True):
+        if p["number"] is not None or row.count > 1:
+            named = f"{p['number']} " if p["number"] is not None else ""
+            said = row.full_label + (f": {row.all_names}" if row.count > 1 else "")
+            spelled.append((p["number"] or 0, f"{named}{said}."))
+    return [line for _n, line in sorted(spelled)]
 
 
 def _point_size(count: int) -> float:
@@ -683,6 +699,7 @@ def power_interest_chart(grid: pd.DataFrame, *, title: str | None = None) -> alt
                 "full_label": str(first.name)
                 if count == 1
                 else f"{first.name} and {count - 1} more",
+                "all_names": "; ".join(str(m.name) for m in members),
             }
         )
     data = pd.DataFrame(
@@ -701,6 +718,7 @@ def power_interest_chart(grid: pd.DataFrame, *, title: str | None = None) -> alt
             "power_said",
             "interest_said",
             "full_label",
+            "all_names",
         ],
     )
 
@@ -734,7 +752,7 @@ def power_interest_chart(grid: pd.DataFrame, *, title: str | None = None) -> alt
             height=_PI_HEIGHT,
             avoid=corner_boxes,
             order=list(order),
-            shorten_to=22,
+            numbered=True,
             spill_right=_PI_SPILL,
         )
     else:
@@ -793,8 +811,8 @@ def power_interest_chart(grid: pd.DataFrame, *, title: str | None = None) -> alt
 
     subtitle = [
         f"Ratings on a 1–5 scale; dashed lines at {threshold:g}: a rating at or above it is high.",
-        'Customers with the same ratings share one point ("and 3 more"); hover for names.',
     ]
+    subtitle += _spelled_out(placements, data)
     note = ""
     if len(missing):
         note = (
@@ -820,7 +838,7 @@ def power_interest_chart(grid: pd.DataFrame, *, title: str | None = None) -> alt
         width=_PI_WIDTH,
         height=_PI_HEIGHT,
         title=alt.Title(
-            title or "Power and interest", subtitle=_wrapped(subtitle, 90), anchor="start"
+            title or "Power and interest", subtitle=wrapped_lines(subtitle, 90), anchor="start"
         ),
         description=description,
     )
@@ -871,8 +889,9 @@ def service_chain_chart(
         dashed line between the two and their names above. Each service link is a grey
         line from provider to customer with an arrowhead at the customer; links that run
         back upstream are dashed and curved. Labels sit beside their node, on the first
-        side clear of other nodes and labels (long names are shortened with "…" only
-        where no side is clear), over a white halo so lines do not cross the words.
+        side clear of other nodes and labels (a node with no clear side is numbered
+        instead, and the subtitle names each number), over a white halo so lines do not
+        cross the words.
         Tooltips give each node's kind, segment, whom it serves and who serves it (and
         its score, rank and tier when merged in), and each link's service.
 
@@ -954,7 +973,7 @@ def service_chain_chart(
             height=height,
             font_size=_CHAIN_FONT,
             order=order,
-            shorten_to=16,
+            numbered=True,
             spill_right=_CHAIN_SPILL,
         )
         if len(nodes)
@@ -1089,6 +1108,7 @@ def service_chain_chart(
         labelFontWeight="bold",
         labelColor=INK,
         labelFlush=False,
+        labelLimit=400,  # never cut a column's heading
         labelPadding=6,
         ticks=False,
         domain=False,
@@ -1260,12 +1280,16 @@ def service_chain_chart(
         )
     if has_score:
         notes.append("Node size shows the priority score (1–5).")
-    shortened = sum(
-        1 for p, n in zip(placements, nodes["name"], strict=True) if p["text"] != str(n)
+    key = sorted(
+        (p["number"], str(n))
+        for p, n in zip(placements, nodes["name"], strict=True)
+        if p["number"] is not None
     )
-    if shortened:
+    if key:
         notes.append(
-            f"{count_words(shortened, 'name')} shortened with “…”; hover for the full name."
+            "Numbered where names would crowd: "
+            + "; ".join(f"{number} {name}" for number, name in key)
+            + "."
         )
     subtitle += notes
     description = (
@@ -1279,6 +1303,8 @@ def service_chain_chart(
     return alt.layer(*layers).properties(
         width=width,
         height=height,
-        title=alt.Title(title or "Who serves whom", subtitle=_wrapped(subtitle), anchor="start"),
+        title=alt.Title(
+            title or "Who serves whom", subtitle=wrapped_lines(subtitle), anchor="start"
+        ),
         description=description,
     )

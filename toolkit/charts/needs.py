@@ -50,6 +50,7 @@ from toolkit.charts._common import (
     js,
     tips,
     wrap_labels,
+    wrapped_lines,
 )
 from toolkit.charts._layout import FIXED_SPOTS, place_labels
 from toolkit.charts.theme import BLUE, GREEN, VERMILLION
@@ -121,6 +122,24 @@ _KNOWN_COLUMNS = frozenset(
 )
 
 _QUADRANTS = QUADRANTS
+# A name tries the sides of its point, then a little further out; a number (for a need
+# whose name would crowd) tries right beside its point first.
+_NAME_SPOTS = (
+    *FIXED_SPOTS,
+    ("right", "left", 11, 0),
+    ("left", "right", -11, 0),
+    *((f"{name}-far", align, dx * 2, dy * 2) for name, align, dx, dy in FIXED_SPOTS),
+)
+_NUMBER_SPOTS = (
+    ("right-near", "left", 8, 0),
+    ("left-near", "right", -8, 0),
+    ("above-near", "center", 0, -12),
+    ("below-near", "center", 0, 12),
+    *_NAME_SPOTS,
+    *((f"{name}-far3", align, dx * 3, dy * 3) for name, align, dx, dy in FIXED_SPOTS),
+)
+# The quadrants in the order their needs get a label (the rest are numbered).
+_LABEL_ORDER = (QUADRANTS[0], QUADRANTS[1], QUADRANTS[3], QUADRANTS[2])
 _QUADRANT_COLOURS = (VERMILLION, GREEN, "#777777", BLUE)
 _QUADRANT_SHAPES = ("triangle-up", "circle", "square", "diamond")
 
@@ -292,7 +311,8 @@ def needs_gap_chart(
         sort=labels,
         title=None,
         axis=alt.Axis(
-            labelLimit=260,
+            # Room for the longest name in bold (about 8.6 pixels a character): never cut.
+            labelLimit=min(640, max(260, 9 * max((len(t) for t in labels), default=0) + 10)),
             labelFontSize=13,
             labelPadding=8,
             ticks=False,
@@ -461,6 +481,9 @@ _HEAT_VALUES = {  # value: (column prefix, title, legend title, subtitle)
 }
 
 
+_HEAT_COLUMN = 84  # pixels per group: "100%" and a 10-character header line fit
+
+
 def needs_heatmap_chart(
     gap: pd.DataFrame,
     *,
@@ -611,7 +634,9 @@ def needs_heatmap_chart(
         ("value_said", legend_title),
         ("count_said", "Respondents"),
     )
-    header_expr, header_lines = wrap_labels(groups, 15)
+    # Narrow columns (a page's width holds six groups and the need names), so headers
+    # wrap at 10 characters.
+    header_expr, header_lines = wrap_labels(groups, 10)
     x = alt.X(
         field=by,
         type="nominal",
@@ -621,7 +646,7 @@ def needs_heatmap_chart(
             orient="top",
             labelAngle=0,
             labelFontSize=13,
-            labelLimit=130,
+            labelLimit=_HEAT_COLUMN - 6,
             labelExpr=header_expr,
             labelLineHeight=16,
             labelPadding=6 + 16 * (header_lines - 1),
@@ -653,8 +678,9 @@ def needs_heatmap_chart(
                 legend=alt.Legend(
                     title=legend_title,
                     labelExpr=legend_labels,
-                    orient="right",
-                    gradientLength=160,
+                    orient="top",
+                    direction="horizontal",
+                    gradientLength=200,
                 ),
             ),
             tooltip=tooltip,
@@ -695,8 +721,8 @@ def needs_heatmap_chart(
         f"{group_word}s ({list_words(groups)}); each cell is labelled with its value. " + note
     ).strip()
     return alt.layer(blank, cells, text, blank_text, data=data).properties(
-        width=alt.Step(118),
-        height=alt.Step(34),
+        width=alt.Step(_HEAT_COLUMN),
+        height=alt.Step(30),
         title=alt.Title(f"{title}, by {group_word}", subtitle=subtitle, anchor="start"),
         description=description,
     )
@@ -1009,7 +1035,8 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
         here" (top left), "Keep up the good work" (top right), "Low priority" (bottom
         left) and "Possible overkill" (bottom right). Each need is a point whose colour
         *and* shape give its quadrant, with thin grey lines for both intervals and its
-        label beside it. Tooltips give n and both means with their intervals.
+        label (or its number, named in the subtitle) beside it. Tooltips give n and both
+        means with their intervals.
 
     Raises
     ------
@@ -1019,10 +1046,11 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
     Notes
     -----
     Suppressed rows (too few respondents) and needs without both means are left out;
-    the subtitle says how many. Each label goes on the first side of its point (right,
-    left, above, below) where it stays inside the grid and clear of other points,
-    labels, intervals and the corner names; this is layout only, the points never move.
-    Very crowded grids can still have touching labels, which the tooltips resolve.
+    the subtitle says how many. Labels are placed most important first ("Concentrate
+    here", widest gap first): each on the first side of its point where it stays inside
+    the grid and clear of other points, labels and the corner names (it may cross
+    interval lines). A need with no clear side is numbered instead, and the subtitle's
+    key names each number; this is layout only, the points never move.
 
     Examples
     --------
@@ -1060,13 +1088,19 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
     data["performance_said"] = [
         mean_words(r.performance, r.performance_ci_low, r.performance_ci_high) for r in rows
     ]
-    order = data.sort_values(["importance", "performance"], ascending=False).index
-    corner_width = {name: 7.6 * len(name) + 10 for name in _QUADRANTS}
+    # Labels choose in order of importance to a reader: "Concentrate here" first, the
+    # widest gap between importance and performance first within each quadrant.
+    data["_rank"] = data["quadrant"].map({q: i for i, q in enumerate(_LABEL_ORDER)}).fillna(9)
+    data["_gap"] = data["importance"] - data["performance"]
+    order = data.sort_values(["_rank", "_gap"], ascending=[True, False]).index
+    data = data.drop(columns=["_rank", "_gap"])
+    corner_width = {name: 8.8 * len(name) + 10 for name in _QUADRANTS}  # 14-pixel bold
+    corner_high = 25  # 8 pixels in, then 14-pixel bold text (about 17 pixels high)
     corner_boxes = [
-        (0, 0, corner_width[_QUADRANTS[0]], 28),
-        (_IP_WIDTH - corner_width[_QUADRANTS[1]], 0, _IP_WIDTH, 28),
-        (0, _IP_HEIGHT - 28, corner_width[_QUADRANTS[2]], _IP_HEIGHT),
-        (_IP_WIDTH - corner_width[_QUADRANTS[3]], _IP_HEIGHT - 28, _IP_WIDTH, _IP_HEIGHT),
+        (0, 0, corner_width[_QUADRANTS[0]], corner_high),
+        (_IP_WIDTH - corner_width[_QUADRANTS[1]], 0, _IP_WIDTH, corner_high),
+        (0, _IP_HEIGHT - corner_high, corner_width[_QUADRANTS[2]], _IP_HEIGHT),
+        (_IP_WIDTH - corner_width[_QUADRANTS[3]], _IP_HEIGHT - corner_high, _IP_WIDTH, _IP_HEIGHT),
     ]
 
     def px(value) -> float:
@@ -1101,14 +1135,31 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
         data.loc[order, "label"].astype(str).tolist(),
         width=_IP_WIDTH,
         height=_IP_HEIGHT,
-        avoid=corner_boxes + interval_boxes,
-        spots=FIXED_SPOTS,
+        avoid=corner_boxes,
+        cross=interval_boxes,
+        spots=_NAME_SPOTS,
         fixed=True,
-        half_height=8.0,
-        measure=lambda text, _size: 6.8 * len(text),
+        half_height=7.5,
+        measure=lambda text, _size: (
+            7.2 * len(text) + 6
+        ),  # and a gap, so "12" "15" never read "1215"
+        numbered=True,
+        number_spots=_NUMBER_SPOTS,
     )
-    spots = [p["spot"] for p in placed]
-    data["spot"] = pd.Series(spots, index=order).reindex(data.index)
+
+    def placed_column(key: str) -> pd.Series:
+        return pd.Series([p[key] for p in placed], index=order).reindex(data.index)
+
+    data["label_align"] = placed_column("align")
+    data["label_text"] = placed_column("text")
+    # Each label's anchor on the chart's own scales (the placer works in pixels).
+    data["label_x"] = data["performance"] + placed_column("dx") * 4 / _IP_WIDTH
+    data["label_y"] = data["importance"] - placed_column("dy") * 4 / _IP_HEIGHT
+    key = [
+        f"{p['number']} {label}"
+        for p, label in zip(placed, data.loc[order, "label"].astype(str), strict=True)
+        if p["number"] is not None
+    ]
 
     tooltip = tips(
         ("label", "Need"),
@@ -1164,17 +1215,17 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
         filled=True, opacity=1, size=150, stroke="white", strokeWidth=1
     ).encode(x=x("performance"), y=y("importance"), tooltip=tooltip, **quadrant_scales)
     labels = [
-        base.transform_filter(f"datum.spot == {js(name)}")
-        .mark_text(align=align, baseline="middle", dx=dx, dy=dy, fontSize=12)
+        base.transform_filter(f"datum.label_align == {js(align)}")
+        .mark_text(align=align, baseline="middle", fontSize=12)
         .encode(
-            x=x("performance"),
-            y=y("importance"),
-            text=alt.Text(field="label", type="nominal"),
+            x=x("label_x"),
+            y=y("label_y"),
+            text=alt.Text(field="label_text", type="nominal"),
             color=alt.value(INK),
             tooltip=tooltip,
         )
-        for name, align, dx, dy in FIXED_SPOTS
-        if (data["spot"] == name).any()
+        for align in ("left", "right", "center")
+        if (data["label_align"] == align).any()
     ]
 
     crosshair_frame = pd.DataFrame(
@@ -1219,6 +1270,8 @@ def importance_performance_chart(ip: pd.DataFrame) -> alt.LayerChart:
     if left_out:
         note = f"{count_words(left_out, 'need')} left out: too few respondents."
         subtitle.append(note)
+    if key:
+        subtitle += wrapped_lines(["Numbered where names would crowd: " + "; ".join(key) + "."])
     concentrate = data.loc[data["quadrant"] == _QUADRANTS[0], "label"].astype(str).tolist()
     overkill = data.loc[data["quadrant"] == _QUADRANTS[3], "label"].astype(str).tolist()
     description = (

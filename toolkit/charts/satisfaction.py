@@ -96,6 +96,21 @@ def _y_scale(trend: pd.DataFrame, measure: str) -> alt.Scale:
     return alt.Scale(zero=False)
 
 
+def _n_fits(data: pd.DataFrame, shown: pd.DataFrame, by) -> bool:
+    """Whether an "n=" label fits under each period (else the subtitle gives the range)."""
+    room = (300 if by else 560) / max(1, shown["period"].nunique())
+    widest = max((len(text) for text in data["n_text"].dropna()), default=0) * 6.2
+    return room >= widest + 6
+
+
+def _n_range(shown: pd.DataFrame) -> list[str]:
+    """The subtitle's line on responses when they are not under each period."""
+    if not len(shown):
+        return []
+    low, high = int(shown["n"].min()), int(shown["n"].max())
+    return [f"Responses per period: {low:,} to {high:,}."]
+
+
 def _midpoints(frame: pd.DataFrame) -> pd.Series:
     start = pd.to_datetime(frame["period_start"])
     end = pd.to_datetime(frame["period_end"])
@@ -185,8 +200,17 @@ def satisfaction_trend_chart(
     if timed and len(event_rows):
         data = pd.concat([data, event_rows], ignore_index=True)
 
-    if timed:
-        x = alt.X(field="when", type="temporal", title=None, axis=alt.Axis(format="%b %Y"))
+    if timed:  # padded, so the first and last "n=" labels stay clear of the y axis
+        x = alt.X(
+            field="when",
+            type="temporal",
+            title=None,
+            # Flush: the first and last labels stay inside the plot, clear of the y axis
+            # and of the next panel's labels.
+            # labelPadding: the x labels start below the y axis's lowest number.
+            axis=alt.Axis(format="%b %Y", labelFlush=True, labelPadding=5),
+            scale=alt.Scale(padding=24),
+        )
     else:
         order = shown.sort_values("t")["period"].astype(str).drop_duplicates().tolist()
         x = alt.X(field="period", type="ordinal", sort=order, title=None)
@@ -212,7 +236,8 @@ def satisfaction_trend_chart(
     points = base.mark_point(filled=True, size=55, color=BLUE).encode(x=x, y=y, tooltip=tooltip)
     layers = [band, line, points]
     height = 170 if by else 280
-    if show_n:
+    n_listed = show_n and _n_fits(data, shown, by)
+    if n_listed:
         layers.append(
             base.mark_text(baseline="bottom", fontSize=10, color=MUTED).encode(
                 x=x, y=alt.value(height - 2), text=alt.Text(field="n_text")
@@ -250,6 +275,7 @@ def satisfaction_trend_chart(
         subtitle.extend(
             f"{r.event_number}  {r.event} ({r.event_date})" for r in listed.itertuples(index=False)
         )
+    subtitle += _n_range(shown) if show_n and not n_listed else []
     if hidden:
         subtitle.append(
             f"{hidden} period{'s' if hidden != 1 else ''} with too few responses "
@@ -268,6 +294,7 @@ def satisfaction_trend_chart(
         panel = chart.properties(width=300, height=height).facet(
             facet=alt.Facet(field="group", type="nominal", title=None),
             columns=columns,
+            spacing=60,  # room for the date labels at the panels' edges
         )
         return panel.properties(
             title=alt.Title(name, subtitle=subtitle), description=description
@@ -394,7 +421,17 @@ def control_chart_chart(
         for r in rows
     ]
     order = data.sort_values("t")["period"].tolist()
-    x = alt.X(field="period", type="ordinal", sort=order, title=None, axis=alt.Axis(labelAngle=-45))
+    # The first label, slanted down-left, must clear the y axis's numbers: pad the scale
+    # by its slanted width, in steps between periods.
+    slant = 0.71 * 6.2 * max((len(str(p)) for p in order), default=0) + 8
+    x = alt.X(
+        field="period",
+        type="ordinal",
+        sort=order,
+        title=None,
+        axis=alt.Axis(labelAngle=-45),
+        scale=alt.Scale(padding=min(3.0, max(0.5, slant / (560 / max(1, len(order)))))),
+    )
     y_title = {"top_box": "Top-box share", "nps": "NPS"}.get(measure, "Mean score")
     scale = alt.Scale(zero=False) if measure != "top_box" else alt.Scale(domain=[0, 1])
     tooltip = tips(

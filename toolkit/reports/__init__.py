@@ -6,6 +6,8 @@
     A notebook's declared parameters, checked before any kernel starts.
 :mod:`toolkit.reports.html`, :mod:`toolkit.reports.index`
     The offline HTML of one report; the index of every run.
+:mod:`toolkit.reports.export`
+    A report as PDF (Chromium's print) and as slides (python-pptx): ``--format``.
 :mod:`toolkit.reports.kernels`
     Fresh kernels forked from a pre-imported template.
 :mod:`toolkit.reports.context`

@@ -24,7 +24,8 @@ def write_index(out: str | os.PathLike) -> Path:
     -------
     Path
         The index file. Each report is listed with its name (and ``each`` value), its
-        parameters, its time, its status and links to its HTML and notebook; failures
+        parameters, its time, its status and links to each of its files (HTML, PDF,
+        slides, notebook); failures
         show their error. All text is HTML-escaped.
     """
     out = Path(out)
@@ -49,8 +50,9 @@ def write_index(out: str | os.PathLike) -> Path:
                 if not (k == "subset" and not v)
             )
             links = []
-            if r.get("html"):
-                links.append(f'<a href="{e(quote(r["html"]))}">report</a>')
+            for key, label in (("html", "report"), ("pdf", "PDF"), ("pptx", "slides")):
+                if r.get(key):
+                    links.append(f'<a href="{e(quote(r[key]))}">{label}</a>')
             if r.get("notebook"):
                 links.append(f'<a href="{e(quote(r["notebook"]))}">notebook</a>')
             status = e(r.get("status", ""))

@@ -51,6 +51,10 @@ HTML (:mod:`toolkit.reports.html`; the index of runs: :mod:`toolkit.reports.inde
     engagement, parameters, data fingerprint, toolkit version, time) above the report;
     and prints with a page break before each section and no chart cut in two. Widget
     state is stripped from every executed notebook.
+
+PDF and slides (:mod:`toolkit.reports.export`)
+    ``formats`` (``html``, ``pdf``, ``pptx``; HTML by default) adds ``NAME.pdf`` (the HTML
+    printed by Chromium) and ``NAME.pptx`` beside each report once every notebook has run.
 """
 
 from __future__ import annotations
@@ -103,6 +107,9 @@ __all__ = [
     "report_file_names",
     "write_index",
 ]
+
+#: The files a report's result names (links relative to the reports folder in run.json).
+_FILES = ("html", "pdf", "pptx", "notebook")
 
 INCLUDE_PERSONAL_ENV = "SERVICE_TOOLKIT_INCLUDE_PERSONAL"
 """Set to ``1`` in a report's kernel when the run was asked to include personal columns."""
@@ -270,8 +277,10 @@ class ReportResult:
     status : str
         ``"ok"`` or ``"failed"``.
     html, notebook : Path or None
-        The HTML report (None when it failed) and the executed notebook (kept, partial,
-        when it failed).
+        The HTML report (None when it failed, or when HTML was not among the formats) and
+        the executed notebook (kept, partial, when it failed).
+    pdf, pptx : Path or None
+        The PDF and the slides, when those formats were asked for.
     error : str or None
         What went wrong, naming the notebook and the cell.
     cell : int or None
@@ -289,6 +298,8 @@ class ReportResult:
     error: str | None = None
     cell: int | None = None
     seconds: float = 0.0
+    pdf: Path | None = None
+    pptx: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -296,7 +307,7 @@ class ReportResult:
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        for key in ("html", "notebook"):
+        for key in _FILES:
             data[key] = str(data[key]) if data[key] else None
         return data
 
@@ -643,6 +654,7 @@ def run_reports(
     timeout: float | None = None,
     warm: bool = True,
     on_result: Callable[[ReportResult], None] | None = None,
+    formats: str | Sequence[str] = ("html",),
 ) -> ReportRun:
     """Run reports on an engagement and write their HTML, notebooks and the index.
 
@@ -675,7 +687,13 @@ def run_reports(
         Fork kernels from a pre-imported template (:mod:`toolkit.reports.kernels`);
         False starts an ordinary kernel per report.
     on_result : callable, optional
-        Called with each :class:`ReportResult` as it finishes.
+        Called with each :class:`ReportResult` as it finishes (before its PDF and
+        slides are written).
+    formats : str or sequence of str
+        ``html``, ``pdf``, ``pptx`` or several (``"html,pdf"``); HTML by default. The
+        PDF and the slides are written once every notebook has run
+        (:mod:`toolkit.reports.export`); without ``html`` the HTML a PDF is printed
+        from is not kept.
 
     Returns
     -------
@@ -687,13 +705,19 @@ def run_reports(
     ------
     DataValidationError
         Unknown report, unknown parameter or a value of the wrong type, a subset or
-        ``each`` column no table has, a report named in ``names`` whose data is not there
-        yet: raised before any kernel starts. Without ``names`` such a report is skipped
-        (``run.skipped``).
+        ``each`` column no table has, an unknown format, a report named in ``names`` whose
+        data is not there yet: raised before any kernel starts. Without ``names`` such a
+        report is skipped (``run.skipped``).
     StoreError
         No engagement at that path.
+    ReportError
+        PDF asked for and no Chromium to print it with (before any kernel starts).
     """
+    from toolkit.reports.export import check_formats, parse_formats
     from toolkit.store import Engagement
+
+    formats = parse_formats(formats)
+    check_formats(formats)
 
     eng = Engagement.open(Path(engagement).expanduser())
     named = bool(names)
@@ -751,6 +775,7 @@ def run_reports(
         if bar is not None:
             bar.close()
         run.results = [r for r in results if r is not None]
+        _write_formats(run, formats)
         run.finished = _now_iso()
         _write_run_json(run)
         write_index(out_dir)
@@ -904,6 +929,14 @@ def _execute(job: _Job, folder: Path, run: ReportRun, manager, timeout, include_
     return _finished(result, job, run, include_personal, started)
 
 
+def _write_formats(run: ReportRun, formats: Sequence[str]) -> None:
+    """Write each written report's PDF and slides; drop its HTML when not asked for."""
+    from toolkit.reports.export import write_other_formats
+
+    write_other_formats([r for r in run.results if r.ok], formats)
+    _write_run_json(run)
+
+
 def _finished(result: ReportResult, job: _Job, run, include_personal, started):
     """Record a failure in the kept notebook (if any); time the result."""
     import nbformat
@@ -1028,8 +1061,8 @@ def _jsonable(value):
 def _write_run_json(run: ReportRun) -> None:
     data = run.to_dict()
     for r in data["results"]:  # links relative to the reports folder
-        for key in ("html", "notebook"):
-            if r[key]:
+        for key in _FILES:
+            if r.get(key):
                 r[key] = f"{run.run_id}/{Path(r[key]).name}"
     write_atomic(
         run.folder / "run.json", json.dumps(data, indent=2, default=str, ensure_ascii=False)
