@@ -87,7 +87,7 @@ def test_record_from_inputs_types_values_and_words_what_is_missing():
     assert record["customer_id"] == "HR-ASH"
     assert record["mission_alignment"] == 4 and record["clout"] is None
     assert record["mandate"] is None  # "not rated" is not "none"
-    assert errors == {"name": "is required"}
+    assert errors == {"name": "Write the customer's name."}
 
 
 def test_values_round_trip_through_a_stored_row():
@@ -148,8 +148,8 @@ def test_invalid_entries_name_each_field_and_change_nothing(eng):
     with pytest.raises(DataValidationError) as caught:
         eng.save_entry("assumed_needs", {"staff": "", "need": "Milk", "importance": 9})
     problems = field_errors(caught.value.problems, FORMS["assumed"])
-    assert problems["staff"].startswith("is empty; it is required")
-    assert problems["importance"].startswith("is not a whole number from 1 to 5")
+    assert problems["staff"].startswith("Staff member is empty; it is required")
+    assert problems["importance"].startswith("Importance is not a whole number from 1 to 5")
     assert eng.entries("assumed_needs").empty
 
 
@@ -223,12 +223,14 @@ def app(tmp_path):
 def test_save_is_disabled_until_valid_and_messages_sit_beside_fields(app):
     page, engagement = app
     form = page.forms["assumed"]
-    assert form.save.disabled and "Staff member, Need" in form.missing.value
+    assert form.save.disabled and "Save is off until you fill in: Staff member, Need." in (
+        form.why.value
+    )
     form.controls["staff"].value = "Ana"
     form.controls["need"].value = "Another food pantry"
     form.controls["collected_on"].value = "30/2/2024"
     assert (
-        form.save.disabled and "there is no 30 February 2024" in form.messages["collected_on"].value
+        form.save.disabled and "There is no 30 February 2024." in form.messages["collected_on"].value
     )
     assert 'role="alert"' in form.messages["collected_on"].value
     form.controls["collected_on"].value = "29/2/2024"
@@ -238,12 +240,13 @@ def test_save_is_disabled_until_valid_and_messages_sit_beside_fields(app):
     assert entry is not None and f"Saved entry #{entry}." in form.status.value
     assert form.controls["staff"].value == "Ana" and form.controls["need"].value == ""
     assert "Another food pantry" in form.listing.value
+    assert "1–1 of 1" in form.counted.value
 
 
 def test_a_failed_save_keeps_everything_typed(app, monkeypatch):
     page, engagement = app
     form = page.forms["events"]
-    form.controls["starts_on"].value = "1/7/2023"
+    form.controls["starts_on"].value = "1 July 2023"
     form.controls["label"].value = "Milk and fresh food program launched"
 
     def locked(*args, **kwargs):
@@ -253,7 +256,7 @@ def test_a_failed_save_keeps_everything_typed(app, monkeypatch):
     assert form.submit() is None
     assert "Not saved: database is locked" in form.status.value
     assert form.controls["label"].value == "Milk and fresh food program launched"
-    assert form.controls["starts_on"].value == "1/7/2023"
+    assert form.controls["starts_on"].value == "1 July 2023"
 
 
 def test_correcting_and_deleting_from_the_list(app):
