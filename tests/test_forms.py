@@ -230,7 +230,8 @@ def test_save_is_disabled_until_valid_and_messages_sit_beside_fields(app):
     form.controls["need"].value = "Another food pantry"
     form.controls["collected_on"].value = "30/2/2024"
     assert (
-        form.save.disabled and "There is no 30 February 2024." in form.messages["collected_on"].value
+        form.save.disabled
+        and "There is no 30 February 2024." in form.messages["collected_on"].value
     )
     assert 'role="alert"' in form.messages["collected_on"].value
     form.controls["collected_on"].value = "29/2/2024"

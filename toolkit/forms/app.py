@@ -63,7 +63,7 @@ _CSS = """
 .tk-forms .tk-ok { color: #1b5e20; font-weight: 600; }
 .tk-forms .tk-title { font-size: 15px; margin: 2px 0 4px 0; }
 .tk-forms .tk-field { flex-wrap: wrap; align-items: center; gap: 0 10px; }
-.tk-forms .tk-beside { min-width: 200px; flex: 1 1 200px; max-width: 560px; line-height: 1.3; }
+.tk-forms .tk-beside { min-width: 150px; flex: 1 1 150px; max-width: 560px; line-height: 1.3; }
 .tk-forms .tk-rating-label { font-size: 13px; margin: 2px 0 0 0; }
 .tk-forms .tk-ratings { grid-gap: 2px 24px; }
 .tk-forms .tk-rating .widget-toggle-buttons .widget-toggle-button {
@@ -78,7 +78,7 @@ _CSS = """
 .tk-forms .lm-TabBar-content { flex-wrap: wrap; }
 .tk-forms table.tk-entries td, .tk-forms table.tk-entries th {
   border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top;
-  max-width: 260px; }
+  max-width: 240px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .tk-forms h3 { margin: 4px 0 2px 0; font-size: 16px; }
 .tk-forms h4 { margin: 8px 0 2px 0; }
 .tk-forms p.tk-intro { margin: 0 0 6px 0; }
@@ -292,8 +292,8 @@ class EntryForm:
         if "segment" in self.filters:
             keep = self.filters["segment"].value
             groups = self.page.segments()
-            self.filters["segment"].options = [("Every group", None)] + [(g, g) for g in groups]
-            self.filters["segment"].value = keep if keep in groups else None
+            self.filters["segment"].options = [("Every group", "")] + [(g, g) for g in groups]
+            self.filters["segment"].value = keep if keep in groups else ""
 
     def _changed(self, name: str) -> Callable:
         def changed(_change) -> None:
@@ -360,7 +360,10 @@ class EntryForm:
         return errors
 
     def _show(self, record: dict, errors: dict[str, str]) -> None:
-        missing = missing_fields(self.spec, record)
+        # Empty, not wrong: a date that reads both ways is empty too, and says so itself.
+        missing = [
+            f for f in missing_fields(self.spec, record) if errors.get(f.name) == f.missing_words
+        ]
         for f in self.spec.fields:
             text = errors.get(f.name, "")
             quiet = f in missing and f.name not in self.touched and self.editing is None
@@ -607,8 +610,8 @@ class EntryForm:
             (imports["table_name"] == self.spec.table.replace("_", "-"))
             & (imports["status"] == "active")
         ]
-        return [("Anywhere", None), ("Typed in these forms", "form")] + [
-            (f"{r.file_name} (import {r.import_id})", int(r.import_id))
+        return [("Anywhere", ""), ("Typed in these forms", "form")] + [
+            (f"{r.file_name} (import {r.import_id})", str(r.import_id))
             for r in mine.iloc[::-1].itertuples()
         ]
 
@@ -620,16 +623,16 @@ class EntryForm:
         try:
             options = self._sources()
             source.options = options
-            source.value = keep if keep in [v for _, v in options] else None
+            source.value = keep if keep in [v for _, v in options] else ""
         finally:
             self._loading = False
-        segment = self.filters["segment"].value if "segment" in self.filters else None
+        segment = self.filters["segment"].value if "segment" in self.filters else ""
         rows, total = self.engagement.entry_page(
             self.spec.table,
             limit=_PAGE_ROWS,
             offset=self.offset,
-            segment=segment,
-            source=source.value,
+            segment=segment or None,
+            source=source.value or None,
         )
         if self.offset and rows.empty and total:
             self.offset = max((total - 1) // _PAGE_ROWS * _PAGE_ROWS, 0)
@@ -648,7 +651,7 @@ class EntryForm:
         self.counted.value = _echo(
             f"Newest first: {first:,}–{self.offset + len(rows):,} of {total:,}." if total else ""
         )
-        filtered = segment is not None or source.value is not None
+        filtered = bool(segment or source.value)
         self.listing.value = self._table(rows, filtered=filtered)
 
     def _table(self, rows: pd.DataFrame, *, filtered: bool) -> str:
@@ -667,7 +670,7 @@ class EntryForm:
                     text = NOT_RATED if f.kind == "rating" else ""
                 else:
                     text = str(value)
-                cells.append(f"<td>{html.escape(text)}</td>")
+                cells.append(f'<td title="{html.escape(text)}">{html.escape(text)}</td>')
             body.append(f"<tr>{''.join(cells)}</tr>")
         return (
             f'<div class="tk-scroll"><table class="tk-entries"><thead><tr><th>Entry</th>{head}'
