@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from toolkit.cli import main
 from toolkit.errors import DataValidationError
+from toolkit.forms.app import TABS
 from toolkit.forms.records import (
     FORMS,
     NOT_RATED,
@@ -24,7 +25,6 @@ from toolkit.forms.records import (
     record_from_inputs,
     values_from_record,
 )
-from toolkit.forms.app import TABS
 from toolkit.schema.checks import Problem
 from toolkit.store import Engagement
 

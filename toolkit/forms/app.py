@@ -552,7 +552,7 @@ class EntryForm:
         self.filters: dict[str, w.Dropdown] = {}
         if any(f.name == "segment" for f in self.spec.fields):
             self.filters["segment"] = w.Dropdown(
-                description="Customer group", style=small, layout=w.Layout(width="300px")
+                description="Show group", style=small, layout=w.Layout(width="300px")
             )
         self.filters["source"] = w.Dropdown(
             description="Came from", style=small, layout=w.Layout(width="330px")
@@ -935,63 +935,7 @@ def forms_app(engagement: str | Engagement | None = None) -> w.VBox:
         engagement = Engagement.open(path)
     enable_charts(interactive=True)
     page = Page(engagement)
-    built = page.parts
-    keys = [key for key, _ in TABS]
-
-    def part(key: str):
-        """Each tab's content is built the first time it is shown (or asked for)."""
-        if key not in built:
-            from toolkit.forms.segments import SegmentsTab
-            from toolkit.forms.wizard import ImportWizard
-
-            tab = {"coding": CodingTab, "wizard": ImportWizard, "segments": SegmentsTab}.get(key)
-            page.building, outer = key, page.building
-            try:
-                built[key] = tab(page) if tab else EntryForm(page, FORMS[key])
-            finally:
-                page.building = outer
-            if key in restored_drafts and isinstance(built[key], EntryForm):
-                built[key].restore(restored_drafts.pop(key))
-        return built[key]
-
-    holders = [w.VBox() for _ in TABS]
-    tabs = w.Tab(children=holders, titles=[title for _, title in TABS])
-    keeper = DraftKeeper(key=storage_key(engagement))
-    restored_drafts: dict[str, dict] = {}
-
-    def show(index: int | None) -> None:
-        if index is None:
-            return
-        if not holders[index].children:
-            # Something shows at once; the tab's content replaces it when built.
-            holders[index].children = [w.HTML(_echo("Opening this tab…"))]
-            holders[index].children = [part(keys[index]).root]
-        page.show(keys[index])
-        remember()
-
-    def remember() -> None:
-        if keeper_ready[0]:
-            keeper.state = {"tab": tabs.selected_index or 0, "drafts": dict(page.drafts)}
-
-    def restore(change) -> None:
-        kept = change["new"] or {}
-        keeper_ready[0] = True
-        drafts = kept.get("drafts") if isinstance(kept.get("drafts"), dict) else {}
-        restored_drafts.update(
-            {k: v for k, v in drafts.items() if k in FORMS and isinstance(v, dict)}
-        )
-        for key in [k for k in restored_drafts if k in built]:
-            built[key].restore(restored_drafts.pop(key))
-        tab = kept.get("tab")
-        if isinstance(tab, int) and 0 <= tab < len(TABS) and tab != tabs.selected_index:
-            tabs.selected_index = tab
-        remember()
-
-    keeper_ready = [False]
-    page.on_draft = remember
-    keeper.observe(restore, names="restored")
-    tabs.observe(lambda change: show(change["new"]), names="selected_index")
-    show(0)
+    tabs = _Tabs(page, DraftKeeper(key=storage_key(engagement)))
     name = html.escape(engagement.settings_data.get("organisation") or engagement.name)
     root = w.VBox(
         [
@@ -999,21 +943,90 @@ def forms_app(engagement: str | Engagement | None = None) -> w.VBox:
                 _CSS + f"<div class='tk-title'><strong>{name}</strong> · listening forms. "
                 "Everything you save goes straight into the engagement.</div>"
             ),
-            keeper,
-            tabs,
+            tabs.keeper,
+            tabs.widget,
             _chart_panel(page),
         ]
     )
     root.add_class("tk-forms")
     # For notebooks and tests: each tab's form, built on first use.
-    root.forms = _Parts(part, tuple(FORMS))
-    root.coding = _LazyPart(part, "coding")
-    root.wizard = _LazyPart(part, "wizard")
-    root.segments = _LazyPart(part, "segments")
-    root.tabs = tabs
+    root.forms = _Parts(tabs.part, tuple(FORMS))
+    root.coding = _LazyPart(tabs.part, "coding")
+    root.wizard = _LazyPart(tabs.part, "wizard")
+    root.segments = _LazyPart(tabs.part, "segments")
+    root.tabs = tabs.widget
     root.page = page
-    root.drafts = keeper
+    root.drafts = tabs.keeper
     return root
+
+
+class _Tabs:
+    """The page's tabs: each built when first shown, the tab shown and the drafts kept in
+    the browser (:class:`toolkit.forms.drafts.DraftKeeper`) and put back when it opens.
+    """
+
+    def __init__(self, page: Page, keeper):
+        self.page, self.keeper = page, keeper
+        self.keys = [key for key, _ in TABS]
+        self.holders = [w.VBox() for _ in TABS]
+        self.widget = w.Tab(children=self.holders, titles=[title for _, title in TABS])
+        self.restored: dict[str, dict] = {}
+        self.ready = False  # the browser has said what it kept
+        page.on_draft = self.remember
+        keeper.observe(self.restore, names="restored")
+        self.widget.observe(lambda change: self.show(change["new"]), names="selected_index")
+        self.show(0)
+
+    def part(self, key: str):
+        """Each tab's content is built the first time it is shown (or asked for)."""
+        built = self.page.parts
+        if key not in built:
+            from toolkit.forms.segments import SegmentsTab
+            from toolkit.forms.wizard import ImportWizard
+
+            tab = {"coding": CodingTab, "wizard": ImportWizard, "segments": SegmentsTab}.get(key)
+            self.page.building, outer = key, self.page.building
+            try:
+                built[key] = tab(self.page) if tab else EntryForm(self.page, FORMS[key])
+            finally:
+                self.page.building = outer
+            if key in self.restored and isinstance(built[key], EntryForm):
+                built[key].restore(self.restored.pop(key))
+        return built[key]
+
+    def show(self, index: int | None) -> None:
+        if index is None:
+            return
+        holder = self.holders[index]
+        if not holder.children:
+            # Something shows at once; the tab's content replaces it when built.
+            holder.children = [w.HTML(_echo("Opening this tab…"))]
+            holder.children = [self.part(self.keys[index]).root]
+        self.page.show(self.keys[index])
+        self.remember()
+
+    def remember(self) -> None:
+        """Tell the browser the tab shown and every draft (once it has said what it kept)."""
+        if self.ready:
+            self.keeper.state = {
+                "tab": self.widget.selected_index or 0,
+                "drafts": dict(self.page.drafts),
+            }
+
+    def restore(self, change) -> None:
+        """Put back what the browser kept: each form's draft, and the tab shown."""
+        kept = change["new"] or {}
+        self.ready = True
+        drafts = kept.get("drafts") if isinstance(kept.get("drafts"), dict) else {}
+        self.restored.update(
+            {k: v for k, v in drafts.items() if k in FORMS and isinstance(v, dict)}
+        )
+        for key in [k for k in self.restored if k in self.page.parts]:
+            self.page.parts[key].restore(self.restored.pop(key))
+        tab = kept.get("tab")
+        if isinstance(tab, int) and 0 <= tab < len(TABS) and tab != self.widget.selected_index:
+            self.widget.selected_index = tab
+        self.remember()
 
 
 class _Parts:
