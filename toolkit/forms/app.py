@@ -439,11 +439,13 @@ class EntryForm:
             )
             return None
         verb = "Corrected" if self.editing is not None else "Saved"
-        self.status.value = f'<span role="status" class="tk-ok">{verb} entry #{entry}.</span>'
         if self.editing is None:
             self.offset = 0
-        self.refresh_entries()
+        # The form is emptied before anything else is said: what the planner types once the
+        # confirmation shows is never wiped by it.
         self.reset(keep_status=True)
+        self.status.value = f'<span role="status" class="tk-ok">{verb} entry #{entry}.</span>'
+        self.refresh_entries(sources=False)
         self.refresh_choices(self.spec.table)
         self.page.saved(self.spec.table, source=self)
         return entry
@@ -615,17 +617,20 @@ class EntryForm:
             for r in mine.iloc[::-1].itertuples()
         ]
 
-    def refresh_entries(self) -> None:
-        """Show one page of the table's rows, newest first, as the filters choose."""
+    def refresh_entries(self, *, sources: bool = True) -> None:
+        """Show one page of the table's rows, newest first, as the filters choose
+        (``sources``: read the list of imports again; a form's own save adds none).
+        """
         source = self.filters["source"]
-        keep = source.value
-        self._loading = True
-        try:
-            options = self._sources()
-            source.options = options
-            source.value = keep if keep in [v for _, v in options] else ""
-        finally:
-            self._loading = False
+        if sources or not source.options:
+            keep = source.value
+            self._loading = True
+            try:
+                options = self._sources()
+                source.options = options
+                source.value = keep if keep in [v for _, v in options] else ""
+            finally:
+                self._loading = False
         segment = self.filters["segment"].value if "segment" in self.filters else ""
         rows, total = self.engagement.entry_page(
             self.spec.table,
