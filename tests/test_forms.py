@@ -13,16 +13,19 @@ from click.testing import CliRunner
 
 from toolkit.cli import main
 from toolkit.errors import DataValidationError
+from toolkit.forms.app import TABS
 from toolkit.forms.records import (
     FORMS,
     NOT_RATED,
     date_order_for,
     entry_label,
     field_errors,
+    label_for,
     parse_date,
     record_from_inputs,
     values_from_record,
 )
+from toolkit.schema.checks import Problem
 from toolkit.store import Engagement
 
 EXPORTS = Path(__file__).resolve().parent / "fixtures" / "exports"
@@ -87,7 +90,7 @@ def test_record_from_inputs_types_values_and_words_what_is_missing():
     assert record["customer_id"] == "HR-ASH"
     assert record["mission_alignment"] == 4 and record["clout"] is None
     assert record["mandate"] is None  # "not rated" is not "none"
-    assert errors == {"name": "is required"}
+    assert errors == {"name": "Write the customer's name."}
 
 
 def test_values_round_trip_through_a_stored_row():
@@ -148,8 +151,8 @@ def test_invalid_entries_name_each_field_and_change_nothing(eng):
     with pytest.raises(DataValidationError) as caught:
         eng.save_entry("assumed_needs", {"staff": "", "need": "Milk", "importance": 9})
     problems = field_errors(caught.value.problems, FORMS["assumed"])
-    assert problems["staff"].startswith("is empty; it is required")
-    assert problems["importance"].startswith("is not a whole number from 1 to 5")
+    assert problems["staff"].startswith("Staff member is empty; it is required")
+    assert problems["importance"].startswith("Importance is not a whole number from 1 to 5")
     assert eng.entries("assumed_needs").empty
 
 
@@ -223,12 +226,15 @@ def app(tmp_path):
 def test_save_is_disabled_until_valid_and_messages_sit_beside_fields(app):
     page, engagement = app
     form = page.forms["assumed"]
-    assert form.save.disabled and "Staff member, Need" in form.missing.value
+    assert form.save.disabled and "Save is off until you fill in: Staff member, Need." in (
+        form.why.value
+    )
     form.controls["staff"].value = "Ana"
     form.controls["need"].value = "Another food pantry"
     form.controls["collected_on"].value = "30/2/2024"
     assert (
-        form.save.disabled and "there is no 30 February 2024" in form.messages["collected_on"].value
+        form.save.disabled
+        and "There is no 30 February 2024." in form.messages["collected_on"].value
     )
     assert 'role="alert"' in form.messages["collected_on"].value
     form.controls["collected_on"].value = "29/2/2024"
@@ -238,12 +244,13 @@ def test_save_is_disabled_until_valid_and_messages_sit_beside_fields(app):
     assert entry is not None and f"Saved entry #{entry}." in form.status.value
     assert form.controls["staff"].value == "Ana" and form.controls["need"].value == ""
     assert "Another food pantry" in form.listing.value
+    assert "1–1 of 1" in form.counted.value
 
 
 def test_a_failed_save_keeps_everything_typed(app, monkeypatch):
     page, engagement = app
     form = page.forms["events"]
-    form.controls["starts_on"].value = "1/7/2023"
+    form.controls["starts_on"].value = "1 July 2023"
     form.controls["label"].value = "Milk and fresh food program launched"
 
     def locked(*args, **kwargs):
@@ -253,7 +260,7 @@ def test_a_failed_save_keeps_everything_typed(app, monkeypatch):
     assert form.submit() is None
     assert "Not saved: database is locked" in form.status.value
     assert form.controls["label"].value == "Milk and fresh food program launched"
-    assert form.controls["starts_on"].value == "1/7/2023"
+    assert form.controls["starts_on"].value == "1 July 2023"
 
 
 def test_correcting_and_deleting_from_the_list(app):
@@ -460,3 +467,120 @@ def test_forms_command_refuses_a_port_in_use(tmp_path):
 def test_forms_command_refuses_a_folder_that_is_not_an_engagement(tmp_path):
     result = CliRunner().invoke(main, ["forms", str(tmp_path / "nothing"), "--no-browser"])
     assert result.exit_code == 1 and "service-toolkit init" in result.stderr
+
+
+def test_a_save_checks_once_and_reads_no_whole_table(app, monkeypatch):
+    """#19: the checks made as the planner typed count; the store checks once as it saves;
+    the list, the choices and the live count read a page, a GROUP BY, never a whole table."""
+    import pandas as pd
+
+    page, engagement = app
+    engagement.import_frame(
+        pd.DataFrame({"need": [f"need {i}" for i in range(40)], "segment": "Families"}),
+        table="stated_needs",
+    )
+    form = page.forms["stated"]
+    page.coding.refresh()  # a hidden tab that listens to saves of needs
+    page.children[-1].selected_index = 0  # the live count open
+    form.controls["need"].value = "Fresh milk for the kids"
+    form.controls["segment"].value = "Residents"
+    calls: list[tuple[str, int]] = []
+    for name in ("check_entry", "table", "read_tables", "entries", "coding_tables"):
+        original = getattr(engagement, name)
+
+        def spy(*args, _name=name, _original=original, **kwargs):
+            out = _original(*args, **kwargs)
+            label = f"table {args[0]}" if _name == "table" else _name
+            calls.append((label, len(out) if isinstance(out, pd.DataFrame) else 0))
+            return out
+
+        monkeypatch.setattr(engagement, name, spy)
+    assert form.submit() is not None
+    assert [c for c, _ in calls].count("check_entry") == 1  # inside save_entry
+    whole = [c for c, _ in calls if c in ("read_tables", "entries", "coding_tables")]
+    needs = [n for c, n in calls if c in ("table stated_needs", "table assumed_needs")]
+    assert not whole and needs and max(needs) <= 10  # one page of the list, no more
+    assert "Fresh milk for the kids" in form.listing.value
+    assert "Bar chart of 41 needs" in page.children[-1].children[0].value  # counted in SQL
+    # The hidden coding tab catches up when it is shown.
+    calls.clear()
+    page.tabs.selected_index = [k for k, _ in TABS].index("coding")
+    assert calls
+
+
+def test_the_list_pages_filters_and_opens_imported_rows(app, write_csv):
+    page, engagement = app
+    rows = [["starts_on", "label", "segment"]] + [
+        [f"2023-01-{day:02d}", f"Imported {day}", "Residents" if day % 2 else "Families"]
+        for day in range(1, 24)
+    ]
+    engagement.import_file(write_csv("events.csv", rows), table="events")
+    engagement.save_entry("events", {"starts_on": "2024-02-02", "label": "Typed in"})
+    form = page.forms["events"]
+    form.refresh_entries()
+    assert "1–10 of 24" in form.counted.value and "Typed in" in form.listing.value
+    form.older.click()
+    assert "11–20 of 24" in form.counted.value and not form.newer.disabled
+    form.filters["source"].value = "form"
+    assert "1–1 of 1" in form.counted.value
+    form.filters["source"].value = ""
+    form.filters["segment"].value = "Families"
+    assert "of 11" in form.counted.value and "Residents" not in form.listing.value
+    imported = form.chooser.value
+    form.load(imported)  # an imported row opens in the form to be corrected
+    assert form.editing == imported and form.controls["segment"].value == "Families"
+    form.controls["label"].value = "Imported, corrected"
+    assert form.submit() == imported
+    assert "Imported, corrected" in engagement.table("events")["label"].tolist()
+
+
+def test_a_date_that_reads_both_ways_asks_which(app):
+    page, _ = app
+    form = page.forms["events"]
+    form.controls["label"].value = "New hours"
+    form.controls["starts_on"].value = "3/11/2026"
+    assert form.save.disabled and "could be 3 November 2026 or 11 March 2026" in (
+        form.messages["starts_on"].value
+    )
+    choices = form.pickers["starts_on"].children
+    assert [b.description for b in choices] == ["3 November 2026", "11 March 2026"]
+    choices[1].click()
+    assert form.controls["starts_on"].value == "2026-03-11" and not form.save.disabled
+    assert "11 March 2026" in form.echoes["starts_on"].value
+    assert not form.pickers["starts_on"].children
+
+
+def test_no_field_name_shows_and_each_field_reads_the_same_in_every_tab():
+    seen: dict[str, str] = {}
+    for spec in FORMS.values():
+        for f in spec.fields:
+            assert f.label == label_for(f.name, spec.table)
+            assert "_" not in f.label and (f.ask or f.missing_words).endswith(".")
+            if (spec.table, f.name) not in {
+                ("events", "label"),
+                ("service_links", "customer_id"),
+                ("stated_needs", "need"),
+            }:
+                assert seen.setdefault(f.name, f.label) == f.label
+    problems = [
+        Problem("the form", "customer_id", "A", "is already in use", "Each customer_id must be new")
+    ]
+    words = field_errors(problems, FORMS["customers"])["customer_id"]
+    assert words == "Customer code is already in use. Each “Customer code” must be new."
+
+
+def test_drafts_are_kept_per_form_and_put_back(app):
+    page, engagement = app
+    keeper = page.drafts
+    keeper.restored = {
+        "tab": 6,
+        "drafts": {"events": {"label": "Half typed", "starts_on": "2 May 2024"}},
+    }
+    assert page.tabs.selected_index == 6
+    form = page.forms["events"]
+    assert form.controls["label"].value == "Half typed"
+    assert keeper.state["drafts"]["events"]["label"] == "Half typed" and keeper.state["tab"] == 6
+    form.controls["label"].value = "Half typed, finished"
+    assert keeper.state["drafts"]["events"]["label"] == "Half typed, finished"
+    assert form.submit() is not None
+    assert "events" not in keeper.state["drafts"]

@@ -747,6 +747,18 @@ class Store(Protocol):
         self, table: str, *, only_forms: bool = False, limit: int | None = None
     ) -> pd.DataFrame: ...
 
+    def entry_page(
+        self,
+        table: str,
+        *,
+        limit: int = 10,
+        offset: int = 0,
+        segment: str | None = None,
+        source: str | int | None = None,
+        entry: int | None = None,
+    ) -> tuple[pd.DataFrame, int]: ...
+    def segment_counts(self, tables: Sequence[str]) -> pd.DataFrame: ...
+
     def import_file(self, file, **options) -> ImportResult: ...
     def import_frame(self, frame: pd.DataFrame, *, table: str, **options) -> ImportResult: ...
     def earlier_imports(self, table: str, sha: str, file_name: str) -> list: ...
@@ -2484,6 +2496,91 @@ class Engagement:
                 if where or newest:
                     con.execute(f"DROP VIEW temp.{_quote(spec.name)}")
         return frame.iloc[::-1].reset_index(drop=True)
+
+    def entry_page(
+        self,
+        table: str,
+        *,
+        limit: int = 10,
+        offset: int = 0,
+        segment: str | None = None,
+        source: str | int | None = None,
+        entry: int | None = None,
+    ) -> tuple[pd.DataFrame, int]:
+        """One page of a table's rows for a form's list, newest first, and how many match.
+
+        ``segment`` keeps the rows that count in that group (its aliases too); ``source``
+        the rows typed in the forms (``"form"``) or brought in by one import (its
+        number); ``entry`` that one entry. The page is picked in SQL (``LIMIT``/``OFFSET``
+        on the entry number), so a page of a 100,000-row table reads its rows only.
+
+        Returns
+        -------
+        (DataFrame, int)
+            The page as :meth:`entries` returns rows (column ``entry`` first, segment
+            labels as stored), and the number of rows matching the filters.
+        """
+        spec = table_named(table)
+        where, params = [], []
+        if entry is not None:
+            where.append("_tk_row = ?")
+            params.append(int(entry))
+        if source == "form":
+            where.append("_tk_import IS NULL")
+        elif source is not None:
+            where.append("_tk_import = ?")
+            params.append(int(source))
+        with self.reading() as con:
+            if segment is not None and "segment" in spec.field_names:
+                walk = self.crosswalk(con)
+                labels = [s for s in self._segment_labels(con) if walk.resolve(s) == segment]
+                where.append(f"segment IN ({', '.join('?' * len(labels)) or 'NULL'})")
+                params.extend(labels)
+            condition = f"WHERE {' AND '.join(where)}" if where else ""
+            name = _quote(spec.name)
+            total = con.execute(f"SELECT count(*) FROM main.{name} {condition}", params).fetchone()
+            rows = [
+                int(r[0])
+                for r in con.execute(
+                    f"SELECT _tk_row FROM main.{name} {condition} ORDER BY _tk_row DESC "
+                    "LIMIT ? OFFSET ?",
+                    [*params, int(limit), max(int(offset), 0)],
+                )
+            ]
+            # A temporary view of the same name shadows the table while the page is read
+            # (as report subsets do); the entry numbers are integers read just above.
+            con.execute(
+                f"CREATE TEMP VIEW {name} AS SELECT * FROM main.{name} "
+                f"WHERE _tk_row IN ({', '.join(map(str, rows)) or 'NULL'})"
+            )
+            try:
+                frame = self.table(spec.name, con=con, row_ids=True, labels=True)
+            finally:
+                con.execute(f"DROP VIEW temp.{name}")
+        return frame.iloc[::-1].reset_index(drop=True), int(total[0])
+
+    def segment_counts(self, tables: Sequence[str]) -> pd.DataFrame:
+        """How many rows of each table count in each segment, counted in SQL (GROUP BY).
+
+        Returns
+        -------
+        DataFrame
+            ``table``, ``segment`` (the group each label counts in, through the crosswalk;
+            None for rows without one) and ``n``.
+        """
+        parts = []
+        with self.reading() as con:
+            walk = self.crosswalk(con)
+            for name in tables:
+                spec = table_named(name)
+                for label, n in con.execute(
+                    f"SELECT segment, count(*) FROM main.{_quote(spec.name)} GROUP BY segment"
+                ):
+                    parts.append((spec.name, walk.resolve(label) if label else None, n))
+        frame = pd.DataFrame(parts, columns=["table", "segment", "n"])
+        return frame.groupby(["table", "segment"], dropna=False, sort=False, as_index=False)[
+            "n"
+        ].sum()
 
     # -- removing and exporting ---------------------------------------------------
 

@@ -127,10 +127,11 @@ class OfflineContext:
         return page
 
 
-@pytest.fixture
-def offline_context(chromium, request) -> Iterator[OfflineContext]:
-    """Yield an :class:`OfflineContext`; refused URLs are listed at the end of the run."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+def guarded_context(browser, **options) -> OfflineContext:
+    """A new context of ``browser`` (options as ``new_context``) refusing every
+    non-loopback request; close its ``context`` when done."""
+    options.setdefault("viewport", {"width": 1280, "height": 900})
+    context = browser.new_context(service_workers="block", **options)
     guarded = OfflineContext(context)
 
     def guard(route) -> None:
@@ -147,11 +148,18 @@ def offline_context(chromium, request) -> Iterator[OfflineContext]:
 
     context.route("**/*", guard)
     context.route_web_socket(lambda url: not is_loopback(url), guard_socket)
+    return guarded
+
+
+@pytest.fixture
+def offline_context(chromium, request) -> Iterator[OfflineContext]:
+    """Yield an :class:`OfflineContext`; refused URLs are listed at the end of the run."""
+    guarded = guarded_context(chromium)
     try:
         yield guarded
     finally:
         _REFUSED_LOG.extend((request.node.nodeid, url) for url in guarded.refused)
-        context.close()
+        guarded.context.close()
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ def test_forms_notebook_in_jupyterlab_saves_an_event(lab, offline_context):
     run_all_cells(page, server, RENDER_TIMEOUT_MS)
     expect(page.locator(".tk-forms")).to_be_visible(timeout=3 * RENDER_TIMEOUT_MS)
     wait_for_idle_kernel(page, RENDER_TIMEOUT_MS)
+    page.get_by_text("Needs recorded so far, by customer group").click()
     expect(page.locator('[aria-roledescription="visualization"]').first).to_be_visible(
         timeout=RENDER_TIMEOUT_MS
     )

@@ -28,15 +28,23 @@ __all__ = [
 
 
 def needs_by_segment(engagement: Engagement) -> pd.DataFrame:
-    """Needs recorded per customer group: ``segment``, ``list`` (staff/customers), ``n``."""
-    tables = engagement.read_tables(["assumed_needs", "stated_needs"])
-    parts = []
-    for name, who in (("assumed_needs", "Staff assumed"), ("stated_needs", "Customers stated")):
-        frame = tables[name]
-        segment = frame["segment"].fillna("(no group)").astype(str)
-        counts = segment.value_counts().rename_axis("segment").reset_index(name="n")
-        parts.append(counts.assign(list=who))
-    return pd.concat(parts, ignore_index=True)
+    """Needs recorded per customer group: ``segment``, ``list`` (staff/customers), ``n``.
+
+    Counted in SQL (:meth:`toolkit.store.Engagement.segment_counts`): no table is read.
+    """
+    counts = engagement.segment_counts(["assumed_needs", "stated_needs"])
+    who = {"assumed_needs": "Staff assumed", "stated_needs": "Customers stated"}
+    out = pd.DataFrame(
+        {
+            "segment": counts["segment"].fillna("(no group)").astype(str),
+            "n": counts["n"].astype(int),
+            "list": counts["table"].map(who),
+        }
+    )
+    out = out.groupby(["list", "segment"], sort=False, as_index=False)["n"].sum()
+    return out.sort_values(["list", "n"], ascending=[False, False], kind="stable")[
+        ["segment", "n", "list"]
+    ].reset_index(drop=True)
 
 
 def needs_by_segment_chart(engagement: Engagement) -> alt.Chart | None:

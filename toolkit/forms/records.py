@@ -18,15 +18,19 @@ import pandas as pd
 
 __all__ = [
     "DATE_ORDERS",
+    "FIELD_LABELS",
     "FORMS",
     "FormField",
     "FormSpec",
     "LEVELS",
     "NOT_RATED",
     "date_order_for",
+    "date_readings",
     "date_words",
     "entry_label",
     "field_errors",
+    "label_for",
+    "missing_fields",
     "parse_date",
     "record_from_inputs",
     "values_from_record",
@@ -46,6 +50,64 @@ _MONTHS = {
     for name in names
 }
 _MONTHS["sept"] = 9
+
+#: The words for each stored field, the same in every tab of the forms and in the import
+#: wizard (the one home of these labels: import it rather than writing a label again).
+FIELD_LABELS: dict[str, str] = {
+    "staff": "Staff member",
+    "segment": "Customer group",
+    "need": "Need",
+    "importance": "Importance",
+    "performance": "How well met",
+    "collected_on": "Date",
+    "respondent_id": "Respondent or interview",
+    "method": "How we heard it",
+    "notes": "Notes",
+    "customer_id": "Customer code",
+    "name": "Name",
+    "kind": "Kind",
+    "mission_alignment": "Mission alignment",
+    "clout": "Clout",
+    "resource_control": "Controls resources we need",
+    "history": "Our history with them",
+    "alternatives": "Alternatives",
+    "mandate": "Mandate",
+    "power": "Power",
+    "interest": "Interest",
+    "legitimacy": "Legitimacy",
+    "urgency": "Urgency",
+    "provider_id": "Provider",
+    "service": "Service",
+    "starts_on": "Starts on",
+    "ends_on": "Ends on",
+    "code": "Code",
+    "label": "Label",
+    "theme": "Theme",
+    "keywords": "Keywords",
+    "source_id": "Where it came from",
+    "coded_by": "Coded by",
+    "match_score": "How sure the match is",
+    "response_id": "Response",
+}
+#: Where one table words a field its own way.
+_TABLE_LABELS: dict[tuple[str, str], str] = {
+    ("events", "label"): "What happened",
+    ("service_links", "customer_id"): "Serves",
+    ("stated_needs", "need"): "Need they named",
+}
+
+
+def label_for(name: str, table: str | None = None) -> str:
+    """The words a planner sees for field ``name`` (of ``table``), never the field's name.
+
+    >>> label_for("segment"), label_for("label", "events"), label_for("wait_minutes")
+    ('Customer group', 'What happened', 'Wait minutes')
+    """
+    name = str(name)
+    if (table, name) in _TABLE_LABELS:
+        return _TABLE_LABELS[(table, name)]
+    return FIELD_LABELS.get(name) or name.replace("_", " ").strip().capitalize()
+
 
 #: What each level of each 1–5 rating means, shown beside the control.
 LEVELS: dict[str, tuple[str, str, str, str, str]] = {
@@ -124,7 +186,7 @@ class FormField:
     ``kind``: ``text``, ``long text``, ``choice`` (a fixed list), ``suggest`` (free text
     with suggestions), ``rating`` (1–5 with an explicit "not rated"), ``date``.
     ``sticky`` fields keep their value after a save (the same staff member enters several
-    needs in a row).
+    needs in a row). ``ask`` is the sentence shown while a required field is empty.
     """
 
     name: str
@@ -134,6 +196,12 @@ class FormField:
     help: str = ""
     choices: tuple[str, ...] = ()
     sticky: bool = False
+    ask: str = ""
+
+    @property
+    def missing_words(self) -> str:
+        """The sentence shown when a required field is empty."""
+        return self.ask or f"Fill in “{self.label}”."
 
 
 @dataclass(frozen=True)
@@ -148,8 +216,12 @@ class FormSpec:
     summary: tuple[str, ...] = field(default=())
 
 
-def _rating(name: str, label: str, help: str = "") -> FormField:
-    return FormField(name, label, "rating", help=help)
+def _rating(name: str, help: str = "") -> FormField:
+    return FormField(name, label_for(name), "rating", help=help)
+
+
+def _field(name: str, kind: str = "text", table: str | None = None, **options) -> FormField:
+    return FormField(name, label_for(name, table), kind, **options)
 
 
 FORMS: dict[str, FormSpec] = {
@@ -160,31 +232,28 @@ FORMS: dict[str, FormSpec] = {
             "What we believe customers need",
             "assumed_needs",
             (
-                FormField(
+                _field(
                     "staff",
-                    "Staff member",
                     required=True,
                     sticky=True,
                     help="Who believes this (a name or a role).",
+                    ask="Write who believes this: a name or a role.",
                 ),
-                FormField(
+                _field(
                     "segment",
-                    "Customer group",
                     "suggest",
                     sticky=True,
                     help="Which customers have this need; pick one or type a new group.",
                 ),
-                FormField(
+                _field(
                     "need",
-                    "Need",
                     "suggest",
                     required=True,
                     help="What they need, in your words; suggestions come from the codebook.",
+                    ask="Write the need in your words.",
                 ),
-                _rating("importance", "Importance", "How important you think it is to them."),
-                FormField(
-                    "collected_on", "Date", "date", sticky=True, help="When this was written down."
-                ),
+                _rating("importance", "How important you think it is to them."),
+                _field("collected_on", "date", sticky=True, help="When this was written down."),
             ),
             intro="One line per need a staff member believes a customer group has.",
             summary=("staff", "segment", "need"),
@@ -194,15 +263,18 @@ FORMS: dict[str, FormSpec] = {
             "What customers told us",
             "stated_needs",
             (
-                FormField(
+                _field(
                     "respondent_id",
-                    "Respondent or interview",
                     help="Who said it: an interview number or a code, never a name.",
                 ),
-                FormField("segment", "Customer group", "suggest", sticky=True),
-                FormField(
+                _field(
+                    "segment",
+                    "suggest",
+                    sticky=True,
+                    help="Which customers the speaker belongs to.",
+                ),
+                _field(
                     "method",
-                    "How we heard it",
                     "choice",
                     sticky=True,
                     choices=(
@@ -216,17 +288,18 @@ FORMS: dict[str, FormSpec] = {
                         "other",
                     ),
                 ),
-                FormField(
+                _field(
                     "need",
-                    "Need they named",
                     "long text",
+                    "stated_needs",
                     required=True,
                     help="In their words, as closely as you can.",
+                    ask="Write the need as they said it.",
                 ),
-                _rating("importance", "Importance", "How important it is to them."),
-                _rating("performance", "How well met", "How well it is met today."),
-                FormField("notes", "Notes", "long text"),
-                FormField("collected_on", "Date", "date", sticky=True),
+                _rating("importance", "How important it is to them."),
+                _rating("performance", "How well it is met today."),
+                _field("notes", "long text"),
+                _field("collected_on", "date", sticky=True, help="When they said it."),
             ),
             intro="One line per need one person named, from an interview, a focus group or a "
             "conversation.",
@@ -237,44 +310,39 @@ FORMS: dict[str, FormSpec] = {
             "Our customers",
             "customers",
             (
-                FormField(
+                _field(
                     "customer_id",
-                    "Customer id",
                     required=True,
                     help="A short code for this customer, such as HR-ASH; used in service links.",
+                    ask="Give this customer a short code, such as HR-ASH.",
                 ),
-                FormField("name", "Name", required=True),
-                FormField(
+                _field("name", required=True, ask="Write the customer's name."),
+                _field(
                     "kind",
-                    "Kind",
                     "choice",
                     required=True,
                     choices=("external", "internal"),
                     help="Internal: coworkers, other units, bosses. External: the people "
                     "and organisations outside.",
+                    ask="Pick whether this customer is internal or external.",
                 ),
-                FormField("segment", "Customer group", "suggest"),
-                _rating("mission_alignment", "Mission alignment"),
-                _rating("clout", "Clout"),
-                _rating("resource_control", "Controls resources we need"),
-                _rating("history", "Our history with them"),
-                _rating(
-                    "alternatives",
-                    "Alternatives",
-                    "Could someone else serve them? 1 = no one, 5 = many.",
-                ),
-                FormField(
+                _field("segment", "suggest", help="Which group this customer belongs to."),
+                _field(
                     "mandate",
-                    "Mandate",
                     "choice",
                     choices=(NOT_RATED, "none", "informal", "formal"),
                     help="Are we required to serve them: formally (law, contract), "
                     "informally (expectation), or not at all?",
                 ),
-                _rating("power", "Power"),
-                _rating("interest", "Interest"),
-                _rating("legitimacy", "Legitimacy"),
-                _rating("urgency", "Urgency"),
+                _rating("mission_alignment"),
+                _rating("clout"),
+                _rating("resource_control"),
+                _rating("history"),
+                _rating("alternatives", "Could someone else serve them?"),
+                _rating("power"),
+                _rating("interest"),
+                _rating("legitimacy"),
+                _rating("urgency"),
             ),
             intro="The customer register: who we serve, and the ratings that set priorities.",
             summary=("customer_id", "name", "kind"),
@@ -284,15 +352,22 @@ FORMS: dict[str, FormSpec] = {
             "Who serves whom",
             "service_links",
             (
-                FormField(
+                _field(
                     "provider_id",
-                    "Provider",
                     "choice",
                     required=True,
                     help="The unit (or customer) that provides the service.",
+                    ask="Pick the unit that provides the service.",
                 ),
-                FormField("customer_id", "Serves", "choice", required=True),
-                FormField("service", "Service", help="What is provided, in a few words."),
+                _field(
+                    "customer_id",
+                    "choice",
+                    "service_links",
+                    required=True,
+                    help="The customer it serves.",
+                    ask="Pick the customer it serves.",
+                ),
+                _field("service", help="What is provided, in a few words."),
             ),
             intro="Internal units serve units that serve external customers: record each link.",
             summary=("provider_id", "customer_id", "service"),
@@ -302,17 +377,23 @@ FORMS: dict[str, FormSpec] = {
             "Events",
             "events",
             (
-                FormField("starts_on", "Starts on", "date", required=True),
-                FormField("ends_on", "Ends on", "date", help="Leave empty for a lasting change."),
-                FormField(
+                _field(
+                    "starts_on",
+                    "date",
+                    required=True,
+                    help="The day it began.",
+                    ask="Write the day it began, such as 7 March 2024.",
+                ),
+                _field("ends_on", "date", help="Leave empty for a lasting change."),
+                _field(
                     "label",
-                    "What happened",
+                    table="events",
                     required=True,
                     help="Such as: Milk and fresh food program launched.",
+                    ask="Write what happened, in a few words.",
                 ),
-                FormField(
+                _field(
                     "segment",
-                    "Customer group",
                     "suggest",
                     help="Leave empty when it affects every group.",
                 ),
@@ -419,8 +500,45 @@ def date_words(value: dt.date | pd.Timestamp | None) -> str:
 # ----------------------------------------------------------------------------- records
 
 
+def date_readings(text: str | None) -> list[dt.date]:
+    """The dates a slashed date could be: two when it reads both ways (3/11/2026), else one.
+
+    >>> date_readings("3/11/2026")
+    [datetime.date(2026, 11, 3), datetime.date(2026, 3, 11)]
+    >>> date_readings("13/11/2026"), date_readings("5/5/2026"), date_readings("May 5")
+    ([datetime.date(2026, 11, 13)], [datetime.date(2026, 5, 5)], [])
+    """
+    value = " ".join(str(text or "").split())
+    m = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", value)
+    orders = ("dmy", "mdy") if m and m.group(1) != m.group(2) else ("dmy",)
+    out: list[dt.date] = []
+    for order in orders:
+        day, problem = parse_date(value, order=order)
+        if day is not None and day not in out:
+            out.append(day)
+    return out
+
+
+def _date_sentence(raw: str, problem: str) -> str:
+    """A date problem of :func:`parse_date` as a sentence naming what was typed."""
+    if problem.startswith("there is"):
+        return problem[0].upper() + problem[1:] + "."
+    return f"“{raw.strip()}” {problem}."
+
+
+def _read_date(raw: object, order: str | None) -> tuple[dt.date | None, str | None]:
+    if isinstance(raw, dt.date):
+        return raw, None
+    text = raw if isinstance(raw, str) else ""
+    if order is None and len(readings := date_readings(text)) == 2:
+        first, second = (f"{d.day} {d:%B %Y}" for d in readings)
+        return None, f"“{text.strip()}” could be {first} or {second}: pick the one you meant."
+    value, problem = parse_date(text, order=order or "dmy")
+    return value, (_date_sentence(text, problem) if problem else None)
+
+
 def record_from_inputs(
-    spec: FormSpec, inputs: Mapping[str, object], *, date_order: str = "dmy"
+    spec: FormSpec, inputs: Mapping[str, object], *, date_order: str | None = None
 ) -> tuple[dict, dict[str, str]]:
     """Turn what a planner typed into a record for the store, and word what is wrong.
 
@@ -431,15 +549,17 @@ def record_from_inputs(
     inputs : mapping
         Field → the control's value: text, a choice, a rating (1–5 or "not rated"),
         or date text.
-    date_order : str
-        How slashed dates are read (``dmy`` or ``mdy``).
+    date_order : str, optional
+        How slashed dates that read both ways are read (``dmy`` or ``mdy``). None (the
+        forms): such a date is not read; its message asks which one it is.
 
     Returns
     -------
     (record, errors)
         ``record`` maps every field to a value for :meth:`Engagement.save_entry` (None
-        for blank or not rated); ``errors`` maps a field to what is wrong with it (empty
-        required fields and unreadable dates; the store checks the rest).
+        for blank or not rated); ``errors`` maps a field to a sentence saying what is
+        wrong with it (empty required fields and unreadable dates; the store checks
+        the rest).
 
     Examples
     --------
@@ -447,37 +567,53 @@ def record_from_inputs(
     ...     "label": " Milk program launched ", "ends_on": "", "segment": ""})
     >>> record["starts_on"], record["label"], record["segment"], errors
     (datetime.date(2024, 1, 31), 'Milk program launched', None, {})
+    >>> record_from_inputs(FORMS["events"], {"starts_on": "3/11/2026"})[1]["starts_on"]
+    '“3/11/2026” could be 3 November 2026 or 11 March 2026: pick the one you meant.'
     """
     record: dict = {}
     errors: dict[str, str] = {}
     for f in spec.fields:
         raw = inputs.get(f.name)
         if f.kind == "date":
-            value, problem = parse_date(raw if isinstance(raw, str) else None, order=date_order)
-            if isinstance(raw, dt.date):
-                value, problem = raw, None
+            value, problem = _read_date(raw, date_order)
             if problem:
                 errors[f.name] = problem
         elif f.kind == "rating":
             value = None if raw in (None, "", NOT_RATED) else int(raw)
         else:
-            text = "" if raw is None else str(raw)
-            text = text.strip() if f.kind != "long text" else text.strip()
+            text = "" if raw is None else str(raw).strip()
             value = None if text in ("", NOT_RATED) else text
         if value is None and f.required and f.name not in errors:
-            errors[f.name] = "is required"
+            errors[f.name] = f.missing_words
         record[f.name] = value
     return record, errors
 
 
+def missing_fields(spec: FormSpec, record: Mapping[str, object]) -> list[FormField]:
+    """The required fields ``record`` leaves empty."""
+    return [f for f in spec.fields if f.required and record.get(f.name) is None]
+
+
+def _plain(text: str, spec: FormSpec) -> str:
+    """``text`` with each field name of the form (``customer_id``) in the form's words."""
+    for f in spec.fields:
+        if "_" in f.name:
+            text = re.sub(rf"\b{re.escape(f.name)}\b", f"“{f.label}”", text)
+    return text
+
+
 def field_errors(problems: Sequence, spec: FormSpec) -> dict[str, str]:
-    """The store's problems (:class:`toolkit.schema.checks.Problem`) by form field."""
+    """The store's problems (:class:`toolkit.schema.checks.Problem`) by form field, each
+    worded as a sentence that starts with the field's label, with no field names.
+    """
     out: dict[str, str] = {}
-    names = {f.name for f in spec.fields}
+    names = {f.name: f for f in spec.fields}
     for p in problems:
         column = p.column if p.column in names else "_form"
-        message = p.message.rstrip(".")
-        fix = p.fix.rstrip(".")
+        label = names[p.column].label if p.column in names else label_for(p.column, spec.table)
+        message = _plain(f"{label} {p.message.rstrip('.')}", spec)
+        fix = _plain(p.fix.rstrip("."), spec)
+        fix = fix[:1].upper() + fix[1:]
         out.setdefault(column, f"{message}. {fix}." if fix else f"{message}.")
     return out
 

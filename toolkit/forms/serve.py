@@ -44,6 +44,14 @@ TOKEN_FILE = ".forms-token"
 DEFAULT_MAX_PAGES = 4
 """The most forms pages open at once (each holds a kernel of about 600 MB)."""
 
+WARM_PAGES = 3
+"""Kernels kept warm for pages about to open: planners opening at once each get one
+(a kernel started only when the page is asked for takes several times as long)."""
+
+REFILL_SECONDS = 15
+"""How long after a warm kernel is taken the next one starts warming: pages opening at
+once are not slowed by kernels starting beside them."""
+
 CULL_IDLE_SECONDS = 300
 """A kernel with no page connected for this long is shut down (a tab closed unseen)."""
 
@@ -167,9 +175,10 @@ def forms_command(
         "--template=service-toolkit",
         f"--Voila.tornado_settings={{'websocket_max_message_size': {limit}}}",
         f"--VoilaConfiguration.resources={{'tk_max_upload_mb': {MAX_UPLOAD_MB}}}",
-        # A warm kernel waits for the next planner; the page is built when they open it.
+        # Warm kernels wait for the next planners; the page is built when they open it.
         "--preheat_kernel=True",
-        "--pool_size=1",
+        f"--pool_size={max(1, min(WARM_PAGES, max_pages))}",
+        f"--VoilaKernelManager.fill_delay={REFILL_SECONDS}",
         f"--FormsVoila.max_pages={max_pages}",
         f"--FormsVoila.allowed_hosts={hosts!r}",
         f"--MappingKernelManager.cull_idle_timeout={cull_idle_seconds}",
