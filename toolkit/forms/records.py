@@ -84,16 +84,25 @@ FIELD_LABELS: dict[str, str] = {
     "label": "Label",
     "theme": "Theme",
     "keywords": "Keywords",
-    "source_id": "Where it came from",
-    "coded_by": "Coded by",
-    "match_score": "How sure the match is",
-    "response_id": "Response",
+    "source_id": "Tool's response id",
+    "coded_by": "Who coded the need",
+    "match_score": "How sure the automatic code is",
+    "response_id": "Answer id",
+    "submitted_on": "Date answered",
+    "touchpoint": "Service or place rated",
+    "comment": "Comment",
+    "wave": "Survey wave",
+    "weight": "Weight",
 }
 #: Where one table words a field its own way.
 _TABLE_LABELS: dict[tuple[str, str], str] = {
     ("events", "label"): "What happened",
     ("service_links", "customer_id"): "Serves",
     ("stated_needs", "need"): "Need they named",
+    ("stated_needs", "code"): "Need code",
+    ("assumed_needs", "code"): "Need code",
+    ("stated_needs", "respondent_id"): "Respondent or interview",
+    ("responses", "respondent_id"): "Respondent",
 }
 
 

@@ -50,7 +50,6 @@ from toolkit.sources.registry import (
 )
 
 __all__ = [
-    "FIELD_WORDS",
     "ImportWizard",
     "MAX_UPLOAD_MB",
     "field_words",
@@ -85,51 +84,19 @@ _STYLE = {"description_width": "190px"}
 _OWN_COLUMNS = "(choose the columns below)"
 _SURE_GROUP = 85  # a label this like a group (rapidfuzz score) is proposed to count in it
 
-#: How the wizard names each table's fields, in the planner's words. The forms' own
-#: labels (:data:`toolkit.forms.records.FORMS`) come first, so a field reads the same in
-#: the wizard as in its form; these cover the fields no form asks for.
-FIELD_WORDS: dict[str, str] = {
-    "source_id": "Tool's response id",
-    "respondent_id": "Respondent",
-    "response_id": "Answer id",
-    "submitted_on": "Date answered",
-    "segment": "Customer group",
-    "touchpoint": "Service or place rated",
-    "comment": "Comment",
-    "wave": "Survey wave",
-    "weight": "Weight",
-    "code": "Need code",
-    "coded_by": "Who coded the need",
-    "match_score": "How sure the automatic code is",
-    "method": "How we heard it",
-    "need": "Need they named",
-    "staff": "Staff member",
-    "performance": "How well met",
-    "importance": "Importance",
-    "collected_on": "Date",
-    "notes": "Notes",
-    "label": "What happened",
-    "theme": "Theme",
-    "keywords": "Keywords",
-}
-
 
 def field_words(table: str, name: str) -> str:
-    """A field as the planner reads it: its form's label, else :data:`FIELD_WORDS`.
+    """A field as the planner reads it, from the forms' one home of field words
+    (:func:`toolkit.forms.records.label_for`); a metric is named by its question.
 
     >>> field_words("stated_needs", "performance"), field_words("responses", "source_id")
     ('How well met', "Tool's response id")
     """
-    from toolkit.forms.records import FORMS
+    from toolkit.forms.records import label_for
 
-    for spec in FORMS.values():
-        if spec.table == table:
-            for f in spec.fields:
-                if f.name == name:
-                    return f.label
     if name in METRICS:
         return f"{METRICS[name].short} question"
-    return FIELD_WORDS.get(name) or name.replace("_", " ").capitalize()
+    return label_for(name, table)
 
 
 def table_words(table: str) -> str:
