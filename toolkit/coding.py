@@ -253,18 +253,23 @@ class _Matcher:
             hit = _lookup(run, self.forms[n][0])
             found = inside & (hit >= 0) & (keyword[starts] < 0)
             keyword[starts[found]] = self.forms[n][1][hit[found]]
-        if 1 in self.forms:  # then single words
-            hit = _lookup(flat, self.forms[1][0])
-            found = (hit >= 0) & (keyword < 0)
-            keyword[found] = self.forms[1][1][hit[found]]
+        # Then single words, and stems in words no keyword matched: each distinct word
+        # is looked up once (comments repeat their words), and spread back.
+        encoded = pc.dictionary_encode(flat)
+        distinct, which = encoded.dictionary, encoded.indices.to_numpy()
+        single = np.full(len(distinct), _NO_CODE)
+        if 1 in self.forms:
+            hit = _lookup(distinct, self.forms[1][0])
+            single[hit >= 0] = self.forms[1][1][hit[hit >= 0]]
         if self.stems:
-            length = pc.utf8_length(flat).to_numpy()
+            length = pc.utf8_length(distinct).to_numpy()
             for n, (stems, phrase) in self.stems.items():  # longest first
-                open_ = np.flatnonzero((keyword < 0) & (length > n))
+                open_ = np.flatnonzero((single < 0) & (length > n))
                 if len(open_) == 0:
                     continue
-                hit = _lookup(pc.utf8_slice_codeunits(flat.take(open_), 0, n), stems)
-                keyword[open_[hit >= 0]] = phrase[hit[hit >= 0]]
+                hit = _lookup(pc.utf8_slice_codeunits(distinct.take(open_), 0, n), stems)
+                single[open_[hit >= 0]] = phrase[hit[hit >= 0]]
+        keyword = np.where(keyword < 0, single[which], keyword)
         at = np.flatnonzero(keyword >= 0)
         return self._best(owner[at], keyword[at], len(words))
 
@@ -315,12 +320,16 @@ class _Matcher:
 
         flat = pc.list_flatten(words)
         owner = pc.list_parent_indices(words).to_numpy()
+        # A typo differs from its keyword in a word that is no real word (see
+        # _may_be_typo): a run of real words only is never one, so it is not compared.
+        unknown = ~self.known(flat)
         best: dict[int, tuple[float, int, int, int]] = {}
         run = flat
         for n in range(1, max(n for n, _ in self.typo_choices) + 1):
             if n > 1:
                 run = pc.binary_join_element_wise(run[:-1], flat[n - 1 :], " ")
-            within = owner[: len(run)] == owner[n - 1 :]  # runs inside one text
+                unknown = unknown[:-1] | ~self.known(flat)[n - 1 :]
+            within = (owner[: len(run)] == owner[n - 1 :]) & unknown  # runs inside one text
             encoded = pc.dictionary_encode(run.filter(within))
             distinct = encoded.dictionary.to_pylist()
             # The texts holding each distinct run: run_owner[bounds[r] : bounds[r + 1]].
@@ -371,6 +380,18 @@ class _Matcher:
             for said, meant in zip(run.split(" "), phrase.split(" "), strict=True)
         )
 
+    def known(self, words: pa.Array) -> np.ndarray:
+        """Which ``words`` are in :attr:`vocabulary`, all at once."""
+        known = pc.is_in(words, value_set=_real_words_array("en")).to_numpy(zero_copy_only=False)
+        return known | pc.is_in(words, value_set=self.own_words).to_numpy(zero_copy_only=False)
+
+    @functools.cached_property
+    def own_words(self) -> pa.Array:
+        """The codebook's own words (those of its keywords)."""
+        return pa.array(
+            sorted({w for phrase in self.phrases for w in phrase.split(" ")}), pa.string()
+        )
+
     @functools.cached_property
     def vocabulary(self) -> frozenset[str]:
         """The words no typo is read into: English words and the codebook's own words."""
@@ -415,6 +436,12 @@ def real_words(language: str) -> frozenset[str]:
     """
     with gzip.open(_WORD_LISTS / f"words-{language}.txt.gz", "rt", encoding="utf-8") as lines:
         return frozenset(lines.read().split())
+
+
+@functools.cache
+def _real_words_array(language: str) -> pa.Array:
+    """:func:`real_words` as an Arrow array, to look many words up at once."""
+    return pa.array(sorted(real_words(language)), type=pa.string())
 
 
 def _edits_allowed(length: int) -> int:

@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import hashlib
 import json
 import os
@@ -1025,28 +1026,24 @@ class Engagement:
             if row_ids:
                 select = "_tk_row, " + select
             cursor = c.execute(f"SELECT {select} FROM {_quote(table.name)} ORDER BY _tk_row")
-            rows = cursor.fetchall()
+            with _collector_paused():
+                frame = _columns_frame(cursor.fetchall(), (["entry"] if row_ids else []) + columns)
             declared = {r[1]: r[2] for r in c.execute(f"PRAGMA table_info({_quote(table.name)})")}
-        frame = pd.DataFrame.from_records(
-            rows, columns=(["entry"] if row_ids else []) + columns, coerce_float=True
-        )
         for column in attrs["column"]:
             if declared.get(column) == "INTEGER":  # whole numbers stay whole despite blanks
                 numbers = pd.to_numeric(frame[column], errors="coerce")
                 if numbers.count() == frame[column].count() and (numbers.dropna() % 1 == 0).all():
                     frame[column] = numbers.astype("Int64")
-            elif declared.get(column) != "REAL":  # text: None for blank, as canonical text
-                frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+            elif declared.get(column) == "REAL":
+                frame[column] = _numbers(frame[column], field=False)
         for f in table.fields:
             column = frame[f.name]
             if f.kind == "integer":
                 frame[f.name] = column.astype("Int64")
             elif f.kind == "number":
-                frame[f.name] = pd.to_numeric(column).astype(float)
+                frame[f.name] = _numbers(column, field=True)
             elif f.kind in ("date", "datetime"):
                 frame[f.name] = pd.to_datetime(column, format="ISO8601")
-            else:
-                frame[f.name] = column.astype(object)
         return _read_segments(frame, walk)
 
     def _crosswalk_for(self, table: Table, labels: bool, con) -> Crosswalk | None:
@@ -2623,6 +2620,53 @@ def _json_rows(frame: pd.DataFrame) -> str:
             series = series.astype(object)
         encoded[col] = series
     return pd.DataFrame(encoded).to_json(orient="values", force_ascii=False)
+
+
+def _columns_frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+    """Fetched rows as a frame of object columns, each built once from its values.
+
+    ``DataFrame.from_records`` infers a type per column (text as Arrow strings, which a
+    read then turned back into Python objects): a million rows took twice the fetch.
+    Here the rows fill one object grid in C and each column is a row of its transpose. Missing
+    values stay None; :meth:`Engagement.table` types the columns it knows.
+    """
+    grid = np.empty((len(rows), len(columns)), dtype=object)
+    if rows:
+        grid[:] = rows
+    by_column = grid.T.copy()  # each column's values side by side, taken without a copy
+    return pd.DataFrame(
+        {name: pd.Series(by_column[i], dtype=object, copy=False) for i, name in enumerate(columns)},
+        columns=columns,
+        copy=False,
+    )
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a read makes millions of objects.
+
+    Each batch of new tuples and strings would otherwise set off collections that walk
+    every object made so far (a third of a million-row read); none of them is a cycle.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _numbers(column: pd.Series, *, field: bool) -> pd.Series:
+    """A column of REAL values (None for blank) as floats, NaN for blank.
+
+    SQLite keeps text a REAL attribute column was given ("x" added later to a column of
+    numbers): such a column stays as stored; a REAL field is always a number.
+    """
+    try:
+        return pd.Series(np.array(column.to_numpy(), dtype=float), index=column.index)
+    except (TypeError, ValueError):
+        return pd.to_numeric(column).astype(float) if field else column
 
 
 def _bound_rows(frame: pd.DataFrame) -> Iterator[tuple]:
