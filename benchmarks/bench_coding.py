@@ -117,17 +117,9 @@ def coding_accuracy(quick: bool = False) -> list[dict]:
 
 
 def _row(measure: str, value: float, target: float) -> dict:
-    return {
-        "measure": measure,
-        "value": value,
-        "unit": "",
-        "baseline": target,
-        "baseline_is": "floor",
-        "ratio": value / target if target else float("nan"),
-        "target": 1.0,
-        "at_least": True,
-        "met": bool(value >= target),
-    }
+    from benchmarks.timing import absolute
+
+    return absolute(measure, value, target, unit="", at_least=True)
 
 
 if __name__ == "__main__":

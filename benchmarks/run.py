@@ -73,7 +73,7 @@ def main(argv=None) -> int:
     print()
     print(table)
     args.out.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
     payload = {
         "when": stamp,
         "python": platform.python_version(),
@@ -102,6 +102,8 @@ def main(argv=None) -> int:
 def _seconds(value: float, unit: str) -> str:
     if unit == "s":
         return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+    if unit == "ms":
+        return f"{value:.0f} ms"
     return f"{value:.3g} {unit}".rstrip()
 
 
@@ -109,10 +111,10 @@ def _span(side: dict, unit: str) -> str:
     """min / median of wall, then of CPU, of one side."""
     if not side or "wall_min" not in side:
         return ""
-    return (
-        f"{_seconds(side['wall_min'], unit)} / {_seconds(side['wall_median'], unit)}; "
-        f"CPU {_seconds(side['cpu_min'], unit)} / {_seconds(side['cpu_median'], unit)}"
-    )
+    wall = f"{_seconds(side['wall_min'], unit)} / {_seconds(side['wall_median'], unit)}"
+    if side["cpu_median"] != side["cpu_median"]:  # NaN: not measured
+        return wall
+    return f"{wall}; CPU {_seconds(side['cpu_min'], unit)} / {_seconds(side['cpu_median'], unit)}"
 
 
 def markdown(rows) -> str:
