@@ -189,9 +189,13 @@ class _Matcher:
                 pa.array(list(forms), type=pa.string()),
                 np.array(list(forms.values())),
             )
-        self.heads = pa.array(  # first words of keywords of several words
-            sorted({p.split(" ")[0] for p in self.phrases if " " in p}), type=pa.string()
-        )
+        prefixes: dict[int, set[str]] = {}  # n → the first n words of longer keywords
+        for phrase in self.phrases:
+            words = phrase.split(" ")
+            for n in range(1, len(words)):
+                prefixes.setdefault(n, set()).add(" ".join(words[:n]))
+        self.prefixes = {n: pa.array(sorted(p), type=pa.string()) for n, p in prefixes.items()}
+        self.heads = self.prefixes.get(1, pa.array([], type=pa.string()))  # first words
         stems: dict[int, dict[str, int]] = {}
         for i, phrase in enumerate(self.phrases):
             if " " not in phrase and len(phrase) >= _STEM_MIN:
@@ -239,20 +243,30 @@ class _Matcher:
         flat = pc.list_flatten(words)
         owner = pc.list_parent_indices(words).to_numpy()
         keyword = np.full(len(flat), _NO_CODE)  # the keyword found at each word start
-        # Keywords of several words, longest first, from the words that begin one.
+        # Keywords of several words, longest first, from the words that begin one: a run
+        # grows by a word only while it still begins some longer keyword.
         starts = np.flatnonzero(_lookup(flat, self.heads) >= 0)
-        run = flat.take(starts)
-        runs = {}
+        live, run = starts, flat.take(starts)
+        hits = []
         for n in range(2, max(self.forms) + 1):
-            end = np.minimum(starts + n - 1, len(flat) - 1)
+            end = live + n - 1
+            inside = end < len(flat)
+            inside[inside] = owner[end[inside]] == owner[live[inside]]
+            live, end, run = live[inside], end[inside], run.filter(inside)
+            if len(live) == 0:
+                break
             run = pc.binary_join_element_wise(run, flat.take(end), " ")
-            runs[n] = run, (starts + n - 1 < len(flat)) & (owner[end] == owner[starts])
-        for n, (run, inside) in sorted(runs.items(), reverse=True):
-            if n not in self.forms:  # no keyword of this many words (one of 3 but none of 2)
-                continue
-            hit = _lookup(run, self.forms[n][0])
-            found = inside & (hit >= 0) & (keyword[starts] < 0)
-            keyword[starts[found]] = self.forms[n][1][hit[found]]
+            if n in self.forms:  # (a keyword of 3 words but none of 2: no forms of 2)
+                hit = _lookup(run, self.forms[n][0])
+                hits.append((live[hit >= 0], self.forms[n][1][hit[hit >= 0]]))
+            if n in self.prefixes:
+                going = _lookup(run, self.prefixes[n]) >= 0
+                live, run = live[going], run.filter(going)
+            else:
+                break
+        for at, found in reversed(hits):  # longest first; each start keeps the first found
+            free = keyword[at] < 0
+            keyword[at[free]] = found[free]
         # Then single words, and stems in words no keyword matched: each distinct word
         # is looked up once (comments repeat their words), and spread back.
         encoded = pc.dictionary_encode(flat)
