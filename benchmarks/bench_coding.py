@@ -29,6 +29,11 @@ BEFORE = {
 }
 
 
+#: What the coder reached on the holdout when it was made fast (issue 19): a faster coder
+#: must code as well, so these are the goals the benchmark holds it to.
+KEEP = {"all precision": 0.991, "fuzzy precision": 1.0, "all recall": 0.938}
+
+
 def codebook() -> pd.DataFrame:
     """The codebook the set is labelled against: both starters (it spans a neighbourhood's
     and a university's needs), each code once."""
@@ -110,9 +115,10 @@ def coding_accuracy(quick: bool = False) -> list[dict]:
             by = table.set_index("kind")
             for kind, target in (("all", TARGET_PRECISION), ("fuzzy", TARGET_FUZZY_PRECISION)):
                 value = float(by.loc[kind, "precision"])
-                rows.append(_row(f"coding precision, {kind} (holdout)", value, target))
+                kept = max(target, KEEP[f"{kind} precision"])
+                rows.append(_row(f"coding precision, {kind} (holdout)", value, kept))
             recall = float(by.loc["all", "recall"])
-            rows.append(_row("coding recall (holdout) vs before", recall, BEFORE[part]["all"][1]))
+            rows.append(_row("coding recall (holdout)", recall, KEEP["all recall"]))
     return rows
 
 

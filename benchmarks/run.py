@@ -117,13 +117,22 @@ def _span(side: dict, unit: str) -> str:
     return f"{wall}; CPU {_seconds(side['cpu_min'], unit)} / {_seconds(side['cpu_median'], unit)}"
 
 
+def _ratio(value) -> str:
+    return f"{value:.2f}×" if value is not None and value == value else ""
+
+
 def markdown(rows) -> str:
-    """The results as a Markdown table, the goal beside each figure."""
+    """The results as a Markdown table, the goal beside each figure.
+
+    The ratio (the goal's) is of median wall times; the CPU ratio, of median CPU times
+    (children included), says more than wall time when the machine is busy.
+    """
     header = (
         "measure",
         "toolkit",
         "floor",
         "ratio",
+        "CPU ratio",
         "goal",
         "met",
         "toolkit wall min/median; CPU min/median",
@@ -139,6 +148,7 @@ def markdown(rows) -> str:
             _seconds(r["value"], unit),
             floor,
             f"{r['ratio']:.2f}×" if r["ratio"] is not None else "",
+            _ratio(r.get("cpu_ratio")),
             r["goal_text"],
             "yes" if r["met"] else "**NO**",
             _span(r["action"], unit),

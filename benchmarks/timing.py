@@ -115,6 +115,7 @@ def figure(
     """One row of the table: the ratio of median wall times against ``goal`` (≤)."""
     action, floor = pair.action.summary(), pair.floor.summary()
     ratio = action["wall_median"] / floor["wall_median"]
+    cpu_ratio = action["cpu_median"] / floor["cpu_median"] if floor["cpu_median"] else None
     return {
         "measure": measure,
         "floor_is": floor_is,
@@ -122,6 +123,7 @@ def figure(
         "value": action["wall_median"],
         "floor": floor["wall_median"],
         "ratio": ratio,
+        "cpu_ratio": cpu_ratio,
         "goal": goal,
         "goal_text": f"≤ {goal:g}×",
         "met": ratio <= goal,
@@ -153,6 +155,7 @@ def absolute(
         "value": value,
         "floor": None,
         "ratio": None,
+        "cpu_ratio": None,
         "goal": goal,
         "goal_text": f"{'≥' if at_least else '≤'} {goal:g} {unit}".rstrip(),
         "met": bool(met),
