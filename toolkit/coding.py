@@ -189,12 +189,7 @@ class _Matcher:
                 pa.array(list(forms), type=pa.string()),
                 np.array(list(forms.values())),
             )
-        prefixes: dict[int, set[str]] = {}  # n → the first n words of longer keywords
-        for phrase in self.phrases:
-            words = phrase.split(" ")
-            for n in range(1, len(words)):
-                prefixes.setdefault(n, set()).add(" ".join(words[:n]))
-        self.prefixes = {n: pa.array(sorted(p), type=pa.string()) for n, p in prefixes.items()}
+        self.prefixes = _prefixes(self.phrases)
         self.heads = self.prefixes.get(1, pa.array([], type=pa.string()))  # first words
         stems: dict[int, dict[str, int]] = {}
         for i, phrase in enumerate(self.phrases):
@@ -430,6 +425,16 @@ class _Matcher:
             most = max((_edits_allowed(other) for other in near), default=0)
             self._near[key] = ([self.phrases[i] for i in keywords], keywords, most)
         return self._near[key]
+
+
+def _prefixes(phrases: list[str]) -> dict[int, pa.Array]:
+    """Per n, the first n words of the keywords longer than n words."""
+    prefixes: dict[int, set[str]] = {}
+    for phrase in phrases:
+        words = phrase.split(" ")
+        for n in range(1, len(words)):
+            prefixes.setdefault(n, set()).add(" ".join(words[:n]))
+    return {n: pa.array(sorted(p), type=pa.string()) for n, p in prefixes.items()}
 
 
 def _whole_statements_only(phrases: dict[str, list[int]], code: int | None) -> dict[str, list[int]]:
