@@ -31,7 +31,11 @@ BEFORE = {
 
 #: What the coder reached on the holdout when it was made fast (issue 19): a faster coder
 #: must code as well, so these are the goals the benchmark holds it to.
-KEEP = {"all precision": 0.991, "fuzzy precision": 1.0, "all recall": 0.938}
+KEEP = {
+    "all precision": 0.9906,
+    "fuzzy precision": 1.0,
+    "all recall": 0.938,
+}  # 106/107, 28/28, 106/113
 
 
 def codebook() -> pd.DataFrame:
