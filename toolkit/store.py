@@ -2627,15 +2627,15 @@ def _columns_frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
 
     ``DataFrame.from_records`` infers a type per column (text as Arrow strings, which a
     read then turned back into Python objects): a million rows took twice the fetch.
-    Here the rows fill one object grid in C and each column is a row of its transpose. Missing
-    values stay None; :meth:`Engagement.table` types the columns it knows.
+    Here the rows fill one column-major object grid in C; each column is a slice of it.
+    Missing values stay None; :meth:`Engagement.table` types the columns it knows.
     """
-    grid = np.empty((len(rows), len(columns)), dtype=object)
+    # Column-major: each column's values side by side, so each is taken without a copy.
+    grid = np.empty((len(rows), len(columns)), dtype=object, order="F")
     if rows:
         grid[:] = rows
-    by_column = grid.T.copy()  # each column's values side by side, taken without a copy
     return pd.DataFrame(
-        {name: pd.Series(by_column[i], dtype=object, copy=False) for i, name in enumerate(columns)},
+        {name: pd.Series(grid[:, i], dtype=object, copy=False) for i, name in enumerate(columns)},
         columns=columns,
         copy=False,
     )
