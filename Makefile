@@ -28,7 +28,7 @@ test: setup-test
 test-fast:
 	$(PYTHON) -m pytest -m "not browser and not slow" -q
 
-bench: setup
+bench: setup-test
 	$(PYTHON) benchmarks/run.py
 
 lint:

@@ -29,6 +29,15 @@ BEFORE = {
 }
 
 
+#: What the coder reached on the holdout when it was made fast (issue 19): a faster coder
+#: must code as well, so these are the goals the benchmark holds it to.
+KEEP = {
+    "all precision": 0.9906,
+    "fuzzy precision": 1.0,
+    "all recall": 0.938,
+}  # 106/107, 28/28, 106/113
+
+
 def codebook() -> pd.DataFrame:
     """The codebook the set is labelled against: both starters (it spans a neighbourhood's
     and a university's needs), each code once."""
@@ -110,24 +119,17 @@ def coding_accuracy(quick: bool = False) -> list[dict]:
             by = table.set_index("kind")
             for kind, target in (("all", TARGET_PRECISION), ("fuzzy", TARGET_FUZZY_PRECISION)):
                 value = float(by.loc[kind, "precision"])
-                rows.append(_row(f"coding precision, {kind} (holdout)", value, target))
+                kept = max(target, KEEP[f"{kind} precision"])
+                rows.append(_row(f"coding precision, {kind} (holdout)", value, kept))
             recall = float(by.loc["all", "recall"])
-            rows.append(_row("coding recall (holdout) vs before", recall, BEFORE[part]["all"][1]))
+            rows.append(_row("coding recall (holdout)", recall, KEEP["all recall"]))
     return rows
 
 
 def _row(measure: str, value: float, target: float) -> dict:
-    return {
-        "measure": measure,
-        "value": value,
-        "unit": "",
-        "baseline": target,
-        "baseline_is": "floor",
-        "ratio": value / target if target else float("nan"),
-        "target": 1.0,
-        "at_least": True,
-        "met": bool(value >= target),
-    }
+    from benchmarks.timing import absolute
+
+    return absolute(measure, value, target, unit="", at_least=True)
 
 
 if __name__ == "__main__":

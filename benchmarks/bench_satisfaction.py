@@ -11,11 +11,10 @@
 from __future__ import annotations
 
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
-from benchmarks.bench_foundation import result
+from benchmarks.timing import RUNS, absolute, figure, pairs
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "satisfaction.ipynb"
@@ -42,15 +41,6 @@ def demo_engagement(name: str, size: str = "small") -> Path:
     return path
 
 
-def _best(func, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def trend_speed(quick: bool = False) -> list[dict]:
     from toolkit.satisfaction import satisfaction_trend
     from toolkit.store import Engagement
@@ -69,13 +59,10 @@ def trend_speed(quick: bool = False) -> list[dict]:
             warnings.simplefilter("ignore")
             return satisfaction_trend(responses, metric="csat", period="month", by="campus")
 
-    baseline = _best(plain)
-    value = _best(trend)
     out = [
-        result(
+        figure(
             f"satisfaction_trend, {rows:,} responses, monthly by campus",
-            value,
-            baseline,
+            pairs(trend, plain),
             "pandas groupby-mean by campus and month",
             3.0,
         )
@@ -90,12 +77,11 @@ def notebook_speed(quick: bool = False) -> list[dict]:
     size = "small" if quick else "large"
     big = demo_engagement("university", size)
     small = demo_engagement("neighbourhood")
-    timings = {}
     sizes = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for label, path in (("neighbourhood", small), (size, big)):
+
+        def run(label: str, path: Path):
             out = Path(tmp) / f"{label}.ipynb"
-            start = time.perf_counter()
             pm.execute_notebook(
                 str(NOTEBOOK),
                 str(out),
@@ -109,22 +95,19 @@ def notebook_speed(quick: bool = False) -> list[dict]:
                 progress_bar=False,
                 cwd=tmp,
             )
-            timings[label] = time.perf_counter() - start
             sizes[label] = out.stat().st_size
+
+        pair = pairs(
+            lambda: run(size, big), lambda: run("neighbourhood", small), runs=3 if quick else RUNS
+        )
     return [
-        result(
+        figure(
             f"satisfaction notebook on the {size} university demo (papermill)",
-            timings[size],
-            timings["neighbourhood"],
+            pair,
             "the same notebook on the neighbourhood demo",
             2.0,
         ),
-        result(
-            f"satisfaction notebook output on the {size} demo",
-            sizes[size] / 1e6,
-            2.0,
-            "2 MB",
-            1.0,
-            unit="MB",
+        absolute(
+            f"satisfaction notebook output on the {size} demo", sizes[size] / 1e6, 2.0, unit="MB"
         ),
     ]

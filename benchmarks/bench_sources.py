@@ -5,21 +5,21 @@
 - Importing a 1,000,000-row tracker (500,000 Qualtrics responses × 2 metrics, choice
   text recoded, previews and unfinished responses excluded) stays within 2× of the
   floor: pandas.read_csv of the export, the same recoding and melting with pandas,
-  and one executemany of the same rows into a plain table (and, as the foundation's
-  import benchmark does, into the store's own table with its constraints and indexes).
+  and one executemany of the same rows into the store's own table, with the store's
+  own SQLite settings and its index built after the rows.
 """
 
 from __future__ import annotations
 
-import sqlite3
+import shutil
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from benchmarks.bench_foundation import result
+from benchmarks.bench_foundation import bulk_insert, store_connection
+from benchmarks.timing import RUNS, figure, pairs
 
 SAT = np.array(
     [
@@ -131,98 +131,57 @@ _STORE_COLUMNS = [
 ]
 
 
-def _floor(path: Path, folder: Path, *, schema: str) -> tuple[float, int]:
-    """pandas reads, recodes and melts the export; one executemany lands the rows.
-
-    ``schema="plain"``: a table with the same columns and nothing else; ``schema="store"``:
-    the store's own responses table, with its constraints and indexes.
-    """
-    from toolkit.store import MIGRATIONS
-
-    start = time.perf_counter()
+def _floor(path: Path, store: Path) -> int:
+    """pandas reads, recodes and melts the export; plain SQL lands the rows in the store's
+    own responses table (attribute columns added as the toolkit adds them), with the
+    store's settings and its index built after the rows."""
     frame = pd.read_csv(path, skiprows=[1, 2], dtype=str, keep_default_na=False)
     frame = frame[(frame["Status"] != "Survey Preview") & (frame["Finished"] == "True")]
     csat = frame.assign(
         metric="csat",
-        score=frame["Q1"].map({s: i + 1 for i, s in enumerate(SAT)}),
-        scale_min=1,
-        scale_max=5,
+        score=frame["Q1"].map({s: i + 1 for i, s in enumerate(SAT)}).astype(float),
+        scale_min=1.0,
+        scale_max=5.0,
     )
-    nps = frame.assign(metric="nps", score=frame["Q2"].astype(float), scale_min=0, scale_max=10)
+    nps = frame.assign(metric="nps", score=frame["Q2"].astype(float), scale_min=0.0, scale_max=10.0)
     rows = pd.concat([csat, nps], ignore_index=True)
     rows["response_id"] = rows["ResponseId"] + "-" + rows["metric"]
-    con = sqlite3.connect(folder / f"floor-{schema}.sqlite", isolation_level=None)
-    con.execute("PRAGMA journal_mode = wal")
-    con.execute("PRAGMA synchronous = NORMAL")
-    if schema == "store":
-        for statement in MIGRATIONS[0]:
-            con.execute(statement)
-        attributes = _LANDING[len(_STORE_COLUMNS) :]
-        for column in attributes:
-            con.execute(f'ALTER TABLE responses ADD COLUMN "{column}"')
-        con.execute(
-            "INSERT INTO imports (table_name, file_name, sha256, source_format, rows_in, rows_added, "
-            "rows_excluded, imported_at, toolkit_version) VALUES ('responses', 'f', 'x', 'qualtrics', "
-            "0, 0, 0, 'now', '0')"
+    con = store_connection(store)
+    try:
+        for column in _LANDING[len(_STORE_COLUMNS) :]:
+            con.execute(f'ALTER TABLE responses ADD COLUMN "{column}" TEXT')
+        import_id = con.execute(
+            "INSERT INTO imports (table_name, file_name, sha256, source_format, rows_in, "
+            "rows_added, rows_excluded, imported_at, toolkit_version) VALUES ('responses', 'f', "
+            "'x', 'qualtrics', 0, 0, 0, 'now', '0')"
+        ).lastrowid
+        landing = rows[_LANDING].rename(
+            columns={"ResponseId": "source_id", "RecordedDate": "submitted_on", "Q4": "segment"}
         )
-        names = ["_tk_import", *_STORE_COLUMNS, *(f'"{c}"' for c in attributes)]
-        rows.insert(0, "_tk_import", 1)
-        keep = ["_tk_import", *_LANDING]
-    else:
-        names = [f"c{i}" for i in range(len(_LANDING))]
-        con.execute(f"CREATE TABLE responses ({', '.join(names)})")
-        keep = _LANDING
-    con.execute("BEGIN")
-    con.executemany(
-        f"INSERT INTO responses ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-        rows[keep].itertuples(index=False, name=None),
-    )
-    con.execute("COMMIT")
-    con.close()
-    return time.perf_counter() - start, len(rows)
-
-
-def _toolkit(path: Path, folder: Path) -> tuple[float, int]:
-    from toolkit.store import Engagement
-
-    engagement = Engagement.init(folder / "eng", starter_codebook=False)
-    start = time.perf_counter()
-    done = engagement.import_file(
-        path,
-        table="responses",
-        metrics=[("csat", "Q1"), ("nps", "Q2")],
-        columns={"segment": "Q4", "campus": "Q3"},
-    )
-    return time.perf_counter() - start, done.rows_added
-
-
-def _best_detection(path: Path, runs: int) -> float:
-    from toolkit.sources.detect import detect_format
-
-    best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        assert detect_format(path).format == "qualtrics"
-        best = min(best, time.perf_counter() - start)
-    return best
+        landing.insert(0, "_tk_import", import_id)
+        bulk_insert(con, "responses", landing)
+    finally:
+        con.close()
+    return len(rows)
 
 
 def detection_speed(quick: bool = False) -> list[dict]:
+    from toolkit.sources.detect import detect_format
+
     rows = 100_000 if quick else 1_000_000
     with tempfile.TemporaryDirectory() as tmp:
         small, big = Path(tmp) / "small.csv", Path(tmp) / "big.csv"
         write_qualtrics_export(small, 100)
         write_qualtrics_export(big, rows)
-        _best_detection(big, 2)  # warm the imports and the page cache alike
-        times = {"small": float("inf"), "big": float("inf")}
-        for _ in range(15):  # interleaved, so a busy moment hurts both
-            times["small"] = min(times["small"], _best_detection(small, 1))
-            times["big"] = min(times["big"], _best_detection(big, 1))
+        detect_format(big)  # warm the imports and the page cache alike
+        pair = pairs(
+            lambda: detect_format(big).format, lambda: detect_format(small).format, runs=15
+        )
+    assert pair.last["action"] == pair.last["floor"] == "qualtrics"
     return [
-        result(
+        figure(
             f"detect format of a {rows:,}-row Qualtrics export",
-            times["big"],
-            times["small"],
+            pair,
             "detect a 100-row export",
             1.2,
         ),
@@ -230,21 +189,42 @@ def detection_speed(quick: bool = False) -> list[dict]:
 
 
 def tracker_import_speed(quick: bool = False) -> list[dict]:
+    from toolkit.store import Engagement
+
     responses = 50_000 if quick else 500_000
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         path = folder / "tracker.csv"
         write_qualtrics_export(path, responses)
-        plain, floor_rows = _floor(path, folder, schema="plain")
-        store, _ = _floor(path, folder, schema="store")
-        toolkit, rows = _toolkit(path, folder)
-    assert rows == floor_rows, (rows, floor_rows)
-    measure = f"import a {rows:,}-row Qualtrics tracker ({responses:,} responses × 2 metrics)"
+
+        def fresh() -> None:
+            shutil.rmtree(folder / "eng", ignore_errors=True)
+            Engagement.init(folder / "eng", starter_codebook=False)
+
+        def toolkit() -> int:
+            done = Engagement.open(folder / "eng").import_file(
+                path,
+                table="responses",
+                metrics=[("csat", "Q1"), ("nps", "Q2")],
+                columns={"segment": "Q4", "campus": "Q3"},
+            )
+            return done.rows_added
+
+        pair = pairs(
+            toolkit,
+            lambda: _floor(path, folder / "eng" / "data.sqlite"),
+            runs=3 if quick else RUNS,
+            before=fresh,
+        )
+    rows = pair.last["action"]
+    assert rows == pair.last["floor"], pair.last
     return [
-        result(measure, toolkit, plain, "read_csv + recode + melt + executemany, plain table", 2.0),
-        result(
-            measure, toolkit, store, "read_csv + recode + melt + executemany, store's table", 2.0
-        ),
+        figure(
+            f"import a {rows:,}-row Qualtrics tracker ({responses:,} responses × 2 metrics)",
+            pair,
+            "read_csv + recode + melt + executemany into the store's table, same pragmas",
+            2.0,
+        )
     ]
 
 

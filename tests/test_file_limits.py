@@ -533,3 +533,77 @@ def test_damaged_workbooks_give_clear_errors_or_read_never_a_traceback(tmp_path)
             refused += 1
             assert str(err).startswith(path.name), err
     assert refused > 50  # most damage is found; what is not reads as a workbook
+
+
+def _csv_module_shape(path: Path, delimiter: str = ",") -> tuple[int, int]:
+    import csv
+
+    rows = widest = 0
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.reader(fh, delimiter=delimiter):
+            rows, widest = rows + 1, max(widest, len(row))
+    return rows, widest
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a,b,c\n1,2\n",
+        "a,b,c\r\n1,2,3,4\r\n\r\n",
+        "x\n\n\ny,z",
+        "é,ü,ß\n1,2,3",
+        "a,b\n,,,\n   \n",
+        "only one line with no break",
+    ],
+)
+@pytest.mark.parametrize("block", [5, 1 << 20])
+def test_a_quote_free_csv_is_counted_as_the_csv_module_counts_it(
+    tmp_path, monkeypatch, text, block
+):
+    # The fast count (bytes, numpy) agrees with Python's csv module, across block edges.
+    monkeypatch.setattr(file_limits, "_BLOCK_BYTES", block)
+    path = tmp_path / "f.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    assert file_limits._plain_csv_shape(path, "utf-8", ",", 1000) == _csv_module_shape(path)
+
+
+@pytest.mark.parametrize("text", ['a,"b,c"\n1,2\n', "a,b\rc,d\r", "a\tb\n"])
+def test_the_fast_count_leaves_quotes_and_odd_line_breaks_to_the_csv_module(tmp_path, text):
+    path = tmp_path / "f.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    assert file_limits._plain_csv_shape(path, "utf-16", ",", 1000) is None
+    if text != "a\tb\n":
+        assert file_limits._plain_csv_shape(path, "utf-8", ",", 1000) is None
+
+
+def test_a_quote_free_csv_past_a_limit_is_refused_with_the_usual_message(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text("a,b,c,d\n1,2,3,4\n", encoding="utf-8")
+    with (
+        file_limits.using(file_limits.Limits(columns=3)),
+        pytest.raises(DataValidationError) as err,
+    ):
+        file_limits.check_csv(path, "utf-8", ",")
+    assert "row 1 has 4 cells separated by commas" in str(err.value)
+
+
+def test_blank_cells_are_found_alike_in_arrow_and_python_text():
+    import pandas as pd
+
+    from toolkit.sources.spreadsheet import _filled
+
+    cells = ["a", " ", "", " x", "\u3000", "\u3000y", "\x1c", "b ", None] * 200
+    arrow = pd.DataFrame({0: pd.Series(cells, dtype="str"), 1: pd.Series(cells[::-1], dtype="str")})
+    python = arrow.astype(object).fillna("")
+    assert (_filled(arrow) == _filled(python)).all()
+    assert _filled(arrow)[:9, 0].tolist() == [
+        True,
+        False,
+        False,
+        True,
+        False,
+        True,
+        False,
+        True,
+        False,
+    ]

@@ -142,7 +142,7 @@ def test_a_write_that_fails_half_way_lands_nothing(engagement, write_csv, monkey
         [["starts_on", "label"]] + [[f"2024-01-{d:02d}", f"event {d}"] for d in range(1, 21)],
     )
     calls = {"n": 0}
-    real = store_module._json_rows
+    real = store_module._bound_rows
 
     def failing(frame):
         calls["n"] += 1
@@ -151,7 +151,7 @@ def test_a_write_that_fails_half_way_lands_nothing(engagement, write_csv, monkey
         return real(frame)
 
     monkeypatch.setattr(store_module, "_INSERT_CHUNK", 5)
-    monkeypatch.setattr(store_module, "_json_rows", failing)
+    monkeypatch.setattr(store_module, "_bound_rows", failing)
     before = engagement.status()
     with pytest.raises(sqlite3.OperationalError):
         engagement.import_file(path, table="events")
@@ -182,3 +182,23 @@ def test_dates_come_back_as_datetimes(engagement, write_csv):
 def test_unknown_table_is_named(engagement):
     with pytest.raises(DataValidationError, match="There is no table"):
         engagement.table("nonsense")
+
+
+def test_a_bulk_load_into_an_empty_table_keeps_its_indexes(engagement, write_csv, monkeypatch):
+    # A large load into an empty table builds the table's indexes once, after the rows:
+    # they are there afterwards, and queries use them.
+    monkeypatch.setattr(store_module, "_BULK_INDEX_ROWS", 3)
+    header = ["response_id", "source_id", "submitted_on", "metric", "score"]
+    rows = [[f"r{i}", f"s{i}", "2024-01-02", "csat", "4"] for i in range(6)]
+    engagement.import_file(write_csv("first.csv", [header, *rows]), table="responses")
+    with sqlite3.connect(engagement.store_path) as con:
+        indexes = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        plan = " ".join(
+            str(r)
+            for r in con.execute("EXPLAIN QUERY PLAN SELECT * FROM responses WHERE source_id='s1'")
+        )
+    assert "responses_by_source" in indexes
+    assert "responses_by_source" in plan
+
+    again = engagement.import_file(write_csv("again.csv", [header, *rows]), table="responses")
+    assert again.rows_added == 0  # the same source ids add nothing, indexes rebuilt or not

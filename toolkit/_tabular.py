@@ -309,3 +309,59 @@ def aligned_text(frame: pd.DataFrame) -> str:
     for i in range(len(frame)):
         rows.append(line([cells[i] for cells, _ in columns], right))
     return "\n".join(rows)
+
+
+# ----------------------------------------------------------------- Arrow-held text
+
+#: Every character ``str.strip`` takes away (those for which ``str.isspace`` is true).
+SPACES = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def arrow_cells(series: pd.Series):
+    """The cells of a text column held by Arrow (what ``read_csv`` gives), else None.
+
+    Judging such a column with pyarrow.compute runs in C with no Python string per cell;
+    turning it into Python objects first costs about a second a million cells.
+    """
+    if not isinstance(series.array, pd.arrays.ArrowStringArray):
+        return None
+    import pyarrow as pa
+
+    return pa.chunked_array(pa.array(series.array))
+
+
+def _edge_is_space(cells, start: int, stop: int | None):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    edge = pc.utf8_slice_codeunits(cells, start, stop)
+    return pc.is_in(edge, value_set=pa.array(list(SPACES)))
+
+
+def space_at_edges(series: pd.Series) -> bool | None:
+    """Whether a cell starts or ends with a space (``str.isspace``); None: not Arrow text.
+
+    >>> space_at_edges(pd.Series(["a", "b"], dtype="str")), space_at_edges(pd.Series(["a "], dtype="str"))
+    (False, True)
+    """
+    cells = arrow_cells(series)
+    if cells is None:
+        return None
+    import pyarrow.compute as pc
+
+    return bool(pc.any(_edge_is_space(cells, 0, 1)).as_py()) or bool(
+        pc.any(_edge_is_space(cells, -1, None)).as_py()
+    )
+
+
+def starts_with_any(series: pd.Series, prefix: str) -> bool | None:
+    """Whether a cell starts with ``prefix``; None: not Arrow text."""
+    cells = arrow_cells(series)
+    if cells is None:
+        return None
+    import pyarrow.compute as pc
+
+    return bool(pc.any(pc.starts_with(cells, prefix)).as_py())

@@ -191,9 +191,8 @@ class _Matcher:
                 pa.array(list(forms), type=pa.string()),
                 np.array(list(forms.values())),
             )
-        self.heads = pa.array(  # first words of keywords of several words
-            sorted({p.split(" ")[0] for p in self.phrases if " " in p}), type=pa.string()
-        )
+        self.prefixes = _prefixes(self.phrases)
+        self.heads = self.prefixes.get(1, pa.array([], type=pa.string()))  # first words
         stems: dict[int, dict[str, int]] = {}
         for i, phrase in enumerate(self.phrases):
             if " " not in phrase and len(phrase) >= _STEM_MIN:
@@ -241,32 +240,47 @@ class _Matcher:
         flat = pc.list_flatten(words)
         owner = pc.list_parent_indices(words).to_numpy()
         keyword = np.full(len(flat), _NO_CODE)  # the keyword found at each word start
-        # Keywords of several words, longest first, from the words that begin one.
+        # Keywords of several words, longest first, from the words that begin one: a run
+        # grows by a word only while it still begins some longer keyword.
         starts = np.flatnonzero(_lookup(flat, self.heads) >= 0)
-        run = flat.take(starts)
-        runs = {}
+        live, run = starts, flat.take(starts)
+        hits = []
         for n in range(2, max(self.forms) + 1):
-            end = np.minimum(starts + n - 1, len(flat) - 1)
+            end = live + n - 1
+            inside = end < len(flat)
+            inside[inside] = owner[end[inside]] == owner[live[inside]]
+            live, end, run = live[inside], end[inside], run.filter(inside)
+            if len(live) == 0:
+                break
             run = pc.binary_join_element_wise(run, flat.take(end), " ")
-            runs[n] = run, (starts + n - 1 < len(flat)) & (owner[end] == owner[starts])
-        for n, (run, inside) in sorted(runs.items(), reverse=True):
-            if n not in self.forms:  # no keyword of this many words (one of 3 but none of 2)
-                continue
-            hit = _lookup(run, self.forms[n][0])
-            found = inside & (hit >= 0) & (keyword[starts] < 0)
-            keyword[starts[found]] = self.forms[n][1][hit[found]]
-        if 1 in self.forms:  # then single words
-            hit = _lookup(flat, self.forms[1][0])
-            found = (hit >= 0) & (keyword < 0)
-            keyword[found] = self.forms[1][1][hit[found]]
+            if n in self.forms:  # (a keyword of 3 words but none of 2: no forms of 2)
+                hit = _lookup(run, self.forms[n][0])
+                hits.append((live[hit >= 0], self.forms[n][1][hit[hit >= 0]]))
+            if n in self.prefixes:
+                going = _lookup(run, self.prefixes[n]) >= 0
+                live, run = live[going], run.filter(going)
+            else:
+                break
+        for at, found in reversed(hits):  # longest first; each start keeps the first found
+            free = keyword[at] < 0
+            keyword[at[free]] = found[free]
+        # Then single words, and stems in words no keyword matched: each distinct word
+        # is looked up once (comments repeat their words), and spread back.
+        encoded = pc.dictionary_encode(flat)
+        distinct, which = encoded.dictionary, encoded.indices.to_numpy()
+        single = np.full(len(distinct), _NO_CODE)
+        if 1 in self.forms:
+            hit = _lookup(distinct, self.forms[1][0])
+            single[hit >= 0] = self.forms[1][1][hit[hit >= 0]]
         if self.stems:
-            length = pc.utf8_length(flat).to_numpy()
+            length = pc.utf8_length(distinct).to_numpy()
             for n, (stems, phrase) in self.stems.items():  # longest first
-                open_ = np.flatnonzero((keyword < 0) & (length > n))
+                open_ = np.flatnonzero((single < 0) & (length > n))
                 if len(open_) == 0:
                     continue
-                hit = _lookup(pc.utf8_slice_codeunits(flat.take(open_), 0, n), stems)
-                keyword[open_[hit >= 0]] = phrase[hit[hit >= 0]]
+                hit = _lookup(pc.utf8_slice_codeunits(distinct.take(open_), 0, n), stems)
+                single[open_[hit >= 0]] = phrase[hit[hit >= 0]]
+        keyword = np.where(keyword < 0, single[which], keyword)
         at = np.flatnonzero(keyword >= 0)
         return self._best(owner[at], keyword[at], len(words))
 
@@ -317,12 +331,16 @@ class _Matcher:
 
         flat = pc.list_flatten(words)
         owner = pc.list_parent_indices(words).to_numpy()
+        # A typo differs from its keyword in a word that is no real word (see
+        # _may_be_typo): a run of real words only is never one, so it is not compared.
+        unknown = ~self.known(flat)
         best: dict[int, tuple[float, int, int, int]] = {}
         run = flat
         for n in range(1, max(n for n, _ in self.typo_choices) + 1):
             if n > 1:
                 run = pc.binary_join_element_wise(run[:-1], flat[n - 1 :], " ")
-            within = owner[: len(run)] == owner[n - 1 :]  # runs inside one text
+                unknown = unknown[:-1] | ~self.known(flat)[n - 1 :]
+            within = (owner[: len(run)] == owner[n - 1 :]) & unknown  # runs inside one text
             encoded = pc.dictionary_encode(run.filter(within))
             distinct = encoded.dictionary.to_pylist()
             # The texts holding each distinct run: run_owner[bounds[r] : bounds[r + 1]].
@@ -373,6 +391,18 @@ class _Matcher:
             for said, meant in zip(run.split(" "), phrase.split(" "), strict=True)
         )
 
+    def known(self, words: pa.Array) -> np.ndarray:
+        """Which ``words`` are in :attr:`vocabulary`, all at once."""
+        known = pc.is_in(words, value_set=_real_words_array("en")).to_numpy(zero_copy_only=False)
+        return known | pc.is_in(words, value_set=self.own_words).to_numpy(zero_copy_only=False)
+
+    @functools.cached_property
+    def own_words(self) -> pa.Array:
+        """The codebook's own words (those of its keywords)."""
+        return pa.array(
+            sorted({w for phrase in self.phrases for w in phrase.split(" ")}), pa.string()
+        )
+
     @functools.cached_property
     def vocabulary(self) -> frozenset[str]:
         """The words no typo is read into: English words and the codebook's own words."""
@@ -399,6 +429,16 @@ class _Matcher:
         return self._near[key]
 
 
+def _prefixes(phrases: list[str]) -> dict[int, pa.Array]:
+    """Per n, the first n words of the keywords longer than n words."""
+    prefixes: dict[int, set[str]] = {}
+    for phrase in phrases:
+        words = phrase.split(" ")
+        for n in range(1, len(words)):
+            prefixes.setdefault(n, set()).add(" ".join(words[:n]))
+    return {n: pa.array(sorted(p), type=pa.string()) for n, p in prefixes.items()}
+
+
 def _whole_statements_only(phrases: dict[str, list[int]], code: int | None) -> dict[str, list[int]]:
     """The keywords without those of ``code`` (the built-in *not a need*): its keywords
     match a whole statement ("No", "N/A"), never a word inside one ("No bus on Sundays").
@@ -417,6 +457,12 @@ def real_words(language: str) -> frozenset[str]:
     """
     with gzip.open(_WORD_LISTS / f"words-{language}.txt.gz", "rt", encoding="utf-8") as lines:
         return frozenset(lines.read().split())
+
+
+@functools.cache
+def _real_words_array(language: str) -> pa.Array:
+    """:func:`real_words` as an Arrow array, to look many words up at once."""
+    return pa.array(sorted(real_words(language)), type=pa.string())
 
 
 def _edits_allowed(length: int) -> int:

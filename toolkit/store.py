@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import hashlib
 import json
 import os
@@ -145,13 +146,30 @@ _SYNCED = (
 #: The tables whose rows carry a segment label.
 _SEGMENT_TABLES = [t for t in TABLES.values() if "segment" in t.field_names]
 _INSERT_CHUNK = 100_000
-#: Rows wider than this many columns are bound value by value: ``json_extract`` finds
-#: the i-th value of a row by walking the row, which grows with the square of its width.
-_JSON_MAX_COLUMNS = 64
+#: A load of this many rows into an empty table builds the table's indexes after it.
+_BULK_INDEX_ROWS = 50_000
 #: SQLite's default most columns in one table (SQLITE_MAX_COLUMN), when the library
 #: cannot say its own (``Connection.getlimit`` is Python 3.11+).
 _COLUMN_LIMIT = 2000
 _IMPORT_CACHE_KB = 256 * 1024  # an upper bound: SQLite takes pages only as it needs them
+
+
+def connection_pragmas(journal: str = "wal") -> list[str]:
+    """The settings every connection to the store makes (``journal``: the store's mode).
+
+    The one home of the store's SQLite settings: the benchmarks' floors read them here.
+    """
+    return [
+        f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+        "PRAGMA foreign_keys = ON",
+        "PRAGMA synchronous = NORMAL" if journal == "wal" else "PRAGMA synchronous = FULL",
+    ]
+
+
+#: What an import's write transaction adds to :func:`connection_pragmas`: a large import
+#: updates its indexes (response_id, source_id) all over, and with the default 2 MB page
+#: cache they would spill to disk many times over.
+BULK_PRAGMAS = [f"PRAGMA cache_size = -{_IMPORT_CACHE_KB}"]
 
 
 # ----------------------------------------------------------------------------- schema
@@ -936,13 +954,8 @@ class Engagement:
             con = sqlite3.connect(
                 self.store_path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
             )
-            con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            con.execute("PRAGMA foreign_keys = ON")
-            con.execute(
-                "PRAGMA synchronous = NORMAL"
-                if self._journal == "wal"
-                else "PRAGMA synchronous = FULL"
-            )
+            for pragma in connection_pragmas(self._journal):
+                con.execute(pragma)
         except sqlite3.DatabaseError as err:
             raise StoreError(
                 f"{self.store_path}: cannot be opened as the engagement's store ({err}). "
@@ -1110,28 +1123,24 @@ class Engagement:
             if row_ids:
                 select = "_tk_row, " + select
             cursor = c.execute(f"SELECT {select} FROM {_quote(table.name)} ORDER BY _tk_row")
-            rows = cursor.fetchall()
+            with _collector_paused():
+                frame = _columns_frame(cursor.fetchall(), (["entry"] if row_ids else []) + columns)
             declared = {r[1]: r[2] for r in c.execute(f"PRAGMA table_info({_quote(table.name)})")}
-        frame = pd.DataFrame.from_records(
-            rows, columns=(["entry"] if row_ids else []) + columns, coerce_float=True
-        )
         for column in attrs["column"]:
             if declared.get(column) == "INTEGER":  # whole numbers stay whole despite blanks
                 numbers = pd.to_numeric(frame[column], errors="coerce")
                 if numbers.count() == frame[column].count() and (numbers.dropna() % 1 == 0).all():
                     frame[column] = numbers.astype("Int64")
-            elif declared.get(column) != "REAL":  # text: None for blank, as canonical text
-                frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+            elif declared.get(column) == "REAL":
+                frame[column] = _numbers(frame[column], field=False)
         for f in table.fields:
             column = frame[f.name]
             if f.kind == "integer":
                 frame[f.name] = column.astype("Int64")
             elif f.kind == "number":
-                frame[f.name] = pd.to_numeric(column).astype(float)
+                frame[f.name] = _numbers(column, field=True)
             elif f.kind in ("date", "datetime"):
                 frame[f.name] = pd.to_datetime(column, format="ISO8601")
-            else:
-                frame[f.name] = column.astype(object)
         return _read_segments(frame, walk)
 
     def _crosswalk_for(self, table: Table, labels: bool, con) -> Crosswalk | None:
@@ -1756,9 +1765,8 @@ class Engagement:
             if self._landed_meanwhile(con, spec, result, replacing):
                 return
             self._check_room(con, spec, attributes, result.file)
-            # A large import updates its indexes (response_id, source_id) all over: with the
-            # default 2 MB page cache they spill to disk many times over.
-            con.execute(f"PRAGMA cache_size = -{_IMPORT_CACHE_KB}")
+            for pragma in BULK_PRAGMAS:
+                con.execute(pragma)
             others = replacing
             if spec.name == "codebook":
                 others = self._take_out_starter(con, landing, replacing, result)
@@ -2075,28 +2083,28 @@ class Engagement:
         import_id: int,
         file: str,
     ) -> None:
-        """Insert the rows, in chunks of JSON bound once each (wide rows value by value)."""
+        """Insert the rows, column values bound as Python objects, in chunks.
+
+        Into an empty table, a large import builds the table's own indexes (those made
+        with CREATE INDEX; the unique keys stay) once at the end, which is faster than
+        updating them row by row; it is the same transaction, so all or nothing still.
+        """
         # Columns with no value at all are left to their default (NULL): binding
         # them would cost as much as binding data.
         columns = [c for c in (*spec.field_names, *attributes) if landing[c].notna().any()]
         names = ", ".join(_quote(c) for c in columns)
-        wide = len(columns) > _JSON_MAX_COLUMNS
-        if wide:
-            marks = ", ".join("?" * len(columns))
-            sql = f"INSERT INTO {_quote(spec.name)} (_tk_import, {names}) VALUES ({import_id}, {marks})"
-        else:
-            picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
-            sql = (
-                f"INSERT INTO {_quote(spec.name)} (_tk_import, {names}) "
-                f"SELECT {import_id}, {picks} FROM json_each(?)"
-            )
+        marks = ", ".join("?" * len(columns))
+        sql = f"INSERT INTO {_quote(spec.name)} (_tk_import, {names}) VALUES ({import_id}, {marks})"
+        rebuild = _indexes_to_rebuild(con, spec.name, len(landing))
         try:
+            for statement in rebuild:
+                con.execute(f"DROP INDEX {_quote(statement[0])}")
             for start in range(0, len(landing), _INSERT_CHUNK):
-                rows = _json_rows(landing.iloc[start : start + _INSERT_CHUNK][columns])
-                if wide:  # the same values as JSON carries them, bound one by one
-                    con.executemany(sql, json.loads(rows))
-                else:
-                    con.execute(sql, (rows,))
+                con.executemany(
+                    sql, _bound_rows(landing.iloc[start : start + _INSERT_CHUNK][columns])
+                )
+            for statement in rebuild:
+                con.execute(statement[1])
         except sqlite3.IntegrityError as err:
             raise DataValidationError(
                 f"Import of {file} into {spec.cli_name} was rejected by the store: {err}. "
@@ -2928,6 +2936,93 @@ def _json_rows(frame: pd.DataFrame) -> str:
             series = series.astype(object)
         encoded[col] = series
     return pd.DataFrame(encoded).to_json(orient="values", force_ascii=False)
+
+
+def _columns_frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+    """Fetched rows as a frame of object columns, each built once from its values.
+
+    ``DataFrame.from_records`` infers a type per column (text as Arrow strings, which a
+    read then turned back into Python objects): a million rows took twice the fetch.
+    Here the rows fill one column-major object grid in C; each column is a slice of it.
+    Missing values stay None; :meth:`Engagement.table` types the columns it knows.
+    """
+    # Column-major: each column's values side by side, so each is taken without a copy.
+    grid = np.empty((len(rows), len(columns)), dtype=object, order="F")
+    if rows:
+        grid[:] = rows
+    return pd.DataFrame(
+        {name: pd.Series(grid[:, i], dtype=object, copy=False) for i, name in enumerate(columns)},
+        columns=columns,
+        copy=False,
+    )
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a read makes millions of objects.
+
+    Each batch of new tuples and strings would otherwise set off collections that walk
+    every object made so far (a third of a million-row read); none of them is a cycle.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _numbers(column: pd.Series, *, field: bool) -> pd.Series:
+    """A column of REAL values (None for blank) as floats, NaN for blank.
+
+    SQLite keeps text a REAL attribute column was given ("x" added later to a column of
+    numbers): such a column stays as stored; a REAL field is always a number.
+    """
+    try:
+        return pd.Series(np.array(column.to_numpy(), dtype=float), index=column.index)
+    except (TypeError, ValueError):
+        return pd.to_numeric(column).astype(float) if field else column
+
+
+def _bound_rows(frame: pd.DataFrame) -> Iterator[tuple]:
+    """Rows as tuples of the values SQLite binds: Python scalars, None for missing.
+
+    The same values :func:`_json_rows` carries: whole floats as integers (a REAL column
+    stores them as the same number, a text column as "3", not "3.0"), other floats as
+    they are, missing as None.
+    """
+    columns = []
+    for col in frame.columns:
+        series = frame[col]
+        if pd.api.types.is_float_dtype(series):
+            values = series.to_numpy(dtype=float)
+            with np.errstate(invalid="ignore"):
+                whole = np.isnan(values) | ((np.mod(values, 1) == 0) & (np.abs(values) < 2**53))
+            if whole.all():
+                series = series.astype("Int64")
+        if pd.api.types.is_bool_dtype(series) and not isinstance(series.dtype, pd.BooleanDtype):
+            series = series.astype("Int64")
+        columns.append(series.to_numpy(dtype=object, na_value=None).tolist())
+    return zip(*columns, strict=True)
+
+
+def _indexes_to_rebuild(con: sqlite3.Connection, table: str, rows: int) -> list[tuple[str, str]]:
+    """``(name, CREATE INDEX …)`` of the indexes a bulk load into ``table`` builds after.
+
+    Only for a load of at least :data:`_BULK_INDEX_ROWS` rows into an empty table:
+    building an index once over sorted keys beats updating it row by row; into a table
+    that has rows, the existing rows would be indexed again for nothing.
+    """
+    if rows < _BULK_INDEX_ROWS:
+        return []
+    if con.execute(f"SELECT 1 FROM {_quote(table)} LIMIT 1").fetchone() is not None:
+        return []
+    return con.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+        "AND sql IS NOT NULL",
+        (table,),
+    ).fetchall()
 
 
 def _export_frame(frame: pd.DataFrame, spec: Table) -> pd.DataFrame:

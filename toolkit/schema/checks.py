@@ -17,7 +17,13 @@ import numpy as np
 import pandas as pd
 from rapidfuzz.distance import Levenshtein
 
-from toolkit._tabular import TEXT_SUFFIXES, unneutralise, unneutralise_cells
+from toolkit._tabular import (
+    TEXT_SUFFIXES,
+    space_at_edges,
+    starts_with_any,
+    unneutralise,
+    unneutralise_cells,
+)
 from toolkit.schema.personal import PersonalFlag, column_flag
 from toolkit.schema.raw import RawTable
 from toolkit.schema.segments import Crosswalk, label_key, tidy_label
@@ -209,7 +215,10 @@ def strip_cells(text: pd.Series) -> pd.Series:
     >>> strip_cells(pd.Series([" a", "b "])).tolist(), strip_cells(pd.Series(["a", "b"])).tolist()
     (['a', 'b'], ['a', 'b'])
     """
-    joined = _joined(text)
+    spaced = space_at_edges(text)
+    if spaced is False:
+        return text
+    joined = None if spaced else _joined(text)
     if joined is not None and not _SPACE_BEFORE.search(joined) and not _SPACE_AFTER.search(joined):
         return text
     return text.str.strip()
@@ -238,7 +247,10 @@ def _unneutralise(text: pd.Series, raw: RawTable) -> pd.Series:
     """
     if not _quoted_source(raw):
         return text
-    joined = _joined(text)
+    quoted = starts_with_any(text, "'")
+    if quoted is False:
+        return text
+    joined = None if quoted else _joined(text)
     if joined is not None and "\x00'" not in joined:
         return text
     return unneutralise_cells(text)

@@ -575,8 +575,8 @@ def _land(
     if spec.name == "responses":
         missing = landing["response_id"].isna()
         if missing.any():
-            made = np.char.add(f"{sha[:12]}-", rows[missing.to_numpy()].astype(str))
-            landing.loc[missing, "response_id"] = made.astype(object)
+            made = f"{sha[:12]}-" + pd.Series(rows[missing.to_numpy()]).astype(str)
+            landing.loc[missing, "response_id"] = made.to_numpy(dtype=object)
     result.rows_added = len(landing)
     _segments_landing(engagement, canon, landing, result)
     if dry_run:

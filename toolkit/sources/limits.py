@@ -52,6 +52,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+import numpy as np
+
 from toolkit.errors import DataValidationError
 from toolkit.settings import DEFAULTS
 
@@ -204,6 +206,9 @@ def check_csv(path: Path, encoding: str, delimiter: str) -> None:
     """
     limits = current()
     max_line = limits.line_mb * 1024 * 1024
+    counted = _plain_csv_shape(path, encoding, delimiter, max_line)
+    if counted and counted[1] <= limits.columns and counted[0] * counted[1] <= limits.cells:
+        return  # within every limit; a file past one is read again for the exact message
     rows = widest = 0
 
     def lines() -> Iterator[str]:
@@ -254,6 +259,67 @@ def check_csv(path: Path, encoding: str, delimiter: str) -> None:
         ) from err
     finally:
         csv.field_size_limit(old)
+
+
+#: Encodings in which every byte below 128 is that ASCII character, alone.
+_ASCII_SAFE = {"utf-8", "utf-8-sig", "ascii", "latin-1", "iso8859-1", "cp1252", "iso8859-15"}
+_BLOCK_BYTES = 64 * 1024 * 1024
+
+
+def _plain_csv_shape(path: Path, encoding: str, delimiter: str, max_line: int):
+    """``(rows, widest row)`` of a CSV with no quote character, counted in bytes with numpy.
+
+    :func:`check_csv` reads with Python's csv module, about 2 s a million rows; a file
+    with no quote at all is records split at line breaks and cells at the delimiter, so
+    counting those bytes gives the same answer in a tenth of the time. Returns None (the
+    csv module decides) for a quote, a lone carriage return, a line near the length limit
+    or an encoding where a delimiter's byte could be part of another character.
+    """
+    import codecs
+
+    if codecs.lookup(encoding).name not in _ASCII_SAFE or len(delimiter.encode()) != 1:
+        return None
+    sep = ord(delimiter)
+    rows = widest = 0
+    carry = b""
+    with path.open("rb") as fh:
+        while True:
+            block = fh.read(_BLOCK_BYTES)
+            data = carry + block
+            cut = data.rfind(b"\n") + 1 if block else len(data)
+            if cut == 0 and block:
+                if len(data) > max_line:
+                    return None
+                carry = data
+                continue
+            lines = data[:cut]
+            if b'"' in lines or lines.count(b"\r") != lines.count(b"\r\n"):
+                return None
+            counted = _lines_shape(lines, sep, max_line)
+            if counted is None:
+                return None
+            rows, widest = rows + counted[0], max(widest, counted[1])
+            carry = data[cut:]
+            if not block:
+                return rows, widest
+
+
+def _lines_shape(data: bytes, sep: int, max_line: int):
+    """Lines and the most cells in one line, of whole lines (None: a line is too long)."""
+    if not data:
+        return 0, 0
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    cells = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(cells == 10)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    if int((ends - starts).max()) + 1 > max_line:
+        return None
+    seps = np.flatnonzero(cells == sep)
+    width = np.searchsorted(seps, ends) - np.searchsorted(seps, starts) + 1
+    content = ends - starts - (cells[np.maximum(ends - 1, 0)] == 13)
+    width[content <= 0] = 0  # an empty line is a record with no cells
+    return len(ends), int(width.max())
 
 
 def _delimiter_name(delimiter: str) -> str:
