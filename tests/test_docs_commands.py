@@ -283,6 +283,9 @@ def test_the_walk_through_runs_from_an_empty_folder(tmp_path):
     for result in run["results"]:
         page = (reports / result["html"]).read_text(encoding="utf-8")
         assert 'id="What-we-found"' in page and "<li>" in page
+        # the walk-through asks for every format: a PDF and slides beside each report
+        for fmt in ("pdf", "pptx"):
+            assert (reports / result[fmt]).stat().st_size > 0, (result["name"], fmt)
 
 
 def _cited_tests() -> list:
