@@ -7,8 +7,13 @@ def as_version_3(store_path) -> None:
     """Undo schema 4: no actions, outreach or weighting schemes, no event made by an action."""
     con = sqlite3.connect(store_path)
     try:
-        con.execute("DROP TRIGGER actions_make_event")
-        con.execute("DROP TRIGGER actions_remake_event")
+        for trigger in (
+            "actions_make_event",
+            "actions_remake_event",
+            "actions_release_event",
+            "events_kept_for_actions",
+        ):
+            con.execute(f"DROP TRIGGER {trigger}")
         con.execute("DELETE FROM events WHERE _tk_action IS NOT NULL")
         con.execute("DROP INDEX events_by_action")
         con.execute("ALTER TABLE events DROP COLUMN _tk_action")

@@ -81,6 +81,62 @@ def test_replacing_the_actions_replaces_their_events(engagement, actions_csv, wr
     assert engagement.actions.loc[0, "status"] == "dropped"
 
 
+def test_an_event_two_actions_name_stays_while_either_does(engagement, write_csv):
+    """Removing the action that made an event hands the event to another launched action
+    naming it; the event goes only when no action names it."""
+    first = engagement.import_file(write_csv("a1.csv", [ACTIONS[0], ACTIONS[1]]), table="actions")
+    second_row = ["A4", "", "Seniors", "Milk delivered", "Di", "done", "2024-08-01"]
+    second = engagement.import_file(
+        write_csv("a2.csv", [ACTIONS[0], [*second_row, "launched the milk program "]]),
+        table="actions",
+    )
+    assert engagement.events["label"].tolist() == ["Launched the milk program"]
+    engagement.remove_import(first.import_id)
+    events = engagement.events
+    assert events["label"].tolist() == ["Launched the milk program"]  # A4 still names it
+    assert events["starts_on"].tolist() == [pd.Timestamp("2024-07-01")]  # the same event
+    engagement.remove_import(second.import_id)
+    assert engagement.events.empty
+
+
+def test_correcting_an_action_keeps_the_planners_edits_to_its_event(engagement, actions_csv):
+    engagement.import_file(actions_csv, table="actions")
+    events = engagement.table("events", row_ids=True)
+    event = int(events["entry"].iloc[0])
+    made = events.iloc[0]
+    engagement.save_entry(
+        "events",
+        {"starts_on": "2024-07-01", "label": made["label"], "ends_on": "2024-08-31"},
+        entry=event,
+    )
+    actions = engagement.table("actions", row_ids=True)
+    milk = int(actions.loc[actions["action_id"] == "A1", "entry"].iloc[0])
+    values = {k: v for k, v in zip(ACTIONS[0], ACTIONS[1], strict=True)}
+    engagement.save_entry("actions", {**values, "owner": "Bo"}, entry=milk)  # not the event
+    after = engagement.table("events", row_ids=True)
+    assert after["entry"].tolist() == [event]
+    assert after["ends_on"].tolist() == [pd.Timestamp("2024-08-31")]
+    engagement.save_entry("actions", {**values, "starts_on": "2024-07-08"}, entry=milk)
+    after = engagement.table("events", row_ids=True)
+    assert after["entry"].tolist() == [event]  # moved, not made again
+    assert after["starts_on"].tolist() == [pd.Timestamp("2024-07-08")]
+    assert after["ends_on"].tolist() == [pd.Timestamp("2024-08-31")]
+
+
+def test_an_imported_event_removed_comes_back_as_the_actions(engagement, actions_csv, write_csv):
+    events = engagement.import_file(
+        write_csv(
+            "events.csv", [["starts_on", "label"], ["2024-06-28", "Launched the milk program"]]
+        ),
+        table="events",
+    )
+    engagement.import_file(actions_csv, table="actions")
+    engagement.remove_import(events.import_id)
+    # A1 still says the milk program was launched: its event is back, on A1's own date.
+    assert engagement.events["label"].tolist() == ["Launched the milk program"]
+    assert engagement.events["starts_on"].tolist() == [pd.Timestamp("2024-07-01")]
+
+
 @pytest.mark.parametrize(
     "change, column, words",
     [

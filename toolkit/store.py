@@ -288,28 +288,76 @@ def _create_sql() -> list[str]:
     return statements
 
 
+def _launched(row: str, label: str) -> str:
+    """SQL: action ``row`` is under way or done, has a start day and names event ``label``."""
+    statuses = ", ".join(_sql_text(s) for s in LAUNCHED)
+    return (
+        f"{row}.status IN ({statuses}) AND {row}.starts_on IS NOT NULL "
+        f"AND lower(trim(coalesce({row}.event, ''))) = lower(trim({label}))"
+    )
+
+
 #: An action under way or done that names an event, with the day it starts, makes that
-#: event (linked by ``events._tk_action``, so it goes when the action goes) unless an
-#: event with the same label is recorded already: then that one is used as it is.
+#: event (``events._tk_action`` names the action it came from) unless an event with the
+#: same label is recorded already: then that one is used as it is.
 _ACTION_EVENT = f"""INSERT INTO events (starts_on, label, segment, _tk_action)
     SELECT NEW.starts_on, trim(NEW.event), NEW.segment, NEW._tk_row
-    WHERE NEW.status IN ({", ".join(_sql_text(s) for s in LAUNCHED)})
-      AND NEW.starts_on IS NOT NULL AND trim(coalesce(NEW.event, '')) != ''
+    WHERE {_launched("NEW", "NEW.event")} AND trim(coalesce(NEW.event, '')) != ''
       AND NOT EXISTS (
         SELECT 1 FROM events WHERE lower(trim(label)) = lower(trim(NEW.event))
       );"""
 
+
+def _release_events(old: str, keep: str) -> str:
+    """SQL: the events action ``old`` made that ``keep`` no longer justifies go to another
+    launched action naming the same event, or are deleted when no action names it.
+    """
+    other = f"SELECT {{}} FROM actions a WHERE {_launched('a', 'events.label')}"
+    return f"""DELETE FROM events WHERE _tk_action = {old}._tk_row AND NOT ({keep})
+          AND NOT EXISTS ({other.format("1")});
+        UPDATE events SET _tk_action = ({other.format("min(a._tk_row)")})
+          WHERE _tk_action = {old}._tk_row AND NOT ({keep});"""
+
+
 _ACTIONS_SQL: list[str] = [
     *_table_sql("actions"),
     *_table_sql("outreach"),
-    "ALTER TABLE events ADD COLUMN _tk_action INTEGER REFERENCES actions(_tk_row) ON DELETE CASCADE",
+    "ALTER TABLE events ADD COLUMN _tk_action INTEGER",
     "CREATE INDEX events_by_action ON events(_tk_action)",
     f"""CREATE TRIGGER actions_make_event AFTER INSERT ON actions BEGIN
         {_ACTION_EVENT}
     END""",
-    f"""CREATE TRIGGER actions_remake_event AFTER UPDATE ON actions BEGIN
-        DELETE FROM events WHERE _tk_action = OLD._tk_row;
+    # A correction that touches what the event is made of (status, event, start, group)
+    # updates the event in place (a planner's own edits to it, such as its end, stay); an
+    # action no longer launched, or naming another event, lets its event go.
+    f"""CREATE TRIGGER actions_remake_event AFTER UPDATE OF status, event, starts_on, segment
+        ON actions
+        WHEN OLD.status IS NOT NEW.status OR OLD.event IS NOT NEW.event
+          OR OLD.starts_on IS NOT NEW.starts_on OR OLD.segment IS NOT NEW.segment
+    BEGIN
+        UPDATE events SET
+            starts_on = CASE WHEN OLD.starts_on IS NOT NEW.starts_on
+                             THEN NEW.starts_on ELSE starts_on END,
+            segment = CASE WHEN OLD.segment IS NOT NEW.segment
+                           THEN NEW.segment ELSE segment END
+          WHERE _tk_action = NEW._tk_row AND {_launched("NEW", "events.label")};
+        {_release_events("OLD", _launched("NEW", "events.label"))}
         {_ACTION_EVENT}
+    END""",
+    f"""CREATE TRIGGER actions_release_event AFTER DELETE ON actions BEGIN
+        {_release_events("OLD", "0")}
+    END""",
+    # An event removed (its import removed, say) while a launched action still names it
+    # comes back as that action's event.
+    f"""CREATE TRIGGER events_kept_for_actions AFTER DELETE ON events
+        WHEN NOT EXISTS (
+            SELECT 1 FROM events WHERE lower(trim(label)) = lower(trim(OLD.label))
+        )
+    BEGIN
+        INSERT INTO events (starts_on, label, segment, _tk_action)
+        SELECT a.starts_on, trim(a.event), a.segment, a._tk_row FROM actions a
+          WHERE {_launched("a", "OLD.label")}
+          ORDER BY a._tk_row LIMIT 1;
     END""",
     # Named weighting schemes (post-stratification, raking): each cell of the weighting
     # variables with its weight, beside the imported rows and never written over them.
