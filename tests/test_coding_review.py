@@ -302,3 +302,22 @@ def test_a_store_from_before_coding_review_gains_the_coders_table(store):
     migrated.set_codes({("stated_needs", entry): "food_pantry"}, coder="Sam")
     migrated.delete_entry("stated_needs", entry)
     assert migrated.coding_tables()["codings"].empty  # the triggers came too
+
+
+def test_undo_puts_back_a_statement_coded_twice_in_one_filing(engagement):
+    """restore_codes undoes last change first: a statement set_codes coded twice in one call
+    (two entries with the same words) ends where it started, not half-way."""
+    for _ in range(2):
+        engagement.save_entry("stated_needs", {"need": "late buses"})
+    entries = engagement.table("stated_needs", row_ids=True)["entry"].astype(int).tolist()
+    previous: list = []
+    engagement.set_codes(
+        {
+            ("stated_needs", entries[0]): "food_pantry",
+            ("stated_needs", entries[1]): "perishable_food",
+        },
+        previous=previous,
+    )
+    engagement.restore_codes(previous)
+    after = engagement.table("stated_needs")
+    assert after["code"].isna().all(), after[["need", "code", "coded_by"]]

@@ -230,6 +230,9 @@ def test_a_named_scheme_weights_an_analysis_and_leaves_the_data_alone(riverside,
         < plain.loc["perishable_food", "customer_total"]
     )
     assert weighted["customer_share"].ne(plain["customer_share"]).any()
+    # a scheme's name is found however it is capitalised, with the same weights
+    shouted = run_analysis(riverside, "needs-gap", params={"weight": "RAKE-Segment-Language"})
+    pd.testing.assert_frame_equal(shouted.set_index("code"), weighted)
     listed = run("weights", riverside.path)
     assert "rake-segment-language" in listed.output
     out = tmp_path / "stated.csv"

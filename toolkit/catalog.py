@@ -477,7 +477,8 @@ def with_weighting(engagement, tables: dict, weight, *, used_by: str = "this ana
             f"--by {','.join(scheme['variables'])} --name {scheme['name']}",
             stacklevel=3,
         )
-    return {**tables, table: frame.assign(**{scheme["name"]: weights})}
+    # Under the caller's spelling: the analysis looks for the column its ``weight`` names.
+    return {**tables, table: frame.assign(**{name: weights})}
 
 
 # ----------------------------------------------------------------------------- satisfaction

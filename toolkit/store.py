@@ -2480,7 +2480,8 @@ class Engagement:
         """
         restored = 0
         with self.writing() as con:
-            for table, entry, code, coded_by, score, new_code in previous:
+            # Last change first: one set_codes may have coded the same statement twice.
+            for table, entry, code, coded_by, score, new_code in reversed(previous):
                 if table not in CODED_TABLES:
                     raise DataValidationError(f"{table!r} holds no statements to code.")
                 restored += con.execute(

@@ -667,7 +667,9 @@ def write_other_formats(results: list, formats: Iterable[str]) -> None:
             for fmt in ("pdf", "pptx"):
                 if fmt in formats and result.status == "ok":
                     _write_one(result, fmt, printer)
-            if "html" not in formats and result.html is not None:
+            # The HTML goes only once the formats asked for are written: a report whose PDF
+            # or slides failed keeps the HTML it has.
+            if "html" not in formats and result.html is not None and result.status == "ok":
                 Path(result.html).unlink(missing_ok=True)
                 result.html = None
             result.seconds = round(result.seconds + time.monotonic() - started, 3)
