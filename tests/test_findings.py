@@ -242,6 +242,23 @@ def test_when_no_event_clearly_changed_the_finding_says_so():
     assert "got" not in finding.text
 
 
+def test_an_event_or_period_not_tested_is_not_said_to_include_no_change():
+    """A change with no interval (no spread on either side, say) is "not tested": no finding
+    says its interval includes no change."""
+    ba = _events([("no clear change", 0.1), ("not tested", 1.0)])
+    ba.loc[1, ["ci_low", "ci_high"]] = float("nan")
+    (finding,) = [f for f in satisfaction_findings(TREND, None, ba) if f.chart == "before_after"]
+    assert finding.text.startswith("The recorded event did not clearly change")
+    assert "Event 1" not in finding.text and "(– to –)" not in finding.text
+    untested = _events([("not tested", 1.0)])
+    untested[["ci_low", "ci_high"]] = float("nan")
+    assert not [
+        f for f in satisfaction_findings(TREND, None, untested) if f.chart == "before_after"
+    ]
+    latest = satisfaction_findings(TREND, _changes("not tested", 1.0, 1.0))
+    assert not any("includes no change" in f.text for f in latest)
+
+
 def test_no_satisfaction_finding_without_shown_periods():
     assert satisfaction_findings(TREND.assign(suppressed=True)) == []
     assert satisfaction_findings(TREND.iloc[0:0]) == []

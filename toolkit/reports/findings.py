@@ -481,6 +481,8 @@ def _latest_change(changes: pd.DataFrame | None, name: str) -> list[Finding]:
     verdict = str(c["change"])
     if verdict in ("better", "worse"):
         text = f"{name[:1].upper() + name[1:]} got {verdict} from {between}: {diff}."
+    elif verdict != "no clear change":  # not tested: no interval to read a verdict from
+        return []
     else:
         text = (
             f"The latest move in {name}, from {between}, is not a clear change: {diff}; the "
@@ -519,14 +521,23 @@ def _events(ba: pd.DataFrame | None, name: str, most: int = 2) -> list[Finding]:
                 "before_after",
             )
         )
-    unclear = len(shown) - len(clear)
+    # Only events whose interval was computed and includes no change count as unclear; one
+    # that could not be tested (no spread on either side, say) is not said to be anything.
+    tested = shown[shown["change"] == "no clear change"]
+    unclear = len(tested)
     if not found and unclear:
-        r = shown.loc[shown["difference"].abs().idxmax()]
+        r = tested.loc[tested["difference"].abs().idxmax()]
         measure = str(r["measure"])
         found.append(
             Finding(
-                f"None of the {count_words(unclear, 'recorded event')} clearly changed {name}: "
-                f"each before-and-after interval includes no change. The largest move, after "
+                (
+                    f"None of the {count_words(unclear, 'recorded event')} clearly changed "
+                    f"{name}: each before-and-after interval includes no change. "
+                    if unclear > 1
+                    else f"The recorded event did not clearly change {name}: its "
+                    "before-and-after interval includes no change. "
+                )
+                + f"The largest move, after "
                 f"{r['event']}, was {difference_words(r['difference'], measure)} "
                 f"({_range_diff(r['ci_low'], r['ci_high'], measure)}).",
                 _anchor("satisfaction", "events"),
