@@ -275,3 +275,26 @@ def test_status_says_what_is_due(riverside, run):
         assert bad.exit_code == 1 and "evaluate_every.needs" in bad.output + bad.stderr
     finally:
         toml.write_text(text, encoding="utf-8")
+
+
+def test_a_need_nobody_names_any_more_falls_to_zero_and_is_tested():
+    """A need named in one period and by nobody in the next gets a 0% row with its Wilson
+    interval and a "down" change, as a new need gets "up"."""
+    stated = pd.DataFrame(
+        {
+            "respondent_id": [f"r{i}" for i in range(80)],
+            "code": ["milk"] * 30 + ["bus"] * 10 + ["bus"] * 40,
+            "collected_on": pd.to_datetime(["2024-01-15"] * 40 + ["2024-04-15"] * 40),
+        }
+    )
+    codebook = pd.DataFrame({"code": ["milk", "bus"], "label": ["Milk", "Bus"]})
+    out = needs_trend(stated, codebook=codebook).set_index(["period", "code"])
+    gone = out.loc[("2024-Q2", "milk")]
+    assert gone["customer_n"] == 0 and gone["customer_total"] == 40
+    assert gone["customer_share"] == 0.0
+    low, high = _stats.wilson(0, 40, 0.95)
+    assert gone["customer_ci_low"] == pytest.approx(low) and gone[
+        "customer_ci_high"
+    ] == pytest.approx(high)
+    assert gone["change"] == "down"
+    assert out.loc[("2024-Q2", "bus"), "change"] == "up"

@@ -330,7 +330,10 @@ def needs_trend(
         weight=weight,
     )
     starts = dated.groupby("_period")["_start"].min()
-    shares = shares[(shares["customer_n"] > 0) & (shares["code"] != NOT_A_NEED["code"])]
+    # Every need named in some period, with its zero counts too: a need nobody names any
+    # more is a fall to 0%, tested like any other change.
+    named = set(shares.loc[shares["customer_n"] > 0, "code"]) - {NOT_A_NEED["code"]}
+    shares = _with_zero_rows(shares[shares["code"].isin(named)], named, confidence)
     out = pd.DataFrame(
         {
             "period": shares["_period"].to_numpy(),
@@ -351,6 +354,39 @@ def needs_trend(
     out["rank"] = out["rank"].astype("Int64")
     out["top"] = (out["rank"] == 1).fillna(False).astype(bool) & ~out["suppressed"]
     return _with_changes(out.reset_index(drop=True), confidence, rule)
+
+
+def _with_zero_rows(shares: pd.DataFrame, named: set, confidence: float) -> pd.DataFrame:
+    """``shares`` with a row for each named need a period's customers did not name: 0 of
+    that period's customers, with its Wilson interval (a period's own suppression kept).
+    """
+    periods = shares.groupby("_period", sort=False).first()
+    have = set(zip(shares["_period"], shares["code"], strict=True))
+    labels = shares.groupby("code")["label"].first()
+    rows = [
+        {
+            "_period": period,
+            "code": code,
+            "label": labels[code],
+            "customer_n": 0,
+            "customer_total": totals["customer_total"],
+            "customer_effective_n": totals["customer_effective_n"],
+            "customer_share": 0.0,
+            "suppressed": totals["suppressed"],
+        }
+        for period, totals in periods.iterrows()
+        for code in sorted(named)
+        if (period, code) not in have
+    ]
+    if not rows:
+        return shares
+    zeros = pd.DataFrame(rows)
+    n = zeros["customer_effective_n"].to_numpy(dtype=float)
+    low, high = _stats.wilson(np.zeros_like(n), n, confidence)
+    zeros["customer_ci_low"], zeros["customer_ci_high"] = low, high
+    hidden = zeros["suppressed"].astype(bool).to_numpy()
+    zeros.loc[hidden, ["customer_share", "customer_ci_low", "customer_ci_high"]] = np.nan
+    return pd.concat([shares, zeros], ignore_index=True)
 
 
 def _with_changes(out: pd.DataFrame, confidence: float, rule: str) -> pd.DataFrame:
