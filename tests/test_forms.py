@@ -584,3 +584,28 @@ def test_drafts_are_kept_per_form_and_put_back(app):
     assert keeper.state["drafts"]["events"]["label"] == "Half typed, finished"
     assert form.submit() is not None
     assert "events" not in keeper.state["drafts"]
+
+
+def test_a_restored_correction_never_overwrites_a_later_one(app):
+    """A draft of a correction remembers the version it started from: if someone corrected
+    the entry since, saving the draft is refused and everything typed is kept."""
+    page, engagement = app
+    entry = engagement.save_entry("events", {"starts_on": "2024-03-01", "label": "Bus route"})
+    form = page.forms["events"]
+    form.load(entry)
+    form.controls["label"].value = "Bus route changed"
+    kept = dict(page.page.drafts["events"])
+    assert kept["_entry"] == entry and kept["_version"]
+    # Another planner corrects the date meanwhile.
+    engagement.save_entry(
+        "events", {"starts_on": "2024-03-15", "label": "Bus route"}, entry=entry, version=None
+    )
+    form.reset()
+    form.restore(kept)
+    assert form.submit() is None
+    assert "another window" in form.status.value
+    assert form.controls["label"].value == "Bus route changed"
+    import pandas as pd
+
+    stored = engagement.table("events")
+    assert stored["starts_on"].tolist() == [pd.Timestamp("2024-03-15")]

@@ -318,6 +318,10 @@ class EntryForm:
         values = {k: v for k, v in self.inputs().items() if v not in (None, "", NOT_RATED)}
         if self.editing is not None:
             values["_entry"] = self.editing
+            # The version the planner started from: a draft saved after someone else
+            # corrected the entry is refused ("changed or deleted in another window"), values
+            # kept.
+            values["_version"] = self.version
         self.page.draft(self.spec.key, values or None)
 
     def restore(self, values: dict) -> None:
@@ -325,6 +329,8 @@ class EntryForm:
         entry = values.get("_entry")
         if entry is not None:
             self.load(int(entry))
+            if values.get("_version") is not None:
+                self.version = str(values["_version"])
         for name, value in values.items():
             control = self.controls.get(name)
             if control is None or not isinstance(value, str | int):
