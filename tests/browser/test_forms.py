@@ -83,7 +83,7 @@ def forms_server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory):
-    """The forms of the neighbourhood demo (75 staff beliefs, 642 stated needs)."""
+    """The forms of the neighbourhood demo (75 staff beliefs, 921 stated needs over three listening rounds)."""
     from toolkit.demo.build import init_demo
 
     folder = tmp_path_factory.mktemp("demo") / "neighbourhood"
@@ -337,7 +337,7 @@ def test_the_form_comes_first_and_each_tab_is_under_two_screens(demo_server, chr
         # The rows the engagement already holds are listed, imported ones too.
         _tab(page, "What customers told us")
         stated = page.locator(".tk-form-stated")
-        expect(stated.get_by_text("Newest first: 1–10 of 642.")).to_be_visible(timeout=STEP_MS)
+        expect(stated.get_by_text("Newest first: 1–10 of 921.")).to_be_visible(timeout=STEP_MS)
         assert guarded.refused == []
         page.close(run_before_unload=True)
     finally:
