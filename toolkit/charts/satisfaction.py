@@ -578,7 +578,8 @@ def before_after_chart(ba: pd.DataFrame, *, title: str | None = None) -> alt.Lay
     )
     y = alt.Y(field="event", type="nominal", title=None, sort=labels, axis=alt.Axis(labelLimit=440))
     x_title = {"top_box": "Top-box share", "nps": "NPS"}.get(measure, "Mean score")
-    scale = alt.Scale(domain=[0, 1]) if measure == "top_box" else alt.Scale(zero=False)
+    # padding: an interval ending at the scale's edge is drawn clear of the axis
+    scale = alt.Scale(domain=[0, 1]) if measure == "top_box" else alt.Scale(zero=False, padding=12)
     x = alt.X(
         field="estimate",
         type="quantitative",
