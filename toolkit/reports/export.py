@@ -8,6 +8,11 @@ PDF (:class:`PdfPrinter`)
     Playwright, every outside request refused): A4, a new page before each section
     (``report.css``), every chart drawn as vectors (Vega's SVG), page numbers in the
     footer, and nothing interactive (``report.css`` hides buttons and inputs in print).
+    A chart wider than the page is scaled to its width; the charts are drawn narrow
+    enough that their words stay at 7 pt or more on paper. A chart too tall for the
+    room below its section's heading and introduction is drawn smaller to share their
+    page when its words stay at 7 pt (:func:`lay_out_for_print`); else it starts the
+    next page, whole.
     One Chromium serves a whole run.
 Slides (:func:`write_pptx`)
     A title slide; one slide per finding, with its sentence and its chart; then the key
@@ -38,6 +43,7 @@ __all__ = [
     "PdfPrinter",
     "Slide",
     "find_chromium",
+    "lay_out_for_print",
     "parse_formats",
     "report_slides",
     "write_pptx",
