@@ -146,6 +146,53 @@ def test_every_chart_of_the_demo_reports_has_room_for_every_word(demo_reports, o
     assert not problems, "\n".join(problems)
 
 
+#: For each ``div.tk-chart``: its smallest visible text as drawn, in CSS pixels, and which.
+SMALLEST_TEXT_JS = """
+() => [...document.querySelectorAll("div.tk-chart")].map((div, index) => {
+  const svg = div.querySelector("svg");
+  if (!svg) return {index, title: div.id, px: null, text: ""};
+  let px = Infinity, text = "";
+  for (const t of svg.querySelectorAll("text")) {
+    const words = t.textContent.trim();
+    if (!words || t.closest('[opacity="0"], [fill-opacity="0"]')) continue;
+    const cs = getComputedStyle(t);
+    if (cs.display === "none" || cs.visibility === "hidden") continue;
+    const m = t.getScreenCTM();
+    const size = parseFloat(cs.fontSize) * Math.hypot(m.a, m.b);
+    if (size < px) { px = size; text = words.slice(0, 40); }
+  }
+  return {index, title: (svg.getAttribute("aria-label") || div.id).slice(0, 60), px, text};
+})
+"""
+
+
+def test_every_chart_of_the_demo_reports_prints_its_words_at_7_pt_or_more(
+    demo_reports, offline_context
+):
+    """Laid out for print at the A4 page's content width, no chart's text is under 7 pt.
+
+    A chart wider (or taller) than the page is scaled down to fit it (``report.css``),
+    and its words with it: this measures each word as drawn, font size times scale.
+    """
+    from toolkit.reports.export import MIN_TEXT_PX, PAGE_HEIGHT_PX, PAGE_WIDTH_PX
+
+    label, reports = demo_reports
+    page = offline_context.context.new_page()
+    page.set_viewport_size({"width": PAGE_WIDTH_PX, "height": PAGE_HEIGHT_PX})
+    page.emulate_media(media="print")
+    small = []
+    for html in reports:
+        measure_charts(page, html)  # opened and drawn
+        for chart in page.evaluate(SMALLEST_TEXT_JS):
+            assert chart["px"] is not None, (html.stem, chart)
+            if chart["px"] < MIN_TEXT_PX - 0.05:
+                small.append(
+                    f"{html.stem}, chart {chart['index'] + 1} ({chart['title']}): "
+                    f'"{chart["text"]}" prints at {chart["px"] * 0.75:.1f} pt'
+                )
+    assert not small, f"{label}: under 7 pt on A4:\n" + "\n".join(small)
+
+
 PROBLEM_PAGE = """<!DOCTYPE html><html><body style="margin:0">
 <div class="tk-chart" id="a" style="width:300px"><svg width="200" height="100">
   <text x="10" y="20" font-size="12">Two labels here</text>

@@ -145,3 +145,31 @@ def test_pdf_prints_from_inside_an_asyncio_loop_as_in_a_notebook(run, tmp_path):
     with ThreadPoolExecutor(max_workers=1) as pool:
         pdf = pool.submit(asyncio.run, in_a_loop()).result()
     assert len(_pages(pdf)) >= 3
+
+
+def test_printed_charts_keep_their_words_at_7_pt_when_fitted_to_a_page(run, offline_context):
+    """As :class:`PdfPrinter` lays a report out for print, no chart's words fall under 7 pt.
+
+    Charts too tall for the room below their section's heading and introduction are drawn
+    smaller to share that page, but only so far as their words stay at 7 pt or more.
+    """
+    from toolkit.reports.export import MIN_TEXT_PX, lay_out_for_print
+
+    from .test_chart_text import SMALLEST_TEXT_JS, measure_charts
+
+    page = offline_context.context.new_page()
+    fitted = {}
+    for result in run.results:
+        measure_charts(page, result.html)  # opened and drawn
+        fitted[result.name] = lay_out_for_print(page)
+        for chart in page.evaluate(SMALLEST_TEXT_JS):
+            assert chart["px"] >= MIN_TEXT_PX - 0.05, (result.name, chart)
+    assert any(fitted.values()), fitted  # the demo has a chart that is fitted
+
+
+def test_a_heading_shares_its_page_with_a_chart_that_fits_beside_it(run):
+    """needs-gap's *By customer group*: heading, introduction and heatmap on one page."""
+    (result,) = [r for r in run.results if r.name == "needs-gap"]
+    (page,) = [p for p in _pages(result.pdf) if p.lstrip().startswith("By customer group")]
+    assert "Share of customers naming each need" in page
+    assert "Milk and perishable food" in page  # the heatmap's rows, not just its title

@@ -262,9 +262,10 @@ def _label_layers(base: alt.Chart, x: alt.X, y: alt.Y, *, font_size: int, toolti
 
 # --------------------------------------------------------------------------- priorities
 
-_ROW = 22  # pixels per customer
-_SCORE_WIDTH = 300
-_RANK_WIDTH = 190
+_ROW = 20  # pixels per customer: forty-odd customers print on one A4 page above 7 pt
+# Narrow enough to print on A4 with every word above 7 pt.
+_SCORE_WIDTH = 235
+_RANK_WIDTH = 160
 
 
 def _points_text(criterion: str, value) -> str:
@@ -461,7 +462,14 @@ def priority_chart(
         if column in priorities and priorities[column].notna().any():
             value = float(priorities[column].dropna().iloc[0])
             if 1 <= value <= 5:
-                tier_rows.append({"score": value, "tier_note": f"{tier} from {value:.2f}"})
+                # one line each below the plot: side by side they would run into each other
+                tier_rows.append(
+                    {
+                        "score": value,
+                        "tier_note": f"{tier} from {value:.2f}",
+                        "note_y": height + 15 * len(tier_rows),
+                    }
+                )
     if tier_rows:
         tier_frame = alt.Chart(pd.DataFrame(tier_rows))
         score_layers.insert(
@@ -475,11 +483,13 @@ def priority_chart(
                 align="center",
                 baseline="top",
                 dy=6,
-                fontSize=11,
+                fontSize=12,
                 color=MUTED,
                 fontStyle="italic",
             ).encode(
-                x=score_x, y=alt.value(height), text=alt.Text(field="tier_note", type="nominal")
+                x=score_x,
+                y=alt.Y(field="note_y", type="quantitative", scale=None),
+                text=alt.Text(field="tier_note", type="nominal"),
             )
         )
     score_panel = alt.layer(*score_layers, data=data).properties(width=_SCORE_WIDTH, height=height)
@@ -505,7 +515,7 @@ def priority_chart(
             filled=True, opacity=1, size=90, stroke="white", strokeWidth=1, aria=False
         ).encode(y=no_y, x=rank_x("rank"), tooltip=tooltip, **_kind_encodings()),
         rank_base.transform_filter("datum.range_text != ''")
-        .mark_text(align="left", baseline="middle", dx=7, fontSize=11, color=MUTED, aria=False)
+        .mark_text(align="left", baseline="middle", dx=7, fontSize=12, color=MUTED, aria=False)
         .encode(
             y=no_y,
             x=rank_x("rank_worst"),
@@ -846,14 +856,41 @@ def power_interest_chart(grid: pd.DataFrame, *, title: str | None = None) -> alt
 
 # --------------------------------------------------------------------------- service chain
 
-_COLUMN = 165  # pixels per layer
-_CHAIN_MIN_WIDTH, _CHAIN_MAX_WIDTH = 560, 1320
-_CHAIN_FONT = 11
+_COLUMN = 125  # pixels per layer
+# At most 640 px of plot (and the last layer's labels past it): printed on A4 the chart
+# is scaled by at most 0.8, which keeps its 12 px labels above 7 pt on paper. A network
+# too wide for that draws its columns closer, and the placer numbers the names that
+# would crowd.
+_CHAIN_MIN_WIDTH, _CHAIN_MAX_WIDTH = 520, 640
+_CHAIN_FONT = 12
 _SIZE_RANGE = (40.0, 240.0)
 _PLAIN_SIZE = 110.0
-_CHAIN_SPILL = 170  # labels of the last layer may run this far past the plot
+_CHAIN_SPILL = 150  # labels of the last layer may run this far past the plot
 _FORWARD = "Serves (left to right)"
 _BACKWARD = "Runs back upstream"
+
+
+def _label_backgrounds(node_data, placements, width, height, x, y) -> alt.Chart:
+    """White boxes behind the placed labels, over the links, so no line crosses a name."""
+    rows = []
+    for p, lx, ly in zip(placements, node_data["label_x"], node_data["label_y"], strict=True):
+        w = text_width(p["text"], _CHAIN_FONT) + 4
+        left = {"left": -2.0, "right": -w + 2, "center": -w / 2}[p["align"]]
+        half = _CHAIN_FONT * 0.7
+        rows.append(
+            {
+                "bx": lx + left / width,
+                "bx2": lx + (left + w) / width,
+                "by": ly - half / height,
+                "by2": ly + half / height,
+            }
+        )
+    boxes = pd.DataFrame(rows, columns=["bx", "bx2", "by", "by2"])
+    return (
+        alt.Chart(boxes)
+        .mark_rect(color="white", opacity=0.92, aria=False)
+        .encode(x=x("bx"), x2=alt.X2(field="bx2"), y=y("by"), y2=alt.Y2(field="by2"))
+    )
 
 
 def _chain_height(nodes: pd.DataFrame) -> int:
@@ -902,7 +939,8 @@ def service_chain_chart(
 
     Notes
     -----
-    The chart grows with the layout: about 165 px per layer across and 14 px per node
+    The chart grows with the layout: about 125 px per layer across (at most 640 px, so it
+    prints on A4 with its names above 7 pt) and 14 px per node
     in the tallest layer (26 px where a layer is not staggered). Node positions come
     from the layout unchanged; only labels and arrowheads are placed here.
 
@@ -1237,6 +1275,7 @@ def service_chain_chart(
             )
             .encode(x=x("x"), y=y("y"), size=alt.value(700), tooltip=node_tooltip)
         )
+    layers.append(_label_backgrounds(node_data, placements, width, height, x, y))
     layers.append(
         node_base.mark_point(filled=True, opacity=1, stroke="white", strokeWidth=1).encode(
             description=alt.Description(field="aria", type="nominal"),

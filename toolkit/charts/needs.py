@@ -444,7 +444,7 @@ def needs_gap_chart(
         )
         .resolve_scale(color="shared", shape="shared")
         .properties(
-            width=440,
+            width=400,  # with the need names, narrow enough to print on A4 above 7 pt
             height=alt.Step(38),
             title=alt.Title(
                 title or "What customers need and what staff assumed",
@@ -482,6 +482,9 @@ _HEAT_VALUES = {  # value: (column prefix, title, legend title, subtitle)
 
 
 _HEAT_COLUMN = 84  # pixels per group: "100%" and a 10-character header line fit
+# Pixels per need: 13 px words fit, and forty needs stay short enough to print on one
+# A4 page at a scale that keeps the words above 7 pt.
+_HEAT_ROW = 22
 
 
 def needs_heatmap_chart(
@@ -681,6 +684,8 @@ def needs_heatmap_chart(
                     orient="top",
                     direction="horizontal",
                     gradientLength=200,
+                    labelFontSize=13,
+                    titleFontSize=13,
                 ),
             ),
             tooltip=tooltip,
@@ -699,7 +704,7 @@ def needs_heatmap_chart(
     )
     blank_text = (
         base.transform_filter("datum.hidden")
-        .mark_text(fontSize=12, baseline="middle", fontStyle="italic", color=MUTED)
+        .mark_text(fontSize=13, baseline="middle", fontStyle="italic", color=MUTED)
         .encode(x=x, y=y, text=alt.Text(field="cell_text", type="nominal"), tooltip=tooltip)
     )
 
@@ -722,7 +727,7 @@ def needs_heatmap_chart(
     ).strip()
     return alt.layer(blank, cells, text, blank_text, data=data).properties(
         width=alt.Step(_HEAT_COLUMN),
-        height=alt.Step(30),
+        height=alt.Step(_HEAT_ROW),
         title=alt.Title(f"{title}, by {group_word}", subtitle=subtitle, anchor="start"),
         description=description,
     )
@@ -882,6 +887,8 @@ def rank_slope_chart(gap: pd.DataFrame, *, top_k: int = 10) -> alt.LayerChart:
         orient="top",
         values=[0, 1],
         labelExpr="datum.value == 0 ? 'Staff priority' : 'Customer priority'",
+        # Each heading over its own names, away from the other: the columns are close.
+        labelAlign=alt.ExprRef("datum.value == 0 ? 'right' : 'left'"),
         labelFontSize=14,
         labelFontWeight="bold",
         labelPadding=10,
@@ -998,7 +1005,7 @@ def rank_slope_chart(gap: pd.DataFrame, *, top_k: int = 10) -> alt.LayerChart:
         f"Blind spots: {list_words(blind)}. Assumed only: {list_words(assumed)}. " + note
     ).strip()
     return alt.layer(*layers, data=data).properties(
-        width=240,
+        width=110,  # names on both sides: narrow enough to print on A4 above 7 pt
         height=max(120, int(34 * max_slot)),
         title=alt.Title("How staff and customers rank needs", subtitle=subtitle, anchor="start"),
         description=description,

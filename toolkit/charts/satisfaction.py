@@ -578,8 +578,15 @@ def before_after_chart(ba: pd.DataFrame, *, title: str | None = None) -> alt.Lay
     )
     y = alt.Y(field="event", type="nominal", title=None, sort=labels, axis=alt.Axis(labelLimit=440))
     x_title = {"top_box": "Top-box share", "nps": "NPS"}.get(measure, "Mean score")
-    scale = alt.Scale(domain=[0, 1]) if measure == "top_box" else alt.Scale(zero=False)
-    x = alt.X(field="estimate", type="quantitative", title=x_title, scale=scale)
+    # padding: an interval ending at the scale's edge is drawn clear of the axis
+    scale = alt.Scale(domain=[0, 1]) if measure == "top_box" else alt.Scale(zero=False, padding=12)
+    x = alt.X(
+        field="estimate",
+        type="quantitative",
+        title=x_title,
+        scale=scale,
+        axis=alt.Axis(labelOverlap="greedy", labelFlush=True),
+    )
     tooltip = tips(
         ("event", "Event"),
         ("side", "Window"),
@@ -595,6 +602,7 @@ def before_after_chart(ba: pd.DataFrame, *, title: str | None = None) -> alt.Lay
         scale=alt.Scale(
             domain=["Better", "Worse", "No clear change"], range=[BLUE, VERMILLION, _GREY]
         ),
+        legend=alt.Legend(orient="bottom", direction="horizontal"),
     )
     base = alt.Chart(data)
     join = base.mark_line(color=_GREY, strokeWidth=1).encode(
@@ -627,7 +635,7 @@ def before_after_chart(ba: pd.DataFrame, *, title: str | None = None) -> alt.Lay
             f"{left_out} event{'s' if left_out != 1 else ''} with too few responses not shown."
         )
     return alt.layer(*layers).properties(
-        width=480,
+        width=400,  # with the event names, narrow enough to print on A4 above 7 pt
         height=alt.Step(40),
         title=alt.Title(title or "Before and after each change", subtitle=subtitle),
         description=(

@@ -8,6 +8,11 @@ PDF (:class:`PdfPrinter`)
     Playwright, every outside request refused): A4, a new page before each section
     (``report.css``), every chart drawn as vectors (Vega's SVG), page numbers in the
     footer, and nothing interactive (``report.css`` hides buttons and inputs in print).
+    A chart wider than the page is scaled to its width; the charts are drawn narrow
+    enough that their words stay at 7 pt or more on paper. A chart too tall for the
+    room below its section's heading and introduction is drawn smaller to share their
+    page when its words stay at 7 pt (:func:`lay_out_for_print`); else it starts the
+    next page, whole.
     One Chromium serves a whole run.
 Slides (:func:`write_pptx`)
     A title slide; one slide per finding, with its sentence and its chart; then the key
@@ -38,6 +43,7 @@ __all__ = [
     "PdfPrinter",
     "Slide",
     "find_chromium",
+    "lay_out_for_print",
     "parse_formats",
     "report_slides",
     "write_pptx",
@@ -128,6 +134,43 @@ _CHARTS_DRAWN = (
     ".every(d => d.querySelector('svg, canvas') || d.textContent.trim())"
 )
 
+#: The printed page's content box in CSS pixels: A4 less the margins of :meth:`PdfPrinter._print`.
+PAGE_WIDTH_PX, PAGE_HEIGHT_PX = 688, 994
+
+#: The smallest chart text on paper, in CSS pixels (7 pt).
+MIN_TEXT_PX = 7 * 4 / 3
+
+#: A chart that does not fit below its section's heading and introduction is drawn smaller
+#: to share their page, when its smallest text stays at least :data:`MIN_TEXT_PX`; else it
+#: starts the next page as it is. Runs in the page laid out for print at the page's width.
+_FIT_CHARTS = f"""
+() => {{
+  const fitted = [];
+  for (const div of document.querySelectorAll('div.tk-chart')) {{
+    const svg = div.querySelector('svg');
+    if (!svg) continue;
+    let cell = div.closest('.jp-Cell'), start = null;
+    for (let c = cell; c && !start; c = c.previousElementSibling)
+      start = c.querySelector('.celltag_tk-section');
+    if (!start) continue;
+    const top = div.getBoundingClientRect().top - start.getBoundingClientRect().top;
+    const r = svg.getBoundingClientRect();
+    const room = {PAGE_HEIGHT_PX} - top - 24;
+    if (top >= {PAGE_HEIGHT_PX} || r.height <= room + 24 || room <= 0) continue;
+    let smallest = Infinity;
+    for (const t of svg.querySelectorAll('text')) {{
+      if (!t.textContent.trim()) continue;
+      const m = t.getScreenCTM();
+      smallest = Math.min(smallest, parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b));
+    }}
+    if (smallest * room / r.height < {MIN_TEXT_PX}) continue;
+    svg.style.maxHeight = room + 'px';
+    fitted.push(svg.getAttribute('aria-label') || div.id);
+  }}
+  return fitted;
+}}
+"""
+
 _FOOTER = (
     '<div style="width:100%;font-size:8px;color:#555;padding:0 14mm;'
     'font-family:system-ui,sans-serif;display:flex;justify-content:space-between">'
@@ -209,7 +252,7 @@ class PdfPrinter:
             page.route("**/*", _local_only)
             page.goto(html.resolve().as_uri(), wait_until="load")
             page.wait_for_function(_CHARTS_DRAWN, timeout=self.timeout_ms)
-            page.emulate_media(media="print")
+            lay_out_for_print(page)
             return page.pdf(
                 format="A4",
                 print_background=True,
@@ -222,6 +265,19 @@ class PdfPrinter:
             )
         finally:
             page.close()
+
+
+def lay_out_for_print(page) -> list[str]:
+    """Lay the open report ``page`` out as it prints; the charts drawn smaller to fit a page.
+
+    The page is shown as print media at the A4 page's content width, then each chart too
+    tall for the room below its section's heading and introduction is drawn smaller to
+    share their page, if its words stay at :data:`MIN_TEXT_PX` or more
+    (:data:`_FIT_CHARTS`). Returns those charts' titles.
+    """
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": PAGE_WIDTH_PX, "height": PAGE_HEIGHT_PX})
+    return page.evaluate(_FIT_CHARTS)
 
 
 def _local_only(route) -> None:
