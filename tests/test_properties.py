@@ -91,7 +91,8 @@ def _expected(rows: pd.DataFrame) -> pd.DataFrame:
     out = rows.copy()
     out["submitted_on"] = pd.to_datetime(out["submitted_on"])
     for column in ("respondent_id", "touchpoint", "comment"):
-        out[column] = out[column].astype(object)
+        # the store reads a blank text cell as None (Engagement.table), never as NaN
+        out[column] = out[column].astype(object).where(out[column].notna(), None)
     out["score"] = out["score"].astype(float)
     out["weight"] = out["weight"].astype(float)
     return out
