@@ -527,7 +527,7 @@ def write_templates(folder: Path) -> list[Path]:
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     [p.name for p in write_templates(Path(tmp))][-3:]
-    ['events.csv', 'service-toolkit-templates.xlsx', 'data-dictionary.md']
+    ['outreach.csv', 'service-toolkit-templates.xlsx', 'data-dictionary.md']
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
