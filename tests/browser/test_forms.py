@@ -225,16 +225,16 @@ def test_forms_page_validates_saves_corrects_deletes_and_survives_reload(
     )
     expect(wizard.get_by_text("Map saved as")).to_be_visible()
 
-    # A file larger than the page takes gets a message pointing to the import command.
+    # A file larger than the page takes gets a message pointing to the command line.
     big = tmp_path / "huge-export.csv"
     with big.open("wb") as handle:
         handle.truncate(61 * 1024 * 1024)
     with page.expect_file_chooser() as chooser:
         upload.click()
     chooser.value.set_files(str(big))
-    expect(page.get_by_role("alert").filter(has_text="service-toolkit import")).to_be_visible(
-        timeout=STEP_MS
-    )
+    expect(
+        page.get_by_role("alert").filter(has_text="import it from the command line")
+    ).to_be_visible(timeout=STEP_MS)
 
     # Charts render offline, and nothing was asked of any other host.
     page.get_by_text("Needs recorded so far, by customer group").click()
@@ -323,17 +323,20 @@ def test_the_form_comes_first_and_each_tab_is_under_two_screens(demo_server, chr
         assert box["y"] + box["height"] <= size["height"], "the first field needs a scroll"
         text = page.locator(".tk-forms").inner_text()
         assert "service-toolkit" not in text and "_id" not in text  # no command, no field name
-        # Every tab but the coding queue (its length is checked with its own tests).
+        # Every tab, the coding queue with its statement and need buttons in.
         for key, title in TABS:
-            if key == "coding":
-                continue
             _tab(page, title)
             _shown_tab_ready(page)
+            if key == "coding":
+                coding = page.locator(".tk-form-coding")
+                expect(coding.locator(".tk-card")).to_be_visible(timeout=LOAD_MS)
+                expect(coding.get_by_text(re.compile(r"\d+ of \d+ needs"))).to_be_visible(
+                    timeout=STEP_MS
+                )
             height = page.locator(".tk-forms").bounding_box()["height"]
             assert height <= 2 * size["height"], f"{title}: {height:.0f} px at {screen}"
-            if key != "wizard":  # the import wizard's words are checked with its own tests
-                text = page.locator(_SHOWN).inner_text()
-                assert "_id" not in text and "service-toolkit" not in text, title
+            text = page.locator(_SHOWN).inner_text()
+            assert "_id" not in text and "service-toolkit" not in text, title
         # The rows the engagement already holds are listed, imported ones too.
         _tab(page, "What customers told us")
         stated = page.locator(".tk-form-stated")
