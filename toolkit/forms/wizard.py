@@ -69,6 +69,9 @@ def _max_upload_mb() -> int:
 
 
 MAX_UPLOAD_MB = _max_upload_mb()
+#: What a planner with a file too large for the page should do (the page's own check, in
+#: the browser, says it too: :func:`toolkit.forms.serve.forms_command`).
+TOO_LARGE_ADVICE = "Ask the person who runs the toolkit to import it from the command line."
 """The largest upload the page accepts, in MB: 100, or ``SERVICE_TOOLKIT_MAX_UPLOAD_MB``
 (the server's message limit is set above it)."""
 
@@ -235,7 +238,7 @@ class ImportWizard:
         if len(content) > MAX_UPLOAD_MB * 1024 * 1024:
             self.detected.value = _alert(
                 f"{name} is larger than {MAX_UPLOAD_MB} MB, more than this page can take. "
-                "Ask the person who runs the toolkit to import it from the command line."
+                + TOO_LARGE_ADVICE
             )
             return
         target = self.folder / name
