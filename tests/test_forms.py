@@ -443,13 +443,27 @@ def test_planner_words_drop_command_line_advice():
     assert "Choose the right question in the lists above" in said
 
 
-def test_an_upload_larger_than_the_page_takes_points_to_the_command(app, monkeypatch):
+def test_an_upload_larger_than_the_page_takes_asks_for_the_command_line(app, monkeypatch):
     from toolkit.forms import wizard as wizard_module
 
     page, _ = app
     monkeypatch.setattr(wizard_module, "MAX_UPLOAD_MB", 1)
     page.wizard._uploaded({"new": ({"name": "big.csv", "content": memoryview(b"x" * 1_100_000)},)})
-    assert "service-toolkit import" in page.wizard.detected.value
+    said = page.wizard.detected.value
+    assert "big.csv is larger than 1 MB" in said
+    assert "import it from the command line" in said
+    assert "service-toolkit" not in said and "ENGAGEMENT" not in said  # no command on the page
+
+
+def test_messages_quote_no_field_names():
+    from toolkit.forms.wizard import planner_words
+
+    small = 'segment "Seniors" has only 3 respondents in this file (fewer than 5)'
+    assert planner_words(small, "responses").startswith('Customer group "Seniors" has only 3')
+    said = planner_words("row 4: respondent_id is blank; every answer needs one", "responses")
+    assert "respondent_id" not in said and said.startswith("row 4: respondent")
+    # A file's own heading in quotes stays as the planner will find it in the file.
+    assert 'column "respondent_id"' in planner_words('column "respondent_id" is empty')
 
 
 def test_forms_command_refuses_a_port_in_use(tmp_path):

@@ -219,7 +219,7 @@ def test_a_save_elsewhere_refreshes_the_tab_only_when_it_is_shown(app, monkeypat
     monkeypatch.setattr(module, "coding_queue", lambda e: reads.append(1) or real(e))
     page.forms["stated"].controls["need"].value = "Zzyzx wibble"
     page.forms["stated"].submit()
-    assert not reads  # hidden: the page holds the news until the tab is shown
+    assert not reads  # hidden: not read (the page keeps the change for when it is shown)
     assert "Zzyzx wibble" not in coding.queue["statement"].tolist()
     page.tabs.selected_index = 2  # the page shows "Code the needs"
     assert reads == [1] and not coding.stale

@@ -319,6 +319,41 @@ def test_a_name_allowed_for_a_team_is_answered_behind_its_proxy():
     assert request_refusal("forms.example.org", "https://evil.example", port=8123, extra=team)
 
 
+def test_kernels_starting_for_the_pool_are_not_counted_as_pages():
+    """A pool refilling (kernels started, not yet ready) must not fill the cap on pages."""
+    import asyncio
+
+    from toolkit.forms.voila_app import FormsVoila
+
+    class Manager:
+        ids = iter(f"k{i}" for i in range(10))
+        listed: list[str] = []
+        _pools: dict = {}
+
+        def new_kernel_id(self, **kwargs):
+            kernel_id = next(self.ids)
+            self.listed.append(kernel_id)
+            return kernel_id
+
+        def list_kernel_ids(self):
+            return list(self.listed)
+
+        async def get_rendered_notebook(self, *args, **kwargs):
+            return "task", [], "k0"
+
+    voila = FormsVoila()
+    manager = voila.kernel_manager = Manager()
+    voila._track_warm_kernels(manager)
+    preheat = {"env": {"VOILA_PREHEAT": "True"}}
+    for _ in range(3):
+        manager.new_kernel_id(**preheat)  # the pool filling
+    assert voila.pages_open() == 0
+    assert asyncio.run(manager.get_rendered_notebook("forms.ipynb"))[2] == "k0"
+    assert voila.pages_open() == 1  # a page took one
+    manager.new_kernel_id(env={})  # a page given a kernel of its own
+    assert voila.pages_open() == 2
+
+
 @pytest.mark.parametrize("name", ["http://forms.example.org", "forms.example.org:8443", "a/b", ""])
 def test_allow_host_takes_a_bare_name(name, tmp_path):
     from click.testing import CliRunner

@@ -124,8 +124,7 @@ class Page:
         """
         caller = source if source is not None else sys._getframe(1).f_locals.get("self")
         acting = next((k for k, part in self.parts.items() if part is caller), None)
-        # A form inside a tab (the codebook form of "Code the needs") acts for its tab.
-        acting = acting or getattr(caller, "built_in", None)
+        acting = acting or getattr(caller, "tab", None)  # a form inside a tab (the codebook's)
         for tab, callback in list(self._listeners):
             if source is not None and getattr(callback, "__self__", None) is source:
                 continue
@@ -182,8 +181,8 @@ class EntryForm:
 
     def __init__(self, page: Page, spec: FormSpec):
         self.page = page
-        self.built_in = page.building  # the tab this form is part of
         self.spec = spec
+        self.tab = page.building  # the tab it is part of
         self.engagement = page.engagement
         self.editing: int | None = None
         self.version: str | None = None

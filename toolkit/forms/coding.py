@@ -312,6 +312,8 @@ def _keys_widget():
 # ----------------------------------------------------------------------------- the tab
 
 _SHOWN_CODES = 9  # numbered 1–9 for the keyboard
+_FEW_CODES = 24  # more than this and the box of need buttons likely scrolls
+_CODES_HEIGHT = "166px"  # five and a half rows of need buttons: the half row says it scrolls
 _CARD_CSS = """
 <style>
 .tk-form-coding .tk-card { border: 1px solid #c8c8c8; border-radius: 6px; padding: 10px 14px;
@@ -390,7 +392,16 @@ class CodingTab:
         self.search.add_class("tk-coding-search")
         self.search.observe(lambda _: self._show_codes(), names="value")
         self.code_buttons: dict[str, w.Button] = {}
-        self.codes_box = w.Box(layout=w.Layout(display="flex", flex_flow="row wrap"))
+        # A box of fixed height that scrolls: however long the codebook, the tab stays short.
+        self.codes_box = w.Box(
+            layout=w.Layout(
+                display="flex",
+                flex_flow="row wrap",
+                max_height=_CODES_HEIGHT,
+                overflow="auto",
+                align_content="flex-start",
+            )
+        )
         self.codes_box.add_class("tk-codes")
         self.codes_note = w.HTML()
         self.status = w.HTML()
@@ -602,10 +613,10 @@ class CodingTab:
                 "or search for other words."
             )
         else:
-            self.codes_note.value = _echo(
-                f"{len(shown)} of {len(self.code_buttons)} needs"
-                + (" match." if wanted else ". Type to narrow them down.")
-            )
+            hint = " match." if wanted else ". Type to narrow them down"
+            if not wanted:
+                hint += ", or scroll the list." if len(shown) > _FEW_CODES else "."
+            self.codes_note.value = _echo(f"{len(shown)} of {len(self.code_buttons)} needs{hint}")
 
     @property
     def shown_codes(self) -> list[str]:

@@ -158,7 +158,10 @@ def forms_command(
     next page). The token is not here: it goes through the environment, out of sight of
     other users' process lists.
     """
-    from toolkit.forms.wizard import MAX_UPLOAD_MB  # (ipywidgets, pandas: not for the kernels)
+    from toolkit.forms.wizard import (  # (ipywidgets, pandas: not for the kernels)
+        MAX_UPLOAD_MB,
+        TOO_LARGE_ADVICE,
+    )
 
     notebook = resource_dir("notebooks") / "forms.ipynb"
     limit = (MAX_UPLOAD_MB + 20) * 1024 * 1024
@@ -174,7 +177,8 @@ def forms_command(
         "--Voila.port_retries=0",
         "--template=service-toolkit",
         f"--Voila.tornado_settings={{'websocket_max_message_size': {limit}}}",
-        f"--VoilaConfiguration.resources={{'tk_max_upload_mb': {MAX_UPLOAD_MB}}}",
+        "--VoilaConfiguration.resources="
+        + repr({"tk_max_upload_mb": MAX_UPLOAD_MB, "tk_too_large_advice": TOO_LARGE_ADVICE}),
         # Warm kernels wait for the next planners; the page is built when they open it.
         "--preheat_kernel=True",
         f"--pool_size={max(1, min(WARM_PAGES, max_pages))}",

@@ -194,6 +194,7 @@ class FormsVoila(Voila):
     ).tag(config=True)
 
     starting = 0  # pages whose kernel is starting: the kernel manager does not list it yet
+    warm: set[str] = set()  # kernels started for the pool and not yet given to a page
 
     def initialize(self, argv=None):
         token = os.environ.pop(TOKEN_ENV, "")
@@ -204,7 +205,33 @@ class FormsVoila(Voila):
     def init_settings(self):
         settings = super().init_settings()
         settings["forms_voila"] = self
+        self._track_warm_kernels(self.kernel_manager)
         return settings
+
+    def _track_warm_kernels(self, manager) -> None:
+        """Keep the ids of the warm kernels (Voilà's pool), from the moment each starts
+        until a page takes it: a kernel starting for the pool is no page.
+        """
+        self.warm: set[str] = set()
+        new_kernel_id = manager.new_kernel_id
+
+        def named(**kwargs) -> str:
+            kernel_id = new_kernel_id(**kwargs)
+            if (kwargs.get("env") or {}).get("VOILA_PREHEAT") == "True":
+                self.warm.add(kernel_id)
+            return kernel_id
+
+        manager.new_kernel_id = named
+        rendered = getattr(manager, "get_rendered_notebook", None)
+        if rendered is None:  # no pool
+            return
+
+        async def taken(*args, **kwargs):
+            task, cache, kernel_id = await rendered(*args, **kwargs)
+            self.warm.discard(kernel_id)
+            return task, cache, kernel_id
+
+        manager.get_rendered_notebook = taken
 
     def init_handlers(self):
         handlers = []
@@ -229,6 +256,7 @@ class FormsVoila(Voila):
         """Kernels held by pages (the warm one left out), and pages whose kernel is starting."""
         manager = self.kernel_manager
         warm = {_ready(t) for pool in getattr(manager, "_pools", {}).values() for t in pool}
+        warm |= getattr(self, "warm", set())
         held = [k for k in manager.list_kernel_ids() if k not in warm]
         return len(held) + self.starting
 

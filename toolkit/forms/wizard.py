@@ -69,6 +69,9 @@ def _max_upload_mb() -> int:
 
 
 MAX_UPLOAD_MB = _max_upload_mb()
+#: What a planner with a file too large for the page should do (the page's own check, in
+#: the browser, says it too: :func:`toolkit.forms.serve.forms_command`).
+TOO_LARGE_ADVICE = "Ask the person who runs the toolkit to import it from the command line."
 """The largest upload the page accepts, in MB: 100, or ``SERVICE_TOOLKIT_MAX_UPLOAD_MB``
 (the server's message limit is set above it)."""
 
@@ -235,7 +238,7 @@ class ImportWizard:
         if len(content) > MAX_UPLOAD_MB * 1024 * 1024:
             self.detected.value = _alert(
                 f"{name} is larger than {MAX_UPLOAD_MB} MB, more than this page can take. "
-                "Import it with: service-toolkit import ENGAGEMENT FILE"
+                + TOO_LARGE_ADVICE
             )
             return
         target = self.folder / name
@@ -486,7 +489,8 @@ class ImportWizard:
                 + ".</p>"
             )
         for warning in result.warnings:
-            lines.append(f"<p class='tk-echo'>Note: {html.escape(str(warning))}</p>")
+            note = planner_words(str(warning), result.table)
+            lines.append(f"<p class='tk-echo'>Note: {html.escape(note.rstrip('.'))}.</p>")
         self.report.value = "".join(lines)
         self.groups.children = self._group_step(result.unmapped_segments)
         self.preview.value = _preview(
@@ -745,14 +749,44 @@ _COMMAND_LINE = re.compile(
 )
 
 
-def planner_words(text: str) -> str:
-    """A message with its command-line and map-file advice left out (the page offers the fix).
+def _field_names(table: str | None) -> re.Pattern:
+    """Field names a message may quote: the table's (all tables' when None) with an
+    underscore, which are never plain words, and any of them opening a message before a
+    quoted value (``segment "Seniors" has only…``).
+    """
+    from toolkit.schema.tables import TABLES
+
+    tables = [TABLES[table]] if table in TABLES else list(TABLES.values())
+    names = sorted({n for t in tables for n in t.field_names}, key=len, reverse=True)
+    coded = "|".join(re.escape(n) for n in names if "_" in n)
+    opening = "|".join(re.escape(n) for n in names)
+    # A name in quotes is the file's own heading, quoted as the planner will find it.
+    return re.compile(rf"(?<![“\"])\b(?:{coded})\b|^(?:{opening})(?= [“\"])")
+
+
+def _in_words(text: str, table: str | None) -> str:
+    """``text`` with the field names it quotes in the planner's words (:func:`label_for`)."""
+    from toolkit.forms.records import label_for
+
+    def swap(match: re.Match) -> str:
+        words = label_for(match.group(0), table)
+        return words if match.start() == 0 else words[:1].lower() + words[1:]
+
+    return _field_names(table).sub(swap, text)
+
+
+def planner_words(text: str, table: str | None = None) -> str:
+    """A message with its command-line and map-file advice left out (the page offers the fix)
+    and the field names it quotes in the planner's words (those of ``table`` first).
 
     >>> planner_words('Q9: nothing gives the need field. Name its column with --column need=COLUMN.')
     'Q9: nothing gives the need field. Choose the right question in the lists above and press Check again.'
+    >>> planner_words('segment "Seniors" has only 3 respondents', "responses")
+    'Customer group "Seniors" has only 3 respondents'
     """
     out = []
-    for line in str(text).splitlines():
+    text = _in_words(str(text), table)
+    for line in text.splitlines():
         sentences = re.split(r"(?<=[.;:])\s+(?=[A-Z“\"])", line)
         kept = [s for s in sentences if not _COMMAND_LINE.search(s)]
         if len(kept) < len(sentences):
