@@ -335,3 +335,14 @@ def test_unneutralise_leaves_missing_cells_missing():
     from toolkit._tabular import unneutralise_cells
 
     assert unneutralise_cells(pd.Series(["'=x", None], dtype=object)).tolist() == ["=x", None]
+
+
+def test_the_terminal_table_never_prints_control_characters():
+    """Imported text with a terminal escape code is shown without the escape."""
+    import pandas as pd
+
+    from toolkit._tabular import aligned_text
+
+    shown = aligned_text(pd.DataFrame({"label": ["red\x1b[31m alert\x07", "tab\there"]}))
+    assert "\x1b" not in shown and "\x07" not in shown
+    assert "tab here" in shown

@@ -224,6 +224,7 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, sheet: str, name: str) -> None:
 _SHARE = re.compile(r"(^|_)(share|top_box|coverage)(_|$)")
 _P = re.compile(r"(^|_)(p|p_value|p_holm)$")
 _MAX_CELL = 32
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _share_columns(frame: pd.DataFrame) -> set[str]:
@@ -254,7 +255,8 @@ def _cell_words(value: object, column: str, shares: set[str], suppressed: bool) 
         if _P.search(column):
             return p_value(value).removeprefix("p = ").removeprefix("p ")
         return fmt_count(value) if value.is_integer() and abs(value) >= 100 else fmt_number(value)
-    text = " ".join(str(value).split())
+    # Control characters (a terminal's escape codes among them) never reach the terminal.
+    text = " ".join(_CONTROL.sub("", str(value)).split())
     return text if len(text) <= _MAX_CELL else text[: _MAX_CELL - 1] + "…"
 
 
