@@ -185,8 +185,10 @@ class PdfPrinter:
     Playwright runs in a thread of its own: its synchronous API refuses a thread with an
     asyncio loop running (a notebook's, or a caller's), so every call goes to that thread.
 
-    >>> with PdfPrinter() as printer:  # doctest: +SKIP
-    ...     printer.print(Path("needs-gap.html"), Path("needs-gap.pdf"))
+    Used as (the browser tests run it for real)::
+
+        with PdfPrinter() as printer:
+            printer.print(Path("needs-gap.html"), Path("needs-gap.pdf"))
     """
 
     def __init__(self, timeout_s: float = 120.0):
