@@ -471,26 +471,12 @@ class ReportContext:
             A table in Markdown; its display metadata (``service_toolkit.header``) holds
             the same facts as data, from which the HTML report builds its first screen.
         """
-        from toolkit import __version__
-
         eng = self.engagement
         organisation = eng.settings_data.get("organisation") or eng.name
         lines = [f"## {md_escape(organisation)}" + (f": {md_escape(title)}" if title else "")]
         if self.demo:
             lines += ["Sample data: the toolkit's bundled demo engagement, not real answers.", ""]
-        rows = [
-            ("Engagement", md_escape(eng.name) + (" (demo data)" if self.demo else "")),
-            ("Organisation", md_escape(organisation)),
-            ("Customers included", self._subset_words()),
-            ("Data fingerprint", f"`{self.fingerprint}`"),
-            ("Toolkit version", md_escape(__version__)),
-            ("Run at", f"{self.started.day} {self.started:%B %Y, %H:%M %Z}".strip()),
-            ("Parameters", self._parameter_words()),
-        ]
-        if self.include_personal:
-            rows.append(("Personal data", "included (run with --include-personal)"))
-        lines += ["| | |", "| --- | --- |"]
-        lines += [f"| {name} | {value} |" for name, value in rows]
+        lines += self._facts_table()
         return markdown("\n".join(lines), metadata={"service_toolkit": {"header": self._facts()}})
 
     def shell_path(self) -> str:
@@ -549,10 +535,15 @@ class ReportContext:
             A table; its display metadata (``service_toolkit.about``) holds the same facts,
             from which the HTML report builds its *About this report* section.
         """
-        eng = self.engagement
-        organisation = eng.settings_data.get("organisation") or eng.name
+        lines = self._facts_table()
+        return markdown("\n".join(lines), metadata={"service_toolkit": {"about": self._facts()}})
+
+    def _facts_table(self) -> list[str]:
+        """The run's facts as Markdown table lines (the first screen's and *About*'s)."""
         from toolkit import __version__
 
+        eng = self.engagement
+        organisation = eng.settings_data.get("organisation") or eng.name
         rows = [
             ("Engagement", md_escape(eng.name) + (" (demo data)" if self.demo else "")),
             ("Organisation", md_escape(organisation)),
@@ -565,8 +556,7 @@ class ReportContext:
         if self.include_personal:
             rows.append(("Personal data", "included (run with --include-personal)"))
         lines = ["| | |", "| --- | --- |"]
-        lines += [f"| {name} | {value} |" for name, value in rows]
-        return markdown("\n".join(lines), metadata={"service_toolkit": {"about": self._facts()}})
+        return lines + [f"| {name} | {value} |" for name, value in rows]
 
     def _facts(self) -> dict:
         """The first screen's facts as plain (unescaped) text, for the HTML report."""
