@@ -16,6 +16,9 @@ start_jupyter_lab / start_voila (module)
     :class:`Server` on a free loopback port; every server a factory started is stopped
     (its process group, then any kernels left behind) when the test module ends. The
     log of every running server is attached to the report of a failing test.
+serve_forms (helper)
+    ``service-toolkit forms FOLDER`` as a planner starts it, for a module fixture to
+    ``yield from``: (url, folder, log), then Ctrl-C and a check that it stopped cleanly.
 """
 
 from __future__ import annotations
@@ -441,3 +444,42 @@ def pytest_runtest_makereport(item, call):
         for server in list(_RUNNING):
             report.sections.append((f"{server.name} log ({server.url})", server.log()))
     return report
+
+
+def serve_forms(folder: Path, log: Path, *options: str):
+    """`service-toolkit forms FOLDER --no-browser`: yield (url, folder, log); stop with Ctrl-C."""
+    port = _free_port()
+    env = {**os.environ, "SERVICE_TOOLKIT_MAX_UPLOAD_MB": "60"}
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "toolkit.cli",
+                "forms",
+                str(folder),
+                "--no-browser",
+                "--port",
+                str(port),
+                *options,
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 120
+    while not (printed := re.search(r"at (http://127\.0\.0\.1:\d+/\?token=\S+)", log.read_text())):
+        if process.poll() is not None or time.monotonic() > deadline:
+            os.killpg(process.pid, signal.SIGKILL)
+            pytest.fail(f"service-toolkit forms did not start:\n{log.read_text()}")
+        time.sleep(0.3)
+    yield printed.group(1), folder, log
+    process.send_signal(signal.SIGINT)  # what Ctrl-C does
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        pytest.fail("service-toolkit forms did not stop on Ctrl-C")
+    assert process.returncode == 0, log.read_text()
+    assert "Stopped." in log.read_text()

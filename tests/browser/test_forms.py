@@ -5,10 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,7 +14,7 @@ from playwright.sync_api import expect
 from toolkit.forms.app import TABS
 from toolkit.store import Engagement
 
-from .conftest import guarded_context
+from .conftest import guarded_context, serve_forms
 
 pytestmark = pytest.mark.browser
 
@@ -28,57 +24,12 @@ LOAD_MS = 90_000
 STEP_MS = 30_000
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _serve(folder: Path, log: Path, *options: str):
-    """`service-toolkit forms FOLDER --no-browser`: yield (url, folder, log); stop with Ctrl-C."""
-    port = _free_port()
-    env = {**os.environ, "SERVICE_TOOLKIT_MAX_UPLOAD_MB": "60"}
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "toolkit.cli",
-                "forms",
-                str(folder),
-                "--no-browser",
-                "--port",
-                str(port),
-                *options,
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + 120
-    while not (printed := re.search(r"at (http://127\.0\.0\.1:\d+/\?token=\S+)", log.read_text())):
-        if process.poll() is not None or time.monotonic() > deadline:
-            os.killpg(process.pid, signal.SIGKILL)
-            pytest.fail(f"service-toolkit forms did not start:\n{log.read_text()}")
-        time.sleep(0.3)
-    yield printed.group(1), folder, log
-    process.send_signal(signal.SIGINT)  # what Ctrl-C does
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        pytest.fail("service-toolkit forms did not stop on Ctrl-C")
-    assert process.returncode == 0, log.read_text()
-    assert "Stopped." in log.read_text()
-
-
 @pytest.fixture(scope="module")
 def forms_server(tmp_path_factory):
     """The forms of a new engagement."""
     folder = tmp_path_factory.mktemp("forms") / "riverside"
     Engagement.init(folder, name="riverside", organisation="Riverside Community Partners")
-    yield from _serve(folder, tmp_path_factory.mktemp("forms-log") / "forms.log")
+    yield from serve_forms(folder, tmp_path_factory.mktemp("forms-log") / "forms.log")
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +40,9 @@ def demo_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo") / "neighbourhood"
     init_demo(folder, "neighbourhood")
     # Each test closes its pages (their kernels stop); the cap leaves room for stragglers.
-    yield from _serve(folder, tmp_path_factory.mktemp("demo-log") / "forms.log", "--max-pages", "8")
+    yield from serve_forms(
+        folder, tmp_path_factory.mktemp("demo-log") / "forms.log", "--max-pages", "8"
+    )
 
 
 def _open(page, url):

@@ -3,17 +3,16 @@ demo engagement served by `service-toolkit forms` with every outside request ref
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from playwright.sync_api import expect
 
 from toolkit.store import Engagement
+
+from .conftest import serve_forms
 
 pytestmark = pytest.mark.browser
 
@@ -33,26 +32,7 @@ def demo_forms(tmp_path_factory):
     )
     assert made.returncode == 0, made.stderr
     log = tmp_path_factory.mktemp("coding-log") / "forms.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "toolkit.cli", "forms", str(folder), "--no-browser"],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + 120
-    while not (printed := re.search(r"at (http://127\.0\.0\.1:\d+/\?token=\S+)", log.read_text())):
-        if process.poll() is not None or time.monotonic() > deadline:
-            os.killpg(process.pid, signal.SIGKILL)
-            pytest.fail(f"service-toolkit forms did not start:\n{log.read_text()}")
-        time.sleep(0.3)
-    yield printed.group(1), folder
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        pytest.fail("service-toolkit forms did not stop on Ctrl-C")
+    yield from ((url, served) for url, served, _ in serve_forms(folder, log))
 
 
 def codes_of(folder, statement):
