@@ -731,6 +731,8 @@ TABS: tuple[tuple[str, str], ...] = (
     ("links", "Who serves whom"),
     ("segments", "Customer groups"),
     ("events", "Events"),
+    ("actions", "What we are doing about it"),
+    ("outreach", "Who we asked"),
     ("wizard", "Import a survey file"),
 )
 
@@ -819,10 +821,17 @@ class _Tabs:
         built = self.page.parts
         if key not in built:
             from toolkit.forms.coding import CodingTab
+            from toolkit.forms.loop_tabs import ActionsForm, OutreachForm
             from toolkit.forms.segments import SegmentsTab
             from toolkit.forms.wizard import ImportWizard
 
-            tab = {"coding": CodingTab, "wizard": ImportWizard, "segments": SegmentsTab}.get(key)
+            tab = {
+                "coding": CodingTab,
+                "wizard": ImportWizard,
+                "segments": SegmentsTab,
+                "actions": ActionsForm,
+                "outreach": OutreachForm,
+            }.get(key)
             self.page.building, outer = key, self.page.building
             try:
                 built[key] = tab(self.page) if tab else EntryForm(self.page, FORMS[key])

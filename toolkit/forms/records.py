@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from toolkit.schema.tables import ACTION_STATUSES, CHANNELS
+
 __all__ = [
     "DATE_ORDERS",
     "FIELD_LABELS",
@@ -93,6 +95,19 @@ FIELD_LABELS: dict[str, str] = {
     "comment": "Comment",
     "wave": "Survey wave",
     "weight": "Weight",
+    "action_id": "Reference",
+    "action": "What we will do",
+    "owner": "Who is responsible",
+    "status": "How far it has got",
+    "decided_on": "Decided on",
+    "due_on": "Due by",
+    "done_on": "Done on",
+    "event": "Event name once launched",
+    "held_on": "Sent or held on",
+    "channel": "How we asked",
+    "invited": "People invited",
+    "responses": "People who answered",
+    "language": "Language",
 }
 #: Where one table words a field its own way.
 _TABLE_LABELS: dict[tuple[str, str], str] = {
@@ -103,6 +118,7 @@ _TABLE_LABELS: dict[tuple[str, str], str] = {
     ("assumed_needs", "code"): "Need code",
     ("stated_needs", "respondent_id"): "Respondent or interview",
     ("responses", "respondent_id"): "Respondent",
+    ("actions", "code"): "Need",
 }
 
 
@@ -409,6 +425,96 @@ FORMS: dict[str, FormSpec] = {
             ),
             intro="Changes customers might react to: a new service, new hours, a shortage.",
             summary=("starts_on", "label", "segment"),
+        ),
+        FormSpec(
+            "actions",
+            "What we are doing about it",
+            "actions",
+            (
+                _field(
+                    "code",
+                    "suggest",
+                    "actions",
+                    help="The need it answers: type a few letters to find it. Leave it empty "
+                    "for an action about a whole customer group.",
+                ),
+                _field(
+                    "segment",
+                    "suggest",
+                    help="Who it is for; leave it empty for everyone who named the need.",
+                ),
+                _field(
+                    "action",
+                    "long text",
+                    required=True,
+                    help="In words a customer would understand.",
+                    ask="Write what will be done, in words a customer would understand.",
+                ),
+                _field("owner", sticky=True, help="A name or a role."),
+                _field(
+                    "status",
+                    "choice",
+                    required=True,
+                    choices=ACTION_STATUSES,
+                    ask="Pick how far it has got: "
+                    + ", ".join(ACTION_STATUSES[:-1])
+                    + f" or {ACTION_STATUSES[-1]}.",
+                ),
+                _field(
+                    "starts_on",
+                    "date",
+                    help="When customers can first notice it.",
+                ),
+                _field("due_on", "date"),
+                _field("done_on", "date"),
+                _field("decided_on", "date", sticky=True),
+                _field(
+                    "event",
+                    help="Once under way or done, the satisfaction charts mark it on its "
+                    "start day under this name, such as: Fresh milk program launched.",
+                ),
+                _field("notes", "long text"),
+                _field("action_id", help="Your own short reference, if you keep one."),
+            ),
+            intro="One line per decision about a need or a customer group: what will be done, "
+            "who does it and how far it has got.",
+            summary=("action", "segment", "status"),
+        ),
+        FormSpec(
+            "outreach",
+            "Who we asked",
+            "outreach",
+            (
+                _field(
+                    "held_on",
+                    "date",
+                    required=True,
+                    sticky=True,
+                    help="When the invitation went out or the session was held.",
+                    ask="Write when the invitation went out or the session was held.",
+                ),
+                _field(
+                    "channel",
+                    "choice",
+                    required=True,
+                    sticky=True,
+                    choices=CHANNELS,
+                    ask="Pick how people were asked.",
+                ),
+                _field("segment", "suggest", help="The customer group asked."),
+                _field(
+                    "invited",
+                    help="How many were invited or approached; leave it empty when nobody "
+                    "knows, as for an open link.",
+                ),
+                _field("responses", help="How many of them answered or took part."),
+                _field("language", sticky=True),
+                _field("wave", sticky=True, help="Such as 2024 spring, or the second round."),
+                _field("notes", "long text"),
+            ),
+            intro="One line per invitation, session or round of interviews, with how many "
+            "were asked and how many answered.",
+            summary=("held_on", "channel", "segment"),
         ),
     )
 }

@@ -739,9 +739,10 @@ def _check_outreach(frame, texts, columns: dict, out: Collector, known: Known) -
         over,
         columns.get("responses"),
         texts["responses"].to_numpy() if "responses" in texts else answered.to_numpy(),
-        lambda v: "is more than the number invited",
+        lambda n: f"is more than the number invited ({int(n):,})",
         "Fix the counts: responses counts the people who answered among those invited "
         "(leave invited blank when it is not known)",
+        context=invited.to_numpy(),
     )
 
 

@@ -59,6 +59,8 @@ class Field:
             return "one of " + ", ".join(f'"{c}"' for c in self.choices)
         if self.kind == "integer" and self.low is not None and self.high is not None:
             return f"a whole number from {self.low:g} to {self.high:g}"
+        if self.kind == "integer" and self.low is not None:
+            return f"a whole number, {self.low:g} or more"
         if self.kind == "integer":
             return "a whole number"
         if self.kind == "number" and self.low is not None and self.high is not None:
