@@ -113,6 +113,7 @@ def test_an_action_saved_by_label_lands_with_its_code_and_lists_by_label(app):
     assert "(the whole group)" in form.listing.value  # A2 is about no one need
     assert form.save.disabled
     assert "Save is off until you fill in: What we will do, How far it has got." in form.why.value
+    assert not _messages(form).strip()  # nothing red before the planner begins
     assert "Milk and perishable food" in form.controls["code"].options
     form.controls["action"].value = "Milk delivery on Tuesdays"
     form.controls["status"].value = "planned"
@@ -251,7 +252,7 @@ def test_reach_panel_names_groups_never_asked_and_under_represented():
         ]
     )  # fmt: skip
     text = reach_html(frame)
-    assert "10 of 100" in text and "10% (likely 5%–17%)" in text and "Everyone" in text
+    assert "10 of 100</td><td>10%</td><td>5–17%</td>" in text and "Everyone" in text
     assert "Not asked yet:</strong> Staff." in text
     assert "share of the population:</strong> Residents." in text
     empty = reach_html(frame.iloc[0:0])

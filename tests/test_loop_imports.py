@@ -108,9 +108,9 @@ def _write(tmp_path, write_csv, table: str, kind: str):
         # Excel holds real dates and numbers: a good date is a date cell, not text.
         sheet.append(
             [
-                dt.date.fromisoformat(c) if isinstance(c, str) and re.fullmatch(
-                    r"20\d\d-(0\d|1[0-2])-[0-3]\d", c
-                ) else c
+                dt.date.fromisoformat(c)
+                if isinstance(c, str) and re.fullmatch(r"20\d\d-(0\d|1[0-2])-[0-3]\d", c)
+                else c
                 for c in cells
             ]
         )

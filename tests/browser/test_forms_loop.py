@@ -63,9 +63,11 @@ def test_each_tab_shows_its_first_field_and_stays_under_two_screens(loop_server,
                 expect(reach.get_by_text("Not asked yet:")).to_be_visible(timeout=STEP_MS)
                 expect(reach.get_by_role("cell", name="Residents")).to_be_visible()
             if folder_name := os.environ.get("TOOLKIT_SCREENSHOT_DIR"):
-                page.screenshot(
-                    path=str(Path(folder_name) / f"forms-{key}-{size['width']}.png"),
-                    full_page=True,
+                # What the planner sees first, and the whole tab.
+                shots = Path(folder_name)
+                page.screenshot(path=str(shots / f"forms-{key}-{size['width']}.png"))
+                page.locator(".tk-forms").screenshot(
+                    path=str(shots / f"forms-{key}-{size['width']}-whole.png")
                 )
         assert guarded.refused == []
         page.close(run_before_unload=True)
@@ -112,8 +114,8 @@ def test_an_action_and_an_outreach_are_saved_and_listed_first(loop_server, offli
     form.get_by_label("People who answered").fill("9")
     expect(save).to_be_enabled(timeout=STEP_MS)
     save.click()
-    first_row = form.locator("table.tk-entries tbody tr").first
-    expect(first_row).to_contain_text("Staff", timeout=STEP_MS)
+    listed = form.locator("table.tk-entries").last  # the list, after who has answered
+    expect(listed.locator("tbody tr").first).to_contain_text("Staff", timeout=STEP_MS)
     reach = page.locator(".tk-reach")
     expect(reach.get_by_text("9 of 12")).to_be_visible(timeout=STEP_MS)
     assert offline_context.refused == []

@@ -5,6 +5,9 @@
 :mod:`toolkit.forms.app`
     The widgets: one :class:`~toolkit.forms.app.EntryForm` per tab, the coding tab, and
     :func:`~toolkit.forms.app.forms_app`, the whole page.
+:mod:`toolkit.forms.loop_tabs`
+    The actions tab (the need picked by its label) and the outreach tab (who has answered
+    beside it).
 :mod:`toolkit.forms.wizard`
     The survey import wizard.
 :mod:`toolkit.forms.serve`

@@ -149,7 +149,8 @@ class ActionsForm(EntryForm):
         code = record.get("code")
         if "code" in errors:
             if code is None and record.get("segment") is None:
-                errors["code"] = ABOUT_NOTHING
+                # Said once the planner has begun; Save is off all the same.
+                errors["code"] = ABOUT_NOTHING if self.touched or self.editing else ""
             elif code is not None and code not in self.labels:
                 errors["code"] = (
                     f"“{code}” is not one of the engagement's needs: pick one from the list "
@@ -195,6 +196,14 @@ class ActionsForm(EntryForm):
 # ----------------------------------------------------------------------------- outreach
 
 
+#: The panel's table wraps its cells rather than cutting them short.
+_REACH_CSS = (
+    "<style>.tk-forms .tk-reach table.tk-entries td, .tk-forms .tk-reach table.tk-entries th "
+    "{ max-width: none; white-space: normal; } .tk-forms .tk-reach p { margin: 6px 0; "
+    "line-height: 1.35; }</style>"
+)
+
+
 def _percent(value: float) -> str:
     return f"{value:.0%}"
 
@@ -209,7 +218,21 @@ def reach_html(frame: pd.DataFrame) -> str:
     rates = frame[(frame["part"] == "response rate") & (frame["channel"] == _EVERY_CHANNEL)]
     groups = rates[rates["segment"] != _EVERYONE].sort_values(["rate", "segment"])
     everyone = rates[rates["segment"] == _EVERYONE]
-    parts = ["<h4>Who has answered</h4>"]
+    parts = [_REACH_CSS, "<h4>Who has answered</h4>"]
+    # Who has not been reached comes first: it is what the planner acts on.
+    never = frame[frame["part"] == "not reached"]
+    if len(never):
+        names = ", ".join(str(s) for s in never["segment"])
+        parts.append(f"<p><strong>Not asked yet:</strong> {html.escape(names)}.</p>")
+    elif not groups.empty:
+        parts.append("<p>Every customer group we know of has been asked or heard from.</p>")
+    mix = frame[frame["part"] == "mix"]
+    under = mix[mix["verdict"] == "under-represented"]["segment"]
+    if len(under):
+        parts.append(
+            "<p><strong>Fewer answers than their share of the population:</strong> "
+            f"{html.escape(', '.join(map(str, under)))}.</p>"
+        )
     if groups.empty:
         parts.append(
             _echo(
@@ -220,38 +243,21 @@ def reach_html(frame: pd.DataFrame) -> str:
     else:
         rows = []
         for r in [*groups.to_dict("records"), *everyone.to_dict("records")]:
-            rate = (
-                f"{_percent(r['rate'])} (likely {_percent(r['ci_low'])}–{_percent(r['ci_high'])})"
-                if pd.notna(r["rate"])
-                else "no one invited"
-            )
+            known = pd.notna(r["rate"])
+            rate = _percent(r["rate"]) if known else "no one invited"
+            likely = f"{r['ci_low'] * 100:.0f}–{_percent(r['ci_high'])}" if known else ""
             name = "Everyone" if r["segment"] == _EVERYONE else str(r["segment"])
             rows.append(
                 f"<tr><td>{html.escape(name)}</td><td>{int(r['responses']):,} of "
-                f"{int(r['invited']):,}</td><td>{html.escape(rate)}</td></tr>"
+                f"{int(r['invited']):,}</td><td>{rate}</td><td>{likely}</td></tr>"
             )
         parts.append(
             '<div class="tk-scroll"><table class="tk-entries"><thead><tr><th>Customer group'
-            "</th><th>Answered</th><th>Response rate</th></tr></thead><tbody>"
+            "</th><th>Answered</th><th>Rate</th><th>Likely between</th></tr></thead><tbody>"
             + "".join(rows)
             + "</tbody></table></div>"
         )
-    never = frame[frame["part"] == "not reached"]
-    if len(never):
-        names = ", ".join(str(s) for s in never["segment"])
-        parts.append(f"<p><strong>Not asked yet:</strong> {html.escape(names)}.</p>")
-    elif not groups.empty:
-        parts.append("<p>Every customer group we know of has been asked.</p>")
-    mix = frame[frame["part"] == "mix"]
-    under = mix[mix["verdict"] == "under-represented"]["segment"]
-    if len(under):
-        parts.append(
-            "<p><strong>Fewer answers than their share of the population:</strong> "
-            f"{html.escape(', '.join(map(str, under)))}.</p>"
-        )
-    parts.append(
-        _echo("An open link with no number invited has no rate and is not counted here.")
-    )
+    parts.append(_echo("An open link with no number invited has no rate and is not counted here."))
     return "".join(parts)
 
 
@@ -271,14 +277,15 @@ class OutreachForm(EntryForm):
     def __init__(self, page):
         self.reach = w.HTML()
         super().__init__(page, FORMS["outreach"])
-        form = self.root
-        form.layout = w.Layout(flex="1 1 600px", min_width="0")
-        side = w.VBox([self.reach], layout=w.Layout(flex="0 1 400px", min_width="280px"))
+        # The form and, beside it (below it on a narrow screen), who has answered; the list
+        # of entries under both.
+        parts = list(self.root.children)
+        split = parts.index(self.status) + 1
+        form = w.VBox(parts[:split], layout=w.Layout(flex="1 1 620px", min_width="0"))
+        side = w.VBox([self.reach], layout=w.Layout(flex="1 1 380px", max_width="520px"))
         side.add_class("tk-reach")
-        self.root = w.HBox(
-            [form, side], layout=w.Layout(flex_flow="row wrap", align_items="flex-start")
-        )
-        self.root.add_class("tk-form-outreach-page")
+        top = w.HBox([form, side], layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
+        self.root.children = [top, *parts[split:]]
         self.refresh_reach()
 
     def _show(self, record: dict, errors: dict[str, str]) -> None:

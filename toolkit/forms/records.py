@@ -102,7 +102,7 @@ FIELD_LABELS: dict[str, str] = {
     "decided_on": "Decided on",
     "due_on": "Due by",
     "done_on": "Done on",
-    "event": "Event name once launched",
+    "event": "Event name",
     "held_on": "Sent or held on",
     "channel": "How we asked",
     "invited": "People invited",
