@@ -153,9 +153,15 @@ def test_an_action_launched_with_an_event_name_makes_the_event(app):
     assert "Shown on the satisfaction charts from Mon 4 November 2024." in (
         form.echoes["event"].value
     )
-    assert form.submit() is not None
+    entry = form.submit()
+    assert entry is not None
     assert engagement.events["label"].tolist() == ["Monday hot meals began"]
     assert "Monday hot meals began" in events.listing.value  # the events tab was told
+    # Deleting the action (asked first) takes its event away, and the events tab follows.
+    form.remove(entry)
+    assert "Really delete" in form.status.value and len(engagement.events) == 1
+    form.remove(entry)
+    assert engagement.events.empty and "Monday hot meals began" not in events.listing.value
 
 
 def test_an_imported_action_is_corrected_and_a_stale_correction_refused(app):
