@@ -24,6 +24,7 @@ import contextvars
 import html
 import json
 import os
+import secrets
 import time
 from collections import deque
 from pathlib import Path
@@ -115,6 +116,7 @@ class Sessions:
         self.cookie = f"service-toolkit-forms-{port}"
         self._checked: dict[str, tuple[str | None, float]] = {}
         self.limiter = SignInLimiter()
+        self.ended: set[str] = set()  # sessions signed out (a copied cookie is no use)
 
     def stamp(self, name: str, *, fresh: bool = False) -> str | None:
         """The stamp of ``name``'s password hash; None when they have no account."""
@@ -127,20 +129,35 @@ class Sessions:
 
     def value(self, name: str) -> bytes:
         """A new session's signed cookie value for ``name`` (just signed in)."""
-        data = json.dumps({"u": name, "t": self.clock(), "s": self.stamp(name, fresh=True)})
+        data = json.dumps(
+            {
+                "u": name,
+                "t": self.clock(),
+                "s": self.stamp(name, fresh=True),
+                "i": secrets.token_urlsafe(12),
+            }
+        )
         return tornado.web.create_signed_value(self.secret, self.cookie, data)
 
-    def planner(self, value: str | None) -> str | None:
-        """The planner a cookie value signs in, or None: unsigned, expired, or revoked."""
+    def _read(self, value: str | None) -> dict | None:
         if not value:
             return None
         days = self.hours / 24 + 1  # the signature's own limit; the hours are checked below
         raw = tornado.web.decode_signed_value(self.secret, self.cookie, value, max_age_days=days)
         try:
             data = json.loads(raw or b"")
-            name, started, stamp = str(data["u"]), float(data["t"]), data["s"]
+            return {"u": str(data["u"]), "t": float(data["t"]), "s": data["s"], "i": data["i"]}
         except (ValueError, KeyError, TypeError):
             return None
+
+    def planner(self, value: str | None) -> str | None:
+        """The planner a cookie value signs in, or None: unsigned, expired, signed out,
+        or the account's password changed or the account removed.
+        """
+        data = self._read(value)
+        if data is None or data["i"] in self.ended:
+            return None
+        name, started, stamp = data["u"], data["t"], data["s"]
         if not 0 <= self.clock() - started < self.hours * 3600:
             return None
         if stamp is None or self.stamp(name) != stamp:
@@ -163,7 +180,12 @@ class Sessions:
             expires_days=None,  # a browser session cookie; the server ends it at `hours`
         )
 
-    def clear_cookie(self, handler: tornado.web.RequestHandler) -> None:
+    def end(self, handler: tornado.web.RequestHandler) -> None:
+        """Sign out: this session ends here, and the browser forgets its cookie."""
+        morsel = handler.request.cookies.get(self.cookie)
+        data = self._read(morsel.value if morsel is not None else None)
+        if data is not None:
+            self.ended.add(data["i"])
         handler.clear_cookie(self.cookie, path="/")
 
 
@@ -326,7 +348,7 @@ class SignOutHandler(_PlainPage):
     """``/logout``: ends this browser's session and says so."""
 
     def get(self) -> None:
-        self.sessions.clear_cookie(self)
+        self.sessions.end(self)
         self.finish(
             "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
