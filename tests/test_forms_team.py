@@ -608,6 +608,9 @@ def test_a_planner_signs_in_gets_a_page_whose_kernel_knows_them_and_signs_out(te
     # The old cookie, kept (copied, say), signs no one in any more.
     assert team.request("GET", f"/api/kernels/{kernel}", jar)[0] == 403
     assert team.request("GET", "/", jar)[0] == 302
+    # The page that session opened has stopped: a tab left open saves nothing more.
+    again = {"Cookie": _cookie(team.sign_in("ana", PASSWORD)[1]).split(";", 1)[0]}
+    assert team.request("GET", f"/api/kernels/{kernel}", again)[0] == 404
 
 
 @pytest.mark.slow

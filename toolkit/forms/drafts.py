@@ -134,7 +134,8 @@ def draft_keeper(engagement) -> tuple[DraftKeeper, list]:
             return
         line.value = (
             f"<div class='tk-signed-in'>Signed in as <strong>{html.escape(planner)}</strong> "
-            "· <a href='logout'>Sign out</a></div>"
+            "· <a href='logout' style='color: #1f5fbf; text-decoration: underline'>Sign out</a>"
+            "</div>"
         )
         keeper.key = storage_key(engagement, planner)
 

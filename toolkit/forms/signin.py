@@ -20,6 +20,7 @@ Used by :mod:`toolkit.forms.voila_app` when the server runs for a team:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import html
 import json
@@ -60,10 +61,10 @@ ADDRESS_LIMIT = 20
 _ACCOUNT_CHECK_SECONDS = 10.0
 """How long a session's account check is trusted before the store is asked again."""
 
-PAGE_PLANNER: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+PAGE_PLANNER: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar(
     "forms_page_planner", default=None
 )
-"""The planner whose page request is being answered (set by the page handler)."""
+"""The planner and session whose page request is being answered (the page handler's)."""
 
 
 class SignInLimiter:
@@ -117,6 +118,7 @@ class Sessions:
         self._checked: dict[str, tuple[str | None, float]] = {}
         self.limiter = SignInLimiter()
         self.ended: set[str] = set()  # sessions signed out (a copied cookie is no use)
+        self.pages: dict[str, set[str]] = {}  # each session's pages' kernels
 
     def stamp(self, name: str, *, fresh: bool = False) -> str | None:
         """The stamp of ``name``'s password hash; None when they have no account."""
@@ -150,9 +152,9 @@ class Sessions:
         except (ValueError, KeyError, TypeError):
             return None
 
-    def planner(self, value: str | None) -> str | None:
-        """The planner a cookie value signs in, or None: unsigned, expired, signed out,
-        or the account's password changed or the account removed.
+    def session(self, value: str | None) -> tuple[str, str] | None:
+        """The planner a cookie value signs in and the session's id, or None: unsigned,
+        expired, signed out, or the account's password changed or the account removed.
         """
         data = self._read(value)
         if data is None or data["i"] in self.ended:
@@ -162,12 +164,22 @@ class Sessions:
             return None
         if stamp is None or self.stamp(name) != stamp:
             return None
-        return name
+        return name, data["i"]
+
+    def planner(self, value: str | None) -> str | None:
+        """The planner a cookie value signs in, or None (see :meth:`session`)."""
+        found = self.session(value)
+        return found[0] if found else None
+
+    def session_of(self, request) -> tuple[str, str] | None:
+        """The planner and session id signed in on ``request`` (tornado's), or None."""
+        morsel = request.cookies.get(self.cookie)
+        return self.session(morsel.value if morsel is not None else None)
 
     def planner_of(self, request) -> str | None:
         """The planner signed in on ``request`` (a tornado HTTPServerRequest), or None."""
-        morsel = request.cookies.get(self.cookie)
-        return self.planner(morsel.value if morsel is not None else None)
+        found = self.session_of(request)
+        return found[0] if found else None
 
     def set_cookie(self, handler: tornado.web.RequestHandler, name: str) -> None:
         handler.set_cookie(
@@ -180,13 +192,19 @@ class Sessions:
             expires_days=None,  # a browser session cookie; the server ends it at `hours`
         )
 
-    def end(self, handler: tornado.web.RequestHandler) -> None:
-        """Sign out: this session ends here, and the browser forgets its cookie."""
+    def end(self, handler: tornado.web.RequestHandler) -> set[str]:
+        """Sign out: this session ends here, and the browser forgets its cookie.
+
+        Returns the kernels of the pages the session opened (to be shut down: a page
+        left open in another tab saves nothing more).
+        """
         morsel = handler.request.cookies.get(self.cookie)
         data = self._read(morsel.value if morsel is not None else None)
-        if data is not None:
-            self.ended.add(data["i"])
         handler.clear_cookie(self.cookie, path="/")
+        if data is None:
+            return set()
+        self.ended.add(data["i"])
+        return self.pages.pop(data["i"], set())
 
 
 def note_planner(kernel_manager, kernel_id: str, planner: str) -> None:
@@ -286,7 +304,7 @@ class _PlainPage(tornado.web.RequestHandler):
     def set_default_headers(self) -> None:
         self.set_header("Cache-Control", "no-store")
         self.set_header("X-Frame-Options", "DENY")
-        self.set_header("Referrer-Policy", "no-referrer")
+        self.set_header("Referrer-Policy", "same-origin")  # no-referrer makes Origin "null"
         self.set_header(
             "Content-Security-Policy",
             "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
@@ -347,15 +365,18 @@ class SignInHandler(_PlainPage):
 class SignOutHandler(_PlainPage):
     """``/logout``: ends this browser's session and says so."""
 
-    def get(self) -> None:
-        self.sessions.end(self)
+    async def get(self) -> None:
+        manager = self.settings.get("kernel_manager")
+        for kernel_id in self.sessions.end(self):
+            with contextlib.suppress(Exception):  # closed already, with its page
+                await manager.shutdown_kernel(kernel_id)
         self.finish(
             "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
             f"<title>Signed out · listening forms</title><style>{_PAGE_CSS}</style></head>"
             "<body><main><h1>You are signed out</h1><p>Nothing more can be saved from this "
-            "browser until someone signs in again. Close any other tab still showing the "
-            'forms.</p><p><a href="login">Sign in again</a></p></main></body></html>'
+            "browser until someone signs in again: forms pages still open in other tabs "
+            'have stopped.</p><p><a href="login">Sign in again</a></p></main></body></html>'
         )
 
     post = get

@@ -217,10 +217,9 @@ class FormsPageHandler(TornadoVoilaHandler):
         """On a team's server, note whose page this is (its kernel is told, see
         :meth:`FormsVoila._note_planners`); a token for PAGE_PLANNER.reset, else None.
         """
-        user = self.current_user
-        if self.settings.get("forms_sessions") is None or user is None:
-            return None
-        return PAGE_PLANNER.set(user.username)
+        sessions = self.settings.get("forms_sessions")
+        found = None if sessions is None else sessions.session_of(self.request)
+        return None if found is None else PAGE_PLANNER.set(found)
 
     def _takes_the_warm_kernel(self) -> bool:
         # Voilà's own test (should_use_rendered_notebook), with the warm kernel ready.
@@ -301,10 +300,8 @@ class FormsVoila(Voila):
 
         async def started(*args, **kwargs):
             kernel_id = await start_kernel(*args, **kwargs)
-            planner = PAGE_PLANNER.get()
-            warm = (kwargs.get("env") or {}).get("VOILA_PREHEAT") == "True"
-            if planner is not None and not warm:
-                note_planner(manager, kernel_id, planner)
+            if (kwargs.get("env") or {}).get("VOILA_PREHEAT") != "True":
+                self._note(manager, kernel_id)
             return kernel_id
 
         manager.start_kernel = started
@@ -314,11 +311,18 @@ class FormsVoila(Voila):
 
         async def taken(*args, **kwargs):
             task, cache, kernel_id = await rendered(*args, **kwargs)
-            if (planner := PAGE_PLANNER.get()) is not None:
-                note_planner(manager, kernel_id, planner)
+            self._note(manager, kernel_id)
             return task, cache, kernel_id
 
         manager.get_rendered_notebook = taken
+
+    def _note(self, manager, kernel_id: str) -> None:
+        """Kernel ``kernel_id`` is the page of the planner being answered, if any."""
+        found = PAGE_PLANNER.get()
+        if found is not None:
+            planner, session = found
+            note_planner(manager, kernel_id, planner)
+            self.app.sessions.pages.setdefault(session, set()).add(kernel_id)
 
     def _track_warm_kernels(self, manager) -> None:
         """Keep the ids of the warm kernels (Voilà's pool), from the moment each starts
