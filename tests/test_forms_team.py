@@ -391,6 +391,8 @@ def test_forms_team_with_a_certificate_it_cannot_use_exits_1(engagement, tmp_pat
     cert.write_text("not a certificate")
     result = _cli("forms", engagement.path, "--team", "--certfile", cert, "--no-browser")
     assert result.exit_code == 1 and "cannot be used" in result.output
+    missing = _cli("forms", engagement.path, "--team", "--certfile", tmp_path / "no.pem")
+    assert missing.exit_code == 1 and "cannot be used" in missing.output
     every = _cli("forms", engagement.path, "--team", "--host", "0.0.0.0", "--no-browser")
     assert every.exit_code == 1 and "--allow-host NAME" in every.output
 

@@ -1368,12 +1368,12 @@ def _host_names(ctx, param, values) -> tuple[str, ...]:
 )
 @click.option(
     "--certfile",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False, path_type=Path),
     help="With --team: serve https with this certificate (PEM).",
 )
 @click.option(
     "--keyfile",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False, path_type=Path),
     help="With --certfile: the certificate's private key (PEM).",
 )
 def forms(path, port, no_browser, new_token, max_pages, allow_hosts, team, host, certfile, keyfile):
