@@ -598,7 +598,8 @@ def _print_saved_by(rows: list[dict]) -> None:
         tables = ", ".join(f"{r['table']} {r['entries']:,}" for r in mine)
         last = max(r["last_saved_at"] or "" for r in mine)[:16].replace("T", " ")
         click.echo(
-            f"  {(person or '(no name)').ljust(width)}  {total:>7,} entries ({tables}); last {last}"
+            f"  {(person or '(no name)').ljust(width)}  {total:>7,} "
+            f"entr{'y' if total == 1 else 'ies'} ({tables}); last {last}"
         )
 
 
