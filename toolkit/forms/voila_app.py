@@ -16,6 +16,10 @@ Started as ``python -m toolkit.forms.voila_app NOTEBOOK [Voilà options]`` by
   says how to get the address with its token.
 - **A cap on pages**: at most ``FormsVoila.max_pages`` pages hold a kernel (the warm
   kernel waiting for the next page is not counted); past it a page says so in plain words.
+- **A team's server** (``FormsVoila.team``, from ``forms --team``): no token; every request
+  but signing in needs a planner's signed-in session (:mod:`toolkit.forms.signin`), checked
+  here before any handler; the Host may also be the address served (``--host``); https
+  with ``FormsVoila.certfile`` and ``keyfile``; each page's kernel is told whose page it is.
 - **A closed page's kernel shut down**: Voilà's page calls ``voila/api/shutdown`` when it
   is left, with the ``_xsrf`` cookie it finds; Voilà never sets that cookie, so the call
   was refused (403). The page handler sets it.
@@ -60,8 +64,9 @@ def _host_refusal(
     name = _host_name(name)
     if (name in names and given_port == port) or name in extra:
         return None
-    served = f"[{names[0]}]" if ":" in names[0] else names[0]
-    also = " (or localhost)" if names[0] == "127.0.0.1" else ""
+    served = "127.0.0.1" if names[0] in LOOPBACK_NAMES else names[0]
+    served = f"[{served}]" if ":" in served else served
+    also = " (or localhost)" if served == "127.0.0.1" else ""
     return (
         f"This forms server answers only at {scheme}://{served}:{port}/{also}, "
         f"not at {host or 'an address with no host name'}. Open the address "
