@@ -3,8 +3,25 @@
 import sqlite3
 
 
+def as_version_4(store_path) -> None:
+    """Undo schema 5: no saved_by/saved_at columns, no planners' accounts."""
+    from toolkit.schema.tables import TABLES
+
+    con = sqlite3.connect(store_path)
+    try:
+        for table in TABLES:
+            for column in ("saved_by", "saved_at"):
+                con.execute(f'ALTER TABLE "{table}" DROP COLUMN {column}')
+        con.execute("DROP TABLE planners")
+        con.execute("PRAGMA user_version = 4")
+        con.commit()
+    finally:
+        con.close()
+
+
 def as_version_3(store_path) -> None:
     """Undo schema 4: no actions, outreach or weighting schemes, no event made by an action."""
+    as_version_4(store_path)
     con = sqlite3.connect(store_path)
     try:
         for trigger in (

@@ -220,7 +220,7 @@ def test_a_store_from_before_actions_is_migrated(tmp_path, write_csv):
     with sqlite3.connect(engagement.store_path) as con:
         assert con.execute("PRAGMA user_version").fetchone()[0] == 3
     reopened = Engagement.open(engagement.path)
-    assert reopened.status()["schema_version"] == SCHEMA_VERSION == 4
+    assert reopened.status()["schema_version"] == SCHEMA_VERSION == 5
     assert reopened.events["label"].tolist() == ["New hours"]
     assert list(engagement.path.glob("data.sqlite.v3-*.bak"))
     reopened.import_file(write_csv("actions.csv", [ACTIONS[0], ACTIONS[1]]), table="actions")

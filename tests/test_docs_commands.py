@@ -350,3 +350,94 @@ def test_closing_the_loop_runs_as_written(tmp_path):
         assert "Childcare during appointments" in set(riverside.events["label"])
         assert (Path(here) / "participation.xlsx").stat().st_size > 0
         assert set(riverside.weighting_schemes()["name"]) == {"post-stratify-segment"}
+
+
+def _section(page: Path, title: str) -> str:
+    text = page.read_text(encoding="utf-8")
+    start = text.index(f"\n## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end >= 0 else None]
+
+
+@pytest.mark.slow
+def test_serving_forms_to_a_team_runs_as_written(tmp_path):
+    """docs/team.md, "Serving forms to a team": every line of its bash blocks, in order,
+    run by bash in an empty folder with a new engagement; each `forms` server runs until
+    it prints its address, then Ctrl-C. Only a `--port` is changed, to a free one."""
+    import json
+    import os
+    import signal
+    import socket
+    import time
+
+    from toolkit.store import Engagement
+
+    section = _section(ROOT / "docs" / "team.md", "Serving forms to a team")
+    lines = [
+        line
+        for block in re.findall(r"```bash\n(.*?)```", section, re.S)
+        for line in block.replace("\\\n", " ").splitlines()
+        if shlex.split(line, comments=True)
+    ]
+    assert any("--password-stdin" in line for line in lines)
+    assert sum(" forms " in line for line in lines) == 2
+    shim = tmp_path / "bin" / "service-toolkit"
+    shim.parent.mkdir()
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m toolkit.cli "$@"\n')
+    shim.chmod(0o755)
+    env = {
+        **os.environ,
+        "PATH": f"{shim.parent}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        "PASSWORD": "a password for li",
+    }
+    here = tmp_path / "work"
+    here.mkdir()
+    Engagement.init(here / "riverside", name="riverside")
+    typed = "correct horse battery\ncorrect horse battery\n"  # at a password prompt, twice
+
+    def free_port() -> int:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    for line in lines:
+        if " status " in line:  # something to count: an entry Maria saved in the forms
+            Engagement.open(here / "riverside").save_entry(
+                "events", {"label": "Open day", "starts_on": "2026-03-07"}, saved_by="maria.lopez"
+            )
+        if line.startswith("service-toolkit forms "):
+            command = re.sub(r"--port \d+", f"--port {free_port()}", line)
+            log = tmp_path / "forms.log"
+            with log.open("w") as out:
+                server = subprocess.Popen(
+                    ["bash", "-c", f"exec {command}"],
+                    cwd=here,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            deadline = time.monotonic() + 180
+            while "Forms for" not in log.read_text():
+                assert server.poll() is None, (line, log.read_text())
+                assert time.monotonic() < deadline, (line, log.read_text())
+                time.sleep(0.3)
+            server.send_signal(signal.SIGINT)
+            try:
+                assert server.wait(timeout=60) == 0, (line, log.read_text())
+            finally:
+                if server.poll() is None:
+                    os.killpg(server.pid, signal.SIGKILL)
+            continue
+        done = subprocess.run(
+            ["bash", "-c", line], cwd=here, env=env, input=typed, capture_output=True, text=True
+        )
+        assert done.returncode == 0, (line, done.stdout, done.stderr)
+        assert "Traceback" not in done.stdout + done.stderr
+        if line.startswith("service-toolkit status riverside --json"):
+            assert json.loads(done.stdout)["saved_by"][0]["person"] == "maria.lopez"
+        elif line.startswith("service-toolkit status"):
+            assert "Saved in the forms, by person:" in done.stdout
+    riverside = Engagement.open(here / "riverside")
+    assert [p["name"] for p in riverside.planners()] == ["maria.lopez"]  # li.wei removed

@@ -38,8 +38,9 @@ def test_a_1500_column_file_adds_its_columns_in_one_step(
     monkeypatch.setattr(store_module, "_SCHEMA_EDIT", schema_edit)
     result = engagement.import_file(_wide_csv(write_csv, "wide.csv", 1_500), table="events")
     assert result.rows_added == 3 and len(result.attributes) == 1_500
-    # Schema 4 added the link to the action an event was made from after the fields.
-    fields = [*TABLES["events"].field_names, "_tk_action"]
+    # Schema 4 added the link to the action an event was made from after the fields,
+    # schema 5 who saved an entry and when.
+    fields = [*TABLES["events"].field_names, "_tk_action", "saved_by", "saved_at"]
     assert _columns(engagement) == ["_tk_row", "_tk_import", *fields, *result.attributes]
     with sqlite3.connect(engagement.store_path) as con:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -584,6 +584,25 @@ def _print_evaluation(rows: list[dict]) -> None:
             )
 
 
+def _print_saved_by(rows: list[dict]) -> None:
+    """Entries saved in the forms per person: total, per table, and the last save."""
+    if not rows:
+        return
+    click.echo("\nSaved in the forms, by person:")
+    people: dict[str, list[dict]] = {}
+    for row in rows:
+        people.setdefault(row["person"], []).append(row)
+    width = max(len(p or "(no name)") for p in people)
+    for person, mine in people.items():
+        total = sum(r["entries"] for r in mine)
+        tables = ", ".join(f"{r['table']} {r['entries']:,}" for r in mine)
+        last = max(r["last_saved_at"] or "" for r in mine)[:16].replace("T", " ")
+        click.echo(
+            f"  {(person or '(no name)').ljust(width)}  {total:>7,} "
+            f"entr{'y' if total == 1 else 'ies'} ({tables}); last {last}"
+        )
+
+
 def _print_status(data: dict, title: str | None = None) -> None:
     click.echo(title or f"{data['engagement']}  ({data['path']})")
     if data.get("organisation"):
@@ -601,6 +620,7 @@ def _print_status(data: dict, title: str | None = None) -> None:
         for p in data["personal"]:
             words = _personal_words(p["kind"], p["reason"])
             click.echo(f"  {p['table']:<14} {p['column']} ({words})")
+    _print_saved_by(data.get("saved_by") or [])
     _print_evaluation(data.get("evaluation") or [])
     if data["imports"]:
         click.echo("\nImports:")
@@ -1335,27 +1355,98 @@ def _host_names(ctx, param, values) -> tuple[str, ...]:
     help="Also answer to this host name (repeatable); for a team reaching this machine "
     "through a proxy of its own. Loopback names are always answered.",
 )
-def forms(path, port, no_browser, new_token, max_pages, allow_hosts):
+@click.option(
+    "--team",
+    is_flag=True,
+    help="Serve a team: each planner signs in with their own account (see `users`).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    metavar="ADDRESS",
+    help="The address to listen on; beyond this machine only with --team.",
+)
+@click.option(
+    "--certfile",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --team: serve https with this certificate (PEM).",
+)
+@click.option(
+    "--keyfile",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --certfile: the certificate's private key (PEM).",
+)
+def forms(path, port, no_browser, new_token, max_pages, allow_hosts, team, host, certfile, keyfile):
     """Serve the planner forms for the engagement at PATH on this machine (Ctrl-C stops).
 
     The address printed (and opened) ends in ?token=…: the key to the forms. It is kept
     in PATH/.forms-token, readable by you only, so it stays the same from one start to
     the next (give --port too to keep the whole address); --new-token makes a new one.
     Requests without it, or naming another host or coming from another site, are refused.
-    """
-    from toolkit.forms.serve import serve_forms
 
+    With --team, planners sign in with their own accounts (`service-toolkit users`)
+    instead, and --host ADDRESS serves them on that network address.
+    """
+    from toolkit.forms.serve import host_refusal, serve_forms
+
+    _check_team_options(team, host, certfile, keyfile, new_token, host_refusal)
     engagement = _open(path.expanduser())
     code = serve_forms(
         engagement.path,
         port=port,
-        open_browser=not no_browser,
+        open_browser=not no_browser and not team,
         echo=click.echo,
         new_token=new_token,
         allow_hosts=allow_hosts,
+        team=team,
+        host=host,
+        certfile=str(certfile) if certfile else None,
+        keyfile=str(keyfile) if keyfile else None,
         **({"max_pages": max_pages} if max_pages else {}),
     )
     sys.exit(code)
+
+
+def _check_team_options(team, host, certfile, keyfile, new_token, host_refusal) -> None:
+    refusal = host_refusal(host, team=team)
+    if refusal is not None:
+        raise click.UsageError(refusal)
+    if (certfile or keyfile) and not team:
+        raise click.UsageError("--certfile and --keyfile serve a team: add --team.")
+    if keyfile and not certfile:
+        raise click.UsageError("--keyfile goes with --certfile (the certificate it belongs to).")
+    if new_token and team:
+        raise click.UsageError(
+            "--new-token has no use with --team: planners sign in with their own accounts."
+        )
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("action", required=False, type=click.Choice(["add", "remove", "reset-password"]))
+@click.argument("name", required=False)
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from one line of standard input instead of asking twice.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the accounts as JSON.")
+def users(path, action, name, password_stdin, as_json):
+    """List the planners who may sign in to `forms --team`, or add one, remove one or
+    give one a new password (asked twice, not shown): users PATH add NAME.
+    """
+    from toolkit.forms.accounts import users_command
+
+    if action is not None and not name:
+        raise click.UsageError(f"Name the planner: service-toolkit users PATH {action} NAME")
+    if name and action is None:
+        raise click.UsageError("Say what to do first: users PATH add|remove|reset-password NAME")
+    engagement = _open(path)
+    if as_json and action is None:
+        _json(engagement.planners())
+        return
+    click.echo(users_command(engagement, action, name, password_stdin=password_stdin))
 
 
 if __name__ == "__main__":  # pragma: no cover

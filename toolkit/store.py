@@ -75,7 +75,7 @@ import pandas as pd
 from toolkit._files import building
 from toolkit._tabular import write_table
 from toolkit.errors import DataValidationError, StoreError
-from toolkit.schema.checks import Known, Problem, cell_text, to_canonical
+from toolkit.schema.checks import SAVED_COLUMNS, Known, Problem, cell_text, to_canonical
 from toolkit.schema.metrics import DEFAULT_SCALES
 from toolkit.schema.personal import DIRECT, QUASI, SAMPLE, PersonalFlag, column_flag, stricter
 from toolkit.schema.raw import RawTable
@@ -482,6 +482,30 @@ _CODINGS_SQL: list[str] = [
     ),
 ]
 
+#: Who saved a form entry and when (``save_entry``, columns ``SAVED_COLUMNS``): every
+#: canonical table has both; imported rows leave them empty (their import says whence).
+
+
+def _add_saved_columns(con) -> None:
+    """Give every canonical table its ``saved_by`` and ``saved_at`` columns."""
+    for name in TABLES:
+        have = {r[1] for r in con.execute(f"PRAGMA table_info({_quote(name)})")}
+        for column in SAVED_COLUMNS:
+            if column not in have:
+                con.execute(f"ALTER TABLE {_quote(name)} ADD COLUMN {column} TEXT")
+
+
+#: The planners who may sign in to ``forms --team`` (``service-toolkit users``): a name
+#: (lower case) and its password's salted KDF hash (:mod:`toolkit.forms.accounts`).
+_PLANNERS_SQL: list[str] = [
+    """CREATE TABLE planners (
+        name TEXT PRIMARY KEY,
+        password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        changed_at TEXT NOT NULL
+    )"""
+]
+
 #: Forward migrations: MIGRATIONS[i] takes a store from version i to i + 1. A step is
 #: SQL statements and functions called with the connection, in one transaction.
 MIGRATIONS: list[list[str | Callable[[sqlite3.Connection], None]]] = [
@@ -518,6 +542,8 @@ MIGRATIONS: list[list[str | Callable[[sqlite3.Connection], None]]] = [
     # 4 (issue #21): what was done about each need (actions, whose launch makes or uses
     # an event), how customers were asked (outreach), and named weighting schemes.
     _ACTIONS_SQL,
+    # 5 (issue #22): who saved each form entry and when; the planners' accounts.
+    [_add_saved_columns, *_PLANNERS_SQL],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -576,6 +602,16 @@ class ImportResult:
         data = asdict(self)
         data.pop("preview")
         return data
+
+
+def _local_user() -> str:
+    """Who saves an entry when no one signed in: the operating system's user, or blank."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in the environment or the password database
+        return ""
 
 
 def _now() -> str:
@@ -835,8 +871,19 @@ class Store(Protocol):
     def check_entry(self, table: str, values: Mapping, *, entry: int | None = None): ...
     def entry_version(self, table: str, entry: int, con=None) -> str: ...
     def save_entry(
-        self, table: str, values: Mapping, *, entry: int | None = None, version: str | None = None
+        self,
+        table: str,
+        values: Mapping,
+        *,
+        entry: int | None = None,
+        version: str | None = None,
+        saved_by: str | None = None,
     ) -> int: ...
+    def saved_by_person(self) -> list[dict]: ...
+    def planners(self) -> list[dict]: ...
+    def planner_hash(self, name: str) -> str | None: ...
+    def set_planner(self, name: str, password_hash: str, *, new: bool) -> None: ...
+    def remove_planner(self, name: str) -> None: ...
     def delete_entry(self, table: str, entry: int) -> None: ...
     def code_statements(self, need: str, code: str) -> int: ...
     def set_codes(
@@ -1618,6 +1665,7 @@ class Engagement:
                 }
                 for t, c, level, reason in personal
             ],
+            "saved_by": self.saved_by_person(),
             "imports": [
                 dict(
                     zip(
@@ -1637,6 +1685,84 @@ class Engagement:
                 for i, t, f, a, e, at, s in imports
             ],
         }
+
+    def saved_by_person(self) -> list[dict]:
+        """Entries saved in the forms per person and table, with the last save's time.
+
+        Imported rows (no ``saved_by``) are not counted; a save with no name known is
+        under ``""``. Ordered by person, then table.
+        """
+        rows = []
+        with self.reading() as con:
+            for t in TABLES.values():
+                rows += [
+                    {"person": who, "table": t.cli_name, "entries": n, "last_saved_at": last}
+                    for who, n, last in con.execute(
+                        f"SELECT saved_by, count(*), max(saved_at) FROM {_quote(t.name)} "
+                        "WHERE saved_by IS NOT NULL GROUP BY saved_by"
+                    )
+                ]
+        return sorted(rows, key=lambda r: (r["person"], r["table"]))
+
+    # -- planners' accounts (forms --team) ----------------------------------------
+
+    def planners(self) -> list[dict]:
+        """The planners who may sign in to the forms: name, created_at, changed_at."""
+        with self.reading() as con:
+            rows = con.execute(
+                "SELECT name, created_at, changed_at FROM planners ORDER BY name"
+            ).fetchall()
+        return [dict(zip(("name", "created_at", "changed_at"), r, strict=True)) for r in rows]
+
+    def planner_hash(self, name: str) -> str | None:
+        """The stored password hash of planner ``name``, None when there is no such planner."""
+        with self.reading() as con:
+            row = con.execute(
+                "SELECT password_hash FROM planners WHERE name = ?", (name,)
+            ).fetchone()
+        return row[0] if row else None
+
+    def set_planner(self, name: str, password_hash: str, *, new: bool) -> None:
+        """Add planner ``name`` (``new``) or change their password hash, in one transaction.
+
+        Raises
+        ------
+        DataValidationError
+            Adding a name already there, or changing one that is not.
+        """
+        now = _now()
+        with self.writing() as con:
+            there = con.execute("SELECT 1 FROM planners WHERE name = ?", (name,)).fetchone()
+            if new and there:
+                raise DataValidationError(
+                    f'There is already a planner named "{name}". Choose another name, or '
+                    "give them a new password with reset-password."
+                )
+            if not new and not there:
+                raise DataValidationError(self._no_planner(con, name))
+            if new:
+                con.execute(
+                    "INSERT INTO planners (name, password_hash, created_at, changed_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    (name, password_hash, now, now),
+                )
+            else:
+                con.execute(
+                    "UPDATE planners SET password_hash = ?, changed_at = ? WHERE name = ?",
+                    (password_hash, now, name),
+                )
+
+    def remove_planner(self, name: str) -> None:
+        """Remove planner ``name``: they can no longer sign in (what they saved stays)."""
+        with self.writing() as con:
+            if con.execute("DELETE FROM planners WHERE name = ?", (name,)).rowcount != 1:
+                raise DataValidationError(self._no_planner(con, name))
+
+    @staticmethod
+    def _no_planner(con, name: str) -> str:
+        names = [r[0] for r in con.execute("SELECT name FROM planners ORDER BY name")]
+        known = f"The planners are: {', '.join(names)}." if names else "There are none yet."
+        return f'There is no planner named "{name}". {known}'
 
     def fingerprint(self, names=None, *, con: sqlite3.Connection | None = None) -> str:
         """A short hash of the tables' contents, to show which data a report used."""
@@ -2297,6 +2423,7 @@ class Engagement:
         *,
         entry: int | None = None,
         version: str | None = None,
+        saved_by: str | None = None,
     ) -> int:
         """Save one record in one transaction: a new entry, or a correction of ``entry``.
 
@@ -2305,6 +2432,9 @@ class Engagement:
 
         ``version`` (from :meth:`entry_version` when the entry was loaded) makes a
         correction fail, values kept, if someone changed the entry since.
+
+        The entry records who saved it (``saved_by``: the signed-in planner; None, this
+        machine's user) and when, in its ``saved_by`` and ``saved_at`` columns.
 
         Returns
         -------
@@ -2332,13 +2462,15 @@ class Engagement:
         columns = ", ".join(_quote(c) for c in spec.field_names)
         picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(spec.field_names)))
         payload = _json_rows(row)
+        saver = (_local_user() if saved_by is None else str(saved_by), _now())
         with self.writing() as con:
             try:
                 corrected = entry is not None
                 if entry is None:
                     cursor = con.execute(
-                        f"INSERT INTO {_quote(spec.name)} ({columns}) SELECT {picks} FROM json_each(?)",
-                        (payload,),
+                        f"INSERT INTO {_quote(spec.name)} ({columns}, saved_by, saved_at) "
+                        f"SELECT {picks}, ?, ? FROM json_each(?)",
+                        (*saver, payload),
                     )
                     entry = cursor.lastrowid
                 else:
@@ -2349,9 +2481,9 @@ class Engagement:
                             "then save again."
                         )
                     cursor = con.execute(
-                        f"UPDATE {_quote(spec.name)} SET ({columns}) = (SELECT {picks} FROM json_each(?)) "
-                        "WHERE _tk_row = ?",
-                        (payload, entry),
+                        f"UPDATE {_quote(spec.name)} SET ({columns}) = (SELECT {picks} FROM json_each(?)), "
+                        "saved_by = ?, saved_at = ? WHERE _tk_row = ?",
+                        (payload, *saver, entry),
                     )
                     if cursor.rowcount != 1:
                         raise DataValidationError(

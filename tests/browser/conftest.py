@@ -469,7 +469,9 @@ def serve_forms(folder: Path, log: Path, *options: str):
             start_new_session=True,
         )
     deadline = time.monotonic() + 120
-    while not (printed := re.search(r"at (http://127\.0\.0\.1:\d+/\?token=\S+)", log.read_text())):
+    # The address with its token, or a team's (--team: planners sign in).
+    address = r"at (http://127\.0\.0\.1:\d+/(?:\?token=\S+)?)\s"
+    while not (printed := re.search(address, log.read_text())):
         if process.poll() is not None or time.monotonic() > deadline:
             os.killpg(process.pid, signal.SIGKILL)
             pytest.fail(f"service-toolkit forms did not start:\n{log.read_text()}")

@@ -33,6 +33,7 @@ import ipywidgets as w
 import pandas as pd
 
 from toolkit.errors import DataValidationError, ToolkitError
+from toolkit.forms.planner import current_planner
 from toolkit.forms.records import (
     FORMS,
     LEVELS,
@@ -433,7 +434,11 @@ class EntryForm:
         record, _ = record_from_inputs(self.spec, inputs)
         try:
             entry = self.engagement.save_entry(
-                self.spec.table, record, entry=self.editing, version=self.version
+                self.spec.table,
+                record,
+                entry=self.editing,
+                version=self.version,
+                saved_by=current_planner(self.engagement),
             )
         except DataValidationError as err:
             for name, text in field_errors(err.problems or [], self.spec).items():
@@ -765,7 +770,7 @@ def forms_app(engagement: str | Engagement | None = None) -> w.VBox:
     import os
 
     from toolkit.charts.theme import enable_charts
-    from toolkit.forms.drafts import DraftKeeper, storage_key
+    from toolkit.forms.drafts import draft_keeper
 
     if not isinstance(engagement, Engagement):
         path = str(engagement or "").strip() or os.environ.get("SERVICE_TOOLKIT_ENGAGEMENT", "")
@@ -774,7 +779,8 @@ def forms_app(engagement: str | Engagement | None = None) -> w.VBox:
         engagement = Engagement.open(path)
     enable_charts(interactive=True)
     page = Page(engagement)
-    tabs = _Tabs(page, DraftKeeper(key=storage_key(engagement)))
+    keeper, signed_in = draft_keeper(engagement)
+    tabs = _Tabs(page, keeper)
     name = html.escape(engagement.settings_data.get("organisation") or engagement.name)
     root = w.VBox(
         [
@@ -782,6 +788,7 @@ def forms_app(engagement: str | Engagement | None = None) -> w.VBox:
                 _CSS + f"<div class='tk-title'><strong>{name}</strong> · listening forms. "
                 "Everything you save goes straight into the engagement.</div>"
             ),
+            *signed_in,
             tabs.keeper,
             tabs.widget,
             _chart_panel(page),

@@ -9,6 +9,12 @@ While a draft is unsaved the browser asks before leaving the page (``beforeunloa
 When the page opens the widget sends what the browser kept (``restored``); the page puts
 it back into the forms, then tells the widget every change (``state``), which the browser
 writes down at once.
+
+On a team's server (``forms --team``) the key also names the signed-in planner, so a
+draft one planner left in a shared browser never appears for another. The page learns
+the planner only once the browser shows it (a warm kernel builds the page before anyone
+asks for it): the widget starts with no key, says it is shown (``opened``), and reads
+the browser's storage when the page sets the planner's key (:func:`draft_keeper`).
 """
 
 from __future__ import annotations
@@ -18,21 +24,34 @@ import hashlib
 import anywidget
 import traitlets
 
-__all__ = ["DraftKeeper", "storage_key"]
+__all__ = ["DraftKeeper", "draft_keeper", "storage_key"]
 
 _ESM = """
 function render({ model, el }) {
-  const key = model.get("key");
   el.style.display = "none";
-  let kept = {};
-  try {
-    kept = JSON.parse(window.localStorage.getItem(key) || "{}") || {};
-  } catch (err) {
-    kept = {};
-  }
-  model.set("restored", { ...kept, _at: Date.now() });
-  model.save_changes();
+  const load = () => {
+    const key = model.get("key");
+    if (!key) {
+      model.set("opened", Date.now());
+      model.save_changes();
+      return;
+    }
+    let kept = {};
+    try {
+      kept = JSON.parse(window.localStorage.getItem(key) || "{}") || {};
+    } catch (err) {
+      kept = {};
+    }
+    model.set("restored", { ...kept, _at: Date.now() });
+    model.save_changes();
+  };
+  load();
+  model.on("change:key", load);
   const write = () => {
+    const key = model.get("key");
+    if (!key) {
+      return;
+    }
     const state = model.get("state") || {};
     try {
       const drafts = state.drafts || {};
@@ -55,6 +74,7 @@ function render({ model, el }) {
   };
   window.addEventListener("beforeunload", warn);
   return () => {
+    model.off("change:key", load);
     model.off("change:state", write);
     window.removeEventListener("beforeunload", warn);
   };
@@ -63,10 +83,13 @@ export default { render };
 """
 
 
-def storage_key(engagement) -> str:
-    """The browser storage key of one engagement's drafts (its folder, hashed)."""
+def storage_key(engagement, planner: str | None = None) -> str:
+    """The browser storage key of one engagement's drafts (its folder, hashed), and of
+    one planner's on a team's server.
+    """
     digest = hashlib.sha256(str(engagement.path.resolve()).encode()).hexdigest()[:16]
-    return f"service-toolkit-forms:{engagement.name}:{digest}"
+    key = f"service-toolkit-forms:{engagement.name}:{digest}"
+    return key if planner is None else f"{key}:planner:{planner}"
 
 
 class DraftKeeper(anywidget.AnyWidget):
@@ -81,3 +104,40 @@ class DraftKeeper(anywidget.AnyWidget):
     key = traitlets.Unicode("").tag(sync=True)
     state = traitlets.Dict({}).tag(sync=True)
     restored = traitlets.Dict({}).tag(sync=True)
+    opened = traitlets.Float(0).tag(sync=True)
+
+
+def draft_keeper(engagement) -> tuple[DraftKeeper, list]:
+    """The page's :class:`DraftKeeper`, and the widgets saying who is signed in.
+
+    On one machine: the engagement's key, and no widgets. On a team's server: no key
+    until the browser shows the page; then the signed-in planner's key, and a line
+    naming them with a way to sign out (none if the page does not know who they are:
+    then no draft is kept, and a save says to reload).
+    """
+    import html
+
+    import ipywidgets as w
+
+    from toolkit.forms.planner import current_planner, on_team_server
+
+    if not on_team_server():
+        return DraftKeeper(key=storage_key(engagement)), []
+    keeper = DraftKeeper(key="")
+    line = w.HTML("")
+    line.add_class("tk-signed-in")
+
+    def shown(_change) -> None:
+        try:
+            planner = current_planner()
+        except Exception:  # the page's planner is unknown: no drafts, saves refused
+            return
+        line.value = (
+            f"<div class='tk-signed-in'>Signed in as <strong>{html.escape(planner)}</strong> "
+            "· <a href='logout' style='color: #1f5fbf; text-decoration: underline'>Sign out</a>"
+            "</div>"
+        )
+        keeper.key = storage_key(engagement, planner)
+
+    keeper.observe(shown, names="opened")
+    return keeper, [line]

@@ -1,4 +1,6 @@
-"""Serve the planner forms with Voilà on this machine only (``service-toolkit forms``)."""
+"""Serve the planner forms with Voilà (``service-toolkit forms``): on this machine only with
+the engagement's token, or to a team on a network address with sign-in (``--team``).
+"""
 
 from __future__ import annotations
 
@@ -28,6 +30,11 @@ __all__ = [
     "forms_command",
     "forms_token",
     "serve_forms",
+    "TEAM_ENV",
+    "check_team",
+    "host_refusal",
+    "is_loopback",
+    "tls_context",
 ]
 
 ENGAGEMENT_ENV = "SERVICE_TOOLKIT_ENGAGEMENT"
@@ -35,6 +42,9 @@ ENGAGEMENT_ENV = "SERVICE_TOOLKIT_ENGAGEMENT"
 
 TOKEN_ENV = "SERVICE_TOOLKIT_FORMS_TOKEN"
 """The environment variable carrying the token to the server (never on its command line)."""
+
+TEAM_ENV = "SERVICE_TOOLKIT_FORMS_TEAM"
+"""Set (to 1) for a team's server and its kernels: every save needs a signed-in planner."""
 
 HOST = "127.0.0.1"
 
@@ -61,15 +71,82 @@ CULL_INTERVAL_SECONDS = 60
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32,}")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def _free_port(host: str = HOST) -> int:
+    with socket.socket(_family(host)) as s:
+        s.bind((host, 0))
         return s.getsockname()[1]
 
 
-def _port_taken(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex((HOST, port)) == 0
+def _port_taken(port: int, host: str = HOST) -> bool:
+    if host in ("0.0.0.0", "::"):  # every interface: loopback is one of them
+        host = HOST if host == "0.0.0.0" else "::1"
+    with socket.socket(_family(host)) as s:
+        return s.connect_ex((host, port)) == 0
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or address) is this machine only."""
+    import ipaddress
+
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def host_refusal(host: str, *, team: bool) -> str | None:
+    """Why the forms may not listen on ``host``, or None.
+
+    Only a team's server (every planner signed in) listens beyond this machine.
+    """
+    if team or is_loopback(host):
+        return None
+    return (
+        f"The forms listen on {host} (reachable from other computers) only with sign-in: "
+        f"add --team, after giving each planner an account (service-toolkit users PATH "
+        "add NAME). Without --team the forms stay on this machine (127.0.0.1)."
+    )
+
+
+def check_team(
+    engagement,
+    *,
+    host: str,
+    certfile: str | None,
+    keyfile: str | None,
+    allow_hosts: tuple[str, ...] = (),
+) -> None:
+    """Refuse a team's server that no one could sign in to, or reach, or that has a
+    certificate it cannot use (ToolkitError, saying what to do).
+    """
+    if not engagement.planners():
+        raise ToolkitError(
+            f"{engagement.path} has no planner accounts yet, so no one could sign in to the "
+            f"forms. Add one for each planner first: service-toolkit users {engagement.path} "
+            "add NAME (it asks for their password)."
+        )
+    if host.strip("[]") in ("0.0.0.0", "::") and not allow_hosts:
+        raise ToolkitError(
+            f"--host {host} listens on every network of this machine, so the forms cannot "
+            "tell which address planners will type. Give that address with --host (this "
+            "machine's address on the team's network) or the name with --allow-host NAME."
+        )
+    if certfile:
+        try:
+            tls_context(certfile, keyfile or "")
+        except (OSError, ValueError) as err:  # ssl.SSLError is an OSError
+            raise ToolkitError(
+                f"The certificate {certfile} (key {keyfile or 'in the same file'}) cannot be "
+                f"used: {err}. Give the PEM certificate with --certfile and its private "
+                "key with --keyfile."
+            ) from err
 
 
 def forms_token(engagement: Path, *, new: bool = False) -> str:
@@ -143,6 +220,26 @@ def _link_if_absent(staged: Path, path: Path) -> bool:
     return True
 
 
+def tls_context(certfile: str, keyfile: str):
+    """A team's server's TLS settings: the certificate and key given, TLS 1.2 or later."""
+    import ssl
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(certfile, keyfile or None)
+    return context
+
+
+def _team_options(team: bool, certfile: str | None, keyfile: str | None) -> list[str]:
+    if not team:
+        return []
+    options = ["--FormsVoila.team=True"]
+    if certfile:
+        options.append(f"--FormsVoila.certfile={Path(certfile).resolve()}")
+        options.append(f"--FormsVoila.keyfile={Path(keyfile).resolve() if keyfile else ''}")
+    return options
+
+
 def forms_command(
     port: int,
     *,
@@ -150,9 +247,15 @@ def forms_command(
     allow_hosts: tuple[str, ...] = (),
     cull_idle_seconds: int = CULL_IDLE_SECONDS,
     cull_interval_seconds: int = CULL_INTERVAL_SECONDS,
+    host: str = HOST,
+    team: bool = False,
+    certfile: str | None = None,
+    keyfile: str | None = None,
 ) -> list[str]:
     """The Voilà command line: loopback only, no port drift, local assets, large uploads.
 
+    A team's server (``team``) listens on ``host``, signs planners in and serves https with
+    ``certfile`` and ``keyfile``.
     Also the page cap, the host names answered besides loopback names (``allow_hosts``), and
     the culling of kernels with no page connected (never the warm one waiting for the
     next page). The token is not here: it goes through the environment, out of sight of
@@ -173,7 +276,7 @@ def forms_command(
         str(notebook),
         "--no-browser",
         f"--port={port}",
-        f"--Voila.ip={HOST}",
+        f"--Voila.ip={host.strip('[]')}",
         "--Voila.port_retries=0",
         "--template=service-toolkit",
         f"--Voila.tornado_settings={{'websocket_max_message_size': {limit}}}",
@@ -189,13 +292,19 @@ def forms_command(
         f"--MappingKernelManager.cull_interval={cull_interval_seconds}",
         "--MappingKernelManager.cull_connected=False",
         "--MappingKernelManager.cull_busy=False",
+        *_team_options(team, certfile, keyfile),
     ]
 
 
-def _environment(engagement: Path, token: str) -> dict[str, str]:
+def _environment(engagement: Path, token: str | None) -> dict[str, str]:
     env = dict(os.environ)
     env[ENGAGEMENT_ENV] = str(engagement)
-    env[TOKEN_ENV] = token
+    env.pop(TEAM_ENV, None)
+    env.pop(TOKEN_ENV, None)
+    if token is None:  # a team's server: planners sign in
+        env[TEAM_ENV] = "1"
+    else:
+        env[TOKEN_ENV] = token
     templates = str(resource_dir("templates") / "jupyter")
     env["JUPYTER_PATH"] = os.pathsep.join(p for p in (templates, env.get("JUPYTER_PATH")) if p)
     return env
@@ -210,27 +319,50 @@ def serve_forms(
     new_token: bool = False,
     max_pages: int = DEFAULT_MAX_PAGES,
     allow_hosts: tuple[str, ...] = (),
+    team: bool = False,
+    host: str = HOST,
+    certfile: str | None = None,
+    keyfile: str | None = None,
 ) -> int:
     """Run Voilà on 127.0.0.1 until Ctrl-C; return its exit code (0 after Ctrl-C).
 
     The engagement is handed over as an absolute path (the kernels run elsewhere); the
     address printed and opened carries the engagement's token (:func:`forms_token`).
+    For a team (``team``) it listens on ``host`` instead, every planner signs in with
+    their own account (no token), over https when given ``certfile`` and ``keyfile``.
 
     Raises
     ------
     ToolkitError
-        The port is taken, or Voilà did not start (its last output is in the message).
+        The port is taken, ``host`` is beyond this machine without ``team``, a team's
+        engagement has no accounts or its certificate cannot be used, or Voilà did not
+        start (its last output is in the message).
     """
     engagement = Path(engagement).expanduser().resolve()
-    if port is None:
-        port = _free_port()
-    elif _port_taken(port):
-        raise ToolkitError(
-            f"Port {port} on {HOST} is already in use. Choose another with --port, or leave "
-            "--port out to use a free one."
+    refusal = host_refusal(host, team=team)
+    if refusal is not None:
+        raise ToolkitError(refusal)
+    if team:
+        from toolkit.store import Engagement
+
+        check_team(
+            Engagement.open(engagement),
+            host=host,
+            certfile=certfile,
+            keyfile=keyfile,
+            allow_hosts=allow_hosts,
         )
-    token = forms_token(engagement, new=new_token)
-    command = forms_command(port, max_pages=max_pages, allow_hosts=allow_hosts)
+    port = _choose_port(port, host)
+    token = None if team else forms_token(engagement, new=new_token)
+    command = forms_command(
+        port,
+        max_pages=max_pages,
+        allow_hosts=allow_hosts,
+        host=host,
+        team=team,
+        certfile=certfile,
+        keyfile=keyfile,
+    )
     restore = _stop_on_signals()
     process = None
     try:
@@ -243,13 +375,10 @@ def serve_forms(
             start_new_session=True,
         )
         _watch_kernels(process)
-        _wait_until_serving(process, port)
-        url = f"http://{HOST}:{port}/?token={token}"
+        _wait_until_serving(process, port, host)
+        url = _address(host, port, token, https=bool(certfile), allow_hosts=allow_hosts)
         echo(f"Forms for {engagement} at {url}")
-        echo(
-            "Open that address in a browser on this machine; it carries the key to the forms, "
-            "so share it only with people who may change this engagement. Press Ctrl-C to stop."
-        )
+        echo(_where_words(token))
         if open_browser:
             webbrowser.open(open_page(engagement, url).resolve().as_uri())
         for line in process.stdout or []:  # keep the pipe drained; show only errors
@@ -270,6 +399,42 @@ def serve_forms(
         if process is not None and process.pid in _WATCHED:  # not stopped yet
             _stop(process)  # also when Voilà ended by itself (its kernels were watched)
         restore()
+
+
+def _choose_port(port: int | None, host: str) -> int:
+    if port is None:
+        return _free_port(HOST if host.strip("[]") in ("0.0.0.0", "::") else host.strip("[]"))
+    if _port_taken(port, host.strip("[]")):
+        raise ToolkitError(
+            f"Port {port} on {host} is already in use. Choose another with --port, or leave "
+            "--port out to use a free one."
+        )
+    return port
+
+
+def _address(
+    host: str, port: int, token: str | None, *, https: bool, allow_hosts: tuple[str, ...]
+) -> str:
+    """The address to give planners: with the token, or a team's (no token: they sign in)."""
+    if token is not None:
+        return f"http://{HOST}:{port}/?token={token}"
+    name = host.strip("[]")
+    if name in ("0.0.0.0", "::"):
+        name = allow_hosts[0]
+    name = f"[{name}]" if ":" in name else name
+    return f"{'https' if https else 'http'}://{name}:{port}/"
+
+
+def _where_words(token: str | None) -> str:
+    if token is not None:
+        return (
+            "Open that address in a browser on this machine; it carries the key to the forms, "
+            "so share it only with people who may change this engagement. Press Ctrl-C to stop."
+        )
+    return (
+        "Give that address to the planners: each signs in with their own name and password "
+        "(service-toolkit users adds them). Press Ctrl-C to stop."
+    )
 
 
 def _stop_on_signals():
@@ -296,9 +461,9 @@ def _stop_on_signals():
     return restore
 
 
-def _wait_until_serving(process: subprocess.Popen, port: int) -> None:
+def _wait_until_serving(process: subprocess.Popen, port: int, host: str = HOST) -> None:
     deadline = time.monotonic() + 60
-    while not _port_taken(port):
+    while not _port_taken(port, host.strip("[]")):
         if process.poll() is not None or time.monotonic() > deadline:
             output = process.stdout.read() if process.stdout else ""
             _stop(process)

@@ -16,6 +16,10 @@ Started as ``python -m toolkit.forms.voila_app NOTEBOOK [Voilà options]`` by
   says how to get the address with its token.
 - **A cap on pages**: at most ``FormsVoila.max_pages`` pages hold a kernel (the warm
   kernel waiting for the next page is not counted); past it a page says so in plain words.
+- **A team's server** (``FormsVoila.team``, from ``forms --team``): no token; every request
+  but signing in needs a planner's signed-in session (:mod:`toolkit.forms.signin`), checked
+  here before any handler; the Host may also be the address served (``--host``); https
+  with ``FormsVoila.certfile`` and ``keyfile``; each page's kernel is told whose page it is.
 - **A closed page's kernel shut down**: Voilà's page calls ``voila/api/shutdown`` when it
   is left, with the ``_xsrf`` cookie it finds; Voilà never sets that cookie, so the call
   was refused (403). The page handler sets it.
@@ -30,11 +34,12 @@ from urllib.parse import urlsplit
 
 import tornado.web
 from tornado.httputil import split_host_and_port
-from traitlets import Int, List, Unicode
+from traitlets import Bool, Float, Int, List, Unicode
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
-from toolkit.forms.serve import DEFAULT_MAX_PAGES, TOKEN_ENV
+from toolkit.forms.serve import DEFAULT_MAX_PAGES, ENGAGEMENT_ENV, TOKEN_ENV, tls_context
+from toolkit.forms.signin import PAGE_PLANNER, PlannerIdentityProvider, Sessions, note_planner
 
 __all__ = ["LOOPBACK_NAMES", "FormsVoila", "main", "request_refusal"]
 
@@ -52,26 +57,33 @@ def _host_name(host: str) -> str:
     return host[1:-1] if host.startswith("[") and host.endswith("]") else host
 
 
-def _host_refusal(host: str | None, *, extra: frozenset[str], port: int) -> str | None:
+def _host_refusal(
+    host: str | None, *, extra: frozenset[str], port: int, names: tuple[str, ...], scheme: str
+) -> str | None:
     name, given_port = split_host_and_port((host or "").strip().lower())
     name = _host_name(name)
-    if (name in LOOPBACK_NAMES and given_port == port) or name in extra:
+    if (name in names and given_port == port) or name in extra:
         return None
+    served = "127.0.0.1" if names[0] in LOOPBACK_NAMES else names[0]
+    served = f"[{served}]" if ":" in served else served
+    also = " (or localhost)" if served == "127.0.0.1" else ""
     return (
-        f"This forms server answers only at http://127.0.0.1:{port}/ (or localhost), "
+        f"This forms server answers only at {scheme}://{served}:{port}/{also}, "
         f"not at {host or 'an address with no host name'}. Open the address "
         "service-toolkit forms printed."
     )
 
 
-def _origin_refusal(origin: str, *, extra: frozenset[str], port: int) -> str | None:
+def _origin_refusal(
+    origin: str, *, extra: frozenset[str], port: int, names: tuple[str, ...], scheme: str
+) -> str | None:
     parts = urlsplit(origin.strip().lower())
     try:
         origin_port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
     except ValueError:
         origin_port = None
     name = parts.hostname or ""
-    if parts.scheme == "http" and name in LOOPBACK_NAMES and origin_port == port:
+    if parts.scheme == scheme and name in names and origin_port == port:
         return None
     if parts.scheme in ("http", "https") and name in extra:
         return None
@@ -82,7 +94,13 @@ def _origin_refusal(origin: str, *, extra: frozenset[str], port: int) -> str | N
 
 
 def request_refusal(
-    host: str | None, origin: str | None, *, port: int, extra: frozenset[str] = frozenset()
+    host: str | None,
+    origin: str | None,
+    *,
+    port: int,
+    extra: frozenset[str] = frozenset(),
+    names: tuple[str, ...] = LOOPBACK_NAMES,
+    scheme: str = "http",
 ) -> str | None:
     """Why a request with these Host and Origin headers is refused, or None to serve it.
 
@@ -91,10 +109,13 @@ def request_refusal(
     served ``port`` (another port on this machine is another site); a name in ``extra``
     (``--allow-host``, for a team behind a proxy of its own) may come with any port, and
     over https. Names compare without case, IPv6 addresses without their brackets.
+    A team's server (``forms --team --host``) is also answered at its own address
+    (``names``), and over https when it has a certificate (``scheme``).
     """
-    refusal = _host_refusal(host, extra=extra, port=port)
+    where = {"extra": extra, "port": port, "names": names, "scheme": scheme}
+    refusal = _host_refusal(host, **where)
     if refusal is None and origin is not None:
-        refusal = _origin_refusal(origin, extra=extra, port=port)
+        refusal = _origin_refusal(origin, **where)
     return refusal
 
 
@@ -125,18 +146,48 @@ class GuardedApplication(tornado.web.Application):
 
     extra_hosts: frozenset[str] = frozenset()
     served_port: int = 0
+    served_names: tuple[str, ...] = LOOPBACK_NAMES
+    scheme: str = "http"
+    sessions = None  # a team's server: toolkit.forms.signin.Sessions
+    ssl_context = None
 
     def find_handler(self, request, **kwargs):
         headers = request.headers
         origin = headers.get("Origin", headers.get("Sec-Websocket-Origin"))
         refusal = request_refusal(
-            headers.get("Host"), origin, port=self.served_port, extra=self.extra_hosts
+            headers.get("Host"),
+            origin,
+            port=self.served_port,
+            extra=self.extra_hosts,
+            names=self.served_names,
+            scheme=self.scheme,
         )
         if refusal is not None:
             return self._refuse(request, 403, "Refused", refusal)
+        if self.sessions is not None:
+            return self._signed_in(request, **kwargs)
         if request.path == self.settings.get("login_url"):
             return self._refuse(request, 403, "This address needs its token", NO_TOKEN_MESSAGE)
         return super().find_handler(request, **kwargs)
+
+    def _signed_in(self, request, **kwargs):
+        """A team's server: nothing but signing in for anyone not signed in."""
+        from toolkit.forms.signin import refusal_for
+
+        refused = refusal_for(request, self.sessions)
+        if refused is None:
+            return super().find_handler(request, **kwargs)
+        status, text = refused
+        if status == 302:
+            return self.get_handler_delegate(
+                request, tornado.web.RedirectHandler, {"url": text, "permanent": False}
+            )
+        return self._refuse(request, status, "Sign in first", text)
+
+    def listen(self, port, address="", **kwargs):
+        if self.ssl_context is not None:
+            kwargs["ssl_options"] = self.ssl_context
+        return super().listen(port, address, **kwargs)
 
     def _refuse(self, request, status: int, title: str, message: str):
         kwargs = {"status": status, "title": title, "message": message}
@@ -159,10 +210,21 @@ class FormsPageHandler(TornadoVoilaHandler):
         # counted while its kernel starts (until then the kernel manager does not list it).
         starting = 0 if self._takes_the_warm_kernel() else 1
         voila.starting += starting
+        planner = self._planner()
         try:
             await super().get(path)
         finally:
             voila.starting -= starting
+            if planner is not None:
+                PAGE_PLANNER.reset(planner)
+
+    def _planner(self):
+        """On a team's server, note whose page this is (its kernel is told, see
+        :meth:`FormsVoila._note_planners`); a token for PAGE_PLANNER.reset, else None.
+        """
+        sessions = self.settings.get("forms_sessions")
+        found = None if sessions is None else sessions.session_of(self.request)
+        return None if found is None else PAGE_PLANNER.set(found)
 
     def _takes_the_warm_kernel(self) -> bool:
         # Voilà's own test (should_use_rendered_notebook), with the warm kernel ready.
@@ -193,20 +255,79 @@ class FormsVoila(Voila):
         DEFAULT_MAX_PAGES, help="The most forms pages open at once, each with its kernel."
     ).tag(config=True)
 
+    team = Bool(False, help="Serve a team: every planner signs in with their own account.").tag(
+        config=True
+    )
+
+    certfile = Unicode("", help="A team's server: the TLS certificate (PEM) to serve https.").tag(
+        config=True
+    )
+
+    keyfile = Unicode("", help="A team's server: the certificate's private key (PEM).").tag(
+        config=True
+    )
+
+    session_hours = Float(12.0, help="A team's server: hours a sign-in lasts.").tag(config=True)
+
     starting = 0  # pages whose kernel is starting: the kernel manager does not list it yet
     warm: set[str] = set()  # kernels started for the pool and not yet given to a page
 
     def initialize(self, argv=None):
         token = os.environ.pop(TOKEN_ENV, "")
         super().initialize(argv)
-        if token:
+        if self.team:  # each planner signs in; no shared token
+            self.identity_provider_class = PlannerIdentityProvider
+        elif token:
             self.token = token
 
     def init_settings(self):
         settings = super().init_settings()
         settings["forms_voila"] = self
         self._track_warm_kernels(self.kernel_manager)
+        if self.team:
+            from toolkit.store import Engagement
+
+            settings["forms_sessions"] = Sessions(
+                Engagement.open(os.environ[ENGAGEMENT_ENV]),
+                self.cookie_secret,
+                self.port,
+                secure=bool(self.certfile),
+                hours=self.session_hours,
+            )
+            self._note_planners(self.kernel_manager)
         return settings
+
+    def _note_planners(self, manager) -> None:
+        """Tell each kernel a page takes whose page it is (:func:`note_planner`): the warm
+        kernel a page is given, or the kernel started for it.
+        """
+        start_kernel = manager.start_kernel
+
+        async def started(*args, **kwargs):
+            kernel_id = await start_kernel(*args, **kwargs)
+            if (kwargs.get("env") or {}).get("VOILA_PREHEAT") != "True":
+                self._note(manager, kernel_id)
+            return kernel_id
+
+        manager.start_kernel = started
+        rendered = getattr(manager, "get_rendered_notebook", None)
+        if rendered is None:
+            return
+
+        async def taken(*args, **kwargs):
+            task, cache, kernel_id = await rendered(*args, **kwargs)
+            self._note(manager, kernel_id)
+            return task, cache, kernel_id
+
+        manager.get_rendered_notebook = taken
+
+    def _note(self, manager, kernel_id: str) -> None:
+        """Kernel ``kernel_id`` is the page of the planner being answered, if any."""
+        found = PAGE_PLANNER.get()
+        if found is not None:
+            planner, session = found
+            note_planner(manager, kernel_id, planner)
+            self.app.sessions.pages.setdefault(session, set()).add(kernel_id)
 
     def _track_warm_kernels(self, manager) -> None:
         """Keep the ids of the warm kernels (Voilà's pool), from the moment each starts
@@ -248,6 +369,12 @@ class FormsVoila(Voila):
         self.app = GuardedApplication(**settings)
         self.app.extra_hosts = frozenset(h.strip().lower() for h in self.allowed_hosts)
         self.app.served_port = self.port
+        if self.team:
+            self.app.sessions = settings["forms_sessions"]
+            self.app.served_names = (self.ip.lower(), *LOOPBACK_NAMES)
+            if self.certfile:
+                self.app.scheme = "https"
+                self.app.ssl_context = tls_context(self.certfile, self.keyfile)
         self.app.settings.update(self.tornado_settings)
         self.app.add_handlers(".*$", self.init_handlers())
         self.listen()

@@ -45,6 +45,8 @@ MAX_LISTED = 20
 #: How many problems are kept in full (each skipped row is listed with --skip-invalid).
 MAX_KEPT = 10_000
 _INTERNAL = {"_tk_row", "_tk_import"}
+#: Columns the store keeps for itself on every table: who saved a form entry, and when.
+SAVED_COLUMNS = ("saved_by", "saved_at")
 
 
 @dataclass(frozen=True)
@@ -454,6 +456,18 @@ def _coerce(f: Field, text: pd.Series, col: str, out: Collector, date_order: str
 # ---------------------------------------------------------------------------- tables
 
 
+def _without_saved_columns(attributes: list[str], out: Collector) -> list[str]:
+    """The attribute columns, less any named as a column the store keeps (refused)."""
+    kept = [c for c in attributes if normalise_header(c) in SAVED_COLUMNS]
+    for col in kept:
+        out.file(
+            "is a column the toolkit keeps itself (who saved a form entry, and when)",
+            'Rename the header (to "entered_by", say) or delete the column',
+            column=col,
+        )
+    return [c for c in attributes if c not in kept]
+
+
 def to_canonical(
     raw: RawTable,
     table: Table,
@@ -521,6 +535,7 @@ def to_canonical(
             )
         else:
             attributes.append(col)
+    attributes = _without_saved_columns(attributes, out)
     missing = [n for n in table.required if n not in columns]
     if missing:
         listed = ", ".join(f'"{m}"' for m in missing)

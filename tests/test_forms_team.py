@@ -1,0 +1,641 @@
+"""Forms for a team (issue #22): planner accounts, sign-in, who saved each entry.
+
+Unit tests for the password hashing, the accounts and the `users` command (exit codes
+as DESIGN §8), the session cookie and the limit on wrong passwords (with a clock the
+test moves, never a real wait), saved_by/saved_at and `status` per person; then a real
+`forms --team` server over https with a self-signed certificate made here, sent the
+requests an outsider would make: none gets past sign-in, none from another site.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import json
+import os
+import re
+import signal
+import socket
+import sqlite3
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests._old_store import as_version_4
+from toolkit.cli import main
+from toolkit.errors import DataValidationError, ToolkitError
+from toolkit.forms import accounts
+from toolkit.forms.accounts import (
+    add_planner,
+    check_password,
+    hash_password,
+    planner_name,
+    session_stamp,
+    verify_password,
+)
+from toolkit.forms.serve import host_refusal, is_loopback
+from toolkit.forms.signin import NAME_LIMIT, Sessions, SignInLimiter, refusal_for
+from toolkit.forms.voila_app import request_refusal
+from toolkit.store import SCHEMA_VERSION, Engagement
+
+REPO = Path(__file__).resolve().parents[1]
+WAIT = 180  # a bound for a hang on a loaded machine, not a speed check
+PASSWORD = "correct horse battery"
+
+
+def _cli(*args, input=None):
+    return CliRunner().invoke(main, [str(a) for a in args], input=input)
+
+
+@pytest.fixture
+def engagement(tmp_path):
+    return Engagement.init(tmp_path / "riverside", name="riverside")
+
+
+# --------------------------------------------------------------------------- passwords
+
+
+def test_a_password_is_stored_as_a_salted_scrypt_hash_and_checked_against_it():
+    stored = hash_password(PASSWORD)
+    kind, n, r, p, salt, key = stored.split("$")
+    assert (kind, int(n), int(r), int(p)) == ("scrypt", 2**14, 8, 1)
+    assert PASSWORD not in stored
+    assert hash_password(PASSWORD) != stored  # a new salt each time
+    assert verify_password(PASSWORD, stored)
+    assert not verify_password(PASSWORD + "!", stored)
+    assert not verify_password("Correct horse battery", stored)  # case counts
+
+
+@pytest.mark.parametrize("stored", [None, "", "plain", "scrypt$1$2$3$abc", "md5$x$y$z$a$b"])
+def test_no_account_or_a_hash_not_ours_never_lets_anyone_in(stored):
+    assert not verify_password(PASSWORD, stored)
+    assert not verify_password("", stored)
+
+
+def test_names_are_checked_and_ignore_case():
+    assert planner_name("  Maria.Lopez ") == "maria.lopez"
+    for bad in ("", "a b", "-lead", "x" * 41, "ana/../bo", "ana<script>"):
+        with pytest.raises(DataValidationError, match="is not a planner name"):
+            planner_name(bad)
+
+
+def test_short_or_space_ended_passwords_are_refused():
+    assert check_password("a" * accounts.MIN_PASSWORD)
+    with pytest.raises(DataValidationError, match="use at least 10"):
+        check_password("short")
+    with pytest.raises(DataValidationError, match="starts or ends with a space"):
+        check_password(" " + PASSWORD)
+
+
+# --------------------------------------------------------------------------- users command
+
+
+def test_users_add_list_reset_and_remove(engagement):
+    path = engagement.path
+    listed = _cli("users", path)
+    assert listed.exit_code == 0 and f"users {path} add NAME" in listed.output
+    added = _cli("users", path, "add", "Ana", "--password-stdin", input=PASSWORD + "\n")
+    assert added.exit_code == 0, added.output
+    assert "Added planner ana" in added.output
+    stored = engagement.planner_hash("ana")
+    assert verify_password(PASSWORD, stored)
+    assert json.loads(_cli("users", path, "--json").output)[0]["name"] == "ana"
+    assert "password_hash" not in _cli("users", path, "--json").output
+
+    again = _cli("users", path, "add", "ana", "--password-stdin", input=PASSWORD + "\n")
+    assert again.exit_code == 1 and 'already a planner named "ana"' in again.output
+    reset = _cli(
+        "users", path, "reset-password", "ANA", "--password-stdin", input="a new long password\n"
+    )
+    assert reset.exit_code == 0, reset.output
+    assert verify_password("a new long password", engagement.planner_hash("ana"))
+    assert not verify_password(PASSWORD, engagement.planner_hash("ana"))
+
+    gone = _cli("users", path, "remove", "ana")
+    assert gone.exit_code == 0 and "can no longer sign in" in gone.output
+    assert engagement.planner_hash("ana") is None
+    missing = _cli("users", path, "remove", "ana")
+    assert missing.exit_code == 1 and 'no planner named "ana"' in missing.output
+    assert "Traceback" not in missing.output
+
+
+def test_users_usage_mistakes_exit_2(engagement):
+    assert _cli("users", engagement.path, "add").exit_code == 2  # no name
+    assert _cli("users", engagement.path, "promote", "ana").exit_code == 2
+    assert _cli("users", engagement.path, "ana").exit_code == 2  # no action
+    assert engagement.planners() == []
+
+
+def test_users_bad_passwords_exit_1_and_change_nothing(engagement, monkeypatch):
+    path = engagement.path
+    short = _cli("users", path, "add", "ana", "--password-stdin", input="short\n")
+    assert short.exit_code == 1 and "use at least 10" in short.output
+    empty = _cli("users", path, "add", "ana", "--password-stdin", input="")
+    assert empty.exit_code == 1 and "read no password" in empty.output
+    typed = iter([PASSWORD, PASSWORD + "x"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(typed))
+    differ = _cli("users", path, "add", "ana")
+    assert differ.exit_code == 1 and "two passwords typed differ" in differ.output
+    assert engagement.planners() == []
+    typed = iter([PASSWORD, PASSWORD])
+    asked = _cli("users", path, "add", "ana")
+    assert asked.exit_code == 0, asked.output
+    assert verify_password(PASSWORD, engagement.planner_hash("ana"))
+
+
+def test_reset_password_for_no_such_planner_asks_for_no_password(engagement):
+    result = _cli("users", engagement.path, "reset-password", "zed", "--password-stdin", input="")
+    assert result.exit_code == 1 and 'no planner named "zed"' in result.output
+
+
+def test_the_password_read_from_stdin_keeps_inner_spaces_and_drops_the_line_end():
+    read = accounts.read_password("ana", from_stdin=True, stdin=io.StringIO("two  words here\r\n"))
+    assert read == "two  words here"
+
+
+# --------------------------------------------------------------------------- the store
+
+
+def test_every_save_records_who_and_when_and_status_counts_per_person(engagement):
+    add_planner(engagement, "ana", PASSWORD)
+    first = engagement.save_entry("events", {"label": "Open day", "starts_on": "2026-03-07"})
+    engagement.save_entry("events", {"label": "Fair", "starts_on": "2026-04-01"}, saved_by="ana")
+    engagement.save_entry("assumed-needs", {"staff": "Bo", "need": "Evening hours"}, saved_by="ana")
+    con = sqlite3.connect(engagement.store_path)
+    rows = con.execute("SELECT label, saved_by, saved_at FROM events ORDER BY _tk_row").fetchall()
+    import getpass
+
+    assert rows[0][1] == getpass.getuser()  # no --team: this machine's user
+    assert rows[1][1] == "ana" and rows[1][2].startswith("20")
+    # A correction records who corrected it.
+    engagement.save_entry(
+        "events", {"label": "Open day", "starts_on": "2026-03-08"}, entry=first, saved_by="ana"
+    )
+    assert con.execute("SELECT saved_by FROM events WHERE _tk_row = ?", (first,)).fetchone() == (
+        "ana",
+    )
+    con.close()
+    people = engagement.status()["saved_by"]
+    assert {(p["person"], p["table"], p["entries"]) for p in people} == {
+        ("ana", "assumed-needs", 1),
+        ("ana", "events", 2),
+    }
+    shown = _cli("status", engagement.path)
+    assert "Saved in the forms, by person:" in shown.output
+    assert re.search(r"ana\s+3 entries \(assumed-needs 1, events 2\)", shown.output)
+    as_json = json.loads(_cli("status", engagement.path, "--json").output)
+    assert as_json["saved_by"] == people
+
+
+def test_imported_rows_have_no_saver_and_a_saved_by_column_is_refused(engagement, tmp_path):
+    events = tmp_path / "events.csv"
+    events.write_text("starts_on,label\n2026-01-05,Fair\n")
+    assert _cli("import", engagement.path, events, "--table", "events").exit_code == 0
+    assert engagement.status()["saved_by"] == []
+    kept = tmp_path / "kept.csv"
+    kept.write_text("starts_on,label,Saved_By\n2026-01-06,Market,someone\n")
+    refused = _cli("import", engagement.path, kept, "--table", "events")
+    assert refused.exit_code == 1
+    assert "column the toolkit keeps itself" in refused.output and "Saved_By" in refused.output
+    assert engagement.status()["tables"]["events"] == 1
+
+
+def test_a_version_4_store_gains_the_columns_and_the_accounts_table(engagement):
+    engagement.save_entry("events", {"label": "Open day", "starts_on": "2026-03-07"})
+    as_version_4(engagement.store_path)
+    reopened = Engagement.open(engagement.path)
+    con = sqlite3.connect(reopened.store_path)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert con.execute("SELECT saved_by FROM events").fetchall() == [(None,)]  # unknown
+    con.close()
+    add_planner(reopened, "ana", PASSWORD)
+    assert [p["name"] for p in reopened.planners()] == ["ana"]
+    assert list(reopened.path.glob("data.sqlite.v4-*.bak"))  # backed up first
+
+
+# --------------------------------------------------------------------------- sessions, limits
+
+
+class _Clock:
+    def __init__(self, now: float = 1_000_000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class _Accounts:
+    """An engagement's accounts, as Sessions reads them."""
+
+    def __init__(self, **hashes):
+        self.hashes = hashes
+
+    def planner_hash(self, name):
+        return self.hashes.get(name)
+
+
+def _sessions(accounts_, clock, port=8000, hours=12.0):
+    return Sessions(accounts_, b"s" * 32, port, secure=True, hours=hours, clock=clock)
+
+
+def test_a_session_names_its_planner_until_it_expires(monkeypatch):
+    clock = _Clock()
+    people = _Accounts(ana=hash_password(PASSWORD))
+    sessions = _sessions(people, clock)
+    value = sessions.value("ana").decode()
+    assert sessions.planner(value) == "ana"
+    clock.now += 11.9 * 3600
+    assert sessions.planner(value) == "ana"
+    clock.now += 0.2 * 3600
+    assert sessions.planner(value) is None  # 12 hours are up
+    assert sessions.planner(None) is None and sessions.planner("") is None
+
+
+def test_a_forged_tampered_or_other_servers_session_is_refused():
+    clock = _Clock()
+    people = _Accounts(ana=hash_password(PASSWORD))
+    sessions = _sessions(people, clock)
+    value = sessions.value("ana").decode()
+    assert sessions.planner(value[:-2] + ("00" if value[-2:] != "00" else "11")) is None
+    assert sessions.planner('{"u": "ana"}') is None
+    other_port = _sessions(people, clock, port=8001)
+    assert other_port.planner(value) is None  # another forms server on this machine
+    other_secret = Sessions(people, b"t" * 32, 8000, secure=True, hours=12, clock=clock)
+    assert other_secret.planner(value) is None  # the server was restarted
+
+
+def test_a_password_reset_or_removal_ends_the_session(monkeypatch):
+    clock = _Clock()
+    people = _Accounts(ana=hash_password(PASSWORD))
+    sessions = _sessions(people, clock)
+    value = sessions.value("ana").decode()
+    people.hashes["ana"] = hash_password("another long password")
+    assert sessions.stamp("ana", fresh=True) == session_stamp(people.hashes["ana"])
+    assert sessions.planner(value) is None
+    sessions = _sessions(people, clock)
+    value = sessions.value("ana").decode()
+    del people.hashes["ana"]
+    sessions.stamp("ana", fresh=True)
+    assert sessions.planner(value) is None
+
+
+def test_wrong_passwords_stop_a_name_then_an_address_for_a_while():
+    clock = _Clock()
+    limiter = SignInLimiter(clock=clock)
+    for _ in range(NAME_LIMIT):
+        assert limiter.refusal("ana", "10.0.0.5") is None
+        limiter.failed("ana", "10.0.0.5")
+    refusal = limiter.refusal("ana", "10.0.0.9")
+    assert refusal and "Too many wrong passwords for this name" in refusal
+    assert "Wait 15 minutes" in refusal
+    assert limiter.refusal("bo", "10.0.0.9") is None  # other names are not stopped
+    clock.now += 15 * 60
+    assert limiter.refusal("ana", "10.0.0.5") is None  # the while has passed
+    for i in range(20):
+        limiter.failed(f"name{i}", "10.0.0.7")  # one computer trying many names
+    assert "from this computer" in (limiter.refusal("cy", "10.0.0.7") or "")
+    limiter.failed("ana", "10.0.0.5")
+    limiter.succeeded("ana")
+    assert limiter.refusal("ana", "10.0.0.5") is None
+
+
+class _Request:
+    def __init__(self, path, method="GET", headers=None, cookies=None):
+        self.path, self.method = path, method
+        self.headers = headers or {}
+        self.cookies = cookies or {}
+
+
+def test_everything_but_signing_in_needs_a_session():
+    sessions = _sessions(_Accounts(), _Clock())
+    assert refusal_for(_Request("/"), sessions) == (302, "/login?next=/")
+    assert refusal_for(_Request("/voila/static/voila.js"), sessions)[0] == 302
+    for request in (
+        _Request("/api/kernels"),
+        _Request("/api/kernels/x/channels", headers={"Upgrade": "websocket"}),
+        _Request("/voila/query/x", headers={"Upgrade": "websocket"}),
+        _Request("/voila/api/shutdown/x", method="POST"),
+    ):
+        status, text = refusal_for(request, sessions)
+        assert status == 403 and "Sign in first" in text
+    assert refusal_for(_Request("/login", method="POST"), sessions) is None
+    assert refusal_for(_Request("/logout"), sessions) is None
+
+
+def test_a_teams_address_is_answered_over_https_only_when_it_has_a_certificate():
+    team = {"port": 8443, "names": ("10.1.2.3", "127.0.0.1"), "scheme": "https"}
+    assert request_refusal("10.1.2.3:8443", "https://10.1.2.3:8443", **team) is None
+    assert "another site" in request_refusal("10.1.2.3:8443", "http://10.1.2.3:8443", **team)
+    assert "another site" in request_refusal("10.1.2.3:8443", "https://evil.example", **team)
+    assert "https://10.1.2.3:8443/" in request_refusal("evil.example:8443", None, **team)
+    # Without --team, the address is refused as before.
+    assert request_refusal("10.1.2.3:8443", None, port=8443) is not None
+
+
+@pytest.mark.parametrize(
+    "host, loopback",
+    [
+        ("127.0.0.1", True),
+        ("localhost", True),
+        ("::1", True),
+        ("127.0.0.2", True),
+        ("0.0.0.0", False),
+        ("192.168.1.20", False),
+        ("forms.example.org", False),
+    ],
+)
+def test_only_loopback_serves_without_team(host, loopback):
+    assert is_loopback(host) is loopback
+    assert (host_refusal(host, team=False) is None) is loopback
+    assert host_refusal(host, team=True) is None
+
+
+# --------------------------------------------------------------------------- forms options
+
+
+def test_forms_refuses_a_network_address_without_team(engagement):
+    result = _cli("forms", engagement.path, "--host", "0.0.0.0", "--no-browser")
+    assert result.exit_code == 2
+    assert "only with sign-in: add --team" in result.output
+    assert not (engagement.path / ".forms-token").exists()
+
+
+def test_forms_team_without_accounts_says_how_to_add_one(engagement):
+    result = _cli("forms", engagement.path, "--team", "--no-browser")
+    assert result.exit_code == 1
+    assert "has no planner accounts yet" in result.output
+    assert f"service-toolkit users {engagement.path} add NAME" in result.output
+
+
+def test_forms_option_mistakes_exit_2(engagement, tmp_path):
+    cert = tmp_path / "cert.pem"
+    cert.write_text("not a certificate")
+    for options in (
+        ["--certfile", cert],
+        ["--team", "--keyfile", cert],
+        ["--team", "--new-token"],
+    ):
+        result = _cli("forms", engagement.path, "--no-browser", *options)
+        assert result.exit_code == 2, (options, result.output)
+
+
+def test_forms_team_with_a_certificate_it_cannot_use_exits_1(engagement, tmp_path):
+    add_planner(engagement, "ana", PASSWORD)
+    cert = tmp_path / "cert.pem"
+    cert.write_text("not a certificate")
+    result = _cli("forms", engagement.path, "--team", "--certfile", cert, "--no-browser")
+    assert result.exit_code == 1 and "cannot be used" in result.output
+    missing = _cli("forms", engagement.path, "--team", "--certfile", tmp_path / "no.pem")
+    assert missing.exit_code == 1 and "cannot be used" in missing.output
+    every = _cli("forms", engagement.path, "--team", "--host", "0.0.0.0", "--no-browser")
+    assert every.exit_code == 1 and "--allow-host NAME" in every.output
+
+
+def test_the_kernel_saves_under_the_planner_the_server_noted(monkeypatch, tmp_path, engagement):
+    from toolkit.forms import planner
+
+    monkeypatch.delenv("SERVICE_TOOLKIT_FORMS_TEAM", raising=False)
+    assert planner.current_planner() is None  # one machine: the store names its user
+    monkeypatch.setenv("SERVICE_TOOLKIT_FORMS_TEAM", "1")
+    noted = tmp_path / "kernel-1.planner"
+    monkeypatch.setattr(planner, "_planner_file", lambda: noted)
+    with pytest.raises(ToolkitError, match="does not know who you are"):
+        planner.current_planner()
+    noted.write_text("ana")
+    assert planner.current_planner() == "ana"
+    with pytest.raises(ToolkitError, match="no longer has an account"):
+        planner.current_planner(engagement)
+    add_planner(engagement, "ana", PASSWORD)
+    assert planner.current_planner(engagement) == "ana"
+
+
+# --------------------------------------------------------------------------- a running server
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, made with the cryptography package."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    certfile, keyfile = folder / "cert.pem", folder / "key.pem"
+    certfile.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    keyfile.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return certfile, keyfile
+
+
+class Team:
+    """A running `forms --team` over https, and requests to it."""
+
+    def __init__(self, port: int, certfile: Path, folder: Path):
+        self.port, self.folder = port, folder
+        self.context = ssl.create_default_context(cafile=str(certfile))
+
+    @property
+    def origin(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    def request(self, method, path, headers=None, body=None):
+        conn = http.client.HTTPSConnection(
+            "127.0.0.1", self.port, timeout=WAIT, context=self.context
+        )
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            response = conn.getresponse()
+            return response.status, response.headers, response.read().decode(errors="replace")
+        finally:
+            conn.close()
+
+    def sign_in(self, name, password, origin=None):
+        body = f"name={name}&password={password.replace(' ', '+')}"
+        headers = {
+            "Origin": origin or self.origin,
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+        return self.request("POST", "/login?next=/", headers, body)
+
+
+WEBSOCKET = {
+    "Connection": "Upgrade",
+    "Upgrade": "websocket",
+    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+    "Sec-WebSocket-Version": "13",
+}
+
+
+@pytest.fixture(scope="module")
+def team(tmp_path_factory):
+    base = tmp_path_factory.mktemp("team")
+    engagement = Engagement.init(base / "riverside", name="riverside")
+    add_planner(engagement, "ana", PASSWORD)
+    add_planner(engagement, "bo", "bo's long password")
+    certfile, keyfile = _certificate(base)
+    port = _free_port()
+    log = base / "forms.log"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    }
+    command = [sys.executable, "-m", "toolkit.cli", "forms", str(engagement.path), "--team"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--max-pages", "2"]
+    command += ["--certfile", str(certfile), "--keyfile", str(keyfile)]
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + WAIT
+        while f"at https://127.0.0.1:{port}/" not in log.read_text():
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.3)
+        assert "?token=" not in log.read_text()
+        yield Team(port, certfile, engagement.path)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _cookie(headers) -> str:
+    set_cookie = [c for c in headers.get_all("Set-Cookie") or [] if "service-toolkit-forms" in c]
+    assert len(set_cookie) == 1, set_cookie
+    return set_cookie[0]
+
+
+@pytest.mark.slow
+def test_unsigned_requests_of_every_kind_are_refused(team):
+    status, headers, _ = team.request("GET", "/")
+    assert status == 302 and headers["Location"] == "/login?next=/"
+    status, _, text = team.request("GET", "/login")
+    assert status == 200 and "Sign in to the listening forms" in text
+    assert "riverside" not in text  # nothing about the engagement before signing in
+    for method, path, extra in [
+        ("GET", "/voila/static/voila.js", {}),
+        ("GET", "/voila/templates/service-toolkit/static/voila.js", {}),
+        ("GET", "/voila/labextensions/@jupyter-widgets/jupyterlab-manager/package.json", {}),
+        ("GET", "/api/kernels", {}),
+        ("GET", "/api/kernels/00000000-0000-0000-0000-000000000000/channels", WEBSOCKET),
+        ("GET", "/voila/query/00000000-0000-0000-0000-000000000000", WEBSOCKET),
+        ("POST", "/voila/api/shutdown/00000000-0000-0000-0000-000000000000", {}),
+        ("GET", "/?token=anything", {}),
+    ]:
+        status, _, text = team.request(method, path, {"Origin": team.origin, **extra})
+        assert status in (302, 403), (method, path, status)
+        if status == 403:
+            assert "Sign in first" in text
+    # A cookie the server did not sign is no session.
+    forged = {"Cookie": f"service-toolkit-forms-{team.port}=" + '"2|1:0|10:1|x|4:e30=|00"'}
+    assert team.request("GET", "/api/kernels", forged)[0] == 403
+    # Plain http on the https port is not served.
+    conn = http.client.HTTPConnection("127.0.0.1", team.port, timeout=WAIT)
+    with pytest.raises((http.client.HTTPException, ConnectionError)):
+        conn.request("GET", "/")
+        conn.getresponse().read()
+    conn.close()
+
+
+@pytest.mark.slow
+def test_a_planner_signs_in_gets_a_page_whose_kernel_knows_them_and_signs_out(team):
+    status, _, text = team.sign_in("ana", "not the password")
+    assert status == 401 and "do not match an account" in text
+    status, headers, _ = team.sign_in("ANA", PASSWORD)
+    assert status == 302 and headers["Location"] == "/"
+    cookie = _cookie(headers)
+    assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Lax" in cookie
+    jar = {"Cookie": cookie.split(";", 1)[0]}
+    status, headers, text = team.request("GET", "/", jar)
+    assert status == 200, text[-2000:]
+    kernel = re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', text).group(1)
+    noted = Path(tempfile.gettempdir()).glob(f"voila_*/kernel-{kernel}.planner")
+    assert [p.read_text() for p in noted] == ["ana"]
+    assert team.request("GET", "/voila/static/voila.js", jar)[0] == 200
+    assert team.request("GET", f"/api/kernels/{kernel}", jar)[0] == 200
+    own = {**jar, **WEBSOCKET, "Origin": team.origin}
+    assert team.request("GET", f"/api/kernels/{kernel}/channels", own)[0] == 101
+    # The same signed-in browser, driven by another site, is refused.
+    for origin in ("https://evil.example", f"http://127.0.0.1:{team.port}", "null"):
+        foreign = {**jar, **WEBSOCKET, "Origin": origin}
+        status, _, text = team.request("GET", f"/api/kernels/{kernel}/channels", foreign)
+        assert status == 403 and "another site" in text
+        assert team.sign_in("ana", PASSWORD, origin=origin)[0] == 403
+    evil_host = {**jar, "Host": f"evil.example:{team.port}"}
+    assert team.request("GET", f"/api/kernels/{kernel}", evil_host)[0] == 403
+    # Signing out ends the session in this browser.
+    status, headers, text = team.request("GET", "/logout", jar)
+    assert status == 200 and "You are signed out" in text
+    assert f"service-toolkit-forms-{team.port}=;" in _cookie(headers).replace('""', "")
+    # The old cookie, kept (copied, say), signs no one in any more.
+    assert team.request("GET", f"/api/kernels/{kernel}", jar)[0] == 403
+    assert team.request("GET", "/", jar)[0] == 302
+    # The page that session opened has stopped: a tab left open saves nothing more.
+    again = {"Cookie": _cookie(team.sign_in("ana", PASSWORD)[1]).split(";", 1)[0]}
+    assert team.request("GET", f"/api/kernels/{kernel}", again)[0] == 404
+
+
+@pytest.mark.slow
+def test_a_removed_planners_session_ends(team):
+    status, headers, _ = team.sign_in("bo", "bo's long password")
+    assert status == 302
+    jar = {"Cookie": _cookie(headers).split(";", 1)[0]}
+    static = "/voila/static/voila.js"
+    assert team.request("GET", static, jar)[0] == 200
+    assert _cli("users", team.folder, "remove", "bo").exit_code == 0
+    deadline = time.monotonic() + WAIT  # the server asks the store again within seconds
+    while team.request("GET", static, jar)[0] == 200:
+        assert time.monotonic() < deadline, "a removed planner stayed signed in"
+        time.sleep(1)
+    assert team.sign_in("bo", "bo's long password")[0] == 401
+
+
+@pytest.mark.slow
+def test_wrong_passwords_are_slowed_then_stopped(team):
+    started = time.monotonic()
+    for _ in range(NAME_LIMIT):
+        status, _, text = team.sign_in("bo2", "wrong password")
+        assert status == 401
+    assert time.monotonic() - started >= NAME_LIMIT * 1.0  # each waited a second
+    status, _, text = team.sign_in("bo2", "wrong password")
+    assert status == 401 and "Too many wrong passwords for this name" in text
