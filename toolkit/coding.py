@@ -41,34 +41,91 @@ __all__ = [
 
 _APOSTROPHES = "['’`]"
 _NOT_WORD = r"[^\p{L}\p{N}]+"  # RE2 (pyarrow): neither a letter nor a digit
-_ASCII_NOT_WORD = str.maketrans(  # the same for ASCII, NUL kept (it separates texts)
-    {**{chr(c): " " for c in range(1, 128) if not chr(c).isalnum()}, "'": None, "`": None}
-)
 _STEM_MIN = 5  # a keyword this long also matches words it begins ("refrigerat" → "refrigerator")
 _NO_CODE = -1
 _WORD_LISTS = Path(__file__).resolve().parent / "wordlist"
 _COGNATE_MIN = 8  # a Spanish word may be a keyword this long written the Spanish way
 
 
-def _words(texts: list[str]) -> pa.ListArray:
+def _words(texts: list[str] | pa.Array) -> pa.ListArray:
     """Each text's words: lower case, apostrophes dropped, split at whatever is neither a
-    letter nor a digit ("Don't-stop!" → ["dont", "stop"]).
+    letter nor a digit ("Don't-stop!" → ["dont", "stop"]; a text without words → [""]).
 
     The one normalisation for statements and codebook alike, for all texts at once: ASCII
-    texts through one ``str.translate`` of them joined, others lower-cased by Python and
-    split by pyarrow's RE2 (the two agree on ASCII).
+    texts byte by byte with NumPy (:func:`_ascii_words`), others lower-cased by Python and
+    split by pyarrow's RE2 (:func:`_other_words`; the two agree on ASCII).
     """
-    joined = "\x00".join(texts)
-    if joined.isascii() and joined.count("\x00") == len(texts) - 1:
-        spaced = pa.array(joined.lower().translate(_ASCII_NOT_WORD).split("\x00"), pa.string())
-    else:
-        lower = _fold([t.lower() for t in texts])  # Python's: a word-final Σ becomes ς
+    if not isinstance(texts, pa.Array):
         try:
-            lower = pa.array(lower, type=pa.string())
+            texts = pa.array(texts, type=pa.string())
         except UnicodeEncodeError:  # lone surrogates (frames built in Python): not letters
-            lower = pa.array([t.encode("utf-8", "replace").decode() for t in lower], pa.string())
-        unquoted = pc.replace_substring_regex(lower, pattern=_APOSTROPHES, replacement="")
-        spaced = pc.replace_substring_regex(unquoted, pattern=_NOT_WORD, replacement=" ")
+            return _other_words(texts)
+    if texts.type != pa.string():
+        texts = texts.cast(pa.string())
+    offsets, data = _buffers(texts)
+    if not (data[offsets[0] : offsets[-1]] >= 128).any():
+        return _ascii_words(texts)
+    high = np.r_[0, np.cumsum(data >= 128)]  # bytes of non-ASCII characters so far
+    other = high[offsets[1:]] > high[offsets[:-1]]
+    ascii_ = np.flatnonzero(~other)
+    parts = [_other_words(texts.filter(pa.array(other)).to_pylist())]
+    if len(ascii_):
+        parts.insert(0, _ascii_words(texts.take(ascii_)))
+    order = np.argsort(np.r_[ascii_, np.flatnonzero(other)], kind="stable")
+    return pa.concat_arrays(parts).take(order)
+
+
+def _buffers(texts: pa.StringArray) -> tuple[np.ndarray, np.ndarray]:
+    """A string array's offsets and bytes, as NumPy arrays (no copy)."""
+    at = texts.offset
+    offsets = np.frombuffer(texts.buffers()[1], np.int32)[at : at + len(texts) + 1]
+    return offsets, np.frombuffer(texts.buffers()[2] or b"", np.uint8)
+
+
+#: The ASCII characters that are neither a letter nor a digit (apostrophes included).
+_ASCII_NOT_WORD = "".join(chr(c) for c in range(128) if not chr(c).isalnum())
+
+
+def _ascii_words(texts: pa.StringArray) -> pa.ListArray:
+    """:func:`_words` of ASCII texts, without a Python string per text or word.
+
+    Arrow lower-cases the texts; NumPy deletes their apostrophes and finds where each
+    word (a run of letters and digits within a text) begins; each word is taken from its
+    first byte up to the next word's, and Arrow trims what follows it.
+    """
+    offsets, data = _buffers(pc.ascii_lower(texts))
+    quotes = np.flatnonzero((data == 39) | (data == 96))  # ' and `
+    if len(quotes):
+        data = np.delete(data, quotes)
+        offsets = offsets - np.searchsorted(quotes, offsets)
+    word = (data - 97 < 26) | (data - 48 < 10)  # uint8 arithmetic wraps
+    cut = np.zeros(len(data) + 1, dtype=bool)  # where a text begins: no word runs across
+    cut[offsets] = True
+    starts = np.flatnonzero(word & (cut[:-1] | ~np.r_[False, word[:-1]]))
+    count = np.diff(np.searchsorted(starts, offsets))
+    bounds = np.r_[starts, offsets[-1]]
+    empty = np.flatnonzero(count == 0)  # a text without words holds one empty word
+    if len(empty):
+        at = np.cumsum(count)[empty] - count[empty]
+        bounds = np.insert(bounds, at, bounds[at])
+        count[empty] = 1
+    flat = pa.StringArray.from_buffers(
+        len(bounds) - 1, pa.py_buffer(bounds.astype(np.int32)), pa.py_buffer(data)
+    )
+    flat = pc.ascii_rtrim(flat, characters=_ASCII_NOT_WORD)
+    return pa.ListArray.from_arrays(pa.array(np.r_[0, np.cumsum(count)], pa.int32()), flat)
+
+
+def _other_words(texts: list[str]) -> pa.ListArray:
+    """:func:`_words` of texts with non-ASCII letters: Python lower-cases and folds them,
+    pyarrow's RE2 splits them."""
+    lower = _fold([t.lower() for t in texts])  # Python's: a word-final Σ becomes ς
+    try:
+        lower = pa.array(lower, type=pa.string())
+    except UnicodeEncodeError:  # lone surrogates (frames built in Python): not letters
+        lower = pa.array([t.encode("utf-8", "replace").decode() for t in lower], pa.string())
+    unquoted = pc.replace_substring_regex(lower, pattern=_APOSTROPHES, replacement="")
+    spaced = pc.replace_substring_regex(unquoted, pattern=_NOT_WORD, replacement=" ")
     return pc.ascii_split_whitespace(pc.ascii_trim_whitespace(spaced))  # "" → [""]
 
 
