@@ -18,6 +18,7 @@ import hashlib
 import itertools
 import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -118,7 +119,8 @@ def _ascii_words(texts: pa.StringArray) -> pa.ListArray:
 
 def _other_words(texts: list[str]) -> pa.ListArray:
     """:func:`_words` of texts with non-ASCII letters: Python lower-cases and folds them,
-    pyarrow's RE2 splits them."""
+    pyarrow's RE2 splits them.
+    """
     lower = _fold([t.lower() for t in texts])  # Python's: a word-final Σ becomes ς
     try:
         lower = pa.array(lower, type=pa.string())
@@ -249,7 +251,10 @@ class _Matcher:
                 np.array(list(forms.values())),
             )
         self.prefixes = _prefixes(self.phrases)
-        self.heads = self.prefixes.get(1, pa.array([], type=pa.string()))  # first words
+        self.runs = _RunTable(
+            {n: forms for n, forms in by_words.items() if n > 1},
+            {n: p.to_pylist() for n, p in self.prefixes.items()},
+        )
         stems: dict[int, dict[str, int]] = {}
         for i, phrase in enumerate(self.phrases):
             if " " not in phrase and len(phrase) >= _STEM_MIN:
@@ -265,66 +270,52 @@ class _Matcher:
                 self.typo_choices.setdefault((phrase.count(" ") + 1, len(phrase)), []).append(i)
         self._near: dict[tuple[int, int], tuple[list[str], list[int], int]] = {}
 
-    def code(self, texts: list[str], fuzzy: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def code(
+        self, texts: list[str] | pa.Array, fuzzy: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Code distinct texts: per text the code's index (-1: none), how, and the score."""
         words = _words(texts)
         normal = pc.binary_join(words, " ")
         hit = _lookup(normal, self.exact_keys)
-        code = np.full(len(texts), _NO_CODE)
+        code = np.full(len(words), _NO_CODE)
         code[hit >= 0] = self.exact_codes[hit[hit >= 0]]
         how = np.where(code >= 0, "exact", None).astype(object)
         score = np.where(code >= 0, 1.0, np.nan)
         blank = pc.equal(normal, "").to_numpy(zero_copy_only=False)
         pending = np.flatnonzero((code < 0) & ~blank)
+        said = _Said.of(words) if len(pending) else None
         if len(pending) and self.phrases:
-            found, share = self._keywords(words.take(pending))
+            found, share = self._keywords(said.only(pending))
+            found, share = found[pending], share[pending]
             code[pending] = found
             how[pending[found >= 0]] = "keyword"
             score[pending[found >= 0]] = share[found >= 0]
             pending = pending[found < 0]
         if fuzzy and len(pending) and self.typo_choices:
-            for i, (c, s) in self._typos(words.take(pending)).items():
-                code[pending[i]], how[pending[i]], score[pending[i]] = c, "fuzzy", s
+            for t, (c, s) in self._typos(said.only(pending)).items():
+                code[t], how[t], score[t] = c, "fuzzy", s
         return code, how, score
 
-    def _keywords(self, words: pa.ListArray) -> tuple[np.ndarray, np.ndarray]:
-        """The best keyword code of each text, given as its words (-1: none), and its
-        share of the codes' keyword hits in the text (see :meth:`_best`).
+    def _keywords(self, said: _Said) -> tuple[np.ndarray, np.ndarray]:
+        """The best keyword code of each text (-1: none), and its share of the codes'
+        keyword hits in the text (see :meth:`_best`).
 
         The longest matched keyword wins, then the code with most keyword hits, then
-        codebook order.
+        codebook order. Keywords of several words are found first (each word start holds
+        the longest found there, :meth:`_RunTable.hits`), then single words and stems.
         """
-        flat = pc.list_flatten(words)
-        owner = pc.list_parent_indices(words).to_numpy()
-        keyword = np.full(len(flat), _NO_CODE)  # the keyword found at each word start
-        # Keywords of several words, longest first, from the words that begin one: a run
-        # grows by a word only while it still begins some longer keyword.
-        starts = np.flatnonzero(_lookup(flat, self.heads) >= 0)
-        live, run = starts, flat.take(starts)
-        hits = []
-        for n in range(2, max(self.forms) + 1):
-            end = live + n - 1
-            inside = end < len(flat)
-            inside[inside] = owner[end[inside]] == owner[live[inside]]
-            live, end, run = live[inside], end[inside], run.filter(inside)
-            if len(live) == 0:
-                break
-            run = pc.binary_join_element_wise(run, flat.take(end), " ")
-            if n in self.forms:  # (a keyword of 3 words but none of 2: no forms of 2)
-                hit = _lookup(run, self.forms[n][0])
-                hits.append((live[hit >= 0], self.forms[n][1][hit[hit >= 0]]))
-            if n in self.prefixes:
-                going = _lookup(run, self.prefixes[n]) >= 0
-                live, run = live[going], run.filter(going)
-            else:
-                break
-        for at, found in reversed(hits):  # longest first; each start keeps the first found
+        keyword = np.full(len(said.ids), _NO_CODE)  # the keyword found at each word start
+        for at, found in reversed(self.runs.hits(said)):  # longest first
             free = keyword[at] < 0
             keyword[at[free]] = found[free]
-        # Then single words, and stems in words no keyword matched: each distinct word
-        # is looked up once (comments repeat their words), and spread back.
-        encoded = pc.dictionary_encode(flat)
-        distinct, which = encoded.dictionary, encoded.indices.to_numpy()
+        keyword = np.where(keyword < 0, self._single(said.distinct)[said.ids], keyword)
+        at = np.flatnonzero(keyword >= 0)
+        return self._best(said.owner[at], keyword[at], said.size)
+
+    def _single(self, distinct: pa.Array) -> np.ndarray:
+        """Per distinct word, the one-word keyword it is (or its plural), else the
+        keyword of five letters or more it begins with (the longest), else -1.
+        """
         single = np.full(len(distinct), _NO_CODE)
         if 1 in self.forms:
             hit = _lookup(distinct, self.forms[1][0])
@@ -337,9 +328,7 @@ class _Matcher:
                     continue
                 hit = _lookup(pc.utf8_slice_codeunits(distinct.take(open_), 0, n), stems)
                 single[open_[hit >= 0]] = phrase[hit[hit >= 0]]
-        keyword = np.where(keyword < 0, single[which], keyword)
-        at = np.flatnonzero(keyword >= 0)
-        return self._best(owner[at], keyword[at], len(words))
+        return single
 
     def _best(
         self, text: np.ndarray, keyword: np.ndarray, size: int
@@ -374,36 +363,30 @@ class _Matcher:
         share[text[winner]] = np.round(hits[winner] / total[text[winner]], 4)
         return best, share
 
-    def _typos(self, words: pa.ListArray) -> dict[int, tuple[int, float]]:
+    def _typos(self, said: _Said) -> dict[int, tuple[int, float]]:
         """Keywords written with a typo: "mlik" for milk, "fresh fod" for fresh food.
 
         Every run of words as long as a keyword is compared with it by optimal string
         alignment distance (rapidfuzz, in C++): up to 1 edit for keywords of 6–9
         characters, 2 from 10, and for 4–5 characters only two swapped letters. Each
-        distinct run is compared once, with the keywords of about its length. Returns
-        text position → (code, score).
+        distinct run is compared once, with the keywords of about its length (runs of
+        other lengths are never spelled out). Returns text → (code, score).
         """
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
-        flat = pc.list_flatten(words)
-        owner = pc.list_parent_indices(words).to_numpy()
-        # A typo differs from its keyword in a word that is no real word (see
-        # _may_be_typo): a run of real words only is never one, so it is not compared.
-        unknown = ~self.known(flat)
+        ids, owner, words = said.ids, said.owner, said.distinct
         best: dict[int, tuple[float, int, int, int]] = {}
-        run = flat
-        for n in range(1, max(n for n, _ in self.typo_choices) + 1):
-            if n > 1:
-                run = pc.binary_join_element_wise(run[:-1], flat[n - 1 :], " ")
-                unknown = unknown[:-1] | ~self.known(flat)[n - 1 :]
-            within = (owner[: len(run)] == owner[n - 1 :]) & unknown  # runs inside one text
-            encoded = pc.dictionary_encode(run.filter(within))
+        for n, at in self._typo_runs(said):
+            run = words.take(ids[at])
+            for k in range(1, n):
+                run = pc.binary_join_element_wise(run, words.take(ids[at + k]), " ")
+            encoded = pc.dictionary_encode(run)
             distinct = encoded.dictionary.to_pylist()
             # The texts holding each distinct run: run_owner[bounds[r] : bounds[r + 1]].
             index = encoded.indices.to_numpy()
             by_run = np.argsort(index, kind="stable")
-            run_owner = owner[: len(run)][within][by_run]
+            run_owner = owner[at][by_run]
             bounds = np.searchsorted(index[by_run], np.arange(len(distinct) + 1))
             lengths = pc.utf8_length(encoded.dictionary).to_numpy()
             for length in np.unique(lengths):
@@ -484,6 +467,179 @@ class _Matcher:
             most = max((_edits_allowed(other) for other in near), default=0)
             self._near[key] = ([self.phrases[i] for i in keywords], keywords, most)
         return self._near[key]
+
+    def _typo_runs(self, said: _Said):
+        """Per word count n, the positions of the runs of n words worth comparing with
+        the keywords of n words: inside one text, of a length some keyword allows, with a
+        word that is no real word (a run of real words only is never a typo, see
+        :meth:`_may_be_typo`), each real word one such a keyword has at its place, and
+        about as many digits as such a keyword (each edit changes one character).
+        """
+        ids, owner, words = said.ids, said.owner, said.distinct
+        known = self.known(words)
+        unknown = np.flatnonzero(~known[ids])
+        keyword_word = _lookup(words, self.own_words)  # -1: none (the places' last entry)
+        letters = pc.utf8_length(words).to_numpy()
+        offsets, data = _buffers(words)
+        digit = np.r_[0, np.cumsum(data - 48 < 10)]
+        digits = digit[offsets[1:]] - digit[offsets[:-1]]
+        for n in range(1, max(n for n, _ in self.typo_choices) + 1):
+            if n > len(ids):
+                break
+            holds = np.zeros(len(ids) + n, dtype=bool)  # runs holding an unknown word
+            for j in range(n):
+                holds[unknown - j + n] = True  # (shifted by n: no negative positions)
+            at = np.flatnonzero(holds[n : len(ids) + 1])
+            at = at[owner[at] == owner[at + n - 1]]
+            length = sum(letters[ids[at + j]] for j in range(n)) + n - 1
+            fits = self._typo_lengths(n)
+            at = at[fits[np.minimum(length, len(fits) - 1)]]
+            low, high = self._typo_digits(n)
+            said = sum(digits[ids[at + j]] for j in range(n))
+            at = at[(said >= low - 2) & (said <= high + 2)]
+            for j, place in enumerate(self._typo_places(n) if n > 1 else []):
+                at = at[~known[ids[at + j]] | place[keyword_word[ids[at + j]]]]
+            if len(at):
+                yield n, at
+
+    @functools.cache  # noqa: B019 (one matcher per codebook, kept by _matcher's cache)
+    def _typo_places(self, words: int) -> list[np.ndarray]:
+        """Per place, which of :attr:`own_words` the keywords of ``words`` words that
+        allow a typo have there (an extra last entry, false, for no keyword word).
+        """
+        phrases = [
+            self.phrases[i] for (n, _), c in self.typo_choices.items() if n == words for i in c
+        ]
+        own = {w: i for i, w in enumerate(self.own_words.to_pylist())}
+        places = []
+        for j in range(words):
+            place = np.zeros(len(own) + 1, dtype=bool)
+            place[[own[p.split(" ")[j]] for p in phrases]] = True
+            places.append(place)
+        return places
+
+    @functools.cache  # noqa: B019 (one matcher per codebook, kept by _matcher's cache)
+    def _typo_digits(self, words: int) -> tuple[int, int]:
+        """The fewest and most digits of the keywords of ``words`` words that allow a typo."""
+        counts = [
+            sum("0" <= ch <= "9" for ch in self.phrases[i])
+            for (n, _), c in self.typo_choices.items()
+            if n == words
+            for i in c
+        ]
+        return (min(counts), max(counts)) if counts else (0, -3)
+
+    @functools.cache  # noqa: B019 (one matcher per codebook, kept by _matcher's cache)
+    def _typo_lengths(self, words: int) -> np.ndarray:
+        """Per length, whether a run of ``words`` words that long is compared at all
+        (the last entry answers for every longer run).
+        """
+        longest = max((length for _, length in self.typo_choices), default=0)
+        return np.array(
+            [n > 0 and bool(self._near_choices(words, n)[0]) for n in range(longest + 4)]
+        )
+
+
+@dataclass
+class _Said:
+    """The words of the texts being coded: each word's position among the distinct
+    words, the text it is in, the distinct words, and how many texts there are.
+    """
+
+    ids: np.ndarray
+    owner: np.ndarray
+    distinct: pa.Array
+    size: int
+
+    @classmethod
+    def of(cls, words: pa.ListArray) -> _Said:
+        encoded = pc.dictionary_encode(pc.list_flatten(words))
+        owner = pc.list_parent_indices(words).to_numpy()
+        return cls(encoded.indices.to_numpy(), owner, encoded.dictionary, len(words))
+
+    def only(self, texts: np.ndarray) -> _Said:
+        """The words of ``texts`` alone (text numbers stay those of all texts)."""
+        keep = np.zeros(self.size, dtype=bool)
+        keep[texts] = True
+        keep = keep[self.owner]
+        return _Said(self.ids[keep], self.owner[keep], self.distinct, self.size)
+
+
+class _RunTable:
+    """Keywords of several words, found by table look-ups on word numbers, not text.
+
+    A run of words that begins a keyword is in a *state*: which keyword beginning of its
+    length it is. Per length n, one table gives, for a state of n − 1 words and the word
+    at place n, the keyword of n words the run now is (or -1), another the state of n
+    words (or -1 when no longer keyword begins so). Words are numbered by place: the
+    words some keyword (or its plural) has at place n. Built once per codebook.
+    """
+
+    def __init__(self, forms: dict[int, dict[str, int]], prefixes: dict[int, list[str]]):
+        words = sorted({w for f in forms.values() for s in f for w in s.split(" ")})
+        self.words = pa.array(words, type=pa.string())
+        number = {w: i for i, w in enumerate(words)}
+        longest = max(forms, default=1)
+        state = {
+            n: {p: i for i, p in enumerate(sorted(prefixes.get(n, [])))} for n in range(1, longest)
+        }
+        # Per place, each word's number there (-1: none); the last entry answers -1.
+        self.place: list[np.ndarray] = []
+        for n in range(1, longest + 1):
+            said = sorted({s.split(" ")[n - 1] for m, f in forms.items() if m >= n for s in f})
+            place = np.full(len(words) + 1, -1, dtype=np.int64)
+            place[[number[w] for w in said]] = np.arange(len(said))
+            self.place.append(place)
+        self.first = np.full(len(words) + 1, -1, dtype=np.int64)
+        for p, i in state.get(1, {}).items():
+            self.first[number[p]] = i
+        self.keyword: dict[int, np.ndarray] = {}  # (state of n − 1 words) × word → keyword
+        self.grown: dict[int, np.ndarray] = {}  # (state of n − 1 words) × word → state
+        self.width: dict[int, int] = {}  # words at place n
+        for n in range(2, longest + 1):
+            width = self.width[n] = int(self.place[n - 1].max()) + 1
+            keyword = np.full((len(state[n - 1]), width), -1, dtype=np.int64)
+            for s, i in forms.get(n, {}).items():
+                *head, last = s.split(" ")
+                keyword[state[n - 1][" ".join(head)], self.place[n - 1][number[last]]] = i
+            self.keyword[n] = keyword.ravel()
+            if n < longest:
+                grown = np.full_like(keyword, -1)
+                for p, i in state[n].items():
+                    *head, last = p.split(" ")
+                    grown[state[n - 1][" ".join(head)], self.place[n - 1][number[last]]] = i
+                self.grown[n] = grown.ravel()
+            self.width[n] = width
+
+    def hits(self, said: _Said) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per keyword length (2 words, 3, ...): the word positions where a keyword of
+        that length begins, and the keyword. A run grows by a word only while it still
+        begins some longer keyword.
+        """
+        if not self.keyword:
+            return []
+        number = _lookup(said.distinct, self.words)[said.ids]  # -1 picks the last entry
+        owner = said.owner
+        live = np.flatnonzero(self.first[number] >= 0)
+        state = self.first[number[live]]
+        found = []
+        for n in range(2, max(self.keyword) + 1):
+            end = live + n - 1
+            inside = end < len(number)
+            inside[inside] = owner[end[inside]] == owner[live[inside]]
+            place = np.full(len(end), -1, dtype=np.int64)
+            place[inside] = self.place[n - 1][number[end[inside]]]
+            kept = place >= 0
+            live, state, cell = live[kept], state[kept], state[kept] * self.width[n] + place[kept]
+            keyword = self.keyword[n][cell]
+            found.append((live[keyword >= 0], keyword[keyword >= 0]))
+            if n not in self.grown:
+                break
+            state = self.grown[n][cell]
+            live, state = live[state >= 0], state[state >= 0]
+            if len(live) == 0:
+                break
+        return found
 
 
 def _prefixes(phrases: list[str]) -> dict[int, pa.Array]:
