@@ -44,6 +44,7 @@ _APOSTROPHES = "['’`]"
 _NOT_WORD = r"[^\p{L}\p{N}]+"  # RE2 (pyarrow): neither a letter nor a digit
 _STEM_MIN = 5  # a keyword this long also matches words it begins ("refrigerat" → "refrigerator")
 _NO_CODE = -1
+_PART = 2**21  # see _Matcher._best
 _WORD_LISTS = Path(__file__).resolve().parent / "wordlist"
 _COGNATE_MIN = 8  # a Spanish word may be a keyword this long written the Spanish way
 
@@ -62,7 +63,11 @@ def _words(texts: list[str] | pa.Array) -> pa.ListArray:
         except UnicodeEncodeError:  # lone surrogates (frames built in Python): not letters
             return _other_words(texts)
     if texts.type != pa.string():
-        texts = texts.cast(pa.string())
+        try:
+            texts = texts.cast(pa.string())
+        except pa.ArrowInvalid:  # over 2 GB of text: in parts
+            half = len(texts) // 2
+            return pa.concat_arrays([_words(texts[:half]), _words(texts[half:])])
     offsets, data = _buffers(texts)
     if not (data[offsets[0] : offsets[-1]] >= 128).any():
         return _ascii_words(texts)
@@ -345,22 +350,21 @@ class _Matcher:
         within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
         code = self.phrase_code[np.repeat(self.phrase_first[keyword], counts) + within]
         text, length = np.repeat(text, counts), np.repeat(self.phrase_length[keyword], counts)
-        pair = text * len(self.codes) + code
-        by_pair = np.lexsort((-length, pair))  # each pair's longest keyword first
-        pair, length = pair[by_pair], length[by_pair]
+        codes = len(self.codes)
+        pair = text * codes + code
+        pair, length = _sorted_by(pair, length)
         first = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
         hits = np.diff(np.r_[first, len(pair)])
-        text, code, length = (
-            pair[first] // len(self.codes),
-            pair[first] % len(self.codes),
-            length[first],
-        )
-        rank = np.lexsort((code, -hits, -length, text))  # code indices follow codebook order
-        text, code, hits = text[rank], code[rank], hits[rank]
-        winner = np.r_[True, text[1:] != text[:-1]]
-        best[text[winner]] = code[winner]
-        total = np.bincount(text, weights=hits, minlength=size)
-        share[text[winner]] = np.round(hits[winner] / total[text[winner]], 4)
+        longest = np.maximum.reduceat(length, first)
+        text, code = pair[first] // codes, pair[first] % codes
+        # Per text the largest of (longest keyword, hits, earliest code), packed in one
+        # number (each part under 2**21).
+        rank = (longest << 42) | (np.minimum(hits, _PART - 1) << 21) | (codes - 1 - code)
+        starts = np.flatnonzero(np.r_[True, text[1:] != text[:-1]])
+        top = np.maximum.reduceat(rank, starts)
+        said = text[starts]
+        best[said] = codes - 1 - (top & (_PART - 1))
+        share[said] = np.round(((top >> 21) & (_PART - 1)) / np.add.reduceat(hits, starts), 4)
         return best, share
 
     def _typos(self, said: _Said) -> dict[int, tuple[int, float]]:
@@ -618,19 +622,23 @@ class _RunTable:
         """
         if not self.keyword:
             return []
-        number = _lookup(said.distinct, self.words)[said.ids]  # -1 picks the last entry
-        owner = said.owner
-        live = np.flatnonzero(self.first[number] >= 0)
-        state = self.first[number[live]]
+        number = _lookup(said.distinct, self.words)  # per distinct word; -1: the last entry
+        first = self.first[number]
+        place = [p[number] for p in self.place]  # per place, per distinct word
+        ids, owner = said.ids, said.owner
+        # Runs of two words: a keyword's first word, then a word keywords have second.
+        live = np.flatnonzero((first[ids[:-1]] >= 0) & (place[1][ids[1:]] >= 0))
+        live = live[owner[live] == owner[live + 1]]
+        state = first[ids[live]]
         found = []
         for n in range(2, max(self.keyword) + 1):
             end = live + n - 1
-            inside = end < len(number)
-            inside[inside] = owner[end[inside]] == owner[live[inside]]
-            place = np.full(len(end), -1, dtype=np.int64)
-            place[inside] = self.place[n - 1][number[end[inside]]]
-            kept = place >= 0
-            live, state, cell = live[kept], state[kept], state[kept] * self.width[n] + place[kept]
+            if n > 2:
+                inside = end < len(ids)
+                inside[inside] = owner[end[inside]] == owner[live[inside]]
+                inside[inside] = place[n - 1][ids[end[inside]]] >= 0
+                live, state, end = live[inside], state[inside], end[inside]
+            cell = state * self.width[n] + place[n - 1][ids[end]]
             keyword = self.keyword[n][cell]
             found.append((live[keyword >= 0], keyword[keyword >= 0]))
             if n not in self.grown:
@@ -640,6 +648,12 @@ class _RunTable:
             if len(live) == 0:
                 break
         return found
+
+
+def _sorted_by(key: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``key`` sorted, and ``other`` in the same order."""
+    order = np.argsort(key, kind="stable")
+    return key[order], other[order]
 
 
 def _prefixes(phrases: list[str]) -> dict[int, pa.Array]:
@@ -742,7 +756,7 @@ def code_needs(
     out = statements.copy(deep=False)  # copy-on-write: the input is never changed
     matcher = _matcher(_codebook_rows(codebook))
     positions, distinct = pd.factorize(out[text])  # each distinct text is coded once
-    found, how, score = matcher.code([str(t) for t in distinct.tolist()], fuzzy)
+    found, how, score = matcher.code(_texts(distinct), fuzzy)
     # Position -1 (no text) takes the appended blank.
     auto_code = np.array([*matcher.codes, None], dtype=object)[
         np.append(found, _NO_CODE)[positions]
@@ -767,6 +781,17 @@ def code_needs(
     out["match_score"] = np.where(by_person, np.nan, auto_score)
     out["codebook_version"] = matcher.version
     return out
+
+
+def _texts(distinct: pd.Index) -> list[str] | pa.Array:
+    """Distinct statements as :meth:`_Matcher.code` takes them: Arrow strings as they
+    are (a column read by pandas holds them already), anything else as Python text.
+    """
+    if isinstance(distinct.dtype, pd.StringDtype) and hasattr(distinct.array, "__arrow_array__"):
+        texts = pa.array(distinct.array)
+        if texts.null_count == 0:
+            return texts
+    return [str(t) for t in distinct.tolist()]
 
 
 def uncoded_needs(
