@@ -16,8 +16,10 @@ import functools
 import gzip
 import hashlib
 import itertools
+import os
 import re
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +47,7 @@ _NOT_WORD = r"[^\p{L}\p{N}]+"  # RE2 (pyarrow): neither a letter nor a digit
 _STEM_MIN = 5  # a keyword this long also matches words it begins ("refrigerat" → "refrigerator")
 _NO_CODE = -1
 _PART = 2**21  # see _Matcher._best
+_SPLIT_FROM = 20_000  # distinct texts coded in two threads from this many
 _WORD_LISTS = Path(__file__).resolve().parent / "wordlist"
 _COGNATE_MIN = 8  # a Spanish word may be a keyword this long written the Spanish way
 
@@ -69,7 +72,11 @@ def _words(texts: list[str] | pa.Array) -> pa.ListArray:
             half = len(texts) // 2
             return pa.concat_arrays([_words(texts[:half]), _words(texts[half:])])
     offsets, data = _buffers(texts)
-    if not (data[offsets[0] : offsets[-1]] >= 128).any():
+    if offsets[0] != 0:  # a slice: its own buffers (Arrow's kernels may mistake its offsets)
+        data = data[offsets[0] : offsets[-1]]
+        offsets = offsets - offsets[0]
+        texts = pa.StringArray.from_buffers(len(texts), pa.py_buffer(offsets), pa.py_buffer(data))
+    if not (data[: offsets[-1]] >= 128).any():
         return _ascii_words(texts)
     high = np.r_[0, np.cumsum(data >= 128)]  # bytes of non-ASCII characters so far
     other = high[offsets[1:]] > high[offsets[:-1]]
@@ -278,7 +285,21 @@ class _Matcher:
     def code(
         self, texts: list[str] | pa.Array, fuzzy: bool
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Code distinct texts: per text the code's index (-1: none), how, and the score."""
+        """Code distinct texts: per text the code's index (-1: none), how, and the score.
+
+        Many texts are coded in two halves at once, one per thread (NumPy, Arrow and
+        rapidfuzz do their work without Python's lock), when the machine has two cores.
+        """
+        if len(texts) < _SPLIT_FROM or (os.cpu_count() or 1) < 2:
+            return self._code(texts, fuzzy)
+        half = len(texts) // 2
+        with ThreadPoolExecutor(2) as pool:
+            parts = list(pool.map(lambda t: self._code(t, fuzzy), (texts[:half], texts[half:])))
+        return tuple(np.concatenate(p) for p in zip(*parts, strict=True))
+
+    def _code(
+        self, texts: list[str] | pa.Array, fuzzy: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         words = _words(texts)
         normal = pc.binary_join(words, " ")
         hit = _lookup(normal, self.exact_keys)
@@ -290,7 +311,7 @@ class _Matcher:
         pending = np.flatnonzero((code < 0) & ~blank)
         said = _Said.of(words) if len(pending) else None
         if len(pending) and self.phrases:
-            found, share = self._keywords(said.only(pending))
+            found, share = self._keywords(said)  # (texts coded already are ignored)
             found, share = found[pending], share[pending]
             code[pending] = found
             how[pending[found >= 0]] = "keyword"
@@ -602,7 +623,7 @@ class _RunTable:
         self.width: dict[int, int] = {}  # words at place n
         for n in range(2, longest + 1):
             width = self.width[n] = int(self.place[n - 1].max()) + 1
-            keyword = np.full((len(state[n - 1]), width), -1, dtype=np.int64)
+            keyword = np.full((len(state[n - 1]), width), -1, dtype=np.int32)
             for s, i in forms.get(n, {}).items():
                 *head, last = s.split(" ")
                 keyword[state[n - 1][" ".join(head)], self.place[n - 1][number[last]]] = i
@@ -613,7 +634,6 @@ class _RunTable:
                     *head, last = p.split(" ")
                     grown[state[n - 1][" ".join(head)], self.place[n - 1][number[last]]] = i
                 self.grown[n] = grown.ravel()
-            self.width[n] = width
 
     def hits(self, said: _Said) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per keyword length (2 words, 3, ...): the word positions where a keyword of
