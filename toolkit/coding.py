@@ -244,6 +244,7 @@ class _Matcher:
         phrases = _whole_statements_only(phrases, first_row.get(NOT_A_NEED["code"]))
         self.exact_keys = pa.array(list(exact), type=pa.string())
         self.exact_codes = np.array(list(exact.values()), dtype=np.int64)
+        self.exact_words = max([1, *(key.count(" ") + 1 for key in exact)])
         self.phrases = list(phrases)
         self.phrase_codes = list(phrases.values())
         counts = np.array([len(c) for c in self.phrase_codes], dtype=np.int64)
@@ -301,13 +302,16 @@ class _Matcher:
         self, texts: list[str] | pa.Array, fuzzy: bool
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         words = _words(texts)
-        normal = pc.binary_join(words, " ")
+        # Only a text of no more words than some exact phrase may be one (or blank).
+        short = np.flatnonzero(pc.list_value_length(words).to_numpy() <= self.exact_words)
+        normal = pc.binary_join(words.take(short), " ")
         hit = _lookup(normal, self.exact_keys)
         code = np.full(len(words), _NO_CODE)
-        code[hit >= 0] = self.exact_codes[hit[hit >= 0]]
+        code[short[hit >= 0]] = self.exact_codes[hit[hit >= 0]]
         how = np.where(code >= 0, "exact", None).astype(object)
         score = np.where(code >= 0, 1.0, np.nan)
-        blank = pc.equal(normal, "").to_numpy(zero_copy_only=False)
+        blank = np.zeros(len(words), dtype=bool)
+        blank[short] = pc.equal(normal, "").to_numpy(zero_copy_only=False)
         pending = np.flatnonzero((code < 0) & ~blank)
         said = _Said.of(words) if len(pending) else None
         if len(pending) and self.phrases:
