@@ -6,7 +6,9 @@ small typos (never in a real word: see :func:`real_words`); :func:`uncoded_needs
 :func:`codebook_version` identifies a codebook. Reviewing: :func:`review_queue` lists the
 automatic codes a person should confirm (fuzzy and low-scoring ones, see
 :func:`needs_review`); :func:`coder_agreement` compares two coders (Cohen's kappa). All distinct texts are split into words
-at once with pyarrow and matched with NumPy lookups; the matcher is cached per codebook.
+at once (ASCII ones byte by byte, :func:`_ascii_words`), each word is numbered once, and
+keywords are found by NumPy table look-ups on those numbers (:class:`_RunTable`); the
+matcher is cached per codebook.
 The analyses of coded needs are in :mod:`toolkit.needs`.
 """
 
