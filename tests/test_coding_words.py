@@ -111,3 +111,23 @@ def test_many_statements_on_two_threads_code_as_one(monkeypatch):
     coding._matcher.cache_clear()
     halves = code_needs(said, _book())
     pd.testing.assert_frame_equal(together, halves)
+
+
+def test_a_large_codebooks_sparse_tables_code_as_the_dense_ones(monkeypatch):
+    said = pd.DataFrame(
+        {
+            "need": [
+                "the food bank open on saturday please",
+                "food banks near the bus stop",
+                "open on saturday mornings and a food bank",
+                "a ride to the clinic",
+                "ride to the",
+                "fresh fod",
+            ]
+        }
+    )
+    dense = code_needs(said, _book())
+    monkeypatch.setattr(coding._Cells, "_DENSE_MOST", 0)
+    coding._matcher.cache_clear()
+    pd.testing.assert_frame_equal(code_needs(said, _book()), dense)
+    assert not coding._matcher(coding._codebook_rows(_book())).runs.keyword[2].dense

@@ -624,22 +624,21 @@ class _RunTable:
         self.first = np.full(len(words) + 1, -1, dtype=np.int64)
         for p, i in state.get(1, {}).items():
             self.first[number[p]] = i
-        self.keyword: dict[int, np.ndarray] = {}  # (state of n − 1 words) × word → keyword
-        self.grown: dict[int, np.ndarray] = {}  # (state of n − 1 words) × word → state
+        self.keyword: dict[int, _Cells] = {}  # (state of n − 1 words) × word → keyword
+        self.grown: dict[int, _Cells] = {}  # (state of n − 1 words) × word → state
         self.width: dict[int, int] = {}  # words at place n
         for n in range(2, longest + 1):
             width = self.width[n] = int(self.place[n - 1].max()) + 1
-            keyword = np.full((len(state[n - 1]), width), -1, dtype=np.int32)
-            for s, i in forms.get(n, {}).items():
-                *head, last = s.split(" ")
-                keyword[state[n - 1][" ".join(head)], self.place[n - 1][number[last]]] = i
-            self.keyword[n] = keyword.ravel()
+
+            def cell(run: str, n: int = n, width: int = width) -> int:
+                *head, last = run.split(" ")
+                return state[n - 1][" ".join(head)] * width + int(self.place[n - 1][number[last]])
+
+            size = len(state[n - 1]) * width
+            found = forms.get(n, {})
+            self.keyword[n] = _Cells(size, [cell(s) for s in found], list(found.values()))
             if n < longest:
-                grown = np.full_like(keyword, -1)
-                for p, i in state[n].items():
-                    *head, last = p.split(" ")
-                    grown[state[n - 1][" ".join(head)], self.place[n - 1][number[last]]] = i
-                self.grown[n] = grown.ravel()
+                self.grown[n] = _Cells(size, [cell(p) for p in state[n]], list(state[n].values()))
 
     def hits(self, said: _Said) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per keyword length (2 words, 3, ...): the word positions where a keyword of
@@ -665,15 +664,40 @@ class _RunTable:
                 inside[inside] = place[n - 1][ids[end[inside]]] >= 0
                 live, state, end = live[inside], state[inside], end[inside]
             cell = state * self.width[n] + place[n - 1][ids[end]]
-            keyword = self.keyword[n][cell]
+            keyword = self.keyword[n].get(cell)
             found.append((live[keyword >= 0], keyword[keyword >= 0]))
             if n not in self.grown:
                 break
-            state = self.grown[n][cell]
+            state = self.grown[n].get(cell)
             live, state = live[state >= 0], state[state >= 0]
             if len(live) == 0:
                 break
         return found
+
+
+class _Cells:
+    """A table of whole numbers by cell number, -1 where none: one array when the table
+    is small, else its filled cells sorted (a codebook of thousands of keywords).
+    """
+
+    _DENSE_MOST = 4_000_000
+
+    def __init__(self, size: int, cells: list[int], values: list[int]):
+        cells_, values_ = np.array(cells, dtype=np.int64), np.array(values, dtype=np.int64)
+        self.dense = size <= self._DENSE_MOST
+        if self.dense:
+            self.table = np.full(size, -1, dtype=np.int64)
+            self.table[cells_] = values_
+        else:
+            self.cells, self.values = _sorted_by(cells_, values_)
+
+    def get(self, cells: np.ndarray) -> np.ndarray:
+        if self.dense:
+            return self.table[cells]
+        if len(self.cells) == 0:
+            return np.full(len(cells), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.cells, cells), len(self.cells) - 1)
+        return np.where(self.cells[at] == cells, self.values[at], -1)
 
 
 def _sorted_by(key: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
