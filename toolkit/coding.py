@@ -523,17 +523,26 @@ class _Matcher:
             at = np.flatnonzero(holds[n : len(ids) + 1])
             at = at[owner[at] == owner[at + n - 1]]
             length = sum(letters[ids[at + j]] for j in range(n)) + n - 1
-            fits = self._typo_lengths(n)
+            fits = self._typo_facts[n][0]
             at = at[fits[np.minimum(length, len(fits) - 1)]]
-            low, high = self._typo_digits(n)
+            low, high = self._typo_facts[n][2]
             said = sum(digits[ids[at + j]] for j in range(n))
             at = at[(said >= low - 2) & (said <= high + 2)]
-            for j, place in enumerate(self._typo_places(n) if n > 1 else []):
+            for j, place in enumerate(self._typo_facts[n][1] if n > 1 else []):
                 at = at[~known[ids[at + j]] | place[keyword_word[ids[at + j]]]]
             if len(at):
                 yield n, at
 
-    @functools.cache  # noqa: B019 (one matcher per codebook, kept by _matcher's cache)
+    @functools.cached_property
+    def _typo_facts(self) -> dict[int, tuple[np.ndarray, list[np.ndarray], tuple[int, int]]]:
+        """Per word count: :meth:`_typo_lengths`, :meth:`_typo_places`, :meth:`_typo_digits`
+        (kept with the matcher, so they go when it goes).
+        """
+        counts = range(1, max((n for n, _ in self.typo_choices), default=0) + 1)
+        return {
+            n: (self._typo_lengths(n), self._typo_places(n), self._typo_digits(n)) for n in counts
+        }
+
     def _typo_places(self, words: int) -> list[np.ndarray]:
         """Per place, which of :attr:`own_words` the keywords of ``words`` words that
         allow a typo have there (an extra last entry, false, for no keyword word).
@@ -549,7 +558,6 @@ class _Matcher:
             places.append(place)
         return places
 
-    @functools.cache  # noqa: B019 (one matcher per codebook, kept by _matcher's cache)
     def _typo_digits(self, words: int) -> tuple[int, int]:
         """The fewest and most digits of the keywords of ``words`` words that allow a typo."""
         counts = [
@@ -560,7 +568,6 @@ class _Matcher:
         ]
         return (min(counts), max(counts)) if counts else (0, -3)
 
-    @functools.cache  # noqa: B019 (one matcher per codebook, kept by _matcher's cache)
     def _typo_lengths(self, words: int) -> np.ndarray:
         """Per length, whether a run of ``words`` words that long is compared at all
         (the last entry answers for every longer run).
