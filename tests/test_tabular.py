@@ -346,3 +346,32 @@ def test_the_terminal_table_never_prints_control_characters():
     shown = aligned_text(pd.DataFrame({"label": ["red\x1b[31m alert\x07", "tab\there"]}))
     assert "\x1b" not in shown and "\x07" not in shown
     assert "tab here" in shown
+
+
+def test_edge_is_space_reads_each_cells_first_and_last_character():
+    """The byte-table reading of a cell's edges gives what ``str.isspace`` gives, for
+    ASCII and wider characters, missing and empty cells, and a slice of an Arrow column."""
+    import random
+
+    import pyarrow as pa
+
+    from toolkit._tabular import SPACES, edge_is_space
+    from toolkit.sources.spreadsheet import _filled_arrow
+
+    rng = random.Random(3)
+    alphabet = ["a", "é", " ", "\t", "\u3000", "\x1c", "x", "\xa0", "€"]
+    for _ in range(100):
+        cells = [
+            None
+            if rng.random() < 0.1
+            else "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 4)))
+            for _ in range(40)
+        ]
+        column = pa.chunked_array([pa.array(cells, pa.large_string())[3:]])
+        kept = cells[3:]
+        assert edge_is_space(column).tolist() == [bool(v) and v[0] in SPACES for v in kept]
+        assert edge_is_space(column, last=True).tolist() == [
+            bool(v) and v[-1] in SPACES for v in kept
+        ]
+        filled = [v is not None and v.strip() != "" for v in cells]
+        assert _filled_arrow(pd.Series(cells, dtype="str")).tolist() == filled

@@ -34,6 +34,7 @@ import re
 import threading
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from toolkit._files import path_problem
@@ -335,12 +336,40 @@ def arrow_cells(series: pd.Series):
     return pa.chunked_array(pa.array(series.array))
 
 
-def _edge_is_space(cells, start: int, stop: int | None):
+def edge_is_space(cells, *, last: bool = False) -> np.ndarray:
+    """Per cell of Arrow text, whether its first (``last``: its last) character is a
+    space (one of :data:`SPACES`); false for missing and empty cells.
+
+    The edge byte of every cell is looked up in a table, with no new array of text;
+    only cells whose edge character is not ASCII are sliced by Arrow.
+    """
+    parts = [_edge_is_space(chunk, last) for chunk in cells.chunks]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+
+
+_ASCII_SPACE = np.array([chr(c) in SPACES for c in range(128)] + [False] * 128)
+
+
+def _edge_is_space(chunk, last: bool) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    edge = pc.utf8_slice_codeunits(cells, start, stop)
-    return pc.is_in(edge, value_set=pa.array(list(SPACES)))
+    wide_offsets = pa.types.is_large_string(chunk.type) or pa.types.is_large_binary(chunk.type)
+    at = chunk.offset
+    offsets = np.frombuffer(chunk.buffers()[1], np.int64 if wide_offsets else np.int32)
+    offsets = offsets[at : at + len(chunk) + 1]
+    data = np.frombuffer(chunk.buffers()[2] or b"", np.uint8)
+    has = offsets[1:] > offsets[:-1]
+    if chunk.null_count:
+        has &= chunk.is_valid().to_numpy(zero_copy_only=False)
+    byte = np.zeros(len(chunk), dtype=np.uint8)
+    byte[has] = data[(offsets[1:] - 1 if last else offsets[:-1])[has]]
+    out = _ASCII_SPACE[byte] & has
+    wide = np.flatnonzero(has & (byte >= 128))  # a character of several bytes
+    if wide.size:
+        edge = pc.utf8_slice_codeunits(chunk.take(wide), -1 if last else 0, None if last else 1)
+        out[wide] = pc.is_in(edge, value_set=pa.array(list(SPACES))).to_numpy(zero_copy_only=False)
+    return out
 
 
 def space_at_edges(series: pd.Series) -> bool | None:
@@ -352,11 +381,7 @@ def space_at_edges(series: pd.Series) -> bool | None:
     cells = arrow_cells(series)
     if cells is None:
         return None
-    import pyarrow.compute as pc
-
-    return bool(pc.any(_edge_is_space(cells, 0, 1)).as_py()) or bool(
-        pc.any(_edge_is_space(cells, -1, None)).as_py()
-    )
+    return bool(edge_is_space(cells).any() or edge_is_space(cells, last=True).any())
 
 
 def starts_with_any(series: pd.Series, prefix: str) -> bool | None:

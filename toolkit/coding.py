@@ -6,7 +6,9 @@ small typos (never in a real word: see :func:`real_words`); :func:`uncoded_needs
 :func:`codebook_version` identifies a codebook. Reviewing: :func:`review_queue` lists the
 automatic codes a person should confirm (fuzzy and low-scoring ones, see
 :func:`needs_review`); :func:`coder_agreement` compares two coders (Cohen's kappa). All distinct texts are split into words
-at once with pyarrow and matched with NumPy lookups; the matcher is cached per codebook.
+at once (ASCII ones byte by byte, :func:`_ascii_words`), each word is numbered once, and
+keywords are found by NumPy table look-ups on those numbers (:class:`_RunTable`); the
+matcher is cached per codebook.
 The analyses of coded needs are in :mod:`toolkit.needs`.
 """
 
@@ -16,8 +18,11 @@ import functools
 import gzip
 import hashlib
 import itertools
+import os
 import re
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -41,34 +46,102 @@ __all__ = [
 
 _APOSTROPHES = "['’`]"
 _NOT_WORD = r"[^\p{L}\p{N}]+"  # RE2 (pyarrow): neither a letter nor a digit
-_ASCII_NOT_WORD = str.maketrans(  # the same for ASCII, NUL kept (it separates texts)
-    {**{chr(c): " " for c in range(1, 128) if not chr(c).isalnum()}, "'": None, "`": None}
-)
 _STEM_MIN = 5  # a keyword this long also matches words it begins ("refrigerat" → "refrigerator")
 _NO_CODE = -1
+_PART = 2**21  # see _Matcher._best
+_SPLIT_FROM = 20_000  # distinct texts coded in two threads from this many
 _WORD_LISTS = Path(__file__).resolve().parent / "wordlist"
 _COGNATE_MIN = 8  # a Spanish word may be a keyword this long written the Spanish way
 
 
-def _words(texts: list[str]) -> pa.ListArray:
+def _words(texts: list[str] | pa.Array) -> pa.ListArray:
     """Each text's words: lower case, apostrophes dropped, split at whatever is neither a
-    letter nor a digit ("Don't-stop!" → ["dont", "stop"]).
+    letter nor a digit ("Don't-stop!" → ["dont", "stop"]; a text without words → [""]).
 
     The one normalisation for statements and codebook alike, for all texts at once: ASCII
-    texts through one ``str.translate`` of them joined, others lower-cased by Python and
-    split by pyarrow's RE2 (the two agree on ASCII).
+    texts byte by byte with NumPy (:func:`_ascii_words`), others lower-cased by Python and
+    split by pyarrow's RE2 (:func:`_other_words`; the two agree on ASCII).
     """
-    joined = "\x00".join(texts)
-    if joined.isascii() and joined.count("\x00") == len(texts) - 1:
-        spaced = pa.array(joined.lower().translate(_ASCII_NOT_WORD).split("\x00"), pa.string())
-    else:
-        lower = _fold([t.lower() for t in texts])  # Python's: a word-final Σ becomes ς
+    if not isinstance(texts, pa.Array):
         try:
-            lower = pa.array(lower, type=pa.string())
+            texts = pa.array(texts, type=pa.string())
         except UnicodeEncodeError:  # lone surrogates (frames built in Python): not letters
-            lower = pa.array([t.encode("utf-8", "replace").decode() for t in lower], pa.string())
-        unquoted = pc.replace_substring_regex(lower, pattern=_APOSTROPHES, replacement="")
-        spaced = pc.replace_substring_regex(unquoted, pattern=_NOT_WORD, replacement=" ")
+            return _other_words(texts)
+    if texts.type != pa.string():
+        try:
+            texts = texts.cast(pa.string())
+        except pa.ArrowInvalid:  # over 2 GB of text: in parts
+            half = len(texts) // 2
+            return pa.concat_arrays([_words(texts[:half]), _words(texts[half:])])
+    offsets, data = _buffers(texts)
+    if offsets[0] != 0:  # a slice: its own buffers (Arrow's kernels may mistake its offsets)
+        data = data[offsets[0] : offsets[-1]]
+        offsets = offsets - offsets[0]
+        texts = pa.StringArray.from_buffers(len(texts), pa.py_buffer(offsets), pa.py_buffer(data))
+    if not (data[: offsets[-1]] >= 128).any():
+        return _ascii_words(texts)
+    high = np.r_[0, np.cumsum(data >= 128)]  # bytes of non-ASCII characters so far
+    other = high[offsets[1:]] > high[offsets[:-1]]
+    ascii_ = np.flatnonzero(~other)
+    parts = [_other_words(texts.filter(pa.array(other)).to_pylist())]
+    if len(ascii_):
+        parts.insert(0, _ascii_words(texts.take(ascii_)))
+    order = np.argsort(np.r_[ascii_, np.flatnonzero(other)], kind="stable")
+    return pa.concat_arrays(parts).take(order)
+
+
+def _buffers(texts: pa.StringArray) -> tuple[np.ndarray, np.ndarray]:
+    """A string array's offsets and bytes, as NumPy arrays (no copy)."""
+    at = texts.offset
+    offsets = np.frombuffer(texts.buffers()[1], np.int32)[at : at + len(texts) + 1]
+    return offsets, np.frombuffer(texts.buffers()[2] or b"", np.uint8)
+
+
+#: The ASCII characters that are neither a letter nor a digit (apostrophes included).
+_ASCII_NOT_WORD = "".join(chr(c) for c in range(128) if not chr(c).isalnum())
+
+
+def _ascii_words(texts: pa.StringArray) -> pa.ListArray:
+    """:func:`_words` of ASCII texts, without a Python string per text or word.
+
+    Arrow lower-cases the texts; NumPy deletes their apostrophes and finds where each
+    word (a run of letters and digits within a text) begins; each word is taken from its
+    first byte up to the next word's, and Arrow trims what follows it.
+    """
+    offsets, data = _buffers(pc.ascii_lower(texts))
+    quotes = np.flatnonzero((data == 39) | (data == 96))  # ' and `
+    if len(quotes):
+        data = np.delete(data, quotes)
+        offsets = offsets - np.searchsorted(quotes, offsets)
+    word = (data - 97 < 26) | (data - 48 < 10)  # uint8 arithmetic wraps
+    cut = np.zeros(len(data) + 1, dtype=bool)  # where a text begins: no word runs across
+    cut[offsets] = True
+    starts = np.flatnonzero(word & (cut[:-1] | ~np.r_[False, word[:-1]]))
+    count = np.diff(np.searchsorted(starts, offsets))
+    bounds = np.r_[starts, offsets[-1]]
+    empty = np.flatnonzero(count == 0)  # a text without words holds one empty word
+    if len(empty):
+        at = np.cumsum(count)[empty] - count[empty]
+        bounds = np.insert(bounds, at, bounds[at])
+        count[empty] = 1
+    flat = pa.StringArray.from_buffers(
+        len(bounds) - 1, pa.py_buffer(bounds.astype(np.int32)), pa.py_buffer(data)
+    )
+    flat = pc.ascii_rtrim(flat, characters=_ASCII_NOT_WORD)
+    return pa.ListArray.from_arrays(pa.array(np.r_[0, np.cumsum(count)], pa.int32()), flat)
+
+
+def _other_words(texts: list[str]) -> pa.ListArray:
+    """:func:`_words` of texts with non-ASCII letters: Python lower-cases and folds them,
+    pyarrow's RE2 splits them.
+    """
+    lower = _fold([t.lower() for t in texts])  # Python's: a word-final Σ becomes ς
+    try:
+        lower = pa.array(lower, type=pa.string())
+    except UnicodeEncodeError:  # lone surrogates (frames built in Python): not letters
+        lower = pa.array([t.encode("utf-8", "replace").decode() for t in lower], pa.string())
+    unquoted = pc.replace_substring_regex(lower, pattern=_APOSTROPHES, replacement="")
+    spaced = pc.replace_substring_regex(unquoted, pattern=_NOT_WORD, replacement=" ")
     return pc.ascii_split_whitespace(pc.ascii_trim_whitespace(spaced))  # "" → [""]
 
 
@@ -173,6 +246,7 @@ class _Matcher:
         phrases = _whole_statements_only(phrases, first_row.get(NOT_A_NEED["code"]))
         self.exact_keys = pa.array(list(exact), type=pa.string())
         self.exact_codes = np.array(list(exact.values()), dtype=np.int64)
+        self.exact_words = max([1, *(key.count(" ") + 1 for key in exact)])
         self.phrases = list(phrases)
         self.phrase_codes = list(phrases.values())
         counts = np.array([len(c) for c in self.phrase_codes], dtype=np.int64)
@@ -192,7 +266,10 @@ class _Matcher:
                 np.array(list(forms.values())),
             )
         self.prefixes = _prefixes(self.phrases)
-        self.heads = self.prefixes.get(1, pa.array([], type=pa.string()))  # first words
+        self.runs = _RunTable(
+            {n: forms for n, forms in by_words.items() if n > 1},
+            {n: p.to_pylist() for n, p in self.prefixes.items()},
+        )
         stems: dict[int, dict[str, int]] = {}
         for i, phrase in enumerate(self.phrases):
             if " " not in phrase and len(phrase) >= _STEM_MIN:
@@ -208,66 +285,69 @@ class _Matcher:
                 self.typo_choices.setdefault((phrase.count(" ") + 1, len(phrase)), []).append(i)
         self._near: dict[tuple[int, int], tuple[list[str], list[int], int]] = {}
 
-    def code(self, texts: list[str], fuzzy: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Code distinct texts: per text the code's index (-1: none), how, and the score."""
+    def code(
+        self, texts: list[str] | pa.Array, fuzzy: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Code distinct texts: per text the code's index (-1: none), how, and the score.
+
+        Many texts are coded in two halves at once, one per thread (NumPy, Arrow and
+        rapidfuzz do their work without Python's lock), when the machine has two cores.
+        """
+        if len(texts) < _SPLIT_FROM or (os.cpu_count() or 1) < 2:
+            return self._code(texts, fuzzy)
+        half = len(texts) // 2
+        with ThreadPoolExecutor(2) as pool:
+            parts = list(pool.map(lambda t: self._code(t, fuzzy), (texts[:half], texts[half:])))
+        return tuple(np.concatenate(p) for p in zip(*parts, strict=True))
+
+    def _code(
+        self, texts: list[str] | pa.Array, fuzzy: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         words = _words(texts)
-        normal = pc.binary_join(words, " ")
+        # Only a text of no more words than some exact phrase may be one (or blank).
+        short = np.flatnonzero(pc.list_value_length(words).to_numpy() <= self.exact_words)
+        normal = pc.binary_join(words.take(short), " ")
         hit = _lookup(normal, self.exact_keys)
-        code = np.full(len(texts), _NO_CODE)
-        code[hit >= 0] = self.exact_codes[hit[hit >= 0]]
+        code = np.full(len(words), _NO_CODE)
+        code[short[hit >= 0]] = self.exact_codes[hit[hit >= 0]]
         how = np.where(code >= 0, "exact", None).astype(object)
         score = np.where(code >= 0, 1.0, np.nan)
-        blank = pc.equal(normal, "").to_numpy(zero_copy_only=False)
+        blank = np.zeros(len(words), dtype=bool)
+        blank[short] = pc.equal(normal, "").to_numpy(zero_copy_only=False)
         pending = np.flatnonzero((code < 0) & ~blank)
+        said = _Said.of(words) if len(pending) else None
         if len(pending) and self.phrases:
-            found, share = self._keywords(words.take(pending))
+            found, share = self._keywords(said)  # (texts coded already are ignored)
+            found, share = found[pending], share[pending]
             code[pending] = found
             how[pending[found >= 0]] = "keyword"
             score[pending[found >= 0]] = share[found >= 0]
             pending = pending[found < 0]
         if fuzzy and len(pending) and self.typo_choices:
-            for i, (c, s) in self._typos(words.take(pending)).items():
-                code[pending[i]], how[pending[i]], score[pending[i]] = c, "fuzzy", s
+            for t, (c, s) in self._typos(said.only(pending)).items():
+                code[t], how[t], score[t] = c, "fuzzy", s
         return code, how, score
 
-    def _keywords(self, words: pa.ListArray) -> tuple[np.ndarray, np.ndarray]:
-        """The best keyword code of each text, given as its words (-1: none), and its
-        share of the codes' keyword hits in the text (see :meth:`_best`).
+    def _keywords(self, said: _Said) -> tuple[np.ndarray, np.ndarray]:
+        """The best keyword code of each text (-1: none), and its share of the codes'
+        keyword hits in the text (see :meth:`_best`).
 
         The longest matched keyword wins, then the code with most keyword hits, then
-        codebook order.
+        codebook order. Keywords of several words are found first (each word start holds
+        the longest found there, :meth:`_RunTable.hits`), then single words and stems.
         """
-        flat = pc.list_flatten(words)
-        owner = pc.list_parent_indices(words).to_numpy()
-        keyword = np.full(len(flat), _NO_CODE)  # the keyword found at each word start
-        # Keywords of several words, longest first, from the words that begin one: a run
-        # grows by a word only while it still begins some longer keyword.
-        starts = np.flatnonzero(_lookup(flat, self.heads) >= 0)
-        live, run = starts, flat.take(starts)
-        hits = []
-        for n in range(2, max(self.forms) + 1):
-            end = live + n - 1
-            inside = end < len(flat)
-            inside[inside] = owner[end[inside]] == owner[live[inside]]
-            live, end, run = live[inside], end[inside], run.filter(inside)
-            if len(live) == 0:
-                break
-            run = pc.binary_join_element_wise(run, flat.take(end), " ")
-            if n in self.forms:  # (a keyword of 3 words but none of 2: no forms of 2)
-                hit = _lookup(run, self.forms[n][0])
-                hits.append((live[hit >= 0], self.forms[n][1][hit[hit >= 0]]))
-            if n in self.prefixes:
-                going = _lookup(run, self.prefixes[n]) >= 0
-                live, run = live[going], run.filter(going)
-            else:
-                break
-        for at, found in reversed(hits):  # longest first; each start keeps the first found
+        keyword = np.full(len(said.ids), _NO_CODE)  # the keyword found at each word start
+        for at, found in reversed(self.runs.hits(said)):  # longest first
             free = keyword[at] < 0
             keyword[at[free]] = found[free]
-        # Then single words, and stems in words no keyword matched: each distinct word
-        # is looked up once (comments repeat their words), and spread back.
-        encoded = pc.dictionary_encode(flat)
-        distinct, which = encoded.dictionary, encoded.indices.to_numpy()
+        keyword = np.where(keyword < 0, self._single(said.distinct)[said.ids], keyword)
+        at = np.flatnonzero(keyword >= 0)
+        return self._best(said.owner[at], keyword[at], said.size)
+
+    def _single(self, distinct: pa.Array) -> np.ndarray:
+        """Per distinct word, the one-word keyword it is (or its plural), else the
+        keyword of five letters or more it begins with (the longest), else -1.
+        """
         single = np.full(len(distinct), _NO_CODE)
         if 1 in self.forms:
             hit = _lookup(distinct, self.forms[1][0])
@@ -280,9 +360,7 @@ class _Matcher:
                     continue
                 hit = _lookup(pc.utf8_slice_codeunits(distinct.take(open_), 0, n), stems)
                 single[open_[hit >= 0]] = phrase[hit[hit >= 0]]
-        keyword = np.where(keyword < 0, single[which], keyword)
-        at = np.flatnonzero(keyword >= 0)
-        return self._best(owner[at], keyword[at], len(words))
+        return single
 
     def _best(
         self, text: np.ndarray, keyword: np.ndarray, size: int
@@ -299,54 +377,47 @@ class _Matcher:
         within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
         code = self.phrase_code[np.repeat(self.phrase_first[keyword], counts) + within]
         text, length = np.repeat(text, counts), np.repeat(self.phrase_length[keyword], counts)
-        pair = text * len(self.codes) + code
-        by_pair = np.lexsort((-length, pair))  # each pair's longest keyword first
-        pair, length = pair[by_pair], length[by_pair]
+        codes = len(self.codes)
+        pair = text * codes + code
+        pair, length = _sorted_by(pair, length)
         first = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
         hits = np.diff(np.r_[first, len(pair)])
-        text, code, length = (
-            pair[first] // len(self.codes),
-            pair[first] % len(self.codes),
-            length[first],
-        )
-        rank = np.lexsort((code, -hits, -length, text))  # code indices follow codebook order
-        text, code, hits = text[rank], code[rank], hits[rank]
-        winner = np.r_[True, text[1:] != text[:-1]]
-        best[text[winner]] = code[winner]
-        total = np.bincount(text, weights=hits, minlength=size)
-        share[text[winner]] = np.round(hits[winner] / total[text[winner]], 4)
+        longest = np.maximum.reduceat(length, first)
+        text, code = pair[first] // codes, pair[first] % codes
+        # Per text the largest of (longest keyword, hits, earliest code), packed in one
+        # number (each part under 2**21).
+        rank = (longest << 42) | (np.minimum(hits, _PART - 1) << 21) | (codes - 1 - code)
+        starts = np.flatnonzero(np.r_[True, text[1:] != text[:-1]])
+        top = np.maximum.reduceat(rank, starts)
+        said = text[starts]
+        best[said] = codes - 1 - (top & (_PART - 1))
+        share[said] = np.round(((top >> 21) & (_PART - 1)) / np.add.reduceat(hits, starts), 4)
         return best, share
 
-    def _typos(self, words: pa.ListArray) -> dict[int, tuple[int, float]]:
+    def _typos(self, said: _Said) -> dict[int, tuple[int, float]]:
         """Keywords written with a typo: "mlik" for milk, "fresh fod" for fresh food.
 
         Every run of words as long as a keyword is compared with it by optimal string
         alignment distance (rapidfuzz, in C++): up to 1 edit for keywords of 6–9
         characters, 2 from 10, and for 4–5 characters only two swapped letters. Each
-        distinct run is compared once, with the keywords of about its length. Returns
-        text position → (code, score).
+        distinct run is compared once, with the keywords of about its length (runs of
+        other lengths are never spelled out). Returns text → (code, score).
         """
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
-        flat = pc.list_flatten(words)
-        owner = pc.list_parent_indices(words).to_numpy()
-        # A typo differs from its keyword in a word that is no real word (see
-        # _may_be_typo): a run of real words only is never one, so it is not compared.
-        unknown = ~self.known(flat)
+        ids, owner, words = said.ids, said.owner, said.distinct
         best: dict[int, tuple[float, int, int, int]] = {}
-        run = flat
-        for n in range(1, max(n for n, _ in self.typo_choices) + 1):
-            if n > 1:
-                run = pc.binary_join_element_wise(run[:-1], flat[n - 1 :], " ")
-                unknown = unknown[:-1] | ~self.known(flat)[n - 1 :]
-            within = (owner[: len(run)] == owner[n - 1 :]) & unknown  # runs inside one text
-            encoded = pc.dictionary_encode(run.filter(within))
+        for n, at in self._typo_runs(said):
+            run = words.take(ids[at])
+            for k in range(1, n):
+                run = pc.binary_join_element_wise(run, words.take(ids[at + k]), " ")
+            encoded = pc.dictionary_encode(run)
             distinct = encoded.dictionary.to_pylist()
             # The texts holding each distinct run: run_owner[bounds[r] : bounds[r + 1]].
             index = encoded.indices.to_numpy()
             by_run = np.argsort(index, kind="stable")
-            run_owner = owner[: len(run)][within][by_run]
+            run_owner = owner[at][by_run]
             bounds = np.searchsorted(index[by_run], np.arange(len(distinct) + 1))
             lengths = pc.utf8_length(encoded.dictionary).to_numpy()
             for length in np.unique(lengths):
@@ -427,6 +498,219 @@ class _Matcher:
             most = max((_edits_allowed(other) for other in near), default=0)
             self._near[key] = ([self.phrases[i] for i in keywords], keywords, most)
         return self._near[key]
+
+    def _typo_runs(self, said: _Said):
+        """Per word count n, the positions of the runs of n words worth comparing with
+        the keywords of n words: inside one text, of a length some keyword allows, with a
+        word that is no real word (a run of real words only is never a typo, see
+        :meth:`_may_be_typo`), each real word one such a keyword has at its place, and
+        about as many digits as such a keyword (each edit changes one character).
+        """
+        ids, owner, words = said.ids, said.owner, said.distinct
+        known = self.known(words)
+        unknown = np.flatnonzero(~known[ids])
+        keyword_word = _lookup(words, self.own_words)  # -1: none (the places' last entry)
+        letters = pc.utf8_length(words).to_numpy()
+        offsets, data = _buffers(words)
+        digit = np.r_[0, np.cumsum(data - 48 < 10)]
+        digits = digit[offsets[1:]] - digit[offsets[:-1]]
+        for n in range(1, max(n for n, _ in self.typo_choices) + 1):
+            if n > len(ids):
+                break
+            holds = np.zeros(len(ids) + n, dtype=bool)  # runs holding an unknown word
+            for j in range(n):
+                holds[unknown - j + n] = True  # (shifted by n: no negative positions)
+            at = np.flatnonzero(holds[n : len(ids) + 1])
+            at = at[owner[at] == owner[at + n - 1]]
+            length = sum(letters[ids[at + j]] for j in range(n)) + n - 1
+            fits = self._typo_facts[n][0]
+            at = at[fits[np.minimum(length, len(fits) - 1)]]
+            low, high = self._typo_facts[n][2]
+            said = sum(digits[ids[at + j]] for j in range(n))
+            at = at[(said >= low - 2) & (said <= high + 2)]
+            for j, place in enumerate(self._typo_facts[n][1] if n > 1 else []):
+                at = at[~known[ids[at + j]] | place[keyword_word[ids[at + j]]]]
+            if len(at):
+                yield n, at
+
+    @functools.cached_property
+    def _typo_facts(self) -> dict[int, tuple[np.ndarray, list[np.ndarray], tuple[int, int]]]:
+        """Per word count: :meth:`_typo_lengths`, :meth:`_typo_places`, :meth:`_typo_digits`
+        (kept with the matcher, so they go when it goes).
+        """
+        counts = range(1, max((n for n, _ in self.typo_choices), default=0) + 1)
+        return {
+            n: (self._typo_lengths(n), self._typo_places(n), self._typo_digits(n)) for n in counts
+        }
+
+    def _typo_places(self, words: int) -> list[np.ndarray]:
+        """Per place, which of :attr:`own_words` the keywords of ``words`` words that
+        allow a typo have there (an extra last entry, false, for no keyword word).
+        """
+        phrases = [
+            self.phrases[i] for (n, _), c in self.typo_choices.items() if n == words for i in c
+        ]
+        own = {w: i for i, w in enumerate(self.own_words.to_pylist())}
+        places = []
+        for j in range(words):
+            place = np.zeros(len(own) + 1, dtype=bool)
+            place[[own[p.split(" ")[j]] for p in phrases]] = True
+            places.append(place)
+        return places
+
+    def _typo_digits(self, words: int) -> tuple[int, int]:
+        """The fewest and most digits of the keywords of ``words`` words that allow a typo."""
+        counts = [
+            sum("0" <= ch <= "9" for ch in self.phrases[i])
+            for (n, _), c in self.typo_choices.items()
+            if n == words
+            for i in c
+        ]
+        return (min(counts), max(counts)) if counts else (0, -3)
+
+    def _typo_lengths(self, words: int) -> np.ndarray:
+        """Per length, whether a run of ``words`` words that long is compared at all
+        (the last entry answers for every longer run).
+        """
+        longest = max((length for _, length in self.typo_choices), default=0)
+        return np.array(
+            [n > 0 and bool(self._near_choices(words, n)[0]) for n in range(longest + 4)]
+        )
+
+
+@dataclass
+class _Said:
+    """The words of the texts being coded: each word's position among the distinct
+    words, the text it is in, the distinct words, and how many texts there are.
+    """
+
+    ids: np.ndarray
+    owner: np.ndarray
+    distinct: pa.Array
+    size: int
+
+    @classmethod
+    def of(cls, words: pa.ListArray) -> _Said:
+        encoded = pc.dictionary_encode(pc.list_flatten(words))
+        owner = pc.list_parent_indices(words).to_numpy()
+        return cls(encoded.indices.to_numpy(), owner, encoded.dictionary, len(words))
+
+    def only(self, texts: np.ndarray) -> _Said:
+        """The words of ``texts`` alone (text numbers stay those of all texts)."""
+        keep = np.zeros(self.size, dtype=bool)
+        keep[texts] = True
+        keep = keep[self.owner]
+        return _Said(self.ids[keep], self.owner[keep], self.distinct, self.size)
+
+
+class _RunTable:
+    """Keywords of several words, found by table look-ups on word numbers, not text.
+
+    A run of words that begins a keyword is in a *state*: which keyword beginning of its
+    length it is. Per length n, one table gives, for a state of n − 1 words and the word
+    at place n, the keyword of n words the run now is (or -1), another the state of n
+    words (or -1 when no longer keyword begins so). Words are numbered by place: the
+    words some keyword (or its plural) has at place n. Built once per codebook.
+    """
+
+    def __init__(self, forms: dict[int, dict[str, int]], prefixes: dict[int, list[str]]):
+        words = sorted({w for f in forms.values() for s in f for w in s.split(" ")})
+        self.words = pa.array(words, type=pa.string())
+        number = {w: i for i, w in enumerate(words)}
+        longest = max(forms, default=1)
+        state = {
+            n: {p: i for i, p in enumerate(sorted(prefixes.get(n, [])))} for n in range(1, longest)
+        }
+        # Per place, each word's number there (-1: none); the last entry answers -1.
+        self.place: list[np.ndarray] = []
+        for n in range(1, longest + 1):
+            said = sorted({s.split(" ")[n - 1] for m, f in forms.items() if m >= n for s in f})
+            place = np.full(len(words) + 1, -1, dtype=np.int64)
+            place[[number[w] for w in said]] = np.arange(len(said))
+            self.place.append(place)
+        self.first = np.full(len(words) + 1, -1, dtype=np.int64)
+        for p, i in state.get(1, {}).items():
+            self.first[number[p]] = i
+        self.keyword: dict[int, _Cells] = {}  # (state of n − 1 words) × word → keyword
+        self.grown: dict[int, _Cells] = {}  # (state of n − 1 words) × word → state
+        self.width: dict[int, int] = {}  # words at place n
+        for n in range(2, longest + 1):
+            width = self.width[n] = int(self.place[n - 1].max()) + 1
+
+            def cell(run: str, n: int = n, width: int = width) -> int:
+                *head, last = run.split(" ")
+                return state[n - 1][" ".join(head)] * width + int(self.place[n - 1][number[last]])
+
+            size = len(state[n - 1]) * width
+            found = forms.get(n, {})
+            self.keyword[n] = _Cells(size, [cell(s) for s in found], list(found.values()))
+            if n < longest:
+                self.grown[n] = _Cells(size, [cell(p) for p in state[n]], list(state[n].values()))
+
+    def hits(self, said: _Said) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per keyword length (2 words, 3, ...): the word positions where a keyword of
+        that length begins, and the keyword. A run grows by a word only while it still
+        begins some longer keyword.
+        """
+        if not self.keyword:
+            return []
+        number = _lookup(said.distinct, self.words)  # per distinct word; -1: the last entry
+        first = self.first[number]
+        place = [p[number] for p in self.place]  # per place, per distinct word
+        ids, owner = said.ids, said.owner
+        # Runs of two words: a keyword's first word, then a word keywords have second.
+        live = np.flatnonzero((first[ids[:-1]] >= 0) & (place[1][ids[1:]] >= 0))
+        live = live[owner[live] == owner[live + 1]]
+        state = first[ids[live]]
+        found = []
+        for n in range(2, max(self.keyword) + 1):
+            end = live + n - 1
+            if n > 2:
+                inside = end < len(ids)
+                inside[inside] = owner[end[inside]] == owner[live[inside]]
+                inside[inside] = place[n - 1][ids[end[inside]]] >= 0
+                live, state, end = live[inside], state[inside], end[inside]
+            cell = state * self.width[n] + place[n - 1][ids[end]]
+            keyword = self.keyword[n].get(cell)
+            found.append((live[keyword >= 0], keyword[keyword >= 0]))
+            if n not in self.grown:
+                break
+            state = self.grown[n].get(cell)
+            live, state = live[state >= 0], state[state >= 0]
+            if len(live) == 0:
+                break
+        return found
+
+
+class _Cells:
+    """A table of whole numbers by cell number, -1 where none: one array when the table
+    is small, else its filled cells sorted (a codebook of thousands of keywords).
+    """
+
+    _DENSE_MOST = 4_000_000
+
+    def __init__(self, size: int, cells: list[int], values: list[int]):
+        cells_, values_ = np.array(cells, dtype=np.int64), np.array(values, dtype=np.int64)
+        self.dense = size <= self._DENSE_MOST
+        if self.dense:
+            self.table = np.full(size, -1, dtype=np.int64)
+            self.table[cells_] = values_
+        else:
+            self.cells, self.values = _sorted_by(cells_, values_)
+
+    def get(self, cells: np.ndarray) -> np.ndarray:
+        if self.dense:
+            return self.table[cells]
+        if len(self.cells) == 0:
+            return np.full(len(cells), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.cells, cells), len(self.cells) - 1)
+        return np.where(self.cells[at] == cells, self.values[at], -1)
+
+
+def _sorted_by(key: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``key`` sorted, and ``other`` in the same order."""
+    order = np.argsort(key, kind="stable")
+    return key[order], other[order]
 
 
 def _prefixes(phrases: list[str]) -> dict[int, pa.Array]:
@@ -529,7 +813,7 @@ def code_needs(
     out = statements.copy(deep=False)  # copy-on-write: the input is never changed
     matcher = _matcher(_codebook_rows(codebook))
     positions, distinct = pd.factorize(out[text])  # each distinct text is coded once
-    found, how, score = matcher.code([str(t) for t in distinct.tolist()], fuzzy)
+    found, how, score = matcher.code(_texts(distinct), fuzzy)
     # Position -1 (no text) takes the appended blank.
     auto_code = np.array([*matcher.codes, None], dtype=object)[
         np.append(found, _NO_CODE)[positions]
@@ -554,6 +838,17 @@ def code_needs(
     out["match_score"] = np.where(by_person, np.nan, auto_score)
     out["codebook_version"] = matcher.version
     return out
+
+
+def _texts(distinct: pd.Index) -> list[str] | pa.Array:
+    """Distinct statements as :meth:`_Matcher.code` takes them: Arrow strings as they
+    are (a column read by pandas holds them already), anything else as Python text.
+    """
+    if isinstance(distinct.dtype, pd.StringDtype) and hasattr(distinct.array, "__arrow_array__"):
+        texts = pa.array(distinct.array)
+        if texts.null_count == 0:
+            return texts
+    return [str(t) for t in distinct.tolist()]
 
 
 def uncoded_needs(

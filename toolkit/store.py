@@ -2265,7 +2265,7 @@ class Engagement:
         """
         # Columns with no value at all are left to their default (NULL): binding
         # them would cost as much as binding data.
-        columns = [c for c in (*spec.field_names, *attributes) if landing[c].notna().any()]
+        columns = [c for c in (*spec.field_names, *attributes) if _has_values(landing[c])]
         names = ", ".join(_quote(c) for c in columns)
         marks = ", ".join("?" * len(columns))
         sql = f"INSERT INTO {_quote(spec.name)} (_tk_import, {names}) VALUES ({import_id}, {marks})"
@@ -3164,6 +3164,13 @@ def _numbers(column: pd.Series, *, field: bool) -> pd.Series:
         return pd.Series(np.array(column.to_numpy(), dtype=float), index=column.index)
     except (TypeError, ValueError):
         return pd.to_numeric(column).astype(float) if field else column
+
+
+def _has_values(column: pd.Series) -> bool:
+    """Whether a column holds any value: its first cells are looked at first, so a
+    filled column of a million is not scanned to the end.
+    """
+    return bool(column.iloc[:256].notna().any()) or bool(column.notna().any())
 
 
 def _bound_rows(frame: pd.DataFrame) -> Iterator[tuple]:

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from toolkit._tabular import SPACES, arrow_cells
+from toolkit._tabular import arrow_cells, edge_is_space
 from toolkit.errors import DataValidationError
 from toolkit.schema.raw import RawTable
 from toolkit.sources.limits import (
@@ -639,15 +639,12 @@ def _filled_arrow(column: pd.Series) -> np.ndarray:
     A cell is blank when it is empty or missing; a cell starting with anything but a
     space holds more than blanks; only cells starting with a space are stripped.
     """
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     cells = arrow_cells(column)
     lengths = pc.fill_null(pc.binary_length(cells), 0).to_numpy()
-    first = pc.utf8_slice_codeunits(cells, 0, 1)
-    spaced = pc.fill_null(pc.is_in(first, value_set=pa.array(list(SPACES))), False).to_numpy()
     filled = lengths > 0
-    where = np.flatnonzero(spaced)
+    where = np.flatnonzero(edge_is_space(cells))
     if where.size:
         stripped = [str(v).strip() != "" for v in column.iloc[where]]
         filled[where] = np.array(stripped, dtype=bool)
