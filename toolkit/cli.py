@@ -167,7 +167,7 @@ def _format_option(default: str | None):
 def demo(ctx, path, no_reports, formats):
     """Build the neighbourhood demo at PATH (default ./riverside-demo) and its reports.
 
-    Writes every report (needs-gap, customer-map, satisfaction) as offline HTML, PDF and
+    Writes every report (needs-gap, customer-map, satisfaction, you-said-we-did) as offline HTML, PDF and
     slides (PPTX) into PATH/reports/<run-id>/ and the index PATH/reports/index.html,
     then says where to open them. Without Chromium the PDF is left out, and it says so. Running it again rebuilds the demo in the same folder and keeps earlier
     report runs; a folder that is not a demo engagement is never touched.
@@ -1044,8 +1044,8 @@ def report(
 ):
     """Run report notebooks on the engagement at PATH and write offline HTML.
 
-    NAME is needs-gap, customer-map or satisfaction (all three when omitted), or the
-    path of a report notebook. Each run writes PATH/reports/<run-id>/NAME.html (with
+    NAME is needs-gap, customer-map, satisfaction or you-said-we-did (all of them when
+    omitted), or the path of a report notebook. Each run writes PATH/reports/<run-id>/NAME.html (with
     --each: NAME--VALUE.html) next to its executed .ipynb, and updates
     PATH/reports/index.html. `--format html,pdf,pptx` writes NAME.pdf (printed by
     Chromium) and NAME.pptx (slides) too. `service-toolkit params NAME` lists a
@@ -1076,6 +1076,7 @@ def report(
         _json(run.to_dict())
         for skip in run.skipped:
             _echo_err(f"Skipped {skip['reason']}")
+        _echo_warnings(run)
         for result in run.failed:
             _echo_err(f"Error: {result.error}")
     else:
@@ -1101,9 +1102,17 @@ def _print_run(run) -> None:
             click.echo(f"  {'':<34} {other}")
     for skip in run.skipped:
         _echo_err(f"Skipped {skip['reason']}")
+    _echo_warnings(run)
     for result in run.failed:
         _echo_err(f"Error: {result.error}")
     click.echo(f"Index of every run: {run.index}")
+
+
+def _echo_warnings(run) -> None:
+    """Each report's warnings (a page's labels shown in English, say) on stderr."""
+    for result in run.results:
+        for warning in result.warnings:
+            _echo_err(f"Warning: {warning}")
 
 
 @main.command()
