@@ -299,14 +299,15 @@ def customers_only(tmp_path_factory) -> Engagement:
 def test_a_report_whose_data_is_not_there_yet_is_skipped_and_the_run_exits_0(customers_only):
     result = invoke("report", customers_only.path)
     assert result.exit_code == 0, result.output
-    assert "1 written, 0 failed, 2 skipped" in result.stdout
+    assert "1 written, 0 failed, 3 skipped" in result.stdout
     assert (
         "Skipped needs-gap: no stated needs yet — import some, then run it again." in result.stderr
     )
     assert "Skipped satisfaction: no satisfaction responses yet" in result.stderr
     index = (customers_only.path / "reports" / "index.html").read_text(encoding="utf-8")
     assert "needs-gap: no stated needs yet — import some, then run it again." in index
-    assert "2 skipped" in index
+    assert "3 skipped" in index
+    assert "you-said-we-did: no stated needs yet — import some, then run it again." in index
 
 
 def test_json_lists_the_skipped_reports(customers_only):
@@ -314,13 +315,21 @@ def test_json_lists_the_skipped_reports(customers_only):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["status"] == "ok" and [r["name"] for r in data["results"]] == ["customer-map"]
-    assert [s["report"] for s in data["skipped"]] == ["needs-gap", "satisfaction"]
+    assert [s["report"] for s in data["skipped"]] == [
+        "needs-gap",
+        "satisfaction",
+        "you-said-we-did",
+    ]
     assert data["skipped"][0]["reason"].startswith("needs-gap: no stated needs yet")
 
 
 @pytest.mark.parametrize(
     ("name", "words"),
-    [("needs-gap", "no stated needs yet"), ("satisfaction", "no satisfaction responses yet")],
+    [
+        ("needs-gap", "no stated needs yet"),
+        ("satisfaction", "no satisfaction responses yet"),
+        ("you-said-we-did", "no stated needs yet"),
+    ],
 )
 def test_a_report_named_with_no_data_exits_1_before_any_kernel(customers_only, name, words):
     before = set((customers_only.path / "reports").glob("*"))
@@ -335,4 +344,4 @@ def test_an_engagement_with_no_data_at_all_skips_every_report(tmp_path):
     result = invoke("report", engagement.path, "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["results"] == [] and len(data["skipped"]) == 3
+    assert data["results"] == [] and len(data["skipped"]) == 4

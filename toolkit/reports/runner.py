@@ -488,6 +488,7 @@ def _plan(
             )
         declared[report.name] = params
     typed = _check_parameters(parameters, declared)
+    _check_languages(engagement, reports, declared, typed)
     notes: list[str] = []
     from toolkit.store import check_subset
 
@@ -543,6 +544,17 @@ def _plan(
         )
         raise DataValidationError(f"--each {each}: the column has no values in the data{asked}.")
     return jobs, notes
+
+
+def _check_languages(engagement, reports, declared: Mapping, typed: Mapping) -> None:
+    """Refuse, before any kernel starts, a page language with no strings file (the
+    toolkit's own reports with a ``language``: the pages for customers).
+    """
+    for report in reports:
+        if report.tables and "language" in declared[report.name]:
+            from toolkit.reports.strings import language_in_force
+
+            language_in_force(typed[report.name].get("language"), engagement.settings)
 
 
 def _neutral_slugs(column: str, per_report: Mapping[str, list | None]) -> dict[str, str]:

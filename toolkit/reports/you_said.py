@@ -31,10 +31,8 @@ from __future__ import annotations
 
 import html
 import os
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
@@ -44,6 +42,7 @@ from toolkit.loop import NO_ACTION, actions_for
 from toolkit.needs import code_needs, needs_gap
 from toolkit.reports.context import ReportContext, markdown, open_report_as_called
 from toolkit.reports.runner import REPORT_TABLES
+from toolkit.reports.strings import STRINGS_DIR, language_in_force, languages, load_strings
 from toolkit.schema.personal import personal_in_text
 from toolkit.schema.tables import ACTION_STATUSES, NOT_A_NEED, label_column
 
@@ -64,9 +63,6 @@ __all__ = [
 YOU_SAID_TABLES = REPORT_TABLES["you-said-we-did"]
 """The stored tables the page reads."""
 
-STRINGS_DIR = Path(__file__).resolve().parent / "strings"
-"""One TOML file of the page's fixed words per language, named by its code (``es.toml``)."""
-
 #: The most needs one printed page holds in large type.
 MOST_NEEDS = 8
 #: Actions shown under one need; more are counted ("and 2 more").
@@ -78,59 +74,6 @@ _STATUS_KEYS = {
     "planned": "status_planned",
     NO_ACTION: "status_not_decided",
 }
-
-
-# ----------------------------------------------------------------------------- languages
-
-
-def languages() -> dict[str, str]:
-    """The languages the page can be written in: code → the language's own name."""
-    found = {}
-    for path in sorted(STRINGS_DIR.glob("*.toml")):
-        with path.open("rb") as file:
-            found[path.stem] = str(tomllib.load(file).get("language_name", path.stem))
-    return found
-
-
-def load_strings(language: str) -> dict:
-    """The page's fixed words in ``language`` (a code such as ``en`` or ``es``).
-
-    Raises
-    ------
-    DataValidationError
-        No strings file for that language (the message lists those there are), or a
-        file that lacks some of English's words.
-    """
-    code = str(language).strip().lower()
-    available = languages()
-    if code not in available:
-        listed = ", ".join(f"{c} ({name})" for c, name in available.items())
-        raise DataValidationError(
-            f'language "{language}": the page has no words in that language. Choose one of: '
-            f"{listed}. To add one, copy {STRINGS_DIR / 'en.toml'} to "
-            f"{STRINGS_DIR / (code or 'xx')}.toml and translate it."
-        )
-    with (STRINGS_DIR / f"{code}.toml").open("rb") as file:
-        words = tomllib.load(file)
-    with (STRINGS_DIR / "en.toml").open("rb") as file:
-        missing = sorted(set(tomllib.load(file)) - set(words))
-    if missing:
-        raise DataValidationError(
-            f"{STRINGS_DIR / f'{code}.toml'}: has no {', '.join(missing)}, which every "
-            "language's words need (see en.toml). Add them, translated."
-        )
-    if not isinstance(words.get("months"), list) or len(words["months"]) != 12:
-        raise DataValidationError(
-            f"{STRINGS_DIR / f'{code}.toml'}: months must list the twelve month names."
-        )
-    words["code"] = code
-    return words
-
-
-def _language(language: str, settings: Mapping) -> str:
-    """The parameter's language, else engagement.toml's ``settings.language``, else ``en``."""
-    chosen = str(language or "").strip() or str(settings.get("language") or "").strip()
-    return chosen.lower() or "en"
 
 
 # ----------------------------------------------------------------------------- content
@@ -314,7 +257,7 @@ def open_you_said_report(
     ctx = open_report_as_called(
         engagement, subset, interactive, parameters, called, tables=YOU_SAID_TABLES
     )
-    code = _language(language, ctx.engagement.settings)
+    code = language_in_force(language, ctx.engagement.settings)
     words = load_strings(code)
     if ctx.tables["stated_needs"].empty:
         raise DataValidationError(
