@@ -610,8 +610,8 @@ def _page_html(report: YouSaidReport) -> tuple[str, str | None]:
         )
     needs_list = f'<ol class="ysd-needs">{"".join(items)}</ol>' if items else ""
     footer_html = "".join(
-        f'<p class="{"ysd-thanks" if text == words["thanks"] else ""}">{e(text)}</p>'
-        for text in footer
+        f'<p class="ysd-thanks">{e(t)}</p>' if t == words["thanks"] else f"<p>{e(t)}</p>"
+        for t in footer
     )
     body = (
         f'<div class="ysd" lang="{e(report.language)}" style="--ysd-scale: {scale}">'
