@@ -1258,7 +1258,7 @@ def templates(folder, force):
 def notebook(name, folder, engagement, force):
     """Copy the notebook NAME into FOLDER (default: here) with its engagement set.
 
-    NAME is needs-gap, customer-map, satisfaction or forms. The notebook opens the
+    NAME is needs-gap, customer-map, satisfaction, you-said-we-did or forms. The notebook opens the
     engagement at FOLDER (or --engagement): open it in JupyterLab, or run it with
     papermill, from anywhere.
     """
