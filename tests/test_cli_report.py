@@ -251,20 +251,22 @@ def test_demo_builds_the_engagement_and_writes_all_three_reports(tmp_path):
         "customer-map.html",
         "needs-gap.html",
         "satisfaction.html",
+        "you-said-we-did.html",
     ]
     assert sorted(p.name for p in run.glob("*.ipynb")) == [
         "customer-map.ipynb",
         "needs-gap.ipynb",
         "satisfaction.ipynb",
+        "you-said-we-did.ipynb",
     ]
     # And slides, and PDF wherever there is a Chromium to print it (else it says so).
-    assert len(list(run.glob("*.pptx"))) == 3
+    assert len(list(run.glob("*.pptx"))) == 4
     try:
         find_chromium()
     except ReportError:
         assert "PDF left out" in result.stderr and not list(run.glob("*.pdf"))
     else:
-        assert len(list(run.glob("*.pdf"))) == 3
+        assert len(list(run.glob("*.pdf"))) == 4
     index = (path / "reports" / "index.html").resolve()
     assert f"Open the reports in a browser (they work offline): {index.as_uri()}" in result.stdout
     # Rebuilding the demo keeps earlier report runs.
