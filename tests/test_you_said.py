@@ -279,3 +279,31 @@ def test_a_language_is_checked_before_any_kernel_and_no_needs_is_data_missing(he
     empty = Engagement.init(tmp_path / "empty")
     with pytest.raises(DataValidationError, match="you-said-we-did: no stated needs yet"):
         run_reports(empty.path, ["you-said-we-did"])
+
+
+def test_needs_that_would_not_fit_one_printed_page_are_left_off_and_said(tmp_path):
+    eng = Engagement.init(tmp_path / "long")
+    codes = [f"need_{i}" for i in range(8)]
+    label = "A need described at very great length by the people who named it " * 3
+    eng.import_frame(
+        pd.DataFrame(
+            {"code": codes, "label": [f"{label}{i}" for i in range(8)], "keywords": codes}
+        ),
+        table="codebook",
+        source="codebook.csv",
+    )
+    stated = pd.DataFrame(
+        {
+            "respondent_id": [f"p{i}-{j}" for i in range(8) for j in range(8 - i)],
+            "code": [codes[i] for i in range(8) for j in range(8 - i)],
+            "need": "words",
+            "collected_on": "2024-03-01",
+        }
+    )
+    eng.import_frame(stated, table="stated_needs", source="needs.csv")
+    ctx = open_you_said_report(eng.path, interactive=False, language="en", top=8)
+    page = ctx.page()
+    shown = page.data.count('<li class="ysd-need">')
+    assert 1 <= shown < 8
+    (warning,) = page.metadata["service_toolkit"]["warnings"]
+    assert f"The page shows {shown} of the 8 needs asked for" in warning

@@ -600,13 +600,23 @@ def _page_html(report: YouSaidReport) -> tuple[str, str | None]:
         "intro": intro,
         "footer": footer,
     }
-    scale = print_scale(texts, estimate)
+    scale, shown = print_scale(texts, estimate), len(items)
+    while scale is None and shown > 1:  # fewer needs rather than a second page
+        shown -= 1
+        scale = print_scale(texts, estimate[:shown])
     warning = None
+    if shown < len(items):
+        warning = (
+            f"The page shows {shown} of the {len(items)} needs asked for: more would not fit "
+            "on one printed page (long need labels or actions). Shorten the actions' words to "
+            "show more."
+        )
+        items = items[:shown]
     if scale is None:
         scale = _SCALES[-1]
         warning = (
-            f"The page may not fit on one printed page (long need labels or actions): show "
-            f"fewer needs (-p top {max(1, len(needs) - 1)}) or shorten the actions' words."
+            "The page may not fit on one printed page even with one need: shorten its "
+            "label or its actions' words."
         )
     needs_list = f'<ol class="ysd-needs">{"".join(items)}</ol>' if items else ""
     footer_html = "".join(
