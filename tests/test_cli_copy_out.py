@@ -92,7 +92,10 @@ def test_notebook_elsewhere_needs_the_engagement(eng, tmp_path):
     again = invoke("notebook", "satisfaction", tmp_path / "work", "--engagement", eng.path)
     assert again.exit_code == 1 and "--force" in again.stderr
     wrong = invoke("notebook", "budget", tmp_path / "work", "--engagement", eng.path)
-    assert wrong.exit_code == 1 and "needs-gap, customer-map, satisfaction, forms" in wrong.stderr
+    assert (
+        wrong.exit_code == 1
+        and "customer-map, satisfaction, you-said-we-did, forms" in wrong.stderr
+    )
 
 
 def test_a_copied_notebook_runs_from_another_folder(eng, tmp_path):

@@ -251,20 +251,22 @@ def test_demo_builds_the_engagement_and_writes_all_three_reports(tmp_path):
         "customer-map.html",
         "needs-gap.html",
         "satisfaction.html",
+        "you-said-we-did.html",
     ]
     assert sorted(p.name for p in run.glob("*.ipynb")) == [
         "customer-map.ipynb",
         "needs-gap.ipynb",
         "satisfaction.ipynb",
+        "you-said-we-did.ipynb",
     ]
     # And slides, and PDF wherever there is a Chromium to print it (else it says so).
-    assert len(list(run.glob("*.pptx"))) == 3
+    assert len(list(run.glob("*.pptx"))) == 4
     try:
         find_chromium()
     except ReportError:
         assert "PDF left out" in result.stderr and not list(run.glob("*.pdf"))
     else:
-        assert len(list(run.glob("*.pdf"))) == 3
+        assert len(list(run.glob("*.pdf"))) == 4
     index = (path / "reports" / "index.html").resolve()
     assert f"Open the reports in a browser (they work offline): {index.as_uri()}" in result.stdout
     # Rebuilding the demo keeps earlier report runs.
@@ -299,14 +301,15 @@ def customers_only(tmp_path_factory) -> Engagement:
 def test_a_report_whose_data_is_not_there_yet_is_skipped_and_the_run_exits_0(customers_only):
     result = invoke("report", customers_only.path)
     assert result.exit_code == 0, result.output
-    assert "1 written, 0 failed, 2 skipped" in result.stdout
+    assert "1 written, 0 failed, 3 skipped" in result.stdout
     assert (
         "Skipped needs-gap: no stated needs yet — import some, then run it again." in result.stderr
     )
     assert "Skipped satisfaction: no satisfaction responses yet" in result.stderr
     index = (customers_only.path / "reports" / "index.html").read_text(encoding="utf-8")
     assert "needs-gap: no stated needs yet — import some, then run it again." in index
-    assert "2 skipped" in index
+    assert "3 skipped" in index
+    assert "you-said-we-did: no stated needs yet — import some, then run it again." in index
 
 
 def test_json_lists_the_skipped_reports(customers_only):
@@ -314,13 +317,21 @@ def test_json_lists_the_skipped_reports(customers_only):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["status"] == "ok" and [r["name"] for r in data["results"]] == ["customer-map"]
-    assert [s["report"] for s in data["skipped"]] == ["needs-gap", "satisfaction"]
+    assert [s["report"] for s in data["skipped"]] == [
+        "needs-gap",
+        "satisfaction",
+        "you-said-we-did",
+    ]
     assert data["skipped"][0]["reason"].startswith("needs-gap: no stated needs yet")
 
 
 @pytest.mark.parametrize(
     ("name", "words"),
-    [("needs-gap", "no stated needs yet"), ("satisfaction", "no satisfaction responses yet")],
+    [
+        ("needs-gap", "no stated needs yet"),
+        ("satisfaction", "no satisfaction responses yet"),
+        ("you-said-we-did", "no stated needs yet"),
+    ],
 )
 def test_a_report_named_with_no_data_exits_1_before_any_kernel(customers_only, name, words):
     before = set((customers_only.path / "reports").glob("*"))
@@ -335,4 +346,4 @@ def test_an_engagement_with_no_data_at_all_skips_every_report(tmp_path):
     result = invoke("report", engagement.path, "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["results"] == [] and len(data["skipped"]) == 3
+    assert data["results"] == [] and len(data["skipped"]) == 4

@@ -23,7 +23,7 @@ STORY_SEEDS = (SEED, 1, 2)
 
 ATTRIBUTES = {
     "neighbourhood": {
-        "codebook": {"keywords_es"},
+        "codebook": {"keywords_es", "label_es"},
         "stated_needs": {"language", "age_band", "wave"},
         "responses": {"language", "channel"},
     },
@@ -102,9 +102,11 @@ def test_bad_arguments_are_refused_clearly():
 def test_starter_codebook_is_a_usable_list_of_common_needs():
     books = {name: starter_codebook(name) for name in ("neighbourhood", "university")}
     for name, one in books.items():
-        assert list(one.columns) == ["code", "label", "theme", "keywords", "keywords_es"]
+        spanish = ["label_es"] if name == "neighbourhood" else []  # the page in Spanish
+        assert list(one.columns) == ["code", "label", "theme", "keywords", "keywords_es", *spanish]
         assert 35 <= len(one) <= 50, name
-        assert (one[["label", "theme", "keywords", "keywords_es"]] != "").all().all(), name
+        filled = one[one["code"] != "not_a_need"]
+        assert (filled[["label", "theme", "keywords", "keywords_es", *spanish]] != "").all().all()
         assert "not_a_need" in set(one["code"]), name
     # Each starter fits its engagements: no student needs among a neighbourhood's codes.
     assert "advising" not in set(books["neighbourhood"]["code"])

@@ -279,10 +279,14 @@ def test_the_walk_through_runs_from_an_empty_folder(tmp_path):
     reports = tmp_path / "riverside" / "reports"
     (run,) = [json.loads(p.read_text(encoding="utf-8")) for p in reports.glob("*/run.json")]
     assert run["status"] == "ok" and run["skipped"] == []
-    assert [r["name"] for r in run["results"]] == ["needs-gap", "customer-map", "satisfaction"]
+    names = ["needs-gap", "customer-map", "satisfaction", "you-said-we-did"]
+    assert [r["name"] for r in run["results"]] == names
     for result in run["results"]:
         page = (reports / result["html"]).read_text(encoding="utf-8")
-        assert 'id="What-we-found"' in page and "<li>" in page
+        if result["name"] == "you-said-we-did":  # the page for customers: needs and actions
+            assert 'class="ysd-need"' in page
+        else:
+            assert 'id="What-we-found"' in page and "<li>" in page
         # the walk-through asks for every format: a PDF and slides beside each report
         for fmt in ("pdf", "pptx"):
             assert (reports / result[fmt]).stat().st_size > 0, (result["name"], fmt)

@@ -87,8 +87,8 @@ def test_every_report_has_a_notebook_with_the_shared_parameters(name):
     assert report_named(name.replace("-", "_").upper()) == report
 
 
-def test_report_names_are_the_three_reports_in_order():
-    assert REPORTS == ("needs-gap", "customer-map", "satisfaction")
+def test_report_names_are_the_reports_in_order():
+    assert REPORTS == ("needs-gap", "customer-map", "satisfaction", "you-said-we-did")
 
 
 def test_unknown_report_and_missing_notebook_are_refused(tmp_path):

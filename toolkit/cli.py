@@ -167,7 +167,7 @@ def _format_option(default: str | None):
 def demo(ctx, path, no_reports, formats):
     """Build the neighbourhood demo at PATH (default ./riverside-demo) and its reports.
 
-    Writes every report (needs-gap, customer-map, satisfaction) as offline HTML, PDF and
+    Writes every report (needs-gap, customer-map, satisfaction, you-said-we-did) as offline HTML, PDF and
     slides (PPTX) into PATH/reports/<run-id>/ and the index PATH/reports/index.html,
     then says where to open them. Without Chromium the PDF is left out, and it says so. Running it again rebuilds the demo in the same folder and keeps earlier
     report runs; a folder that is not a demo engagement is never touched.
@@ -1064,8 +1064,8 @@ def report(
 ):
     """Run report notebooks on the engagement at PATH and write offline HTML.
 
-    NAME is needs-gap, customer-map or satisfaction (all three when omitted), or the
-    path of a report notebook. Each run writes PATH/reports/<run-id>/NAME.html (with
+    NAME is needs-gap, customer-map, satisfaction or you-said-we-did (all of them when
+    omitted), or the path of a report notebook. Each run writes PATH/reports/<run-id>/NAME.html (with
     --each: NAME--VALUE.html) next to its executed .ipynb, and updates
     PATH/reports/index.html. `--format html,pdf,pptx` writes NAME.pdf (printed by
     Chromium) and NAME.pptx (slides) too. `service-toolkit params NAME` lists a
@@ -1096,6 +1096,7 @@ def report(
         _json(run.to_dict())
         for skip in run.skipped:
             _echo_err(f"Skipped {skip['reason']}")
+        _echo_warnings(run)
         for result in run.failed:
             _echo_err(f"Error: {result.error}")
     else:
@@ -1121,9 +1122,17 @@ def _print_run(run) -> None:
             click.echo(f"  {'':<34} {other}")
     for skip in run.skipped:
         _echo_err(f"Skipped {skip['reason']}")
+    _echo_warnings(run)
     for result in run.failed:
         _echo_err(f"Error: {result.error}")
     click.echo(f"Index of every run: {run.index}")
+
+
+def _echo_warnings(run) -> None:
+    """Each report's warnings (a page's labels shown in English, say) on stderr."""
+    for result in run.results:
+        for warning in result.warnings:
+            _echo_err(f"Warning: {warning}")
 
 
 @main.command()
@@ -1269,7 +1278,7 @@ def templates(folder, force):
 def notebook(name, folder, engagement, force):
     """Copy the notebook NAME into FOLDER (default: here) with its engagement set.
 
-    NAME is needs-gap, customer-map, satisfaction or forms. The notebook opens the
+    NAME is needs-gap, customer-map, satisfaction, you-said-we-did or forms. The notebook opens the
     engagement at FOLDER (or --engagement): open it in JupyterLab, or run it with
     papermill, from anywhere.
     """

@@ -643,7 +643,7 @@ def load_starter_codebook(name: str = "neighbourhood") -> pd.DataFrame:
     book = pd.read_csv(path, dtype=str, keep_default_na=False)
     if NOT_A_NEED["code"] not in set(book["code"]):
         book = pd.concat([book, pd.DataFrame([NOT_A_NEED])], ignore_index=True)
-    return book
+    return book.fillna("")  # a column NOT_A_NEED lacks (label_es) is blank, as in the file
 
 
 def _starter_title(file_name: str) -> str:
@@ -727,8 +727,8 @@ def apply_subset(
     """Keep the rows matching ``subset`` in every table that has its columns.
 
     ``subset`` maps a column to a value or a list of values (compared as text); tables
-    without the column are left whole. An event with that column blank applies to
-    everyone (an event's blank segment means every segment), so it is kept.
+    without the column are left whole. An event or an action with that column blank
+    applies to everyone (a blank segment means every segment), so it is kept.
     """
     subset = check_subset(subset)
     if not subset:
@@ -739,7 +739,7 @@ def apply_subset(
         for column, value in subset.items():
             if column in frame:
                 match = frame[column].astype(str).isin([str(v) for v in subset_values(value)])
-                if name == "events":
+                if name in ("events", "actions"):
                     match |= frame[column].isna() | (frame[column].astype(str).str.strip() == "")
                 keep &= match
         out[name] = frame.loc[keep]

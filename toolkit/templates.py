@@ -555,6 +555,7 @@ NOTEBOOKS = {
     "needs-gap": "needs_gap.ipynb",
     "customer-map": "customer_map.ipynb",
     "satisfaction": "satisfaction.ipynb",
+    "you-said-we-did": "you_said_we_did.ipynb",
     "forms": "forms.ipynb",
 }
 
@@ -628,7 +629,8 @@ def copy_notebook(
     Parameters
     ----------
     name : str
-        ``needs-gap``, ``customer-map``, ``satisfaction`` or ``forms`` (:data:`NOTEBOOKS`).
+        ``needs-gap``, ``customer-map``, ``satisfaction``, ``you-said-we-did`` or ``forms``
+        (:data:`NOTEBOOKS`).
     folder : str or Path
         Where to write it; created if missing.
     engagement : str or Path

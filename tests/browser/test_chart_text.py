@@ -120,7 +120,8 @@ def demo_reports(request, tmp_path_factory) -> tuple[str, list[Path]]:
     engagement = init_demo(folder, name, size=size)
     run = run_reports(engagement.path, progress=False, jobs=2)
     assert not run.failed, [r.error for r in run.failed]
-    return f"{name}-{size}", [r.html for r in run.results]
+    charted = [r.html for r in run.results if r.name != "you-said-we-did"]  # a page, no charts
+    return f"{name}-{size}", charted
 
 
 def test_every_chart_of_the_demo_reports_has_room_for_every_word(demo_reports, offline_context):

@@ -70,9 +70,13 @@ for _row in read_csv("codes.csv"):
 
 
 def _codebook(name: str) -> pd.DataFrame:
-    extra = pd.DataFrame(_DEMO_CODES[name], columns=["code", "label", "theme", "keywords"])
+    extra = pd.DataFrame(
+        _DEMO_CODES[name], columns=["code", "label", "theme", "keywords", "label_es"]
+    )
     book = pd.concat([load_starter_codebook(name), extra], ignore_index=True)
-    return book.fillna("").astype("str")
+    book = book.fillna("").astype("str")
+    # Spanish labels (label_es) where the demo has them (the you-said-we-did page in Spanish).
+    return book if book["label_es"].ne("").any() else book.drop(columns="label_es")
 
 
 def _one(rng: np.random.Generator, options: Sequence[str]) -> str:

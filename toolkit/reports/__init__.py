@@ -14,6 +14,8 @@
     What every report notebook calls: opening an engagement, its tables, the first screen.
 :mod:`toolkit.reports.needs`, :mod:`~toolkit.reports.customers`, :mod:`~toolkit.reports.satisfaction`
     Each report's words.
+:mod:`toolkit.reports.you_said`, :mod:`toolkit.reports.strings`
+    The "you said, we did" page for customers, and its fixed words per language.
 
 ``run_reports`` and ``run_report`` (and the other public names of the runner) are
 re-exported here: ``from toolkit.reports import run_reports``.

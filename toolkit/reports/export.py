@@ -408,7 +408,9 @@ def report_slides(nb) -> tuple[list[Slide], list[_TableData]]:
             chart = _chart_named(str(finding["chart"]), sections)
         if chart is None and section is not None and section.charts:
             chart = section.charts[0]
-        title = section.heading if section is not None else "What we found"
+        title = finding.get("title") or (
+            section.heading if section is not None else "What we found"
+        )
         slides.append(Slide(title, _plain(str(finding.get("text") or "")), chart))
     if not findings:
         for section in sections:
@@ -662,7 +664,9 @@ def write_pptx(nb, path: str | os.PathLike) -> Path:
 
     info = dict(nb.metadata.get("service_toolkit") or {})
     header = _header(nb)
-    title = str(info.get("title") or info.get("report") or "Report")
+    title = str(
+        _header(nb, "page").get("title") or info.get("title") or info.get("report") or "Report"
+    )
     if info.get("value") is not None:
         title += f": {info['value']}"
     prs = Presentation()
@@ -692,14 +696,15 @@ def write_pptx(nb, path: str | os.PathLike) -> Path:
     return Path(path)
 
 
-def _header(nb) -> dict[str, Any]:
+def _header(nb, key: str = "header") -> dict[str, Any]:
+    """The report's facts (or, with ``key="page"``, a customer page's title and language)."""
     from toolkit.reports.html import _toolkit_metadata
 
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             meta = _toolkit_metadata(output)
-            if "header" in meta:
-                return dict(meta["header"] or {})
+            if key in meta:
+                return dict(meta[key] or {})
     return {}
 
 

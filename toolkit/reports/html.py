@@ -41,7 +41,9 @@ def export_html(nb, path: str | os.PathLike) -> Path:
 
     Notes
     -----
-    Code, prompts, the parameters cells and empty code cells are left out; the
+    A notebook with a page for customers (the "you said, we did" page,
+    :func:`toolkit.reports.you_said.standalone_page`) is written as that page alone.
+    Otherwise code, prompts, the parameters cells and empty code cells are left out; the
     notebook's ``# title`` becomes the first screen's heading, and its context line
     (:meth:`toolkit.reports.context.ReportContext.context_line`) the line under it; the
     *About this report* table (:meth:`~toolkit.reports.context.ReportContext.about`) becomes
@@ -50,6 +52,13 @@ def export_html(nb, path: str | os.PathLike) -> Path:
     data text where they are made (:func:`toolkit.reports.context.md_escape`, ``Table``).
     """
     import copy
+
+    from toolkit.reports.you_said import standalone_page
+
+    page = standalone_page(nb)  # a page for customers is the whole file, nothing else
+    if page is not None:
+        write_atomic(Path(path), page)
+        return Path(path)
 
     from nbconvert import HTMLExporter
 

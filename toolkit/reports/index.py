@@ -57,6 +57,7 @@ def write_index(out: str | os.PathLike) -> Path:
                 links.append(f'<a href="{e(quote(r["notebook"]))}">notebook</a>')
             status = e(r.get("status", ""))
             error = f'<div class="error">{e(r["error"])}</div>' if r.get("error") else ""
+            error += "".join(f'<div class="note">{e(w)}</div>' for w in r.get("warnings") or ())
             rows.append(
                 f'<tr class="{status}"><td>{name}</td><td>{params or "defaults"}</td>'
                 f'<td>{e(str(r.get("seconds", "")))} s</td><td class="status">{status}{error}</td>'

@@ -156,6 +156,7 @@ REPORT_TABLES: dict[str, tuple[str, ...]] = {
     "needs-gap": ("codebook", "assumed_needs", "stated_needs"),
     "customer-map": ("customers", "service_links", "stated_needs", "assumed_needs", "codebook"),
     "satisfaction": ("responses", "events"),
+    "you-said-we-did": ("codebook", "stated_needs", "actions"),
 }
 
 #: What each report needs before it can run: the stored table that must hold rows, and
@@ -165,6 +166,7 @@ REPORT_NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
     "needs-gap": (("stated_needs", "no stated needs"),),
     "customer-map": (("customers", "no customers"),),
     "satisfaction": (("responses", "no satisfaction responses"),),
+    "you-said-we-did": (("stated_needs", "no stated needs"),),
 }
 
 REPORTS: tuple[str, ...] = tuple(REPORT_TABLES)
@@ -287,6 +289,10 @@ class ReportResult:
         The failing cell's execution count (``In [n]``).
     seconds : float
         How long the report took.
+    warnings : list of str
+        What the notebook's outputs say the person running it should know (a Spanish
+        page showing an English label, say), from their ``service_toolkit.warnings``
+        metadata; never part of the report itself.
     """
 
     name: str
@@ -300,6 +306,7 @@ class ReportResult:
     seconds: float = 0.0
     pdf: Path | None = None
     pptx: Path | None = None
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -481,6 +488,7 @@ def _plan(
             )
         declared[report.name] = params
     typed = _check_parameters(parameters, declared)
+    _check_languages(engagement, reports, declared, typed)
     notes: list[str] = []
     from toolkit.store import check_subset
 
@@ -536,6 +544,17 @@ def _plan(
         )
         raise DataValidationError(f"--each {each}: the column has no values in the data{asked}.")
     return jobs, notes
+
+
+def _check_languages(engagement, reports, declared: Mapping, typed: Mapping) -> None:
+    """Refuse, before any kernel starts, a page language with no strings file (the
+    toolkit's own reports with a ``language``: the pages for customers).
+    """
+    for report in reports:
+        if report.tables and "language" in declared[report.name]:
+            from toolkit.reports.strings import language_in_force
+
+            language_in_force(typed[report.name].get("language"), engagement.settings)
 
 
 def _neutral_slugs(column: str, per_report: Mapping[str, list | None]) -> dict[str, str]:
@@ -926,7 +945,19 @@ def _execute(job: _Job, folder: Path, run: ReportRun, manager, timeout, include_
         else:
             result.status = "ok"
             result.html = html_path
+            result.warnings = _notebook_warnings(nb, label)
     return _finished(result, job, run, include_personal, started)
+
+
+def _notebook_warnings(nb, label: str) -> list[str]:
+    """The warnings the notebook's outputs carry (``service_toolkit.warnings``), labelled."""
+    from toolkit.reports.html import _toolkit_metadata
+
+    found = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else ():
+            found.extend(f"{label}: {w}" for w in _toolkit_metadata(output).get("warnings") or ())
+    return found
 
 
 def _write_formats(run: ReportRun, formats: Sequence[str]) -> None:

@@ -51,6 +51,7 @@ __all__ = [
     "stricter",
     "looks_personal",
     "personal_refusal",
+    "personal_in_text",
 ]
 
 DIRECT = "direct"
@@ -504,3 +505,31 @@ def personal_refusal(option: str, column: str, flag: PersonalFlag, *, use: str) 
         f'the column\'s flag in the import map ([personal] "{column}" = false) if it does not '
         "identify anyone."
     )
+
+
+#: What :func:`personal_in_text` looks for inside free text, and how it words each.
+_IN_TEXT = (
+    ("an e-mail address", _EMAIL, lambda v: True),
+    ("a US social security number", _SSN, lambda v: True),
+    ("a national insurance number", _NINO, lambda v: True),
+    ("a phone number", _PHONE, _is_phone),
+)
+
+
+def personal_in_text(text: object) -> str | None:
+    """What in a piece of free text looks like it reaches one person, or None.
+
+    For text written to be shown to others (an action's words on a customer page): an
+    e-mail address, a phone number, a social security or national insurance number
+    anywhere in it. Names cannot be told from other words and are not looked for.
+
+    >>> personal_in_text("Call Ana on +44 20 7946 0958 about the van")
+    'a phone number'
+    >>> personal_in_text("Fresh milk every Tuesday from 2024-07-01") is None
+    True
+    """
+    value = str(text or "")
+    for what, pattern, test in _IN_TEXT:
+        if any(test(m.group(0).strip()) for m in pattern.finditer(value)):
+            return what
+    return None

@@ -25,6 +25,7 @@ __all__ = [
     "NOT_A_NEED",
     "STARTERS",
     "keyword_columns",
+    "label_column",
     "ACTION_STATUSES",
     "LAUNCHED",
     "CHANNELS",
@@ -364,7 +365,9 @@ TABLES: dict[str, Table] = {
                 Field(
                     "label",
                     "text",
-                    "The need in plain words.",
+                    "The need in plain words. A label in another language goes in a column "
+                    "named label_ and the language's two-letter code (label_es for Spanish): "
+                    "the you-said-we-did page in that language shows it.",
                     required=True,
                     example="Milk and perishable food",
                 ),
@@ -630,6 +633,17 @@ _KEYWORD_COLUMN = re.compile(r"keywords(_[a-z]{2,3})?")
 def keyword_columns(columns) -> list[str]:
     """The codebook columns that hold keywords: ``keywords`` and ``keywords_xx`` ones."""
     return [c for c in columns if isinstance(c, str) and _KEYWORD_COLUMN.fullmatch(c)]
+
+
+def label_column(language: str) -> str:
+    """The codebook column holding a need's label in ``language``: ``label`` for English
+    (``en``), else ``label_`` and the language's code (``label_es`` for Spanish).
+
+    >>> label_column("en"), label_column("ES")
+    ('label', 'label_es')
+    """
+    code = str(language).strip().lower()
+    return "label" if code in ("", "en") else f"label_{code}"
 
 
 #: The built-in *not a need* code every codebook has (added when missing): statements
