@@ -691,8 +691,8 @@ def apply_subset(
     """Keep the rows matching ``subset`` in every table that has its columns.
 
     ``subset`` maps a column to a value or a list of values (compared as text); tables
-    without the column are left whole. An event with that column blank applies to
-    everyone (an event's blank segment means every segment), so it is kept.
+    without the column are left whole. An event or action with that column blank applies
+    to everyone (a blank segment means every segment), so it is kept.
     """
     subset = check_subset(subset)
     if not subset:
@@ -703,7 +703,7 @@ def apply_subset(
         for column, value in subset.items():
             if column in frame:
                 match = frame[column].astype(str).isin([str(v) for v in subset_values(value)])
-                if name == "events":
+                if name in ("events", "actions"):
                     match |= frame[column].isna() | (frame[column].astype(str).str.strip() == "")
                 keep &= match
         out[name] = frame.loc[keep]

@@ -153,7 +153,7 @@ class Report:
 #: Each report and the stored tables it reads: the one list (each report's module takes
 #: its tables from here; ``--each`` picks its values from them).
 REPORT_TABLES: dict[str, tuple[str, ...]] = {
-    "needs-gap": ("codebook", "assumed_needs", "stated_needs"),
+    "needs-gap": ("codebook", "assumed_needs", "stated_needs", "actions", "customers"),
     "customer-map": ("customers", "service_links", "stated_needs", "assumed_needs", "codebook"),
     "satisfaction": ("responses", "events"),
 }
