@@ -478,7 +478,9 @@ def needs_since_first(trend: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     first = shown[shown["period"] == order[0]].set_index("code")
     last = shown[shown["period"] == order[-1]].set_index("code")
-    both = last.join(first, how="inner", lsuffix="", rsuffix="_first")
+    both = last.merge(
+        first, how="inner", left_index=True, right_index=True, suffixes=("", "_first")
+    )
     n1 = both["customer_effective_n"].to_numpy(dtype=float)
     n0 = both["customer_effective_n_first"].to_numpy(dtype=float)
     p1 = both["customer_share"].to_numpy(dtype=float)

@@ -218,20 +218,14 @@ def _no_action(usable: pd.DataFrame, actions: pd.DataFrame | None) -> list[Findi
     if not left:
         return []
     named = join_words([f"{r.label} ({pct(r.customer_share)} of customers)" for r in left], limit=3)
-    kind = (
-        "blind spot"
-        if all(r.classification == "blind spot" for r in left)
-        else ("blind spot or possible blind spot")
-    )
-    many = len(left) > 1
-    return [
-        Finding(
-            f"No action is recorded yet for {count_words(len(left), kind, kind.replace('spot', 'spots'))}"
-            f"{':' if many else ','} {named}.",
-            _anchor("needs-gap", "actions"),
-            None,
-        )
-    ]
+    kinds = {r.classification for r in left}
+    kind = kinds.pop() if len(kinds) == 1 else "blind spot or possible blind spot"
+    if len(left) == 1:
+        text = f"No action is recorded yet for {named}, a {kind}."
+    else:
+        plural = kind.replace("spot", "spots")
+        text = f"No action is recorded yet for {len(left)} {plural}: {named}."
+    return [Finding(text, _anchor("needs-gap", "actions"), None)]
 
 
 def _assumed_only(usable: pd.DataFrame, taken: set) -> list[Finding]:
