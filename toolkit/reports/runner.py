@@ -158,6 +158,10 @@ REPORT_TABLES: dict[str, tuple[str, ...]] = {
     "satisfaction": ("responses", "events"),
 }
 
+#: Tables a report reads beside its data (what was decided, who the customers are): a value
+#: only they hold makes no report of its own under ``--each``.
+REPORT_CONTEXT: dict[str, tuple[str, ...]] = {"needs-gap": ("actions", "customers")}
+
 #: What each report needs before it can run: the stored table that must hold rows, and
 #: how to say it is empty. The one home for the check :func:`data_missing` makes before
 #: any kernel starts (a run without names skips such a report; a named one refuses).
@@ -440,6 +444,8 @@ def _each_values(engagement, column: str, report: Report):
     found = False
     with engagement.reading() as con:
         for table in report.tables or tuple(TABLES):
+            if table in REPORT_CONTEXT.get(report.name, ()):
+                continue
             spec = table_named(table)
             attrs = engagement.attribute_columns(spec.name, con)
             is_attr = column in set(attrs["column"])
