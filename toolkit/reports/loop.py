@@ -267,7 +267,7 @@ def needs_over_time(ctx, *, top: int = 6):
     from toolkit.satisfaction import assign_periods
 
     stated = ctx.stated
-    if stated.empty or stated["collected_on"].isna().all():
+    if stated.empty or "collected_on" not in stated or stated["collected_on"].isna().all():
         return None
     trend = needs_trend(stated, codebook=ctx.codebook, confidence=ctx.confidence, min_n=ctx.min_n)
     shown = trend[~trend["suppressed"].astype(bool)]
