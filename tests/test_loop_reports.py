@@ -282,7 +282,7 @@ def test_the_university_post_stratification_weights_match_a_hand_computation(uni
     # Kish: n Σw² / (Σw)² over the respondents
     w = [hand[g] for g, k in UNIVERSITY_HEARD.items() for _ in range(k)]
     assert scheme["design_effect"] == pytest.approx(n * sum(x * x for x in w) / sum(w) ** 2)
-    assert scheme["design_effect"] > 1.2  # the mix is off enough to cost precision
+    assert scheme["design_effect"] > 1.1  # the mix is off enough to cost precision
     university.remove_weighting("by-segment")
 
 
