@@ -106,7 +106,7 @@ _SETTINGS = {
             "Policy makers": "yellow",
             "System office": "black",
         },
-        "evaluate_every": {"csat": "quarter", "ces": "quarter", "needs": "year"},
+        "evaluate_every": {"csat": "month", "ces": "month", "needs": "year"},
     },
 }
 
