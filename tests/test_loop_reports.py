@@ -290,3 +290,19 @@ def test_the_university_actions_launched_become_events(university):
     events = university.read_tables(["events"])["events"].set_index("label")
     assert str(events.loc["Drop-in advising hours began", "starts_on"])[:10] == "2024-09-03"
     assert str(events.loc["Payroll help line opened", "starts_on"])[:10] == "2024-10-01"
+
+
+def test_with_no_actions_recorded_the_report_says_how_to_record_them(needs_report):
+    from toolkit.needs import needs_gap
+    from toolkit.reports.loop import actions_taken
+
+    ctx = needs_report
+    gap = needs_gap(ctx.assumed, ctx.stated, codebook=ctx.codebook, min_n=ctx.min_n)
+    bare = SimpleNamespace(tables={"actions": ctx.tables["actions"][:0]}, shell_path=ctx.shell_path)
+    summary, table = actions_taken(bare, gap)
+    assert "No action is recorded yet for any of the" in _text(summary)
+    assert "--table actions" in _text(summary)
+    assert (table.frame["Action"] == NO_ACTION).all()
+    # the finding names the blind spots, none being acted on
+    texts = [f.text for f in needs_findings(gap, actions=ctx.tables["actions"][:0])]
+    assert any(t.startswith("No action is recorded yet for") for t in texts)
