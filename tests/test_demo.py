@@ -29,7 +29,7 @@ ATTRIBUTES = {
     },
     "university": {
         "codebook": {"keywords_es"},
-        "stated_needs": {"campus", "unit"},
+        "stated_needs": {"campus", "unit", "wave"},
         "responses": {"campus"},
     },
 }
@@ -164,14 +164,17 @@ def test_codebook_is_the_starter_plus_demo_codes(name):
 @pytest.mark.parametrize("name", DEMOS)
 def test_settings_cover_every_segment_with_okabe_ito_colours(name):
     settings = demo_settings(name)
-    # the neighbourhood also gives each group's population (participation, weights)
-    assert set(settings) - {"population"} == {"name", "organisation", "segments"}
-    for variable, sizes in settings.get("population", {}).items():
+    # each group's population (participation, weights) and how often each metric is asked
+    keys = {"name", "organisation", "segments", "population", "evaluate_every"}
+    assert set(settings) == keys
+    for variable, sizes in settings["population"].items():
         assert all(isinstance(n, int) and n > 0 for n in sizes.values()), variable
-    if "population" in settings:
-        stated = tables_of(name)["stated_needs"]
-        assert set(stated["segment"]) <= set(settings["population"]["segment"])
-        assert set(stated["language"]) <= set(settings["population"]["language"])
+    stated = tables_of(name)["stated_needs"]
+    for variable, sizes in settings["population"].items():
+        assert set(stated[variable]) <= set(sizes), variable  # every respondent can be weighted
+    from toolkit.settings import CADENCES
+
+    assert set(settings["evaluate_every"].values()) <= set(CADENCES)
     order, colours = settings["segments"]["order"], settings["segments"]["colours"]
     assert list(colours) == order and len(set(order)) == len(order)
     assert set(colours.values()) <= OKABE_ITO and len(set(colours.values())) == len(order)

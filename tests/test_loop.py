@@ -263,14 +263,14 @@ def test_the_schedule_refuses_an_unknown_metric():
 def test_status_says_what_is_due(riverside, run):
     toml = riverside.path / "engagement.toml"
     text = toml.read_text(encoding="utf-8")
+    assert 'needs = "half-year"' in text  # the demo asks on a schedule
     try:
-        toml.write_text(text + '\n[settings.evaluate_every]\nneeds = "half-year"\n', "utf-8")
         result = run("status", riverside.path)
         assert result.exit_code == 0
         assert "needs  every half-year: last wave 2025 spring (57 respondents); overdue" in (
             result.output
         )
-        toml.write_text(text + '\n[settings.evaluate_every]\nneeds = "fortnight"\n', "utf-8")
+        toml.write_text(text.replace('needs = "half-year"', 'needs = "fortnight"'), "utf-8")
         bad = run("status", riverside.path)
         assert bad.exit_code == 1 and "evaluate_every.needs" in bad.output + bad.stderr
     finally:

@@ -327,21 +327,32 @@ def _participation(tables, by=None, settings=None, **params):
     )
 
 
-def evaluation_status(engagement, today=None) -> pd.DataFrame:
+def evaluation_status(
+    engagement, today=None, *, tables=None, metrics=None, min_n=None
+) -> pd.DataFrame:
     """:func:`toolkit.loop.evaluation_schedule` for the engagement's
     ``[settings.evaluate_every]`` (an empty table when it sets none).
+
+    ``tables`` are ``responses``/``stated_needs`` already read (a report's, its subset
+    applied), used instead of reading the store; ``metrics`` keeps only those metrics;
+    ``min_n`` replaces the engagement's.
     """
     every = engagement.settings.get("evaluate_every") or {}
+    if metrics is not None:
+        every = {m: c for m, c in every.items() if m in metrics}
     if not every:
         return loop.evaluation_schedule(
             pd.DataFrame(columns=["metric"]), pd.DataFrame(), every={}, today=today
         )
-    tables = engagement.read_tables(["responses", "stated_needs"])
+    given = dict(tables or {})
+    wanted = ["responses"] + (["stated_needs"] if loop.NEEDS_METRIC in every else [])
+    missing = [t for t in wanted if t not in given]
+    given.update(engagement.read_tables(missing) if missing else {})
     return loop.evaluation_schedule(
-        tables["responses"],
-        tables["stated_needs"],
+        given["responses"],
+        given.get("stated_needs", pd.DataFrame(columns=["collected_on"])),
         every=every,
-        min_n=engagement.settings["min_n"],
+        min_n=engagement.settings["min_n"] if min_n is None else min_n,
         today=today,
     )
 

@@ -41,6 +41,7 @@ __all__ = [
     "TIERS",
     "actions_for",
     "decision_matrix",
+    "needs_since_first",
     "needs_trend",
     "segment_tiers",
 ]
@@ -83,21 +84,28 @@ def segment_tiers(priorities: pd.DataFrame) -> dict[str, str]:
     return tiers
 
 
-def actions_for(actions: pd.DataFrame, code, segment) -> pd.DataFrame:
+def actions_for(
+    actions: pd.DataFrame, code, segment=None, *, every_group: bool = False
+) -> pd.DataFrame:
     """The actions about need ``code`` for group ``segment``, most advanced first.
 
     An action matches when its code is the need's and its segment is the group's or blank
     (everyone who named the need). When no action names the need, one about the group as
     a whole (code blank, the group's segment) is used. Dropped actions never match.
+    With ``every_group`` (the need as all customers named it), every action naming the
+    need matches, whichever group it is for, and ``segment`` is not used.
     """
     if actions is None or actions.empty:
-        return pd.DataFrame(columns=["action", "status", "owner"])
+        return pd.DataFrame(columns=["code", "segment", "action", "status", "owner"])
     live = actions[actions["status"].isin(_ACTIVE)]
     codes = live["code"].map(_key)
     groups = live["segment"].map(_key)
     need, group = _key(code), _key(segment)
-    found = live[(codes == need) & (groups.isna() | (groups == group))] if need else live[:0]
-    if found.empty and group is not None:
+    if every_group:
+        found = live[codes == need] if need else live[:0]
+    else:
+        found = live[(codes == need) & (groups.isna() | (groups == group))] if need else live[:0]
+    if found.empty and group is not None and not every_group:
         found = live[codes.isna() & (groups == group)]
     rank = found["status"].map({s: i for i, s in enumerate(reversed(_ACTIVE))})
     return found.assign(_rank=rank).sort_values("_rank", kind="stable").drop(columns="_rank")
@@ -429,6 +437,77 @@ def _with_changes(out: pd.DataFrame, confidence: float, rule: str) -> pd.DataFra
     out["confidence"] = confidence
     out["period_rule"] = rule
     return out
+
+
+def needs_since_first(trend: pd.DataFrame) -> pd.DataFrame:
+    """Each need's share in the latest reported period against the first, tested.
+
+    Parameters
+    ----------
+    trend : DataFrame
+        :func:`needs_trend`.
+
+    Returns
+    -------
+    DataFrame
+        One row per need: ``code``, ``label``, ``first_period``, ``first_share``,
+        ``first_total``, ``latest_period``, ``latest_share``, ``latest_total``,
+        ``difference`` (latest − first) with Newcombe's ``ci_low``/``ci_high``,
+        ``p_value`` and ``change`` (*up*, *down*, *no clear change*, *not tested*), as
+        :func:`needs_trend` tests one period against the one before. Empty with fewer than
+        two reported (not suppressed) periods.
+    """
+    columns = [
+        "code",
+        "label",
+        "first_period",
+        "first_share",
+        "first_total",
+        "latest_period",
+        "latest_share",
+        "latest_total",
+        "difference",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "change",
+    ]
+    shown = trend[~trend["suppressed"].astype(bool)]
+    order = list(dict.fromkeys(shown.sort_values("period_start", kind="stable")["period"]))
+    if len(order) < 2:
+        return pd.DataFrame(columns=columns)
+    first = shown[shown["period"] == order[0]].set_index("code")
+    last = shown[shown["period"] == order[-1]].set_index("code")
+    both = last.merge(
+        first, how="inner", left_index=True, right_index=True, suffixes=("", "_first")
+    )
+    n1 = both["customer_effective_n"].to_numpy(dtype=float)
+    n0 = both["customer_effective_n_first"].to_numpy(dtype=float)
+    p1 = both["customer_share"].to_numpy(dtype=float)
+    p0 = both["customer_share_first"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        level = float(trend["confidence"].iloc[0])
+        _, low, high = _stats.newcombe_difference(p1 * n1, n1, p0 * n0, n0, level)
+        p = _stats.newcombe_p_value(p1 * n1, n1, p0 * n0, n0)
+    words = _change_words(np.asarray(low), np.asarray(high), np.asarray(p), True)
+    out = pd.DataFrame(
+        {
+            "code": both.index,
+            "label": both["label"].to_numpy(),
+            "first_period": order[0],
+            "first_share": p0,
+            "first_total": both["customer_total_first"].to_numpy(),
+            "latest_period": order[-1],
+            "latest_share": p1,
+            "latest_total": both["customer_total"].to_numpy(),
+            "difference": p1 - p0,
+            "ci_low": low,
+            "ci_high": high,
+            "p_value": p,
+            "change": np.select([words == "better", words == "worse"], ["up", "down"], words),
+        }
+    )
+    return out[columns].reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------- regular waves

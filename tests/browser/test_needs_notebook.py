@@ -23,15 +23,16 @@ def lab(start_jupyter_lab, tmp_path_factory):
 
 def test_needs_notebook_runs_in_jupyterlab_with_charts_and_panel(lab, offline_context):
     page = offline_context.new_page()
-    # Every chart of the report (dumbbell, slope, heatmap, importance–performance) draws,
-    # once each: the explorer panel draws only when a control changes.
-    run_notebook(page, lab, RENDER_TIMEOUT_MS, charts=4)
+    # Every chart of the report (dumbbell, slope, needs over time, heatmap,
+    # importance–performance) draws, once each: the explorer panel draws only when a
+    # control changes.
+    run_notebook(page, lab, RENDER_TIMEOUT_MS, charts=5)
     expect(page.get_by_text("Milk and perishable food").first).to_be_visible()
     select = page.locator(".widget-dropdown select").first
     expect(select).to_be_visible()
-    expect(page.locator(CHART)).to_have_count(4)
+    expect(page.locator(CHART)).to_have_count(5)
     # Picking a group redraws the panel: its dumbbell and slope charts for that group.
     select.select_option(label="Residents")
-    expect(page.locator(CHART)).to_have_count(6, timeout=3 * RENDER_TIMEOUT_MS)
+    expect(page.locator(CHART)).to_have_count(7, timeout=3 * RENDER_TIMEOUT_MS)
     screenshot(page, "toolkit-needs-notebook.png")
     assert_no_chart_requests(offline_context)

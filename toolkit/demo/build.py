@@ -91,6 +91,7 @@ _SETTINGS = {
             "Board": "reddish purple",
             "Staff": "black",
         },
+        "evaluate_every": {"csat": "quarter", "nps": "quarter", "needs": "half-year"},
     },
     "university": {
         "name": "state-university",
@@ -105,6 +106,7 @@ _SETTINGS = {
             "Policy makers": "yellow",
             "System office": "black",
         },
+        "evaluate_every": {"csat": "month", "ces": "month", "needs": "year"},
     },
 }
 
@@ -122,7 +124,9 @@ def demo_settings(name: str) -> dict:
     dict
         ``name`` (the engagement's short name), ``organisation``, and ``segments`` =
         ``{"order": [...], "colours": {segment: "#RRGGBB"}}`` with Okabe–Ito colours,
-        which stay distinguishable with colour-vision deficiencies.
+        which stay distinguishable with colour-vision deficiencies; ``population`` (each
+        group's size, ``[settings.population]``) and ``evaluate_every`` (how often each
+        metric is asked, ``[settings.evaluate_every]``).
 
     Raises
     ------
@@ -150,6 +154,9 @@ def demo_settings(name: str) -> dict:
         from toolkit.demo.neighbourhood import POPULATION
 
         settings["population"] = POPULATION
+    else:
+        settings["population"] = read_toml("university_loop.toml")["population"]
+    settings["evaluate_every"] = dict(spec["evaluate_every"])
     return settings
 
 
@@ -314,7 +321,8 @@ def init_demo(
             "demo": name,
             "settings": {
                 "segments": settings["segments"],
-                **({"population": settings["population"]} if "population" in settings else {}),
+                "population": settings["population"],
+                "evaluate_every": settings["evaluate_every"],
             },
         },
         fill=fill,

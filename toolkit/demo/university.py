@@ -252,7 +252,8 @@ def _university_respondents(rng: np.random.Generator) -> list[dict]:
                     "source_id": sources[i],
                     "campus": _one(rng, CAMPUSES) if with_campus else None,
                     "unit": unit,
-                    "attributes": ("campus", "unit"),
+                    "wave": "2024 spring",
+                    "attributes": ("campus", "unit", "wave"),
                 }
             )
     return people

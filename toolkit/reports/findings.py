@@ -10,11 +10,14 @@ needs-gap (:func:`needs_findings`, from :func:`toolkit.needs.needs_gap`,
     1. The need customers name most, with how many staff listed it.
     2. Blind spots: needs the analysis classes as ``blind spot`` (its ``classification``
        column, decided on the intervals), largest customer share first, at most two.
-    3. The need staff assume most that the analysis classes as ``assumed only``.
-    4. The need that matters most and is met worst: its importance interval lies wholly
+    3. The blind spots (and possible blind spots) no action is recorded for yet
+       (:func:`toolkit.loop.actions_for`, any group's action counting), when the
+       ``actions`` table is given.
+    4. The need staff assume most that the analysis classes as ``assumed only``.
+    5. The need that matters most and is met worst: its importance interval lies wholly
        above the importance crosshair and its performance interval wholly below the
        performance crosshair (largest importance minus performance first).
-    5. How far staff's and customers' priority orders agree (Spearman's ρ); when its
+    6. How far staff's and customers' priority orders agree (Spearman's ρ); when its
        interval includes zero the finding says the orders may not agree at all.
 
 customer-map (:func:`customer_findings`)
@@ -85,6 +88,7 @@ SECTIONS: dict[str, dict[str, str]] = {
         "gap": "What stands out",
         "sure": "How sure we are",
         "importance": "Importance and performance",
+        "actions": "What we are doing about it",
     },
     "customer-map": {
         "priority": "Setting priorities",
@@ -202,6 +206,28 @@ def _blind_spots(usable: pd.DataFrame, taken: set, most: int = 2) -> list[Findin
     ]
 
 
+def _no_action(usable: pd.DataFrame, actions: pd.DataFrame | None) -> list[Finding]:
+    """One finding naming the blind spots (and possible ones) nobody has acted on yet."""
+    from toolkit.loop import actions_for
+
+    if actions is None:
+        return []
+    blind = usable[usable["classification"].isin(["blind spot", "possible blind spot"])]
+    blind = blind.sort_values("customer_share", ascending=False, kind="stable")
+    left = [r for r in blind.itertuples() if actions_for(actions, r.code, every_group=True).empty]
+    if not left:
+        return []
+    named = join_words([f"{r.label} ({pct(r.customer_share)} of customers)" for r in left], limit=3)
+    kinds = {r.classification for r in left}
+    kind = kinds.pop() if len(kinds) == 1 else "blind spot or possible blind spot"
+    if len(left) == 1:
+        text = f"No action is recorded yet for {named}, a {kind}."
+    else:
+        plural = kind.replace("spot", "spots")
+        text = f"No action is recorded yet for {len(left)} {plural}: {named}."
+    return [Finding(text, _anchor("needs-gap", "actions"), None)]
+
+
 def _assumed_only(usable: pd.DataFrame, taken: set) -> list[Finding]:
     assumed = usable[usable["classification"].eq("assumed only") & ~usable["label"].isin(taken)]
     assumed = assumed[assumed["staff_share"].notna()]
@@ -275,9 +301,10 @@ def needs_findings(
     agreement: pd.DataFrame | None = None,
     ip: pd.DataFrame | None = None,
     *,
+    actions: pd.DataFrame | None = None,
     most: int = MOST,
 ) -> list[Finding]:
-    """The needs-gap report's findings (rules 1–5 in the module's docstring).
+    """The needs-gap report's findings (rules 1–6 in the module's docstring).
 
     Parameters
     ----------
@@ -287,6 +314,9 @@ def needs_findings(
         :func:`toolkit.needs.rank_agreement` of ``gap``.
     ip : DataFrame, optional
         :func:`toolkit.needs.importance_performance`.
+    actions : DataFrame, optional
+        The ``actions`` table: when given, a finding names the blind spots no action
+        answers yet.
     most : int
         The most findings returned.
 
@@ -314,6 +344,7 @@ def needs_findings(
     found = _top_need(usable)
     taken = {_top_row(usable).label}
     found += _blind_spots(usable, taken)
+    found += _no_action(usable, actions)
     found += _assumed_only(usable, taken)
     found += _concentrate_here(ip)
     found += _rank_agreement(agreement)

@@ -153,11 +153,15 @@ class Report:
 #: Each report and the stored tables it reads: the one list (each report's module takes
 #: its tables from here; ``--each`` picks its values from them).
 REPORT_TABLES: dict[str, tuple[str, ...]] = {
-    "needs-gap": ("codebook", "assumed_needs", "stated_needs"),
+    "needs-gap": ("codebook", "assumed_needs", "stated_needs", "actions", "customers"),
     "customer-map": ("customers", "service_links", "stated_needs", "assumed_needs", "codebook"),
     "satisfaction": ("responses", "events"),
     "you-said-we-did": ("codebook", "stated_needs", "actions"),
 }
+
+#: Tables a report reads beside its data (what was decided, who the customers are): a value
+#: only they hold makes no report of its own under ``--each``.
+REPORT_CONTEXT: dict[str, tuple[str, ...]] = {"needs-gap": ("actions", "customers")}
 
 #: What each report needs before it can run: the stored table that must hold rows, and
 #: how to say it is empty. The one home for the check :func:`data_missing` makes before
@@ -447,6 +451,8 @@ def _each_values(engagement, column: str, report: Report):
     found = False
     with engagement.reading() as con:
         for table in report.tables or tuple(TABLES):
+            if table in REPORT_CONTEXT.get(report.name, ()):
+                continue
             spec = table_named(table)
             attrs = engagement.attribute_columns(spec.name, con)
             is_attr = column in set(attrs["column"])
