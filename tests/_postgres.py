@@ -47,3 +47,16 @@ def drop_schema(url: str, schema: str) -> None:
 
     with psycopg.connect(url, autocommit=True) as con:
         con.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def make_engagement(request, backend: str, folder, **options):
+    """A new engagement in ``folder`` on ``backend`` (``sqlite`` or ``postgresql``); a
+    PostgreSQL one's schema is dropped when the test ends.
+    """
+    from toolkit.store import Engagement
+
+    if backend == "sqlite":
+        return Engagement.init(folder, **options)
+    url, schema = postgres_url(), new_schema()
+    request.addfinalizer(lambda: drop_schema(url, schema))
+    return Engagement.init(folder, store=url, schema=schema, **options)

@@ -108,8 +108,21 @@ def _open(path):
     metavar="FILE",
     help="Your codebook (CSV or XLSX), used instead of a starter.",
 )
-def init(path, name, organisation, demo, size, starter, codebook):
+@click.option(
+    "--store",
+    metavar="URL",
+    help="Keep the data in a PostgreSQL database (postgresql://USER@HOST/DB, no password: "
+    "it comes from PGPASSWORD or ~/.pgpass) instead of data.sqlite in the folder.",
+)
+@click.option(
+    "--schema",
+    metavar="NAME",
+    help="With --store: the database schema for this engagement (default: the folder's name).",
+)
+def init(path, name, organisation, demo, size, starter, codebook, store, schema):
     """Create an engagement folder at PATH."""
+    if schema is not None and store is None:
+        raise click.UsageError("--schema goes with --store.")
     if size == "large" and demo != "university":
         raise click.UsageError("--size large goes with --demo university.")
     if demo is not None and (starter or codebook):
@@ -125,12 +138,20 @@ def init(path, name, organisation, demo, size, starter, codebook):
             organisation=organisation,
             starter=starter or ("none" if codebook else "neighbourhood"),
             codebook=codebook,
+            store=store,
+            schema=schema,
         )
     else:
         from toolkit.demo.build import init_demo
 
         engagement = init_demo(
-            path, demo, size=size, engagement_name=name, organisation=organisation
+            path,
+            demo,
+            size=size,
+            engagement_name=name,
+            organisation=organisation,
+            store=store,
+            schema=schema,
         )
     _print_status(engagement.status(), title=f"Created engagement {engagement.name} in {path}")
 
@@ -588,7 +609,10 @@ def _print_status(data: dict, title: str | None = None) -> None:
     click.echo(title or f"{data['engagement']}  ({data['path']})")
     if data.get("organisation"):
         click.echo(f"Organisation: {data['organisation']}")
-    click.echo(f"Store: schema {data['schema_version']}, {data['journal_mode']} journal")
+    where = (
+        f"PostgreSQL, {data['store']}" if data.get("store") else f"{data['journal_mode']} journal"
+    )
+    click.echo(f"Store: schema {data['schema_version']}, {where}")
     click.echo("")
     width = max(len(t) for t in data["tables"])
     click.echo(f"{'table'.ljust(width)}  {'rows':>9}")

@@ -735,6 +735,10 @@ class PostgresEngagement(Engagement):
     def _choose_journal(self) -> None:
         self._journal = "postgresql"
 
+    def status(self) -> dict:
+        """:meth:`Engagement.status`, with ``store``: the database and schema."""
+        return {**super().status(), "store": self.store_path}
+
     # -- connections ---------------------------------------------------------------
 
     def _new_connection(self) -> PgConnection:
