@@ -191,10 +191,6 @@ def _rewrite_words(part: str, schema: str) -> str:
         (r"(?<![\w.])main\.(?=\s*$|\w)", quoted + "."),
         (r"(?<![\w.])temp\.(?=\s*$|\w)", "pg_temp."),
         (r"\bsqlite_schema\b|\bsqlite_master\b", "_tk_sqlite_schema"),
-        (
-            r"(REFERENCES\s+\w+\s*\(\s*\w+\s*\)(?:\s+ON\s+DELETE\s+CASCADE)?)",
-            r"\1 DEFERRABLE INITIALLY IMMEDIATE",
-        ),
     ]
     for pattern, to in rules:
         part = re.sub(pattern, to, part, flags=re.I)
@@ -206,6 +202,13 @@ def _fix_split_rules(sql: str) -> str:
     # typeof("col") = 'integer' (an integer column's check): PostgreSQL's column type
     # holds it already.
     sql = re.sub(r"\btypeof\(\s*(\"(?:[^\"]|\"\")*\")\s*\)\s*=\s*'integer'", "TRUE", sql)
+    name = r'(?:"(?:[^"]|"")*"|\w+)'
+    sql = re.sub(
+        rf"(REFERENCES\s+{name}\s*\(\s*{name}\s*\)(?:\s+ON\s+DELETE\s+CASCADE)?)",
+        r"\1 DEFERRABLE INITIALLY IMMEDIATE",
+        sql,
+        flags=re.I,
+    )
     sql = re.sub(r"(?<![\w.])main\.(?=\")", "", sql)
     sql = re.sub(r"(?<![\w.])temp\.(?=\")", "pg_temp.", sql)
     sql = re.sub(r"\bjson_extract\(value,\s*'\$\[(\d+)\]'\)", r"(value::json ->> \1)", sql)
@@ -351,6 +354,19 @@ class PgConnection:
         self.raw = raw
         self.schema = schema
         self._ids: dict[str, str | None] = {}
+        self._progress: tuple | None = None
+
+    def set_progress_handler(self, handler, rows: int) -> None:
+        """As sqlite3's: call ``handler`` every ``rows`` rows an import sends (None: stop).
+
+        Counted in rows, not virtual-machine steps: what a test that stops an import
+        at a chosen point needs, on a fast machine or a slow one.
+        """
+        self._progress = (handler, max(1, int(rows))) if handler is not None else None
+
+    def progress(self, rows_sent: int) -> None:
+        if self._progress and rows_sent % self._progress[1] == 0:
+            self._progress[0]()
 
     # -- running SQL ------------------------------------------------------------
 
@@ -794,21 +810,17 @@ class PostgresEngagement(Engagement):
         psycopg = _psycopg()
         con = self._connect()
         try:
-            con.raw.execute(begin)
             try:
-                if lock:
-                    con.raw.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_S}s'")
-                    try:
-                        con.raw.execute(
-                            "SELECT pg_advisory_xact_lock(hashtext(%s))",
-                            ("service-toolkit:" + self.schema,),
-                        )
-                    except psycopg.errors.LockNotAvailable as err:
-                        raise StoreError(
-                            f"{self.store_path}: another program kept the store locked "
-                            f"for over {LOCK_TIMEOUT_S} seconds. Try again when it has "
-                            "finished."
-                        ) from err
+                # One round trip: the transaction, and the writers' turn (an advisory
+                # lock on a number drawn from the schema's name, held until it ends).
+                con.raw.execute(begin + (self._lock_sql() if lock else ""))
+            except psycopg.errors.LockNotAvailable as err:
+                con.raw.execute("ROLLBACK")
+                raise StoreError(
+                    f"{self.store_path}: another program kept the store locked for over "
+                    f"{LOCK_TIMEOUT_S} seconds. Try again when it has finished."
+                ) from err
+            try:
                 yield con
                 con.raw.execute("COMMIT")
             except BaseException:
@@ -822,6 +834,16 @@ class PostgresEngagement(Engagement):
             ) from err
         finally:
             self._release(con)
+
+    def _lock_sql(self) -> str:
+        key = int.from_bytes(
+            hashlib.sha256(f"service-toolkit:{self.schema}".encode()).digest()[:8],
+            "big",
+            signed=True,
+        )
+        return (
+            f"; SET LOCAL lock_timeout = '{LOCK_TIMEOUT_S}s'; SELECT pg_advisory_xact_lock({key})"
+        )
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[PgConnection]:
@@ -893,8 +915,9 @@ class PostgresEngagement(Engagement):
         cursor = con.raw.cursor()
         try:
             with cursor.copy(f"COPY {_quoted(spec.name)} ({names}) FROM STDIN") as copy:
-                for row in _bound_rows(landing[columns]):
+                for sent, row in enumerate(_bound_rows(landing[columns]), start=1):
                     copy.write_row((import_id, *row))
+                    con.progress(sent)
         except (psycopg.errors.IntegrityError, psycopg.errors.DataError) as err:
             raise DataValidationError(
                 f"Import of {file} into {spec.cli_name} was rejected by the store: "
