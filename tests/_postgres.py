@@ -29,7 +29,7 @@ def postgres_url() -> str:
         try:
             import psycopg  # noqa: F401
         except ImportError:
-            why = 'the PostgreSQL driver is not installed (pip install -e ".[test]")'
+            why = 'the PostgreSQL driver is not installed (pip install -e ".[test,team]")'
     if why is None:
         return url
     if os.environ.get("CI", "").lower() == "true":
