@@ -136,3 +136,22 @@ def test_copy_store_on_the_command_line_checks_both_sides(source, tmp_path, run,
     assert result.exit_code == 1 and "already" in result.stderr  # the folder, the schema
     status = run("status", tmp_path / "team")
     assert f"schema {schema}" in status.output
+
+
+def test_an_unreachable_server_is_a_clear_error(tmp_path, run):
+    pytest.importorskip("psycopg")
+    result = run("init", tmp_path / "team", "--store", "postgresql://nobody@127.0.0.1:1/toolkit")
+    assert result.exit_code == 1
+    assert "cannot reach the engagement's store" in result.stderr
+    assert "PGPASSWORD" in result.stderr and not (tmp_path / "team").exists()
+
+
+def test_a_store_url_of_the_wrong_kind_in_engagement_toml_is_named(tmp_path, run):
+    folder = tmp_path / "odd"
+    run("init", folder)
+    toml = folder / "engagement.toml"
+    toml.write_text(
+        toml.read_text().replace('organisation = ""', 'organisation = ""\nstore = { url = 5 }')
+    )
+    result = run("status", folder)
+    assert result.exit_code == 1 and "store.url = 5 is not valid" in result.stderr
