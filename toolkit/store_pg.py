@@ -767,7 +767,9 @@ class PostgresEngagement(Engagement):
                 f"({str(err).strip()}). Check that the server is running and reachable, "
                 "and that the password is in PGPASSWORD or in your .pgpass file."
             ) from err
-        raw.execute(f"SET search_path TO {_quoted(self.schema)}, pg_temp")
+        # Not naming pg_temp keeps it searched first: the store narrows a read with a
+        # temporary view of the same name as the table (read_tables, entries).
+        raw.execute(f"SET search_path TO {_quoted(self.schema)}")
         return PgConnection(raw, self.schema)
 
     def _connect(self) -> PgConnection:
