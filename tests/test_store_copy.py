@@ -155,3 +155,27 @@ def test_a_store_url_of_the_wrong_kind_in_engagement_toml_is_named(tmp_path, run
     )
     result = run("status", folder)
     assert result.exit_code == 1 and "store.url = 5 is not valid" in result.stderr
+
+
+def test_a_migration_backs_the_store_up_first_and_a_newer_store_is_refused(
+    tmp_path, request, monkeypatch
+):
+    import toolkit.store as store
+    from tests._postgres import make_engagement
+
+    eng = make_engagement(request, "postgresql", tmp_path / "e", name="E")
+    eng.save_entry("events", {"starts_on": "2024-06-01", "label": "Fair"})
+    later = ["ALTER TABLE events ADD COLUMN later_note TEXT"]
+    monkeypatch.setattr(store, "MIGRATIONS", [*store.MIGRATIONS, later])
+    monkeypatch.setattr(store, "SCHEMA_VERSION", store.SCHEMA_VERSION + 1)
+    migrated = Engagement.open(eng.path)
+    backup = migrated.backup_schema
+    request.addfinalizer(lambda: drop_schema(postgres_url(), backup))
+    assert backup.startswith(f"{eng.schema}_v{store.SCHEMA_VERSION - 1}_")
+    with migrated.reading() as con:
+        assert "later_note" in [r[1] for r in con.execute("PRAGMA table_info(events)")]
+        assert con.raw.execute(f'SELECT label FROM "{backup}".events').fetchall() == [("Fair",)]
+    assert migrated.status()["schema_version"] == store.SCHEMA_VERSION
+    monkeypatch.undo()  # this toolkit again: one version behind the store
+    with pytest.raises(StoreError, match="newer version of the toolkit"):
+        Engagement.open(eng.path)

@@ -864,28 +864,57 @@ class PostgresEngagement(Engagement):
     # -- making and migrating the schema ---------------------------------------
 
     def _prepare_store(self) -> None:
-        from toolkit.store import SCHEMA_VERSION, _toolkit_version
+        """Make the schema, or migrate it, under the writers' lock; an open of a store
+        that is up to date only reads its version.
+        """
+        from toolkit.store import SCHEMA_VERSION
 
+        if self._stored_version() == SCHEMA_VERSION:
+            return
         with self.writing() as con:
             raw = con.raw
             raw.execute(f"CREATE SCHEMA IF NOT EXISTS {_quoted(self.schema)}")
             for statement in _HELPERS:
                 raw.execute(statement)
-            row = raw.execute("SELECT value FROM _tk_meta WHERE key = 'schema_version'")
-            found = row.fetchone()
-            version = int(found[0]) if found else 0
-            if version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self.store_path}: was written by a newer version of the toolkit "
-                    f"(store schema {version}; this toolkit {_toolkit_version()} knows up "
-                    f"to {SCHEMA_VERSION}). Upgrade: pip install -U service-strategy-toolkit"
-                )
+            version = self._stored_version(con)
+            self._refuse_newer(version)
             if version < SCHEMA_VERSION:
                 self._migrate(con, version)
 
+    def _stored_version(self, con: PgConnection | None = None) -> int | None:
+        """The store's schema version (0: a schema without an engagement yet; None: no
+        schema). Refuses a store a newer toolkit made.
+        """
+        with contextlib.nullcontext(con) if con else self.reading() as c:
+            meta = f"{_quoted(self.schema)}._tk_meta"
+            if c.raw.execute("SELECT to_regclass(%s)", (meta,)).fetchone()[0] is None:
+                return None
+            found = c.raw.execute(
+                f"SELECT value FROM {meta} WHERE key = 'schema_version'"
+            ).fetchone()
+        version = int(found[0]) if found else 0
+        self._refuse_newer(version)
+        return version
+
+    def _refuse_newer(self, version: int) -> None:
+        from toolkit.store import SCHEMA_VERSION, _toolkit_version
+
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.store_path}: was written by a newer version of the toolkit "
+                f"(store schema {version}; this toolkit {_toolkit_version()} knows up "
+                f"to {SCHEMA_VERSION}). Upgrade: pip install -U service-strategy-toolkit"
+            )
+
     def _migrate(self, con: PgConnection, version: int) -> None:
+        """Bring the schema to this toolkit's version, in ``con``'s transaction; a store
+        that held an engagement is first copied into a backup schema beside it
+        (``SCHEMA_vN_TIME``), tables and rows, kept when the migration lands.
+        """
         from toolkit.store import MIGRATIONS, SCHEMA_VERSION, _create_sql
 
+        if version > 0:
+            self.backup_schema = self._back_up(con, version)
         for step in [_create_sql(), *MIGRATIONS[1:]][version:]:
             for statement in _step_statements(step):
                 statement(con) if callable(statement) else con.execute(statement)
@@ -894,6 +923,24 @@ class PostgresEngagement(Engagement):
             "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
             (str(SCHEMA_VERSION),),
         )
+
+    def _back_up(self, con: PgConnection, version: int) -> str:
+        import datetime as dt
+
+        stamp = dt.datetime.now().strftime("%Y%m%d%H%M%S")
+        backup = f"{self.schema[: MAX_NAME - 20]}_v{version}_{stamp}"
+        con.raw.execute(f"CREATE SCHEMA {_quoted(backup)}")
+        tables = con.raw.execute(
+            "SELECT relname FROM pg_class WHERE relkind = 'r' "
+            "AND relnamespace = %s::regnamespace ORDER BY relname",
+            (_quoted(self.schema),),
+        ).fetchall()
+        for (table,) in tables:
+            con.raw.execute(
+                f"CREATE TABLE {_quoted(backup)}.{_quoted(table)} AS "
+                f"TABLE {_quoted(self.schema)}.{_quoted(table)}"
+            )
+        return backup
 
     def drop_store(self) -> None:
         """Delete the engagement's schema and everything in it (no undo)."""
