@@ -8,10 +8,12 @@
       maps/             import maps saved for reuse
       reports/          report runs
 
-This is the only module that speaks SQL. The rest of the toolkit uses the store
-through the methods of :class:`Store` below (:class:`Engagement` is the SQLite
-backend); a new backend (PostgreSQL, say) implements them and passes the contract
-tests in ``tests/store_contract/``. The methods the toolkit calls:
+This is the only module that speaks SQL (with its PostgreSQL backend,
+:mod:`toolkit.store_pg`, and :mod:`toolkit.store_copy`). The rest of the toolkit uses
+the store through the methods of :class:`Store` below (:class:`Engagement` is the SQLite
+backend; ``[store] url`` in engagement.toml opens the PostgreSQL one, which runs this
+module's SQL translated) and both pass the contract tests in ``tests/store_contract/``.
+SQLite-only work goes through :func:`_by_backend`. The methods the toolkit calls:
 
 - opening: ``Engagement.open``, ``Engagement.init`` (class methods); ``path``, ``name``,
   ``settings``, ``settings_data``, ``journal_note``

@@ -404,14 +404,11 @@ class PgConnection:
         except psycopg.errors.IntegrityError as err:
             raise PgIntegrityError(str(err).strip()) from err
 
-    def commit(self) -> None:
-        self.raw.commit()
-
     # -- what SQLite answers with PRAGMA -----------------------------------------
 
     def _pragma(self, name: str, argument: str | None, value: str | None) -> _Cursor:
         name = name.lower()
-        if name in _NO_OP_PRAGMAS or name == "cache_size":
+        if name in _NO_OP_PRAGMAS:
             return _Rows([])
         if name == "defer_foreign_keys":
             self.raw.execute("SET CONSTRAINTS ALL DEFERRED")
