@@ -1,5 +1,6 @@
 """The actions and outreach tables (issue #21): import, checks, export, and the events an
-action makes once it is launched."""
+action makes once it is launched. Every test runs on both store backends (SQLite, and
+PostgreSQL where the tests have a server: tests/_postgres.py): the triggers behave alike."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sqlite3
 import pandas as pd
 import pytest
 
+from tests._postgres import make_engagement
 from toolkit.errors import DataValidationError
 from toolkit.store import SCHEMA_VERSION, Engagement
 
@@ -26,6 +28,11 @@ ACTIONS = [
     ["A2", "hot_meals", "Parents", "Hot meals on Fridays", "Bo", "planned", "", "Hot meals"],
     ["A3", "", "Seniors", "Home visits", "Cy", "done", "2024-03-01", ""],
 ]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engagement(request, tmp_path):
+    return make_engagement(request, request.param, tmp_path / "riverside", name="Riverside")
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ service links, each in its own import (customer first); a sixth reads customers 
 service links again and again with :meth:`Engagement.snapshot` (one read transaction).
 Every save must land, no "database is locked" may reach anyone, and no snapshot may show
 a link whose customer it does not show (which reading the two tables in two transactions
-would, when a customer and its link land between the reads).
+would, when a customer and its link land between the reads). SQLite in both journal modes,
+and the PostgreSQL store (where the tests have a server: tests/_postgres.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 
 import pytest
 
+from tests._postgres import make_engagement
 from toolkit.store import JOURNAL_ENV, Engagement
 
 WRITERS, SAVES, PAIRS = 4, 500, 60
@@ -67,13 +69,18 @@ else:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("journal", ["wal", "delete"])
+@pytest.mark.timeout(1800)  # a hang guard only: 2,000 saves on a busy machine take minutes
+@pytest.mark.parametrize("journal", ["wal", "delete", "postgresql"])
 def test_four_writers_and_a_reader_at_once_lose_nothing_and_see_no_torn_state(
-    tmp_path, monkeypatch, journal
+    tmp_path, monkeypatch, journal, request
 ):
-    monkeypatch.setenv(JOURNAL_ENV, journal)
-    env = {**os.environ, JOURNAL_ENV: journal}
-    eng = Engagement.init(tmp_path / "eng", name="Busy")
+    env = {**os.environ}
+    if journal == "postgresql":
+        eng = make_engagement(request, "postgresql", tmp_path / "eng", name="Busy")
+    else:
+        monkeypatch.setenv(JOURNAL_ENV, journal)
+        env[JOURNAL_ENV] = journal
+        eng = Engagement.init(tmp_path / "eng", name="Busy")
     assert eng.status()["journal_mode"] == journal
     eng.save_entry("customers", {"customer_id": "hub", "name": "Hub", "kind": "internal"})
 
@@ -95,7 +102,7 @@ def test_four_writers_and_a_reader_at_once_lose_nothing_and_see_no_torn_state(
     (tmp_path / "go").touch()
     results = []
     for proc in [*writers, pairs]:
-        out, err = proc.communicate(timeout=300)
+        out, err = proc.communicate(timeout=1500)
         results.append((proc.returncode, out, err))
     (tmp_path / "stop").touch()
     r_out, r_err = reader.communicate(timeout=120)

@@ -6,7 +6,8 @@ are killed at once, at points spread over the import's write transaction and bef
 Then the store must pass ``PRAGMA integrity_check``, hold all of the import or none of it
 (its record in ``imports`` agreeing), hold every save that returned and no half of any,
 and still take writes. Both journal modes are tried: WAL, and the rollback journal used
-on network folders.
+on network folders; and the PostgreSQL store (where the tests have a server:
+tests/_postgres.py), whose points inside the write transaction are counted in rows sent.
 
 No kill point depends on how fast the machine is: the importing child stops itself at
 the chosen point and says so, and is killed there. Points inside the write transaction
@@ -28,11 +29,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests._postgres import make_engagement
 from toolkit.store import JOURNAL_ENV, Engagement
 
 ROWS = 200_000
 #: SQLite progress-handler period (virtual-machine instructions) of one step.
 STEP = 20_000
+#: The PostgreSQL store's step: rows of the import sent to the server.
+PG_STEP = 5_000
 #: Where the kill lands: "before" (the file read and checked, no lock taken yet),
 #: "locked" (the write lock held, nothing written), a fraction of the write transaction's
 #: steps, or "after" (the import committed).
@@ -55,7 +59,7 @@ def pause(where):  # tell the test, then wait for its SIGKILL
 
 if role == "import":
     big, stop = sys.argv[3], sys.argv[4]
-    plain = Engagement.writing
+    plain = type(eng).writing  # the backend's own
 
     @contextlib.contextmanager
     def marked(self):
@@ -72,11 +76,11 @@ if role == "import":
                     pause(stop)
                 return 0
 
-            con.set_progress_handler(step, STEP)
+            con.set_progress_handler(step, STEP if hasattr(con, "iterdump") else PG_STEP)
             yield con
             print("steps", steps[0], flush=True)
 
-    Engagement.writing = marked
+    type(eng).writing = marked
     result = eng.import_file(big, table="responses")
     print("imported", result.rows_added, flush=True)
     if stop == "after":
@@ -88,7 +92,7 @@ else:
             "segment": "Residents", "mission_alignment": i % 5 + 1, "clout": (i + 2) % 5 + 1,
         })
         print("saved", i, flush=True)
-""".replace("STEP)", f"{STEP})")
+""".replace("STEP if", f"{STEP} if").replace("PG_STEP)", f"{PG_STEP})")
 
 
 def _responses_file(path: Path) -> Path:
@@ -137,11 +141,13 @@ def _saved(lines: list[str]) -> list[int]:
 def _check(folder: Path, saved: list[int], env_mode: str) -> str:
     """Check the store after the kill; return whether the import landed ('all' or 'none')."""
     eng = Engagement.open(folder)  # a rollback journal left behind is rolled back here
-    con = sqlite3.connect(folder / "data.sqlite")
-    try:
+    if env_mode != "postgresql":
+        con = sqlite3.connect(folder / "data.sqlite")
         assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == env_mode
+        con.close()
+    with eng.reading() as con:  # the same SQL on either backend
+        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
         rows = con.execute("SELECT count(*) FROM responses").fetchone()[0]
         imports = con.execute(
             "SELECT rows_added, status FROM imports WHERE table_name = 'responses'"
@@ -149,8 +155,6 @@ def _check(folder: Path, saved: list[int], env_mode: str) -> str:
         orphans = con.execute(
             "SELECT count(*) FROM responses WHERE _tk_import NOT IN (SELECT import_id FROM imports)"
         ).fetchone()[0]
-    finally:
-        con.close()
     assert rows in (0, ROWS), f"{rows} of {ROWS} rows landed"
     assert imports == ([(ROWS, "active")] if rows else []), imports
     assert orphans == 0
@@ -174,18 +178,29 @@ def _check(folder: Path, saved: list[int], env_mode: str) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("journal", ["wal", "delete"])
+@pytest.mark.parametrize("journal", ["wal", "delete", "postgresql"])
 def test_sigkill_during_an_import_and_form_saves_leaves_all_or_nothing(
-    tmp_path, monkeypatch, journal
+    tmp_path, monkeypatch, journal, request
 ):
-    monkeypatch.setenv(JOURNAL_ENV, journal)
-    env = {**os.environ, JOURNAL_ENV: journal}
+    env = {**os.environ}
+    if journal != "postgresql":
+        monkeypatch.setenv(JOURNAL_ENV, journal)
+        env[JOURNAL_ENV] = journal
     big = _responses_file(tmp_path / "responses-200k.csv")
     template = tmp_path / "template"
-    Engagement.init(template, name="Crash")
+
+    def fresh(folder: Path) -> None:
+        """A new engagement at ``folder`` (an SQLite one copied from the template)."""
+        if journal == "postgresql":
+            make_engagement(request, journal, folder, name="Crash")
+        else:
+            shutil.copytree(template, folder)
+
+    if journal != "postgresql":
+        Engagement.init(template, name="Crash")
     # Count the import's write transaction in progress steps (the same on any machine).
     calibrate = tmp_path / "calibrate"
-    shutil.copytree(template, calibrate)
+    fresh(calibrate)
     proc = _start("import", calibrate, env, str(big), "after")
     (steps,) = [int(line.split()[1]) for line in _wait_for(proc, "paused") if line[:5] == "steps"]
     proc.kill()
@@ -196,7 +211,7 @@ def test_sigkill_during_an_import_and_form_saves_leaves_all_or_nothing(
     outcomes, total_saved = [], 0
     for n, point in enumerate(KILL_POINTS):
         folder = tmp_path / f"kill-{n}"
-        shutil.copytree(template, folder)
+        fresh(folder)
         saver = _start("save", folder, env)
         before = _wait_for(saver, "saved 1")  # the saves are under way
         stop = point if isinstance(point, str) else f"step:{max(1, round(point * steps))}"

@@ -445,3 +445,73 @@ def test_serving_forms_to_a_team_runs_as_written(tmp_path):
             assert "Saved in the forms, by person:" in done.stdout
     riverside = Engagement.open(here / "riverside")
     assert [p["name"] for p in riverside.planners()] == ["maria.lopez"]  # li.wei removed
+
+
+#: The database docs/team.md names; the test runs its commands against the test server.
+_DOCS_STORE = "postgresql://planner@db.example.org/toolkit"
+
+
+class _Section:
+    """Text standing in for a page (what :func:`_blocks` reads)."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def read_text(self, encoding: str = "utf-8") -> str:
+        return self.text
+
+
+def _section(page: Path, title: str) -> _Section:
+    """One ``## title`` section of ``page``, as a page of its own (for :func:`_commands`)."""
+    text = page.read_text(encoding="utf-8")
+    start = text.index(f"## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return _Section(text[start : end if end > 0 else None])
+
+
+def test_moving_an_engagement_to_postgresql_runs_as_written(tmp_path):
+    """docs/team.md, "Moving an engagement to PostgreSQL": every command, in order, on a
+    database of its own on the test server (skipped without one; a failure under CI=true).
+    """
+    from click.testing import CliRunner
+
+    from tests._postgres import postgres_url
+    from toolkit.cli import main
+
+    url = postgres_url()
+    section = _section(ROOT / "docs" / "team.md", "Moving an engagement to PostgreSQL")
+    steps = [w for w in _commands(section) if w[0] == "service-toolkit"]
+    assert [w[1] for w in steps] == ["init", "copy-store", "status", "imports"] + [
+        "init",
+        "status",
+        "copy-store",
+        "status",
+    ]
+    assert all(_DOCS_STORE in w for w in steps if "--store" in w)
+    import psycopg
+
+    database = "docs_" + tmp_path.name.lower().replace("-", "_")[-40:]
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute(f'CREATE DATABASE "{database}"')
+    own = url.rsplit("/", 1)[0] + "/" + database
+    runner = CliRunner()
+    try:
+        with runner.isolated_filesystem(temp_dir=tmp_path) as here:
+            for words in steps:
+                args = [own if w == _DOCS_STORE else w for w in words[1:]]
+                result = runner.invoke(main, args, catch_exceptions=False)
+                assert result.exit_code == 0, (words, result.output, result.stderr)
+                assert "Traceback" not in result.output + result.stderr
+            from toolkit.store import Engagement
+
+            team = Engagement.open(Path(here) / "riverside-team")
+            assert team.status()["store"].endswith("(schema riverside_team)")
+            local, archive = (
+                Engagement.open(Path(here) / n) for n in ("riverside", "riverside-archive")
+            )
+            assert local.status()["tables"] == archive.status()["tables"] == team.status()["tables"]
+            assert Engagement.open(Path(here) / "harbour").status()["tables"]["codebook"] > 0
+            team.close()
+    finally:
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')

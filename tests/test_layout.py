@@ -44,7 +44,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("sources", ("toolkit.sources",)),
-    ("store", ("toolkit.store",)),
+    ("store", ("toolkit.store", "toolkit.store_pg", "toolkit.store_copy")),
     ("schema", ("toolkit.schema",)),
     (
         "base",

@@ -108,8 +108,21 @@ def _open(path):
     metavar="FILE",
     help="Your codebook (CSV or XLSX), used instead of a starter.",
 )
-def init(path, name, organisation, demo, size, starter, codebook):
+@click.option(
+    "--store",
+    metavar="URL",
+    help="Keep the data in a PostgreSQL database (postgresql://USER@HOST/DB, no password: "
+    "it comes from PGPASSWORD or ~/.pgpass) instead of data.sqlite in the folder.",
+)
+@click.option(
+    "--schema",
+    metavar="NAME",
+    help="With --store: the database schema for this engagement (default: the folder's name).",
+)
+def init(path, name, organisation, demo, size, starter, codebook, store, schema):
     """Create an engagement folder at PATH."""
+    if schema is not None and store is None:
+        raise click.UsageError("--schema goes with --store.")
     if size == "large" and demo != "university":
         raise click.UsageError("--size large goes with --demo university.")
     if demo is not None and (starter or codebook):
@@ -125,14 +138,57 @@ def init(path, name, organisation, demo, size, starter, codebook):
             organisation=organisation,
             starter=starter or ("none" if codebook else "neighbourhood"),
             codebook=codebook,
+            store=store,
+            schema=schema,
         )
     else:
         from toolkit.demo.build import init_demo
 
         engagement = init_demo(
-            path, demo, size=size, engagement_name=name, organisation=organisation
+            path,
+            demo,
+            size=size,
+            engagement_name=name,
+            organisation=organisation,
+            store=store,
+            schema=schema,
         )
     _print_status(engagement.status(), title=f"Created engagement {engagement.name} in {path}")
+
+
+@main.command("copy-store")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.option(
+    "--store",
+    metavar="URL",
+    help="The copy's PostgreSQL database (postgresql://USER@HOST/DB, no password in it); "
+    "without it the copy's store is SQLite (DEST/data.sqlite).",
+)
+@click.option("--schema", metavar="NAME", help="With --store: the copy's schema.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def copy_store(source, dest, store, schema, as_json):
+    """Copy the engagement at SOURCE into a new folder DEST, moving it between stores.
+
+    SQLite to PostgreSQL (--store URL) or PostgreSQL to SQLite (no --store). Settings,
+    import maps and every row come along; row counts and a fingerprint of the data are
+    checked on both sides. SOURCE is not changed.
+    """
+    if schema is not None and store is None:
+        raise click.UsageError("--schema goes with --store.")
+    from toolkit.store_copy import copy_store as copy
+
+    done = copy(source, dest, store=store, schema=schema)
+    if as_json:
+        click.echo(json.dumps(done, indent=2))
+        return
+    click.echo(f"Copied {source} into {dest}")
+    click.echo(f"  from {done['source']}\n  to   {done['dest']}")
+    for table, rows in done["tables"].items():
+        click.echo(f"  {table.replace('_', '-'):<20}{rows:>10,} rows")
+    click.echo(
+        f"Row counts and the data's fingerprint ({done['fingerprint']}) match on both sides."
+    )
 
 
 def _formats(ctx, param, value):
@@ -607,7 +663,10 @@ def _print_status(data: dict, title: str | None = None) -> None:
     click.echo(title or f"{data['engagement']}  ({data['path']})")
     if data.get("organisation"):
         click.echo(f"Organisation: {data['organisation']}")
-    click.echo(f"Store: schema {data['schema_version']}, {data['journal_mode']} journal")
+    where = (
+        f"PostgreSQL, {data['store']}" if data.get("store") else f"{data['journal_mode']} journal"
+    )
+    click.echo(f"Store: schema {data['schema_version']}, {where}")
     click.echo("")
     width = max(len(t) for t in data["tables"])
     click.echo(f"{'table'.ljust(width)}  {'rows':>9}")

@@ -8,10 +8,12 @@
       maps/             import maps saved for reuse
       reports/          report runs
 
-This is the only module that speaks SQL. The rest of the toolkit uses the store
-through the methods of :class:`Store` below (:class:`Engagement` is the SQLite
-backend); a new backend (PostgreSQL, say) implements them and passes the contract
-tests in ``tests/store_contract/``. The methods the toolkit calls:
+This is the only module that speaks SQL (with its PostgreSQL backend,
+:mod:`toolkit.store_pg`, and :mod:`toolkit.store_copy`). The rest of the toolkit uses
+the store through the methods of :class:`Store` below (:class:`Engagement` is the SQLite
+backend; ``[store] url`` in engagement.toml opens the PostgreSQL one, which runs this
+module's SQL translated) and both pass the contract tests in ``tests/store_contract/``.
+SQLite-only work goes through :func:`_by_backend`. The methods the toolkit calls:
 
 - opening: ``Engagement.open``, ``Engagement.init`` (class methods); ``path``, ``name``,
   ``settings``, ``settings_data``, ``journal_note``
@@ -56,6 +58,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gc
 import hashlib
 import json
@@ -548,6 +551,40 @@ MIGRATIONS: list[list[str | Callable[[sqlite3.Connection], None]]] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+def _backend(cls, settings: Mapping) -> type:
+    """The class of store an engagement.toml asks for: a ``[store] url`` names a
+    PostgreSQL database (:mod:`toolkit.store_pg`); without one the store is SQLite.
+    """
+    if not (settings.get("store") or {}).get("url") or cls is not Engagement:
+        return cls
+    from toolkit.store_pg import PostgresEngagement
+
+    return PostgresEngagement
+
+
+def _by_backend(func: Callable) -> Callable:
+    """Let a connection of another backend do ``func``'s SQLite-only work its own way
+    (:data:`toolkit.store_pg.FUNCTIONS`, by the function's name).
+    """
+
+    @functools.wraps(func)
+    def call(con, *args, **kwargs):
+        if getattr(con, "dialect", "sqlite") != "sqlite":
+            from toolkit.store_pg import FUNCTIONS
+
+            return FUNCTIONS[func.__name__](con, *args, **kwargs)
+        return func(con, *args, **kwargs)
+
+    return call
+
+
+def _read_sql(sql: str, con, params: Sequence = ()) -> pd.DataFrame:
+    """A query's rows as a DataFrame (``pandas.read_sql_query``'s frame, any backend)."""
+    cursor = con.execute(sql, tuple(params))
+    columns = [d[0] for d in cursor.description]
+    return pd.DataFrame.from_records(cursor.fetchall(), columns=columns, coerce_float=True)
+
+
 # ----------------------------------------------------------------------------- results
 
 
@@ -938,6 +975,8 @@ class Engagement:
         starter_codebook: bool = True,
         starter: str | None = "neighbourhood",
         codebook: str | Path | None = None,
+        store: str | None = None,
+        schema: str | None = None,
     ) -> Engagement:
         """Create a new engagement folder.
 
@@ -965,12 +1004,33 @@ class Engagement:
             Your codebook (a CSV or XLSX file), imported into the new engagement beside
             the starter, if any (``starter=None`` for yours alone, as ``init --codebook``
             gives unless ``--starter`` is named too).
+        store : str, optional
+            A PostgreSQL URL (no password in it): the store is a schema of that database
+            (:mod:`toolkit.store_pg`) instead of ``data.sqlite`` in the folder.
+        schema : str, optional
+            With ``store``, the schema's name (default: from the folder's name).
 
         Raises
         ------
         StoreError
-            The folder exists and is not empty.
+            The folder exists and is not empty; with ``store``, a URL with a password in
+            it, a database that cannot be reached, or a schema already in use.
         """
+        if store is not None:
+            from toolkit.store_pg import PostgresEngagement
+
+            return PostgresEngagement.init_at(
+                store,
+                path,
+                schema=schema,
+                name=name,
+                organisation=organisation,
+                settings=settings,
+                fill=fill,
+                starter_codebook=starter_codebook,
+                starter=starter,
+                codebook=codebook,
+            )
         path = Path(path)
         if path.exists() and (not path.is_dir() or any(path.iterdir())):
             raise StoreError(
@@ -1012,7 +1072,8 @@ class Engagement:
             raise StoreError(
                 f"{path}: no such engagement folder. Create one with: service-toolkit init {path}"
             )
-        engagement = cls(path, load_settings(path / SETTINGS_FILE, scales=DEFAULT_SCALES))
+        settings = load_settings(path / SETTINGS_FILE, scales=DEFAULT_SCALES)
+        engagement = _backend(cls, settings)(path, settings)
         engagement._prepare_store()
         return engagement
 
@@ -1629,7 +1690,7 @@ class Engagement:
     def imports(self) -> pd.DataFrame:
         """Every import, newest last, with its counts and status."""
         with self.reading() as con:
-            frame = pd.read_sql_query("SELECT * FROM imports ORDER BY import_id", con)
+            frame = _read_sql("SELECT * FROM imports ORDER BY import_id", con)
         frame["table_name"] = frame["table_name"].str.replace("_", "-")
         return frame
 
@@ -1779,7 +1840,7 @@ class Engagement:
                 digest.update(f"{name}:{count}:{last}:{imports}".encode())
             aliases = c.execute(
                 "SELECT group_concat(label || '=' || segment, ';') FROM "
-                "(SELECT label, segment FROM segment_aliases ORDER BY label)"
+                "(SELECT label, segment FROM segment_aliases ORDER BY label) AS aliases"
             ).fetchone()[0]
             if aliases:  # a merge changes what every by-segment table says
                 digest.update(f"segment_aliases:{aliases}".encode())
@@ -2221,17 +2282,19 @@ class Engagement:
         attributes = [renames.get(c, c) for c in attributes]
         flags = {renames.get(c, c): flag for c, flag in personal.items()}
         # A flag only gets stricter, unless an import map set it (either way).
-        wins = "excluded.personal_by = 'map' OR excluded.personal > personal"
+        # (The stored row's columns are named with their table: both backends read it so.)
+        wins = "excluded.personal_by = 'map' OR excluded.personal > attributes.personal"
         for column in attributes:
             flag = flags.get(column)
             con.execute(
                 "INSERT INTO attributes (table_name, column_name, personal, personal_reason, "
                 "personal_by, import_id) VALUES (?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (table_name, column_name) DO UPDATE SET "
-                f"personal = CASE WHEN {wins} THEN excluded.personal ELSE personal END, "
+                f"personal = CASE WHEN {wins} THEN excluded.personal ELSE attributes.personal END, "
                 f"personal_reason = CASE WHEN {wins} THEN excluded.personal_reason "
-                "ELSE personal_reason END, "
-                f"personal_by = CASE WHEN {wins} THEN excluded.personal_by ELSE personal_by END",
+                "ELSE attributes.personal_reason END, "
+                f"personal_by = CASE WHEN {wins} THEN excluded.personal_by "
+                "ELSE attributes.personal_by END",
                 (
                     spec.name,
                     column,
@@ -2460,7 +2523,10 @@ class Engagement:
         if spec.name == "responses" and row.at[0, "response_id"] is None:
             row.at[0, "response_id"] = f"form-{uuid.uuid4().hex[:12]}"
         columns = ", ".join(_quote(c) for c in spec.field_names)
-        picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(spec.field_names)))
+        picks = ", ".join(
+            f"CAST(json_extract(value, '$[{i}]') AS {f.sql_type})"
+            for i, f in enumerate(spec.fields)
+        )
         payload = _json_rows(row)
         saver = (_local_user() if saved_by is None else str(saved_by), _now())
         with self.writing() as con:
@@ -2652,7 +2718,7 @@ class Engagement:
         with self.reading() as con:
             tables = {name: self.table(name, con=con, row_ids=True) for name in CODED_TABLES}
             tables["codebook"] = self.table("codebook", con=con)
-            tables["codings"] = pd.read_sql_query(
+            tables["codings"] = _read_sql(
                 "SELECT table_name, row_id AS entry, coder, code, coded_at FROM codings "
                 "ORDER BY table_name, row_id, coder",
                 con,
@@ -2866,7 +2932,7 @@ class Engagement:
         effective_n, design_effect, fingerprint, made_at.
         """
         with self.reading() as con:
-            frame = pd.read_sql_query(
+            frame = _read_sql(
                 'SELECT name, table_name AS "table", method, variables, targets, respondents, '
                 "effective_n, design_effect, fingerprint, made_at FROM weighting_schemes "
                 "ORDER BY made_at, name",
@@ -2894,7 +2960,7 @@ class Engagement:
             )
         scheme = found.iloc[0].to_dict()
         with self.reading() as con:
-            cells = pd.read_sql_query(
+            cells = _read_sql(
                 "SELECT cell, respondents, weight FROM weighting_cells WHERE scheme = ? "
                 "ORDER BY cell",
                 con,
@@ -3005,6 +3071,7 @@ def _read_segments(frame: pd.DataFrame, walk: Crosswalk | None) -> pd.DataFrame:
     return frame
 
 
+@_by_backend
 def _column_limit(con: sqlite3.Connection) -> int:
     """The most columns one table may have in this SQLite (SQLITE_MAX_COLUMN)."""
     if hasattr(con, "getlimit"):
@@ -3012,6 +3079,7 @@ def _column_limit(con: sqlite3.Connection) -> int:
     return _COLUMN_LIMIT
 
 
+@_by_backend
 def _add_columns(con: sqlite3.Connection, table: str, columns: Sequence[str]) -> None:
     """Add columns (``'"name" TYPE'`` each) to ``table`` in one step, inside a transaction.
 
@@ -3067,6 +3135,7 @@ def _edit_schema(con: sqlite3.Connection, table: str, after: str, columns: Seque
     con.execute("PRAGMA writable_schema = RESET")
 
 
+@_by_backend
 def _drop_column(con: sqlite3.Connection, table: str, column: str) -> bool:
     """Drop one column, and any index on it; False (nothing changed) if SQLite refuses.
 
@@ -3195,6 +3264,7 @@ def _bound_rows(frame: pd.DataFrame) -> Iterator[tuple]:
     return zip(*columns, strict=True)
 
 
+@_by_backend
 def _indexes_to_rebuild(con: sqlite3.Connection, table: str, rows: int) -> list[tuple[str, str]]:
     """``(name, CREATE INDEX …)`` of the indexes a bulk load into ``table`` builds after.
 

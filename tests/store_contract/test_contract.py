@@ -353,3 +353,17 @@ def test_segment_aliases_apply_to_every_read_and_can_be_undone(store, write_csv)
         store.alias_segment("Nobody", "Residents")
     with pytest.raises(DataValidationError, match="has no alias"):
         store.remove_segment_alias("Residents")
+
+
+def test_a_page_of_entries_is_read_in_the_store(store):
+    """entries and entry_page narrow the read itself (a view shadowing the table)."""
+    for day in range(1, 8):
+        store.save_entry("events", {"starts_on": f"2024-06-{day:02d}", "label": f"e{day}"})
+    newest = store.entries("events", limit=3)
+    assert newest["label"].tolist() == ["e7", "e6", "e5"]
+    page, total = store.entry_page("events", limit=2, offset=2)
+    assert total == 7 and page["label"].tolist() == ["e5", "e4"]
+    page, total = store.entry_page("events", source="form", entry=int(newest["entry"][0]))
+    assert total == 1 and page["label"].tolist() == ["e7"]
+    narrowed = store.read_tables(["events"], rows={"events": {"label": ["e2"]}})["events"]
+    assert narrowed["label"].tolist() == ["e2"]

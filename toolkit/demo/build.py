@@ -271,6 +271,8 @@ def init_demo(
     size: str = "small",
     engagement_name: str | None = None,
     organisation: str | None = None,
+    store: str | None = None,
+    schema: str | None = None,
 ) -> Engagement:
     """Create a new engagement folder at ``path`` holding a demo engagement.
 
@@ -284,6 +286,8 @@ def init_demo(
         The university demo's size (large: 1,000,000 responses).
     engagement_name, organisation : str, optional
         Written to engagement.toml instead of the demo's own.
+    store, schema : str, optional
+        A PostgreSQL store for it (:meth:`Engagement.init`'s ``store`` and ``schema``).
 
     Returns
     -------
@@ -327,6 +331,8 @@ def init_demo(
         },
         fill=fill,
         starter_codebook=False,
+        store=store,
+        schema=schema,
     )
 
 
