@@ -12,7 +12,7 @@ setup:
 
 setup-test:
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e ".[test]"
+	$(PIP) install --quiet -e ".[test,cluster]"
 	bash scripts/install-chromium.sh
 
 demo: setup

@@ -9,12 +9,16 @@ worker process is stopped at the end of the module (checked).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-distributed = pytest.importorskip("distributed")  # the [cluster] extra; `make setup-test` has it
+if os.environ.get("CI") != "true":  # CI (`make setup-test`) installs the [cluster] extra: no skip
+    pytest.importorskip(
+        "distributed", reason='needs the [cluster] extra: pip install -e ".[cluster]"'
+    )
 
 from distributed import Client, LocalCluster, Security  # noqa: E402
 

@@ -89,10 +89,10 @@ def worker_facts(location: dict, formats: tuple[str, ...] = ()) -> dict:
         ``problem`` (why it cannot open it); ``chromium`` False when a PDF is asked for
         and this worker has no Chromium to print it.
     """
-    import toolkit
+    from toolkit import __version__
 
     facts: dict[str, Any] = {
-        "toolkit": toolkit.__version__,
+        "toolkit": __version__,
         "python": platform.python_version(),
         "host": socket.gethostname(),
     }
