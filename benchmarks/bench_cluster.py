@@ -44,8 +44,12 @@ def _tree_cpu(processes) -> float:
     return total
 
 
-def cluster(quick: bool = False) -> list[dict]:
-    """120 campus reports on a local 2-worker cluster vs the local warm-kernel batch."""
+def cluster(quick: bool = False, runs: int | None = None) -> list[dict]:
+    """120 campus reports on a local 2-worker cluster vs the local warm-kernel batch.
+
+    ``runs`` overrides the number of pairs (at least five for a figure in the table; one
+    pair gives a first look at full size on a busy machine).
+    """
     import psutil
     from distributed import Client, LocalCluster, Security
 
@@ -117,7 +121,7 @@ def cluster(quick: bool = False) -> list[dict]:
                 for out in ("cluster-reports", "local-reports"):
                     shutil.rmtree(folder / out, ignore_errors=True)
 
-            pair = pairs(on_cluster, local, runs=3 if quick else RUNS, before=clear)
+            pair = pairs(on_cluster, local, runs=runs or (3 if quick else RUNS), before=clear)
     cpu.sort()
     return [
         figure(

@@ -169,7 +169,7 @@ def test_a_failing_report_is_named_and_the_others_come_back(tls_cluster, univers
                 "--out",
                 str(out),
                 "--format",
-                "html,pptx",
+                "html,pdf,pptx",
             ],
         )
     assert result.exit_code == 3, result.output + result.stderr
@@ -185,8 +185,10 @@ def test_a_failing_report_is_named_and_the_others_come_back(tls_cluster, univers
         assert partial.is_file() and str(partial) in r["error"]
     written = [r for r in run["results"] if r["status"] == "ok"]
     assert sorted(r["value"] for r in written) == ["Ashford", "Summit"]
-    for r in written:  # HTML and the slides, made on the worker, written here
-        assert (out / r["html"]).stat().st_size > 0 and (out / r["pptx"]).stat().st_size > 0
+    for r in written:  # HTML, the PDF and the slides, made on the worker, written here
+        assert (out / r["html"]).read_bytes().startswith(b"<!DOCTYPE html>")
+        assert (out / r["pdf"]).read_bytes().startswith(b"%PDF-")
+        assert (out / r["pptx"]).read_bytes().startswith(b"PK")  # a zip, as .pptx files are
     assert (out / "index.html").is_file()
 
 
