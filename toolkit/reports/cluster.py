@@ -41,7 +41,6 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
-import threading
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -74,7 +73,8 @@ __all__ = [
 CONNECT_SECONDS = 30
 
 INSTALL = 'pip install "service-strategy-toolkit[cluster]"'
-TEAM_DOC = "docs/team.md (Report batches on a cluster)"
+TEAM_PAGE = "docs/team.md"
+TEAM_DOC = f"{TEAM_PAGE} (Report batches on a cluster)"
 
 
 # ----------------------------------------------------------------------------- connecting
@@ -278,8 +278,8 @@ def _worker_problem(worker, said, location, fingerprint, version) -> str | None:
     if said.get("toolkit") != version:
         return (
             f"{where} runs toolkit {said.get('toolkit')}; this machine runs {version}. "
-            f'Install the same version on every worker: pip install "service-strategy-'
-            f"toolkit[cluster]=={version}\" (or this machine's {said.get('toolkit')})."
+            "Install one version on this machine and every worker, for example "
+            f'pip install "service-strategy-toolkit[cluster]=={version}" there.'
         )
     if "problem" in said or said.get("fingerprint") != fingerprint:
         return _data_problem(where, said, location, fingerprint)
@@ -297,8 +297,8 @@ def _data_problem(where: str, said: dict, location: dict, fingerprint: str) -> s
         return (
             f"{where} {seen} at {location['path']}. An SQLite engagement runs on a cluster "
             "only where every worker opens the same folder on a shared file system; move "
-            f"the engagement to PostgreSQL instead ({TEAM_DOC.split(' (')[0]}, Moving an "
-            "engagement to PostgreSQL) and run the batch again."
+            f"the engagement to PostgreSQL instead ({TEAM_PAGE}, Moving an engagement to "
+            "PostgreSQL) and run the batch again."
         )
     return (
         f"{where} {seen} through {location['url']}. Check that the worker can reach the "
@@ -448,7 +448,6 @@ def _run_batch(
     client.register_plugin(KernelPlugin(notebook_imports(sources)), name=plugin)
     results: list[ReportResult | None] = [None] * len(planned)
     bar = _progress(len(planned), progress)
-    lock = threading.Lock()
     futures = {}
     try:
         from toolkit.reports.cluster_worker import run_job
@@ -459,10 +458,9 @@ def _run_batch(
         for future in as_completed(futures, loop=client.loop):
             i = futures[future]
             result = _land(future, planned[i], run.folder)
-            with lock:
-                results[i] = result
-                run.results = [r for r in results if r is not None]
-                _write_run_json(run)
+            results[i] = result
+            run.results = [r for r in results if r is not None]
+            _write_run_json(run)
             if bar is not None:
                 bar.update(1)
             if on_result is not None:
