@@ -78,7 +78,7 @@ def cluster(quick: bool = False, runs: int | None = None) -> list[dict]:
             threads_per_worker=1,
             processes=True,
             security=security,
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",  # its HTTP routes on loopback only
         ) as local_cluster:
             with Client(local_cluster.scheduler_address, security=security) as client:
                 client.wait_for_workers(2)

@@ -56,7 +56,7 @@ def tls_cluster():
         threads_per_worker=1,
         processes=True,
         security=security,
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",  # its HTTP routes on loopback only
     )
     try:
         assert cluster.scheduler_address.startswith("tls://")

@@ -427,7 +427,7 @@ def test_the_cluster_batch_runs_as_written(tmp_path):
                 name, value = words[1].split("=", 1)
                 env[name] = value
             elif words[0] == "dask":
-                extra = ["--host", "127.0.0.1", "--no-dashboard"]
+                extra = ["--host", "127.0.0.1"]  # this machine's loopback stands for the network
                 background.append(
                     subprocess.Popen(
                         [sys.executable, "-m", "dask", *words[1:], *extra],
