@@ -306,13 +306,20 @@ def test_a_job_carries_the_engagement_and_parameters_and_no_password(
 
 
 def _with_store(engagement, folder: Path, store: str) -> object:
+    """A copy of ``engagement``'s folder whose engagement.toml names a PostgreSQL store.
+
+    Only its folder and settings are read (no database is opened): what
+    :func:`engagement_location` reads of an engagement.
+    """
+    from types import SimpleNamespace
+
+    from toolkit.settings import load_settings
+
     copy = folder / "engagement"
     shutil.copytree(engagement.path, copy)
     with (copy / "engagement.toml").open("a", encoding="utf-8") as toml:
         toml.write(f"\n[store]\n{store}\n")
-    from toolkit.store import Engagement
-
-    return Engagement.open(copy)
+    return SimpleNamespace(path=copy, settings_data=load_settings(copy / "engagement.toml"))
 
 
 def test_a_postgresql_engagement_travels_as_its_url_and_settings(university, tmp_path):
@@ -321,6 +328,17 @@ def test_a_postgresql_engagement_travels_as_its_url_and_settings(university, tmp
     assert location["kind"] == "store"
     assert location["url"] == "postgresql://planner@db.example.org/uni"
     assert location["settings"] == (eng.path / "engagement.toml").read_text(encoding="utf-8")
+    assert location["folder"] == "engagement"  # a worker's folder is named the same
+    from toolkit.reports.cluster_worker import engagement_folder, forget_folders
+
+    try:
+        there = engagement_folder(location)
+        assert there.name == "engagement" and there != eng.path
+        assert (there / "engagement.toml").read_text(encoding="utf-8") == location["settings"]
+        assert engagement_folder(location) == there  # made once per worker
+    finally:
+        forget_folders()
+    assert not there.exists()
     spec = cluster_module.job_specs(
         [], location, run_id="r", formats=("html",), timeout=None, include_personal=False,
         plugin="p",

@@ -186,8 +186,9 @@ def engagement_location(engagement) -> dict:
     -------
     dict
         ``{"kind": "folder", "path": …}`` for an SQLite engagement;
-        ``{"kind": "store", "url": …, "settings": …}`` (engagement.toml's text) when
-        engagement.toml names a PostgreSQL store in ``[store] url``.
+        ``{"kind": "store", "url": …, "settings": …, "folder": …}`` (engagement.toml's
+        text and the folder's name) when engagement.toml names a PostgreSQL store in
+        ``[store] url``.
 
     Raises
     ------
@@ -213,7 +214,12 @@ def engagement_location(engagement) -> dict:
             "engagement folder nor in a cluster's jobs. Remove it, and give each machine "
             "the password in PGPASSWORD or its ~/.pgpass file."
         )
-    return {"kind": "store", "url": url, "settings": settings.read_text(encoding="utf-8")}
+    return {
+        "kind": "store",
+        "url": url,
+        "settings": settings.read_text(encoding="utf-8"),
+        "folder": Path(engagement.path).name,  # the default schema is named after it
+    }
 
 
 def _has_password(url: str) -> bool:

@@ -51,8 +51,8 @@ def open_location(location: dict):
     Parameters
     ----------
     location : dict
-        ``{"kind": "folder", "path": …}`` or ``{"kind": "store", "url": …, "settings": …}``
-        (the engagement.toml text, with no password).
+        ``{"kind": "folder", "path": …}`` or ``{"kind": "store", "url": …, "settings": …,
+        "folder": …}`` (the engagement.toml text, with no password, and the folder's name).
 
     Returns
     -------
@@ -71,7 +71,10 @@ def engagement_folder(location: dict) -> Path:
     with _LOCK:
         folder = _FOLDERS.get(key)
         if folder is None or not (folder / SETTINGS_FILE).is_file():
-            folder = Path(tempfile.mkdtemp(prefix="tk-engagement-")) / "engagement"
+            # named as the engagement's own folder: a store URL without a schema means
+            # the schema named after the folder
+            name = Path(location.get("folder") or "engagement").name
+            folder = Path(tempfile.mkdtemp(prefix="tk-engagement-")) / name
             folder.mkdir()
             (folder / SETTINGS_FILE).write_text(location["settings"], encoding="utf-8")
             _FOLDERS[key] = folder
