@@ -12,7 +12,7 @@ setup:
 
 setup-test:
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e ".[test,team]"
+	$(PIP) install --quiet -e ".[test,team,cluster]"
 	bash scripts/install-chromium.sh
 
 demo: setup

@@ -26,6 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from benchmarks import (  # noqa: E402
+    bench_cluster,
     bench_coding,
     bench_demo,
     bench_forms,
@@ -48,6 +49,7 @@ SUITES = {
     "sources": bench_sources.sources,
     "satisfaction": bench_satisfaction.trend_speed,
     "reports": bench_reports.reports,
+    "cluster": bench_cluster.cluster,
     "forms": bench_forms.forms,
 }
 

@@ -42,7 +42,6 @@ ALLOWED: dict[tuple[str, str], int] = {
     ("toolkit/reports/customers.py", "service_chain_summary"): 12,
     ("toolkit/reports/parameters.py", "check"): 16,
     ("toolkit/reports/runner.py", "_plan"): 15,
-    ("toolkit/reports/runner.py", "run_reports"): 11,
     ("toolkit/satisfaction.py", "before_after"): 11,
     ("toolkit/schema/checks.py", "_check_rows"): 11,
     ("toolkit/schema/checks.py", "parse_dates"): 11,

@@ -9,6 +9,7 @@ step, in an empty folder.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shlex
 import subprocess
@@ -515,3 +516,146 @@ def test_moving_an_engagement_to_postgresql_runs_as_written(tmp_path):
     finally:
         with psycopg.connect(url, autocommit=True) as con:
             con.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def _section_steps(page: Path, title: str) -> list[list[str]]:
+    """Each command of one ``## title`` section's bash blocks, as words."""
+    text = page.read_text(encoding="utf-8").split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+    steps = []
+    for block in re.findall(r"```bash\n(.*?)```", text, re.S):
+        steps += [shlex.split(line, comments=True) for line in block.splitlines() if line.strip()]
+    return steps
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+#: The cluster section's steps, in order (the first two words of each command).
+CLUSTER_STEPS = [
+    ["pip", "install"],
+    ["openssl", "req"],
+    ["dask", "scheduler"],
+    ["dask", "worker"],
+    ["export", "DASK_DISTRIBUTED__COMM__TLS__CA_FILE=$PWD/cluster.pem"],
+    ["export", "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT=$PWD/cluster.pem"],
+    ["export", "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY=$PWD/cluster-key.pem"],
+    ["service-toolkit", "init"],
+    ["service-toolkit", "report"],
+]
+
+
+@pytest.mark.slow
+def test_the_cluster_batch_runs_as_written(tmp_path):
+    """docs/team.md, Report batches on a cluster: every step, on this machine.
+
+    ``scheduler.example.org:8786`` stands for a free loopback port; the scheduler and the
+    workers run in the background until the end, and are stopped (with everything they
+    started) whatever happens.
+    """
+    import json
+    import os
+    import signal
+    import tomllib
+
+    if os.environ.get("CI") != "true":  # CI installs the [cluster] extra: never skipped there
+        pytest.importorskip(
+            "distributed", reason='needs the [cluster] extra: pip install -e ".[cluster]"'
+        )
+    steps = _section_steps(ROOT / "docs" / "team.md", "Report batches on a cluster")
+    assert [w[:2] for w in steps] == CLUSTER_STEPS
+    port = _free_port()
+    here = f"127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("CI", None)
+    background = []
+
+    def words_here(words):
+        out = []
+        for w in words:
+            w = w.replace("scheduler.example.org:8786", here).replace("$PWD", str(tmp_path))
+            out.append(str(port) if out and out[-1] == "--port" else w)
+        return out
+
+    try:
+        for words in steps:
+            words = words_here(words)
+            if words[0] == "pip":  # the extra it installs is the package's
+                extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+                assert words[2] == "service-strategy-toolkit[cluster]"
+                assert "cluster" in extras["project"]["optional-dependencies"]
+            elif words[0] == "export":
+                name, value = words[1].split("=", 1)
+                env[name] = value
+            elif words[0] == "dask":
+                extra = ["--host", "127.0.0.1"]  # this machine's loopback stands for the network
+                background.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "dask", *words[1:], *extra],
+                        cwd=tmp_path,
+                        env=env,
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                        start_new_session=True,
+                    )
+                )
+                if words[1] == "scheduler":
+                    _wait_for_port(port)
+                else:
+                    _wait_for_workers(here, tmp_path, 1)
+            else:
+                command = (
+                    [sys.executable, "-m", "toolkit.cli", *words[1:]]
+                    if words[0] == "service-toolkit"
+                    else words
+                )
+                done = subprocess.run(
+                    command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900
+                )
+                assert done.returncode == 0, (words, done.stdout, done.stderr)
+                assert "Traceback" not in done.stderr
+    finally:
+        for process in background[::-1]:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in background[::-1]:
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=30)
+    (run,) = [
+        json.loads(p.read_text(encoding="utf-8"))
+        for p in (tmp_path / "university" / "reports").glob("*/run.json")
+    ]
+    assert run["status"] == "ok"
+    assert sorted(r["value"] for r in run["results"]) == ["Ashford", "Summit"]
+    for r in run["results"]:
+        assert (tmp_path / "university" / "reports" / r["html"]).stat().st_size > 0
+
+
+def _wait_for_port(port: int, seconds: float = 120) -> None:
+    import socket
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"the scheduler did not listen on port {port}")
+
+
+def _wait_for_workers(address: str, folder: Path, n: int) -> None:
+    from distributed import Client, Security
+
+    cert, key = str(folder / "cluster.pem"), str(folder / "cluster-key.pem")
+    security = Security(
+        tls_ca_file=cert, tls_client_cert=cert, tls_client_key=key, require_encryption=True
+    )
+    with Client(f"tls://{address}", security=security, timeout=120) as client:
+        client.wait_for_workers(n, timeout=180)

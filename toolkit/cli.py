@@ -1105,6 +1105,11 @@ def table(path, name, by, pairs, params_file, yaml_text, to, as_csv, help_params
     "--include-personal", is_flag=True, help="Let columns that identify people reach reports."
 )
 @_format_option("html")
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Run each report on the Dask cluster at ADDRESS (tls://HOST:PORT); see docs/team.md.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 @click.pass_context
 def report(
@@ -1119,6 +1124,7 @@ def report(
     jobs,
     include_personal,
     formats,
+    cluster,
     as_json,
 ):
     """Run report notebooks on the engagement at PATH and write offline HTML.
@@ -1134,12 +1140,21 @@ def report(
     responses) is skipped with a sentence on stderr and in the index; --json lists it
     under "skipped".
 
+    `--cluster tls://HOST:PORT` hands each report to the workers of a Dask cluster
+    (checked first: the same toolkit version, the same data) and writes the files they
+    send back here, as a local run would (docs/team.md).
+
     Exit codes: 0 every report written or skipped; 1 a bad parameter or engagement, or a
     report named as NAME whose data is not there yet (nothing run); 2 wrong usage; 3 a
     report's notebook failed (the others still ran).
     """
     from toolkit.reports.runner import run_reports
 
+    if cluster and jobs:
+        raise click.UsageError(
+            "--jobs is for a run on this machine; on a cluster each worker runs as many "
+            "reports at once as it has threads (dask worker --nthreads)."
+        )
     params = _parameters(pairs, params_file, yaml_text)
     run = run_reports(
         path,
@@ -1150,6 +1165,7 @@ def report(
         out=out,
         include_personal=include_personal,
         formats=formats,
+        cluster=cluster,
     )
     if as_json:
         _json(run.to_dict())

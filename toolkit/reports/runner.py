@@ -666,6 +666,19 @@ def _fork_server(reports):
     return KernelForkServer(notebook_imports(sources)).start()
 
 
+def _prepare(eng, names, parameters, each, include_personal) -> tuple[list, list, list, list]:
+    """The reports, the planned jobs, the notes and the skipped reports of a run."""
+    named = bool(names)
+    reports = [report_named(n) for n in (names or REPORTS)]
+    reports = list({r.name: r for r in reports}.values())
+    reports, skipped = _skip_missing(eng, reports, named)
+    parameters = dict(parameters or {})
+    planned, notes = (
+        _plan(eng, reports, parameters, each, include_personal, named) if reports else ([], [])
+    )
+    return reports, planned, notes, skipped
+
+
 def run_reports(
     engagement: str | os.PathLike,
     names: Sequence[str | os.PathLike] | None = None,
@@ -680,6 +693,8 @@ def run_reports(
     warm: bool = True,
     on_result: Callable[[ReportResult], None] | None = None,
     formats: str | Sequence[str] = ("html",),
+    cluster: str | None = None,
+    security=None,
 ) -> ReportRun:
     """Run reports on an engagement and write their HTML, notebooks and the index.
 
@@ -719,6 +734,12 @@ def run_reports(
         PDF and the slides are written once every notebook has run
         (:mod:`toolkit.reports.export`); without ``html`` the HTML a PDF is printed
         from is not kept.
+    cluster : str, optional
+        A Dask scheduler's address (``tls://HOST:PORT``): each report runs on the
+        cluster's workers and its files come back here (:mod:`toolkit.reports.cluster`);
+        ``jobs`` and ``warm`` do not apply.
+    security : distributed.Security, optional
+        The cluster's TLS certificates; by default Dask's configuration's.
 
     Returns
     -------
@@ -742,17 +763,30 @@ def run_reports(
     from toolkit.store import Engagement
 
     formats = parse_formats(formats)
-    check_formats(formats)
+    if cluster is None:  # on a cluster, each worker checks its own Chromium
+        check_formats(formats)
 
     eng = Engagement.open(Path(engagement).expanduser())
-    named = bool(names)
-    reports = [report_named(n) for n in (names or REPORTS)]
-    reports = list({r.name: r for r in reports}.values())
-    reports, skipped = _skip_missing(eng, reports, named)
-    parameters = dict(parameters or {})
-    planned, notes = (
-        _plan(eng, reports, parameters, each, include_personal, named) if reports else ([], [])
-    )
+    reports, planned, notes, skipped = _prepare(eng, names, parameters, each, include_personal)
+    if cluster is not None:
+        from toolkit.reports.cluster import run_on_cluster
+
+        return run_on_cluster(
+            cluster,
+            eng,
+            reports,
+            planned,
+            notes=notes,
+            skipped=skipped,
+            each=each,
+            out=out,
+            include_personal=include_personal,
+            progress=progress,
+            timeout=timeout,
+            on_result=on_result,
+            formats=formats,
+            security=security,
+        )
     jobs = max(1, int(jobs or min(4, os.cpu_count() or 1)))
 
     server = _fork_server(reports) if warm and planned else None
@@ -788,15 +822,7 @@ def run_reports(
             if on_result is not None:
                 on_result(result)
 
-        if planned:
-            _import_runtime()
-        if jobs == 1 or len(planned) <= 1:
-            for i, job in enumerate(planned):
-                one(i, job)
-        else:
-            with ThreadPoolExecutor(max_workers=min(jobs, len(planned))) as pool:
-                for future in [pool.submit(one, i, job) for i, job in enumerate(planned)]:
-                    future.result()
+        _run_all(planned, one, jobs)
         if bar is not None:
             bar.close()
         run.results = [r for r in results if r is not None]
@@ -808,6 +834,19 @@ def run_reports(
     finally:
         if server is not None:
             server.stop()
+
+
+def _run_all(planned: list, one: Callable[[int, Any], None], jobs: int) -> None:
+    """Call ``one(i, job)`` for every planned job, ``jobs`` at a time."""
+    if planned:
+        _import_runtime()
+    if jobs == 1 or len(planned) <= 1:
+        for i, job in enumerate(planned):
+            one(i, job)
+        return
+    with ThreadPoolExecutor(max_workers=min(jobs, len(planned))) as pool:
+        for future in [pool.submit(one, i, job) for i, job in enumerate(planned)]:
+            future.result()
 
 
 def run_report(
