@@ -84,6 +84,26 @@ def is_store_url(text: object) -> bool:
     return isinstance(text, str) and text.split("://", 1)[0].lower() in ("postgresql", "postgres")
 
 
+def _url_params(url: str) -> dict:
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        return conninfo_to_dict(url)
+    except Exception as err:  # psycopg.ProgrammingError: a malformed URL
+        raise StoreError(f"{url!r} is not a valid PostgreSQL URL ({err}).") from err
+
+
+def url_has_password(url: str) -> bool:
+    """Whether a store URL (or a libpq ``key=value`` string) carries a password.
+
+    A URL that cannot be read counts as carrying one: it is never sent anywhere.
+    """
+    try:
+        return bool(_url_params(url).get("password"))
+    except StoreError:
+        return True
+
+
 def check_url(url: str) -> dict:
     """Check a store URL and return its connection parameters.
 
@@ -98,12 +118,7 @@ def check_url(url: str) -> dict:
             f"{url!r} is not a PostgreSQL store URL. Give one such as "
             "postgresql://planner@db.example.org:5432/toolkit"
         )
-    from psycopg.conninfo import conninfo_to_dict
-
-    try:
-        params = conninfo_to_dict(url)
-    except Exception as err:  # psycopg.ProgrammingError: a malformed URL
-        raise StoreError(f"{url!r} is not a valid PostgreSQL URL ({err}).") from err
+    params = _url_params(url)
     if params.get("password"):
         safe = re.sub(r"(://[^:/@]*):[^@]*@", r"\1@", url)
         safe = re.sub(r"([?&]password=)[^&]*", r"\1…", safe)

@@ -39,12 +39,11 @@ Connections (:func:`cluster_security`)
 from __future__ import annotations
 
 import ipaddress
-import re
 import socket
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from toolkit.errors import ReportError
 from toolkit.reports.html import _now_iso
@@ -59,6 +58,7 @@ from toolkit.reports.runner import (
     _source,
     _write_run_json,
 )
+from toolkit.store_pg import is_store_url, url_has_password
 
 __all__ = [
     "CONNECT_SECONDS",
@@ -204,11 +204,11 @@ def engagement_location(engagement) -> dict:
     """
     store = engagement.settings_data.get("store")
     url = str(store.get("url") or "") if isinstance(store, dict) else ""
-    if not url.lower().startswith(("postgresql:", "postgres:")):
+    if not is_store_url(url):
         return {"kind": "folder", "path": str(Path(engagement.path).resolve())}
     settings = Path(engagement.path) / "engagement.toml"
     keys = [k for k in store if "pass" in str(k).lower()]
-    if _has_password(url) or keys:
+    if url_has_password(url) or keys:
         raise ReportError(
             f"{settings}: [store] holds the database password; it never goes in the "
             "engagement folder nor in a cluster's jobs. Remove it, and give each machine "
@@ -220,17 +220,6 @@ def engagement_location(engagement) -> dict:
         "settings": settings.read_text(encoding="utf-8"),
         "folder": Path(engagement.path).name,  # the default schema is named after it
     }
-
-
-def _has_password(url: str) -> bool:
-    """Whether a store URL (or a libpq ``key=value`` string) carries a password."""
-    try:
-        parts = urlsplit(url)
-        if parts.password is not None or "password" in parse_qs(parts.query):
-            return True
-    except ValueError:
-        return True
-    return re.search(r"(^|[\s?&])password\s*=", url, re.I) is not None
 
 
 # ----------------------------------------------------------------------------- the checks
