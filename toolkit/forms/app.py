@@ -221,7 +221,8 @@ class EntryForm:
             parts.append(grid)
         buttons = w.HBox([self.save, self.cancel, self.why], layout=w.Layout(align_items="center"))
         buttons.add_class("tk-field")
-        self.root = w.VBox([*parts, self.form_message, buttons, self.status, *self._list_part()])
+        self.list_box = w.VBox(self._list_part())  # the rows the engagement holds
+        self.root = w.VBox([*parts, self.form_message, buttons, self.status, self.list_box])
         self.root.add_class("tk-form")
         self.root.add_class(f"tk-form-{spec.key}")
         page.listen(self._elsewhere)

@@ -457,7 +457,13 @@ class CodingTab:
                 self._codebook = self._new_codebook_form()
             finally:
                 self.page.building = outer
-            self.add_need.children = [self._codebook.root]
+            # The needs are the buttons above: their list, to correct one, stays folded.
+            form = self._codebook
+            listing = w.Accordion(children=[form.list_box], selected_index=None)
+            listing.set_title(0, "Correct or delete a need of the codebook")
+            form.root.children = [c for c in form.root.children if c is not form.list_box]
+            form.root.children += (listing,)
+            self.add_need.children = [form.root]
         return self._codebook
 
     def _new_codebook_form(self):
