@@ -296,6 +296,9 @@ def test_new_customers_appear_in_the_service_link_choices(app):
     assert engagement.table("service_links")[["provider_id", "customer_id"]].values.tolist() == [
         ["HR", "ASH"]
     ]
+    # The list names the customers as the choices do, not by their codes alone.
+    assert "System HR (HR)" in links.listing.value and "Ashford HR (ASH)" in links.listing.value
+    assert links.chooser.options[0][0].startswith("#1 · System HR (HR) · Ashford HR (ASH)")
 
 
 def test_import_wizard_detects_maps_checks_imports_and_saves_the_map(app):

@@ -136,3 +136,27 @@ def test_progress_is_shown_while_a_step_runs_and_hidden_after(app, monkeypatch):
     assert display is None and value == 0
     assert "step 1 of 2: Importing every row, all or nothing" in text
     assert wizard.progress.layout.display == "none" and wizard.progress_text.value == ""
+
+
+def test_check_and_import_say_why_they_are_off(app, tmp_path):
+    from toolkit.forms.wizard import WHY_OFF
+
+    page, _ = app
+    wizard = page.wizard
+    assert wizard.check_button.disabled and wizard.import_button.disabled
+    assert WHY_OFF["no file"] in wizard.why.value  # before any file
+    wizard.load(GOOGLE)
+    wizard.field_controls["segment"].value = SEGMENT_QUESTION
+    assert not wizard.check_button.disabled and wizard.import_button.disabled
+    assert WHY_OFF["not checked"] in wizard.why.value
+    assert wizard.check(), wizard.report.value
+    assert not wizard.import_button.disabled and wizard.why.value == ""
+    wizard.field_controls["segment"].value = wizard.field_controls["segment"].options[0][1]
+    assert wizard.import_button.disabled and WHY_OFF["not checked"] in wizard.why.value
+    unreadable = tmp_path / "empty.csv"
+    unreadable.write_bytes(b"")
+    wizard.load(unreadable)
+    assert wizard.check_button.disabled and WHY_OFF["no file"] in wizard.why.value
+    assert "could not be read" in wizard.detected.value
+    for text in WHY_OFF.values():  # whole sentences, no field names
+        assert text[0].isupper() and text.endswith(".") and "_" not in text

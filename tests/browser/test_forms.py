@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from toolkit.forms.app import TABS
+from toolkit.forms.wizard import WHY_OFF
 from toolkit.store import Engagement
 
 from .conftest import guarded_context, serve_forms
@@ -286,6 +287,13 @@ def test_the_form_comes_first_and_each_tab_is_under_two_screens(demo_server, chr
                 expect(coding.get_by_text(re.compile(r"\d+ of \d+ needs"))).to_be_visible(
                     timeout=STEP_MS
                 )
+                # The codebook's form is built when its section is opened.
+                coding.get_by_text("No need fits? Add one to the codebook").click()
+                expect(coding.get_by_label("Label")).to_be_visible(timeout=STEP_MS)
+            if key == "wizard":  # the greyed buttons say why they are off
+                wizard = page.locator(".tk-form-import")
+                expect(wizard.get_by_role("button", name="Import")).to_be_disabled()
+                expect(wizard.get_by_text(WHY_OFF["no file"])).to_be_visible(timeout=STEP_MS)
             height = page.locator(".tk-forms").bounding_box()["height"]
             assert height <= 2 * size["height"], f"{title}: {height:.0f} px at {screen}"
             text = page.locator(_SHOWN).inner_text()

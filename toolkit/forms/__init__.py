@@ -48,7 +48,12 @@ def forms_app(engagement=None):
         from toolkit.charts.drawing import vega
 
         vega("vegalite_to_svg", {"mark": "point"})  # start its JavaScript engine now
+        # What the tabs built on first open need (the coding tab's queue reads through
+        # the catalog, which loads SciPy: about a second): loaded now, not while a planner
+        # waits for the tab.
         from voila.utils import wait_for_request
+
+        from toolkit import catalog  # noqa: F401
 
         wait_for_request()
     return app.forms_app(engagement)

@@ -222,7 +222,8 @@ class EntryForm:
             parts.append(grid)
         buttons = w.HBox([self.save, self.cancel, self.why], layout=w.Layout(align_items="center"))
         buttons.add_class("tk-field")
-        self.root = w.VBox([*parts, self.form_message, buttons, self.status, *self._list_part()])
+        self.list_box = w.VBox(self._list_part())  # the rows the engagement holds
+        self.root = w.VBox([*parts, self.form_message, buttons, self.status, self.list_box])
         self.root.add_class("tk-form")
         self.root.add_class(f"tk-form-{spec.key}")
         page.listen(self._elsewhere)
@@ -655,6 +656,7 @@ class EntryForm:
         if self.offset and rows.empty and total:
             self.offset = max((total - 1) // _PAGE_ROWS * _PAGE_ROWS, 0)
             return self.refresh_entries()
+        rows = self._readable(rows)
         choices = [(entry_label(self.spec, r), int(r["entry"])) for r in rows.to_dict("records")]
         keep = self.chooser.value
         self.chooser.options = choices
@@ -671,6 +673,20 @@ class EntryForm:
         )
         filtered = bool(segment or source.value)
         self.listing.value = self._table(rows, filtered=filtered)
+
+    def _readable(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """Rows with each choice shown as the form's list shows it (a customer's name with
+        its code, not the code alone).
+        """
+        rows = rows.copy()
+        for f in self.spec.fields:
+            options = getattr(self.controls[f.name], "options", None)
+            if f.kind != "choice" or f.name not in rows or not options:
+                continue
+            words = {o[1]: o[0] for o in options if isinstance(o, tuple) and len(o) == 2}
+            if words:
+                rows[f.name] = [words.get(v, v) if isinstance(v, str) else v for v in rows[f.name]]
+        return rows
 
     def _table(self, rows: pd.DataFrame, *, filtered: bool) -> str:
         if rows.empty:

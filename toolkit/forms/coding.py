@@ -409,9 +409,12 @@ class CodingTab:
         self.keys = _keys_widget()
         if self.keys is not None:
             self.keys.on_msg(lambda _, content, __: self.key(**_key_message(content)))
-        self.codebook_form = self._codebook_form()
-        self.add_need = w.Accordion(children=[self.codebook_form.root], selected_index=None)
+        # The codebook's form is built when its section is first opened (or asked for):
+        # the tab opens with a hundred widgets fewer.
+        self._codebook: object | None = None
+        self.add_need = w.Accordion(children=[w.VBox()], selected_index=None)
         self.add_need.set_title(0, "No need fits? Add one to the codebook")
+        self.add_need.observe(lambda _: self.codebook_form, names="selected_index")
         self.actions = w.HBox(
             [self.confirm_button, self.not_a_need_button, self.skip_button, self.undo_button]
         )
@@ -445,7 +448,25 @@ class CodingTab:
         page.listen(self._elsewhere)
         self.refresh()
 
-    def _codebook_form(self):
+    @property
+    def codebook_form(self):
+        """The form adding a need to the codebook, built on first use."""
+        if self._codebook is None:
+            self.page.building, outer = "coding", self.page.building
+            try:
+                self._codebook = self._new_codebook_form()
+            finally:
+                self.page.building = outer
+            # The needs are the buttons above: their list, to correct one, stays folded.
+            form = self._codebook
+            listing = w.Accordion(children=[form.list_box], selected_index=None)
+            listing.set_title(0, "Correct or delete a need of the codebook")
+            form.root.children = [c for c in form.root.children if c is not form.list_box]
+            form.root.children += (listing,)
+            self.add_need.children = [form.root]
+        return self._codebook
+
+    def _new_codebook_form(self):
         from toolkit.forms.app import EntryForm, FormField, FormSpec
 
         return EntryForm(

@@ -76,6 +76,11 @@ TOO_LARGE_ADVICE = "Ask the person who runs the toolkit to import it from the co
 (the server's message limit is set above it)."""
 
 _NOT_IN_FILE = "(not in this file)"
+#: Why Check or Import is off, said beside them.
+WHY_OFF = {
+    "no file": "Check and Import wait for a file this page can read: choose one above.",
+    "not checked": "Import waits until Check has found rows to add.",
+}
 _TABLES = (
     ("Satisfaction responses (CSAT, NPS, CES)", "responses"),
     ("What customers told us (stated needs)", "stated_needs"),
@@ -169,6 +174,10 @@ class ImportWizard:
         self.save_map = w.Checkbox(
             value=True, description="Save the map for the next wave", indent=False
         )
+        # Why a button is off, beside it (a greyed button alone does not say).
+        self.why = w.HTML(_echo(WHY_OFF["no file"]))
+        for button in (self.check_button, self.import_button):
+            button.observe(lambda _: self._why(), names="disabled")
         self.check_button.on_click(lambda _: self.check())
         self.import_button.on_click(lambda _: self.run_import())
         self.report = w.HTML()
@@ -208,7 +217,7 @@ class ImportWizard:
                 self.saved_map,
                 self.map_note,
                 self.own,
-                w.HBox([self.check_button, self.import_button]),
+                w.HBox([self.check_button, self.import_button, self.why]),
                 self.progress,
                 self.progress_text,
                 self.report,
@@ -225,6 +234,14 @@ class ImportWizard:
         self._list_maps()
         self.root.add_class("tk-form")
         self.root.add_class("tk-form-import")
+
+    def _why(self) -> None:
+        if not self.import_button.disabled:
+            self.why.value = ""
+        elif self.check_button.disabled:
+            self.why.value = _echo(WHY_OFF["no file"])
+        else:
+            self.why.value = _echo(WHY_OFF["not checked"])
 
     # -- step 1: the file ---------------------------------------------------------
 
@@ -741,6 +758,10 @@ class ImportWizard:
 
 def _alert(text: str) -> str:
     return f'<span role="alert" class="tk-alert">{html.escape(text)}</span>'
+
+
+def _echo(text: str) -> str:
+    return f'<span class="tk-echo">{html.escape(text)}</span>'
 
 
 #: Words of the command line and of map files, which the page never shows.
