@@ -462,14 +462,6 @@ class _Section:
         return self.text
 
 
-def _section(page: Path, title: str) -> _Section:
-    """One ``## title`` section of ``page``, as a page of its own (for :func:`_commands`)."""
-    text = page.read_text(encoding="utf-8")
-    start = text.index(f"## {title}\n")
-    end = text.find("\n## ", start + 1)
-    return _Section(text[start : end if end > 0 else None])
-
-
 def test_moving_an_engagement_to_postgresql_runs_as_written(tmp_path):
     """docs/team.md, "Moving an engagement to PostgreSQL": every command, in order, on a
     database of its own on the test server (skipped without one; a failure under CI=true).
@@ -480,7 +472,7 @@ def test_moving_an_engagement_to_postgresql_runs_as_written(tmp_path):
     from toolkit.cli import main
 
     url = postgres_url()
-    section = _section(ROOT / "docs" / "team.md", "Moving an engagement to PostgreSQL")
+    section = _Section(_section(ROOT / "docs" / "team.md", "Moving an engagement to PostgreSQL"))
     steps = [w for w in _commands(section) if w[0] == "service-toolkit"]
     assert [w[1] for w in steps] == ["init", "copy-store", "status", "imports"] + [
         "init",
@@ -520,7 +512,7 @@ def test_moving_an_engagement_to_postgresql_runs_as_written(tmp_path):
 
 def _section_steps(page: Path, title: str) -> list[list[str]]:
     """Each command of one ``## title`` section's bash blocks, as words."""
-    text = page.read_text(encoding="utf-8").split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+    text = _section(page, title)
     steps = []
     for block in re.findall(r"```bash\n(.*?)```", text, re.S):
         steps += [shlex.split(line, comments=True) for line in block.splitlines() if line.strip()]
