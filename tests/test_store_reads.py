@@ -185,3 +185,22 @@ def test_reads_are_counted_in_the_same_read_transaction(responses, monkeypatch):
     assert counts[-1] == 240 and len(frame) == 240
     monkeypatch.undo()
     assert len(responses.table("responses")) == 241
+
+
+def test_the_narrowing_keeps_the_value_and_every_blank_cell_and_nothing_else():
+    """The cheaper blank test in SQL keeps exactly the cells ``trim(coalesce(x, ''))`` calls
+    blank, whatever their type: numbers, blobs, control characters, spaces around text.
+    """
+    cells = [None, "", " ", "   ", "\t", " \t ", "\n", " a", "a ", "Campus 07", "campus 07"]
+    cells += [0, 0.0, -1, 3.5, b"", b" ", b"x", "!", " !", "\x00", "\x1f", "é", "  Campus 07"]
+    con = sqlite3.connect(":memory:")
+    con.execute("CREATE TABLE t (n INTEGER PRIMARY KEY, campus TEXT, loose)")
+    con.executemany("INSERT INTO t (campus, loose) VALUES (?, ?)", [(c, c) for c in cells])
+    for column, declared in (("campus", "TEXT"), ("loose", "TEXT")):
+        where = store_module._subset_sql({column: "Campus 07"}, {column: declared})
+        kept = con.execute(f"SELECT n FROM t WHERE {where} ORDER BY n").fetchall()
+        blank = f"{column} IN ('Campus 07') OR trim(coalesce({column}, '')) = ''"
+        expected = con.execute(f"SELECT n FROM t WHERE {blank} ORDER BY n").fetchall()
+        assert kept == expected, column
+        assert len(expected) == 7, [cells[n - 1] for (n,) in expected]
+    con.close()

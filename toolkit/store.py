@@ -766,7 +766,12 @@ def _subset_sql(subset: Mapping, declared: Mapping[str, str]) -> str:
             continue
         quoted = _quote(str(column))
         listed = ", ".join(_sql_text(v) for v in values)
-        clauses.append(f"({quoted} IN ({listed}) OR trim(coalesce({quoted}, '')) = '')")
+        # Blank: missing, or spaces only. Only a value sorting before "!" (a number, or
+        # text starting with a space or control character) or a blob can be, so trim
+        # runs on few.
+        few = f"({quoted} < '!' OR {quoted} >= X'')"
+        blank = f"{quoted} IS NULL OR ({few} AND trim({quoted}) = '')"
+        clauses.append(f"({quoted} IN ({listed}) OR {blank})")
     return " AND ".join(clauses)
 
 
