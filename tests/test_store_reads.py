@@ -188,7 +188,7 @@ def test_reads_are_counted_in_the_same_read_transaction(responses, monkeypatch):
 
 
 def test_the_narrowing_keeps_the_value_and_every_blank_cell_and_nothing_else():
-    """The cheaper blank test in SQL keeps exactly the cells ``trim(coalesce(x, ''))`` calls
+    """The blank test in SQL (the same on both backends) keeps exactly the cells ``trim(coalesce(x, ''))`` calls
     blank, whatever their type: numbers, blobs, control characters, spaces around text.
     """
     cells = [None, "", " ", "   ", "\t", " \t ", "\n", " a", "a ", "Campus 07", "campus 07"]

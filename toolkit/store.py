@@ -803,12 +803,8 @@ def _subset_sql(subset: Mapping, declared: Mapping[str, str]) -> str:
             continue
         quoted = _quote(str(column))
         listed = ", ".join(_sql_text(v) for v in values)
-        # Blank: missing, or spaces only. Only a value sorting before "!" (a number, or
-        # text starting with a space or control character) or a blob can be, so trim
-        # runs on few.
-        few = f"({quoted} < '!' OR {quoted} >= X'')"
-        blank = f"{quoted} IS NULL OR ({few} AND trim({quoted}) = '')"
-        clauses.append(f"({quoted} IN ({listed}) OR {blank})")
+        # Blank: missing, or spaces only (SQL both backends read alike).
+        clauses.append(f"({quoted} IN ({listed}) OR trim(coalesce({quoted}, '')) = '')")
     return " AND ".join(clauses)
 
 
@@ -3200,6 +3196,7 @@ while they are still in the processor's cache (placing a million fetched rows at
 cost a fifth of the fetch)."""
 
 
+@_by_backend
 def _stored_rows(con: sqlite3.Connection, table: str) -> int | None:
     """How many rows ``table`` holds, to size a read's columns; None when a narrowing
     view shadows it (counting the view's rows would run its filter once more).

@@ -326,6 +326,11 @@ class _Cursor:
             return []
         return self._cursor.fetchall()
 
+    def fetchmany(self, size: int):
+        if self._cursor is None or self._cursor.description is None:
+            return []
+        return self._cursor.fetchmany(size)
+
     def __iter__(self):
         return iter(self.fetchall())
 
@@ -351,6 +356,10 @@ class _Rows(_Cursor):
 
     def fetchall(self):
         rows, self._rows = self._rows, []
+        return rows
+
+    def fetchmany(self, size: int):
+        rows, self._rows = self._rows[:size], self._rows[size:]
         return rows
 
 
@@ -1026,10 +1035,18 @@ def indexes_to_rebuild(con: PgConnection, table: str, rows: int) -> list:
     return []
 
 
+def stored_rows(con: PgConnection, table: str) -> None:
+    """Not counted first: ``count(*)`` is a scan of its own on PostgreSQL, and a read
+    builds its columns as well from batches whose number it does not know.
+    """
+    return None
+
+
 #: The store's module functions PostgreSQL does its own way (``toolkit.store._by_backend``).
 FUNCTIONS = {
     "_add_columns": add_columns,
     "_drop_column": drop_column,
     "_column_limit": column_limit,
     "_indexes_to_rebuild": indexes_to_rebuild,
+    "_stored_rows": stored_rows,
 }
