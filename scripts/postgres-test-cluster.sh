@@ -10,8 +10,10 @@
 # it runs as the "postgres" user, made if missing), listening on a free loopback port only,
 # with password (SCRAM) sign-in, and a database for the tests. It prints the lines that
 # export SERVICE_TOOLKIT_TEST_POSTGRES (the URL, no password in it), PGPASSWORD and
-# SERVICE_TOOLKIT_TEST_CLUSTER (the directory, for stop). stop stops the server and
-# deletes the directory.
+# SERVICE_TOOLKIT_TEST_CLUSTER (the directory, for stop), and exits 0 only then: when any
+# step fails (or it is interrupted) it stops the server it started, deletes the directory
+# and exits non-zero, printing nothing to evaluate. stop stops the server and deletes the
+# directory.
 set -euo pipefail
 
 find_bindir() {
@@ -34,6 +36,18 @@ as_owner() {  # run a command as the cluster's owner
   fi
 }
 
+STARTING=""  # the directory of a start under way, undone by undo_start unless it finished
+
+undo_start() {  # the EXIT trap of start: stop the server it started and delete its directory
+  local status=$?
+  [ -n "$STARTING" ] || return 0
+  if [ -f "$STARTING/data/postmaster.pid" ]; then
+    as_owner "$BINDIR/pg_ctl" -D "$STARTING/data" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
+  rm -rf "$STARTING"
+  echo "The test cluster did not start (exit status $status); what it had made is removed." >&2
+}
+
 start() {
   local sudo=""
   [ "$(id -u)" -ne 0 ] && sudo=sudo
@@ -54,23 +68,30 @@ start() {
   fi
   local dir port password
   dir=$(mktemp -d "${TMPDIR:-/tmp}/toolkit-pg.XXXXXX")
+  STARTING=$dir
+  trap undo_start EXIT
+  trap 'exit 130' INT TERM HUP
   chmod 700 "$dir"
   [ "$(id -u)" -eq 0 ] && chown "$OWNER" "$dir"
   password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
   printf '%s\n' "$password" >"$dir/pwfile"
   [ "$(id -u)" -eq 0 ] && chown "$OWNER" "$dir/pwfile"
-  as_owner "$BINDIR/initdb" -D "$dir/data" -U toolkit --pwfile="$dir/pwfile" \
-    --auth=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
+  # (in subshells: a redirection of a function call is the shell's own while it runs, so
+  # undo_start, run on a signal, would write into the log it deletes)
+  (as_owner "$BINDIR/initdb" -D "$dir/data" -U toolkit --pwfile="$dir/pwfile" \
+    --auth=scram-sha-256 -E UTF8 --locale=C.UTF-8) >"$dir/initdb.log" 2>&1 ||
     { cat "$dir/initdb.log" >&2; exit 1; }
   rm -f "$dir/pwfile"
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  as_owner "$BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 120 \
+  (as_owner "$BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 120 \
     -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200 -c fsync=on" \
-    start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+    start) >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
   PGPASSWORD="$password" "$BINDIR/createdb" -h 127.0.0.1 -p "$port" -U toolkit toolkit_test
-  echo "export SERVICE_TOOLKIT_TEST_POSTGRES=postgresql://toolkit@127.0.0.1:$port/toolkit_test"
-  echo "export PGPASSWORD=$password"
-  echo "export SERVICE_TOOLKIT_TEST_CLUSTER=$dir"
+  printf '%s\n' \
+    "export SERVICE_TOOLKIT_TEST_POSTGRES=postgresql://toolkit@127.0.0.1:$port/toolkit_test" \
+    "export PGPASSWORD=$password" \
+    "export SERVICE_TOOLKIT_TEST_CLUSTER=$dir"
+  STARTING=""  # finished: the caller stops it
   echo "PostgreSQL $("$BINDIR/postgres" --version | awk '{print $3}') for the tests on 127.0.0.1:$port ($dir)" >&2
 }
 

@@ -126,6 +126,56 @@ def test_a_url_with_a_password_is_refused_before_anything_is_made(tmp_path, run)
     assert result.exit_code == 1 and "holds a password" in result.stderr
 
 
+def _schema_objects(url: str, schema: str) -> tuple[bool, int]:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as con:
+        exists = con.execute(
+            "SELECT count(*) FROM pg_namespace WHERE nspname = %s", (schema,)
+        ).fetchone()[0]
+        functions = con.execute(
+            "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = %s AND p.proname = 'keep_me'",
+            (schema,),
+        ).fetchone()[0]
+    return bool(exists), functions
+
+
+@pytest.mark.parametrize("folder_in_use", [True, False])
+def test_a_failed_init_never_drops_a_schema_it_did_not_make(tmp_path, request, folder_in_use):
+    import psycopg
+
+    url, schema = postgres_url(), new_schema()
+    request.addfinalizer(lambda: drop_schema(url, schema))
+    with psycopg.connect(url, autocommit=True) as con:  # someone else's schema, no tables
+        con.execute(f'CREATE SCHEMA "{schema}"')
+        con.execute(
+            f'CREATE FUNCTION "{schema}".keep_me() RETURNS int LANGUAGE sql AS $$SELECT 1$$'
+        )
+    folder = tmp_path / "team"
+    if folder_in_use:
+        folder.mkdir()
+        (folder / "notes.txt").write_text("not empty")
+    with pytest.raises(StoreError, match="already exists"):
+        Engagement.init(folder, store=url, schema=schema)
+    assert _schema_objects(url, schema) == (True, 1)
+    assert folder.exists() == folder_in_use
+
+
+def test_a_failed_init_drops_the_schema_it_made(tmp_path, request, monkeypatch):
+    url, schema = postgres_url(), new_schema()
+    request.addfinalizer(lambda: drop_schema(url, schema))
+
+    def broken(engagement):
+        assert _schema_objects(url, schema)[0]  # made by this init
+        raise StoreError("the fill failed")
+
+    with pytest.raises(StoreError, match="the fill failed"):
+        Engagement.init(tmp_path / "team", store=url, schema=schema, fill=broken)
+    assert _schema_objects(url, schema) == (False, 0)
+    assert not (tmp_path / "team").exists()
+
+
 def test_copy_store_on_the_command_line_checks_both_sides(source, tmp_path, run, request):
     url, schema = postgres_url(), new_schema()
     request.addfinalizer(lambda: drop_schema(url, schema))

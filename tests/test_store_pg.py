@@ -13,8 +13,10 @@ from toolkit.store import MIGRATIONS, _create_sql, _table_sql
 from toolkit.store_pg import (
     MAX_NAME,
     check_schema,
+    check_url,
     default_schema,
     physical_name,
+    redact_url,
     translate,
 )
 
@@ -105,3 +107,40 @@ def test_schema_names_are_checked(tmp_path):
     for bad in ("Riverside", "pg_x", "a-b", "", 3):
         with pytest.raises(StoreError, match="is not valid"):
             check_schema(bad, "engagement.toml")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://planner:s3cret%@db.example.org/toolkit",  # a '%' not encoded
+        "postgresql://db.example.org/toolkit?user=planner&password=s3cret&sslmode",
+        "postgresql://planner:pa@s3cret@db.example.org/toolkit",  # an '@' not encoded
+        "postgresql://planner:pa:s3cret@db.example.org/toolkit",
+        "postgresql://planner:s3cret@db.example.org/toolkit?application_name=a@b",
+        "postgres://db.example.org/toolkit?PASSWORD=s3cret",
+    ],
+)
+def test_a_store_urls_password_is_never_in_a_message(url):
+    pytest.importorskip("psycopg")
+    with pytest.raises(StoreError) as err:
+        check_url(url)
+    assert "s3cret" not in str(err.value)
+    assert "s3cret" not in redact_url(url) and "s3cret" not in redact_url(f"at {url} (x)")
+
+
+def test_redaction_keeps_what_a_planner_needs_to_recognise_the_store():
+    assert redact_url("postgresql://sam:hunter2@db.example/toolkit") == (
+        "postgresql://sam@db.example/toolkit"
+    )
+    assert redact_url("postgresql://db.example/t?sslmode=require&password=x") == (
+        "postgresql://db.example/t?sslmode=require&password=…"
+    )
+    plain = "postgresql://planner@db.example.org:5432/toolkit?sslmode=require"
+    assert redact_url(plain) == plain
+    assert redact_url("host=db password='a b' dbname=t") == "host=db password=… dbname=t"
+
+
+def test_a_malformed_url_without_a_password_says_what_is_wrong():
+    pytest.importorskip("psycopg")
+    with pytest.raises(StoreError, match="sslmode"):
+        check_url("postgresql://planner@db.example.org/toolkit?sslmode")

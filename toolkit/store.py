@@ -941,6 +941,15 @@ class Store(Protocol):
 # ----------------------------------------------------------------------------- engagement
 
 
+def check_new_folder(path: Path) -> None:
+    """Refuse a folder for a new engagement that exists and is not empty."""
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise StoreError(
+            f"{path}: already exists and is not empty. Choose a new folder, "
+            f"or open the engagement that is there."
+        )
+
+
 class Engagement:
     """One organisation's engagement folder and its store.
 
@@ -1033,11 +1042,7 @@ class Engagement:
                 codebook=codebook,
             )
         path = Path(path)
-        if path.exists() and (not path.is_dir() or any(path.iterdir())):
-            raise StoreError(
-                f"{path}: already exists and is not empty. Choose a new folder, "
-                f"or open the engagement that is there."
-            )
+        check_new_folder(path)
         toml = {"name": name or path.name, "organisation": organisation or "", **(settings or {})}
         with building(path, replace=False) as staging:
             for sub in ("maps", "reports"):

@@ -53,6 +53,7 @@ __all__ = [
     "check_url",
     "default_schema",
     "physical_name",
+    "redact_url",
     "translate",
 ]
 
@@ -84,13 +85,49 @@ def is_store_url(text: object) -> bool:
     return isinstance(text, str) and text.split("://", 1)[0].lower() in ("postgresql", "postgres")
 
 
+#: A URL's user information: from ``://`` to its LAST ``@`` (a password may hold an
+#: ``@`` or a ``:`` that was not percent-encoded).
+_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)(.*)@", re.S)
+#: A ``password=`` setting, in a URL's query or a libpq ``key=value`` string.
+_PASSWORD_SETTING = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'?|[^&\s]*)", re.IGNORECASE)
+
+
+def redact_url(url: object) -> str:
+    """A store URL (or libpq ``key=value`` string) fit for a message: its password cut out.
+
+    Every message that shows a store URL shows it through this function. The user
+    information is read up to the URL's last ``@``, so a password holding an unencoded
+    ``@`` is cut out whole (at worst some of the host goes with it, never the password);
+    every ``password=`` setting keeps its name, its value becomes ``…``.
+    """
+    text = str(url)
+    found = _USERINFO.search(text)
+    if found and ":" in found.group(2):
+        user = found.group(2).split(":", 1)[0]
+        text = f"{text[: found.start()]}{found.group(1)}{user}@{text[found.end() :]}"
+    return _PASSWORD_SETTING.sub(r"\1…", text)
+
+
+def _holds_secret(url: str) -> bool:
+    """Whether ``url`` may hold a password, by its text alone (it may not parse)."""
+    return redact_url(url) != url
+
+
 def _url_params(url: str) -> dict:
     from psycopg.conninfo import conninfo_to_dict
 
     try:
         return conninfo_to_dict(url)
     except Exception as err:  # psycopg.ProgrammingError: a malformed URL
-        raise StoreError(f"{url!r} is not a valid PostgreSQL URL ({err}).") from err
+        # The driver's reason quotes the piece it could not read, which may be the
+        # password: it is shown only for a URL with no password in it.
+        why = (
+            "it cannot be read: percent-encode the characters @ : / % ? # in the user "
+            "name or password, for example @ as %40"
+            if _holds_secret(url)
+            else str(err).strip()
+        )
+        raise StoreError(f"{redact_url(url)} is not a valid PostgreSQL URL ({why}).") from err
 
 
 def url_has_password(url: str) -> bool:
@@ -115,15 +152,13 @@ def check_url(url: str) -> dict:
     """
     if not is_store_url(url):
         raise StoreError(
-            f"{url!r} is not a PostgreSQL store URL. Give one such as "
+            f"{redact_url(url)!r} is not a PostgreSQL store URL. Give one such as "
             "postgresql://planner@db.example.org:5432/toolkit"
         )
     params = _url_params(url)
     if params.get("password"):
-        safe = re.sub(r"(://[^:/@]*):[^@]*@", r"\1@", url)
-        safe = re.sub(r"([?&]password=)[^&]*", r"\1…", safe)
         raise StoreError(
-            f"The store URL {safe} holds a password. It would be written into the "
+            f"The store URL {redact_url(url)} holds a password. It would be written into the "
             "engagement's engagement.toml, where anyone who can read the folder (or a copy, "
             "or a backup) could read it. Give the URL without it, and set the password in "
             "the environment (PGPASSWORD) or in a .pgpass file (chmod 600 ~/.pgpass)."
@@ -714,7 +749,7 @@ class PostgresEngagement(Engagement):
         self.url = store.get("url")
         if not isinstance(self.url, str):
             raise StoreError(
-                f"{where}: store.url = {self.url!r} is not valid: expected a PostgreSQL "
+                f"{where}: store.url = {redact_url(repr(self.url))} is not valid: expected a PostgreSQL "
                 "URL such as postgresql://planner@db.example.org/toolkit."
             )
         self.params = check_url(self.url)
@@ -728,15 +763,19 @@ class PostgresEngagement(Engagement):
     ) -> PostgresEngagement:
         """:meth:`Engagement.init` with the store in schema ``schema`` of database ``url``.
 
-        The schema must not hold an engagement yet. If making the engagement fails, the
-        schema made for it is dropped again, as the folder is.
+        The folder is checked before the database is touched, and the schema must not
+        exist yet: this call creates it, so that if making the engagement fails, the
+        schema dropped again (as the folder is) is only ever the one it made.
         """
+        from toolkit.store import check_new_folder
+
         path = Path(path)
         check_url(url)
         store = {"url": url, "schema": schema or default_schema(path)}
         check_schema(store["schema"], f"init {path}")
+        check_new_folder(path)
         probe = cls(path, {"settings": {}, "store": store})
-        probe._check_schema_free()
+        probe._create_schema()
         settings = {**(settings or {}), "store": store}
         try:
             return Engagement.init.__func__(cls, path, settings=settings, **options)
@@ -744,30 +783,34 @@ class PostgresEngagement(Engagement):
             probe.drop_store()
             raise
 
-    def _check_schema_free(self) -> None:
+    def _create_schema(self) -> None:
+        """Create the engagement's schema; refuse one that exists (whatever it holds)."""
+        psycopg = _psycopg()
         con = self._new_connection()
         try:
-            used = con.raw.execute(
-                "SELECT 1 FROM pg_class WHERE relnamespace = "
-                "(SELECT oid FROM pg_namespace WHERE nspname = %s) LIMIT 1",
-                (self.schema,),
-            ).fetchone()
+            con.raw.execute(f"CREATE SCHEMA {_quoted(self.schema)}")
+        except psycopg.errors.DuplicateSchema as err:
+            raise StoreError(
+                f"{redact_url(self.url)}: schema {self.schema} already exists (it may hold "
+                "an engagement, or other data). Choose another with --schema NAME; nothing "
+                "was changed. To work on an engagement that is there from this computer, "
+                "copy its engagement.toml into a folder of its own instead."
+            ) from err
+        except psycopg.errors.InsufficientPrivilege as err:
+            raise StoreError(
+                f"{redact_url(self.url)}: this role may not create schema {self.schema} "
+                f"({str(err).strip()}). Ask the database's owner for: GRANT CREATE ON "
+                "DATABASE … TO your role."
+            ) from err
         finally:
             con.raw.close()
-        if used:
-            raise StoreError(
-                f"{self.url}: schema {self.schema} already holds an engagement (or other "
-                "tables). Choose another with --schema NAME. To work on that engagement "
-                "from this computer, copy its engagement.toml into a folder of its own "
-                "instead."
-            )
 
     # -- where the store is ----------------------------------------------------
 
     @property
     def store_path(self):
         """Where the store is, for messages: the URL and the schema."""
-        return f"{self.url} (schema {self.schema})"
+        return f"{redact_url(self.url)} (schema {self.schema})"
 
     def _choose_journal(self) -> None:
         self._journal = "postgresql"
@@ -784,7 +827,7 @@ class PostgresEngagement(Engagement):
             raw = psycopg.connect(self.url, autocommit=True, connect_timeout=30)
         except psycopg.OperationalError as err:
             raise StoreError(
-                f"{self.path}: cannot reach the engagement's store at {self.url} "
+                f"{self.path}: cannot reach the engagement's store at {redact_url(self.url)} "
                 f"({str(err).strip()}). Check that the server is running and reachable, "
                 "and that the password is in PGPASSWORD or in your .pgpass file."
             ) from err

@@ -58,7 +58,7 @@ from toolkit.reports.runner import (
     _source,
     _write_run_json,
 )
-from toolkit.store_pg import is_store_url, url_has_password
+from toolkit.store_pg import is_store_url, redact_url, url_has_password
 
 __all__ = [
     "CONNECT_SECONDS",
@@ -296,7 +296,7 @@ def _data_problem(where: str, said: dict, location: dict, fingerprint: str) -> s
             "PostgreSQL) and run the batch again."
         )
     return (
-        f"{where} {seen} through {location['url']}. Check that the worker can reach the "
+        f"{where} {seen} through {redact_url(location['url'])}. Check that the worker can reach the "
         "database server and has the password in PGPASSWORD or its ~/.pgpass."
     )
 
