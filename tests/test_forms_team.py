@@ -305,6 +305,95 @@ def test_wrong_passwords_stop_a_name_then_an_address_for_a_while():
     assert limiter.refusal("ana", "10.0.0.5") is None
 
 
+def test_a_right_password_does_not_count_against_its_computer():
+    limiter = SignInLimiter(clock=_Clock())
+    at = limiter.failed("ana", "10.0.0.5")  # each try counts before its password is checked
+    limiter.succeeded("ana", "10.0.0.5", at)
+    for i in range(19):
+        limiter.failed(f"name{i}", "10.0.0.5")
+    assert limiter.refusal("cy", "10.0.0.5") is None  # 19 wrong, not 20
+
+
+def test_guesses_sent_at_once_are_checked_no_more_than_the_limit(monkeypatch):
+    import asyncio
+    from urllib.parse import urlencode
+
+    import tornado.httpclient
+    import tornado.web
+
+    from toolkit.forms import signin
+
+    checked = []
+    real = signin.verify_password
+    monkeypatch.setattr(
+        signin,
+        "verify_password",
+        lambda typed, stored: checked.append(typed) or real(typed, stored),
+    )
+
+    async def guess_at_once(port):
+        sessions = _sessions(_Accounts(maria=hash_password(PASSWORD)), time.time)
+        app = tornado.web.Application(
+            [(signin.LOGIN_PATH, signin.SignInHandler)], forms_sessions=sessions
+        )
+        server = app.listen(port, "127.0.0.1")
+        client = tornado.httpclient.AsyncHTTPClient(force_instance=True, max_clients=64)
+        try:
+            answers = await asyncio.gather(
+                *[
+                    client.fetch(
+                        f"http://127.0.0.1:{port}/login",
+                        method="POST",
+                        body=urlencode({"name": "maria", "password": f"guess number {i}"}),
+                        raise_error=False,
+                        follow_redirects=False,
+                    )
+                    for i in range(40)
+                ]
+            )
+        finally:
+            client.close()
+            server.stop()
+        return answers
+
+    answers = asyncio.run(guess_at_once(_free_port()))
+    assert len(checked) == NAME_LIMIT, f"{len(checked)} guesses were checked"
+    assert {answer.code for answer in answers} == {401}
+    stopped = [a for a in answers if b"Too many wrong passwords" in a.body]
+    assert len(stopped) == 40  # the last of the 5 checked is told it is stopped too
+
+
+def _signed_out(sessions, value):
+    from http.cookies import SimpleCookie
+
+    class _Handler:
+        request = _Request("/logout", "POST", cookies=SimpleCookie({sessions.cookie: value}))
+
+        def clear_cookie(self, *args, **kwargs):
+            pass
+
+    return sessions.end(_Handler())
+
+
+def test_signed_out_sessions_are_forgotten_once_they_would_have_expired():
+    clock = _Clock()
+    sessions = _sessions(_Accounts(ana=hash_password(PASSWORD)), clock, hours=12.0)
+    kept = sessions.value("ana").decode()
+    for _ in range(50):  # a planner signing in and out all day
+        value = sessions.value("ana").decode()
+        sessions.page_opened(sessions.session(value)[1], "kernel-a")
+        assert _signed_out(sessions, value) == {"kernel-a"}
+        assert sessions.planner(value) is None  # a copied cookie is no use after
+        clock.now += 600
+    sessions.page_opened(sessions.session(kept)[1], "kernel-b")  # a tab never signed out
+    assert len(sessions.ended) == 50 and len(sessions.pages) == 1
+    clock.now += 12 * 3600
+    value = sessions.value("ana").decode()
+    sessions.page_opened(sessions.session(value)[1], "kernel-c")
+    assert _signed_out(sessions, value) == {"kernel-c"}
+    assert len(sessions.ended) == 1 and sessions.pages == {}  # only this session's
+
+
 class _Request:
     def __init__(self, path, method="GET", headers=None, cookies=None):
         self.path, self.method = path, method
@@ -326,6 +415,25 @@ def test_everything_but_signing_in_needs_a_session():
         assert status == 403 and "Sign in first" in text
     assert refusal_for(_Request("/login", method="POST"), sessions) is None
     assert refusal_for(_Request("/logout"), sessions) is None
+
+
+def test_an_allowed_name_on_a_https_server_is_its_own_scheme_and_port_only():
+    # docs/team.md's direct https example: --host 0.0.0.0 --allow-host NAME --certfile …
+    where = {
+        "port": 8870,
+        "extra": frozenset({"forms.riverside.local"}),
+        "names": ("0.0.0.0", "127.0.0.1"),
+        "scheme": "https",
+    }
+    host = "forms.riverside.local:8870"
+    assert request_refusal(host, "https://forms.riverside.local:8870", **where) is None
+    for origin in ("http://forms.riverside.local:8870", "https://forms.riverside.local:9443"):
+        assert "another site" in request_refusal(host, origin, **where)
+    # Behind a proxy (plain http here), the name comes as the proxy serves it.
+    proxied = {**where, "names": ("127.0.0.1",), "scheme": "http"}
+    assert (
+        request_refusal("forms.riverside.local", "https://forms.riverside.local", **proxied) is None
+    )
 
 
 def test_a_teams_address_is_answered_over_https_only_when_it_has_a_certificate():
@@ -413,6 +521,50 @@ def test_the_kernel_saves_under_the_planner_the_server_noted(monkeypatch, tmp_pa
         planner.current_planner(engagement)
     add_planner(engagement, "ana", PASSWORD)
     assert planner.current_planner(engagement) == "ana"
+
+
+def test_a_page_with_no_known_planner_changes_nothing(monkeypatch, tmp_path, write_csv):
+    from toolkit.forms import planner
+    from toolkit.forms.app import forms_app
+
+    outreach = [
+        ["held_on", "channel", "segment", "invited", "responses", "language"],
+        ["2024-03-01", "survey link", "Residents", "200", "46", "English"],
+        ["2024-03-01", "paper", "Parents", "50", "31", "Spanish"],
+    ]
+    engagement = Engagement.init(tmp_path / "riverside", name="riverside")
+    engagement.import_file(write_csv("outreach.csv", outreach), table="outreach")
+    monkeypatch.setenv("SERVICE_TOOLKIT_FORMS_TEAM", "1")
+    noted = tmp_path / "kernel-1.planner"
+    noted.write_text("ana")  # ana's page; ana has no account (removed)
+    monkeypatch.setattr(planner, "_planner_file", lambda: noted)
+    form = forms_app(engagement).forms["outreach"]
+    entry = int(engagement.table("outreach", row_ids=True)["entry"].iloc[0])
+    form.load(entry)
+    assert form.submit() is None  # Save
+    form.remove(entry)
+    form.remove(entry)  # "Really delete?": the second click deletes
+    assert "ana no longer has an account" in form.status.value
+    # Every other write the page can make goes through the same guard.
+    more = [outreach[0], ["2024-04-02", "paper", "Residents", "80", "12", "English"]]
+    writes = [
+        lambda: engagement.import_file(write_csv("more.csv", more), table="outreach"),  # wizard
+        lambda: engagement.alias_segment("Parents", "Residents"),  # groups tab, wizard
+        lambda: engagement.set_codes({("stated_needs", 1): "access"}),  # the coding tab
+    ]
+    for write in writes:
+        with pytest.raises(DataValidationError, match="no longer has an account"):
+            write()
+    noted.write_text("")  # a page the server never saw
+    with pytest.raises(DataValidationError, match="does not know who you are"):
+        engagement.delete_entry("outreach", entry)
+    assert len(engagement.table("outreach")) == 2
+    noted.write_text("ana")
+    add_planner(Engagement.open(engagement.path), "ana", PASSWORD)  # `users add`, elsewhere
+    form.remove(entry)
+    form.remove(entry)
+    assert f"Deleted entry #{entry}" in form.status.value
+    assert len(engagement.table("outreach")) == 1
 
 
 # --------------------------------------------------------------------------- a running server
@@ -603,8 +755,15 @@ def test_a_planner_signs_in_gets_a_page_whose_kernel_knows_them_and_signs_out(te
         assert team.sign_in("ana", PASSWORD, origin=origin)[0] == 403
     evil_host = {**jar, "Host": f"evil.example:{team.port}"}
     assert team.request("GET", f"/api/kernels/{kernel}", evil_host)[0] == 403
-    # Signing out ends the session in this browser.
-    status, headers, text = team.request("GET", "/logout", jar)
+    # A link (a GET), a POST with no Origin or another site's, signs no one out.
+    status, _, text = team.request("GET", "/logout", jar)
+    assert status == 200 and "Sign out of the listening forms?" in text
+    assert team.request("POST", "/logout", jar, "")[0] == 403
+    foreign = {**jar, "Origin": "https://evil.example"}
+    assert team.request("POST", "/logout", foreign, "")[0] == 403
+    assert team.request("GET", f"/api/kernels/{kernel}", jar)[0] == 200
+    # Signing out (the page's own POST) ends the session in this browser.
+    status, headers, text = team.request("POST", "/logout", {**jar, "Origin": team.origin}, "")
     assert status == 200 and "You are signed out" in text
     assert f"service-toolkit-forms-{team.port}=;" in _cookie(headers).replace('""', "")
     # The old cookie, kept (copied, say), signs no one in any more.

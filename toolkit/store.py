@@ -965,6 +965,10 @@ class Engagement:
     ('Riverside', True, 0)
     """
 
+    write_guard: Callable[[], object] | None = None
+    """Called before every write transaction (:meth:`writing`); what it raises refuses
+    the write. The team forms set it (:func:`toolkit.forms.planner.guard_writes`)."""
+
     def __init__(self, path: Path, settings: dict):
         self.path = Path(path)
         self.settings_data = settings
@@ -1187,6 +1191,8 @@ class Engagement:
 
         Waits (up to two minutes) for another writer instead of failing.
         """
+        if self.write_guard is not None:
+            self.write_guard()
         con = self._connect()
         try:
             try:

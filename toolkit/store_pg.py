@@ -916,6 +916,8 @@ class PostgresEngagement(Engagement):
         """A write transaction: all or nothing; writers take turns (an advisory lock
         per engagement), each waiting up to two minutes.
         """
+        if self.write_guard is not None:
+            self.write_guard()
         with self._transaction("BEGIN ISOLATION LEVEL READ COMMITTED", lock=True) as con:
             yield con
 

@@ -48,7 +48,7 @@ def _forms(page, name):
 
 def _sign_out(page):
     page.on("dialog", lambda dialog: dialog.accept())  # a draft asks before leaving
-    page.get_by_role("link", name="Sign out").click()
+    page.get_by_role("button", name="Sign out").click()  # a POST: a link signs no one out
     expect(page.get_by_role("heading", name="You are signed out")).to_be_visible(timeout=STEP_MS)
 
 

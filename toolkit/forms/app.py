@@ -33,7 +33,7 @@ import ipywidgets as w
 import pandas as pd
 
 from toolkit.errors import DataValidationError, ToolkitError
-from toolkit.forms.planner import current_planner
+from toolkit.forms.planner import current_planner, guard_writes
 from toolkit.forms.records import (
     FORMS,
     LEVELS,
@@ -794,6 +794,7 @@ def forms_app(engagement: str | Engagement | None = None) -> w.VBox:
             return _no_engagement()
         engagement = Engagement.open(path)
     enable_charts(interactive=True)
+    guard_writes(engagement)  # a team's page with no known planner changes nothing
     page = Page(engagement)
     keeper, signed_in = draft_keeper(engagement)
     tabs = _Tabs(page, keeper)

@@ -134,8 +134,10 @@ def draft_keeper(engagement) -> tuple[DraftKeeper, list]:
             return
         line.value = (
             f"<div class='tk-signed-in'>Signed in as <strong>{html.escape(planner)}</strong> "
-            "· <a href='logout' style='color: #1f5fbf; text-decoration: underline'>Sign out</a>"
-            "</div>"
+            "· <form method='post' action='logout' style='display: inline'>"
+            "<button type='submit' style='border: 0; padding: 0; background: none; "
+            "font: inherit; color: #1f5fbf; text-decoration: underline; cursor: pointer'>"
+            "Sign out</button></form></div>"
         )
         keeper.key = storage_key(engagement, planner)
 

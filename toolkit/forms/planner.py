@@ -15,10 +15,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from toolkit.errors import ToolkitError
+from toolkit.errors import DataValidationError
 from toolkit.forms.serve import TEAM_ENV
 
-__all__ = ["current_planner", "on_team_server"]
+__all__ = ["current_planner", "guard_writes", "on_team_server"]
 
 
 def on_team_server() -> bool:
@@ -43,7 +43,7 @@ def current_planner(engagement=None) -> str | None:
 
     Raises
     ------
-    ToolkitError
+    DataValidationError
         On a team's server, when the page's planner is not known (the page was opened
         in a way the server did not see), or no longer has an account: nothing may be
         saved under no name.
@@ -56,11 +56,22 @@ def current_planner(engagement=None) -> str | None:
     except OSError:
         name = ""
     if not name:
-        raise ToolkitError(
-            "this page does not know who you are. Reload it (sign in again if asked)"
+        raise DataValidationError(
+            "This page does not know who you are. Reload it (sign in again if asked)."
         )
     if engagement is not None and engagement.planner_hash(name) is None:
-        raise ToolkitError(
-            f"{name} no longer has an account for these forms. Ask the person who runs them"
+        raise DataValidationError(
+            f"{name} no longer has an account for these forms. Ask the person who runs them."
         )
     return name
+
+
+def guard_writes(engagement) -> None:
+    """On a team's server, every write the page makes to ``engagement`` (a save, a
+    delete, a coding, an import, a group mapped) first checks the page's planner
+    (:func:`current_planner`): a page whose planner is unknown or removed changes nothing.
+    The one guard: the store calls it before each write transaction
+    (:attr:`toolkit.store.Engagement.write_guard`).
+    """
+    if on_team_server():
+        engagement.write_guard = lambda: current_planner(engagement)

@@ -96,13 +96,24 @@ class SignInLimiter:
                 )
         return None
 
-    def failed(self, name: str, address: str) -> None:
+    def failed(self, name: str, address: str) -> float:
+        """Count a try for ``name`` from ``address`` as wrong; returns when, for
+        :meth:`succeeded`. A try is counted before its password is checked, so guesses
+        sent at once are counted (and stopped) as they come, not after their checks.
+        """
         now = self.clock()
         self._recent(("name", name)).append(now)
         self._recent(("address", address)).append(now)
+        return now
 
-    def succeeded(self, name: str) -> None:
+    def succeeded(self, name: str, address: str | None = None, at: float | None = None) -> None:
+        """The password was right: ``name``'s wrong tries are forgotten, and the try
+        counted at ``at`` from ``address`` (:meth:`failed`) no longer counts.
+        """
         self._failures.pop(("name", name), None)
+        times = self._failures.get(("address", address))
+        if times is not None and at in times:
+            times.remove(at)
 
 
 class Sessions:
@@ -117,8 +128,11 @@ class Sessions:
         self.cookie = f"service-toolkit-forms-{port}"
         self._checked: dict[str, tuple[str | None, float]] = {}
         self.limiter = SignInLimiter()
-        self.ended: set[str] = set()  # sessions signed out (a copied cookie is no use)
-        self.pages: dict[str, set[str]] = {}  # each session's pages' kernels
+        # Sessions signed out (a copied cookie is no use), by when each started; and each
+        # session's pages' kernels, by when its first page opened. Both forget a session
+        # once it would have expired anyway: they hold only the last ``hours``' sessions.
+        self.ended: dict[str, float] = {}
+        self.pages: dict[str, tuple[float, set[str]]] = {}
 
     def stamp(self, name: str, *, fresh: bool = False) -> str | None:
         """The stamp of ``name``'s password hash; None when they have no account."""
@@ -203,8 +217,20 @@ class Sessions:
         handler.clear_cookie(self.cookie, path="/")
         if data is None:
             return set()
-        self.ended.add(data["i"])
-        return self.pages.pop(data["i"], set())
+        self._forget_expired()
+        self.ended[data["i"]] = data["t"]
+        return self.pages.pop(data["i"], (0.0, set()))[1]
+
+    def page_opened(self, session: str, kernel_id: str) -> None:
+        """Session ``session``'s page holds kernel ``kernel_id`` (stopped at sign-out)."""
+        self._forget_expired()
+        self.pages.setdefault(session, (self.clock(), set()))[1].add(kernel_id)
+
+    def _forget_expired(self) -> None:
+        """Forget the sessions that have expired: their cookies are refused by age."""
+        oldest = self.clock() - self.hours * 3600
+        self.ended = {i: t for i, t in self.ended.items() if t > oldest}
+        self.pages = {i: page for i, page in self.pages.items() if page[0] > oldest}
 
 
 def note_planner(kernel_manager, kernel_id: str, planner: str) -> None:
@@ -341,14 +367,14 @@ class SignInHandler(_PlainPage):
         limiter = self.sessions.limiter
         refusal = limiter.refusal(name, address)
         if refusal is None:
+            at = limiter.failed(name, address)  # counted now: tries sent at once are too
             stored = self.sessions.engagement.planner_hash(name)
             loop = asyncio.get_running_loop()
             if await loop.run_in_executor(None, verify_password, password, stored):
-                limiter.succeeded(name)
+                limiter.succeeded(name, address, at)
                 self.sessions.set_cookie(self, name)
                 self.redirect(next_path)
                 return
-            limiter.failed(name, address)
             await asyncio.sleep(FAIL_DELAY_SECONDS)
             refusal = limiter.refusal(name, address) or (
                 "That name and password do not match an account here. Check both "
@@ -363,23 +389,54 @@ class SignInHandler(_PlainPage):
 
 
 class SignOutHandler(_PlainPage):
-    """``/logout``: ends this browser's session and says so."""
+    """``/logout``: a POST from the forms' own pages ends this browser's session; a GET
+    (a link, typed or planted on another site) only offers the button.
+    """
 
-    async def get(self) -> None:
+    def get(self) -> None:
+        self.finish(
+            _sign_out_page(
+                "Sign out of the listening forms?",
+                "<p>Signing out stops the forms pages open in this browser.</p>"
+                '<form method="post" action="logout"><button type="submit">Sign out</button>'
+                "</form>",
+            )
+        )
+
+    async def post(self) -> None:
+        # Another site's Origin was refused before any handler ran (GuardedApplication);
+        # a POST with none at all is no browser's form either.
+        if self.request.headers.get("Origin") is None:
+            self.set_status(403)
+            self.finish(
+                _sign_out_page(
+                    "Not signed out",
+                    "<p>Use the Sign out button on the forms page.</p>"
+                    '<p><a href="logout">Sign out</a></p>',
+                )
+            )
+            return
         manager = self.settings.get("kernel_manager")
         for kernel_id in self.sessions.end(self):
             with contextlib.suppress(Exception):  # closed already, with its page
                 await manager.shutdown_kernel(kernel_id)
         self.finish(
-            "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>Signed out · listening forms</title><style>{_PAGE_CSS}</style></head>"
-            "<body><main><h1>You are signed out</h1><p>Nothing more can be saved from this "
-            "browser until someone signs in again: forms pages still open in other tabs "
-            'have stopped.</p><p><a href="login">Sign in again</a></p></main></body></html>'
+            _sign_out_page(
+                "You are signed out",
+                "<p>Nothing more can be saved from this browser until someone signs in "
+                "again: forms pages still open in other tabs have stopped.</p>"
+                '<p><a href="login">Sign in again</a></p>',
+            )
         )
 
-    post = get
+
+def _sign_out_page(title: str, body: str) -> str:
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{html.escape(title)} · listening forms</title><style>{_PAGE_CSS}</style>"
+        f"</head><body><main><h1>{html.escape(title)}</h1>{body}</main></body></html>"
+    )
 
 
 def refusal_for(request, sessions: Sessions) -> tuple[int, str] | None:

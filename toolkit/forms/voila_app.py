@@ -83,9 +83,12 @@ def _origin_refusal(
     except ValueError:
         origin_port = None
     name = parts.hostname or ""
-    if parts.scheme == scheme and name in names and origin_port == port:
+    # A server serving https itself is one site: its scheme and port, whatever the name.
+    # Behind a proxy (plain http here) an allowed name comes as the proxy serves it.
+    own = name in names or (name in extra and scheme == "https")
+    if own and parts.scheme == scheme and origin_port == port:
         return None
-    if parts.scheme in ("http", "https") and name in extra:
+    if not own and parts.scheme in ("http", "https") and name in extra:
         return None
     return (
         f"This forms server refuses requests made by another site ({origin}). "
@@ -107,8 +110,9 @@ def request_refusal(
     ``host`` is the Host header (``name:port``); ``origin`` the Origin header, None when
     the request has none (a typed address, a script). A loopback name must come with the
     served ``port`` (another port on this machine is another site); a name in ``extra``
-    (``--allow-host``, for a team behind a proxy of its own) may come with any port, and
-    over https. Names compare without case, IPv6 addresses without their brackets.
+    (``--allow-host``) too when the server serves https itself (``scheme``), and otherwise
+    (a team behind a proxy of its own) with any port, over http or https. Names compare
+    without case, IPv6 addresses without their brackets.
     A team's server (``forms --team --host``) is also answered at its own address
     (``names``), and over https when it has a certificate (``scheme``).
     """
@@ -327,7 +331,7 @@ class FormsVoila(Voila):
         if found is not None:
             planner, session = found
             note_planner(manager, kernel_id, planner)
-            self.app.sessions.pages.setdefault(session, set()).add(kernel_id)
+            self.app.sessions.page_opened(session, kernel_id)
 
     def _track_warm_kernels(self, manager) -> None:
         """Keep the ids of the warm kernels (Voilà's pool), from the moment each starts
