@@ -58,12 +58,27 @@ def tls_cluster():
         security=security,
         dashboard_address="127.0.0.1:0",  # its HTTP routes on loopback only
     )
+    templates = []
     try:
         assert cluster.scheduler_address.startswith("tls://")
         yield cluster.scheduler_address, security
+        with Client(cluster.scheduler_address, security=security) as client:
+            templates = [p for p in client.run(_template_pid).values() if p]
     finally:
         cluster.close()
     import psutil
+
+    # the warm kernel templates the workers kept (started in new sessions, so not this
+    # process's descendants once their worker is gone) stopped with their workers
+    assert templates  # the batches ran on them
+    running = []
+    for pid in templates:
+        try:
+            running.append(psutil.Process(pid))
+        except psutil.NoSuchProcess:
+            continue
+    _, alive = psutil.wait_procs(running, timeout=30)
+    assert not alive, [" ".join(p.cmdline()) for p in alive]
 
     # multiprocessing's resource tracker is this test process's own helper (it lives as long
     # as this process does); every other process the cluster started must be gone.
@@ -74,6 +89,14 @@ def tls_cluster():
     ]
     _, alive = psutil.wait_procs(left, timeout=30)
     assert not alive, [" ".join(p.cmdline()) for p in alive]
+
+
+def _template_pid(dask_worker) -> int | None:
+    """On a worker (by Client.run): its warm kernel template's process id (None without one)."""
+    from toolkit.reports.cluster_worker import PLUGIN
+
+    server = getattr(dask_worker.plugins.get(PLUGIN), "server", None)
+    return server.process.pid if server is not None and server.alive() else None
 
 
 @pytest.fixture(scope="module")
@@ -138,6 +161,66 @@ def test_a_cluster_batch_writes_the_same_reports_as_the_local_batch(tls_cluster,
     assert data["status"] == "ok" and data["reports"] == 30
 
 
+@pytest.fixture(scope="module")
+def university_pg(tmp_path_factory):
+    """The university demo in a PostgreSQL store (a fresh schema, dropped after)."""
+    from tests._postgres import drop_schema, new_schema, postgres_url
+    from toolkit.demo import init_demo
+
+    url, schema = postgres_url(), new_schema()
+    try:
+        yield init_demo(
+            tmp_path_factory.mktemp("cluster-pg") / "university", "university",
+            store=url, schema=schema,
+        )  # fmt: skip
+    finally:
+        drop_schema(url, schema)
+
+
+@pytest.mark.slow
+def test_a_cluster_batch_on_a_postgresql_engagement_matches_the_local_batch(
+    tls_cluster, university_pg, monkeypatch
+):
+    """The workers open the store from its URL, with the password from their own environment."""
+    password = os.environ.get("PGPASSWORD", "")
+    submitted = []
+    real_submit = Client.submit
+
+    def spy(self, func, *args, **kwargs):
+        submitted.append((func, args, kwargs))
+        return real_submit(self, func, *args, **kwargs)
+
+    monkeypatch.setattr(Client, "submit", spy)
+    address, security = tls_cluster
+    eng = university_pg
+    on_cluster = run_reports(
+        eng.path, ["satisfaction"], each="campus", cluster=address, security=security,
+        out=eng.path / "cluster-reports",
+    )  # fmt: skip
+    monkeypatch.undo()
+    local = run_reports(eng.path, ["satisfaction"], each="campus", out=eng.path / "local-reports")
+    assert on_cluster.status == "ok", [r.error for r in on_cluster.failed]
+    assert local.status == "ok", [r.error for r in local.failed]
+    campuses = sorted(set(eng.responses["campus"]))
+    assert sorted(r.value for r in on_cluster.results) == campuses
+    assert [r.value for r in on_cluster.results] == [r.value for r in local.results]
+    cluster_texts, local_texts = _texts(on_cluster), _texts(local)
+    assert cluster_texts.keys() == local_texts.keys()
+    for name, text in cluster_texts.items():
+        assert text == local_texts[name], name
+    # each job named the store by its URL and settings; no password went with any of them
+    import cloudpickle
+
+    assert len(submitted) == len(campuses)
+    for func, (spec,), kwargs in submitted:
+        assert spec["location"]["kind"] == "store"
+        assert spec["location"]["url"] == eng.settings_data["store"]["url"]
+        sent = cloudpickle.dumps((func, spec, kwargs))
+        assert b"PGPASS" not in sent
+        if password:
+            assert password.encode() not in sent
+
+
 def test_a_failing_report_is_named_and_the_others_come_back(tls_cluster, university, tmp_path):
     """The command line, as a user types it: exit 3, each failure named, the rest written."""
     import dask
@@ -193,6 +276,24 @@ def test_a_failing_report_is_named_and_the_others_come_back(tls_cluster, univers
 
 
 # ----------------------------------------------------------------------------- refused first
+
+
+def test_a_worker_keeps_its_warm_kernels_between_batches(tls_cluster, university, client, tmp_path):
+    """The second batch forks its kernels from the templates the first one started."""
+    address, security = tls_cluster
+
+    def batch(out):
+        run = run_reports(
+            university.path, ["needs-gap"], each="campus",
+            parameters={"subset": {"campus": ["Ashford", "Bayview", "Summit"]}},
+            cluster=address, security=security, out=tmp_path / out,
+        )  # fmt: skip
+        assert run.status == "ok" and len(run.results) == 3, [r.error for r in run.failed]
+        return client.run(_template_pid)
+
+    first = batch("one")
+    assert all(first.values()) and len(first) == 2
+    assert batch("two") == first  # the same template processes, still running
 
 
 def _no_jobs(monkeypatch) -> list:

@@ -9,7 +9,7 @@ The batch is planned here exactly as a local one (parameters checked, one job pe
 ``--each`` value, reports whose data is not there yet skipped), then each report is
 handed to the cluster's workers as one task. Each worker runs the notebook in a fresh
 kernel forked from a warm template (:class:`~toolkit.reports.cluster_worker.KernelPlugin`,
-as a local batch does), writes the HTML (and the PDF and slides when asked) into a
+as a local batch does; the template stays on the worker for the next batch), writes the HTML (and the PDF and slides when asked) into a
 temporary folder and sends the files' bytes back; this machine writes them into the
 run's folder, shows progress, records each failure by name, and writes the index once
 at the end. The exit codes are a local batch's (3 when a report failed).
@@ -377,7 +377,7 @@ def run_on_cluster(
     fingerprint = engagement.fingerprint()
     client = _connect(address, security)
     try:
-        check_workers(client, location, fingerprint, formats)
+        facts = check_workers(client, location, fingerprint, formats)
         out_dir = (Path(out).expanduser() if out else engagement.path / "reports").resolve()
         run_id, folder = _new_run_folder(out_dir)
         run = ReportRun(
@@ -397,6 +397,7 @@ def run_on_cluster(
                 include_personal,
                 progress,
                 on_result,
+                facts,
             )
         run.finished = _now_iso()
         _write_run_json(run)
@@ -417,14 +418,14 @@ def _run_batch(
     include_personal,
     progress,
     on_result,
+    facts,
 ) -> None:
     """Hand every job to the cluster; land each result as it comes back."""
     from distributed import as_completed
 
-    from toolkit.reports.cluster_worker import KernelPlugin
-    from toolkit.reports.kernels import notebook_imports
+    from toolkit.reports.cluster_worker import PLUGIN as plugin
 
-    plugin = f"service-toolkit-kernels-{uuid.uuid4().hex[:12]}"
+    batch = uuid.uuid4().hex[:12]
     specs = job_specs(
         planned,
         location,
@@ -434,13 +435,7 @@ def _run_batch(
         include_personal=include_personal,
         plugin=plugin,
     )
-    sources = [
-        _source(c)
-        for r in reports
-        for c in _read_json(r.notebook).get("cells", [])
-        if c.get("cell_type") == "code"
-    ]
-    client.register_plugin(KernelPlugin(notebook_imports(sources)), name=plugin)
+    _warm_kernels(client, reports, facts)
     results: list[ReportResult | None] = [None] * len(planned)
     bar = _progress(len(planned), progress)
     futures = {}
@@ -448,7 +443,7 @@ def _run_batch(
         from toolkit.reports.cluster_worker import run_job
 
         for i, spec in enumerate(specs):
-            key = f"service-toolkit-report-{plugin[-12:]}-{i}"
+            key = f"service-toolkit-report-{batch}-{i}"
             futures[client.submit(run_job, spec, key=key, pure=False)] = i
         for future in as_completed(futures, loop=client.loop):
             i = futures[future]
@@ -464,11 +459,31 @@ def _run_batch(
         if bar is not None:
             bar.close()
         client.cancel(list(futures))
-        try:
-            client.unregister_worker_plugin(plugin)
-        except Exception:  # noqa: BLE001 - a worker gone meanwhile has no template to stop
-            pass
     run.results = [r for r in results if r is not None]
+
+
+def _warm_kernels(client, reports, facts: dict) -> None:
+    """Give every worker a warm kernel template importing what the notebooks import.
+
+    A worker keeps its template between batches (stopped when the worker closes); it is
+    registered again only when a worker has none or lacks a module these notebooks
+    import, with the modules of both.
+    """
+    from toolkit.reports.cluster_worker import PLUGIN, KernelPlugin
+    from toolkit.reports.kernels import notebook_imports
+
+    sources = [
+        _source(c)
+        for r in reports
+        for c in _read_json(r.notebook).get("cells", [])
+        if c.get("cell_type") == "code"
+    ]
+    needed = set(notebook_imports(sources))
+    have = [said.get("kernels") if isinstance(said, dict) else None for said in facts.values()]
+    if have and all(h is not None and needed <= set(h) for h in have):
+        return
+    known = {m for h in have if h for m in h}
+    client.register_plugin(KernelPlugin(sorted(needed | known)), name=PLUGIN)
 
 
 def _land(future, job: _Job, folder: Path) -> ReportResult:

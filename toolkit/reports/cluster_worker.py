@@ -11,8 +11,11 @@ installed there (the same version as the machine that asked: checked first).
     when asked) into a private temporary folder, and returns the files' bytes; the folder
     is removed before it returns.
 :class:`KernelPlugin`
-    A worker plugin that keeps one warm kernel template (:mod:`toolkit.reports.kernels`)
-    on each worker for the length of a batch, as a local batch keeps one.
+    A worker plugin, registered as :data:`PLUGIN`, that keeps one warm kernel template
+    (:mod:`toolkit.reports.kernels`) on each worker from its first batch until the
+    worker closes: the next batch forks its kernels from it at once. A batch whose
+    notebooks import a module the template lacks registers it again with both sets
+    (the old template is stopped, a new one starts).
 
 A job names the engagement by its *location* (:func:`toolkit.reports.cluster.engagement_location`):
 the folder path (an SQLite engagement the workers see at the same path), or the store's
@@ -36,7 +39,10 @@ from typing import Any
 
 from distributed import WorkerPlugin
 
-__all__ = ["KernelPlugin", "open_location", "run_job", "worker_facts"]
+__all__ = ["PLUGIN", "KernelPlugin", "open_location", "run_job", "worker_facts"]
+
+#: The name the warm kernel template's plugin is registered under on every worker.
+PLUGIN = "service-toolkit-kernels"
 
 #: The engagement.toml of a store-URL location, as written into the worker's folder.
 SETTINGS_FILE = "engagement.toml"
@@ -81,8 +87,10 @@ def engagement_folder(location: dict) -> Path:
     return folder
 
 
-def worker_facts(location: dict, formats: tuple[str, ...] = ()) -> dict:
+def worker_facts(location: dict, formats: tuple[str, ...] = (), dask_worker=None) -> dict:
     """What this worker says before any job: versions, host, the data it sees.
+
+    Run by ``Client.run``, which passes ``dask_worker`` (the worker itself).
 
     Returns
     -------
@@ -90,7 +98,8 @@ def worker_facts(location: dict, formats: tuple[str, ...] = ()) -> dict:
         ``toolkit`` (the version this worker imports), ``python``, ``host``, and either
         ``fingerprint`` (of the engagement's store, as this worker opens it) or
         ``problem`` (why it cannot open it); ``chromium`` False when a PDF is asked for
-        and this worker has no Chromium to print it.
+        and this worker has no Chromium to print it; ``kernels``, the modules its warm
+        kernel template imports (None without a running one).
     """
     from toolkit import __version__
 
@@ -107,14 +116,30 @@ def worker_facts(location: dict, formats: tuple[str, ...] = ()) -> dict:
         from toolkit.reports.export import find_chromium
 
         facts["chromium"] = find_chromium() is not None
+    facts["kernels"] = _template_imports(dask_worker)
     return facts
+
+
+def _template_imports(worker=None) -> list[str] | None:
+    """The modules this worker's warm template imports; None when it has none running."""
+    plugin = worker.plugins.get(PLUGIN) if worker is not None else _plugin(PLUGIN)
+    server = getattr(plugin, "server", None)
+    return list(plugin.imports) if server is not None and server.alive() else None
+
+
+def _plugin(name: str):
+    with contextlib.suppress(Exception):
+        from distributed import get_worker
+
+        return get_worker().plugins.get(name)
+    return None
 
 
 # ----------------------------------------------------------------------------- kernels
 
 
 class KernelPlugin(WorkerPlugin):
-    """One warm kernel template per worker for a batch; stopped when the batch ends.
+    """One warm kernel template per worker, kept between batches; stopped with the worker.
 
     Parameters
     ----------
@@ -144,12 +169,7 @@ def _manager(plugin_name: str, include_personal: bool):
     from toolkit.reports.runner import INCLUDE_PERSONAL_ENV
 
     env = {INCLUDE_PERSONAL_ENV: "1" if include_personal else "0"}
-    plugin = None
-    with contextlib.suppress(Exception):
-        from distributed import get_worker
-
-        plugin = get_worker().plugins.get(plugin_name)
-    server = getattr(plugin, "server", None)
+    server = getattr(_plugin(plugin_name), "server", None)
     if server is not None and server.alive():
         return server.manager_class(env)
     from toolkit.reports.kernels import ReportKernelManager
@@ -235,7 +255,7 @@ def _report(spec: dict, folder: Path):
 
 
 def forget_folders() -> None:
-    """Remove the folders made for store-URL locations (at the end of a batch)."""
+    """Remove the folders made for store-URL locations (when the worker closes)."""
     with _LOCK:
         for folder in _FOLDERS.values():
             shutil.rmtree(folder.parent, ignore_errors=True)

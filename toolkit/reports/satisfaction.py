@@ -330,7 +330,9 @@ def measured_summary(ctx: SatisfactionReport):
             + f" Import them with `service-toolkit import {ctx.shell_path()} FILE --table responses`."
         )
     first, last = responses["submitted_on"].min(), responses["submitted_on"].max()
-    others = [m for m in (ctx.metrics_recorded or []) if m in sat.METRICS and m not in counts]
+    # in the report's own order: the store gives distinct values in no particular order
+    recorded = set(ctx.metrics_recorded or [])
+    others = [m for m in sat.METRICS if m in recorded and m not in counts]
     listed = [
         f"**{count_words(int(counts.get(m, 0)), 'response')}** on {_METRIC_WORDS[m]}"
         for m in sat.METRICS
