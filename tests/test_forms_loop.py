@@ -263,3 +263,19 @@ def test_reach_panel_names_groups_never_asked_and_under_represented():
     assert "share of the population:</strong> Residents." in text
     empty = reach_html(frame.iloc[0:0])
     assert "No response rate yet" in empty
+
+
+def test_deleting_the_last_outreach_says_so_in_words(tmp_path, write_csv):
+    # Reader 7: with no outreach, needs or groups left, the panel's analysis was a traceback.
+    from toolkit.forms.app import forms_app
+
+    engagement = Engagement.init(tmp_path / "e", name="e")
+    engagement.import_file(write_csv("outreach.csv", OUTREACH[:2]), table="outreach")
+    form = forms_app(engagement).forms["outreach"]
+    assert "46 of 200" in form.reach.value
+    entry = int(engagement.table("outreach", row_ids=True)["entry"].iloc[0])
+    form.remove(entry)
+    form.remove(entry)  # asked first, then deleted
+    assert engagement.outreach.empty
+    assert "No response rate yet" in form.reach.value, form.reach.value
+    assert "cannot be shown" not in form.reach.value
