@@ -201,15 +201,39 @@ def test_the_satisfaction_report_says_the_next_wave_is_overdue_and_whom_to_ask(r
     last = responses["wave"] == "2024 Q4"
     few = responses[last & (responses["segment"] == "Partner agencies")].head(3)
     kept = pd.concat([responses[~last | (responses["segment"] != "Partner agencies")], few])
-    ctx = SimpleNamespace(engagement=riverside, tables={"responses": kept}, metric="csat", min_n=5)
+    ctx = SimpleNamespace(
+        engagement=riverside, tables={"responses": kept}, metric="csat", min_n=5, subset={}
+    )
     text = _text(next_wave(ctx))
     assert "Satisfaction (CSAT) is asked every quarter. The last wave, 2024 Q4, ended" in text
     assert "**the next wave is overdue**: it was due" in text
     people = few["respondent_id"].nunique()
-    assert f"Fewer than 5 answered in Partner agencies \\({people}\\) last time" in text
+    # the population's groups nobody answered (Board, Volunteers) are named too
+    assert f"Fewer than 5 answered in Board \\(0\\); Partner agencies \\({people}\\);" in text
     # a metric not on the schedule: how to put it there
     ctx.metric = "ces"
     assert '`ces = "quarter"`' in _text(next_wave(ctx))
+
+
+def test_the_next_wave_names_a_group_nobody_answered_last_time(riverside):
+    # Reader 7: a group absent from the last wave was never named to ask again.
+    from toolkit.reports.loop import next_wave
+
+    responses = riverside.read_tables(["responses"])["responses"]
+    responses = responses[responses["metric"] == "csat"]
+    gone = (responses["wave"] == "2024 Q4") & (responses["segment"] == "Partner agencies")
+    ctx = SimpleNamespace(
+        engagement=riverside,
+        tables={"responses": responses[~gone]},
+        metric="csat",
+        min_n=5,
+        subset={},
+    )
+    assert "Partner agencies \\(0\\)" in _text(next_wave(ctx))
+    # a report on one group names no other
+    ctx.subset = {"segment": "Residents"}
+    ctx.tables = {"responses": responses[responses["segment"] == "Residents"]}
+    assert "Fewer than 5 answered" not in _text(next_wave(ctx))
 
 
 # ------------------------------------------------------------------ the university demo

@@ -23,6 +23,7 @@ from toolkit._words import (
     points,
 )
 from toolkit.reports.context import ReportContext, Table, markdown, md_escape, show_table
+from toolkit.store import subset_values
 
 __all__ = [
     "act_next",
@@ -400,11 +401,13 @@ def next_wave(ctx):
     from toolkit.catalog import evaluation_status
     from toolkit.schema.metrics import METRIC_WORDS
 
+    kept = ctx.subset.get("segment")
     status = evaluation_status(
         ctx.engagement,
         tables={"responses": ctx.tables["responses"]},
         metrics=(ctx.metric,),
         min_n=ctx.min_n,
+        groups=None if kept is None else [str(g) for g in subset_values(kept)],
     )
     title = "**When to ask again.** "
     if status.empty:
