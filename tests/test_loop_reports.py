@@ -183,6 +183,37 @@ def test_the_needs_report_shows_milk_falling_and_after_school_rising(needs_repor
     assert chart.to_dict()["vconcat" if "vconcat" in chart.to_dict() else "concat"][0]
 
 
+def test_needs_over_time_counts_days_in_the_engagements_time_zone():
+    # Reader 7: the report grouped statements by UTC day while `table needs-trend` used
+    # the engagement's time zone, so the two could disagree on the periods.
+    from toolkit.reports.loop import needs_over_time
+    from toolkit.settings import DEFAULTS
+
+    settings = {**DEFAULTS["settings"], "timezone": "Pacific/Auckland"}
+    when = ["2024-01-15 12:00"] * 20 + ["2024-03-31 12:00"] * 20 + ["2024-07-15 12:00"] * 20
+    stated = pd.DataFrame(
+        {
+            "respondent_id": [f"r{i}" for i in range(60)],
+            "code": ["milk"] * 30 + ["bus"] * 30,
+            "collected_on": pd.to_datetime(when),
+        }
+    )
+    codebook = pd.DataFrame({"code": ["milk", "bus"], "label": ["Milk", "Bus"]})
+    ctx = SimpleNamespace(
+        engagement=SimpleNamespace(settings=settings),
+        stated=stated,
+        codebook=codebook,
+        confidence=0.95,
+        min_n=5,
+        shell_path=lambda: "riverside",
+    )
+    words, _, _ = needs_over_time(ctx)
+    # 31 March 12:00 UTC is 1 April in Auckland: three quarters, as the table has them
+    table = needs_trend(stated, codebook=codebook, timezone="Pacific/Auckland")
+    assert list(table["period"].unique()) == ["2024-Q1", "2024-Q2", "2024-Q3"]
+    assert "2024-Q2 (20 people)" in _text(words), _text(words)
+
+
 def test_one_period_shows_no_needs_over_time(university):
     from toolkit.reports.loop import needs_over_time
     from toolkit.reports.needs import open_needs_report

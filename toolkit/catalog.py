@@ -518,6 +518,16 @@ SETTING_PARAMETERS = (
 """Parameters that default to the engagement's settings when a run does not give them."""
 
 
+def setting_defaults(settings: Mapping, accepted, given: Mapping | None = None) -> dict:
+    """The engagement's ``settings`` an analysis takes as parameters: those of
+    :data:`SETTING_PARAMETERS` among ``accepted`` (its parameter names), leaving out the
+    ones ``given`` already holds. A report computing an analysis itself reads them here,
+    as :func:`run_analysis` does, so its table and ``service-toolkit table`` agree.
+    """
+    given = given or {}
+    return {k: settings[k] for k in SETTING_PARAMETERS if k in accepted and k not in given}
+
+
 def _trend(tables, by=None, settings=None, **params):
     return satisfaction.satisfaction_trend(tables["responses"], by=by, **params)
 
@@ -788,9 +798,7 @@ def run_analysis(
             f"{name} has no parameter {', '.join(repr(u) for u in unknown)}. Its parameters are: {listed}."
         )
     settings = engagement.settings
-    for key in SETTING_PARAMETERS:
-        if key in accepted and key not in params:
-            params[key] = settings[key]
+    params.update(setting_defaults(settings, accepted, params))
     tables = _read_for(engagement, analysis, by, include_personal)
     tables = with_weighting(engagement, tables, params.get("weight"), used_by=analysis.name)
     tables = apply_subset(tables, subset)
