@@ -279,3 +279,19 @@ def test_deleting_the_last_outreach_says_so_in_words(tmp_path, write_csv):
     assert engagement.outreach.empty
     assert "No response rate yet" in form.reach.value, form.reach.value
     assert "cannot be shown" not in form.reach.value
+
+
+def test_the_forms_words_follow_the_store_checks_own_rule(app):
+    # Reader 7: the forms re-derived "more answered than invited" from the typed text, so a
+    # count the store reads ("30.0") got the store's wording, not the form's.
+    page, _ = app
+    form = page.forms["outreach"]
+    form.controls["held_on"].value = "2025-03-02"
+    form.controls["channel"].value = "paper"
+    form.controls["invited"].value = "20"
+    form.controls["responses"].value = "30.0"
+    assert MORE_ANSWERS_THAN_INVITED in form.messages["responses"].value
+    assert "number invited (20)" not in form.messages["responses"].value
+    assert form.save.disabled
+    form.controls["responses"].value = "12"
+    assert not form.save.disabled, _messages(form)
