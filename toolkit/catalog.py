@@ -362,7 +362,8 @@ def evaluation_status(
 
 def _population_groups(engagement) -> list[str]:
     """The customer groups the engagement counts people in (``[settings.population.segment]``
-    or the register's ``population`` column), leaving out a group of size 0."""
+    or the register's ``population`` column), leaving out a group of size 0.
+    """
     population = engagement.settings.get("population") or {}
     register = None if "segment" in population else engagement.read_tables(["customers"])
     sizes = participation.population_sizes(population, (register or {}).get("customers"))
