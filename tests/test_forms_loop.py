@@ -263,3 +263,35 @@ def test_reach_panel_names_groups_never_asked_and_under_represented():
     assert "share of the population:</strong> Residents." in text
     empty = reach_html(frame.iloc[0:0])
     assert "No response rate yet" in empty
+
+
+def test_deleting_the_last_outreach_says_so_in_words(tmp_path, write_csv):
+    # Reader 7: with no outreach, needs or groups left, the panel's analysis was a traceback.
+    from toolkit.forms.app import forms_app
+
+    engagement = Engagement.init(tmp_path / "e", name="e")
+    engagement.import_file(write_csv("outreach.csv", OUTREACH[:2]), table="outreach")
+    form = forms_app(engagement).forms["outreach"]
+    assert "46 of 200" in form.reach.value
+    entry = int(engagement.table("outreach", row_ids=True)["entry"].iloc[0])
+    form.remove(entry)
+    form.remove(entry)  # asked first, then deleted
+    assert engagement.outreach.empty
+    assert "No response rate yet" in form.reach.value, form.reach.value
+    assert "cannot be shown" not in form.reach.value
+
+
+def test_the_forms_words_follow_the_store_checks_own_rule(app):
+    # Reader 7: the forms re-derived "more answered than invited" from the typed text, so a
+    # count the store reads ("30.0") got the store's wording, not the form's.
+    page, _ = app
+    form = page.forms["outreach"]
+    form.controls["held_on"].value = "2025-03-02"
+    form.controls["channel"].value = "paper"
+    form.controls["invited"].value = "20"
+    form.controls["responses"].value = "30.0"
+    assert MORE_ANSWERS_THAN_INVITED in form.messages["responses"].value
+    assert "number invited (20)" not in form.messages["responses"].value
+    assert form.save.disabled
+    form.controls["responses"].value = "12"
+    assert not form.save.disabled, _messages(form)

@@ -250,6 +250,32 @@ def test_the_schedule_says_when_each_metric_is_due_and_whom_to_ask_again():
     assert out.loc["needs", "status"] == "never asked"
 
 
+def test_a_group_nobody_answered_last_wave_is_asked_again():
+    # Reader 7: a group heard in an earlier wave, or counted in the population, and by
+    # nobody in the last wave was left out of ask_again (it had no row to count).
+    from toolkit.loop import evaluation_schedule
+
+    stated = pd.DataFrame(
+        {
+            "respondent_id": [f"r{i}" for i in range(16)],
+            "segment": ["Residents"] * 6 + ["Board"] * 6 + ["Residents"] * 4,
+            "collected_on": ["2024-03-01"] * 12 + ["2024-09-01"] * 4,
+            "wave": ["spring"] * 12 + ["autumn"] * 4,
+            "code": "milk",
+        }
+    )
+    responses = pd.DataFrame(columns=["metric", "submitted_on", "segment", "respondent_id"])
+    out = evaluation_schedule(
+        responses,
+        stated,
+        every={"needs": "half-year"},
+        min_n=5,
+        today="2024-10-01",
+        groups=["Volunteers", "Residents"],
+    )
+    assert out.loc[0, "ask_again"] == "Board (0); Residents (4); Volunteers (0)"
+
+
 def test_the_schedule_refuses_an_unknown_metric():
     from toolkit.errors import DataValidationError
     from toolkit.loop import evaluation_schedule
@@ -270,6 +296,8 @@ def test_status_says_what_is_due(riverside, run):
         assert "needs  every half-year: last wave 2025 spring (57 respondents); overdue" in (
             result.output
         )
+        # the listening groups of earlier rounds nobody from was heard in the last one
+        assert "ask them specifically: Board (0); Business owners (0);" in result.output
         toml.write_text(text.replace('needs = "half-year"', 'needs = "fortnight"'), "utf-8")
         bad = run("status", riverside.path)
         assert bad.exit_code == 1 and "evaluate_every.needs" in bad.output + bad.stderr

@@ -183,6 +183,37 @@ def test_the_needs_report_shows_milk_falling_and_after_school_rising(needs_repor
     assert chart.to_dict()["vconcat" if "vconcat" in chart.to_dict() else "concat"][0]
 
 
+def test_needs_over_time_counts_days_in_the_engagements_time_zone():
+    # Reader 7: the report grouped statements by UTC day while `table needs-trend` used
+    # the engagement's time zone, so the two could disagree on the periods.
+    from toolkit.reports.loop import needs_over_time
+    from toolkit.settings import DEFAULTS
+
+    settings = {**DEFAULTS["settings"], "timezone": "Pacific/Auckland"}
+    when = ["2024-01-15 12:00"] * 20 + ["2024-03-31 12:00"] * 20 + ["2024-07-15 12:00"] * 20
+    stated = pd.DataFrame(
+        {
+            "respondent_id": [f"r{i}" for i in range(60)],
+            "code": ["milk"] * 30 + ["bus"] * 30,
+            "collected_on": pd.to_datetime(when),
+        }
+    )
+    codebook = pd.DataFrame({"code": ["milk", "bus"], "label": ["Milk", "Bus"]})
+    ctx = SimpleNamespace(
+        engagement=SimpleNamespace(settings=settings),
+        stated=stated,
+        codebook=codebook,
+        confidence=0.95,
+        min_n=5,
+        shell_path=lambda: "riverside",
+    )
+    words, _, _ = needs_over_time(ctx)
+    # 31 March 12:00 UTC is 1 April in Auckland: three quarters, as the table has them
+    table = needs_trend(stated, codebook=codebook, timezone="Pacific/Auckland")
+    assert list(table["period"].unique()) == ["2024-Q1", "2024-Q2", "2024-Q3"]
+    assert "2024-Q2 (20 people)" in _text(words), _text(words)
+
+
 def test_one_period_shows_no_needs_over_time(university):
     from toolkit.reports.loop import needs_over_time
     from toolkit.reports.needs import open_needs_report
@@ -201,15 +232,39 @@ def test_the_satisfaction_report_says_the_next_wave_is_overdue_and_whom_to_ask(r
     last = responses["wave"] == "2024 Q4"
     few = responses[last & (responses["segment"] == "Partner agencies")].head(3)
     kept = pd.concat([responses[~last | (responses["segment"] != "Partner agencies")], few])
-    ctx = SimpleNamespace(engagement=riverside, tables={"responses": kept}, metric="csat", min_n=5)
+    ctx = SimpleNamespace(
+        engagement=riverside, tables={"responses": kept}, metric="csat", min_n=5, subset={}
+    )
     text = _text(next_wave(ctx))
     assert "Satisfaction (CSAT) is asked every quarter. The last wave, 2024 Q4, ended" in text
     assert "**the next wave is overdue**: it was due" in text
     people = few["respondent_id"].nunique()
-    assert f"Fewer than 5 answered in Partner agencies \\({people}\\) last time" in text
+    # the population's groups nobody answered (Board, Volunteers) are named too
+    assert f"Fewer than 5 answered in Board \\(0\\); Partner agencies \\({people}\\);" in text
     # a metric not on the schedule: how to put it there
     ctx.metric = "ces"
     assert '`ces = "quarter"`' in _text(next_wave(ctx))
+
+
+def test_the_next_wave_names_a_group_nobody_answered_last_time(riverside):
+    # Reader 7: a group absent from the last wave was never named to ask again.
+    from toolkit.reports.loop import next_wave
+
+    responses = riverside.read_tables(["responses"])["responses"]
+    responses = responses[responses["metric"] == "csat"]
+    gone = (responses["wave"] == "2024 Q4") & (responses["segment"] == "Partner agencies")
+    ctx = SimpleNamespace(
+        engagement=riverside,
+        tables={"responses": responses[~gone]},
+        metric="csat",
+        min_n=5,
+        subset={},
+    )
+    assert "Partner agencies \\(0\\)" in _text(next_wave(ctx))
+    # a report on one group names no other
+    ctx.subset = {"segment": "Residents"}
+    ctx.tables = {"responses": responses[responses["segment"] == "Residents"]}
+    assert "Fewer than 5 answered" not in _text(next_wave(ctx))
 
 
 # ------------------------------------------------------------------ the university demo

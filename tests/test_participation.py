@@ -12,6 +12,7 @@ import pytest
 from toolkit.catalog import make_weighting, run_analysis
 from toolkit.errors import DataValidationError, StoreError
 from toolkit.participation import (
+    _PARTICIPATION,
     cell_weights,
     design_effect,
     participation,
@@ -20,6 +21,7 @@ from toolkit.participation import (
     respondent_rows,
     weighting_cells,
 )
+from toolkit.store import Engagement
 
 # ------------------------------------------------------------------ published examples
 #
@@ -203,6 +205,16 @@ def test_the_demo_participation_matches_its_outreach(riverside):
     mix = out[out["part"] == "mix"].set_index("segment")
     assert mix.loc["Residents", "verdict"] == "under-represented"
     assert mix["population"].sum() == 6082
+
+
+def test_an_engagement_with_no_outreach_yet_gives_the_columns_and_no_rows(tmp_path, run):
+    # Reader 7: pd.concat of nothing was a traceback, in `table` and in the forms.
+    Engagement.init(tmp_path / "e")
+    done = run("table", tmp_path / "e", "participation", "--csv")
+    assert done.exit_code == 0, done.output
+    assert done.output.splitlines() == [",".join(_PARTICIPATION)]
+    out = run_analysis(Engagement.open(tmp_path / "e"), "participation")
+    assert out.empty and list(out.columns) == _PARTICIPATION
 
 
 def test_a_named_scheme_weights_an_analysis_and_leaves_the_data_alone(riverside, run, tmp_path):

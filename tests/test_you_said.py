@@ -151,6 +151,22 @@ def test_the_page_names_no_one(heard):
     assert any("action A5" in w and "e-mail address" in w for w in ctx.warnings)
 
 
+def test_the_warning_about_personal_words_does_not_repeat_them(tmp_path):
+    # Reader 7: an action without an action_id was named by its first 20 characters, the
+    # e-mail address itself, in the warning (stderr, run.json, the index, the notebook).
+    eng = Engagement.init(tmp_path / "e")
+    eng.import_frame(CODEBOOK.fillna(""), table="codebook", source="codebook.csv")
+    eng.import_frame(_stated(), table="stated_needs", source="needs.csv")
+    unnamed = ACTIONS.assign(action_id="")
+    unnamed.loc[4, "action"] = "ana@example.org is the one to ask about rent"
+    eng.import_frame(unnamed, table="actions", source="actions.csv")
+    ctx = open_you_said_report(eng.path, interactive=False, language="en", top=4)
+    assert "ana@" not in _page(ctx)
+    (warning,) = [w for w in ctx.warnings if "e-mail address" in w]
+    assert "ana@" not in warning and "example.org" not in warning, warning
+    assert warning.startswith("the under way action about need rent: its words hold"), warning
+
+
 def test_a_subset_to_one_group_keeps_everyones_actions_and_says_no_group(heard):
     ctx = open_you_said_report(
         heard.path,

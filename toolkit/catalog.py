@@ -328,14 +328,16 @@ def _participation(tables, by=None, settings=None, **params):
 
 
 def evaluation_status(
-    engagement, today=None, *, tables=None, metrics=None, min_n=None
+    engagement, today=None, *, tables=None, metrics=None, min_n=None, groups=None
 ) -> pd.DataFrame:
     """:func:`toolkit.loop.evaluation_schedule` for the engagement's
     ``[settings.evaluate_every]`` (an empty table when it sets none).
 
     ``tables`` are ``responses``/``stated_needs`` already read (a report's, its subset
     applied), used instead of reading the store; ``metrics`` keeps only those metrics;
-    ``min_n`` replaces the engagement's.
+    ``min_n`` replaces the engagement's. ``groups`` keeps only these of the customer
+    groups the engagement counts people in (its population sizes), which a wave that
+    heard none of them names to ask again.
     """
     every = engagement.settings.get("evaluate_every") or {}
     if metrics is not None:
@@ -354,7 +356,18 @@ def evaluation_status(
         every=every,
         min_n=engagement.settings["min_n"] if min_n is None else min_n,
         today=today,
+        groups=[g for g in _population_groups(engagement) if groups is None or g in groups],
     )
+
+
+def _population_groups(engagement) -> list[str]:
+    """The customer groups the engagement counts people in (``[settings.population.segment]``
+    or the register's ``population`` column), leaving out a group of size 0.
+    """
+    population = engagement.settings.get("population") or {}
+    register = None if "segment" in population else engagement.read_tables(["customers"])
+    sizes = participation.population_sizes(population, (register or {}).get("customers"))
+    return [g for g, size in sizes.get("segment", {}).items() if size > 0]
 
 
 # ----------------------------------------------------------------------------- weights
@@ -504,6 +517,16 @@ SETTING_PARAMETERS = (
     "ces",
 )
 """Parameters that default to the engagement's settings when a run does not give them."""
+
+
+def setting_defaults(settings: Mapping, accepted, given: Mapping | None = None) -> dict:
+    """The engagement's ``settings`` an analysis takes as parameters: those of
+    :data:`SETTING_PARAMETERS` among ``accepted`` (its parameter names), leaving out the
+    ones ``given`` already holds. A report computing an analysis itself reads them here,
+    as :func:`run_analysis` does, so its table and ``service-toolkit table`` agree.
+    """
+    given = given or {}
+    return {k: settings[k] for k in SETTING_PARAMETERS if k in accepted and k not in given}
 
 
 def _trend(tables, by=None, settings=None, **params):
@@ -776,9 +799,7 @@ def run_analysis(
             f"{name} has no parameter {', '.join(repr(u) for u in unknown)}. Its parameters are: {listed}."
         )
     settings = engagement.settings
-    for key in SETTING_PARAMETERS:
-        if key in accepted and key not in params:
-            params[key] = settings[key]
+    params.update(setting_defaults(settings, accepted, params))
     tables = _read_for(engagement, analysis, by, include_personal)
     tables = with_weighting(engagement, tables, params.get("weight"), used_by=analysis.name)
     tables = apply_subset(tables, subset)

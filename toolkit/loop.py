@@ -20,6 +20,8 @@ DataFrames in, documented DataFrames out; the catalog (``decision-matrix``,
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -537,6 +539,7 @@ def evaluation_schedule(
     every: dict,
     min_n: int = 5,
     today=None,
+    groups: Iterable[str] = (),
 ) -> pd.DataFrame:
     """When each regularly asked metric is next due, and the groups too few to read last time.
 
@@ -553,6 +556,10 @@ def evaluation_schedule(
         A group with fewer respondents in the last wave is listed in ``ask_again``.
     today : date, optional
         Today (default: the current date).
+    groups : iterable of str, optional
+        Customer groups the engagement knows besides those in the data (such as the
+        groups of its population sizes): one nobody in the last wave answered is listed
+        in ``ask_again`` with 0, as is a group heard in an earlier wave only.
 
     Returns
     -------
@@ -562,7 +569,7 @@ def evaluation_schedule(
         interval), ``status`` (*due*: within a month of ``next_due``; *overdue*: past it;
         *not yet*; *never asked*), ``days`` (to ``next_due``, negative when overdue),
         ``respondents`` in the last wave, and ``ask_again`` (the groups with fewer than
-        ``min_n`` respondents then, ``name (n)``, "; "-joined).
+        ``min_n`` respondents then, none included, ``name (n)``, "; "-joined).
     """
     today = pd.Timestamp(today or pd.Timestamp.now().normalize())
     unknown = [m for m in every if m != NEEDS_METRIC and m not in METRICS]
@@ -590,6 +597,8 @@ def evaluation_schedule(
         status = "overdue" if days < 0 else ("due" if days <= 31 else "not yet")
         people = wave.assign(_who=_respondents(wave))
         counts = people.groupby(people["segment"].fillna("(no group)"))["_who"].nunique()
+        known = {str(g) for g in [*data["segment"].dropna(), *groups]}
+        counts = counts.reindex(sorted(set(counts.index) | known), fill_value=0)
         few = counts[counts < min_n]
         rows.append(
             {

@@ -487,7 +487,10 @@ def participation(
         pd.DataFrame(_not_reached(outreach, coverage, population)),
         _mix(stated, population, confidence, min_n) if len(stated) or population else None,
     ]
-    out = pd.concat([p for p in parts if p is not None and len(p)], ignore_index=True)
+    # No outreach, no needs and no population: the table's columns with no rows (as every
+    # other analysis answers an engagement with nothing to count yet).
+    found = [p for p in parts if p is not None and len(p)]
+    out = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=_PARTICIPATION)
     out = out.reindex(columns=_PARTICIPATION)
     for column in ("outreach", "invited", "responses", "respondents"):
         out[column] = out[column].astype("Float64").astype("Int64")

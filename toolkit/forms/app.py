@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import html
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import ipywidgets as w
 import pandas as pd
@@ -179,6 +179,9 @@ class EntryForm:
     spec : FormSpec
         What the form asks for and where it saves.
     """
+
+    #: A store check's message (its start) → this form's own sentence for it.
+    reworded: Mapping[str, str] = {}
 
     def __init__(self, page: Page, spec: FormSpec):
         self.page = page
@@ -363,7 +366,7 @@ class EntryForm:
             except ToolkitError as err:
                 errors["_form"] = str(err)
             else:
-                errors.update(field_errors(problems, self.spec))
+                errors.update(field_errors(problems, self.spec, self.reworded))
         errors.update(local)
         self._show(record, errors)
         self._checked = (inputs, errors) if store else None
@@ -442,7 +445,7 @@ class EntryForm:
                 saved_by=current_planner(self.engagement),
             )
         except DataValidationError as err:
-            for name, text in field_errors(err.problems or [], self.spec).items():
+            for name, text in field_errors(err.problems or [], self.spec, self.reworded).items():
                 if name in self.messages:
                     self.messages[name].value = _alert(text)
             self.status.value = _alert(f"Not saved: {err} Your entry is kept; nothing was changed.")

@@ -26,6 +26,7 @@ import pandas as pd
 from toolkit.errors import ToolkitError
 from toolkit.forms.app import EntryForm, _echo
 from toolkit.forms.records import FORMS, date_words
+from toolkit.schema.checks import EVENT_WITHOUT_START, MORE_THAN_INVITED
 from toolkit.schema.tables import LAUNCHED, NOT_A_NEED
 
 __all__ = [
@@ -107,6 +108,8 @@ def code_for(text: object, choices: Mapping[str, str]) -> str | None:
 class ActionsForm(EntryForm):
     """The "What we are doing about it" tab: one decision about a need or a group."""
 
+    reworded = {EVENT_WITHOUT_START: EVENT_NEEDS_A_DAY}
+
     def __init__(self, page):
         self.choices: dict[str, str] = {}
         self.labels: dict[str, str] = {}
@@ -157,8 +160,6 @@ class ActionsForm(EntryForm):
                     "(typing a few letters narrows it), or leave it empty for an action about "
                     "a whole customer group."
                 )
-        if "event" in errors and record.get("starts_on") is None:
-            errors["event"] = EVENT_NEEDS_A_DAY
         super()._show(record, errors)
 
     def _echo_text(self, f, record: dict) -> str:
@@ -261,18 +262,12 @@ def reach_html(frame: pd.DataFrame) -> str:
     return "".join(parts)
 
 
-def _count(text: object) -> int | None:
-    """A whole number as typed (``"1,200"``), or None."""
-    try:
-        return int(str(text).replace(",", "").strip())
-    except (TypeError, ValueError):
-        return None
-
-
 class OutreachForm(EntryForm):
     """The "Who we asked" tab: one invitation, session or round, with who has answered
     (the ``participation`` analysis) beside it.
     """
+
+    reworded = {MORE_THAN_INVITED: MORE_ANSWERS_THAN_INVITED}
 
     def __init__(self, page):
         self.reach = w.HTML()
@@ -287,13 +282,6 @@ class OutreachForm(EntryForm):
         top = w.HBox([form, side], layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
         self.root.children = [top, *parts[split:]]
         self.refresh_reach()
-
-    def _show(self, record: dict, errors: dict[str, str]) -> None:
-        if "responses" in errors:
-            invited, answered = (_count(record.get(k)) for k in ("invited", "responses"))
-            if invited is not None and answered is not None and answered > invited:
-                errors = {**errors, "responses": MORE_ANSWERS_THAN_INVITED}
-        super()._show(record, errors)
 
     def refresh_reach(self) -> None:
         """Run the ``participation`` analysis again and show who has answered."""

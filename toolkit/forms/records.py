@@ -717,14 +717,23 @@ def _plain(text: str, spec: FormSpec) -> str:
     return text
 
 
-def field_errors(problems: Sequence, spec: FormSpec) -> dict[str, str]:
+def field_errors(
+    problems: Sequence, spec: FormSpec, reworded: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """The store's problems (:class:`toolkit.schema.checks.Problem`) by form field, each
     worded as a sentence that starts with the field's label, with no field names.
+
+    ``reworded`` maps the start of a store check's message to the form's own sentence
+    for it (the check decides; the form only words it for a planner).
     """
     out: dict[str, str] = {}
     names = {f.name: f for f in spec.fields}
     for p in problems:
         column = p.column if p.column in names else "_form"
+        own = [words for start, words in (reworded or {}).items() if p.message.startswith(start)]
+        if own:
+            out.setdefault(column, own[0])
+            continue
         label = names[p.column].label if p.column in names else label_for(p.column, spec.table)
         message = _plain(f"{label} {p.message.rstrip('.')}", spec)
         fix = _plain(p.fix.rstrip("."), spec)

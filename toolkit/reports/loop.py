@@ -23,6 +23,7 @@ from toolkit._words import (
     points,
 )
 from toolkit.reports.context import ReportContext, Table, markdown, md_escape, show_table
+from toolkit.store import subset_values
 
 __all__ = [
     "act_next",
@@ -262,6 +263,7 @@ def needs_over_time(ctx, *, top: int = 6):
         of the same needs: each period's share with its interval and the change since the
         first period.
     """
+    from toolkit.catalog import ANALYSES, setting_defaults
     from toolkit.charts.loop import needs_trend_chart, trend_needs
     from toolkit.loop import needs_since_first, needs_trend
     from toolkit.satisfaction import assign_periods
@@ -269,7 +271,11 @@ def needs_over_time(ctx, *, top: int = 6):
     stated = ctx.stated
     if stated.empty or "collected_on" not in stated or stated["collected_on"].isna().all():
         return None
-    trend = needs_trend(stated, codebook=ctx.codebook, confidence=ctx.confidence, min_n=ctx.min_n)
+    # The engagement's fiscal year and time zone, as `table needs-trend` reads them.
+    given = {"confidence": ctx.confidence, "min_n": ctx.min_n}
+    accepted = ANALYSES["needs-trend"].parameters()
+    params = {**setting_defaults(ctx.engagement.settings, accepted, given), **given}
+    trend = needs_trend(stated, codebook=ctx.codebook, **params)
     shown = trend[~trend["suppressed"].astype(bool)]
     if shown["period"].nunique() < 2:
         return None
@@ -288,7 +294,13 @@ def needs_over_time(ctx, *, top: int = 6):
     ]
     lines += _top_changes(shown)
     lines += _since_first_words(since, level)
-    periods = assign_periods(stated, period=rule, date="collected_on")["period"]
+    periods = assign_periods(
+        stated,
+        period=rule,
+        date="collected_on",
+        fiscal_year_start=params["fiscal_year_start"],
+        timezone=params["timezone"],
+    )["period"]
     heard = _groups_heard(stated, periods)
     if heard:
         lines.append(heard)
@@ -400,11 +412,13 @@ def next_wave(ctx):
     from toolkit.catalog import evaluation_status
     from toolkit.schema.metrics import METRIC_WORDS
 
+    kept = ctx.subset.get("segment")
     status = evaluation_status(
         ctx.engagement,
         tables={"responses": ctx.tables["responses"]},
         metrics=(ctx.metric,),
         min_n=ctx.min_n,
+        groups=None if kept is None else [str(g) for g in subset_values(kept)],
     )
     title = "**When to ask again.** "
     if status.empty:

@@ -344,6 +344,18 @@ def _heard(report: YouSaidReport) -> str:
     return " ".join(text.split()).replace(" .", ".")
 
 
+def _action_name(row: Mapping, code) -> str:
+    """An action as a warning names it: its ``action_id``, else its need, group and
+    status, never its own words (they may hold the personal data the warning is about).
+    """
+    given = row.get("action_id")
+    if not is_missing(given) and str(given).strip():
+        return f"action {str(given).strip()}"
+    group = row.get("segment")
+    for_group = "" if is_missing(group) or not str(group).strip() else f" for {group}"
+    return f"the {row['status']} action about need {code}{for_group}"
+
+
 def _action_lines(report: YouSaidReport, code) -> tuple[str, list[dict]]:
     """The need's status (most advanced) and its actions as ``{status, text, when}``."""
     found = need_actions(report.tables.get("actions"), code, report.segments)
@@ -353,9 +365,8 @@ def _action_lines(report: YouSaidReport, code) -> tuple[str, list[dict]]:
         text = str(row["action"]).strip()
         problem = personal_in_text(text)
         if problem is not None:
-            label = row.get("action_id") or text[:20] + "…"
             report_warning = (
-                f"action {label}: its words hold what looks like {problem}, so the page shows "
+                f"{_action_name(row, code)}: its words hold what looks like {problem}, so the page shows "
                 "its status only. Reword it in the actions table (in words for customers)."
             )
             if report_warning not in report.warnings:

@@ -703,6 +703,17 @@ def _check_events(frame, texts, columns: dict, out: Collector, known: Known) -> 
     )
 
 
+#: The actions check's words for the event of a launched action with no start day (the
+#: forms say it in their own words: :data:`toolkit.forms.loop_tabs.EVENT_NEEDS_A_DAY`).
+EVENT_WITHOUT_START = (
+    "is the event of an action under way or done, but starts_on is blank (the event "
+    "is drawn on the day the action starts)"
+)
+#: The outreach check's words for more answers than invitations (followed by the number
+#: invited; the forms' words: :data:`toolkit.forms.loop_tabs.MORE_ANSWERS_THAN_INVITED`).
+MORE_THAN_INVITED = "is more than the number invited"
+
+
 def _check_actions(frame, texts, columns: dict, out: Collector, known: Known) -> None:
     """An action is about a need, a group or both; its dates run forward; an event it
     becomes once launched needs the day it starts.
@@ -732,8 +743,7 @@ def _check_actions(frame, texts, columns: dict, out: Collector, known: Known) ->
         dateless,
         columns.get("event"),
         frame["event"].to_numpy(),
-        "is the event of an action under way or done, but starts_on is blank (the event "
-        "is drawn on the day the action starts)",
+        EVENT_WITHOUT_START,
         "Fill in starts_on, or leave event blank",
     )
     code = frame["code"]
@@ -754,7 +764,7 @@ def _check_outreach(frame, texts, columns: dict, out: Collector, known: Known) -
         over,
         columns.get("responses"),
         texts["responses"].to_numpy() if "responses" in texts else answered.to_numpy(),
-        lambda n: f"is more than the number invited ({int(n):,})",
+        lambda n: f"{MORE_THAN_INVITED} ({int(n):,})",
         "Fix the counts: responses counts the people who answered among those invited "
         "(leave invited blank when it is not known)",
         context=invited.to_numpy(),
