@@ -321,9 +321,7 @@ def test_a_name_allowed_for_a_team_is_answered_behind_its_proxy():
 
 def test_kernels_starting_for_the_pool_are_not_counted_as_pages():
     """A pool refilling (kernels started, not yet ready) must not fill the cap on pages."""
-    import asyncio
-    from concurrent.futures import ThreadPoolExecutor
-
+    from tests._loops import run_apart
     from toolkit.forms.voila_app import FormsVoila
 
     class Manager:
@@ -349,10 +347,7 @@ def test_kernels_starting_for_the_pool_are_not_counted_as_pages():
     for _ in range(3):
         manager.new_kernel_id(**preheat)  # the pool filling
     assert voila.pages_open() == 0
-    # In a thread of its own: a browser test earlier in the run may hold this thread's loop.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        rendered = pool.submit(asyncio.run, manager.get_rendered_notebook("forms.ipynb"))
-        assert rendered.result()[2] == "k0"
+    assert run_apart(manager.get_rendered_notebook("forms.ipynb"))[2] == "k0"
     assert voila.pages_open() == 1  # a page took one
     manager.new_kernel_id(env={})  # a page given a kernel of its own
     assert voila.pages_open() == 2

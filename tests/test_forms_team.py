@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests._loops import run_apart
 from tests._old_store import as_version_4
 from toolkit.cli import main
 from toolkit.errors import DataValidationError, ToolkitError
@@ -356,7 +357,7 @@ def test_guesses_sent_at_once_are_checked_no_more_than_the_limit(monkeypatch):
             server.stop()
         return answers
 
-    answers = asyncio.run(guess_at_once(_free_port()))
+    answers = run_apart(guess_at_once(_free_port()))
     assert len(checked) == NAME_LIMIT, f"{len(checked)} guesses were checked"
     assert {answer.code for answer in answers} == {401}
     stopped = [a for a in answers if b"Too many wrong passwords" in a.body]

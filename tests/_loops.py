@@ -1,0 +1,16 @@
+"""Running a coroutine from a test, whatever loop the test's thread holds."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+
+def run_apart(coroutine):
+    """``asyncio.run(coroutine)`` in a thread of its own, and its result.
+
+    In the full run a browser test earlier in the session (Playwright) holds the main
+    thread's event loop, and ``asyncio.run`` refuses to start another there.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
