@@ -14,3 +14,12 @@ def run_apart(coroutine):
     """
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now (for a test's own server)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -19,6 +19,8 @@ from pathlib import Path
 import click
 import pytest
 
+from tests._loops import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
@@ -372,7 +374,6 @@ def test_serving_forms_to_a_team_runs_as_written(tmp_path):
     import json
     import os
     import signal
-    import socket
     import time
 
     from toolkit.store import Engagement
@@ -400,11 +401,6 @@ def test_serving_forms_to_a_team_runs_as_written(tmp_path):
     here.mkdir()
     Engagement.init(here / "riverside", name="riverside")
     typed = "correct horse battery\ncorrect horse battery\n"  # at a password prompt, twice
-
-    def free_port() -> int:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            return s.getsockname()[1]
 
     for line in lines:
         if " status " in line:  # something to count: an entry Maria saved in the forms
@@ -519,14 +515,6 @@ def _section_steps(page: Path, title: str) -> list[list[str]]:
     return steps
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 #: The cluster section's steps, in order (the first two words of each command).
 CLUSTER_STEPS = [
     ["pip", "install"],
@@ -560,7 +548,7 @@ def test_the_cluster_batch_runs_as_written(tmp_path):
         )
     steps = _section_steps(ROOT / "docs" / "team.md", "Report batches on a cluster")
     assert [w[:2] for w in steps] == CLUSTER_STEPS
-    port = _free_port()
+    port = free_port()
     here = f"127.0.0.1:{port}"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("CI", None)

@@ -15,7 +15,6 @@ import json
 import os
 import re
 import signal
-import socket
 import sqlite3
 import ssl
 import subprocess
@@ -27,7 +26,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests._loops import run_apart
+from tests._loops import free_port, run_apart
 from tests._old_store import as_version_4
 from toolkit.cli import main
 from toolkit.errors import DataValidationError, ToolkitError
@@ -357,7 +356,7 @@ def test_guesses_sent_at_once_are_checked_no_more_than_the_limit(monkeypatch):
             server.stop()
         return answers
 
-    answers = run_apart(guess_at_once(_free_port()))
+    answers = run_apart(guess_at_once(free_port()))
     assert len(checked) == NAME_LIMIT, f"{len(checked)} guesses were checked"
     assert {answer.code for answer in answers} == {401}
     stopped = [a for a in answers if b"Too many wrong passwords" in a.body]
@@ -571,12 +570,6 @@ def test_a_page_with_no_known_planner_changes_nothing(monkeypatch, tmp_path, wri
 # --------------------------------------------------------------------------- a running server
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _certificate(folder: Path) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1, made with the cryptography package."""
     import datetime as dt
@@ -662,7 +655,7 @@ def team(tmp_path_factory):
     add_planner(engagement, "ana", PASSWORD)
     add_planner(engagement, "bo", "bo's long password")
     certfile, keyfile = _certificate(base)
-    port = _free_port()
+    port = free_port()
     log = base / "forms.log"
     env = {
         **os.environ,
