@@ -326,3 +326,11 @@ def test_a_need_nobody_names_any_more_falls_to_zero_and_is_tested():
     ] == pytest.approx(high)
     assert gone["change"] == "down"
     assert out.loc[("2024-Q2", "bus"), "change"] == "up"
+
+
+def test_needs_trend_on_an_engagement_with_no_statements_is_an_empty_table(engagement):
+    # an empty engagement gave "a parameter has the wrong kind of value"
+    out = run_analysis(engagement, "needs-trend")
+    assert out.empty
+    assert {"period", "period_start", "code", "customer_share", "change"} <= set(out.columns)
+    assert run_analysis(engagement, "needs-trend", params={"period": "month"}).empty

@@ -339,7 +339,7 @@ def needs_trend(
         min_n=min_n,
         weight=weight,
     )
-    starts = dated.groupby("_period")["_start"].min()
+    starts = dated.groupby("_period")["_start"].min().to_dict()
     # Every need named in some period, with its zero counts too: a need nobody names any
     # more is a fall to 0%, tested like any other change.
     named = set(shares.loc[shares["customer_n"] > 0, "code"]) - {NOT_A_NEED["code"]}
