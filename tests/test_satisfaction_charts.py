@@ -72,6 +72,25 @@ def test_trend_chart_draws_aggregates_with_intervals_n_and_events():
     assert "with 95% intervals as a band and 2 events marked" in spec["description"]
 
 
+def test_event_numbers_close_in_time_step_down_a_line_each():
+    trend = satisfaction_trend(responses())
+    close = pd.DataFrame(
+        {
+            "starts_on": pd.to_datetime(["2022-05-01", "2022-05-15", "2022-05-25", "2023-06-01"]),
+            "label": ["Survey moved online", "New hours", "Roof repair", "Much later"],
+        }
+    )
+    rows = datasets(satisfaction_trend_chart(trend, events=close).to_dict())
+    ys = {r["event"]: r["label_y"] for r in rows if r["layer"] == "event"}
+    # three events within four weeks: three lines; a year later the first line is free
+    assert len({ys["Survey moved online"], ys["New hours"], ys["Roof repair"]}) == 3
+    assert ys["Much later"] == ys["Survey moved online"]
+    by = satisfaction_trend(responses(), by="segment")
+    rows = datasets(satisfaction_trend_chart(by, events=close, by="segment").to_dict())
+    owners = [r["label_y"] for r in rows if r["layer"] == "event" and r["group"] == "Owners"]
+    assert len(set(owners[:3])) == 3  # each panel staggers its own numbers
+
+
 def test_trend_chart_by_segment_is_small_multiples_with_gaps_for_suppressed_periods():
     trend = satisfaction_trend(responses(), by="segment")
     spec = satisfaction_trend_chart(trend, events=EVENTS, by="segment").to_dict()

@@ -196,7 +196,7 @@ def satisfaction_trend_chart(
         if timed
         else None
     )
-    event_rows = _event_marks(events, by, data, span)
+    event_rows = _event_marks(events, by, data, span, width=300 if by else 560)
     if timed and len(event_rows):
         data = pd.concat([data, event_rows], ignore_index=True)
 
@@ -261,7 +261,8 @@ def satisfaction_trend_chart(
                 color=VERMILLION,
             ).encode(
                 x=alt.X(field="when", type="temporal"),
-                y=alt.value(3),
+                # label_y: numbers of events close in time step down a line each
+                y=alt.Y(field="label_y", type="quantitative", scale=None),
                 text=alt.Text(field="event_number"),
                 tooltip=event_tooltip,
             )
@@ -305,9 +306,14 @@ def satisfaction_trend_chart(
 
 
 def _event_marks(
-    events: pd.DataFrame | None, by: str | None, data: pd.DataFrame, span
+    events: pd.DataFrame | None, by: str | None, data: pd.DataFrame, span, *, width: int
 ) -> pd.DataFrame:
-    """One row per event within ``span`` (per panel), in the chart's own data."""
+    """One row per event within ``span`` (per panel), in the chart's own data.
+
+    ``label_y`` places each event's number: a number that would touch the one before it
+    in a plot ``width`` pixels wide steps down a line, so two events a few weeks apart
+    both stay readable.
+    """
     if events is None or not len(events) or span is None:
         return pd.DataFrame()
     require_columns(events, ["starts_on", "label"], name="events")
@@ -346,9 +352,29 @@ def _event_marks(
                 }
             )
     frame = pd.DataFrame(rows)
+    if len(frame):
+        frame["label_y"] = _label_lines(frame, span, width)
     if not by and len(frame):
         frame = frame.drop(columns="group")
     return frame
+
+
+def _label_lines(frame: pd.DataFrame, span, width: int) -> list[int]:
+    """The y pixel of each event number: the first line free of a number still too close."""
+    days = max((span[1] - span[0]).days, 1)
+    per_day = max(width - 48, 1) / days  # the x scale's padding of 24 px each side
+    room = 22  # a two-digit bold number at 12 px, with its 4-px offset
+    ys, last = [], {}
+    for group, when in zip(frame["group"], pd.to_datetime(frame["when"]), strict=True):
+        lines = last.setdefault(group, [])
+        line = next(
+            (i for i, x in enumerate(lines) if (when - x).days * per_day >= room), len(lines)
+        )
+        if line == len(lines):
+            lines.append(when)
+        lines[line] = when
+        ys.append(3 + 15 * line)
+    return ys
 
 
 # ----------------------------------------------------------------------------- control chart
