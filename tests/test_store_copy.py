@@ -176,6 +176,32 @@ def test_a_failed_init_drops_the_schema_it_made(tmp_path, request, monkeypatch):
     assert not (tmp_path / "team").exists()
 
 
+def test_init_takes_an_empty_schema_made_for_it_and_a_failure_leaves_it_empty(tmp_path, request):
+    # a database's owner makes the schema for a role that may not create schemas
+    import psycopg
+
+    url, schema = postgres_url(), new_schema()
+    request.addfinalizer(lambda: drop_schema(url, schema))
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute(f'CREATE SCHEMA "{schema}"')
+
+    def broken(engagement):
+        raise StoreError("the fill failed")
+
+    with pytest.raises(StoreError, match="the fill failed"):
+        Engagement.init(tmp_path / "first", store=url, schema=schema, fill=broken)
+    assert _schema_objects(url, schema) == (True, 0)
+    with psycopg.connect(url, autocommit=True) as con:
+        left = con.execute(
+            "SELECT count(*) FROM pg_class WHERE relnamespace = %s::regnamespace", (schema,)
+        ).fetchone()[0]
+    assert left == 0  # the owner's schema stays, empty, as it was
+    engagement = Engagement.init(tmp_path / "team", store=url, schema=schema)
+    assert engagement.table("stated_needs").empty
+    with pytest.raises(StoreError, match="already exists and is not empty"):
+        Engagement.init(tmp_path / "again", store=url, schema=schema)
+
+
 def test_copy_store_on_the_command_line_checks_both_sides(source, tmp_path, run, request):
     url, schema = postgres_url(), new_schema()
     request.addfinalizer(lambda: drop_schema(url, schema))

@@ -775,33 +775,83 @@ class PostgresEngagement(Engagement):
         check_schema(store["schema"], f"init {path}")
         check_new_folder(path)
         probe = cls(path, {"settings": {}, "store": store})
-        probe._create_schema()
+        made = probe._create_schema()
         settings = {**(settings or {}), "store": store}
         try:
             return Engagement.init.__func__(cls, path, settings=settings, **options)
         except BaseException:
-            probe.drop_store()
+            probe.drop_store() if made else probe._empty_schema()
             raise
 
-    def _create_schema(self) -> None:
-        """Create the engagement's schema; refuse one that exists (whatever it holds)."""
+    def _create_schema(self) -> bool:
+        """Create the engagement's schema, or take an empty one made for it (a database's
+        owner may make the schema for a role that may not create schemas); refuse one
+        that holds anything. True when this call made the schema.
+        """
         psycopg = _psycopg()
         con = self._new_connection()
         try:
             con.raw.execute(f"CREATE SCHEMA {_quoted(self.schema)}")
+            return True
         except psycopg.errors.DuplicateSchema as err:
+            if not self._schema_objects(con):
+                return False
             raise StoreError(
-                f"{redact_url(self.url)}: schema {self.schema} already exists (it may hold "
-                "an engagement, or other data). Choose another with --schema NAME; nothing "
-                "was changed. To work on an engagement that is there from this computer, "
-                "copy its engagement.toml into a folder of its own instead."
+                f"{redact_url(self.url)}: schema {self.schema} already exists and is not "
+                "empty (it may hold an engagement, or other data). Choose another with "
+                "--schema NAME; nothing was changed. To work on an engagement that is "
+                "there from this computer, copy its engagement.toml into a folder of its "
+                "own instead."
             ) from err
         except psycopg.errors.InsufficientPrivilege as err:
             raise StoreError(
                 f"{redact_url(self.url)}: this role may not create schema {self.schema} "
                 f"({str(err).strip()}). Ask the database's owner for: GRANT CREATE ON "
-                "DATABASE … TO your role."
+                "DATABASE … TO your role, or to create an empty schema "
+                f"{self.schema} owned by your role."
             ) from err
+        finally:
+            con.raw.close()
+
+    def _schema_objects(self, con: PgConnection) -> list[tuple[str, str]]:
+        """What the schema holds, as (kind, SQL name) pairs a DROP statement takes:
+        tables, views and sequences, functions, collations and types of its own; tables
+        first, so a sequence a column owns goes with its table.
+        """
+        rows = con.raw.execute(
+            """
+            SELECT c.relkind = 'S', CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+                   WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
+                   c.oid::regclass::text
+              FROM pg_class c
+             WHERE c.relnamespace = %(s)s::regnamespace AND c.relkind IN ('r','p','v','m','S','f')
+            UNION ALL
+            SELECT false, 'ROUTINE', p.oid::regprocedure::text FROM pg_proc p
+             WHERE p.pronamespace = %(s)s::regnamespace
+            UNION ALL
+            SELECT false, 'COLLATION', quote_ident(n.nspname) || '.' || quote_ident(l.collname)
+              FROM pg_collation l JOIN pg_namespace n ON n.oid = l.collnamespace
+             WHERE n.oid = %(s)s::regnamespace
+            UNION ALL
+            SELECT false, 'TYPE', t.oid::regtype::text FROM pg_type t
+             WHERE t.typnamespace = %(s)s::regnamespace AND t.typtype IN ('d','e','r','m')
+               OR (t.typnamespace = %(s)s::regnamespace AND t.typtype = 'c' AND
+                   (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')
+            ORDER BY 1
+            """,
+            {"s": _quoted(self.schema)},
+        ).fetchall()
+        return [(kind, name) for _, kind, name in rows]
+
+    def _empty_schema(self) -> None:
+        """Drop what a failed init put in a schema that was empty before it: the schema
+        itself, made by someone else, stays.
+        """
+        self.close()
+        con = self._new_connection()
+        try:
+            for kind, name in self._schema_objects(con):
+                con.raw.execute(f"DROP {kind} IF EXISTS {name} CASCADE")
         finally:
             con.raw.close()
 
