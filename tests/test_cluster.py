@@ -177,12 +177,8 @@ def university_pg(tmp_path_factory):
         drop_schema(url, schema)
 
 
-@pytest.mark.slow
-def test_a_cluster_batch_on_a_postgresql_engagement_matches_the_local_batch(
-    tls_cluster, university_pg, monkeypatch
-):
-    """The workers open the store from its URL, with the password from their own environment."""
-    password = os.environ.get("PGPASSWORD", "")
+def _spy_on_submit(monkeypatch) -> list:
+    """Every ``Client.submit`` call, as (function, args, kwargs), the jobs still sent."""
     submitted = []
     real_submit = Client.submit
 
@@ -191,6 +187,16 @@ def test_a_cluster_batch_on_a_postgresql_engagement_matches_the_local_batch(
         return real_submit(self, func, *args, **kwargs)
 
     monkeypatch.setattr(Client, "submit", spy)
+    return submitted
+
+
+@pytest.mark.slow
+def test_a_cluster_batch_on_a_postgresql_engagement_matches_the_local_batch(
+    tls_cluster, university_pg, monkeypatch
+):
+    """The workers open the store from its URL, with the password from their own environment."""
+    password = os.environ.get("PGPASSWORD", "")
+    submitted = _spy_on_submit(monkeypatch)
     address, security = tls_cluster
     eng = university_pg
     on_cluster = run_reports(
@@ -373,14 +379,7 @@ def test_a_job_carries_the_engagement_and_parameters_and_no_password(
     pgpass = tmp_path / ".pgpass"
     pgpass.write_text(f"*:*:*:*:{SECRET}\n", encoding="utf-8")
     monkeypatch.setenv("PGPASSFILE", str(pgpass))
-    submitted = []
-    real_submit = Client.submit
-
-    def spy(self, func, *args, **kwargs):
-        submitted.append((func, args, kwargs))
-        return real_submit(self, func, *args, **kwargs)
-
-    monkeypatch.setattr(Client, "submit", spy)
+    submitted = _spy_on_submit(monkeypatch)
     address, security = tls_cluster
     run = run_reports(
         university.path,
