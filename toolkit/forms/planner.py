@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 from toolkit.errors import DataValidationError
+from toolkit.forms.accounts import session_stamp
 from toolkit.forms.serve import TEAM_ENV
 
 __all__ = ["current_planner", "guard_writes", "on_team_server"]
@@ -38,8 +39,9 @@ def _planner_file() -> Path | None:
 def current_planner(engagement=None) -> str | None:
     """The planner this page belongs to; None when the forms do not ask anyone to sign in.
 
-    With ``engagement``, the planner must still have an account there: a page left
-    open by a planner whose account was removed saves nothing more.
+    With ``engagement``, the planner must still have an account there, with the
+    password they signed in with: a page left open by a planner whose account was
+    removed, or whose password was reset, saves nothing more.
 
     Raises
     ------
@@ -52,16 +54,25 @@ def current_planner(engagement=None) -> str | None:
         return None
     path = _planner_file()
     try:
-        name = path.read_text(encoding="utf-8").strip() if path else ""
+        noted = path.read_text(encoding="utf-8").split() if path else []
     except OSError:
-        name = ""
+        noted = []
+    name, stamp = (noted + ["", ""])[:2]
     if not name:
         raise DataValidationError(
             "This page does not know who you are. Reload it (sign in again if asked)."
         )
-    if engagement is not None and engagement.planner_hash(name) is None:
+    if engagement is None:
+        return name
+    stored = engagement.planner_hash(name)
+    if stored is None:
         raise DataValidationError(
             f"{name} no longer has an account for these forms. Ask the person who runs them."
+        )
+    if stamp and session_stamp(stored) != stamp:
+        raise DataValidationError(
+            f"The password of {name} was changed after this page was opened, so nothing "
+            "more can be saved from it. Reload the page and sign in with the new password."
         )
     return name
 

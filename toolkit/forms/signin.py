@@ -233,18 +233,20 @@ class Sessions:
         self.pages = {i: page for i, page in self.pages.items() if page[0] > oldest}
 
 
-def note_planner(kernel_manager, kernel_id: str, planner: str) -> None:
-    """Write which planner's page holds kernel ``kernel_id``, beside its connection file.
+def note_planner(kernel_manager, kernel_id: str, planner: str, stamp: str | None = None) -> None:
+    """Write which planner's page holds kernel ``kernel_id``, beside its connection file,
+    with the stamp of the password they signed in with (:func:`session_stamp`).
 
     The connection directory is the server's own (created owner-only); the kernel
-    reads the file when it saves (:func:`toolkit.forms.planner.current_planner`).
+    reads the file when it saves (:func:`toolkit.forms.planner.current_planner`), and
+    refuses to save once the password has been reset.
     """
     connection = Path(kernel_manager.get_kernel(kernel_id).connection_file)
     path = connection.with_suffix(".planner")
     staged = path.with_name(path.name + ".new")
     fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(planner)
+        out.write(planner + (f"\n{stamp}" if stamp else ""))
     os.replace(staged, path)
 
 

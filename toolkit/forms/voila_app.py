@@ -330,7 +330,7 @@ class FormsVoila(Voila):
         found = PAGE_PLANNER.get()
         if found is not None:
             planner, session = found
-            note_planner(manager, kernel_id, planner)
+            note_planner(manager, kernel_id, planner, self.app.sessions.stamp(planner))
             self.app.sessions.page_opened(session, kernel_id)
 
     def _track_warm_kernels(self, manager) -> None:
