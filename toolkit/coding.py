@@ -679,13 +679,13 @@ class _RunTable:
         if not self.keyword:
             return []
         number = _lookup(said.distinct, self.words)  # per distinct word; -1: the last entry
-        first = self.first[number]
-        place = [p[number] for p in self.place]  # per place, per distinct word
+        first = self.first[number].astype(np.int32)
+        place = [p[number].astype(np.int32) for p in self.place]  # per place, per distinct word
         ids, owner = said.ids, said.owner
         # Runs of two words: a keyword's first word, then a word keywords have second.
-        live = np.flatnonzero((first[ids[:-1]] >= 0) & (place[1][ids[1:]] >= 0))
+        live = np.flatnonzero((first >= 0)[ids[:-1]] & (place[1] >= 0)[ids[1:]])
         live = live[owner[live] == owner[live + 1]]
-        state = first[ids[live]]
+        state = first[ids[live]].astype(np.int64)  # (cell numbers may pass 2**31)
         found = []
         for n in range(2, max(self.keyword) + 1):
             end = live + n - 1
