@@ -620,11 +620,19 @@ class _Said:
         return cls(ids, owner, distinct, len(words))
 
     def only(self, texts: np.ndarray) -> _Said:
-        """The words of ``texts`` alone (text numbers stay those of all texts)."""
+        """The words of ``texts`` alone (text numbers stay those of all texts), with only
+        the distinct words they use (what is done per distinct word is done for those).
+        """
         keep = np.zeros(self.size, dtype=bool)
         keep[texts] = True
         keep = keep[self.owner]
-        return _Said(self.ids[keep], self.owner[keep], self.distinct, self.size)
+        ids = self.ids[keep]
+        used = np.zeros(len(self.distinct), dtype=bool)
+        used[ids] = True
+        used = np.flatnonzero(used)
+        number = np.zeros(len(self.distinct), dtype=np.int64)
+        number[used] = np.arange(len(used))
+        return _Said(number[ids], self.owner[keep], self.distinct.take(used), self.size)
 
 
 class _RunTable:
