@@ -707,7 +707,7 @@ class _RunTable:
             found.append((live[keyword >= 0], keyword[keyword >= 0]))
             if n not in self.grown:
                 break
-            state = self.grown[n].get(cell)
+            state = self.grown[n].get(cell).astype(np.int64)  # (cell numbers may pass 2**31)
             live, state = live[state >= 0], state[state >= 0]
             if len(live) == 0:
                 break
@@ -725,7 +725,7 @@ class _Cells:
         cells_, values_ = np.array(cells, dtype=np.int64), np.array(values, dtype=np.int64)
         self.dense = size <= self._DENSE_MOST
         if self.dense:
-            self.table = np.full(size, -1, dtype=np.int64)
+            self.table = np.full(size, -1, dtype=np.int32)  # (values: keywords, states)
             self.table[cells_] = values_
         else:
             self.cells, self.values = _sorted_by(cells_, values_)
