@@ -350,11 +350,12 @@ class _Matcher:
         codebook order. Keywords of several words are found first (each word start holds
         the longest found there, :meth:`_RunTable.hits`), then single words and stems.
         """
-        keyword = np.full(len(said.ids), _NO_CODE)  # the keyword found at each word start
+        keyword = np.full(len(said.ids), _NO_CODE, dtype=np.int32)  # the keyword at each word start
         for at, found in reversed(self.runs.hits(said)):  # longest first
             free = keyword[at] < 0
             keyword[at[free]] = found[free]
-        keyword = np.where(keyword < 0, self._single(said.distinct)[said.ids], keyword)
+        single = self._single(said.distinct).astype(np.int32)
+        keyword = np.where(keyword < 0, single[said.ids], keyword)
         at = np.flatnonzero(keyword >= 0)
         return self._best(said.owner[at], keyword[at], said.size)
 
