@@ -54,13 +54,15 @@ _WORD_LISTS = Path(__file__).resolve().parent / "wordlist"
 _COGNATE_MIN = 8  # a Spanish word may be a keyword this long written the Spanish way
 
 
-def _words(texts: list[str] | pa.Array) -> pa.ListArray:
+def _words(texts: list[str] | pa.Array, *, trim: bool = True) -> pa.ListArray:
     """Each text's words: lower case, apostrophes dropped, split at whatever is neither a
     letter nor a digit ("Don't-stop!" → ["dont", "stop"]; a text without words → [""]).
 
     The one normalisation for statements and codebook alike, for all texts at once: ASCII
     texts byte by byte with NumPy (:func:`_ascii_words`), others lower-cased by Python and
-    split by pyarrow's RE2 (:func:`_other_words`; the two agree on ASCII).
+    split by pyarrow's RE2 (:func:`_other_words`; the two agree on ASCII). ``trim=False``
+    leaves an ASCII word the separators that follow it ("stop!"), for a caller that trims
+    only its distinct words (:meth:`_Said.of`).
     """
     if not isinstance(texts, pa.Array):
         try:
@@ -72,20 +74,20 @@ def _words(texts: list[str] | pa.Array) -> pa.ListArray:
             texts = texts.cast(pa.string())
         except pa.ArrowInvalid:  # over 2 GB of text: in parts
             half = len(texts) // 2
-            return pa.concat_arrays([_words(texts[:half]), _words(texts[half:])])
+            return pa.concat_arrays([_words(t, trim=trim) for t in (texts[:half], texts[half:])])
     offsets, data = _buffers(texts)
     if offsets[0] != 0:  # a slice: its own buffers (Arrow's kernels may mistake its offsets)
         data = data[offsets[0] : offsets[-1]]
         offsets = offsets - offsets[0]
         texts = pa.StringArray.from_buffers(len(texts), pa.py_buffer(offsets), pa.py_buffer(data))
     if not (data[: offsets[-1]] >= 128).any():
-        return _ascii_words(texts)
+        return _ascii_words(texts, trim=trim)
     high = np.r_[0, np.cumsum(data >= 128)]  # bytes of non-ASCII characters so far
     other = high[offsets[1:]] > high[offsets[:-1]]
     ascii_ = np.flatnonzero(~other)
     parts = [_other_words(texts.filter(pa.array(other)).to_pylist())]
     if len(ascii_):
-        parts.insert(0, _ascii_words(texts.take(ascii_)))
+        parts.insert(0, _ascii_words(texts.take(ascii_), trim=trim))
     order = np.argsort(np.r_[ascii_, np.flatnonzero(other)], kind="stable")
     return pa.concat_arrays(parts).take(order)
 
@@ -101,7 +103,7 @@ def _buffers(texts: pa.StringArray) -> tuple[np.ndarray, np.ndarray]:
 _ASCII_NOT_WORD = "".join(chr(c) for c in range(128) if not chr(c).isalnum())
 
 
-def _ascii_words(texts: pa.StringArray) -> pa.ListArray:
+def _ascii_words(texts: pa.StringArray, *, trim: bool = True) -> pa.ListArray:
     """:func:`_words` of ASCII texts, without a Python string per text or word.
 
     Arrow lower-cases the texts; NumPy deletes their apostrophes and finds where each
@@ -127,8 +129,20 @@ def _ascii_words(texts: pa.StringArray) -> pa.ListArray:
     flat = pa.StringArray.from_buffers(
         len(bounds) - 1, pa.py_buffer(bounds.astype(np.int32)), pa.py_buffer(data)
     )
-    flat = pc.ascii_rtrim(flat, characters=_ASCII_NOT_WORD)
+    if trim:
+        flat = pc.ascii_rtrim(flat, characters=_ASCII_NOT_WORD)
     return pa.ListArray.from_arrays(pa.array(np.r_[0, np.cumsum(count)], pa.int32()), flat)
+
+
+def _trimmed(words: pa.ListArray) -> pa.ListArray:
+    """Words of ``_words(..., trim=False)`` without the separators that follow them."""
+    flat = pc.ascii_rtrim(pc.list_flatten(words), characters=_ASCII_NOT_WORD)
+    return pa.ListArray.from_arrays(_list_offsets(words), flat)
+
+
+def _list_offsets(words: pa.ListArray) -> pa.Array:
+    """A list array's offsets, from 0 (a slice's own)."""
+    return pa.array(np.r_[0, np.cumsum(pc.list_value_length(words).to_numpy())], pa.int32())
 
 
 def _other_words(texts: list[str]) -> pa.ListArray:
@@ -303,10 +317,10 @@ class _Matcher:
     def _code(
         self, texts: list[str] | pa.Array, fuzzy: bool
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        words = _words(texts)
+        words = _words(texts, trim=False)
         # Only a text of no more words than some exact phrase may be one (or blank).
         short = np.flatnonzero(pc.list_value_length(words).to_numpy() <= self.exact_words)
-        normal = pc.binary_join(words.take(short), " ")
+        normal = pc.binary_join(_trimmed(words.take(short)), " ")
         hit = _lookup(normal, self.exact_keys)
         code = np.full(len(words), _NO_CODE)
         code[short[hit >= 0]] = self.exact_codes[hit[hit >= 0]]
@@ -315,7 +329,7 @@ class _Matcher:
         blank = np.zeros(len(words), dtype=bool)
         blank[short] = pc.equal(normal, "").to_numpy(zero_copy_only=False)
         pending = np.flatnonzero((code < 0) & ~blank)
-        said = _Said.of(words) if len(pending) else None
+        said = _Said.of(words, trimmed=False) if len(pending) else None
         if len(pending) and self.phrases:
             found, share = self._keywords(said)  # (texts coded already are ignored)
             found, share = found[pending], share[pending]
@@ -336,11 +350,12 @@ class _Matcher:
         codebook order. Keywords of several words are found first (each word start holds
         the longest found there, :meth:`_RunTable.hits`), then single words and stems.
         """
-        keyword = np.full(len(said.ids), _NO_CODE)  # the keyword found at each word start
+        keyword = np.full(len(said.ids), _NO_CODE, dtype=np.int32)  # the keyword at each word start
         for at, found in reversed(self.runs.hits(said)):  # longest first
             free = keyword[at] < 0
             keyword[at[free]] = found[free]
-        keyword = np.where(keyword < 0, self._single(said.distinct)[said.ids], keyword)
+        single = self._single(said.distinct).astype(np.int32)
+        keyword = np.where(keyword < 0, single[said.ids], keyword)
         at = np.flatnonzero(keyword >= 0)
         return self._best(said.owner[at], keyword[at], said.size)
 
@@ -454,16 +469,17 @@ class _Matcher:
         "funding", "hours" not "house"). A Spanish word may differ from a keyword word of
         eight letters or more: "depresión" is "depression", "intérprete" "interpreter".
         """
-        known = self.vocabulary
+        english, own = real_words("en"), self.own_word_set
         return all(
             said == meant
-            or said not in known
+            or said not in english
+            and said not in own
             and (len(meant) >= _COGNATE_MIN or said not in real_words("es"))
             for said, meant in zip(run.split(" "), phrase.split(" "), strict=True)
         )
 
     def known(self, words: pa.Array) -> np.ndarray:
-        """Which ``words`` are in :attr:`vocabulary`, all at once."""
+        """Which ``words`` are English words or the codebook's own, all at once."""
         known = pc.is_in(words, value_set=_real_words_array("en")).to_numpy(zero_copy_only=False)
         return known | pc.is_in(words, value_set=self.own_words).to_numpy(zero_copy_only=False)
 
@@ -475,10 +491,12 @@ class _Matcher:
         )
 
     @functools.cached_property
-    def vocabulary(self) -> frozenset[str]:
-        """The words no typo is read into: English words and the codebook's own words."""
-        own = {word for phrase in self.phrases for word in phrase.split(" ")}
-        return real_words("en") | own
+    def own_word_set(self) -> frozenset[str]:
+        """:attr:`own_words` as a set. With the English words (:func:`real_words`), the
+        words no typo is read into; the two are looked up apart, not joined in one set
+        (joining copies the 43,000 English words for every codebook).
+        """
+        return frozenset(self.own_words.to_pylist())
 
     def _near_choices(self, words: int, length: int) -> tuple[list[str], list[int], int]:
         """Keywords of ``words`` words that a run of ``length`` characters may be a typo
@@ -590,17 +608,32 @@ class _Said:
     size: int
 
     @classmethod
-    def of(cls, words: pa.ListArray) -> _Said:
+    def of(cls, words: pa.ListArray, *, trimmed: bool = True) -> _Said:
+        """The words of :func:`_words`; ``trimmed=False``: each distinct word is trimmed
+        here (far fewer than all words), then numbered again.
+        """
         encoded = pc.dictionary_encode(pc.list_flatten(words))
+        ids, distinct = encoded.indices.to_numpy(), encoded.dictionary
+        if not trimmed:
+            again = pc.dictionary_encode(pc.ascii_rtrim(distinct, characters=_ASCII_NOT_WORD))
+            ids, distinct = again.indices.to_numpy()[ids], again.dictionary
         owner = pc.list_parent_indices(words).to_numpy()
-        return cls(encoded.indices.to_numpy(), owner, encoded.dictionary, len(words))
+        return cls(ids, owner, distinct, len(words))
 
     def only(self, texts: np.ndarray) -> _Said:
-        """The words of ``texts`` alone (text numbers stay those of all texts)."""
+        """The words of ``texts`` alone (text numbers stay those of all texts), with only
+        the distinct words they use (what is done per distinct word is done for those).
+        """
         keep = np.zeros(self.size, dtype=bool)
         keep[texts] = True
         keep = keep[self.owner]
-        return _Said(self.ids[keep], self.owner[keep], self.distinct, self.size)
+        ids = self.ids[keep]
+        used = np.zeros(len(self.distinct), dtype=bool)
+        used[ids] = True
+        used = np.flatnonzero(used)
+        number = np.zeros(len(self.distinct), dtype=np.int64)
+        number[used] = np.arange(len(used))
+        return _Said(number[ids], self.owner[keep], self.distinct.take(used), self.size)
 
 
 class _RunTable:
@@ -655,13 +688,13 @@ class _RunTable:
         if not self.keyword:
             return []
         number = _lookup(said.distinct, self.words)  # per distinct word; -1: the last entry
-        first = self.first[number]
-        place = [p[number] for p in self.place]  # per place, per distinct word
+        first = self.first[number].astype(np.int32)
+        place = [p[number].astype(np.int32) for p in self.place]  # per place, per distinct word
         ids, owner = said.ids, said.owner
         # Runs of two words: a keyword's first word, then a word keywords have second.
-        live = np.flatnonzero((first[ids[:-1]] >= 0) & (place[1][ids[1:]] >= 0))
+        live = np.flatnonzero((first >= 0)[ids[:-1]] & (place[1] >= 0)[ids[1:]])
         live = live[owner[live] == owner[live + 1]]
-        state = first[ids[live]]
+        state = first[ids[live]].astype(np.int64)  # (cell numbers may pass 2**31)
         found = []
         for n in range(2, max(self.keyword) + 1):
             end = live + n - 1
@@ -675,7 +708,7 @@ class _RunTable:
             found.append((live[keyword >= 0], keyword[keyword >= 0]))
             if n not in self.grown:
                 break
-            state = self.grown[n].get(cell)
+            state = self.grown[n].get(cell).astype(np.int64)  # (cell numbers may pass 2**31)
             live, state = live[state >= 0], state[state >= 0]
             if len(live) == 0:
                 break
@@ -693,7 +726,7 @@ class _Cells:
         cells_, values_ = np.array(cells, dtype=np.int64), np.array(values, dtype=np.int64)
         self.dense = size <= self._DENSE_MOST
         if self.dense:
-            self.table = np.full(size, -1, dtype=np.int64)
+            self.table = np.full(size, -1, dtype=np.int32)  # (values: keywords, states)
             self.table[cells_] = values_
         else:
             self.cells, self.values = _sorted_by(cells_, values_)
