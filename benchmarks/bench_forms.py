@@ -20,14 +20,22 @@ the end; every process it started is checked gone (:func:`_stop_server`).
   in the server with its kernel are printed beside them (steadier than wall time on a
   busy machine).
 - **Three planners opening at once**: three pages opened together, each in a browser of
-  its own (three Chromium processes: no shared cache, as three people's browsers), each
-  timed from its navigation until its first tab takes typing (a date typed into the Date
-  field is echoed by its kernel), against one planner opening the page alone on the same
-  server, in interleaved rounds (median of five): goal ≤ 1.5×. Before each opening the
-  server's pool of warm kernels is full again (:func:`_wait_warm`; pages are left the
-  way a closed tab leaves them, so their kernels are shut down). The CPU seconds one
-  page costs (its browser's and the server's) are printed beside the figure, with the
-  least ratio they allow on this machine's cores.
+  its own, each timed from its navigation until its first tab takes typing (a date typed
+  into the Date field is echoed by its kernel), against one planner opening the page alone
+  on the same server with the same browser treatment, in interleaved rounds (median of
+  five): goal ≤ 1.5×. Two cases, each printed:
+
+  - *first visit*: three Chromium processes, a new context (empty cache) for each
+    opening, as three people's browsers meeting the page for the first time;
+  - *returning*: each planner's own Chromium profile on disk (never shared between
+    planners), from two earlier visits (the HTTP cache, and V8's cache of compiled
+    scripts, which Chromium writes on a script's second load), the browser started afresh
+    before each opening: a planner's browser on a Monday morning.
+
+  Before each opening the server's pool of warm kernels is full again
+  (:func:`_wait_warm`; pages are left the way a closed tab leaves them, so their kernels
+  are shut down). The CPU seconds one page costs (its browser's and the server's) are
+  printed beside each figure, with the least ratio they allow on this machine's cores.
 """
 
 from __future__ import annotations
@@ -192,14 +200,8 @@ async def _leave(page) -> None:
         pass
 
 
-async def _interactive(browser, url: str) -> float:
-    """Seconds from navigation until the first tab's Date field is echoed by the kernel.
-
-    A new browser context each time: its own cache and storage, as a planner's own
-    browser opening the page for the first time.
-    """
-    context = await browser.new_context(viewport={"width": 1366, "height": 768})
-    page = await context.new_page()
+async def _timed_open(page, url: str) -> float:
+    """Seconds from navigation until the first tab's Date field is echoed by the kernel."""
     try:
         start = time.perf_counter()
         await page.goto(url, timeout=LOAD_MS)
@@ -213,7 +215,73 @@ async def _interactive(browser, url: str) -> float:
         raise
     finally:
         await _leave(page)
+
+
+async def _interactive(browser, url: str) -> float:
+    """Seconds until the page takes typing (:func:`_timed_open`), in a new browser context:
+    its own cache and storage, as a planner's own browser opening the page for the first
+    time.
+    """
+    context = await browser.new_context(viewport={"width": 1366, "height": 768})
+    try:
+        return await _timed_open(await context.new_page(), url)
+    finally:
         await context.close()
+
+
+class _NewPlanner:
+    """A planner opening the page for the first time: a browser of their own (started
+    once), a new context (empty cache) for each opening.
+    """
+
+    def __init__(self, browser, pid: int):
+        self.browser, self.pid = browser, pid
+
+    async def start(self, p) -> None:
+        pass
+
+    async def open(self, url: str) -> tuple[float, float]:
+        """Seconds until the page takes typing, and the browser's CPU seconds meanwhile."""
+        cpu = _tree_cpu(self.pid)
+        wall = await _interactive(self.browser, url)
+        return wall, _tree_cpu(self.pid) - cpu
+
+
+class _ReturningPlanner:
+    """A planner who has opened the page before, starting their browser on a Monday
+    morning: a Chromium profile of their own on disk (never shared with another
+    planner), holding the HTTP cache and V8's code cache of earlier visits, and a browser
+    process started afresh for each opening (nothing kept in memory).
+    """
+
+    def __init__(self, profile: Path):
+        self.profile, self.context, self.pid = profile, None, os.getpid()
+
+    async def start(self, p) -> None:
+        """Start the planner's browser (not timed: before the opening)."""
+        before = set(_descendants(os.getpid()))
+        self.context = await p.chromium.launch_persistent_context(
+            str(self.profile),
+            executable_path=_chromium(),
+            args=["--no-sandbox"],
+            viewport={"width": 1366, "height": 768},
+        )
+        self.pid = _main_chromium(set(_descendants(os.getpid())) - before) or os.getpid()
+
+    async def open(self, url: str) -> tuple[float, float]:
+        cpu = _tree_cpu(self.pid)
+        try:
+            page = self.context.pages[0] if self.context.pages else await self.context.new_page()
+            wall = await _timed_open(page, url)
+            return wall, _tree_cpu(self.pid) - cpu
+        finally:
+            await self.context.close()
+            self.context = None
+
+    async def visit(self, p, url: str) -> None:
+        """An earlier visit, filling the profile's caches."""
+        await self.start(p)
+        await self.open(url)
 
 
 # ----------------------------------------------------------------------------- CPU, kernels
@@ -320,24 +388,30 @@ async def _saves(browser, url: str, count: int, pids: tuple[int, int]) -> tuple:
     return shown, ready, cpu
 
 
-async def _opening(browsers, url: str, server: int, planners: int) -> dict:
-    """``planners`` pages opened at once, each in its own browser, the server's pool of
-    warm kernels full first; their times, and the CPU seconds the browsers and the
-    server (Voilà and its kernels) spent meanwhile.
+async def _opening(p, chosen: list, url: str, server: int) -> dict:
+    """The ``chosen`` planners open the page at once, each in their own browser, the
+    server's pool of warm kernels full first; their times, and the CPU seconds their
+    browsers and the server (Voilà and its kernels) spent meanwhile.
     """
+    for planner in chosen:  # a returning planner's browser starts before the opening
+        await planner.start(p)
     warm = await _wait_warm(server, WARM_PAGES)
     load_before = load()
-    chosen = browsers[:planners]
-    cpu_browsers = sum(_tree_cpu(b["pid"]) for b in chosen)
     cpu_server = _tree_cpu(server)
-    times = await asyncio.gather(*(_interactive(b["browser"], url) for b in chosen))
+    got = await asyncio.gather(*(planner.open(url) for planner in chosen))
     return {
-        "times": list(times),
+        "times": [wall for wall, _ in got],
         "warm": warm,
-        "cpu_browser": sum(_tree_cpu(b["pid"]) for b in chosen) - cpu_browsers,
+        "cpu_browser": sum(cpu for _, cpu in got),
         "cpu_server": _tree_cpu(server) - cpu_server,
         "load": (load_before, load()),
     }
+
+
+def _main_chromium(new: set[int]) -> int | None:
+    """Of the Chromium processes just started, the main one (the others are under it)."""
+    new = {q for q in new if "chrom" in _cmdline(q)}
+    return max(new, key=lambda q: len(new & _descendants(q))) if new else None
 
 
 async def _browsers(p, count: int) -> list[dict]:
@@ -348,13 +422,27 @@ async def _browsers(p, count: int) -> list[dict]:
     for _ in range(count):
         before = set(_descendants(os.getpid()))
         browser = await p.chromium.launch(executable_path=_chromium(), args=["--no-sandbox"])
-        new = [q for q in set(_descendants(os.getpid())) - before if "chrom" in _cmdline(q)]
-        main = min(new, key=lambda q: len(set(new) & _descendants(q)) * -1) if new else None
+        main = _main_chromium(set(_descendants(os.getpid())) - before)
         out.append({"browser": browser, "pid": main or os.getpid()})
     return out
 
 
-async def _measure(url: str, server: int, saves: int, singles: int) -> dict:
+async def _rounds(p, planners: list, url: str, server: int, rounds: int, label: str) -> tuple:
+    """Interleaved: one planner alone, then three at once, and again; ``rounds`` times."""
+    alone, together = [], []
+    for _ in range(rounds):
+        alone.append(await _opening(p, planners[:1], url, server))
+        together.append(await _opening(p, planners, url, server))
+        print(
+            f"forms ({label}): alone {alone[-1]['times'][0]:.1f} s, three at once "
+            f"{', '.join(f'{t:.1f}' for t in together[-1]['times'])} s",
+            file=sys.stderr,
+            flush=True,
+        )
+    return alone, together
+
+
+async def _measure(url: str, server: int, saves: int, singles: int, profiles: Path) -> dict:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
@@ -371,20 +459,19 @@ async def _measure(url: str, server: int, saves: int, singles: int) -> dict:
             print(
                 f"forms: saves done (ready p50 {_p(ready, 50):.0f} ms)", file=sys.stderr, flush=True
             )
-            # Interleaved: one planner alone, then three at once, and again.
-            alone, together = [], []
-            for _ in range(singles):
-                alone.append(await _opening(browsers, url, server, 1))
-                together.append(await _opening(browsers, url, server, 3))
-                print(
-                    f"forms: alone {alone[-1]['times'][0]:.1f} s, three at once "
-                    f"{', '.join(f'{t:.1f}' for t in together[-1]['times'])} s",
-                    file=sys.stderr,
-                    flush=True,
-                )
+            new = [_NewPlanner(b["browser"], b["pid"]) for b in browsers]
+            alone, together = await _rounds(p, new, url, server, singles, "first visit")
         finally:
             for b in browsers:
                 await b["browser"].close()
+        # Returning planners: each profile visited twice before (Chromium keeps a
+        # script's compiled code from its second load on), the single planner's too.
+        back = [_ReturningPlanner(profiles / f"planner-{i}") for i in range(3)]
+        for _ in range(2):
+            for planner in back:
+                await _wait_warm(server, WARM_PAGES)
+                await planner.visit(p, url)
+        back_alone, back_together = await _rounds(p, back, url, server, singles, "returning")
     return {
         "shown": shown,
         "ready": ready,
@@ -392,6 +479,8 @@ async def _measure(url: str, server: int, saves: int, singles: int) -> dict:
         "save_cpu": save_cpu,
         "alone": alone,
         "together": together,
+        "back_alone": back_alone,
+        "back_together": back_together,
     }
 
 
@@ -409,7 +498,7 @@ def forms(quick: bool = False) -> list[dict]:
     try:
         engagement = _engagement(folder, rows)
         process, url = _start_server(engagement, folder / "forms.log")
-        got = asyncio.run(_measure(url, process.pid, saves, singles))
+        got = asyncio.run(_measure(url, process.pid, saves, singles, folder / "profiles"))
     finally:
         if process is not None:
             _stop_server(process)
@@ -441,14 +530,16 @@ def forms(quick: bool = False) -> list[dict]:
                 ),
             )
         )
-    out.append(_opening_row(got["alone"], got["together"]))
+    out.append(_opening_row(got["alone"], got["together"], returning=False))
+    out.append(_opening_row(got["back_alone"], got["back_together"], returning=True))
     return out
 
 
-def _opening_row(alone: list[dict], together: list[dict]) -> dict:
+def _opening_row(alone: list[dict], together: list[dict], *, returning: bool) -> dict:
     """Slowest of three at once ÷ one alone (medians over the interleaved rounds), with
     the CPU seconds one page costs: three pages' work on this machine's cores cannot
-    take less wall time than their CPU time divided by the cores.
+    take less wall time than their CPU time divided by the cores. ``returning``: each
+    planner's browser has its own profile from earlier visits (else a first visit).
     """
     pair = Pair(
         load_before=min(r["load"][0] for r in alone + together),
@@ -463,11 +554,16 @@ def _opening_row(alone: list[dict], together: list[dict]) -> dict:
     alone_wall = statistics.median(r["times"][0] for r in alone)
     least = max(1.0, 3 * page_cpu / cores / alone_wall)
     cold = sum(not r["warm"] for r in alone + together)
+    who = (
+        "returning planners (each their own browser profile from earlier visits)"
+        if returning
+        else "planners opening it for the first time (each their own new browser profile)"
+    )
     row = figure(
-        "three planners opening the forms page at once (each its own browser), slowest",
+        f"three {who} opening the forms page at once, slowest",
         pair,
-        f"one planner alone, same server with its {WARM_PAGES} warm kernels, "
-        f"median of {len(alone)} interleaved",
+        f"one planner alone, same server with its {WARM_PAGES} warm kernels, same browser "
+        f"treatment, median of {len(alone)} interleaved",
         1.5,
         note=(
             f"one page costs {page_cpu:.1f} s of CPU ({browser_cpu:.1f} s in the browser), "
@@ -477,4 +573,5 @@ def _opening_row(alone: list[dict], together: list[dict]) -> dict:
     )
     row["cpu_per_page"] = page_cpu
     row["least_ratio"] = least
+    row["returning"] = returning
     return row

@@ -12,6 +12,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import http.client
+import json
 import os
 import re
 import signal
@@ -26,6 +27,7 @@ import pytest
 
 from toolkit.forms.serve import (
     DEFAULT_MAX_PAGES,
+    PAGE_EXTENSIONS,
     TOKEN_FILE,
     WARM_PAGES,
     _descendants,
@@ -543,6 +545,28 @@ def test_a_foreign_origin_is_refused_on_websockets_and_posts(forms):
     own = {**websocket, "Origin": f"http://127.0.0.1:{forms.port}"}
     assert forms.request("GET", f"/api/kernels/{kernel}/channels{token}", own)[0] == 101
     assert forms.request("GET", f"/api/kernels/{kernel}{token}")[0] == 200  # still running
+    assert forms.close_page(kernel, cookies)[0] == 204
+
+
+@pytest.mark.slow
+def test_the_page_loads_only_the_extensions_it_uses_and_keeps_their_named_files(forms):
+    status, headers, text = forms.request("GET", f"/?token={forms.token}")
+    assert status == 200, text[-2000:]
+    cookies = dict(c.split(";", 1)[0].split("=", 1) for c in headers.get_all("Set-Cookie") or [])
+    config = re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', text, re.S)
+    extensions = {e["name"]: e["load"] for e in json.loads(config.group(1))["federated_extensions"]}
+    # The widget manager and anywidget (drafts, charts); no code highlighting or preview.
+    assert set(extensions) <= set(PAGE_EXTENSIONS)
+    assert "@jupyter-widgets/jupyterlab-manager" in extensions and "anywidget" in extensions
+    # A file named by its content is kept by the browser; a file named the same whatever
+    # its content is asked for again (and answered 304 while unchanged).
+    entry = extensions["@jupyter-widgets/jupyterlab-manager"].lstrip("./")
+    base = "/voila/labextensions/@jupyter-widgets/jupyterlab-manager"
+    status, headers, _ = forms.request("GET", f"{base}/{entry}")
+    assert status == 200 and "immutable" in headers["Cache-Control"], headers
+    status, headers, _ = forms.request("GET", f"{base}/package.json")
+    assert status == 200 and headers["Cache-Control"] == "no-cache", headers
+    kernel = re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', text).group(1)
     assert forms.close_page(kernel, cookies)[0] == 204
 
 

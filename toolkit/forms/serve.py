@@ -22,6 +22,7 @@ from toolkit.errors import ToolkitError
 
 __all__ = [
     "DEFAULT_MAX_PAGES",
+    "PAGE_EXTENSIONS",
     "ENGAGEMENT_ENV",
     "TOKEN_ENV",
     "TOKEN_FILE",
@@ -69,6 +70,18 @@ CULL_INTERVAL_SECONDS = 60
 """How often Voilà looks for such kernels."""
 
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32,}")
+
+PAGE_EXTENSIONS = (
+    "@jupyter-widgets/jupyterlab-manager",
+    "@voila-dashboards/widgets-manager8",
+    "@voila-dashboards/widgets-manager7",
+    "anywidget",
+)
+"""The JupyterLab extensions the forms page loads: the widget manager (Voilà keeps the one
+matching ipywidgets) and anywidget (drafts kept in the browser, the coding tab's keys,
+Altair's offline charts). Voilà would load every one installed (code highlighting, the
+JupyterLab preview, whatever else is in the environment): each a request and a script to
+run on every page opened, for nothing a planner sees."""
 
 
 def _family(host: str) -> socket.AddressFamily:
@@ -252,7 +265,8 @@ def forms_command(
     certfile: str | None = None,
     keyfile: str | None = None,
 ) -> list[str]:
-    """The Voilà command line: loopback only, no port drift, local assets, large uploads.
+    """The Voilà command line: loopback only, no port drift, local assets, large uploads,
+    only the JupyterLab extensions the page uses (:data:`PAGE_EXTENSIONS`).
 
     A team's server (``team``) listens on ``host``, signs planners in and serves https with
     ``certfile`` and ``keyfile``.
@@ -280,6 +294,7 @@ def forms_command(
         "--Voila.port_retries=0",
         "--template=service-toolkit",
         f"--Voila.tornado_settings={{'websocket_max_message_size': {limit}}}",
+        f"--VoilaConfiguration.extension_allowlist={list(PAGE_EXTENSIONS)!r}",
         "--VoilaConfiguration.resources="
         + repr({"tk_max_upload_mb": MAX_UPLOAD_MB, "tk_too_large_advice": TOO_LARGE_ADVICE}),
         # Warm kernels wait for the next planners; the page is built when they open it.

@@ -20,6 +20,10 @@ Started as ``python -m toolkit.forms.voila_app NOTEBOOK [Voilà options]`` by
   but signing in needs a planner's signed-in session (:mod:`toolkit.forms.signin`), checked
   here before any handler; the Host may also be the address served (``--host``); https
   with ``FormsVoila.certfile`` and ``keyfile``; each page's kernel is told whose page it is.
+- **Scripts kept by returning browsers**: the JupyterLab extensions' files whose names
+  carry a hash of their content (``remoteEntry.c8c9eed2cdefdeac.js``) are served as
+  immutable (:class:`ExtensionFileHandler`); Voilà serves them all ``no-cache``, so every
+  page opened asked again for each of them.
 - **A closed page's kernel shut down**: Voilà's page calls ``voila/api/shutdown`` when it
   is left, with the ``_xsrf`` cookie it finds; Voilà never sets that cookie, so the call
   was refused (403). The page handler sets it.
@@ -29,10 +33,12 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import tempfile
 from urllib.parse import urlsplit
 
 import tornado.web
+from jupyter_server.base.handlers import FileFindHandler
 from tornado.httputil import split_host_and_port
 from traitlets import Bool, Float, Int, List, Unicode
 from voila.app import Voila
@@ -198,6 +204,23 @@ class GuardedApplication(tornado.web.Application):
         return self.get_handler_delegate(request, RefusedHandler, kwargs)
 
 
+#: A file name carrying a hash of its content (webpack's ``[name].[contenthash].js``): a
+#: new version of the file is a new name, so a browser may keep it for good.
+HASHED_NAME = re.compile(r"/[\w-]+\.[0-9a-f]{8,}\.js$")
+
+
+class ExtensionFileHandler(FileFindHandler):
+    """Voilà's handler of the JupyterLab extensions' files, letting browsers keep the files
+    named by their content for a year without asking again (others: ``no-cache``, as
+    Voilà serves them: asked again each time, answered 304 when unchanged).
+    """
+
+    def set_headers(self) -> None:
+        super().set_headers()
+        if HASHED_NAME.search(self.request.path):
+            self.set_header("Cache-Control", "private, max-age=31536000, immutable")
+
+
 class FormsPageHandler(TornadoVoilaHandler):
     """Voilà's page, within the cap on pages, setting the cookie its unload call sends."""
 
@@ -361,8 +384,11 @@ class FormsVoila(Voila):
     def init_handlers(self):
         handlers = []
         for route, target, *rest in super().init_handlers():
-            page = target is TornadoVoilaHandler
-            handlers.append((route, FormsPageHandler if page else target, *rest))
+            if target is TornadoVoilaHandler:
+                target = FormsPageHandler
+            elif target is FileFindHandler and route.endswith("/voila/labextensions/(.*)"):
+                target = ExtensionFileHandler
+            handlers.append((route, target, *rest))
         return handlers
 
     def start(self):
