@@ -138,8 +138,12 @@ def _university_large() -> Path:
     return path
 
 
-def batch(quick: bool = False) -> list[dict]:
-    """``report --each campus --jobs N`` against the same reports by papermill, N at a time."""
+def batch(quick: bool = False, runs: int | None = None) -> list[dict]:
+    """``report --each campus --jobs N`` against the same reports by papermill, N at a time.
+
+    ``runs`` overrides the number of pairs (at least five for a figure in the table; one
+    pair gives a first look at full size on a busy machine).
+    """
     import sqlite3
     from concurrent.futures import ThreadPoolExecutor
 
@@ -184,7 +188,7 @@ def batch(quick: bool = False) -> list[dict]:
         ]
         if quick:  # the same campuses as the floor
             command += ["-y", json.dumps({"subset": {"campus": campuses}})]
-        pair = pairs(lambda: _run(command), floor, runs=2 if quick else RUNS)
+        pair = pairs(lambda: _run(command), floor, runs=runs or (2 if quick else RUNS))
     return [
         figure(
             f"{count} campus reports, --each campus --jobs {jobs} (university, 1,000,000 responses)",
