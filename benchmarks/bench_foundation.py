@@ -48,6 +48,9 @@ def write_responses_csv(path: Path, rows: int, seed: int = 7) -> None:
     frame.to_csv(path, index=False)
 
 
+#: A prefix as long as the one the toolkit gives the response ids it makes (sha256[:12]-).
+_ID_PREFIX = "0123456789ab-"
+
 #: The scale each metric of :func:`write_responses_csv` is on (the toolkit's defaults).
 _SCALES = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
 
@@ -103,7 +106,9 @@ def _floor_import(path: Path, store: Path) -> int:
         rows = pd.DataFrame(
             {
                 "_tk_import": import_id,
-                "response_id": "floor-" + pd.Series(range(2, len(frame) + 2)).astype(str),
+                # The toolkit's ids for rows without one: 12 hex digits of the file's
+                # hash, a dash, the row number (the same bytes in the table and its index).
+                "response_id": _ID_PREFIX + pd.Series(range(2, len(frame) + 2)).astype(str),
                 **{c: frame[c] for c in ("source_id", "respondent_id", "submitted_on")},
                 **{c: frame[c] for c in ("segment", "touchpoint", "metric")},
                 "score": frame["score"].astype(float),

@@ -34,3 +34,40 @@ def test_a_figure_carries_its_goal_its_floor_and_the_load():
     assert row["met"] == (row["ratio"] <= 1.3)
     assert absolute("p95", 120.0, 150, unit="ms")["met"]
     assert not absolute("precision", 0.9, 0.97, unit="", at_least=True)["met"]
+
+
+def _fake_run(folder, when: str, quick: bool, rows: list[dict]) -> None:
+    import json
+
+    payload = {"when": when, "quick": quick, "results": rows}
+    (folder / f"{when}.json").write_text(json.dumps(payload), encoding="utf-8")
+
+
+def test_each_figure_is_set_beside_its_previous_run(tmp_path):
+    from benchmarks.run import _before, figure_key, markdown, previous_results, twice
+
+    pair = pairs(lambda: None, lambda: None, runs=1)
+    met, missed = figure("a", pair, "f", 1e9), figure("b", pair, "f", 0)
+    shown = absolute("Save shown, p95 of 24 (p50 80 ms)", 90, 100, unit="ms")
+    for row in (met, missed, shown):
+        row["suite"] = "s"
+    _fake_run(tmp_path, "20261205-100000", False, [{**met, "met": False}, missed])
+    _fake_run(tmp_path, "20261205-110000", False, [met, {**shown, "measure": shown["measure"]}])
+    _fake_run(tmp_path, "20261205-120000", True, [{**met, "met": False}])  # --quick: not this
+    (tmp_path / "20261205-130000.json").write_text("not json", encoding="utf-8")
+    earlier = previous_results(tmp_path, quick=False)
+    again = absolute("Save shown, p95 of 21 (p50 95 ms)", 99, 100, unit="ms")
+    again["suite"] = "s"
+    assert figure_key(again) == figure_key(shown)  # the p50 and the count change run to run
+    rows = []
+    for row in (met, missed, again, {**figure("new", pair, "f", 1e9), "suite": "s"}):
+        rows.append({**row, **_before(earlier.get(figure_key(row)))})
+    assert [r["met_before"] for r in rows] == [True, False, True, None]
+    assert rows[0]["before_when"] == "20261205-110000"  # the latest earlier run
+    summary = twice(rows)
+    assert summary.startswith("2 of 4 goals met in this run and the previous one")
+    assert "b: this run NOT met, run 20261205-100000 NOT met" in summary
+    assert "new: no earlier run to compare" in summary
+    table = markdown(rows)
+    assert "met last run" in table.splitlines()[0]
+    assert "| yes (90 ms) |" in table and "| **NO** (0.00×) |" not in table

@@ -540,6 +540,26 @@ def test_export_html_works_on_a_notebook_without_a_header(tmp_path):
     assert "Data fingerprint</dt><dd><code>not recorded</code>" in page
 
 
+def test_writing_a_report_s_html_leaves_the_customer_page_module_unloaded(tmp_path):
+    # The report's own process writes the HTML; the customer page's module brings SciPy,
+    # a second of CPU for every report that has no such page.
+    import subprocess
+    import sys
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Plain")])
+    nbformat.write(nb, tmp_path / "plain.ipynb")
+    code = (
+        "import sys, nbformat\n"
+        "from toolkit.reports.html import export_html\n"
+        f"export_html(nbformat.read({str(tmp_path / 'plain.ipynb')!r}, as_version=4), "
+        f"{str(tmp_path / 'plain.html')!r})\n"
+        "print(sorted(m for m in ('toolkit.reports.you_said', 'scipy.stats') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+    assert (tmp_path / "plain.html").stat().st_size > 0
+
+
 # ----------------------------------------------------------------------------- reading a subset
 
 

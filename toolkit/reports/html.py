@@ -53,11 +53,12 @@ def export_html(nb, path: str | os.PathLike) -> Path:
     """
     import copy
 
-    from toolkit.reports.you_said import standalone_page
+    if page_output(nb) is not None:  # a page for customers is the whole file, nothing else
+        # Imported only then: the page's module brings the statistics (SciPy) with it,
+        # about a second of CPU this process would spend on every other report.
+        from toolkit.reports.you_said import standalone_page
 
-    page = standalone_page(nb)  # a page for customers is the whole file, nothing else
-    if page is not None:
-        write_atomic(Path(path), page)
+        write_atomic(Path(path), standalone_page(nb))
         return Path(path)
 
     from nbconvert import HTMLExporter
@@ -127,6 +128,17 @@ def _report_outputs(cell, info: Mapping, header: Mapping | None) -> tuple[list, 
             continue
         kept.append(output)
     return kept, placed
+
+
+def page_output(nb) -> Mapping | None:
+    """The output of an executed notebook holding a page for customers (its
+    ``service_toolkit`` metadata names a ``page``), or None.
+    """
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else ():
+            if "page" in _toolkit_metadata(output):
+                return output
+    return None
 
 
 def _toolkit_metadata(output: Mapping) -> dict:

@@ -664,18 +664,16 @@ def standalone_page(nb) -> str | None:
     The page is the output whose ``service_toolkit`` metadata holds ``page`` (from
     :meth:`YouSaidReport.page`); nothing else of the notebook is written.
     """
-    from toolkit.reports.html import _toolkit_metadata
+    from toolkit.reports.html import _toolkit_metadata, page_output
 
-    for cell in nb.cells:
-        for output in cell.get("outputs", []) if cell.cell_type == "code" else ():
-            meta = _toolkit_metadata(output)
-            if "page" in meta:
-                fragment = output.get("data", {}).get("text/html", "")
-                fragment = "".join(fragment) if isinstance(fragment, list) else fragment
-                page = meta["page"] or {}
-                return page_document(
-                    fragment,
-                    title=str(page.get("title") or "Page"),
-                    lang=str(page.get("lang") or "en"),
-                )
-    return None
+    output = page_output(nb)
+    if output is None:
+        return None
+    fragment = output.get("data", {}).get("text/html", "")
+    fragment = "".join(fragment) if isinstance(fragment, list) else fragment
+    page = _toolkit_metadata(output)["page"] or {}
+    return page_document(
+        fragment,
+        title=str(page.get("title") or "Page"),
+        lang=str(page.get("lang") or "en"),
+    )
