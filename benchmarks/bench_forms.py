@@ -78,6 +78,24 @@ _WATCH = """([form, need, echo]) => {
   watcher.observe(root, {subtree: true, childList: true, characterData: true, attributes: true});
 }"""
 
+CODING_CARD = ".tk-form-coding .tk-card"
+_WATCH_TAB = """(card) => {
+  const tab = [...document.querySelectorAll("[role=tab]")]
+    .find(t => t.textContent.trim() === "Code the needs");
+  const mark = window.__tkTab = {click: null, shown: null};
+  tab.addEventListener("pointerdown", () => { mark.click = performance.now(); },
+    {capture: true, once: true});
+  const check = () => {
+    const shown = document.querySelector(card);
+    if (mark.click !== null && shown && shown.offsetParent !== null) {
+      mark.shown = performance.now();
+      watcher.disconnect();
+    }
+  };
+  const watcher = new MutationObserver(check);
+  watcher.observe(document.body, {subtree: true, childList: true, attributes: true});
+}"""
+
 
 def _engagement(folder: Path, rows: int) -> Path:
     from toolkit.store import Engagement
@@ -318,6 +336,30 @@ async def _saves(browser, url: str, count: int, pids: tuple[int, int]) -> tuple:
         await _leave(page)
         await context.close()
     return shown, ready, cpu
+
+
+async def _coding_opens(browser, url: str, count: int) -> list[float]:
+    """Seconds from the click on the "Code the needs" tab, opened for the first time in a
+    fresh page, until its first waiting statement shows (goal: no tab blank for more
+    than a second), ``count`` times.
+    """
+    times = []
+    for _ in range(count):
+        context = await browser.new_context(viewport={"width": 1366, "height": 768})
+        page = await context.new_page()
+        try:
+            await page.goto(url, timeout=LOAD_MS)
+            await page.locator(FIRST).get_by_label("Date").wait_for(timeout=LOAD_MS)
+            tab = page.get_by_role("tab", name="Code the needs")
+            await page.evaluate(_WATCH_TAB, CODING_CARD)
+            await tab.click(timeout=LOAD_MS)
+            await page.wait_for_function("() => window.__tkTab.shown !== null", timeout=LOAD_MS)
+            mark = await page.evaluate("window.__tkTab")
+            times.append((mark["shown"] - mark["click"]) / 1000)
+        finally:
+            await _leave(page)
+            await context.close()
+    return times
 
 
 async def _opening(browsers, url: str, server: int, planners: int) -> dict:
