@@ -85,12 +85,15 @@ CODING_CARD = ".tk-form-coding .tk-card"
 _WATCH_TAB = """(card) => {
   const tab = [...document.querySelectorAll("[role=tab]")]
     .find(t => t.textContent.trim() === "Code the needs");
-  const mark = window.__tkTab = {click: null, shown: null};
+  const mark = window.__tkTab = {click: null, content: null, shown: null};
   tab.addEventListener("pointerdown", () => { mark.click = performance.now(); },
     {capture: true, once: true});
   const check = () => {
+    if (mark.click === null) return;
+    const tab = document.querySelector(".tk-form-coding");
+    if (mark.content === null && tab && tab.offsetParent !== null) mark.content = performance.now();
     const shown = document.querySelector(card);
-    if (mark.click !== null && shown && shown.offsetParent !== null) {
+    if (shown && shown.offsetParent !== null) {
       mark.shown = performance.now();
       watcher.disconnect();
     }
@@ -341,10 +344,10 @@ async def _saves(browser, url: str, count: int, pids: tuple[int, int]) -> tuple:
     return shown, ready, cpu
 
 
-async def _coding_opens(browser, url: str, count: int) -> list[float]:
+async def _coding_opens(browser, url: str, count: int) -> list[tuple[float, float]]:
     """Seconds from the click on the "Code the needs" tab, opened for the first time in a
-    fresh page, until its first waiting statement shows (goal: no tab blank for more
-    than a second), ``count`` times.
+    fresh page, until the tab's content shows (not blank) and until its first waiting
+    statement shows (goal: no tab blank for more than a second), ``count`` times.
     """
     times = []
     for _ in range(count):
@@ -358,7 +361,9 @@ async def _coding_opens(browser, url: str, count: int) -> list[float]:
             await tab.click(timeout=LOAD_MS)
             await page.wait_for_function("() => window.__tkTab.shown !== null", timeout=LOAD_MS)
             mark = await page.evaluate("window.__tkTab")
-            times.append((mark["shown"] - mark["click"]) / 1000)
+            times.append(
+                ((mark["content"] - mark["click"]) / 1000, (mark["shown"] - mark["click"]) / 1000)
+            )
         finally:
             await _leave(page)
             await context.close()
@@ -496,16 +501,19 @@ def forms(quick: bool = False) -> list[dict]:
     return out
 
 
-def _coding_row(times: list[float], load_span: tuple[float, float]) -> dict:
+def _coding_row(times: list[tuple[float, float]], load_span: tuple[float, float]) -> dict:
     """The "Code the needs" tab's first open, slowest of the pages opened: goal ≤ 1 s."""
+    content = [c for c, _ in times]
+    shown = [s for _, s in times]
     return absolute(
         f'"Code the needs" tab, first open → first statement shown, slowest of {len(times)} '
-        f"(median {statistics.median(times):.2f} s)",
-        max(times),
+        f"(median {statistics.median(shown):.2f} s)",
+        max(shown),
         1.0,
         unit="s",
-        detail={"runs": len(times), "times_s": times},
+        detail={"runs": len(times), "shown_s": shown, "content_s": content},
         load_span=load_span,
+        note=f"the tab's content (not blank) showed after {max(content):.2f} s at most",
     )
 
 

@@ -266,3 +266,24 @@ def test_a_need_added_to_the_codebook_appears_among_the_buttons(app):
     form.submit()
     coding.search.value = "pigeon"
     assert coding.shown_codes == ["pigeons"]
+
+
+def test_in_a_running_kernel_the_tab_shows_at_once_and_reads_the_queue_just_after(app):
+    """#18: no tab blank for more than a second: built while the kernel's loop runs (a
+    click on the tab), the tab says it is reading; the queue fills in just after."""
+    import asyncio
+
+    from tests._loops import run_apart
+
+    page, _ = app
+
+    async def open_tab():
+        coding = page.coding
+        before = (coding.summary.value, coding.current, coding.skip_button.disabled)
+        await asyncio.sleep(0.01)
+        return coding, before
+
+    coding, (summary, current, skip_off) = run_apart(open_tab())
+    assert "Reading the statements" in summary and current is None and skip_off
+    assert coding.current is not None and "waiting" in coding.summary.value
+    assert not coding.skip_button.disabled and coding.shown_codes

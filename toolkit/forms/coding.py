@@ -8,6 +8,7 @@ through the store (:meth:`toolkit.store.Engagement.set_codes`, undone with
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import html
 
@@ -403,6 +404,7 @@ class CodingTab:
         self.position = 0
         self.history: list[dict] = []  # undoable actions, the last one last
         self.stale = False
+        self._pending = False  # the first read waits for the tab to be on the page
         self._saving = False
         self.codebook = pd.DataFrame(columns=["code", "label"])
         self.summary = w.HTML()
@@ -482,7 +484,7 @@ class CodingTab:
         self.root.add_class("tk-form")
         self.root.add_class("tk-form-coding")
         page.listen(self._elsewhere)
-        self.refresh()
+        self._refresh_soon()
 
     @property
     def codebook_form(self):
@@ -546,9 +548,35 @@ class CodingTab:
         if self.stale:
             self.refresh()
 
+    def _refresh_soon(self) -> None:
+        """Read the queue now or, in a running kernel, just after the tab is on the page:
+        a large engagement's queue takes a moment to read, and the tab shows at once,
+        saying what it is doing, instead of staying blank.
+        """
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # plain Python (a test, a script): at once
+            self.refresh()
+            return
+        self.summary.value = _echo("Reading the statements that wait for a person…")
+        for button in (self.confirm_button, self.not_a_need_button, self.skip_button):
+            button.disabled = True
+        self._pending = True
+        loop.call_soon(self._refresh_late)
+
+    def _refresh_late(self) -> None:
+        if not self._pending:  # read already (a save of the codebook, say)
+            return
+        try:
+            self.refresh()
+        except Exception as err:  # the store failed: say so in the tab, not in a log
+            self.summary.value = _alert(
+                f"The statements could not be read ({err}). Reload the page to try again."
+            )
+
     def refresh(self) -> None:
         """Read the queue and the codebook again; show the first waiting statement."""
-        self.stale = False
+        self.stale = self._pending = False
         self.codebook = self.engagement.table("codebook")
         self.queue = coding_queue(self.engagement)
         self.position = 0
