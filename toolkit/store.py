@@ -179,6 +179,19 @@ BULK_PRAGMAS = [f"PRAGMA cache_size = -{_IMPORT_CACHE_KB}"]
 # ----------------------------------------------------------------------------- schema
 
 
+def _shadowed(con: sqlite3.Connection) -> bool:
+    """Whether a temporary view still shadows a table on ``con`` (a read that narrowed
+    tables failed before dropping its views): such a connection is not kept.
+    """
+    try:
+        return (
+            con.execute("SELECT 1 FROM temp.sqlite_master WHERE type = 'view'").fetchone()
+            is not None
+        )
+    except sqlite3.Error:
+        return True
+
+
 def _quote(name: str) -> str:
     """A name (table, column, index) as SQL spells it, whatever characters it holds."""
     return '"' + name.replace('"', '""') + '"'
@@ -1209,7 +1222,7 @@ class Engagement:
 
     def _give_back(self, con: sqlite3.Connection) -> None:
         owner = (threading.get_ident(), os.getpid())
-        if self._keeping and self._kept is None and not con.in_transaction:
+        if self._keeping and self._kept is None and not con.in_transaction and not _shadowed(con):
             self._kept = (owner, con)
         else:
             con.close()
