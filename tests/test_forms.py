@@ -513,7 +513,8 @@ def test_a_save_checks_once_and_reads_no_whole_table(app, monkeypatch):
 
         monkeypatch.setattr(engagement, name, spy)
     assert form.submit() is not None
-    assert [c for c, _ in calls].count("check_entry") == 1  # inside save_entry
+    # The check made as the planner typed is the Save's: the store saves with it.
+    assert [c for c, _ in calls].count("check_entry") == 0
     whole = [c for c, _ in calls if c in ("read_tables", "entries", "coding_tables")]
     needs = [n for c, n in calls if c in ("table stated_needs", "table assumed_needs")]
     assert not whole and needs and max(needs) <= 10  # one page of the list, no more
@@ -523,6 +524,28 @@ def test_a_save_checks_once_and_reads_no_whole_table(app, monkeypatch):
     calls.clear()
     page.tabs.selected_index = [k for k, _ in TABS].index("coding")
     assert calls
+
+
+def test_a_save_with_the_typing_check_still_meets_the_store_and_checks_again(app):
+    """A key taken in another window after the planner's typing was checked: the store
+    refuses it, everything typed is kept, and the next Save checks again and says why."""
+    page, engagement = app
+    form = page.forms["customers"]
+    form.controls["customer_id"].value = "HR-ASH"
+    form.controls["name"].value = "Ash Street housing"
+    form.controls["kind"].value = "external"
+    assert not form.save.disabled
+    engagement.save_entry(  # another planner, meanwhile
+        "customers", {"customer_id": "HR-ASH", "name": "Ash", "kind": "external"}
+    )
+    assert form.submit() is None  # checked again at once, and said in words
+    assert "Not saved: put right what is marked in red" in form.status.value
+    assert "is already in use" in form.messages["customer_id"].value
+    assert "UNIQUE" not in form.status.value + form.messages["customer_id"].value
+    assert form.controls["name"].value == "Ash Street housing" and form.save.disabled
+    form.controls["customer_id"].value = "HR-ASH2"
+    assert form.submit() is not None
+    assert len(engagement.table("customers")) == 2
 
 
 def test_the_list_pages_filters_and_opens_imported_rows(app, write_csv):

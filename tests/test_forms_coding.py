@@ -134,19 +134,45 @@ def test_search_narrows_the_needs_by_label_or_keyword_and_keys_file(app):
     show(coding, "Qwxz blorf plink")
     coding.search.value = "pantr"
     assert coding.shown_codes[0] == "food_pantry"
-    assert coding.codes_box.children[0].description == "1 Food pantry or food bank access"
+    assert coding.codes_box.needs[0]["text"] == "1 Food pantry or food bank access"
     coding.search.value = "yogurt"  # a keyword, not in the label
     assert coding.shown_codes == ["perishable_food"]
     coding.search.value = "zzzz nothing"
     assert coding.shown_codes == [] and "No need matches" in coding.codes_note.value
     coding.key("Escape", search=True)
-    assert coding.search.value == "" and len(coding.shown_codes) == len(coding.code_buttons)
+    assert coding.search.value == "" and len(coding.shown_codes) == len(coding.code_labels)
     coding.search.value = "opening"
     coding.key("Enter", search=True)  # Enter in the search box: the first need shown
     assert stored(engagement, "Qwxz blorf plink") == [["opening_hours", "person"]]
     assert coding.search.value == ""
     coding.key("2")  # the second need shown
     assert len(coding.history) == 2
+
+
+def test_the_need_buttons_are_one_widget_and_a_click_in_the_page_files(app):
+    """#18: the tab opens at once: the need buttons are drawn in the browser from one
+    widget's list (not three widgets per need); a click there files the statement."""
+    import ipywidgets as w
+
+    page, engagement = app
+    coding = page.coding
+    show(coding, "Qwxz blorf plink")
+    needs = coding.codes_box.needs
+    assert len(needs) == len(coding.code_labels) > 20
+    assert [n["code"] for n in needs] == coding.shown_codes
+    assert needs[0]["text"].startswith("1 ") and not needs[9]["text"][0].isdigit()
+
+    def widgets(box):
+        yield box
+        for child in getattr(box, "children", ()):
+            yield from widgets(child)
+
+    buttons = [c for c in widgets(coding.root) if isinstance(c, w.Button)]
+    assert len(buttons) < 10  # the tab's own buttons (Confirm, Skip, …), none per need
+    coding.codes_box._handle_custom_msg({"file": "no_such_code"}, [])  # ignored
+    assert not coding.history
+    coding.codes_box._handle_custom_msg({"file": "opening_hours"}, [])
+    assert stored(engagement, "Qwxz blorf plink") == [["opening_hours", "person"]]
 
 
 def test_not_a_need_and_undo_put_the_statement_back_through_the_store(app):
@@ -240,3 +266,24 @@ def test_a_need_added_to_the_codebook_appears_among_the_buttons(app):
     form.submit()
     coding.search.value = "pigeon"
     assert coding.shown_codes == ["pigeons"]
+
+
+def test_in_a_running_kernel_the_tab_shows_at_once_and_reads_the_queue_just_after(app):
+    """#18: no tab blank for more than a second: built while the kernel's loop runs (a
+    click on the tab), the tab says it is reading; the queue fills in just after."""
+    import asyncio
+
+    from tests._loops import run_apart
+
+    page, _ = app
+
+    async def open_tab():
+        coding = page.coding
+        before = (coding.summary.value, coding.current, coding.skip_button.disabled)
+        await asyncio.sleep(0.01)
+        return coding, before
+
+    coding, (summary, current, skip_off) = run_apart(open_tab())
+    assert "Reading the statements" in summary and current is None and skip_off
+    assert coding.current is not None and "waiting" in coding.summary.value
+    assert not coding.skip_button.disabled and coding.shown_codes

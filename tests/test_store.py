@@ -202,3 +202,24 @@ def test_a_bulk_load_into_an_empty_table_keeps_its_indexes(engagement, write_csv
 
     again = engagement.import_file(write_csv("again.csv", [header, *rows]), table="responses")
     assert again.rows_added == 0  # the same source ids add nothing, indexes rebuilt or not
+
+
+def test_a_kept_connection_is_reused_and_sees_what_others_write(tmp_path):
+    """The forms keep one connection (keep_connection): each transaction still sees what
+    another window saved since, and a connection left with a shadowing view is not kept."""
+    eng = Engagement.init(tmp_path / "kept", name="kept")
+    eng.keep_connection()
+    with eng.reading() as first:
+        pass
+    with eng.reading() as second:
+        pass
+    assert first is second
+    Engagement.open(tmp_path / "kept").save_entry(
+        "events", {"starts_on": "2024-06-01", "label": "Fair"}
+    )
+    assert len(eng.table("events")) == 1
+    with eng.reading() as con:
+        con.execute("CREATE TEMP VIEW events AS SELECT * FROM main.events WHERE 0")
+    with eng.reading() as again:
+        assert again is not con
+    assert len(eng.table("events")) == 1

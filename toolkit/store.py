@@ -65,6 +65,7 @@ import json
 import os
 import re
 import sqlite3
+import threading
 import uuid
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -176,6 +177,19 @@ BULK_PRAGMAS = [f"PRAGMA cache_size = -{_IMPORT_CACHE_KB}"]
 
 
 # ----------------------------------------------------------------------------- schema
+
+
+def _shadowed(con: sqlite3.Connection) -> bool:
+    """Whether a temporary view still shadows a table on ``con`` (a read that narrowed
+    tables failed before dropping its views): such a connection is not kept.
+    """
+    try:
+        return (
+            con.execute("SELECT 1 FROM temp.sqlite_master WHERE type = 'view'").fetchone()
+            is not None
+        )
+    except sqlite3.Error:
+        return True
 
 
 def _quote(name: str) -> str:
@@ -916,6 +930,7 @@ class Store(Protocol):
         entry: int | None = None,
         version: str | None = None,
         saved_by: str | None = None,
+        checked: tuple | None = None,
     ) -> int: ...
     def saved_by_person(self) -> list[dict]: ...
     def planners(self) -> list[dict]: ...
@@ -974,6 +989,8 @@ class Engagement:
         self.settings_data = settings
         self.journal_note: str | None = None
         self._journal = "wal"
+        self._keeping = False  # keep_connection()
+        self._kept: tuple[tuple[int, int], sqlite3.Connection] | None = None
 
     # -- opening -------------------------------------------------------------
 
@@ -1185,6 +1202,31 @@ class Engagement:
 
     # -- transactions -----------------------------------------------------------
 
+    def keep_connection(self) -> None:
+        """Keep a connection open between transactions, for a long-lived page (the
+        planner forms) that makes many small ones.
+
+        Each transaction otherwise opens a connection and closes it; closing the last
+        one copies the write-ahead log into the store and deletes it, on a busy disk
+        more than a form's whole Save costs. One connection is kept per engagement,
+        for the thread and process that made it.
+        """
+        self._keeping = True
+
+    def _take(self) -> sqlite3.Connection:
+        owner = (threading.get_ident(), os.getpid())
+        if self._kept is not None and self._kept[0] == owner:
+            con, self._kept = self._kept[1], None
+            return con
+        return self._connect()
+
+    def _give_back(self, con: sqlite3.Connection) -> None:
+        owner = (threading.get_ident(), os.getpid())
+        if self._keeping and self._kept is None and not con.in_transaction and not _shadowed(con):
+            self._kept = (owner, con)
+        else:
+            con.close()
+
     @contextlib.contextmanager
     def writing(self) -> Iterator[sqlite3.Connection]:
         """A write transaction: everything inside lands together or not at all.
@@ -1193,7 +1235,7 @@ class Engagement:
         """
         if self.write_guard is not None:
             self.write_guard()
-        con = self._connect()
+        con = self._take()
         try:
             try:
                 con.execute("BEGIN IMMEDIATE")
@@ -1209,12 +1251,12 @@ class Engagement:
                 con.execute("ROLLBACK")
                 raise
         finally:
-            con.close()
+            self._give_back(con)
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
         """A read transaction: every query inside sees one snapshot of the store."""
-        con = self._connect()
+        con = self._take()
         try:
             con.execute("BEGIN")
             try:
@@ -1222,7 +1264,7 @@ class Engagement:
             finally:
                 con.execute("COMMIT")
         finally:
-            con.close()
+            self._give_back(con)
 
     # -- reading ---------------------------------------------------------------
 
@@ -2500,11 +2542,16 @@ class Engagement:
         entry: int | None = None,
         version: str | None = None,
         saved_by: str | None = None,
+        checked: tuple | None = None,
     ) -> int:
         """Save one record in one transaction: a new entry, or a correction of ``entry``.
 
         The record is checked as an import checks a row (:meth:`check_entry`); nothing is
         written when anything is wrong. New segments join the engagement's list.
+        ``checked``: what :meth:`check_entry` returned for these same values and ``entry``
+        (a form checks as the planner types); it is used instead of checking again. The
+        store itself still refuses a key already taken or a reference to a row that is
+        gone since.
 
         ``version`` (from :meth:`entry_version` when the entry was loaded) makes a
         correction fail, values kept, if someone changed the entry since.
@@ -2525,7 +2572,9 @@ class Engagement:
             is gone).
         """
         spec = table_named(table)
-        canon, problems = self.check_entry(spec.name, values, entry=entry)
+        if checked is None:
+            checked = self.check_entry(spec.name, values, entry=entry)
+        canon, problems = checked
         if problems:
             raise DataValidationError(
                 f"The {spec.cli_name} entry was not saved: "

@@ -192,7 +192,8 @@ class EntryForm:
         self.version: str | None = None
         self.touched: set[str] = set()
         self._loading = False
-        self._checked: tuple[dict, dict[str, str]] | None = None
+        # The last check with the store's: (inputs, errors, what check_entry returned).
+        self._checked: tuple[dict, dict[str, str], tuple | None] | None = None
         self._confirm_delete: int | None = None
         self.controls: dict[str, w.Widget] = {}
         self.echoes: dict[str, w.HTML] = {}
@@ -283,10 +284,11 @@ class EntryForm:
         """Suggestions and choice lists that come from the store (segments, needs, customers);
         ``table``: only those a change to that table can alter.
         """
+        groups: list[str] | None = None  # read once
         for f in self.spec.fields:
             control = self.controls[f.name]
             if f.kind == "suggest" and f.name == "segment":
-                control.options = self.page.segments()
+                control.options = groups = self.page.segments()
             elif f.kind == "suggest" and f.name == "need" and table in (None, "codebook"):
                 control.options = self.page.need_suggestions()
             elif f.name in ("provider_id", "customer_id") and f.kind == "choice":
@@ -298,7 +300,7 @@ class EntryForm:
                 control.value = keep if keep in [v for _, v in options] else None
         if "segment" in self.filters:
             keep = self.filters["segment"].value
-            groups = self.page.segments()
+            groups = self.page.segments() if groups is None else groups
             self.filters["segment"].options = [("Every group", "")] + [(g, g) for g in groups]
             self.filters["segment"].value = keep if keep in groups else ""
 
@@ -358,18 +360,17 @@ class EntryForm:
         # The store's checks run on what is filled in so far (a taken id shows at once);
         # the form's own messages (required, unreadable dates) come first.
         errors: dict[str, str] = {}
+        checked = None
         if store:
             try:
-                _, problems = self.engagement.check_entry(
-                    self.spec.table, record, entry=self.editing
-                )
+                checked = self.engagement.check_entry(self.spec.table, record, entry=self.editing)
             except ToolkitError as err:
                 errors["_form"] = str(err)
             else:
-                errors.update(field_errors(problems, self.spec, self.reworded))
+                errors.update(field_errors(checked[1], self.spec, self.reworded))
         errors.update(local)
         self._show(record, errors)
-        self._checked = (inputs, errors) if store else None
+        self._checked = (inputs, errors, checked) if store else None
         return errors
 
     def _show(self, record: dict, errors: dict[str, str]) -> None:
@@ -421,20 +422,16 @@ class EntryForm:
     def submit(self) -> int | None:
         """Save the entry (or the correction); keep every value when it fails.
 
-        The checks made as the planner typed count when nothing changed since: the store
-        checks the entry once more as it saves it, and that is the one check of a Save.
+        The check made as the planner typed is the Save's when nothing changed since (the
+        store saves with it rather than checking again); otherwise the entry is checked
+        now, once.
         """
         inputs = self.inputs()
-        if self._checked is not None and self._checked[0] == inputs:
-            errors = self._checked[1]
-        else:
-            errors = self.validate()
+        if self._checked is None or self._checked[0] != inputs:
+            self.validate()
+        _, errors, checked = self._checked
         if errors:
-            self.touched.update(self.controls)
-            record, _ = record_from_inputs(self.spec, inputs)
-            self._show(record, errors)
-            self.status.value = _alert("Not saved: put right what is marked in red, then Save.")
-            return None
+            return self._not_saved(inputs, errors)
         record, _ = record_from_inputs(self.spec, inputs)
         try:
             entry = self.engagement.save_entry(
@@ -443,14 +440,19 @@ class EntryForm:
                 entry=self.editing,
                 version=self.version,
                 saved_by=current_planner(self.engagement),
+                checked=checked,
             )
         except DataValidationError as err:
+            self._checked = None  # the next Save asks the store again
+            if checked is not None and (errors := self.validate()):
+                return self._not_saved(inputs, errors)  # changed since the planner typed
             for name, text in field_errors(err.problems or [], self.spec, self.reworded).items():
                 if name in self.messages:
                     self.messages[name].value = _alert(text)
             self.status.value = _alert(f"Not saved: {err} Your entry is kept; nothing was changed.")
             return None
         except Exception as err:  # the store itself failed (disk full, locked for minutes)
+            self._checked = None
             self.status.value = _alert(
                 f"Not saved: {err}. Your entry is kept; try Save again in a moment."
             )
@@ -466,6 +468,12 @@ class EntryForm:
         self.refresh_choices(self.spec.table)
         self.page.saved(self.spec.table, source=self)
         return entry
+
+    def _not_saved(self, inputs: dict, errors: dict[str, str]) -> None:
+        self.touched.update(self.controls)
+        record, _ = record_from_inputs(self.spec, inputs)
+        self._show(record, errors)
+        self.status.value = _alert("Not saved: put right what is marked in red, then Save.")
 
     def reset(self, keep_status: bool = False) -> None:
         """Empty the form (sticky fields keep their value unless correcting ended)."""
@@ -662,10 +670,11 @@ class EntryForm:
         rows = self._readable(rows)
         choices = [(entry_label(self.spec, r), int(r["entry"])) for r in rows.to_dict("records")]
         keep = self.chooser.value
-        self.chooser.options = choices
-        self.chooser.value = (
-            keep if keep in [v for _, v in choices] else (choices[0][1] if choices else None)
-        )
+        with self.chooser.hold_sync():  # one message for the new options and the choice
+            self.chooser.options = choices
+            self.chooser.value = (
+                keep if keep in [v for _, v in choices] else (choices[0][1] if choices else None)
+            )
         for button in (self.correct, self.delete):
             button.disabled = not choices
         self.newer.disabled = self.offset == 0
@@ -797,6 +806,7 @@ def forms_app(engagement: str | Engagement | None = None) -> w.VBox:
             return _no_engagement()
         engagement = Engagement.open(path)
     enable_charts(interactive=True)
+    engagement.keep_connection()  # a Save is a few small transactions: no reopening each
     guard_writes(engagement)  # a team's page with no known planner changes nothing
     page = Page(engagement)
     keeper, signed_in = draft_keeper(engagement)

@@ -8,6 +8,8 @@ through the store (:meth:`toolkit.store.Engagement.set_codes`, undone with
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import html
 
 import altair as alt
@@ -294,6 +296,46 @@ export default { render };
 """
 
 
+_NEEDS_JS = """
+function render({ model, el }) {
+  el.classList.add("tk-codes");
+  el.setAttribute("role", "group");
+  el.setAttribute("aria-label", "Needs to file the statement under");
+  const draw = () => {
+    el.replaceChildren(...model.get("needs").map((need) => {
+      const button = document.createElement("button");
+      button.className = "jupyter-widgets jupyter-button widget-button"
+        + (need.info ? " mod-info" : "");
+      button.textContent = need.text;
+      button.title = need.tip;
+      button.addEventListener("click", () => model.send({ file: need.code }));
+      return button;
+    }));
+  };
+  model.on("change:needs", draw);
+  draw();
+  return () => model.off("change:needs", draw);
+}
+export default { render };
+"""
+
+
+@functools.cache
+def _need_buttons_class():
+    import anywidget
+    import traitlets
+
+    class NeedButtons(anywidget.AnyWidget):
+        """The coding tab's need buttons, drawn in the browser from one list (``needs``:
+        code, text, tip, info): one widget, not three per need, so the tab opens at once.
+        """
+
+        _esm = _NEEDS_JS
+        needs = traitlets.List([]).tag(sync=True)
+
+    return NeedButtons
+
+
 def _keys_widget():
     """An invisible widget whose bundled JavaScript sends the coding tab's keys to Python
     (None where anywidget is missing: the buttons still work).
@@ -362,6 +404,7 @@ class CodingTab:
         self.position = 0
         self.history: list[dict] = []  # undoable actions, the last one last
         self.stale = False
+        self._pending = False  # the first read waits for the tab to be on the page
         self._saving = False
         self.codebook = pd.DataFrame(columns=["code", "label"])
         self.summary = w.HTML()
@@ -391,18 +434,13 @@ class CodingTab:
         )
         self.search.add_class("tk-coding-search")
         self.search.observe(lambda _: self._show_codes(), names="value")
-        self.code_buttons: dict[str, w.Button] = {}
+        self.code_labels: dict[str, str] = {}  # code → label, of the needs one may choose
+        self._shown: list[str] = []
         # A box of fixed height that scrolls: however long the codebook, the tab stays short.
-        self.codes_box = w.Box(
-            layout=w.Layout(
-                display="flex",
-                flex_flow="row wrap",
-                max_height=_CODES_HEIGHT,
-                overflow="auto",
-                align_content="flex-start",
-            )
+        self.codes_box = _need_buttons_class()(
+            layout=w.Layout(max_height=_CODES_HEIGHT, overflow="auto")
         )
-        self.codes_box.add_class("tk-codes")
+        self.codes_box.on_msg(lambda _, content, __: self._clicked(content))
         self.codes_note = w.HTML()
         self.status = w.HTML()
         self.headline = w.HTML()
@@ -446,7 +484,7 @@ class CodingTab:
         self.root.add_class("tk-form")
         self.root.add_class("tk-form-coding")
         page.listen(self._elsewhere)
-        self.refresh()
+        self._refresh_soon()
 
     @property
     def codebook_form(self):
@@ -510,9 +548,35 @@ class CodingTab:
         if self.stale:
             self.refresh()
 
+    def _refresh_soon(self) -> None:
+        """Read the queue now or, in a running kernel, just after the tab is on the page:
+        a large engagement's queue takes a moment to read, and the tab shows at once,
+        saying what it is doing, instead of staying blank.
+        """
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # plain Python (a test, a script): at once
+            self.refresh()
+            return
+        self.summary.value = _echo("Reading the statements that wait for a person…")
+        for button in (self.confirm_button, self.not_a_need_button, self.skip_button):
+            button.disabled = True
+        self._pending = True
+        loop.call_soon(self._refresh_late)
+
+    def _refresh_late(self) -> None:
+        if not self._pending:  # read already (a save of the codebook, say)
+            return
+        try:
+            self.refresh()
+        except Exception as err:  # the store failed: say so in the tab, not in a log
+            self.summary.value = _alert(
+                f"The statements could not be read ({err}). Reload the page to try again."
+            )
+
     def refresh(self) -> None:
         """Read the queue and the codebook again; show the first waiting statement."""
-        self.stale = False
+        self.stale = self._pending = False
         self.codebook = self.engagement.table("codebook")
         self.queue = coding_queue(self.engagement)
         self.position = 0
@@ -522,18 +586,18 @@ class CodingTab:
     def _build_code_buttons(self) -> None:
         from toolkit.schema.tables import NOT_A_NEED
 
-        buttons = {}
+        labels: dict[str, str] = {}
         for code, label in zip(self.codebook["code"], self.codebook["label"], strict=True):
-            if code == NOT_A_NEED["code"] or code in buttons:
-                continue
-            button = self.code_buttons.get(code) or w.Button()
-            button.tooltip = f"File it under {label}"
-            button._tk_label = str(label if isinstance(label, str) and label else code)
-            if code not in self.code_buttons:
-                button.on_click(lambda _, c=code: self.file(c))
-            buttons[code] = button
-        self.code_buttons = buttons
+            if code != NOT_A_NEED["code"] and code not in labels:
+                labels[code] = str(label if isinstance(label, str) and label else code)
+        self.code_labels = labels
         self._show_codes()
+
+    def _clicked(self, content: object) -> None:
+        """A need button clicked in the browser: file the statement under its need."""
+        code = content.get("file") if isinstance(content, dict) else None
+        if isinstance(code, str) and code in self.code_labels:
+            self.file(code)
 
     def _label(self, code: object) -> str:
         match = self.codebook.loc[self.codebook["code"] == code, "label"]
@@ -621,13 +685,19 @@ class CodingTab:
         wanted = self.search.value.strip().lower()
         proposed = (self.current or {}).get("proposed_code")
         matching = _matching_codes(self.codebook, wanted, first=proposed)
-        shown = [c for c in matching if c in self.code_buttons]
-        for i, code in enumerate(shown):
-            button = self.code_buttons[code]
-            label = button._tk_label
-            button.description = f"{i + 1} {label}" if i < _SHOWN_CODES else label
-            button.button_style = "info" if code == proposed else ""
-        self.codes_box.children = [self.code_buttons[c] for c in shown]
+        shown = [c for c in matching if c in self.code_labels]
+        self._shown = shown
+        self.codes_box.needs = [
+            {
+                "code": code,
+                "text": f"{i + 1} {self.code_labels[code]}"
+                if i < _SHOWN_CODES
+                else self.code_labels[code],
+                "tip": f"File it under {self.code_labels[code]}",
+                "info": code == proposed,
+            }
+            for i, code in enumerate(shown)
+        ]
         if not shown:
             self.codes_note.value = _echo(
                 f"No need matches “{self.search.value.strip()}”. Add it to the codebook below, "
@@ -637,13 +707,12 @@ class CodingTab:
             hint = " match." if wanted else ". Type to narrow them down"
             if not wanted:
                 hint += ", or scroll the list." if len(shown) > _FEW_CODES else "."
-            self.codes_note.value = _echo(f"{len(shown)} of {len(self.code_buttons)} needs{hint}")
+            self.codes_note.value = _echo(f"{len(shown)} of {len(self.code_labels)} needs{hint}")
 
     @property
     def shown_codes(self) -> list[str]:
         """The codes of the need buttons shown, in order."""
-        by_button = {id(b): c for c, b in self.code_buttons.items()}
-        return [by_button[id(b)] for b in self.codes_box.children]
+        return list(self._shown)
 
     # -- actions ----------------------------------------------------------------
 

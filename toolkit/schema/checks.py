@@ -9,6 +9,7 @@ Nothing here touches the store: what the store already holds comes in as ``known
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -427,6 +428,14 @@ def _typed(f: Field, text: pd.Series, date_order: str | None):
     raise AssertionError(f"unknown field kind {f.kind}")
 
 
+@functools.lru_cache(maxsize=256)
+def _typed_blank(f: Field, date_order: str | None):
+    """:func:`_typed` of a blank cell, once per field: a form entry leaves most fields
+    blank, and each is checked as the planner types.
+    """
+    return _typed(f, pd.Series([""], dtype=object), date_order)
+
+
 def _coerce(f: Field, text: pd.Series, col: str, out: Collector, date_order: str | None):
     """Return the typed column for field ``f``, recording bad values.
 
@@ -436,7 +445,10 @@ def _coerce(f: Field, text: pd.Series, col: str, out: Collector, date_order: str
     if f.kind == "text":
         return text.where(text.ne(""), None).astype(object)
     codes, uniques = pd.factorize(text)
-    typed, bad_unique, used = _typed(f, pd.Series(uniques, dtype=object), date_order)
+    if len(uniques) == 1 and uniques[0] == "":  # every cell blank
+        typed, bad_unique, used = _typed_blank(f, date_order)
+    else:
+        typed, bad_unique, used = _typed(f, pd.Series(uniques, dtype=object), date_order)
     values = pd.Series(typed.array.take(codes), index=text.index)
     bad = bad_unique[codes]
     if used == "ambiguous":
