@@ -649,3 +649,33 @@ def test_a_restored_correction_never_overwrites_a_later_one(app):
 
     stored = engagement.table("events")
     assert stored["starts_on"].tolist() == [pd.Timestamp("2024-03-15")]
+
+
+@pytest.mark.parametrize("meanwhile", ["deleted here", "corrected in another window"])
+def test_a_save_lists_its_group_again_when_it_left_the_list_after_the_typing_check(
+    tmp_path, meanwhile
+):
+    from toolkit.forms.app import forms_app
+
+    engagement = Engagement.init(tmp_path / "riverside", name="riverside")
+    page = forms_app(engagement)
+    other = Engagement.open(tmp_path / "riverside")  # another window
+    first = other.save_entry(
+        "events", {"starts_on": "2024-01-02", "label": "Fair", "segment": "Rural"}
+    )
+    form = page.forms["events"]
+    form.refresh_choices()
+    form.controls["starts_on"].value = "1 July 2024"
+    form.controls["segment"].value = "Rural"
+    form.controls["label"].value = "Market day"  # checked as typed: "Rural" is listed
+    if meanwhile == "deleted here":
+        form.remove(first)
+        form.remove(first)  # "Really delete?"
+    else:
+        other.save_entry(
+            "events", {"starts_on": "2024-01-02", "label": "Fair", "segment": "Urban"}, entry=first
+        )
+    assert "Rural" not in engagement.segments()  # the last Rural row went
+    assert form.submit() is not None
+    assert "Rural" in set(engagement.table("events")["segment"])
+    assert "Rural" in engagement.segments()

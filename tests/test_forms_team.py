@@ -257,6 +257,16 @@ def test_a_session_names_its_planner_until_it_expires(monkeypatch):
     assert sessions.planner(None) is None and sessions.planner("") is None
 
 
+def test_a_session_carries_the_stamp_of_the_password_it_signed_in_with():
+    # the page's kernel is noted with the cookie's own stamp, not the server's cached
+    # one: a page opened with a cookie from before a reset saves nothing after it
+    people = _Accounts(ana=hash_password(PASSWORD))
+    sessions = _sessions(people, _Clock())
+    value = sessions.value("ana").decode()
+    name, _, stamp = sessions.session(value)
+    assert (name, stamp) == ("ana", session_stamp(people.hashes["ana"]))
+
+
 def test_a_forged_tampered_or_other_servers_session_is_refused():
     clock = _Clock()
     people = _Accounts(ana=hash_password(PASSWORD))
@@ -520,6 +530,9 @@ def test_the_kernel_saves_under_the_planner_the_server_noted(monkeypatch, tmp_pa
     with pytest.raises(ToolkitError, match="no longer has an account"):
         planner.current_planner(engagement)
     add_planner(engagement, "ana", PASSWORD)
+    with pytest.raises(ToolkitError, match="password of ana was changed"):
+        planner.current_planner(engagement)  # noted with no sign-in's stamp
+    noted.write_text(f"ana\n{session_stamp(engagement.planner_hash('ana'))}")
     assert planner.current_planner(engagement) == "ana"
 
 
@@ -527,7 +540,7 @@ def test_a_page_left_open_saves_nothing_after_its_planners_password_is_reset(
     monkeypatch, tmp_path, engagement
 ):
     from toolkit.forms import planner
-    from toolkit.forms.accounts import reset_password, session_stamp
+    from toolkit.forms.accounts import reset_password
     from toolkit.forms.signin import note_planner
 
     add_planner(engagement, "ana", PASSWORD)
@@ -587,8 +600,9 @@ def test_a_page_with_no_known_planner_changes_nothing(monkeypatch, tmp_path, wri
     with pytest.raises(DataValidationError, match="does not know who you are"):
         engagement.delete_entry("outreach", entry)
     assert len(engagement.table("outreach")) == 2
-    noted.write_text("ana")
-    add_planner(Engagement.open(engagement.path), "ana", PASSWORD)  # `users add`, elsewhere
+    again = Engagement.open(engagement.path)
+    add_planner(again, "ana", PASSWORD)  # `users add`, elsewhere
+    noted.write_text(f"ana\n{session_stamp(again.planner_hash('ana'))}")  # ana signs in
     form.remove(entry)
     form.remove(entry)
     assert f"Deleted entry #{entry}" in form.status.value

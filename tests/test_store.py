@@ -223,3 +223,28 @@ def test_a_kept_connection_is_reused_and_sees_what_others_write(tmp_path):
     with eng.reading() as again:
         assert again is not con
     assert len(eng.table("events")) == 1
+
+
+def test_a_kept_connection_follows_a_store_rebuilt_in_the_folder(tmp_path):
+    """`service-toolkit demo PATH` again (or a backup put back) swaps in a new store file:
+    the forms' kept connection must not go on writing to the deleted one."""
+    from toolkit._files import swap_in
+
+    eng = Engagement.init(tmp_path / "demo", name="demo")
+    eng.keep_connection()
+    eng.save_entry("events", {"starts_on": "2024-01-02", "label": "before"})
+    staged = tmp_path / ".demo.rebuild"
+    Engagement.init(staged, name="demo")
+    swap_in(staged, tmp_path / "demo")
+    eng.save_entry("events", {"starts_on": "2024-01-03", "label": "after the rebuild"})
+    fresh = Engagement.open(tmp_path / "demo")
+    assert fresh.table("events")["label"].tolist() == ["after the rebuild"]
+
+
+def test_a_connection_given_an_imports_cache_is_not_kept(tmp_path, write_csv):
+    eng = Engagement.init(tmp_path / "kept", name="kept")
+    eng.keep_connection()
+    csv = write_csv("events.csv", [["starts_on", "label"], ["2024-01-02", "Fair"]])
+    eng.import_file(csv, table="events")
+    with eng.reading() as con:
+        assert con.execute("PRAGMA cache_size").fetchone()[0] > -100_000  # not 256 MB

@@ -990,7 +990,11 @@ class Engagement:
         self.journal_note: str | None = None
         self._journal = "wal"
         self._keeping = False  # keep_connection()
-        self._kept: tuple[tuple[int, int], sqlite3.Connection] | None = None
+        self._kept: tuple[tuple[int, int], sqlite3.Connection, tuple | None] | None = None
+        # the store file each open connection was made on; connections given an
+        # import's large cache (BULK_PRAGMAS), which are not kept
+        self._files: dict[int, tuple[int, int] | None] = {}
+        self._bulk: set[int] = set()
 
     # -- opening -------------------------------------------------------------
 
@@ -1213,18 +1217,43 @@ class Engagement:
         """
         self._keeping = True
 
+    def _store_file(self) -> tuple[int, int] | None:
+        """The store file's identity (device, inode); None when it is not there."""
+        try:
+            found = os.stat(self.store_path)
+        except OSError:
+            return None
+        return found.st_dev, found.st_ino
+
     def _take(self) -> sqlite3.Connection:
         owner = (threading.get_ident(), os.getpid())
         if self._kept is not None and self._kept[0] == owner:
-            con, self._kept = self._kept[1], None
-            return con
-        return self._connect()
+            _, con, file = self._kept
+            self._kept = None
+            # A store rebuilt or restored in the folder since (`demo` again, a backup put
+            # back) is a new file: the kept connection would write to the old one.
+            if file is not None and file == self._store_file():
+                self._files[id(con)] = file
+                return con
+            con.close()
+        con = self._connect()
+        self._files[id(con)] = self._store_file()
+        return con
 
     def _give_back(self, con: sqlite3.Connection) -> None:
         owner = (threading.get_ident(), os.getpid())
-        if self._keeping and self._kept is None and not con.in_transaction and not _shadowed(con):
-            self._kept = (owner, con)
+        file = self._files.pop(id(con), None)
+        if (
+            self._keeping
+            and self._journal == "wal"  # a networked folder's store is opened afresh
+            and self._kept is None
+            and id(con) not in self._bulk
+            and not con.in_transaction
+            and not _shadowed(con)
+        ):
+            self._kept = (owner, con, file)
         else:
+            self._bulk.discard(id(con))
             con.close()
 
     @contextlib.contextmanager
@@ -2057,6 +2086,7 @@ class Engagement:
             self._check_room(con, spec, attributes, result.file)
             for pragma in BULK_PRAGMAS:
                 con.execute(pragma)
+            self._bulk.add(id(con))
             others = replacing
             if spec.name == "codebook":
                 others = self._take_out_starter(con, landing, replacing, result)
@@ -2622,11 +2652,18 @@ class Engagement:
                 raise DataValidationError(
                     f"The {spec.cli_name} entry was not saved: the store refused it ({err})."
                 ) from err
-            if canon.new_segments:
+            # The row's own group is listed again in this transaction: a check made
+            # while the planner typed (``checked``) may predate a delete or correction
+            # that took the group off the list since.
+            new = list(canon.new_segments)
+            typed = row.at[0, "segment"] if "segment" in spec.field_names else None
+            if isinstance(typed, str) and typed.strip() and typed not in new:
+                new.append(typed)
+            if new:
                 start = con.execute("SELECT coalesce(max(position), 0) FROM segments").fetchone()[0]
                 con.executemany(
                     "INSERT OR IGNORE INTO segments (name, position) VALUES (?, ?)",
-                    [(s, start + i + 1) for i, s in enumerate(canon.new_segments)],
+                    [(s, start + i + 1) for i, s in enumerate(new)],
                 )
             if corrected and "segment" in spec.field_names:
                 _prune_segments(con)

@@ -69,7 +69,7 @@ def current_planner(engagement=None) -> str | None:
         raise DataValidationError(
             f"{name} no longer has an account for these forms. Ask the person who runs them."
         )
-    if stamp and session_stamp(stored) != stamp:
+    if session_stamp(stored) != stamp:
         raise DataValidationError(
             f"The password of {name} was changed after this page was opened, so nothing "
             "more can be saved from it. Reload the page and sign in with the new password."

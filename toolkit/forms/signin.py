@@ -61,10 +61,11 @@ ADDRESS_LIMIT = 20
 _ACCOUNT_CHECK_SECONDS = 10.0
 """How long a session's account check is trusted before the store is asked again."""
 
-PAGE_PLANNER: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar(
+PAGE_PLANNER: contextvars.ContextVar[tuple[str, str, str] | None] = contextvars.ContextVar(
     "forms_page_planner", default=None
 )
-"""The planner and session whose page request is being answered (the page handler's)."""
+"""The planner, session and password stamp whose page request is being answered (the
+page handler's): the stamp the page's own cookie carries, noted beside its kernel."""
 
 
 class SignInLimiter:
@@ -166,9 +167,10 @@ class Sessions:
         except (ValueError, KeyError, TypeError):
             return None
 
-    def session(self, value: str | None) -> tuple[str, str] | None:
-        """The planner a cookie value signs in and the session's id, or None: unsigned,
-        expired, signed out, or the account's password changed or the account removed.
+    def session(self, value: str | None) -> tuple[str, str, str] | None:
+        """The planner a cookie value signs in, the session's id and the stamp of the
+        password it signed in with (:func:`session_stamp`), or None: unsigned, expired,
+        signed out, or the account's password changed or the account removed.
         """
         data = self._read(value)
         if data is None or data["i"] in self.ended:
@@ -178,15 +180,17 @@ class Sessions:
             return None
         if stamp is None or self.stamp(name) != stamp:
             return None
-        return name, data["i"]
+        return name, data["i"], stamp
 
     def planner(self, value: str | None) -> str | None:
         """The planner a cookie value signs in, or None (see :meth:`session`)."""
         found = self.session(value)
         return found[0] if found else None
 
-    def session_of(self, request) -> tuple[str, str] | None:
-        """The planner and session id signed in on ``request`` (tornado's), or None."""
+    def session_of(self, request) -> tuple[str, str, str] | None:
+        """The planner, session id and password stamp signed in on ``request`` (tornado's),
+        or None (see :meth:`session`).
+        """
         morsel = request.cookies.get(self.cookie)
         return self.session(morsel.value if morsel is not None else None)
 
@@ -233,7 +237,7 @@ class Sessions:
         self.pages = {i: page for i, page in self.pages.items() if page[0] > oldest}
 
 
-def note_planner(kernel_manager, kernel_id: str, planner: str, stamp: str | None = None) -> None:
+def note_planner(kernel_manager, kernel_id: str, planner: str, stamp: str) -> None:
     """Write which planner's page holds kernel ``kernel_id``, beside its connection file,
     with the stamp of the password they signed in with (:func:`session_stamp`).
 
@@ -246,7 +250,7 @@ def note_planner(kernel_manager, kernel_id: str, planner: str, stamp: str | None
     staged = path.with_name(path.name + ".new")
     fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(planner + (f"\n{stamp}" if stamp else ""))
+        out.write(f"{planner}\n{stamp}")
     os.replace(staged, path)
 
 

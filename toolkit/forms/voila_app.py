@@ -352,8 +352,8 @@ class FormsVoila(Voila):
         """Kernel ``kernel_id`` is the page of the planner being answered, if any."""
         found = PAGE_PLANNER.get()
         if found is not None:
-            planner, session = found
-            note_planner(manager, kernel_id, planner, self.app.sessions.stamp(planner))
+            planner, session, stamp = found  # the stamp of the cookie the page came with
+            note_planner(manager, kernel_id, planner, stamp)
             self.app.sessions.page_opened(session, kernel_id)
 
     def _track_warm_kernels(self, manager) -> None:
