@@ -8,6 +8,8 @@ leaves nothing behind. The PostgreSQL tests skip without a server (fail under CI
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import pytest
 
@@ -200,6 +202,58 @@ def test_init_takes_an_empty_schema_made_for_it_and_a_failure_leaves_it_empty(tm
     assert engagement.table("stated_needs").empty
     with pytest.raises(StoreError, match="already exists and is not empty"):
         Engagement.init(tmp_path / "again", store=url, schema=schema)
+
+
+def test_a_role_that_may_not_create_schemas_takes_the_empty_one_made_for_it(
+    tmp_path, request, monkeypatch
+):
+    # PUBLIC has no CREATE on a database: the owner makes the schema for the role
+    import psycopg
+
+    url, schema = postgres_url(), new_schema()
+    role, password = f"r_{schema}", "a long test password"
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
+        con.execute(f'CREATE SCHEMA "{schema}" AUTHORIZATION {role}')
+
+    ours = os.environ.get("PGPASSWORD")  # the test server's, before the role's is set
+
+    def drop_role():
+        with psycopg.connect(url, autocommit=True, password=ours) as con:
+            con.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            con.execute(f"DROP ROLE IF EXISTS {role}")
+
+    request.addfinalizer(drop_role)
+    parts = psycopg.conninfo.conninfo_to_dict(url)
+    theirs = f"postgresql://{role}@{parts['host']}:{parts['port']}/{parts['dbname']}"
+    monkeypatch.setenv("PGPASSWORD", password)
+    engagement = Engagement.init(tmp_path / "team", store=theirs, schema=schema)
+    engagement.save_entry("events", {"starts_on": "2024-01-02", "label": "Fair"})
+    again = Engagement.open(tmp_path / "team")
+    assert again.table("events")["label"].tolist() == ["Fair"]
+    with pytest.raises(StoreError, match="may not create schema") as refused:
+        Engagement.init(tmp_path / "other", store=theirs, schema=new_schema())
+    assert "AUTHORIZATION" in str(refused.value)
+
+
+def test_two_inits_of_one_empty_schema_never_share_it(tmp_path, request):
+    import psycopg
+
+    url, schema = postgres_url(), new_schema()
+    request.addfinalizer(lambda: drop_schema(url, schema))
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute(f'CREATE SCHEMA "{schema}"')
+    first = Engagement.init(tmp_path / "a", store=url, schema=schema)
+    first.save_entry("events", {"starts_on": "2024-01-02", "label": "Fair"})
+
+    def broken(engagement):
+        raise StoreError("the fill failed")
+
+    with pytest.raises(StoreError, match="not empty"):  # claimed: refused, nothing dropped
+        Engagement.init(tmp_path / "b", store=url, schema=schema, fill=broken)
+    assert first.table("events")["label"].tolist() == ["Fair"]
+    with pytest.raises(StoreError, match="not empty"):
+        Engagement.init(tmp_path / "c", store=url, schema="public")
 
 
 def test_copy_store_on_the_command_line_checks_both_sides(source, tmp_path, run, request):

@@ -784,34 +784,51 @@ class PostgresEngagement(Engagement):
             raise
 
     def _create_schema(self) -> bool:
-        """Create the engagement's schema, or take an empty one made for it (a database's
-        owner may make the schema for a role that may not create schemas); refuse one
-        that holds anything. True when this call made the schema.
+        """Claim the engagement's schema: create it, or take an empty one made for it (a
+        database's owner may make the schema for a role that may not create schemas);
+        refuse one that holds anything. True when this call made the schema.
+
+        The claim is one transaction under the engagement's writers' lock that also
+        makes the store's ``_tk_meta`` table, so two inits of one schema never both
+        find it empty, and a failed init empties only a schema it claimed.
         """
         psycopg = _psycopg()
+        name, where = _quoted(self.schema), redact_url(self.url)
         con = self._new_connection()
+        raw, found = con.raw, None
         try:
-            con.raw.execute(f"CREATE SCHEMA {_quoted(self.schema)}")
-            return True
-        except psycopg.errors.DuplicateSchema as err:
-            if not self._schema_objects(con):
-                return False
-            raise StoreError(
-                f"{redact_url(self.url)}: schema {self.schema} already exists and is not "
-                "empty (it may hold an engagement, or other data). Choose another with "
-                "--schema NAME; nothing was changed. To work on an engagement that is "
-                "there from this computer, copy its engagement.toml into a folder of its "
-                "own instead."
-            ) from err
+            raw.execute("BEGIN" + self._lock_sql())
+            found = raw.execute(
+                "SELECT 1 FROM pg_namespace WHERE nspname = %s", (self.schema,)
+            ).fetchone()
+            if found is None:
+                raw.execute(f"CREATE SCHEMA {name}")
+            elif self.schema == "public" or self._schema_objects(con):
+                raise StoreError(
+                    f"{where}: schema {self.schema} already exists and is not empty (it "
+                    "may hold an engagement, or other data). Choose another with --schema "
+                    "NAME; nothing was changed. To work on an engagement that is there from "
+                    "this computer, copy its engagement.toml into a folder of its own instead."
+                )
+            raw.execute(f"CREATE TABLE {name}._tk_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            raw.execute("COMMIT")
+            return found is None
         except psycopg.errors.InsufficientPrivilege as err:
+            what = "schema" if found is None else "tables in schema"
             raise StoreError(
-                f"{redact_url(self.url)}: this role may not create schema {self.schema} "
+                f"{where}: this role may not create {what} {self.schema} "
                 f"({str(err).strip()}). Ask the database's owner for: GRANT CREATE ON "
                 "DATABASE … TO your role, or to create an empty schema "
-                f"{self.schema} owned by your role."
+                f"{self.schema} owned by your role (CREATE SCHEMA {self.schema} "
+                "AUTHORIZATION your_role)."
+            ) from err
+        except (psycopg.errors.DuplicateSchema, psycopg.errors.DuplicateTable) as err:
+            raise StoreError(
+                f"{where}: schema {self.schema} was taken by another program at the same "
+                "moment. Choose another with --schema NAME; nothing was changed."
             ) from err
         finally:
-            con.raw.close()
+            raw.close()  # a transaction not committed is rolled back
 
     def _schema_objects(self, con: PgConnection) -> list[tuple[str, str]]:
         """What the schema holds, as (kind, SQL name) pairs a DROP statement takes:
@@ -989,7 +1006,14 @@ class PostgresEngagement(Engagement):
             return
         with self.writing() as con:
             raw = con.raw
-            raw.execute(f"CREATE SCHEMA IF NOT EXISTS {_quoted(self.schema)}")
+            # A role may use a schema it may not create: ask before creating.
+            if (
+                raw.execute(
+                    "SELECT 1 FROM pg_namespace WHERE nspname = %s", (self.schema,)
+                ).fetchone()
+                is None
+            ):
+                raw.execute(f"CREATE SCHEMA {_quoted(self.schema)}")
             for statement in _HELPERS:
                 raw.execute(statement)
             version = self._stored_version(con)
@@ -1045,7 +1069,17 @@ class PostgresEngagement(Engagement):
 
         stamp = dt.datetime.now().strftime("%Y%m%d%H%M%S")
         backup = f"{self.schema[: MAX_NAME - 20]}_v{version}_{stamp}"
-        con.raw.execute(f"CREATE SCHEMA {_quoted(backup)}")
+        try:
+            con.raw.execute(f"CREATE SCHEMA {_quoted(backup)}")
+        except _psycopg().errors.InsufficientPrivilege as err:
+            raise StoreError(
+                f"{self.store_path}: this toolkit upgrades the store (schema {version} to "
+                "the current one) and first copies it into a backup schema, which this "
+                f"role may not create ({str(err).strip()}). Nothing was changed. Ask the "
+                "database's owner to open the engagement once with a role that may "
+                "(service-toolkit status FOLDER), or for: GRANT CREATE ON DATABASE … TO "
+                "your role."
+            ) from err
         tables = con.raw.execute(
             "SELECT relname FROM pg_class WHERE relkind = 'r' "
             "AND relnamespace = %s::regnamespace ORDER BY relname",
