@@ -89,6 +89,14 @@ def test_event_numbers_close_in_time_step_down_a_line_each():
     rows = datasets(satisfaction_trend_chart(by, events=close, by="segment").to_dict())
     owners = [r["label_y"] for r in rows if r["layer"] == "event" and r["group"] == "Owners"]
     assert len(set(owners[:3])) == 3  # each panel staggers its own numbers
+    weekly = pd.DataFrame(
+        {
+            "starts_on": pd.date_range("2022-03-01", periods=40, freq="7D"),
+            "label": [f"Week {i}" for i in range(40)],
+        }
+    )
+    rows = datasets(satisfaction_trend_chart(trend, events=weekly).to_dict())
+    assert max(r["label_y"] for r in rows if r["layer"] == "event") == 3 + 15 * 3
 
 
 def test_trend_chart_by_segment_is_small_multiples_with_gaps_for_suppressed_periods():

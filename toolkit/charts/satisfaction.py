@@ -359,6 +359,10 @@ def _event_marks(
     return frame
 
 
+_LABEL_LINES = 4
+"""At most this many lines of event numbers, so they stay above the data."""
+
+
 def _label_lines(frame: pd.DataFrame, span, width: int) -> list[int]:
     """The y pixel of each event number: the first line free of a number still too close."""
     days = max((span[1] - span[0]).days, 1)
@@ -370,6 +374,8 @@ def _label_lines(frame: pd.DataFrame, span, width: int) -> list[int]:
         line = next(
             (i for i, x in enumerate(lines) if (when - x).days * per_day >= room), len(lines)
         )
+        if line == _LABEL_LINES:  # crowded: the line whose last number is furthest back
+            line = min(range(_LABEL_LINES), key=lambda i: lines[i])
         if line == len(lines):
             lines.append(when)
         lines[line] = when
