@@ -158,6 +158,10 @@ _COLUMN_LIMIT = 2000
 _IMPORT_CACHE_KB = 256 * 1024  # an upper bound: SQLite takes pages only as it needs them
 
 
+WAL_SIZE_LIMIT = 4 * 1024 * 1024
+"""Bytes of write-ahead log kept on disk once a checkpoint has emptied it."""
+
+
 def connection_pragmas(journal: str = "wal") -> list[str]:
     """The settings every connection to the store makes (``journal``: the store's mode).
 
@@ -167,6 +171,9 @@ def connection_pragmas(journal: str = "wal") -> list[str]:
         f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
         "PRAGMA foreign_keys = ON",
         "PRAGMA synchronous = NORMAL" if journal == "wal" else "PRAGMA synchronous = FULL",
+        # A checkpoint that empties the write-ahead log also cuts its file back, rather
+        # than leaving an import's worth of disk behind while a forms page stays open.
+        f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}",
     ]
 
 
