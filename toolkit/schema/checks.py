@@ -449,6 +449,8 @@ def _coerce(f: Field, text: pd.Series, col: str, out: Collector, date_order: str
         typed, bad_unique, used = _typed_blank(f, date_order)
     else:
         typed, bad_unique, used = _typed(f, pd.Series(uniques, dtype=object), date_order)
+    if typed.dtype == object:  # the dtype a million values would get, found on the few
+        typed = pd.Series(typed.array)
     values = pd.Series(typed.array.take(codes), index=text.index)
     bad = bad_unique[codes]
     if used == "ambiguous":
