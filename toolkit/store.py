@@ -2298,11 +2298,12 @@ class Engagement:
         if spec.source_key:
             ids = landing[spec.source_key]
             seen_ids = self.stored_values(spec.name, spec.source_key, ids, con=con)
-            source_seen = (ids.isin(seen_ids) & ids.notna()).to_numpy()
+            if seen_ids:  # none when the table was empty: a million lookups skipped
+                source_seen = (ids.isin(seen_ids) & ids.notna()).to_numpy()
         if spec.key:
             keys = landing[spec.key]
             stored = self.stored_values(spec.name, spec.key, keys, con=con)
-            if ((keys.isin(stored) & keys.notna()).to_numpy() & ~source_seen).any():
+            if stored and ((keys.isin(stored) & keys.notna()).to_numpy() & ~source_seen).any():
                 raise DataValidationError(
                     f"Import of {result.file} into {spec.cli_name} was rejected: another import "
                     f"added rows with the same {spec.key} while this one was being checked. "

@@ -449,6 +449,8 @@ def _coerce(f: Field, text: pd.Series, col: str, out: Collector, date_order: str
         typed, bad_unique, used = _typed_blank(f, date_order)
     else:
         typed, bad_unique, used = _typed(f, pd.Series(uniques, dtype=object), date_order)
+    if typed.dtype == object:  # the dtype a million values would get, found on the few
+        typed = pd.Series(typed.array)
     values = pd.Series(typed.array.take(codes), index=text.index)
     bad = bad_unique[codes]
     if used == "ambiguous":
@@ -854,11 +856,16 @@ def _small_groups(
         return []
     if crosswalk is not None and crosswalk.aliases:
         frame = frame.assign(segment=crosswalk.resolve_all(frame["segment"]))
-    who = frame["respondent_id"]
+    # Counted on codes: each column's values are hashed once, and no row is copied.
+    segment, segments = pd.factorize(frame["segment"])
+    who, people = pd.factorize(frame["respondent_id"])
+    grouped = segment >= 0
+    named = grouped & (who >= 0)
+    pairs = pd.unique(segment[named].astype(np.int64) * (len(people) + 1) + who[named])
+    counted = np.bincount(pairs // (len(people) + 1), minlength=len(segments))
     # Rows without a respondent id count as one respondent each.
-    named = who.notna()
-    counts = frame.loc[named].groupby("segment")["respondent_id"].nunique()
-    counts = counts.add(frame.loc[~named].groupby("segment").size(), fill_value=0)
+    counted += np.bincount(segment[grouped & (who < 0)], minlength=len(segments))
+    counts = pd.Series(counted, index=segments).sort_index()
     return [
         f'segment "{segment}" has only {int(n)} respondent{"s" if n != 1 else ""} in this file '
         f"(fewer than {min_n}); its results will be suppressed in reports"

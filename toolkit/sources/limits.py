@@ -263,7 +263,7 @@ def check_csv(path: Path, encoding: str, delimiter: str) -> None:
 
 #: Encodings in which every byte below 128 is that ASCII character, alone.
 _ASCII_SAFE = {"utf-8", "utf-8-sig", "ascii", "latin-1", "iso8859-1", "cp1252", "iso8859-15"}
-_BLOCK_BYTES = 64 * 1024 * 1024
+_BLOCK_BYTES = 8 * 1024 * 1024  # small blocks: their arrays reuse freed memory
 
 
 def _plain_csv_shape(path: Path, encoding: str, delimiter: str, max_line: int):
@@ -285,17 +285,19 @@ def _plain_csv_shape(path: Path, encoding: str, delimiter: str, max_line: int):
     with path.open("rb") as fh:
         while True:
             block = fh.read(_BLOCK_BYTES)
-            data = carry + block
+            data = carry + block if carry else block
             cut = data.rfind(b"\n") + 1 if block else len(data)
             if cut == 0 and block:
                 if len(data) > max_line:
                     return None
                 carry = data
                 continue
-            lines = data[:cut]
-            if b'"' in lines or lines.count(b"\r") != lines.count(b"\r\n"):
+            if data.find(b'"', 0, cut) >= 0 or (
+                data.find(b"\r", 0, cut) >= 0
+                and data.count(b"\r", 0, cut) != data.count(b"\r\n", 0, cut)
+            ):
                 return None
-            counted = _lines_shape(lines, sep, max_line)
+            counted = _lines_shape(memoryview(data)[:cut], sep, max_line)
             if counted is None:
                 return None
             rows, widest = rows + counted[0], max(widest, counted[1])
@@ -304,19 +306,21 @@ def _plain_csv_shape(path: Path, encoding: str, delimiter: str, max_line: int):
                 return rows, widest
 
 
-def _lines_shape(data: bytes, sep: int, max_line: int):
+def _lines_shape(data: memoryview, sep: int, max_line: int):
     """Lines and the most cells in one line, of whole lines (None: a line is too long)."""
     if not data:
         return 0, 0
-    if not data.endswith(b"\n"):
-        data += b"\n"
+    if data[-1:] != b"\n":
+        data = memoryview(bytes(data) + b"\n")
     cells = np.frombuffer(data, dtype=np.uint8)
-    ends = np.flatnonzero(cells == 10)
+    breaks = cells == 10
+    marks = np.flatnonzero(breaks | (cells == sep))  # every separator and line break, in order
+    at = np.flatnonzero(breaks[marks])  # the marks that end a line
+    ends = marks[at]
     starts = np.concatenate(([0], ends[:-1] + 1))
     if int((ends - starts).max()) + 1 > max_line:
         return None
-    seps = np.flatnonzero(cells == sep)
-    width = np.searchsorted(seps, ends) - np.searchsorted(seps, starts) + 1
+    width = np.diff(at, prepend=-1)  # the separators in a line, plus one
     content = ends - starts - (cells[np.maximum(ends - 1, 0)] == 13)
     width[content <= 0] = 0  # an empty line is a record with no cells
     return len(ends), int(width.max())
