@@ -287,3 +287,149 @@ def test_in_a_running_kernel_the_tab_shows_at_once_and_reads_the_queue_just_afte
     assert "Reading the statements" in summary and current is None and skip_off
     assert coding.current is not None and "waiting" in coding.summary.value
     assert not coding.skip_button.disabled and coding.shown_codes
+
+
+# ----------------------------------------------------------------------------- narrowed reads
+
+
+def _queue_from_whole_tables(engagement):
+    """The queue as it was built before the reads were narrowed: every statement of both
+    tables read and coded, then kept. The narrowed queue must equal it.
+    """
+    from toolkit.catalog import coded_with_ids
+    from toolkit.coding import needs_review
+    from toolkit.forms.coding import QUEUE_COLUMNS, _joined
+
+    coded = coded_with_ids(engagement.coding_tables())
+    said = coded["need"].notna() & coded["need"].astype(str).str.strip().ne("")
+    rows = coded.loc[(said & coded["code"].isna()) | needs_review(coded)]
+    if rows.empty:
+        return pd.DataFrame(columns=QUEUE_COLUMNS)
+    method = rows["method"] if "method" in rows else pd.Series(None, index=rows.index)
+    key = rows["id"].str[0] + "\x1f" + rows["need"].astype(str)
+    grouped = rows.assign(_key=key).groupby("_key", sort=False)
+    queue = pd.DataFrame(
+        {
+            "id": grouped["id"].first(),
+            "list": grouped["list"].first(),
+            "statement": grouped["need"].first(),
+            "segments": _joined(key, rows["segment"]),
+            "methods": _joined(key, method),
+            "first_date": grouped["collected_on"].min(),
+            "last_date": grouped["collected_on"].max(),
+            "statements": grouped.size(),
+            "proposed_code": grouped["code"].first(),
+            "kind": grouped["coded_by"].first(),
+            "score": grouped["match_score"].first(),
+        }
+    )
+    queue["_checking"] = queue["proposed_code"].notna()
+    return queue.sort_values(
+        ["statements", "_checking", "statement"], ascending=[False, True, True], kind="stable"
+    ).reset_index(drop=True)[QUEUE_COLUMNS]
+
+
+def _same_queue(engagement):
+    from toolkit.forms.coding import coding_queue
+
+    text = {"id": object, "list": object}  # text either way (an empty list reads as objects)
+    narrowed = coding_queue(engagement)
+    pd.testing.assert_frame_equal(
+        narrowed.astype(text), _queue_from_whole_tables(engagement).astype(text)
+    )
+    return narrowed
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def demo_store(request, tmp_path):
+    """Make a demo engagement in each store (PostgreSQL skips without a test server)."""
+    from toolkit.demo.build import init_demo
+
+    schemas = []
+
+    def make(name):
+        if request.param == "sqlite":
+            return init_demo(tmp_path / name, name)
+        from tests._postgres import new_schema, postgres_url
+
+        schemas.append(new_schema())
+        return init_demo(tmp_path / name, name, store=postgres_url(), schema=schemas[-1])
+
+    yield make
+    if schemas:
+        from tests._postgres import drop_schema, postgres_url
+
+        for schema in schemas:
+            drop_schema(postgres_url(), schema)
+
+
+@pytest.mark.parametrize("demo", ["neighbourhood", "university"])
+@pytest.mark.parametrize("narrow", [2000, 3])
+def test_the_narrowed_queue_is_the_queue_of_the_whole_tables(demo_store, demo, narrow, monkeypatch):
+    """The queue reads only the statements that wait, and only what it shows of them;
+    it is the queue a read of both whole tables gives: uncoded statements, fuzzy and
+    unsure codes, *not a need* matched or set, a person's codes left out, labels read
+    through the crosswalk, a method column of the staff's list, in the same order.
+    ``narrow`` 3: more waiting words than the store keeps in SQL (filtered after).
+    """
+    import toolkit.store
+    from toolkit.schema.tables import NOT_A_NEED
+
+    monkeypatch.setattr(toolkit.store, "_NARROW_NEEDS", narrow)
+    engagement = demo_store(demo)
+    queue = _same_queue(engagement)
+    before_filing = queue.set_index("id")
+    assert {"fuzzy", "keyword"} <= set(queue["kind"].dropna()) and queue["kind"].isna().any()
+    # Planners file some: a person's code, not a need, and not a need proposed by keyword.
+    first, second = queue["id"].iloc[0], queue["id"].iloc[1]
+    engagement.set_codes(
+        {
+            ("stated_needs" if first[0] == "S" else "assumed_needs", int(first[1:])): NOT_A_NEED[
+                "code"
+            ]
+        }
+    )
+    engagement.set_codes(
+        {("stated_needs" if second[0] == "S" else "assumed_needs", int(second[1:])): "food_pantry"}
+    )
+    said = pd.DataFrame(
+        {
+            "staff": ["Ana", "Ben", "Cy"],
+            "segment": ["Tenants", "Tenants", None],
+            "need": ["nothing really", "Qwxz blorf plink", "Qwxz blorf plink"],
+            "method": ["meeting", None, "call"],
+            "collected_on": ["2024-05-02", None, "2024-04-01"],
+        }
+    )
+    engagement.import_frame(said, table="assumed_needs", source="staff notes")
+    segments = engagement.segments()
+    engagement.alias_segment("Tenants", segments[0])
+    queue = _same_queue(engagement)
+    waiting = dict(zip(queue["statement"], queue["statements"], strict=False))
+    for before in (first, second):  # filed: fewer of them wait
+        row = before_filing.loc[before]
+        assert waiting.get(row["statement"], 0) < row["statements"]
+    staff = queue[queue["list"] == "staff"].set_index("statement")
+    assert staff.loc["Qwxz blorf plink", "methods"] == "call"
+    assert staff.loc["Qwxz blorf plink", "segments"] == segments[0]
+    assert "nothing really" not in staff.index  # not a need, surely: it waits for no one
+
+
+def test_the_queue_reads_no_statement_when_every_code_is_sure(tmp_path, monkeypatch):
+    """Sure keyword matches wait for no one: the queue reads their words only."""
+    from toolkit.forms.coding import coding_queue
+
+    engagement = Engagement.init(tmp_path / "e", name="e")
+    said = pd.DataFrame({"need": ["More milk", "Evening hours"] * 50, "segment": "Residents"})
+    engagement.import_frame(said, table="stated_needs", source="survey")
+    read = []
+    original = engagement.automatic_statements
+    monkeypatch.setattr(
+        engagement, "automatic_statements", lambda *a, **k: read.append(a) or original(*a, **k)
+    )
+    monkeypatch.setattr(engagement, "coding_tables", None)  # never the whole tables
+    assert coding_queue(engagement).empty and not read
+    engagement.import_frame(pd.DataFrame({"need": ["Qwxz"]}), table="stated_needs", source="x")
+    queue = coding_queue(engagement)
+    assert queue["statement"].tolist() == ["Qwxz"] and queue["id"].tolist() == ["S101"]
+    assert read == [({"stated_needs": ["Qwxz"], "assumed_needs": []}, read[0][1])]

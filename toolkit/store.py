@@ -33,7 +33,8 @@ SQLite-only work goes through :func:`_by_backend`. The methods the toolkit calls
   (version-checked), ``delete_entry``, ``code_statements``
 - reviewing codes: ``set_codes`` (a person's code, or a second coder's kept apart in
   ``codings``), ``coding_tables`` (statements with their entry numbers, the codebook
-  and the coders' codes, in one read)
+  and the coders' codes, in one read), ``automatic_needs`` and ``automatic_statements``
+  (the statements no person coded, narrowed in SQL, for the coding queue)
 - removing and exporting: ``remove_import``, ``export``
 
 The subset rule (what ``{column: value}`` keeps) also lives here, once:
@@ -471,6 +472,10 @@ def _record_attribute_uses(con: sqlite3.Connection) -> None:
 
 #: Statements a person codes (``set_codes``): the table and its letter in a statement id.
 CODED_TABLES = {"stated_needs": "S", "assumed_needs": "A"}
+#: The statements no person coded, those code_needs codes itself: its rule in SQL.
+_AUTOMATIC_SQL = "(code IS NULL OR (coded_by IS NOT NULL AND coded_by <> 'person'))"
+#: The most words a read of statements keeps in SQL (need IN (...)); beyond, it filters.
+_NARROW_NEEDS = 2000
 
 
 def statement_key(text: object) -> tuple[str, int]:
@@ -955,6 +960,10 @@ class Store(Protocol):
     ) -> int: ...
     def restore_codes(self, previous: Sequence[tuple]) -> int: ...
     def coding_tables(self) -> dict[str, pd.DataFrame]: ...
+    def automatic_needs(self, con=None) -> dict[str, list[str]]: ...
+    def automatic_statements(
+        self, needs: Mapping[str, Sequence[str] | None], con=None
+    ) -> dict[str, pd.DataFrame]: ...
 
     def remove_import(self, import_id: int) -> dict: ...
     def export(self, table: str, to, *, include_personal: bool = False) -> int: ...
@@ -2830,6 +2839,63 @@ class Engagement:
                 "ORDER BY table_name, row_id, coder",
                 con,
             )
+        return tables
+
+    def automatic_needs(self, con=None) -> dict[str, list[str]]:
+        """Per statement table (``stated_needs``, ``assumed_needs``), the different words
+        of the statements no person coded: those :func:`toolkit.coding.code_needs` codes
+        itself, so the ones that may wait for a person (``SELECT DISTINCT``, no rows read).
+        """
+        with contextlib.nullcontext(con) if con else self.reading() as c:
+            return {
+                name: [
+                    r[0]
+                    for r in c.execute(
+                        f"SELECT DISTINCT need FROM main.{_quote(name)} WHERE {_AUTOMATIC_SQL}"
+                    )
+                ]
+                for name in CODED_TABLES
+            }
+
+    def automatic_statements(
+        self, needs: Mapping[str, Sequence[str] | None], con=None
+    ) -> dict[str, pd.DataFrame]:
+        """The statements no person coded, with only what the coding queue shows of them.
+
+        ``needs`` maps a statement table to the words to read (None: all of them); a few
+        thousand are kept in SQL, more are read whole and kept here. Each table comes
+        back in entry order with ``entry``, ``need``, ``segment`` (the group its label
+        counts in, as :meth:`table` reads it), ``method`` (None where the table shows
+        none) and ``collected_on`` (dates), so 100,000 statements of which a few wait
+        read those few, and the columns no one looks at are never read.
+        """
+        tables = {}
+        with contextlib.nullcontext(con) if con else self.reading() as c:
+            for name, words in needs.items():
+                spec = table_named(name)
+                if spec.name not in CODED_TABLES:
+                    raise DataValidationError(f"{name!r} holds no statements to code.")
+                attrs = self.attribute_columns(spec.name, c)
+                shown = set(spec.field_names) | set(attrs.loc[~attrs["personal"], "column"])
+                method = _quote("method") if "method" in shown else "NULL"
+                where, params = _AUTOMATIC_SQL, ()
+                if words is not None and len(words) <= _NARROW_NEEDS:
+                    params = tuple(dict.fromkeys(words))
+                    listed = ", ".join("?" * len(params)) or "NULL"
+                    where = f"{where} AND need IN ({listed})"
+                cursor = c.execute(
+                    f"SELECT _tk_row, need, segment, {method}, collected_on "
+                    f"FROM main.{_quote(spec.name)} WHERE {where} ORDER BY _tk_row",
+                    params,
+                )
+                columns = ["entry", "need", "segment", "method", "collected_on"]
+                with _collector_paused():
+                    frame = _columns_frame(cursor, columns)
+                if words is not None and len(words) > _NARROW_NEEDS:
+                    frame = frame[frame["need"].isin(set(words))].reset_index(drop=True)
+                frame["entry"] = frame["entry"].astype("int64")
+                frame["collected_on"] = pd.to_datetime(frame["collected_on"], format="ISO8601")
+                tables[spec.name] = _read_segments(frame, self._crosswalk_for(spec, False, c))
         return tables
 
     def entries(

@@ -134,6 +134,39 @@ def test_distinct_values_lists_each_value_once(store, customers_csv):
     assert store.distinct_values("events", "label") == []
 
 
+def test_the_statements_no_person_coded_are_read_narrowed(store):
+    """The coding queue's reads: the words no person coded, then only the statements
+    with the words asked for, in entry order, with the columns the queue shows."""
+    said = pd.DataFrame(
+        {
+            "need": ["milk", "Qwxz", "milk", "it's late", "Qwxz"],
+            "segment": ["Residents", "Owners", None, "Residents", "Residents"],
+            "method": ["survey", "interview", "survey", None, "survey"],
+            "collected_on": ["2024-03-02", None, "2024-03-01", "2024-01-09", "2024-02-01"],
+            "importance": [5, 4, 3, 2, 1],
+        }
+    )
+    store.import_frame(said, table="stated_needs")
+    store.import_frame(pd.DataFrame({"need": ["vans"], "staff": ["Ana"]}), table="assumed_needs")
+    entries = store.coding_tables()["stated_needs"].set_index("need")["entry"]
+    store.set_codes({("stated_needs", int(entries["it's late"])): "opening_hours"})
+    words = store.automatic_needs()
+    assert sorted(words["stated_needs"]) == ["Qwxz", "milk"] and words["assumed_needs"] == ["vans"]
+    for asked in (["Qwxz", "it's late"], None):
+        read = store.automatic_statements({"stated_needs": asked, "assumed_needs": []})
+        rows = read["stated_needs"]
+        assert list(rows.columns) == ["entry", "need", "segment", "method", "collected_on"]
+        kept = ["Qwxz", "Qwxz"] if asked else ["milk", "Qwxz", "milk", "Qwxz"]
+        assert rows["need"].tolist() == kept and rows["entry"].is_monotonic_increasing
+        assert read["assumed_needs"].empty
+    assert rows["collected_on"].tolist()[:2] == [pd.Timestamp("2024-03-02"), pd.NaT]
+    assert rows["method"].tolist()[:2] == ["survey", "interview"]
+    staff = store.automatic_statements({"assumed_needs": None})["assumed_needs"]
+    assert staff["need"].tolist() == ["vans"] and staff["method"].isna().all()
+    with pytest.raises(DataValidationError, match="holds no statements to code"):
+        store.automatic_statements({"customers": None})
+
+
 # ----------------------------------------------------------------------------- entries
 
 

@@ -120,6 +120,9 @@ def coding_queue(engagement: Engagement) -> pd.DataFrame:
     :func:`toolkit.coding.needs_review`). Filing ``id`` (the first statement saying it,
     ``S12`` or ``A3``) files every statement of its list with the same words.
 
+    Reads only the statements that wait, and of them only what is shown (of 100,000
+    statements a keyword matched surely, none).
+
     Returns
     -------
     DataFrame
@@ -129,16 +132,9 @@ def coding_queue(engagement: Engagement) -> pd.DataFrame:
         ``proposed_code``, ``kind`` (how it was matched), ``score``; the most frequent
         first, statements with no code before codes to check.
     """
-    from toolkit.catalog import coded_with_ids
-    from toolkit.coding import needs_review
-
-    coded = coded_with_ids(engagement.coding_tables())
-    said = coded["need"].notna() & coded["need"].astype(str).str.strip().ne("")
-    review = needs_review(coded)
-    rows = coded.loc[(said & coded["code"].isna()) | review]
+    rows = _waiting_rows(engagement)
     if rows.empty:
         return pd.DataFrame(columns=QUEUE_COLUMNS)
-    method = rows["method"] if "method" in rows else pd.Series(None, index=rows.index)
     key = rows["id"].str[0] + "\x1f" + rows["need"].astype(str)
     grouped = rows.assign(_key=key).groupby("_key", sort=False)
     queue = pd.DataFrame(
@@ -147,7 +143,7 @@ def coding_queue(engagement: Engagement) -> pd.DataFrame:
             "list": grouped["list"].first(),
             "statement": grouped["need"].first(),
             "segments": _joined(key, rows["segment"]),
-            "methods": _joined(key, method),
+            "methods": _joined(key, rows["method"]),
             "first_date": grouped["collected_on"].min(),
             "last_date": grouped["collected_on"].max(),
             "statements": grouped.size(),
@@ -160,6 +156,40 @@ def coding_queue(engagement: Engagement) -> pd.DataFrame:
     return queue.sort_values(
         ["statements", "_checking", "statement"], ascending=[False, True, True], kind="stable"
     ).reset_index(drop=True)[QUEUE_COLUMNS]
+
+
+def _waiting_rows(engagement: Engagement) -> pd.DataFrame:
+    """The statements that wait, with their ``id``, ``list`` and the code matched.
+
+    What a person coded never waits, so it is not read: the words of the other
+    statements are listed in SQL (:meth:`toolkit.store.Engagement.automatic_needs`) and
+    coded once each, as a full read would code them (:func:`toolkit.coding.code_needs`
+    codes each distinct text alone); then only the statements with words that wait are
+    read, with the few columns the queue shows.
+    """
+    from toolkit.coding import code_needs, needs_review
+    from toolkit.store import CODED_TABLES
+
+    waiting: dict[str, pd.DataFrame] = {}
+    with engagement.reading() as con:
+        codebook = engagement.table("codebook", con=con)
+        for table, words in engagement.automatic_needs(con).items():
+            coded = code_needs(pd.DataFrame({"need": pd.Series(words, dtype=object)}), codebook)
+            said = coded["need"].notna() & coded["need"].astype(str).str.strip().ne("")
+            waiting[table] = coded.loc[(said & coded["code"].isna()) | needs_review(coded)]
+        if all(coded.empty for coded in waiting.values()):
+            return pd.DataFrame()
+        read = engagement.automatic_statements(
+            {table: coded["need"].tolist() for table, coded in waiting.items()}, con
+        )
+    parts = []
+    for table, listed in (("stated_needs", "customers"), ("assumed_needs", "staff")):
+        found = waiting[table].set_index("need")[["code", "coded_by", "match_score"]]
+        rows = read[table].join(found, on="need", how="inner")
+        ids = CODED_TABLES[table] + rows["entry"].astype(str)
+        if len(rows):  # an empty part would make the ids plain objects, not text
+            parts.append(rows.assign(id=ids.to_numpy(), list=listed))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 def _joined(keys: pd.Series, values: pd.Series) -> pd.Series:
