@@ -187,6 +187,25 @@ BULK_PRAGMAS = [f"PRAGMA cache_size = -{_IMPORT_CACHE_KB}"]
 # ----------------------------------------------------------------------------- schema
 
 
+def _list_entry_segments(con, spec: Table, new_segments, row: pd.DataFrame) -> None:
+    """Put a saved entry's new groups, and its own group, on the segments list.
+
+    The row's own group is listed again in the save's transaction: a check made while
+    the planner typed (``save_entry``'s ``checked``) may predate a delete or correction
+    that took the group off the list since.
+    """
+    new = list(new_segments)
+    typed = row.at[0, "segment"] if "segment" in spec.field_names else None
+    if isinstance(typed, str) and typed.strip() and typed not in new:
+        new.append(typed)
+    if new:
+        start = con.execute("SELECT coalesce(max(position), 0) FROM segments").fetchone()[0]
+        con.executemany(
+            "INSERT OR IGNORE INTO segments (name, position) VALUES (?, ?)",
+            [(s, start + i + 1) for i, s in enumerate(new)],
+        )
+
+
 def _shadowed(con: sqlite3.Connection) -> bool:
     """Whether a temporary view still shadows a table on ``con`` (a read that narrowed
     tables failed before dropping its views): such a connection is not kept.
@@ -2669,19 +2688,7 @@ class Engagement:
                 raise DataValidationError(
                     f"The {spec.cli_name} entry was not saved: the store refused it ({err})."
                 ) from err
-            # The row's own group is listed again in this transaction: a check made
-            # while the planner typed (``checked``) may predate a delete or correction
-            # that took the group off the list since.
-            new = list(canon.new_segments)
-            typed = row.at[0, "segment"] if "segment" in spec.field_names else None
-            if isinstance(typed, str) and typed.strip() and typed not in new:
-                new.append(typed)
-            if new:
-                start = con.execute("SELECT coalesce(max(position), 0) FROM segments").fetchone()[0]
-                con.executemany(
-                    "INSERT OR IGNORE INTO segments (name, position) VALUES (?, ?)",
-                    [(s, start + i + 1) for i, s in enumerate(new)],
-                )
+            _list_entry_segments(con, spec, canon.new_segments, row)
             if corrected and "segment" in spec.field_names:
                 _prune_segments(con)
         return int(entry)
