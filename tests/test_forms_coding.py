@@ -268,14 +268,16 @@ def test_a_need_added_to_the_codebook_appears_among_the_buttons(app):
     assert coding.shown_codes == ["pigeons"]
 
 
-def test_in_a_running_kernel_the_tab_shows_at_once_and_reads_the_queue_just_after(app):
+def test_in_a_running_kernel_the_tab_shows_at_once_and_reads_the_queue_just_after(app, monkeypatch):
     """#18: no tab blank for more than a second: built while the kernel's loop runs (a
     click on the tab), the tab says it is reading; the queue fills in just after."""
     import asyncio
 
     from tests._loops import run_apart
+    from toolkit.forms import coding as coding_module
 
     page, _ = app
+    monkeypatch.setattr(coding_module, "_in_kernel", lambda: True)
 
     async def open_tab():
         coding = page.coding
@@ -287,6 +289,20 @@ def test_in_a_running_kernel_the_tab_shows_at_once_and_reads_the_queue_just_afte
     assert "Reading the statements" in summary and current is None and skip_off
     assert coding.current is not None and "waiting" in coding.summary.value
     assert not coding.skip_button.disabled and coding.shown_codes
+
+
+def test_outside_a_kernel_a_running_loop_still_reads_the_queue_at_once(app):
+    """A script's or test's own event loop (Playwright's, in the full test run) is no
+    page: the tab reads its queue at once there."""
+    from tests._loops import run_apart
+
+    page, _ = app
+
+    async def open_tab():
+        return page.coding
+
+    coding = run_apart(open_tab())
+    assert coding.current is not None and "waiting" in coding.summary.value
 
 
 # ----------------------------------------------------------------------------- narrowed reads

@@ -584,8 +584,10 @@ class CodingTab:
         saying what it is doing, instead of staying blank.
         """
         try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # plain Python (a test, a script): at once
+            loop = asyncio.get_running_loop() if _in_kernel() else None
+        except RuntimeError:
+            loop = None
+        if loop is None:  # plain Python (a test, a script; a loop of its own): at once
             self.refresh()
             return
         self.summary.value = _echo("Reading the statements that wait for a person…")
@@ -992,3 +994,15 @@ def _alert(text: str) -> str:
 
 def _echo(text: str) -> str:
     return f'<span class="tk-echo">{html.escape(text)}</span>' if text else ""
+
+
+def _in_kernel() -> bool:
+    """Whether this runs in a Jupyter kernel (a page's): only there does the tab read its
+    queue just after it shows; a script's or a test's own event loop reads at once.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
