@@ -856,16 +856,11 @@ def _small_groups(
         return []
     if crosswalk is not None and crosswalk.aliases:
         frame = frame.assign(segment=crosswalk.resolve_all(frame["segment"]))
-    # Counted on codes: each column's values are hashed once, and no row is copied.
-    segment, segments = pd.factorize(frame["segment"])
-    who, people = pd.factorize(frame["respondent_id"])
-    grouped = segment >= 0
-    named = grouped & (who >= 0)
-    pairs = pd.unique(segment[named].astype(np.int64) * (len(people) + 1) + who[named])
-    counted = np.bincount(pairs // (len(people) + 1), minlength=len(segments))
+    who = frame["respondent_id"]
     # Rows without a respondent id count as one respondent each.
-    counted += np.bincount(segment[grouped & (who < 0)], minlength=len(segments))
-    counts = pd.Series(counted, index=segments).sort_index()
+    named = who.notna()
+    counts = frame.loc[named].groupby("segment")["respondent_id"].nunique()
+    counts = counts.add(frame.loc[~named].groupby("segment").size(), fill_value=0)
     return [
         f'segment "{segment}" has only {int(n)} respondent{"s" if n != 1 else ""} in this file '
         f"(fewer than {min_n}); its results will be suppressed in reports"
