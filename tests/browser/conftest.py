@@ -2,15 +2,17 @@
 
 Fixtures
 --------
-chromium (session)
-    A Playwright ``Browser`` driving the system Chromium. Missing Chromium skips the
-    test, or fails it when ``CI=true``.
+chromium (function)
+    A Playwright ``Browser`` driving the system Chromium, one for the session, launched
+    again should it stop. Missing Chromium skips the test, or fails it when ``CI=true``.
 offline_context (function)
     An :class:`OfflineContext`: a fresh browser context whose every request to a host
     other than 127.0.0.1 / localhost / [::1] is aborted and recorded in ``.refused``
     (WebSockets too); console errors and page errors are collected in ``.errors``.
 offline_page (function)
     A ``Page`` in ``offline_context``.
+close_tab (helper)
+    Close a page as a person closes the tab, and wait until it has gone.
 start_jupyter_lab / start_voila (module)
     Factories: call with a notebook (``nbformat.NotebookNode`` or path) and get a running
     :class:`Server` on a free loopback port; every server a factory started is stopped
@@ -64,6 +66,8 @@ _CHART_URL = re.compile(r"vega|esm\.sh|lodash", re.IGNORECASE)
 
 # Outside requests refused during the session, shown in the terminal summary.
 _REFUSED_LOG: list[tuple[str, str]] = []
+# Tests before which the session's Chromium was found stopped, and launched again.
+_CHROMIUM_STOPPED: list[str] = []
 # Servers currently running, whose logs go into the report of a failing test.
 _RUNNING: list[Server] = []
 
@@ -78,9 +82,34 @@ def _find_chromium() -> str | None:
     return "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
 
 
+class _Chromium:
+    """The session's Chromium, launched again when it has stopped.
+
+    One browser serves every test, for speed. Should it crash, the test it crashed in
+    fails, and the next test gets a new browser rather than an error at setup; the
+    crash is listed at the end of the run."""
+
+    def __init__(self, playwright, path: str) -> None:
+        self._launch = lambda: playwright.chromium.launch(
+            executable_path=path, headless=True, args=CHROMIUM_ARGS
+        )
+        self._browser = None
+
+    def browser(self, nodeid: str):
+        if self._browser is not None and not self._browser.is_connected():
+            _CHROMIUM_STOPPED.append(nodeid)
+            self._browser = None
+        if self._browser is None:
+            self._browser = self._launch()
+        return self._browser
+
+    def close(self) -> None:
+        if self._browser is not None and self._browser.is_connected():
+            self._browser.close()
+
+
 @pytest.fixture(scope="session")
-def chromium() -> Iterator:
-    """Yield a Playwright ``Browser`` running the system Chromium (headless)."""
+def _chromium_session() -> Iterator[_Chromium]:
     path = _find_chromium()
     if path is None:
         message = f"system Chromium not found (install it with: {INSTALL_HINT})"
@@ -90,13 +119,18 @@ def chromium() -> Iterator:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=path, headless=True, args=CHROMIUM_ARGS
-        )
+        session = _Chromium(playwright, path)
         try:
-            yield browser
+            yield session
         finally:
-            browser.close()
+            session.close()
+
+
+@pytest.fixture
+def chromium(_chromium_session, request):
+    """A Playwright ``Browser`` running the system Chromium (headless), shared by the
+    session's tests."""
+    return _chromium_session.browser(request.node.nodeid)
 
 
 def is_loopback(url: str) -> bool:
@@ -154,6 +188,17 @@ def guarded_context(browser, **options) -> OfflineContext:
     return guarded
 
 
+def close_tab(page, timeout_ms: float = 30_000) -> None:
+    """Close ``page`` as a person closes the tab: its ``beforeunload`` handlers run, and
+    this returns once the page has gone, so that closing its context next never races a
+    question still open. A page with a draft asks before leaving: the test answers with
+    one ``page.on("dialog", ...)`` of its own, registered once."""
+    if page.is_closed():
+        return
+    with page.expect_event("close", timeout=timeout_ms):
+        page.close(run_before_unload=True)
+
+
 @pytest.fixture
 def offline_context(chromium, request) -> Iterator[OfflineContext]:
     """Yield an :class:`OfflineContext`; refused URLs are listed at the end of the run."""
@@ -172,6 +217,10 @@ def offline_page(offline_context) -> Iterator:
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
+    if _CHROMIUM_STOPPED:
+        terminalreporter.section("Chromium stopped and was launched again")
+        for nodeid in _CHROMIUM_STOPPED:
+            terminalreporter.write_line(f"found stopped before {nodeid}")
     if not _REFUSED_LOG:
         return
     terminalreporter.section("outside requests refused by the browser guard")

@@ -15,7 +15,7 @@ from toolkit.forms.app import TABS
 from toolkit.forms.wizard import WHY_OFF
 from toolkit.store import Engagement
 
-from .conftest import guarded_context, serve_forms
+from .conftest import close_tab, guarded_context, serve_forms
 
 pytestmark = pytest.mark.browser
 
@@ -230,7 +230,7 @@ def test_closing_the_page_shuts_its_kernel_down_and_no_token_is_told_plainly(
     state = url.replace("/?token=", f"/api/kernels/{kernel}?token=")
     with urllib.request.urlopen(state, timeout=30) as response:  # loopback only
         assert response.status == 200
-    page.close(run_before_unload=True)  # the tab is closed: the page calls Voilà's shutdown
+    close_tab(page)  # the tab is closed: the page calls Voilà's shutdown
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -305,7 +305,7 @@ def test_the_form_comes_first_and_each_tab_is_under_two_screens(demo_server, chr
         assert held > 10
         expect(stated.get_by_text(f"Newest first: 1–10 of {held}.")).to_be_visible(timeout=STEP_MS)
         assert guarded.refused == []
-        page.close(run_before_unload=True)
+        close_tab(page)
     finally:
         guarded.context.close()
 
@@ -350,7 +350,7 @@ def test_a_reload_mid_entry_keeps_the_draft_and_the_tab(demo_server, offline_con
     expect(page.locator(".tk-form-events")).to_be_visible(timeout=LOAD_MS)
     assert asked == []
     expect(page.locator(".tk-form-events").get_by_label("What happened")).to_have_value("")
-    page.close(run_before_unload=True)
+    close_tab(page)
 
 
 def test_two_browsers_never_see_each_others_drafts(demo_server, chromium):
@@ -373,8 +373,8 @@ def test_two_browsers_never_see_each_others_drafts(demo_server, chromium):
         expect(other).to_have_value("")
         assert second.evaluate("() => Object.values(localStorage).join('')").find("Planner") < 0
         first.on("dialog", lambda dialog: dialog.accept())
-        first.close(run_before_unload=True)
-        second.close(run_before_unload=True)
+        close_tab(first)
+        close_tab(second)
     finally:
         one.context.close()
         two.context.close()

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from toolkit.store import Engagement
 
-from .conftest import guarded_context, serve_forms
+from .conftest import close_tab, guarded_context, serve_forms
 from .test_forms import LOAD_MS, SCREENS, STEP_MS, _open, _shown_tab_ready, _tab
 
 pytestmark = pytest.mark.browser
@@ -70,7 +70,7 @@ def test_each_tab_shows_its_first_field_and_stays_under_two_screens(loop_server,
                 page.screenshot(path=str(shots / f"forms-{key}-{size['width']}-whole.png"))
                 page.set_viewport_size(size)
         assert guarded.refused == []
-        page.close(run_before_unload=True)
+        close_tab(page)
     finally:
         guarded.context.close()
 
@@ -119,7 +119,7 @@ def test_an_action_and_an_outreach_are_saved_and_listed_first(loop_server, offli
     reach = page.locator(".tk-reach")
     expect(reach.get_by_text("9 of 12")).to_be_visible(timeout=STEP_MS)
     assert offline_context.refused == []
-    page.close(run_before_unload=True)
+    close_tab(page)
 
     engagement = Engagement.open(folder)
     action = engagement.actions.iloc[-1]

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from toolkit.forms.accounts import add_planner
 from toolkit.store import Engagement
 
-from .conftest import guarded_context, serve_forms
+from .conftest import close_tab, guarded_context, serve_forms
 
 pytestmark = pytest.mark.browser
 
@@ -46,15 +46,21 @@ def _forms(page, name):
     expect(page.get_by_text(f"Signed in as {name}")).to_be_visible(timeout=STEP_MS)
 
 
+def _planner_page(context):
+    """A new tab whose questions before leaving (a draft asks) are accepted, once each."""
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    return page
+
+
 def _sign_out(page):
-    page.on("dialog", lambda dialog: dialog.accept())  # a draft asks before leaving
     page.get_by_role("button", name="Sign out").click()  # a POST: a link signs no one out
     expect(page.get_by_role("heading", name="You are signed out")).to_be_visible(timeout=STEP_MS)
 
 
 def test_a_planner_signs_in_and_saves_under_their_name(team_server, offline_context):
     url, folder, _log = team_server
-    page = offline_context.new_page()
+    page = _planner_page(offline_context)
     _sign_in(page, url, "ana", "not my password")
     expect(page.get_by_role("alert")).to_contain_text("do not match an account")
     expect(page.get_by_label("Your name")).to_have_value("ana")  # kept for the next try
@@ -103,7 +109,7 @@ def test_planners_sharing_a_browser_never_see_each_others_drafts(team_server, ch
     url, _folder, _log = team_server
     shared = guarded_context(chromium)
     try:
-        page = shared.new_page()
+        page = _planner_page(shared)
         _sign_in(page, url, "ana")
         _forms(page, "ana")
         page.get_by_role("tab", name="Events").click()
@@ -127,7 +133,6 @@ def test_planners_sharing_a_browser_never_see_each_others_drafts(team_server, ch
         _forms(page, "ana")
         events = page.locator(".tk-form-events")
         expect(events.get_by_label("What happened")).to_have_value("Ana's draft", timeout=STEP_MS)
-        page.on("dialog", lambda dialog: dialog.accept())
-        page.close(run_before_unload=True)
+        close_tab(page)
     finally:
         shared.context.close()
