@@ -52,6 +52,7 @@ _PART = 2**21  # see _Matcher._best
 _SPLIT_FROM = 20_000  # distinct texts coded in two threads from this many
 _WORD_LISTS = Path(__file__).resolve().parent / "wordlist"
 _COGNATE_MIN = 8  # a Spanish word may be a keyword this long written the Spanish way
+_NO_DIGITS = str.maketrans("", "", "0123456789")  # (ASCII digits: those a typo run counts)
 
 
 def _words(texts: list[str] | pa.Array, *, trim: bool = True) -> pa.ListArray:
@@ -579,7 +580,7 @@ class _Matcher:
     def _typo_digits(self, words: int) -> tuple[int, int]:
         """The fewest and most digits of the keywords of ``words`` words that allow a typo."""
         counts = [
-            sum("0" <= ch <= "9" for ch in self.phrases[i])
+            len(self.phrases[i]) - len(self.phrases[i].translate(_NO_DIGITS))
             for (n, _), c in self.typo_choices.items()
             if n == words
             for i in c
@@ -647,7 +648,8 @@ class _RunTable:
     """
 
     def __init__(self, forms: dict[int, dict[str, int]], prefixes: dict[int, list[str]]):
-        words = sorted({w for f in forms.values() for s in f for w in s.split(" ")})
+        split = {n: [s.split(" ") for s in f] for n, f in forms.items()}  # (split once)
+        words = sorted({w for f in split.values() for s in f for w in s})
         self.words = pa.array(words, type=pa.string())
         number = {w: i for i, w in enumerate(words)}
         longest = max(forms, default=1)
@@ -657,7 +659,7 @@ class _RunTable:
         # Per place, each word's number there (-1: none); the last entry answers -1.
         self.place: list[np.ndarray] = []
         for n in range(1, longest + 1):
-            said = sorted({s.split(" ")[n - 1] for m, f in forms.items() if m >= n for s in f})
+            said = sorted({s[n - 1] for m, f in split.items() if m >= n for s in f})
             place = np.full(len(words) + 1, -1, dtype=np.int64)
             place[[number[w] for w in said]] = np.arange(len(said))
             self.place.append(place)
