@@ -225,6 +225,45 @@ def test_a_kept_connection_is_reused_and_sees_what_others_write(tmp_path):
     assert len(eng.table("events")) == 1
 
 
+def test_close_lets_the_kept_connection_go_and_the_next_transaction_opens_one(tmp_path):
+    """A page's engagement lets its kept connection go on close() (or when collected),
+    so the folder is free to be deleted or rebuilt; the engagement still works after."""
+    import threading
+
+    eng = Engagement.init(tmp_path / "kept", name="kept")
+    eng.keep_connection()
+    with eng.reading() as kept:
+        pass
+    eng.close()
+    with pytest.raises(sqlite3.ProgrammingError):
+        kept.execute("SELECT 1")  # closed
+    eng.save_entry("events", {"starts_on": "2024-06-01", "label": "Fair"})
+    assert len(eng.table("events")) == 1
+    eng.close()
+    eng.close()  # twice: nothing kept, nothing to do
+
+    # Another thread's connection is not kept in place of this one's, nor left open.
+    with eng.reading() as mine:
+        pass
+    theirs = []
+
+    def other_thread():
+        with eng.reading() as con:
+            pass
+        try:
+            con.execute("SELECT 1")
+        except sqlite3.ProgrammingError as err:
+            theirs.append(str(err))
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    worker.join()
+    with eng.reading() as again:
+        assert again is mine
+    assert theirs == ["Cannot operate on a closed database."]  # one is kept already
+    eng.close()
+
+
 def test_a_kept_connection_follows_a_store_rebuilt_in_the_folder(tmp_path):
     """`service-toolkit demo PATH` again (or a backup put back) swaps in a new store file:
     the forms' kept connection must not go on writing to the deleted one."""

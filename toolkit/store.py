@@ -1026,6 +1026,7 @@ class Engagement:
         self._journal = "wal"
         self._keeping = False  # keep_connection()
         self._kept: tuple[tuple[int, int], sqlite3.Connection, tuple | None] | None = None
+        self._kept_lock = threading.Lock()  # two threads giving one back keep one, close one
         # the store file each open connection was made on; connections given an
         # import's large cache (BULK_PRAGMAS), which are not kept
         self._files: dict[int, tuple[int, int] | None] = {}
@@ -1260,11 +1261,30 @@ class Engagement:
             return None
         return found.st_dev, found.st_ino
 
+    def close(self) -> None:
+        """Close the connection kept between transactions (:meth:`keep_connection`), if
+        any; the next transaction opens one again. Also done when the engagement is
+        collected. A connection kept by another thread is left to be collected (SQLite's
+        connections belong to their thread).
+        """
+        with self._kept_lock:
+            kept, self._kept = self._kept, None
+        if kept is not None:
+            with contextlib.suppress(sqlite3.Error):
+                kept[1].close()
+
+    def __del__(self):
+        with contextlib.suppress(Exception):
+            self.close()
+
     def _take(self) -> sqlite3.Connection:
         owner = (threading.get_ident(), os.getpid())
-        if self._kept is not None and self._kept[0] == owner:
-            _, con, file = self._kept
-            self._kept = None
+        with self._kept_lock:
+            kept = self._kept if self._kept is not None and self._kept[0] == owner else None
+            if kept is not None:
+                self._kept = None
+        if kept is not None:
+            _, con, file = kept
             # A store rebuilt or restored in the folder since (`demo` again, a backup put
             # back) is a new file: the kept connection would write to the old one.
             if file is not None and file == self._store_file():
@@ -1278,16 +1298,19 @@ class Engagement:
     def _give_back(self, con: sqlite3.Connection) -> None:
         owner = (threading.get_ident(), os.getpid())
         file = self._files.pop(id(con), None)
-        if (
+        keep = (
             self._keeping
             and self._journal == "wal"  # a networked folder's store is opened afresh
-            and self._kept is None
             and id(con) not in self._bulk
             and not con.in_transaction
             and not _shadowed(con)
-        ):
-            self._kept = (owner, con, file)
-        else:
+        )
+        if keep:
+            with self._kept_lock:
+                keep = self._kept is None
+                if keep:
+                    self._kept = (owner, con, file)
+        if not keep:
             self._bulk.discard(id(con))
             con.close()
 
