@@ -83,4 +83,22 @@ def test_coding_by_keyboard_undo_and_not_a_need_change_the_headline(demo_forms, 
     expect(status).to_contain_text(f"Marked “{first}” as not a need", timeout=STEP_MS)
     expect(headline).to_contain_text("Shares do not change")
     assert codes_of(folder, first) == {"not_a_need"}
+
+    # Filed with a need button (found by a search) and Enter: the buttons are drawn
+    # again for the next statement, and the focus stays on that need's button, so a
+    # keyboard user goes on from there.
+    second = re.search(r"“(.+?)”", card.inner_text()).group(1)
+    search.fill("milk")
+    button = tab.get_by_role("button", name="1 Milk and perishable food")
+    expect(tab.locator(".tk-codes button")).to_have_count(1, timeout=STEP_MS)
+    button.focus()
+    page.keyboard.press("Enter")
+    expect(status).to_contain_text(f"Filed “{second}” under Milk", timeout=STEP_MS)
+    expect(search).to_have_value("")
+    expect(tab.locator(".tk-codes button").nth(1)).to_be_visible(timeout=STEP_MS)
+    page.wait_for_function(
+        "() => document.activeElement.matches('.tk-codes button')"
+        " && document.activeElement.textContent.includes('Milk and perishable food')",
+        timeout=STEP_MS,
+    )
     assert not offline_context.errors, offline_context.errors

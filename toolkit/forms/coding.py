@@ -332,15 +332,24 @@ function render({ model, el }) {
   el.setAttribute("role", "group");
   el.setAttribute("aria-label", "Needs to file the statement under");
   const draw = () => {
+    // A keyboard user who filed with a button keeps the focus among the buttons: on
+    // the same need's button, else at the same place, when the next statement comes.
+    const focused = el.contains(document.activeElement) ? document.activeElement : null;
+    const place = focused ? [...el.children].indexOf(focused) : -1;
     el.replaceChildren(...model.get("needs").map((need) => {
       const button = document.createElement("button");
       button.className = "jupyter-widgets jupyter-button widget-button"
         + (need.info ? " mod-info" : "");
       button.textContent = need.text;
       button.title = need.tip;
+      button.dataset.code = need.code;
       button.addEventListener("click", () => model.send({ file: need.code }));
       return button;
     }));
+    if (focused && el.children.length) {
+      const same = [...el.children].find((b) => b.dataset.code === focused.dataset.code);
+      (same || el.children[Math.min(place, el.children.length - 1)]).focus();
+    }
   };
   model.on("change:needs", draw);
   draw();
