@@ -282,11 +282,14 @@ def test_in_a_running_kernel_the_tab_shows_at_once_and_reads_the_queue_just_afte
     async def open_tab():
         coding = page.coding
         before = (coding.summary.value, coding.current, coding.skip_button.disabled)
+        coding.key("Enter")  # pressed at once: nothing to confirm yet, and no alarm
+        said = coding.status.value
         await asyncio.sleep(0.01)
-        return coding, before
+        return coding, before, said
 
-    coding, (summary, current, skip_off) = run_apart(open_tab())
+    coding, (summary, current, skip_off), said = run_apart(open_tab())
     assert "Reading the statements" in summary and current is None and skip_off
+    assert "No need was proposed" not in said
     assert coding.current is not None and "waiting" in coding.summary.value
     assert not coding.skip_button.disabled and coding.shown_codes
 

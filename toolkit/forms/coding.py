@@ -759,6 +759,8 @@ class CodingTab:
 
     def key(self, key: str, search: bool = False) -> None:
         """A key pressed while the tab is shown (see the class docstring)."""
+        if self._pending:  # still reading, as the tab says: no statement to act on yet
+            return
         if key == "Enter":
             if search and self.shown_codes:
                 self.file(self.shown_codes[0])
