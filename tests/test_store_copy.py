@@ -256,6 +256,21 @@ def test_two_inits_of_one_empty_schema_never_share_it(tmp_path, request):
         Engagement.init(tmp_path / "c", store=url, schema="public")
 
 
+def test_an_init_that_waits_too_long_for_the_writers_lock_says_so(tmp_path, request, monkeypatch):
+    import psycopg
+
+    from toolkit import store_pg
+
+    url, schema = postgres_url(), new_schema()
+    request.addfinalizer(lambda: drop_schema(url, schema))
+    monkeypatch.setattr(store_pg, "LOCK_TIMEOUT_S", 1)
+    with psycopg.connect(url) as holder:  # another writer, in the middle of a long step
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", (store_pg.writers_lock(schema),))
+        with pytest.raises(StoreError, match="kept the store locked for over 1 seconds"):
+            Engagement.init(tmp_path / "waits", store=url, schema=schema)
+    assert _schema_objects(url, schema) == (False, 0)  # nothing was made
+
+
 def test_copy_store_on_the_command_line_checks_both_sides(source, tmp_path, run, request):
     url, schema = postgres_url(), new_schema()
     request.addfinalizer(lambda: drop_schema(url, schema))

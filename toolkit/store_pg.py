@@ -62,6 +62,14 @@ MAX_NAME = 63
 #: PostgreSQL's most columns in one table (dropped ones count too).
 COLUMN_LIMIT = 1600
 LOCK_TIMEOUT_S = 120
+
+
+def writers_lock(schema: str) -> int:
+    """The number of the advisory lock an engagement's writers take turns on."""
+    digest = hashlib.sha256(f"service-toolkit:{schema}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -827,6 +835,8 @@ class PostgresEngagement(Engagement):
                 f"{where}: schema {self.schema} was taken by another program at the same "
                 "moment. Choose another with --schema NAME; nothing was changed."
             ) from err
+        except psycopg.errors.LockNotAvailable as err:
+            raise self._locked_too_long() from err
         finally:
             raw.close()  # a transaction not committed is rolled back
 
@@ -949,10 +959,7 @@ class PostgresEngagement(Engagement):
                 con.raw.execute(begin + (self._lock_sql() if lock else ""))
             except psycopg.errors.LockNotAvailable as err:
                 con.raw.execute("ROLLBACK")
-                raise StoreError(
-                    f"{self.store_path}: another program kept the store locked for over "
-                    f"{LOCK_TIMEOUT_S} seconds. Try again when it has finished."
-                ) from err
+                raise self._locked_too_long() from err
             try:
                 yield con
                 con.raw.execute("COMMIT")
@@ -968,14 +975,17 @@ class PostgresEngagement(Engagement):
         finally:
             self._release(con)
 
-    def _lock_sql(self) -> str:
-        key = int.from_bytes(
-            hashlib.sha256(f"service-toolkit:{self.schema}".encode()).digest()[:8],
-            "big",
-            signed=True,
+    def _locked_too_long(self) -> StoreError:
+        """The error when the writers' lock was not free within :data:`LOCK_TIMEOUT_S`."""
+        return StoreError(
+            f"{self.store_path}: another program kept the store locked for over "
+            f"{LOCK_TIMEOUT_S} seconds. Try again when it has finished; nothing was changed."
         )
+
+    def _lock_sql(self) -> str:
         return (
-            f"; SET LOCAL lock_timeout = '{LOCK_TIMEOUT_S}s'; SELECT pg_advisory_xact_lock({key})"
+            f"; SET LOCAL lock_timeout = '{LOCK_TIMEOUT_S}s'; "
+            f"SELECT pg_advisory_xact_lock({writers_lock(self.schema)})"
         )
 
     @contextlib.contextmanager
