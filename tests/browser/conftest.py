@@ -94,13 +94,20 @@ class _Chromium:
             executable_path=path, headless=True, args=CHROMIUM_ARGS
         )
         self._browser = None
+        self._failed: Exception | None = None  # a launch that failed is not tried again
 
     def browser(self, nodeid: str):
+        if self._failed is not None:
+            raise self._failed
         if self._browser is not None and not self._browser.is_connected():
             _CHROMIUM_STOPPED.append(nodeid)
             self._browser = None
         if self._browser is None:
-            self._browser = self._launch()
+            try:
+                self._browser = self._launch()
+            except Exception as err:
+                self._failed = err
+                raise
         return self._browser
 
     def close(self) -> None:

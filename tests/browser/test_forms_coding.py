@@ -87,6 +87,7 @@ def test_coding_by_keyboard_undo_and_not_a_need_change_the_headline(demo_forms, 
     # Filed with a need button (found by a search) and Enter: the buttons are drawn
     # again for the next statement, and the focus stays on that need's button, so a
     # keyboard user goes on from there.
+    expect(card).not_to_contain_text(first)
     second = re.search(r"“(.+?)”", card.inner_text()).group(1)
     search.fill("milk")
     button = tab.get_by_role("button", name="1 Milk and perishable food")
@@ -100,5 +101,14 @@ def test_coding_by_keyboard_undo_and_not_a_need_change_the_headline(demo_forms, 
         "() => document.activeElement.matches('.tk-codes button')"
         " && document.activeElement.textContent.includes('Milk and perishable food')",
         timeout=STEP_MS,
+    )
+
+    # Clicked with the mouse instead: the button lets the focus go, so Enter then
+    # confirms the next statement's proposal rather than pressing that button again.
+    third = re.search(r"“(.+?)”", card.inner_text()).group(1)
+    tab.locator(".tk-codes button").first.click()
+    expect(status).to_contain_text(f"Filed “{third}”", timeout=STEP_MS)
+    page.wait_for_function(
+        "() => !document.activeElement.matches('.tk-codes button')", timeout=STEP_MS
     )
     assert not offline_context.errors, offline_context.errors

@@ -9,8 +9,8 @@ from . import conftest
 pytestmark = pytest.mark.browser
 
 
-def test_a_stopped_chromium_is_launched_again_for_the_next_test(_chromium_session):
-    first = _chromium_session.browser("tests/a")
+def test_a_stopped_chromium_is_launched_again_for_the_next_test(_chromium_session, request):
+    first = _chromium_session.browser(request.node.nodeid)
     assert _chromium_session.browser("tests/b") is first  # one browser while it runs
     stopped_before = len(conftest._CHROMIUM_STOPPED)
     first.close()  # as a crash leaves it: no longer connected

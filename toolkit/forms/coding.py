@@ -331,11 +331,13 @@ function render({ model, el }) {
   el.classList.add("tk-codes");
   el.setAttribute("role", "group");
   el.setAttribute("aria-label", "Needs to file the statement under");
+  let byKey = false;  // the last button was pressed with Enter or Space, not clicked
   const draw = () => {
     // A keyboard user who filed with a button keeps the focus among the buttons: on
     // the same need's button, else at the same place, when the next statement comes.
-    const focused = el.contains(document.activeElement) ? document.activeElement : null;
+    const focused = byKey && el.contains(document.activeElement) ? document.activeElement : null;
     const place = focused ? [...el.children].indexOf(focused) : -1;
+    byKey = false;
     el.replaceChildren(...model.get("needs").map((need) => {
       const button = document.createElement("button");
       button.className = "jupyter-widgets jupyter-button widget-button"
@@ -343,7 +345,12 @@ function render({ model, el }) {
       button.textContent = need.text;
       button.title = need.tip;
       button.dataset.code = need.code;
-      button.addEventListener("click", () => model.send({ file: need.code }));
+      button.addEventListener("click", (event) => {
+        byKey = event.detail === 0;  // (a click's detail counts the clicks)
+        // Clicked: the button lets the focus go, so Enter confirms the next proposal.
+        if (!byKey) button.blur();
+        model.send({ file: need.code });
+      });
       return button;
     }));
     if (focused && el.children.length) {
