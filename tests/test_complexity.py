@@ -44,7 +44,6 @@ ALLOWED: dict[tuple[str, str], int] = {
     ("toolkit/reports/runner.py", "_plan"): 15,
     ("toolkit/satisfaction.py", "before_after"): 11,
     ("toolkit/schema/checks.py", "_check_rows"): 11,
-    ("toolkit/schema/checks.py", "parse_dates"): 11,
     ("toolkit/schema/checks.py", "to_canonical"): 17,
     ("toolkit/settings.py", "_check"): 13,
     ("toolkit/sources/detect.py", "head_rows"): 15,

@@ -18,7 +18,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from toolkit._stats import correlation_interval, effective_n, mean_interval, xmr_limits
@@ -309,3 +309,52 @@ def test_xmr_limits_bracket_the_mean_and_move_with_a_shift(values, shift):
     # Reversing time changes no limit: the same ranges, the same mean.
     back = xmr_limits(values[::-1])
     assert back["mean_moving_range"] == pytest.approx(limits["mean_moving_range"], abs=tol)
+
+
+# ------------------------------------------------------------ dates written by programs
+
+_PLAIN_CELL = st.one_of(
+    st.just(""),
+    st.datetimes(min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(9999, 12, 31)).map(
+        lambda d: d.strftime("%Y-%m-%d %H:%M:%S").zfill(19)
+    ),
+    st.dates(min_value=dt.date(1, 1, 1)).map(lambda d: d.isoformat()),
+    st.datetimes().map(lambda d: d.strftime("%Y-%m-%d 00:00:00").zfill(19)),
+    # Plain in shape, not real: Arrow alone would read these as the next day or minute.
+    st.sampled_from(["2023-02-29", "2024-04-31 10:00:00", "2024-01-01 23:59:60", "2024-13-01"]),
+)
+
+
+@SETTINGS
+@given(cells=st.lists(_PLAIN_CELL, min_size=1, max_size=12), keep_time=st.booleans())
+@example(cells=["2024-03-07 10:00:00"], keep_time=True)
+@example(cells=["2024-03-07", "2023-02-29 08:00:00"], keep_time=True)
+def test_plain_iso_dates_read_as_the_general_path_reads_them(cells, keep_time, monkeypatch):
+    """Cells a program wrote (ISO dates and stamps) take a path checked by Arrow; it must
+    give the same values, bad cells and order as the general path, which reports errors."""
+    from toolkit.schema import checks
+
+    fast = checks.parse_dates(pd.Series(cells), keep_time=keep_time)
+    with monkeypatch.context() as patch:  # (undone: the next example's fast path is real)
+        patch.setattr(checks, "_plain_iso", lambda *a: None)
+        general = checks.parse_dates(pd.Series(cells), keep_time=keep_time)
+    assert fast[0].tolist() == general[0].tolist()
+    assert fast[1].tolist() == general[1].tolist()
+    assert fast[2] == general[2]
+    assert fast[0].dtype == general[0].dtype == object
+
+
+@SETTINGS
+@given(
+    seconds=st.lists(st.integers(-70_000_000_000, 260_000_000_000), min_size=1, max_size=20),
+    has_time=st.booleans(),
+)
+def test_frame_time_stamps_written_as_a_file_holds_them(seconds, has_time):
+    """A DataFrame's time stamps become the cells NumPy writes (years 1 to 9999 by Arrow)."""
+    from toolkit.sources.importer import _stamp_cells
+
+    stamps = np.array(seconds, dtype="datetime64[s]")
+    cells = _stamp_cells(stamps, has_time)
+    cells = cells if isinstance(cells, list) else cells.to_pylist()
+    text = np.datetime_as_string(stamps, unit="s" if has_time else "D")
+    assert cells == [t.replace("T", " ") for t in text.tolist()]

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz.distance import Levenshtein
 
 from toolkit._tabular import (
@@ -272,6 +274,7 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 _ISO_STAMP = re.compile(
     r"^\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$"
 )
+_PLAIN_ISO = r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$"  # (RE2, for Arrow)
 _YEAR_FIRST = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?=$|[ T])")
 _SLASHED = re.compile(
     r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})( +\d{1,2}:\d{2}(:\d{2})?( ?[AaPp][Mm])?)?$"
@@ -292,6 +295,8 @@ def parse_dates(text: pd.Series, *, order: str | None = None, keep_time: bool = 
     (['2024-03-07', '2023-12-25', None], [False, False, False], 'dmy')
     """
     text = text.astype(str).str.strip()
+    if (plain := _plain_iso(text, keep_time)) is not None:
+        return plain
     year_first = text.str.match(_YEAR_FIRST)
     if year_first.any():
         text = text.where(~year_first, text.str.replace(_YEAR_FIRST, _iso_date, regex=True))
@@ -307,38 +312,78 @@ def parse_dates(text: pd.Series, *, order: str | None = None, keep_time: bool = 
         out[iso] = _iso_strings(parsed, keep_time)
     slashed = ~iso & ~empty
     if slashed.any():
-        parts = text[slashed].str.extract(_SLASHED)
-        matched = parts[0].notna()
-        if matched.any():
-            first = pd.to_numeric(parts[0], errors="coerce")
-            second = pd.to_numeric(parts[1], errors="coerce")
-            if order is None:
-                if (first > 12).any():
-                    order = "dmy"
-                elif (second > 12).any():
-                    order = "mdy"
-            if order in ("dmy", "mdy", "ymd"):
-                day, month = (first, second) if order == "dmy" else (second, first)
-                year = pd.to_numeric(parts[2], errors="coerce")
-                if order == "ymd":
-                    year, month, day = first, second, pd.to_numeric(parts[2], errors="coerce")
-                year = year.where(year >= 100, year + 2000)
-                frame = pd.DataFrame({"year": year, "month": month, "day": day})
-                stamp = pd.to_datetime(frame.where(matched), errors="coerce")
-                clock = parts[3].fillna("").str.strip()
-                if keep_time and clock.ne("").any():
-                    timed = clock.ne("")
-                    stamp[timed] = pd.to_datetime(
-                        stamp[timed].dt.strftime("%Y-%m-%d") + " " + clock[timed],
-                        errors="coerce",
-                        format="mixed",
-                    )
-                out[slashed] = _iso_strings(stamp, keep_time)
-                used = order
-            else:
-                used = "ambiguous"
+        used = _slashed_dates(text, slashed, out, order, keep_time)
     bad = ~empty & out.isna()
     return out.astype(object).where(out.notna(), None), bad.to_numpy(), used
+
+
+def _slashed_dates(
+    text: pd.Series, slashed: pd.Series, out: pd.Series, order: str | None, keep_time: bool
+):
+    """Read the ``slashed`` cells (07/03/2024) into ``out`` (:func:`parse_dates`); return
+    the order used, "ambiguous" when none is given and both fit, None when none matched.
+    """
+    parts = text[slashed].str.extract(_SLASHED)
+    matched = parts[0].notna()
+    if not matched.any():
+        return None
+    first = pd.to_numeric(parts[0], errors="coerce")
+    second = pd.to_numeric(parts[1], errors="coerce")
+    if order is None:
+        if (first > 12).any():
+            order = "dmy"
+        elif (second > 12).any():
+            order = "mdy"
+    if order not in ("dmy", "mdy", "ymd"):
+        return "ambiguous"
+    day, month = (first, second) if order == "dmy" else (second, first)
+    year = pd.to_numeric(parts[2], errors="coerce")
+    if order == "ymd":
+        year, month, day = first, second, pd.to_numeric(parts[2], errors="coerce")
+    year = year.where(year >= 100, year + 2000)
+    frame = pd.DataFrame({"year": year, "month": month, "day": day})
+    stamp = pd.to_datetime(frame.where(matched), errors="coerce")
+    clock = parts[3].fillna("").str.strip()
+    if keep_time and clock.ne("").any():
+        timed = clock.ne("")
+        stamp[timed] = pd.to_datetime(
+            stamp[timed].dt.strftime("%Y-%m-%d") + " " + clock[timed],
+            errors="coerce",
+            format="mixed",
+        )
+    out[slashed] = _iso_strings(stamp, keep_time)
+    return order
+
+
+def _plain_iso(text: pd.Series, keep_time: bool):
+    """:func:`parse_dates` of a column whose every filled cell is already a plain ISO
+    date or time stamp ("2024-03-07", "2024-03-07 09:30:00") naming a real day and time,
+    as files and frames written by programs hold them: checked by Arrow in C++, not
+    parsed value by value. None when any cell is otherwise (the general path then
+    reads, or reports, them all), so both paths give the same answer.
+    """
+    cells = pa.array(text, type=pa.string(), from_pandas=True)
+    filled = pc.not_equal(cells, "")
+    written = cells.filter(filled)
+    if len(written) == 0 or not pc.all(pc.match_substring_regex(written, _PLAIN_ISO)).as_py():
+        return None
+    stamp = pc.equal(pc.utf8_length(written), 19)
+    for part, form, kind in (
+        (stamp, "%Y-%m-%d %H:%M:%S", None),
+        (pc.invert(stamp), "%Y-%m-%d", pa.date32()),
+    ):
+        said = written.filter(part)
+        read = pc.strptime(said, format=form, unit="s", error_is_null=True)
+        again = pc.cast(read if kind is None else pc.cast(read, kind), pa.string())
+        # Arrow reads 2023-02-29 as 1 March and 23:59:60 as the next minute: written again,
+        # such a value differs from the cell, which the general path then reports.
+        if not pc.all(pc.fill_null(pc.equal(again, said), False), min_count=0).as_py():
+            return None
+    day = pc.utf8_slice_codeunits(cells, 0, 10)
+    if keep_time:  # a stamp at midnight is a date, as the general path gives it
+        day = pc.if_else(pc.ends_with(cells, " 00:00:00"), day, cells)
+    out = pc.if_else(filled, day, pa.scalar(None, pa.string())).to_numpy(zero_copy_only=False)
+    return pd.Series(out, index=text.index, dtype=object), np.zeros(len(text), dtype=bool), None
 
 
 def _iso_date(match: re.Match) -> str:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from toolkit.errors import DataValidationError
 from toolkit.schema.checks import cell_text
@@ -723,15 +724,30 @@ def _frame_cells(column: pd.Series) -> pd.Series:
         if stamps.tz is not None:
             stamps = stamps.tz_localize(None)
         has_time = bool((stamps != stamps.normalize()).any())
-        text = np.datetime_as_string(
-            stamps.to_numpy().astype("datetime64[s]"), unit="s" if has_time else "D"
-        )
-        labels = [t.replace("T", " ") for t in text.tolist()]
+        labels = _stamp_cells(stamps.to_numpy().astype("datetime64[s]"), has_time)
     else:  # as a form's value is written: whole floats without ".0"
         labels = [cell_text(v) for v in values.tolist()]
     taken = np.where(codes < 0, len(labels), codes)  # missing takes the "" appended last
-    cells = pa.array([*labels, ""], type=pa.string()).take(pa.array(taken, type=pa.int64()))
+    if not isinstance(labels, pa.Array):
+        labels = pa.array(labels, type=pa.string())
+    cells = pa.concat_arrays([labels, pa.array([""])]).take(pa.array(taken, type=pa.int64()))
     return pd.Series(pd.array(cells, dtype="str"))
+
+
+def _stamp_cells(stamps: np.ndarray, has_time: bool) -> pa.Array | list[str]:
+    """Seconds since 1970 as ``YYYY-MM-DD HH:MM:SS`` cells (``YYYY-MM-DD`` without
+    ``has_time``): by Arrow in C++ for years 1 to 9999 (each four digits, as a file
+    writes them), else by NumPy.
+    """
+    if (
+        len(stamps)
+        and stamps.min() >= np.datetime64("0001-01-01")
+        and stamps.max() < np.datetime64("10000-01-01")
+    ):
+        seconds = pa.array(stamps, type=pa.timestamp("s"))
+        return pc.cast(seconds if has_time else pc.cast(seconds, pa.date32()), pa.string())
+    text = np.datetime_as_string(stamps, unit="s" if has_time else "D")
+    return [t.replace("T", " ") for t in text.tolist()]
 
 
 def _sha256_file(path: Path) -> str:
