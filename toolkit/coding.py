@@ -855,22 +855,20 @@ def code_needs(
     ]
     auto_by = np.append(how, None)[positions]
     auto_score = np.append(score, np.nan)[positions]
-    code = (
-        out["code"].to_numpy(dtype=object)
-        if "code" in out
-        else np.full(len(out), None, dtype=object)
-    )
-    coded_by = (
-        out["coded_by"].to_numpy(dtype=object)
-        if "coded_by" in out
-        else np.full(len(out), None, dtype=object)
-    )
-    by_person = ~pd.isna(code) & (pd.isna(coded_by) | (coded_by == "person"))
-    out["code"] = pd.Series(np.where(by_person, code, auto_code), index=out.index, dtype=object)
-    out["coded_by"] = pd.Series(
-        np.where(by_person, "person", auto_by), index=out.index, dtype=object
-    )
-    out["match_score"] = np.where(by_person, np.nan, auto_score)
+    if "code" in out:  # codes a person set stay
+        code = out["code"].to_numpy(dtype=object)
+        coded_by = (
+            out["coded_by"].to_numpy(dtype=object)
+            if "coded_by" in out
+            else np.full(len(out), None, dtype=object)
+        )
+        by_person = ~pd.isna(code) & (pd.isna(coded_by) | (coded_by == "person"))
+        auto_code = np.where(by_person, code, auto_code)
+        auto_by = np.where(by_person, "person", auto_by)
+        auto_score = np.where(by_person, np.nan, auto_score)
+    out["code"] = pd.Series(auto_code, index=out.index, dtype=object)
+    out["coded_by"] = pd.Series(auto_by, index=out.index, dtype=object)
+    out["match_score"] = auto_score
     out["codebook_version"] = matcher.version
     return out
 
