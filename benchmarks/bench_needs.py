@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks.timing import RUNS, figure, pairs
+from benchmarks.timing import SHORT_RUNS, figure, pairs
 
 _WORDS = (
     "access advice benefits care clinic community computer counselling court debt dental "
@@ -126,7 +126,7 @@ def coding_speed(quick: bool = False) -> list[dict]:
     from toolkit import needs
 
     rows = 20_000 if quick else 100_000
-    runs = 3 if quick else RUNS
+    runs = 3 if quick else SHORT_RUNS
     book = synthetic_codebook()
     assumed = synthetic_statements(book, 500, 200, seed=13).rename(
         columns={"respondent_id": "staff"}

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.bench_foundation import store_connection, write_responses_csv
-from benchmarks.timing import RUNS, figure, pairs
+from benchmarks.timing import RUNS, SHORT_RUNS, figure, pairs
 
 
 def _engagement(folder: Path, rows: int) -> Path:
@@ -66,7 +66,7 @@ def read_speed(quick: bool = False) -> list[dict]:
                 ]
             ),
             lambda: _fetch(store, columns, "WHERE campus = ?", (campus,)),
-            runs=runs,
+            runs=3 if quick else SHORT_RUNS,
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -25,6 +25,10 @@ from dataclasses import dataclass, field
 
 #: At least this many runs of each side of a pair (``--quick`` may use fewer).
 RUNS = 5
+#: Runs of each side for a figure whose runs take under a second or so: more of them
+#: cost little and steady its median (five runs of a 0.3 s read moved its ratio by a
+#: tenth from one run of the benchmarks to the next on this 2-core machine).
+SHORT_RUNS = 15
 
 
 def load() -> float:
