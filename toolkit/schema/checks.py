@@ -616,7 +616,9 @@ def to_canonical(
         if f.required:
             blank = text.eq("").to_numpy()
             out.rows(blank, col, [None] * len(text), "is empty; it is required", "Fill it in")
-    frame = pd.DataFrame(data, index=raw.frame.index)
+    # copy=False: each column stays its own block (stacking a million rows' object
+    # columns into one block cost a copy of them all).
+    frame = pd.DataFrame(data, index=raw.frame.index, copy=False)
     for name in names:
         if name not in frame:
             f = table.field(name)
@@ -641,7 +643,7 @@ def to_canonical(
         if (flag := column_flag(col, text)) is not None:
             personal[col] = flag
     # Joined once: a column at a time grows with the square of a wide file's width.
-    frame = pd.concat([frame, pd.DataFrame(extra, index=frame.index)], axis=1)
+    frame = pd.concat([frame, pd.DataFrame(extra, index=frame.index, copy=False)], axis=1)
     return Canonical(
         frame=frame,
         rows=raw.rows,

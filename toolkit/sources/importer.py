@@ -576,8 +576,9 @@ def _land(
     if spec.name == "responses":
         missing = landing["response_id"].isna()
         if missing.any():
-            made = f"{sha[:12]}-" + pd.Series(rows[missing.to_numpy()]).astype(str)
-            landing.loc[missing, "response_id"] = made.to_numpy(dtype=object)
+            numbers = pc.cast(pa.array(rows[missing.to_numpy()].astype(np.int64)), pa.string())
+            made = pc.binary_join_element_wise(f"{sha[:12]}-", numbers, "")
+            landing.loc[missing, "response_id"] = made.to_numpy(zero_copy_only=False)
     result.rows_added = len(landing)
     _segments_landing(engagement, canon, landing, result)
     if dry_run:
