@@ -131,3 +131,15 @@ def test_a_large_codebooks_sparse_tables_code_as_the_dense_ones(monkeypatch):
     coding._matcher.cache_clear()
     pd.testing.assert_frame_equal(code_needs(said, _book()), dense)
     assert not coding._matcher(coding._codebook_rows(_book())).runs.keyword[2].dense
+
+
+def test_a_few_words_are_known_as_many_are(monkeypatch):
+    """Up to a few thousand words are looked up in Python's sets, more by Arrow: the same
+    answer (English words, the codebook's own words, and neither)."""
+    book = pd.DataFrame({"code": ["milk"], "label": ["Milk"], "keywords": ["fresh milk; zzyzx"]})
+    matcher = coding._matcher(coding._codebook_rows(book))
+    words = pa.array(["milk", "zzyzx", "mlik", "house", "", "finding", "qwrtp", "fresh", "a"])
+    few = matcher.known(words)
+    monkeypatch.setattr(coding, "_FEW_WORDS", 0)
+    assert few.tolist() == matcher.known(words).tolist()
+    assert few.tolist() == [True, True, False, True, False, True, False, True, False]

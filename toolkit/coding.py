@@ -50,6 +50,7 @@ _STEM_MIN = 5  # a keyword this long also matches words it begins ("refrigerat" 
 _NO_CODE = -1
 _PART = 2**21  # see _Matcher._best
 _SPLIT_FROM = 20_000  # distinct texts coded in two threads from this many
+_FEW_WORDS = 5_000  # see _Matcher.known
 _WORD_LISTS = Path(__file__).resolve().parent / "wordlist"
 _COGNATE_MIN = 8  # a Spanish word may be a keyword this long written the Spanish way
 _NO_DIGITS = str.maketrans("", "", "0123456789")  # (ASCII digits: those a typo run counts)
@@ -480,7 +481,13 @@ class _Matcher:
         )
 
     def known(self, words: pa.Array) -> np.ndarray:
-        """Which ``words`` are English words or the codebook's own, all at once."""
+        """Which ``words`` are English words or the codebook's own, all at once (up to a
+        few thousand by Python's sets: for fewer, Arrow building its own set of the
+        43,000 English words costs more than the look-ups).
+        """
+        if len(words) <= _FEW_WORDS:
+            english, own = real_words("en"), self.own_word_set
+            return np.array([w in english or w in own for w in words.to_pylist()], dtype=bool)
         known = pc.is_in(words, value_set=_real_words_array("en")).to_numpy(zero_copy_only=False)
         return known | pc.is_in(words, value_set=self.own_words).to_numpy(zero_copy_only=False)
 
@@ -671,16 +678,19 @@ class _RunTable:
         self.width: dict[int, int] = {}  # words at place n
         for n in range(2, longest + 1):
             width = self.width[n] = int(self.place[n - 1].max()) + 1
+            heads, at = state[n - 1], self.place[n - 1].tolist()
 
-            def cell(run: str, n: int = n, width: int = width) -> int:
-                *head, last = run.split(" ")
-                return state[n - 1][" ".join(head)] * width + int(self.place[n - 1][number[last]])
+            def cell(words: list[str], heads=heads, at=at, width: int = width) -> int:
+                return heads[" ".join(words[:-1])] * width + at[number[words[-1]]]
 
             size = len(state[n - 1]) * width
             found = forms.get(n, {})
-            self.keyword[n] = _Cells(size, [cell(s) for s in found], list(found.values()))
+            self.keyword[n] = _Cells(
+                size, [cell(s) for s in split.get(n, [])], list(found.values())
+            )
             if n < longest:
-                self.grown[n] = _Cells(size, [cell(p) for p in state[n]], list(state[n].values()))
+                grown = [cell(p.split(" ")) for p in state[n]]
+                self.grown[n] = _Cells(size, grown, list(state[n].values()))
 
     def hits(self, said: _Said) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per keyword length (2 words, 3, ...): the word positions where a keyword of
