@@ -17,7 +17,7 @@ import warnings
 from pathlib import Path
 
 from benchmarks.bench_foundation import bulk_insert, store_connection
-from benchmarks.timing import RUNS, figure, pairs
+from benchmarks.timing import STORE_RUNS, figure, pairs
 
 
 def _floor(store: Path, size: str) -> int:
@@ -67,7 +67,7 @@ def demo_build(quick: bool = False) -> list[dict]:
         pair = pairs(
             toolkit,
             lambda: _floor(folder / "floor" / "data.sqlite", size),
-            runs=3 if quick else RUNS,
+            runs=3 if quick else STORE_RUNS,
             before=fresh,
         )
     responses = pair.last["action"]

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks.timing import RUNS, figure, pairs
+from benchmarks.timing import RUNS, STORE_RUNS, figure, pairs
 
 
 def write_responses_csv(path: Path, rows: int, seed: int = 7) -> None:
@@ -144,7 +144,7 @@ def import_speed(quick: bool = False) -> list[dict]:
         def floor() -> int:
             return _floor_import(path, folder / "eng" / "data.sqlite")
 
-        pair = pairs(toolkit, floor, runs=3 if quick else RUNS, before=fresh)
+        pair = pairs(toolkit, floor, runs=3 if quick else STORE_RUNS, before=fresh)
     assert pair.last["action"] == pair.last["floor"] == rows, pair.last
     return [
         figure(

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.bench_foundation import store_connection, write_responses_csv
-from benchmarks.timing import RUNS, SHORT_RUNS, figure, pairs
+from benchmarks.timing import SHORT_RUNS, STORE_RUNS, figure, pairs
 
 
 def _engagement(folder: Path, rows: int) -> Path:
@@ -46,7 +46,7 @@ def read_speed(quick: bool = False) -> list[dict]:
     from toolkit.store import Engagement
 
     rows = 100_000 if quick else 1_000_000
-    runs = 3 if quick else RUNS
+    runs = 3 if quick else STORE_RUNS
     folder = Path(tempfile.mkdtemp(prefix="bench-reads-"))
     try:
         path = _engagement(folder, rows)

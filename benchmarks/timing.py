@@ -29,6 +29,11 @@ RUNS = 5
 #: cost little and steady its median (five runs of a 0.3 s read moved its ratio by a
 #: tenth from one run of the benchmarks to the next on this 2-core machine).
 SHORT_RUNS = 15
+#: Runs of each side for the figures on a 1,000,000-row store (the import, the large
+#: demo, the whole read): the toolkit's side of these moved most between runs (its
+#: median 10–35% over its minimum at a load near 1, the floor's far less), and five
+#: runs let one or two slow ones set the median.
+STORE_RUNS = 9
 
 
 def load() -> float:
