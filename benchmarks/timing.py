@@ -65,6 +65,7 @@ class Runs:
             "wall_median": statistics.median(self.wall),
             "cpu_min": min(self.cpu),
             "cpu_median": statistics.median(self.cpu),
+            "wall_each": [round(t, 4) for t in self.wall],  # in the order run (JSON only)
         }
 
 
